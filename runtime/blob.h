@@ -1,0 +1,169 @@
+/* blob.h - the xenbake blob (*.xbb): the one definition of its byte layout,
+ * and the bounds-checked reader. The compiler includes this file to write
+ * blobs; the runtime reads them. Nothing here depends on the compiler.
+ *
+ * Layout. Every integer is a fixed-width little-endian u32; every section
+ * starts on a 4-byte boundary; records are fixed-size; no packed structs.
+ *
+ *   off  size  header (XBB_HEADER_SIZE bytes)
+ *     0     4  magic        "XBAK"
+ *     4     4  version      format version of this blob (XBB_VERSION)
+ *     8     4  last_comp    oldest reader version that can read it
+ *    12     4  total_size   size of the whole blob in bytes
+ *    16     4  header_size  XBB_HEADER_SIZE (readers accept larger, for growth)
+ *    20     4  flags        0 (reserved)
+ *    24    32  sha256       SHA-256 of the whole blob with these 32 bytes zero
+ *    56     8  strings      offset, size: NUL-terminated UTF-8 strings;
+ *                           offset 0 of the section is the empty string;
+ *                           each string is stored once
+ *    64     8  objects      offset, size: XBB_OBJECT_SIZE records
+ *    72     8  entries      offset, size: XBB_ENTRY_SIZE records
+ *    80     8  positions    offset, size: XBB_POS_SIZE records
+ *    88     8  reserved     0, 0
+ *
+ *   object (XBB_OBJECT_SIZE): one selected object, its blocks merged
+ *     0 class     enum xb_class
+ *     4 flags     XB_OBJ_* bits
+ *     8 selector  string: name, uuid, or PIF device
+ *    12 host      string: PIF host name, "" for none
+ *    16 first     index of the object's first entry
+ *    20 count     number of entries (contiguous, may be 0)
+ *    24 pos       position of the object's first block
+ *    28 reserved  0
+ *
+ *   entry (XBB_ENTRY_SIZE): one lowered field value (see model.h)
+ *     0 field     enum xb_field
+ *     4 key       string ("" for name_label)
+ *     8 value     string
+ *    12 pos       position of the statement that set it
+ *
+ *   position (XBB_POS_SIZE): a source location
+ *     0 file      string: path relative to the main source's directory
+ *     4 line      1-based
+ *     8 column    1-based, in bytes
+ *
+ * Canonical order (what makes the same source give the same bytes):
+ * objects sorted by (class, XB_OBJ_BY_UUID bit, selector, host) with
+ * byte-wise strcmp, no two equal (blocks selecting one object are merged;
+ * the merged object is optional only if every block was); an object's entries sorted by (field, key), no two with
+ * the same (field, key); entries of object i directly follow those of
+ * object i-1 (object 0 starts at entry 0, the last ends at the last entry);
+ * strings in the order of first use when walking objects, then entries,
+ * then positions, in record order and field order. The reader checks the
+ * order of objects and entries; it does not check the string order.
+ */
+#ifndef XENBAKE_BLOB_H
+#define XENBAKE_BLOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/model.h"
+
+#define XBB_MAGIC            "XBAK"
+#define XBB_VERSION          1u
+#define XBB_LAST_COMP        1u
+#define XBB_HEADER_SIZE      96u
+#define XBB_OBJECT_SIZE      32u
+#define XBB_ENTRY_SIZE       16u
+#define XBB_POS_SIZE         12u
+#define XBB_SHA256_SIZE      32u
+#define XBB_MAX_SIZE         (1u << 30)    /* readers refuse bigger blobs */
+
+/* header field offsets */
+#define XBB_OFF_MAGIC        0u
+#define XBB_OFF_VERSION      4u
+#define XBB_OFF_LAST_COMP    8u
+#define XBB_OFF_TOTAL_SIZE   12u
+#define XBB_OFF_HEADER_SIZE  16u
+#define XBB_OFF_FLAGS        20u
+#define XBB_OFF_SHA256       24u
+#define XBB_OFF_SECTIONS     56u           /* then XBB_SECT_COUNT (off, size) */
+
+enum xbb_section {
+	XBB_SECT_STRINGS,
+	XBB_SECT_OBJECTS,
+	XBB_SECT_ENTRIES,
+	XBB_SECT_POSITIONS,
+	XBB_SECT_RESERVED,
+	XBB_SECT_COUNT
+};
+
+static inline uint32_t xbb_get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+	       (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void xbb_put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+/* ---- reader ---------------------------------------------------------- */
+
+/* Errors are negative; xbb_strerror() names them. */
+enum xbb_error {
+	XBB_OK = 0,
+	XBB_ERR_TRUNCATED = -1,      /* shorter than a header / total_size */
+	XBB_ERR_MAGIC = -2,          /* not a xenbake blob */
+	XBB_ERR_VERSION = -3,        /* needs a newer xenbake (last_comp) */
+	XBB_ERR_SIZE = -4,           /* total_size differs from the file's */
+	XBB_ERR_HASH = -5,           /* SHA-256 mismatch: corrupted */
+	XBB_ERR_HEADER = -6,         /* bad header_size or flags */
+	XBB_ERR_SECTION = -7,        /* section outside the blob, misaligned,
+				        overlapping the header, or not a
+				        whole number of records */
+	XBB_ERR_STRING = -8,         /* string offset out of range, not
+				        NUL-terminated in its section, or not
+				        valid UTF-8 */
+	XBB_ERR_RECORD = -9,         /* bad class, field, flags or index */
+	XBB_ERR_ORDER = -10,         /* records not in canonical order, or
+				        duplicated */
+};
+
+const char *xbb_strerror(int err);
+
+struct xbb_pos {
+	const char *file;
+	uint32_t line, column;
+};
+
+struct xbb_object {
+	enum xb_class cls;
+	uint32_t flags;              /* XB_OBJ_* */
+	const char *selector;
+	const char *host;            /* "" when none */
+	uint32_t first, count;       /* entries [first, first + count) */
+	struct xbb_pos pos;
+};
+
+struct xbb_entry {
+	enum xb_field field;
+	const char *key;
+	const char *value;
+	struct xbb_pos pos;
+};
+
+/* A verified view of a blob held in memory by the caller. */
+struct xbb {
+	const unsigned char *base;
+	uint32_t size;
+	uint32_t nobjects, nentries, npositions;
+	/* private: section offsets and sizes */
+	uint32_t sect_off[XBB_SECT_COUNT], sect_size[XBB_SECT_COUNT];
+};
+
+/* Checks everything once: header, hash, every section, every record and
+ * every string reference. After it returns XBB_OK the accessors below
+ * cannot fail for indexes below the counts. */
+int xbb_open(struct xbb *blob, const void *buf, size_t len);
+
+void xbb_object(const struct xbb *blob, uint32_t i, struct xbb_object *out);
+void xbb_entry(const struct xbb *blob, uint32_t i, struct xbb_entry *out);
+const unsigned char *xbb_sha256(const struct xbb *blob);   /* 32 bytes */
+
+#endif

@@ -1,0 +1,34 @@
+/* model.c - names of the classes and fields in model.h. */
+#include "runtime/model.h"
+
+const char *xb_class_keyword(enum xb_class cls)
+{
+	switch (cls) {
+	case XB_CLASS_VM: return "vm";
+	case XB_CLASS_SR: return "sr";
+	case XB_CLASS_NETWORK: return "network";
+	case XB_CLASS_PIF: return "pif";
+	}
+	return "?";
+}
+
+const char *xb_class_xapi(enum xb_class cls)
+{
+	switch (cls) {
+	case XB_CLASS_VM: return "VM";
+	case XB_CLASS_SR: return "SR";
+	case XB_CLASS_NETWORK: return "network";
+	case XB_CLASS_PIF: return "PIF";
+	}
+	return "?";
+}
+
+const char *xb_field_xapi(enum xb_field field)
+{
+	switch (field) {
+	case XB_FIELD_XENSTORE_DATA: return "xenstore_data";
+	case XB_FIELD_OTHER_CONFIG: return "other_config";
+	case XB_FIELD_NAME_LABEL: return "name_label";
+	}
+	return "?";
+}

@@ -1,0 +1,77 @@
+/* model.h - what xenbake configures: the classes it selects and the fields
+ * it writes. The one vocabulary shared by the compiler (which lowers source
+ * statements into these fields) and the runtime (which applies them).
+ *
+ * Lowering of source statements (done by the compiler, undone by `dump`):
+ *   vm-data "K" = V            xenstore_data["vm-data/K"] = V          (vm)
+ *   xenstore-data "K" = V      xenstore_data[K] = V, K starts vm-data/ (vm)
+ *   other-config "K" = V       other_config[K] = V                     (all)
+ *   hide-from-xencenter        other_config["HideFromXenCenter"]="true"(all; warns on sr)
+ *   name-label "N"             name_label = N                          (sr)
+ *   i18n-key ID                other_config["i18n-key"] = ID, and
+ *                              other_config["i18n-original-value-name_label"]
+ *                                = N of the block's name-label if it has one,
+ *                                  else the selector's name           (sr)
+ *   An `other-config "i18n-key"` is the same statement as `i18n-key`.
+ *
+ * Selection (resolved by the runtime against the host's state):
+ *   vm "N"          the one VM, not a template nor a control domain, named N
+ *   sr "N"          the one SR named N; if the block renames it (name-label M)
+ *                   and no SR is named N, the one named M (already renamed)
+ *   network "N"     the one network named N
+ *   pif "D"         every PIF whose device is D, on every host (at least one)
+ *   pif "D" host "H"  the one PIF with device D on the host named H
+ *   CLASS uuid "U"  the one object of that class with that uuid
+ *   A selector that matches nothing (or several, where one is meant) is an
+ *   error, unless the block is `optional`: then it is skipped with a note.
+ *
+ * What xenbake wrote is recorded on each object it manages, so that a key the
+ * config no longer names is removed while keys set by others are kept, from
+ * any host of a pool: other_config["xenbake-managed"] lists the managed keys,
+ * one per line, as "FIELD:KEY" (e.g. "xenstore_data:vm-data/role").
+ */
+#ifndef XENBAKE_MODEL_H
+#define XENBAKE_MODEL_H
+
+enum xb_class {
+	XB_CLASS_VM = 1,
+	XB_CLASS_SR = 2,
+	XB_CLASS_NETWORK = 3,
+	XB_CLASS_PIF = 4,
+};
+#define XB_CLASS_MAX XB_CLASS_PIF
+
+enum xb_field {
+	XB_FIELD_XENSTORE_DATA = 1,     /* map, VM only */
+	XB_FIELD_OTHER_CONFIG = 2,      /* map */
+	XB_FIELD_NAME_LABEL = 3,        /* string, SR only; key is "" */
+};
+#define XB_FIELD_MAX XB_FIELD_NAME_LABEL
+
+/* object flags */
+#define XB_OBJ_OPTIONAL 0x1u        /* skip with a note when nothing matches */
+#define XB_OBJ_BY_UUID  0x2u        /* selector is a uuid, not a name */
+#define XB_OBJ_FLAGS_ALL (XB_OBJ_OPTIONAL | XB_OBJ_BY_UUID)
+
+#define XB_KEY_HIDE            "HideFromXenCenter"
+#define XB_KEY_I18N            "i18n-key"
+#define XB_KEY_I18N_ORIG_NAME  "i18n-original-value-name_label"
+#define XB_KEY_MANAGED         "xenbake-managed"
+#define XB_VM_DATA_PREFIX      "vm-data/"
+
+/* The i18n keys XenCenter knows, sorted. */
+#define XB_I18N_KEYS { "local-hotplug-cd", "local-hotplug-disk", \
+		       "local-storage", "xenserver-tools" }
+
+/* xenstore limits of XenServer's oxenstored, as guests see them */
+#define XB_XS_PATH_MAX   1024       /* "/local/domain/NNNNN/vm-data/KEY" */
+#define XB_XS_VALUE_MAX  2048
+#define XB_XS_DOMID_DIGITS 5        /* the longest domid the path check assumes */
+
+/* Names: the source keyword ("vm") and the XenAPI class ("VM"). */
+const char *xb_class_keyword(enum xb_class cls);
+const char *xb_class_xapi(enum xb_class cls);
+/* The XenAPI field name ("xenstore_data"). */
+const char *xb_field_xapi(enum xb_field field);
+
+#endif

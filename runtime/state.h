@@ -1,0 +1,78 @@
+/* state.h - the host's actual state, as the backends read it: plain values,
+ * owned by struct xb_actual, freed by xb_actual_free(). The planner compares
+ * it with the blob's desired state; it never does I/O itself. */
+#ifndef XENBAKE_STATE_H
+#define XENBAKE_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "runtime/model.h"
+
+/* A string map, kept sorted by key (strcmp), keys unique. */
+struct xb_kv {
+	char *key;
+	char *value;
+};
+
+struct xb_map {
+	struct xb_kv *kv;
+	size_t n, cap;
+};
+
+void xb_map_free(struct xb_map *m);
+/* Copies key and value; replaces an existing value. 0 or -ENOMEM. */
+int xb_map_set(struct xb_map *m, const char *key, const char *value);
+const char *xb_map_get(const struct xb_map *m, const char *key); /* NULL: absent */
+void xb_map_del(struct xb_map *m, const char *key);
+int xb_map_copy(struct xb_map *dst, const struct xb_map *src);
+bool xb_map_equal(const struct xb_map *a, const struct xb_map *b);
+
+/* One XenAPI object as read from the host (VM, SR, network or PIF). */
+struct xb_object {
+	enum xb_class cls;
+	char *ref;                   /* "OpaqueRef:..." (or "" without xapi) */
+	char *uuid;
+	char *name_label;            /* PIF: "" */
+	struct xb_map other_config;
+	struct xb_map xenstore_data; /* VM only */
+	/* VM */
+	bool is_template, is_control_domain, running;
+	int domid;                   /* -1 when not running */
+	char *resident_on;           /* host ref, "" when not running */
+	/* SR */
+	bool pbds_plugged;           /* at least one PBD plugged */
+	/* PIF */
+	char *device;
+	char *host;                  /* host ref */
+	char *network;               /* network ref */
+};
+
+struct xb_host {
+	char *ref, *uuid, *name_label, *address;
+};
+
+/* A running guest's live xenstore data (xenstore backend). */
+struct xb_guest {
+	int domid;
+	char *name;                  /* /local/domain/N/name, may be "" */
+	char *vm_uuid;               /* from /local/domain/N/vm ("/vm/UUID"), may be "" */
+	struct xb_map vm_data;       /* "vm-data/KEY" -> value, leaves only */
+	struct xb_map managed;       /* keys xenbake wrote here earlier -> "" */
+};
+
+struct xb_actual {
+	struct xb_host *hosts;
+	size_t nhosts;
+	struct xb_object *objects;   /* every class, in the order read */
+	size_t nobjects;
+	char *this_host;             /* ref of the host we run on; NULL: unknown */
+	bool have_xapi;              /* objects/hosts were read through XenAPI */
+	struct xb_guest *guests;     /* guests resident on this host */
+	size_t nguests;
+	bool have_xenstore;
+};
+
+void xb_actual_free(struct xb_actual *a);
+
+#endif

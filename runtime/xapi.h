@@ -1,0 +1,64 @@
+/* xapi.h - a XenAPI client: XML-RPC over libcurl (unix socket, http, https)
+ * with replies parsed by libxml2, and the few calls xenbake makes.
+ *
+ * Cost model: reading the whole state is one get_all_records per class;
+ * writing is one set_<field> per changed map of an object. Every call made
+ * through a handle (login and logout included) is counted. */
+#ifndef XENBAKE_XAPI_H
+#define XENBAKE_XAPI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "runtime/model.h"
+#include "runtime/state.h"
+
+#define XAPI_DEFAULT_ENDPOINT "unix:/var/lib/xcp/xapi"
+
+struct xapi_options {
+	const char *endpoint;        /* unix:PATH | http://HOST:PORT | https://HOST[:PORT] */
+	const char *user;            /* NULL: "root" */
+	const char *password_file;   /* NULL: empty password (fine on the unix socket) */
+	bool insecure;               /* https without certificate checks (tests only) */
+	long timeout_ms;             /* per call; 0: 30 s */
+};
+
+/* A XenAPI failure: ErrorDescription = [code, params...]. */
+struct xapi_fault {
+	char *code;                  /* e.g. "MAP_DUPLICATE_KEY"; NULL: not a XenAPI fault */
+	char **params;
+	size_t nparams;
+};
+
+/* Errors: functions return 0 or -1; then xapi_errmsg() says what failed
+ * ("VM.set_other_config: HANDLE_INVALID [VM, OpaqueRef:x]", "cannot connect
+ * to unix:/var/lib/xcp/xapi: ..."), and xapi_fault() gives the XenAPI fault
+ * if the server sent one. */
+struct xapi;
+
+/* Connects and logs in (session.login_with_password). On HOST_IS_SLAVE
+ * reconnects to the master it names. NULL on failure, with *errmsg set to a
+ * malloc'd message the caller frees. */
+struct xapi *xapi_connect(const struct xapi_options *opt, char **errmsg);
+/* Logs out and frees; NULL is fine. Call on every exit path. */
+void xapi_close(struct xapi *x);
+
+const char *xapi_errmsg(const struct xapi *x);
+const struct xapi_fault *xapi_fault(const struct xapi *x);   /* NULL: none */
+unsigned long xapi_calls(const struct xapi *x);               /* calls made */
+
+/* Reads hosts, VMs, SRs, networks and PIFs: one get_all_records each.
+ * Fills a->hosts, a->objects and sets a->have_xapi. */
+int xapi_read_state(struct xapi *x, struct xb_actual *a);
+/* One PBD.get_all_records: sets pbds_plugged on the SRs in a. Only needed
+ * before renaming an SR. */
+int xapi_read_pbds(struct xapi *x, struct xb_actual *a);
+
+/* CLASS.set_FIELD(ref, map): replaces the whole map in one call. */
+int xapi_set_map(struct xapi *x, enum xb_class cls, const char *ref,
+		 enum xb_field field, const struct xb_map *map);
+/* CLASS.set_name_label(ref, name). */
+int xapi_set_name_label(struct xapi *x, enum xb_class cls, const char *ref,
+			const char *name);
+
+#endif
