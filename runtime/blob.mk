@@ -1,0 +1,1 @@
+# runtime/blob.mk (included from the top-level Makefile.am)

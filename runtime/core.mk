@@ -1,0 +1,1 @@
+# runtime/core.mk (included from the top-level Makefile.am)

@@ -1,0 +1,1 @@
+# runtime/xapi.mk (included from the top-level Makefile.am)

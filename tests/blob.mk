@@ -1,0 +1,1 @@
+# tests/blob.mk (included from the top-level Makefile.am)

@@ -1,0 +1,1 @@
+# tests/compiler.mk (included from the top-level Makefile.am)

@@ -1,0 +1,1 @@
+# tests/fuzz.mk (included from the top-level Makefile.am)

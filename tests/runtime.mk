@@ -1,0 +1,1 @@
+# tests/runtime.mk (included from the top-level Makefile.am)

@@ -1,0 +1,1 @@
+# tests/sim.mk (included from the top-level Makefile.am)

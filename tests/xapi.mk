@@ -1,0 +1,1 @@
+# tests/xapi.mk (included from the top-level Makefile.am)
