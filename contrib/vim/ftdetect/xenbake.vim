@@ -1,0 +1,2 @@
+" *.xb files are xenbake sources
+autocmd BufRead,BufNewFile *.xb setfiletype xenbake

@@ -1,0 +1,29 @@
+" Vim syntax file
+" Language:	xenbake configuration (*.xb), see xenbake.xb(5)
+if exists("b:current_syntax")
+  finish
+endif
+
+syn keyword xbTopLevel	let include
+syn keyword xbClass	vm sr network pif
+syn keyword xbSelector	uuid host optional
+syn match   xbStatement	"\<\(vm-data\|xenstore-data\|other-config\|hide-from-xencenter\|name-label\|i18n-key\)\>"
+syn match   xbI18nKey	"\<local-hotplug-cd\>\|\<local-hotplug-disk\>\|\<local-storage\>\|\<xenserver-tools\>"
+syn match   xbComment	"#.*$" contains=xbTodo
+syn keyword xbTodo	contained TODO FIXME XXX
+syn match   xbEscape	contained "\\[\"\\nt]\|\\x\x\x"
+syn match   xbInterp	contained "\${[A-Za-z_][A-Za-z0-9_-]*}\|\$\$"
+syn region  xbString	start=+"+ skip=+\\\\\|\\"+ end=+"+ contains=xbEscape,xbInterp
+
+hi def link xbTopLevel	Include
+hi def link xbClass	Structure
+hi def link xbSelector	StorageClass
+hi def link xbStatement	Keyword
+hi def link xbI18nKey	Constant
+hi def link xbComment	Comment
+hi def link xbTodo	Todo
+hi def link xbEscape	SpecialChar
+hi def link xbInterp	Identifier
+hi def link xbString	String
+
+let b:current_syntax = "xenbake"

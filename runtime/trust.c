@@ -1,0 +1,244 @@
+/* trust.c - blob file ownership, ed25519 keys and detached signatures. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "runtime/trust.h"
+
+#define PUBLIC_TAG "xenbake-ed25519-public-key"
+#define SECRET_TAG "xenbake-ed25519-secret-key"
+#define SIG_TAG    "xenbake-ed25519-signature"
+#define LINE_MAX_BYTES 512
+
+static int fail(char **errmsg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int fail(char **errmsg, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(errmsg, fmt, ap) < 0)
+		*errmsg = NULL;
+	va_end(ap);
+	return -1;
+}
+
+int xb_trust_blob_file(int fd, const char *path, char **errmsg)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return fail(errmsg, "%s: %s", path, strerror(errno));
+	if (geteuid() != 0)
+		return 0;     /* only root's runs are at stake */
+	if (st.st_uid != 0)
+		return fail(errmsg, "%s: refusing a blob owned by uid %u, not "
+			    "root: whoever owns it decides what root applies "
+			    "(chown root %s)", path, (unsigned)st.st_uid, path);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return fail(errmsg, "%s: refusing a blob writable by %s "
+			    "(chmod go-w %s)", path,
+			    st.st_mode & S_IWOTH ? "others" : "its group", path);
+	return 0;
+}
+
+/* Reads a one-line file "TAG HEX" into bin[size]. */
+static int read_tagged(const char *path, const char *tag, unsigned char *bin,
+		       size_t size, char **errmsg)
+{
+	char line[LINE_MAX_BYTES + 2];
+	FILE *f = NULL;
+	size_t taglen = strlen(tag), binlen = 0, n;
+	const char *hex, *end = NULL;
+	int ret = -1;
+
+	f = fopen(path, "re");
+	if (!f) {
+		fail(errmsg, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	n = fread(line, 1, sizeof(line) - 1, f);
+	line[n] = '\0';
+	if (n > LINE_MAX_BYTES || strncmp(line, tag, taglen) ||
+	    line[taglen] != ' ') {
+		fail(errmsg, "%s: not a %s file (expected one line \"%s HEX\")",
+		     path, tag, tag);
+		goto out;
+	}
+	hex = line + taglen + 1;
+	if (sodium_hex2bin(bin, size, hex, strlen(hex), NULL, &binlen, &end) ||
+	    binlen != size || (*end && strcmp(end, "\n"))) {
+		fail(errmsg, "%s: malformed %s: expected %zu hex bytes", path,
+		     tag, size);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (f)
+		fclose(f);
+	sodium_memzero(line, sizeof(line));
+	return ret;
+}
+
+/* Writes "TAG HEX\n" to path through a temp file, with the given mode. */
+static int write_tagged(const char *path, const char *tag,
+			const unsigned char *bin, size_t size, mode_t mode,
+			char **errmsg)
+{
+	char *tmp = NULL, *hex = NULL;
+	FILE *f = NULL;
+	int fd = -1, ret = -1;
+
+	hex = malloc(size * 2 + 1);
+	if (!hex || asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+		tmp = NULL;
+		fail(errmsg, "out of memory");
+		goto out;
+	}
+	sodium_bin2hex(hex, size * 2 + 1, bin, size);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		fail(errmsg, "%s: %s", path, strerror(errno));
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if (fchmod(fd, mode) || !(f = fdopen(fd, "w"))) {
+		fail(errmsg, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (fprintf(f, "%s %s\n", tag, hex) < 0 || fflush(f) ||
+	    fsync(fileno(f))) {
+		fail(errmsg, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (fclose(f)) {
+		f = NULL;
+		fail(errmsg, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	f = NULL;
+	if (rename(tmp, path)) {
+		fail(errmsg, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	ret = 0;
+out:
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	if (hex)
+		sodium_memzero(hex, size * 2 + 1);
+	free(hex);
+	return ret;
+}
+
+static int init_sodium(char **errmsg)
+{
+	return sodium_init() < 0 ? fail(errmsg, "libsodium failed to start") : 0;
+}
+
+int xb_key_generate(const char *basename, char **errmsg)
+{
+	unsigned char pk[XB_PUBLIC_KEY_SIZE], sk[XB_SECRET_KEY_SIZE];
+	char *pub = NULL, *sec = NULL;
+	int ret = -1;
+
+	if (init_sodium(errmsg))
+		return -1;
+	if (asprintf(&pub, "%s.pub", basename) < 0) {
+		pub = NULL;
+		goto oom;
+	}
+	if (asprintf(&sec, "%s.key", basename) < 0) {
+		sec = NULL;
+		goto oom;
+	}
+	crypto_sign_keypair(pk, sk);
+	if (write_tagged(sec, SECRET_TAG, sk, sizeof(sk), 0600, errmsg) ||
+	    write_tagged(pub, PUBLIC_TAG, pk, sizeof(pk), 0644, errmsg))
+		goto out;
+	ret = 0;
+	goto out;
+oom:
+	fail(errmsg, "out of memory");
+out:
+	sodium_memzero(sk, sizeof(sk));
+	free(pub);
+	free(sec);
+	return ret;
+}
+
+int xb_key_read_public(const char *path, unsigned char pk[XB_PUBLIC_KEY_SIZE],
+		       char **errmsg)
+{
+	return read_tagged(path, PUBLIC_TAG, pk, XB_PUBLIC_KEY_SIZE, errmsg);
+}
+
+int xb_key_read_secret(const char *path, unsigned char sk[XB_SECRET_KEY_SIZE],
+		       char **errmsg)
+{
+	return read_tagged(path, SECRET_TAG, sk, XB_SECRET_KEY_SIZE, errmsg);
+}
+
+int xb_sig_write(const char *blobpath, const void *blob, size_t len,
+		 const unsigned char sk[XB_SECRET_KEY_SIZE], char **errmsg)
+{
+	unsigned char sig[XB_SIGNATURE_SIZE];
+	char *path = NULL;
+	int ret;
+
+	if (init_sodium(errmsg))
+		return -1;
+	if (asprintf(&path, "%s%s", blobpath, XB_SIG_SUFFIX) < 0)
+		return fail(errmsg, "out of memory");
+	crypto_sign_detached(sig, NULL, blob, len, sk);
+	ret = write_tagged(path, SIG_TAG, sig, sizeof(sig), 0644, errmsg);
+	free(path);
+	return ret;
+}
+
+int xb_sig_verify(const char *blobpath, const void *blob, size_t len,
+		  const unsigned char pk[XB_PUBLIC_KEY_SIZE], char **errmsg)
+{
+	unsigned char sig[XB_SIGNATURE_SIZE];
+	char *path = NULL;
+	int ret = -1;
+
+	if (init_sodium(errmsg))
+		return -1;
+	if (asprintf(&path, "%s%s", blobpath, XB_SIG_SUFFIX) < 0)
+		return fail(errmsg, "out of memory");
+	if (access(path, F_OK)) {
+		fail(errmsg, "%s: unsigned blob refused: no %s (sign it with "
+		     "xenbakec --sign KEY)", blobpath, path);
+		goto out;
+	}
+	if (read_tagged(path, SIG_TAG, sig, sizeof(sig), errmsg))
+		goto out;
+	if (crypto_sign_verify_detached(sig, blob, len, pk)) {
+		fail(errmsg, "%s: bad signature: the blob was changed after "
+		     "signing, or signed with another key", blobpath);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(path);
+	return ret;
+}
