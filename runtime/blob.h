@@ -51,6 +51,23 @@
  * strings in the order of first use when walking objects, then entries,
  * then positions, in record order and field order. The reader checks the
  * order of objects and entries; it does not check the string order.
+ * Positions, for the same reason (`dump` then recompiling must give the same
+ * bytes), are numbered from the records alone: each distinct (file, line,
+ * column) stored once, in the order of first use walking objects, then
+ * entries.
+ *
+ * Further rules the reader enforces (xbb_open):
+ * - every section, even an empty one, has a 4-aligned offset with
+ *   header_size <= offset and offset + size <= total_size; sections do not
+ *   overlap; the gaps between them are not read;
+ * - the reserved section (0, 0), each object's reserved word 0, flags 0,
+ *   1 <= last_comp <= version;
+ * - the strings section is not empty, starts and ends with a NUL byte, and
+ *   is valid UTF-8 throughout; a string reference is an offset into it that
+ *   does not point into the middle of a UTF-8 sequence (so a reference may
+ *   share the tail of a longer string);
+ * - host is "" except on PIFs; name_label entries only on SRs, with key "";
+ *   xenstore_data entries only on VMs; line and column >= 1.
  */
 #ifndef XENBAKE_BLOB_H
 #define XENBAKE_BLOB_H
@@ -108,12 +125,15 @@ static inline void xbb_put32(unsigned char *p, uint32_t v)
 /* Errors are negative; xbb_strerror() names them. */
 enum xbb_error {
 	XBB_OK = 0,
-	XBB_ERR_TRUNCATED = -1,      /* shorter than a header / total_size */
+	XBB_ERR_TRUNCATED = -1,      /* shorter than a header, or than its
+				        total_size (a file cut short) */
 	XBB_ERR_MAGIC = -2,          /* not a xenbake blob */
 	XBB_ERR_VERSION = -3,        /* needs a newer xenbake (last_comp) */
-	XBB_ERR_SIZE = -4,           /* total_size differs from the file's */
+	XBB_ERR_SIZE = -4,           /* longer than total_size, or
+				        total_size > XBB_MAX_SIZE */
 	XBB_ERR_HASH = -5,           /* SHA-256 mismatch: corrupted */
-	XBB_ERR_HEADER = -6,         /* bad header_size or flags */
+	XBB_ERR_HEADER = -6,         /* bad header_size, flags, reserved
+				        section, or version < last_comp */
 	XBB_ERR_SECTION = -7,        /* section outside the blob, misaligned,
 				        overlapping the header, or not a
 				        whole number of records */
@@ -159,11 +179,41 @@ struct xbb {
 
 /* Checks everything once: header, hash, every section, every record and
  * every string reference. After it returns XBB_OK the accessors below
- * cannot fail for indexes below the counts. */
+ * cannot fail for indexes below the counts. buf must stay alive and
+ * unchanged while the view is used.
+ *
+ * The first failing check decides the error, in this fixed order:
+ *  1. len < XBB_HEADER_SIZE                              TRUNCATED
+ *  2. magic                                              MAGIC
+ *  3. last_comp > XBB_VERSION                            VERSION
+ *  4. last_comp 0 or > version, header_size < XBB_HEADER_SIZE, flags,
+ *     reserved section not (0, 0)                        HEADER
+ *  5. total_size > XBB_MAX_SIZE                          SIZE
+ *     total_size > len                                   TRUNCATED
+ *     total_size < len                                   SIZE
+ *  6. header_size > total_size                           HEADER
+ *  7. SHA-256                                            HASH
+ *  8. sections in header order (strings, objects, entries, positions):
+ *     each one's bounds, alignment, record multiple; then overlaps SECTION
+ *  9. strings section contents (NULs at both ends, UTF-8)  STRING
+ * 10. objects, then entries (object by object), then positions, record by
+ *     record and field by field: RECORD for a bad value or index, STRING
+ *     for a bad string reference
+ * 11. the order of objects, then of each object's entries  ORDER
+ * So a flipped byte anywhere past the header gives HASH. */
 int xbb_open(struct xbb *blob, const void *buf, size_t len);
 
 void xbb_object(const struct xbb *blob, uint32_t i, struct xbb_object *out);
 void xbb_entry(const struct xbb *blob, uint32_t i, struct xbb_entry *out);
 const unsigned char *xbb_sha256(const struct xbb *blob);   /* 32 bytes */
+
+/* Reads a whole regular file (at most XBB_MAX_SIZE bytes) into *buf
+ * (malloc'd; *len bytes). 0, or -1 with *errmsg (malloc'd) naming the file
+ * and the reason. xbb_load_fd reads an already opened fd from its current
+ * offset, so that the file checked (fstat) is the file read; path is only
+ * for messages; it does not close fd. */
+int xbb_load_file(const char *path, void **buf, size_t *len, char **errmsg);
+int xbb_load_fd(int fd, const char *path, void **buf, size_t *len,
+		char **errmsg);
 
 #endif

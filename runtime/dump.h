@@ -1,5 +1,16 @@
 /* dump.h - a blob back to canonical source (`xenbake dump`). Compiling the
- * output gives a blob identical to the input. */
+ * output gives a blob identical to the input.
+ *
+ * The blob records where each block and statement came from, and those
+ * positions are part of its bytes, so the output carries them: before each
+ * block and each statement, a line
+ *     #@ "FILE" LINE:COLUMN
+ * (a comment to any reader; FILE is a string literal with the usual
+ * escapes, $$ for $). A compiler honouring it records FILE:LINE:COLUMN,
+ * instead of the real location, as the position of the next token (the
+ * block's class keyword, the statement's keyword). The derived entry of an
+ * `i18n-key` statement (i18n-original-value-name_label) is not printed and
+ * so takes that statement's position. */
 #ifndef XENBAKE_DUMP_H
 #define XENBAKE_DUMP_H
 

@@ -1,0 +1,581 @@
+/* blob.c - the bounds-checked blob reader (see blob.h for the layout and the
+ * order of the checks). xbb_open() checks everything once; afterwards the
+ * accessors read records without checks of their own. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "runtime/blob.h"
+
+static const uint32_t record_size[XBB_SECT_COUNT] = {
+	[XBB_SECT_STRINGS] = 1,
+	[XBB_SECT_OBJECTS] = XBB_OBJECT_SIZE,
+	[XBB_SECT_ENTRIES] = XBB_ENTRY_SIZE,
+	[XBB_SECT_POSITIONS] = XBB_POS_SIZE,
+	[XBB_SECT_RESERVED] = 1,
+};
+
+const char *xbb_strerror(int err)
+{
+	switch (err) {
+	case XBB_OK:
+		return "no error";
+	case XBB_ERR_TRUNCATED:
+		return "blob is truncated (shorter than its header or its "
+		       "recorded size)";
+	case XBB_ERR_MAGIC:
+		return "not a xenbake blob (bad magic)";
+	case XBB_ERR_VERSION:
+		return "blob needs a newer xenbake (format version too new)";
+	case XBB_ERR_SIZE:
+		return "blob size does not match its header, or exceeds the "
+		       "maximum size";
+	case XBB_ERR_HASH:
+		return "blob is corrupted (SHA-256 mismatch)";
+	case XBB_ERR_HEADER:
+		return "blob header is malformed (header size, flags, "
+		       "versions or reserved fields)";
+	case XBB_ERR_SECTION:
+		return "blob section is out of bounds, misaligned, overlapping "
+		       "or not a whole number of records";
+	case XBB_ERR_STRING:
+		return "blob string is out of range, unterminated or not "
+		       "valid UTF-8";
+	case XBB_ERR_RECORD:
+		return "blob record has a bad class, field, flag, index or "
+		       "position";
+	case XBB_ERR_ORDER:
+		return "blob records are out of canonical order or duplicated";
+	}
+	return "unknown blob error";
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 if there is none:
+ * overlong forms, surrogates, code points above U+10FFFF and sequences cut
+ * short are all refused. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;     /* continuation byte, 0xc0/0xc1 or > 0xf4 */
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000))
+		return 0;     /* overlong */
+	if (cp >= 0xd800 && cp <= 0xdfff)
+		return 0;     /* surrogate */
+	if (cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0, len;
+
+	while (i < n) {
+		len = utf8_sequence(s + i, n - i);
+		if (!len)
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+static const unsigned char *sect(const struct xbb *blob, enum xbb_section s)
+{
+	return blob->base + blob->sect_off[s];
+}
+
+static const unsigned char *record(const struct xbb *blob, enum xbb_section s,
+				   uint32_t i)
+{
+	return sect(blob, s) + (size_t)i * record_size[s];
+}
+
+static const char *string_at(const struct xbb *blob, uint32_t ref)
+{
+	return (const char *)sect(blob, XBB_SECT_STRINGS) + ref;
+}
+
+/* A reference must land inside the strings section and at the start of a
+ * UTF-8 sequence; the section was checked to be valid UTF-8 ending with a
+ * NUL, so the string it names is then terminated and valid. */
+static int check_string(const struct xbb *blob, uint32_t ref)
+{
+	const unsigned char *strings = sect(blob, XBB_SECT_STRINGS);
+
+	if (ref >= blob->sect_size[XBB_SECT_STRINGS])
+		return XBB_ERR_STRING;
+	if ((strings[ref] & 0xc0) == 0x80)
+		return XBB_ERR_STRING;
+	return XBB_OK;
+}
+
+static int check_header(const unsigned char *p, size_t len)
+{
+	uint32_t version, last_comp, total, header_size;
+	const unsigned char *reserved;
+
+	if (len < XBB_HEADER_SIZE)
+		return XBB_ERR_TRUNCATED;
+	if (memcmp(p + XBB_OFF_MAGIC, XBB_MAGIC, 4))
+		return XBB_ERR_MAGIC;
+	version = xbb_get32(p + XBB_OFF_VERSION);
+	last_comp = xbb_get32(p + XBB_OFF_LAST_COMP);
+	if (last_comp > XBB_VERSION)
+		return XBB_ERR_VERSION;
+	header_size = xbb_get32(p + XBB_OFF_HEADER_SIZE);
+	reserved = p + XBB_OFF_SECTIONS + 8 * XBB_SECT_RESERVED;
+	if (last_comp == 0 || version < last_comp ||
+	    header_size < XBB_HEADER_SIZE ||
+	    xbb_get32(p + XBB_OFF_FLAGS) != 0 ||
+	    xbb_get32(reserved) != 0 || xbb_get32(reserved + 4) != 0)
+		return XBB_ERR_HEADER;
+	total = xbb_get32(p + XBB_OFF_TOTAL_SIZE);
+	if (total > XBB_MAX_SIZE)
+		return XBB_ERR_SIZE;
+	if (total > len)
+		return XBB_ERR_TRUNCATED;
+	if (total < len)
+		return XBB_ERR_SIZE;
+	if (header_size > total)
+		return XBB_ERR_HEADER;
+	return XBB_OK;
+}
+
+/* The hash is taken over the blob with its own 32 bytes as zeros, in three
+ * pieces so that the blob is never copied. */
+static int check_hash(const unsigned char *p, uint32_t total)
+{
+	static const unsigned char zeros[XBB_SHA256_SIZE];
+	unsigned char digest[XBB_SHA256_SIZE];
+	crypto_hash_sha256_state st;
+	const uint32_t after = XBB_OFF_SHA256 + XBB_SHA256_SIZE;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, p, XBB_OFF_SHA256);
+	crypto_hash_sha256_update(&st, zeros, sizeof(zeros));
+	crypto_hash_sha256_update(&st, p + after, total - after);
+	crypto_hash_sha256_final(&st, digest);
+	if (memcmp(digest, p + XBB_OFF_SHA256, XBB_SHA256_SIZE))
+		return XBB_ERR_HASH;
+	return XBB_OK;
+}
+
+static int check_sections(struct xbb *blob, uint32_t header_size)
+{
+	const unsigned char *table = blob->base + XBB_OFF_SECTIONS;
+	int s, t;
+
+	for (s = 0; s < XBB_SECT_RESERVED; s++) {
+		uint32_t off = xbb_get32(table + 8 * s);
+		uint32_t size = xbb_get32(table + 8 * s + 4);
+
+		/* off <= total is known, so total - off cannot wrap */
+		if (off < header_size || off > blob->size ||
+		    size > blob->size - off || off % 4 != 0 ||
+		    size % record_size[s] != 0)
+			return XBB_ERR_SECTION;
+		blob->sect_off[s] = off;
+		blob->sect_size[s] = size;
+	}
+	blob->sect_off[XBB_SECT_RESERVED] = 0;
+	blob->sect_size[XBB_SECT_RESERVED] = 0;
+	for (s = 0; s < XBB_SECT_RESERVED; s++)
+		for (t = s + 1; t < XBB_SECT_RESERVED; t++) {
+			uint32_t a = blob->sect_off[s], b = blob->sect_off[t];
+			uint32_t a_end = a + blob->sect_size[s];
+			uint32_t b_end = b + blob->sect_size[t];
+
+			/* empty sections take no room and overlap nothing */
+			if (a < a_end && b < b_end && a < b_end && b < a_end)
+				return XBB_ERR_SECTION;
+		}
+	blob->nobjects = blob->sect_size[XBB_SECT_OBJECTS] / XBB_OBJECT_SIZE;
+	blob->nentries = blob->sect_size[XBB_SECT_ENTRIES] / XBB_ENTRY_SIZE;
+	blob->npositions = blob->sect_size[XBB_SECT_POSITIONS] / XBB_POS_SIZE;
+	return XBB_OK;
+}
+
+static int check_strings(const struct xbb *blob)
+{
+	const unsigned char *strings = sect(blob, XBB_SECT_STRINGS);
+	uint32_t size = blob->sect_size[XBB_SECT_STRINGS];
+
+	if (size == 0 || strings[0] != '\0' || strings[size - 1] != '\0')
+		return XBB_ERR_STRING;
+	if (!utf8_valid(strings, size))
+		return XBB_ERR_STRING;
+	return XBB_OK;
+}
+
+static int check_objects(const struct xbb *blob)
+{
+	uint32_t i, next_entry = 0;
+	int err;
+
+	for (i = 0; i < blob->nobjects; i++) {
+		const unsigned char *r = record(blob, XBB_SECT_OBJECTS, i);
+		uint32_t cls = xbb_get32(r);
+		uint32_t flags = xbb_get32(r + 4);
+		uint32_t host = xbb_get32(r + 12);
+		uint32_t first = xbb_get32(r + 16);
+		uint32_t count = xbb_get32(r + 20);
+
+		if (cls < XB_CLASS_VM || cls > XB_CLASS_MAX)
+			return XBB_ERR_RECORD;
+		if (flags & ~XB_OBJ_FLAGS_ALL)
+			return XBB_ERR_RECORD;
+		err = check_string(blob, xbb_get32(r + 8));
+		if (err)
+			return err;
+		err = check_string(blob, host);
+		if (err)
+			return err;
+		if (cls != XB_CLASS_PIF && *string_at(blob, host) != '\0')
+			return XBB_ERR_RECORD;
+		/* entries of object i directly follow those of object i-1 */
+		if (first != next_entry || count > blob->nentries - first)
+			return XBB_ERR_RECORD;
+		next_entry = first + count;
+		if (xbb_get32(r + 24) >= blob->npositions)
+			return XBB_ERR_RECORD;
+		if (xbb_get32(r + 28) != 0)
+			return XBB_ERR_RECORD;
+	}
+	if (next_entry != blob->nentries)
+		return XBB_ERR_RECORD;
+	return XBB_OK;
+}
+
+static bool field_allowed(uint32_t cls, uint32_t field)
+{
+	switch (field) {
+	case XB_FIELD_XENSTORE_DATA:
+		return cls == XB_CLASS_VM;
+	case XB_FIELD_OTHER_CONFIG:
+		return true;
+	case XB_FIELD_NAME_LABEL:
+		return cls == XB_CLASS_SR;
+	}
+	return false;
+}
+
+/* Walks entries object by object (check_objects proved that this visits
+ * each entry once, in record order) so each knows its object's class. */
+static int check_entries(const struct xbb *blob)
+{
+	uint32_t i, j;
+	int err;
+
+	for (i = 0; i < blob->nobjects; i++) {
+		const unsigned char *o = record(blob, XBB_SECT_OBJECTS, i);
+		uint32_t cls = xbb_get32(o);
+		uint32_t first = xbb_get32(o + 16), count = xbb_get32(o + 20);
+
+		for (j = first; j < first + count; j++) {
+			const unsigned char *r = record(blob, XBB_SECT_ENTRIES, j);
+			uint32_t field = xbb_get32(r);
+			uint32_t key = xbb_get32(r + 4);
+
+			if (field < XB_FIELD_XENSTORE_DATA ||
+			    field > XB_FIELD_MAX || !field_allowed(cls, field))
+				return XBB_ERR_RECORD;
+			err = check_string(blob, key);
+			if (err)
+				return err;
+			if (field == XB_FIELD_NAME_LABEL &&
+			    *string_at(blob, key) != '\0')
+				return XBB_ERR_RECORD;
+			err = check_string(blob, xbb_get32(r + 8));
+			if (err)
+				return err;
+			if (xbb_get32(r + 12) >= blob->npositions)
+				return XBB_ERR_RECORD;
+		}
+	}
+	return XBB_OK;
+}
+
+static int check_positions(const struct xbb *blob)
+{
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < blob->npositions; i++) {
+		const unsigned char *r = record(blob, XBB_SECT_POSITIONS, i);
+
+		err = check_string(blob, xbb_get32(r));
+		if (err)
+			return err;
+		if (xbb_get32(r + 4) < 1 || xbb_get32(r + 8) < 1)
+			return XBB_ERR_RECORD;
+	}
+	return XBB_OK;
+}
+
+static int cmp_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* <0, 0, >0 as object a sorts before, with, after object b */
+static int cmp_objects(const struct xbb *blob, const unsigned char *a,
+		       const unsigned char *b)
+{
+	int c;
+
+	c = cmp_u32(xbb_get32(a), xbb_get32(b));
+	if (c)
+		return c;
+	c = cmp_u32(xbb_get32(a + 4) & XB_OBJ_BY_UUID,
+		    xbb_get32(b + 4) & XB_OBJ_BY_UUID);
+	if (c)
+		return c;
+	c = strcmp(string_at(blob, xbb_get32(a + 8)),
+		   string_at(blob, xbb_get32(b + 8)));
+	if (c)
+		return c;
+	return strcmp(string_at(blob, xbb_get32(a + 12)),
+		      string_at(blob, xbb_get32(b + 12)));
+}
+
+static int cmp_entries(const struct xbb *blob, const unsigned char *a,
+		       const unsigned char *b)
+{
+	int c;
+
+	c = cmp_u32(xbb_get32(a), xbb_get32(b));
+	if (c)
+		return c;
+	return strcmp(string_at(blob, xbb_get32(a + 4)),
+		      string_at(blob, xbb_get32(b + 4)));
+}
+
+static int check_order(const struct xbb *blob)
+{
+	uint32_t i, j;
+
+	for (i = 1; i < blob->nobjects; i++)
+		if (cmp_objects(blob, record(blob, XBB_SECT_OBJECTS, i - 1),
+				record(blob, XBB_SECT_OBJECTS, i)) >= 0)
+			return XBB_ERR_ORDER;
+	for (i = 0; i < blob->nobjects; i++) {
+		const unsigned char *o = record(blob, XBB_SECT_OBJECTS, i);
+		uint32_t first = xbb_get32(o + 16), count = xbb_get32(o + 20);
+
+		for (j = first + 1; j < first + count; j++)
+			if (cmp_entries(blob, record(blob, XBB_SECT_ENTRIES, j - 1),
+					record(blob, XBB_SECT_ENTRIES, j)) >= 0)
+				return XBB_ERR_ORDER;
+	}
+	return XBB_OK;
+}
+
+int xbb_open(struct xbb *blob, const void *buf, size_t len)
+{
+	struct xbb view = { 0 };
+	const unsigned char *p = buf;
+	int err;
+
+	memset(blob, 0, sizeof(*blob));
+	if (!p && len)
+		return XBB_ERR_TRUNCATED;
+	err = check_header(p, len);
+	if (err)
+		return err;
+	view.base = p;
+	view.size = (uint32_t)len;
+	err = check_hash(p, view.size);
+	if (err)
+		return err;
+	err = check_sections(&view, xbb_get32(p + XBB_OFF_HEADER_SIZE));
+	if (!err)
+		err = check_strings(&view);
+	if (!err)
+		err = check_objects(&view);
+	if (!err)
+		err = check_entries(&view);
+	if (!err)
+		err = check_positions(&view);
+	if (!err)
+		err = check_order(&view);
+	if (err)
+		return err;
+	*blob = view;
+	return XBB_OK;
+}
+
+static void read_pos(const struct xbb *blob, uint32_t i, struct xbb_pos *out)
+{
+	const unsigned char *r = record(blob, XBB_SECT_POSITIONS, i);
+
+	out->file = string_at(blob, xbb_get32(r));
+	out->line = xbb_get32(r + 4);
+	out->column = xbb_get32(r + 8);
+}
+
+void xbb_object(const struct xbb *blob, uint32_t i, struct xbb_object *out)
+{
+	const unsigned char *r = record(blob, XBB_SECT_OBJECTS, i);
+
+	out->cls = (enum xb_class)xbb_get32(r);
+	out->flags = xbb_get32(r + 4);
+	out->selector = string_at(blob, xbb_get32(r + 8));
+	out->host = string_at(blob, xbb_get32(r + 12));
+	out->first = xbb_get32(r + 16);
+	out->count = xbb_get32(r + 20);
+	read_pos(blob, xbb_get32(r + 24), &out->pos);
+}
+
+void xbb_entry(const struct xbb *blob, uint32_t i, struct xbb_entry *out)
+{
+	const unsigned char *r = record(blob, XBB_SECT_ENTRIES, i);
+
+	out->field = (enum xb_field)xbb_get32(r);
+	out->key = string_at(blob, xbb_get32(r + 4));
+	out->value = string_at(blob, xbb_get32(r + 8));
+	read_pos(blob, xbb_get32(r + 12), &out->pos);
+}
+
+const unsigned char *xbb_sha256(const struct xbb *blob)
+{
+	return blob->base + XBB_OFF_SHA256;
+}
+
+/* ---- loading a file ---------------------------------------------------- */
+
+static int load_fail(char **errmsg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int load_fail(char **errmsg, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(errmsg, fmt, ap) < 0)
+		*errmsg = NULL;
+	va_end(ap);
+	return -1;
+}
+
+int xbb_load_fd(int fd, const char *path, void **buf, size_t *len,
+		char **errmsg)
+{
+	struct stat st;
+	unsigned char *data = NULL;
+	size_t cap, used = 0;
+	ssize_t n;
+	int ret = -1;
+
+	*buf = NULL;
+	*len = 0;
+	*errmsg = NULL;
+	if (fstat(fd, &st)) {
+		load_fail(errmsg, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		load_fail(errmsg, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_size < 0 || (uintmax_t)st.st_size > XBB_MAX_SIZE) {
+		load_fail(errmsg, "%s: too big for a blob (%jd bytes, at most "
+			  "%u)", path, (intmax_t)st.st_size, XBB_MAX_SIZE);
+		goto out;
+	}
+	/* The file may grow while it is read: read one byte more than the
+	 * maximum to notice, and never trust st_size for the length. */
+	cap = (size_t)st.st_size + 1;
+	data = malloc(cap);
+	if (!data) {
+		load_fail(errmsg, "%s: out of memory", path);
+		goto out;
+	}
+	for (;;) {
+		if (used == cap) {
+			unsigned char *bigger;
+
+			if (cap > XBB_MAX_SIZE) {
+				load_fail(errmsg, "%s: too big for a blob "
+					  "(more than %u bytes)", path,
+					  XBB_MAX_SIZE);
+				goto out;
+			}
+			cap = cap * 2 > (size_t)XBB_MAX_SIZE + 1 ?
+			      (size_t)XBB_MAX_SIZE + 1 : cap * 2;
+			bigger = realloc(data, cap);
+			if (!bigger) {
+				load_fail(errmsg, "%s: out of memory", path);
+				goto out;
+			}
+			data = bigger;
+		}
+		n = read(fd, data + used, cap - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			load_fail(errmsg, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	if (used > XBB_MAX_SIZE) {
+		load_fail(errmsg, "%s: too big for a blob (more than %u bytes)",
+			  path, XBB_MAX_SIZE);
+		goto out;
+	}
+	*buf = data;
+	*len = used;
+	data = NULL;
+	ret = 0;
+out:
+	free(data);
+	return ret;
+}
+
+int xbb_load_file(const char *path, void **buf, size_t *len, char **errmsg)
+{
+	int fd, ret;
+
+	*buf = NULL;
+	*len = 0;
+	*errmsg = NULL;
+	/* O_NONBLOCK: opening a FIFO must not hang before fstat refuses it */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return load_fail(errmsg, "%s: %s", path, strerror(errno));
+	ret = xbb_load_fd(fd, path, buf, len, errmsg);
+	close(fd);
+	return ret;
+}
