@@ -1,1 +1,13 @@
 # runtime/core.mk (included from the top-level Makefile.am)
+# The runtime's core: desired state, planner, xenstore backend, apply, and
+# the `xenbake` command itself.
+runtime_libxbruntime_a_SOURCES += runtime/state.c runtime/state.h \
+	runtime/desired.c runtime/desired.h \
+	runtime/plan.c runtime/plan.h \
+	runtime/xenstore.c runtime/xenstore.h \
+	runtime/apply.c runtime/apply.h
+
+sbin_PROGRAMS += xenbake
+xenbake_SOURCES = runtime/main.c
+xenbake_CFLAGS = $(AM_CFLAGS) $(XENSTORE_CFLAGS)
+xenbake_LDADD = $(RUNTIME_LIBS)

@@ -1,0 +1,888 @@
+/* plan.c - desired minus actual = changes. No I/O: see plan.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/plan.h"
+
+#define NO_INDEX SIZE_MAX
+#define NFIELDS (XB_FIELD_MAX + 1)
+
+/* What the config wants of one actual object (or, without XenAPI, of one
+ * guest): the merged entries of every block that selected it. */
+struct target {
+	bool selected;
+	struct xb_map want[NFIELDS];
+	struct xb_map source[NFIELDS];      /* key -> "file:line:col" */
+	const struct xb_desired_object *first;
+};
+
+struct planner {
+	const struct xb_desired *d;
+	const struct xb_actual *a;
+	const struct xb_plan_options *opt;
+	struct xb_plan *p;
+	struct target *targets;             /* per object, or per guest */
+	size_t ntargets;
+	int oom;
+};
+
+static int push_str(struct planner *pl, char ***list, size_t *n,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int push_str(struct planner *pl, char ***list, size_t *n,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL, **grown;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		goto nomem;
+	grown = realloc(*list, (*n + 1) * sizeof(**list));
+	if (!grown)
+		goto nomem;
+	grown[(*n)++] = s;
+	*list = grown;
+	return 0;
+nomem:
+	free(s);
+	pl->oom = -ENOMEM;
+	return -ENOMEM;
+}
+
+#define plan_error(pl, ...) \
+	push_str(pl, &(pl)->p->errors, &(pl)->p->nerrors, __VA_ARGS__)
+#define plan_note(pl, ...) \
+	push_str(pl, &(pl)->p->notes, &(pl)->p->nnotes, __VA_ARGS__)
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* ---- managed record --------------------------------------------------- */
+
+int xb_managed_parse(const char *text, struct xb_map *out)
+{
+	const char *line = text;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char *copy = strndup(line, len);
+		char *colon;
+		int r = 0;
+
+		if (!copy)
+			return -ENOMEM;
+		colon = strchr(copy, ':');
+		if (colon && colon[1] &&
+		    (!strncmp(copy, "xenstore_data:", 14) ||
+		     !strncmp(copy, "other_config:", 13)))
+			r = xb_map_set(out, copy, "");
+		free(copy);
+		if (r)
+			return r;
+		line = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+char *xb_managed_format(const struct xb_map *managed)
+{
+	size_t len = 1, i;
+	char *out, *w;
+
+	for (i = 0; i < managed->n; i++)
+		len += strlen(managed->kv[i].key) + 1;
+	out = malloc(len);
+	if (!out)
+		return NULL;
+	w = out;
+	for (i = 0; i < managed->n; i++) {
+		size_t k = strlen(managed->kv[i].key);
+
+		if (i)
+			*w++ = '\n';
+		memcpy(w, managed->kv[i].key, k);
+		w += k;
+	}
+	*w = '\0';
+	return out;
+}
+
+/* "FIELD:KEY" for the managed record */
+static char *managed_name(enum xb_field field, const char *key)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s:%s", xb_field_xapi(field), key) < 0)
+		return NULL;
+	return s;
+}
+
+/* ---- selection ---------------------------------------------------------- */
+
+static const struct xb_desired_entry *
+find_entry(const struct xb_desired_object *o, enum xb_field field)
+{
+	size_t i;
+
+	for (i = 0; i < o->nentries; i++)
+		if (o->entries[i].field == field)
+			return &o->entries[i];
+	return NULL;
+}
+
+static bool is_selectable_vm(const struct xb_object *ob)
+{
+	return !ob->is_template && !ob->is_control_domain;
+}
+
+static const char *host_name(const struct xb_actual *a, const char *ref)
+{
+	size_t i;
+
+	for (i = 0; ref && i < a->nhosts; i++)
+		if (!strcmp(a->hosts[i].ref, ref))
+			return a->hosts[i].name_label;
+	return "?";
+}
+
+/* Does actual object i match the selector (by name: with this name)? */
+static bool object_matches(const struct xb_actual *a, size_t i,
+			   const struct xb_desired_object *o, const char *name,
+			   const char *host_ref)
+{
+	const struct xb_object *ob = &a->objects[i];
+
+	if (ob->cls != o->cls)
+		return false;
+	if (o->flags & XB_OBJ_BY_UUID)
+		return ob->uuid && !strcmp(ob->uuid, o->selector);
+	switch (o->cls) {
+	case XB_CLASS_VM:
+		return is_selectable_vm(ob) && ob->name_label &&
+		       !strcmp(ob->name_label, name);
+	case XB_CLASS_SR:
+	case XB_CLASS_NETWORK:
+		return ob->name_label && !strcmp(ob->name_label, name);
+	case XB_CLASS_PIF:
+		if (!ob->device || strcmp(ob->device, name))
+			return false;
+		return !host_ref || (ob->host && !strcmp(ob->host, host_ref));
+	}
+	return false;
+}
+
+/* Fills idx[] with the matches of o, returns their count. */
+static size_t match_objects(const struct xb_actual *a,
+			    const struct xb_desired_object *o,
+			    const char *name, const char *host_ref,
+			    size_t *idx)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < a->nobjects; i++)
+		if (object_matches(a, i, o, name, host_ref))
+			idx[n++] = i;
+	return n;
+}
+
+static size_t match_guests(const struct xb_actual *a,
+			   const struct xb_desired_object *o, size_t *idx)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < a->nguests; i++) {
+		const struct xb_guest *g = &a->guests[i];
+		const char *have = (o->flags & XB_OBJ_BY_UUID) ? g->vm_uuid
+							       : g->name;
+
+		if (have && have[0] && !strcmp(have, o->selector))
+			idx[n++] = i;
+	}
+	return n;
+}
+
+/* Adds the entries of o to target t; a key set twice to different values
+ * by two blocks that select the same object is an error naming both. */
+static int merge_into(struct planner *pl, struct target *t,
+		      const struct xb_desired_object *o, const char *label)
+{
+	size_t i;
+
+	if (!t->first)
+		t->first = o;
+	t->selected = true;
+	for (i = 0; i < o->nentries; i++) {
+		const struct xb_desired_entry *e = &o->entries[i];
+		char pos[XB_POS_BUF];
+		const char *have;
+		int r;
+
+		if (e->field < 1 || e->field > XB_FIELD_MAX)
+			continue;
+		xb_pos_format(&e->pos, pos, sizeof(pos));
+		if (e->field == XB_FIELD_OTHER_CONFIG &&
+		    !strcmp(e->key, XB_KEY_MANAGED)) {
+			plan_error(pl, "%s: %s: other-config \"%s\" is xenbake's own record of the keys it manages; use another key",
+				   pos, label, XB_KEY_MANAGED);
+			continue;
+		}
+		have = xb_map_get(&t->want[e->field], e->key);
+		if (have && strcmp(have, e->value)) {
+			plan_error(pl, "%s: %s: %s \"%s\" is set to \"%s\" here and to \"%s\" at %s, and both blocks select the same object",
+				   pos, label, xb_field_xapi(e->field), e->key,
+				   e->value, have,
+				   xb_map_get(&t->source[e->field], e->key));
+			continue;
+		}
+		if (have)
+			continue;
+		r = xb_map_set(&t->want[e->field], e->key, e->value);
+		if (!r)
+			r = xb_map_set(&t->source[e->field], e->key, pos);
+		if (r)
+			return pl->oom = r;
+	}
+	return 0;
+}
+
+static const char *kind_plural(enum xb_class cls)
+{
+	switch (cls) {
+	case XB_CLASS_VM: return "VMs";
+	case XB_CLASS_SR: return "SRs";
+	case XB_CLASS_NETWORK: return "networks";
+	case XB_CLASS_PIF: return "PIFs";
+	}
+	return "objects";
+}
+
+/* Resolves one desired object against the actual state. */
+static int select_object(struct planner *pl, const struct xb_desired_object *o)
+{
+	const struct xb_actual *a = pl->a;
+	bool optional = o->flags & XB_OBJ_OPTIONAL;
+	bool by_uuid = o->flags & XB_OBJ_BY_UUID;
+	bool many_ok = o->cls == XB_CLASS_PIF && !by_uuid &&
+		       !(o->host && o->host[0]);
+	char pos[XB_POS_BUF], label[512];
+	const char *host_ref = NULL;
+	size_t *idx = NULL, n = 0, i, cap;
+	int r = 0;
+
+	xb_pos_format(&o->pos, pos, sizeof(pos));
+	xb_desired_label(o, label, sizeof(label));
+
+	if (!pl->opt->use_xapi) {
+		if (o->cls != XB_CLASS_VM) {
+			if (optional)
+				return plan_note(pl, "%s: note: %s is optional and needs XenAPI: skipped (--no-xapi)",
+						 pos, label);
+			return plan_error(pl, "%s: %s: %s can only be configured through XenAPI; drop --no-xapi (or mark the block optional)",
+					  pos, label, kind_plural(o->cls));
+		}
+		cap = a->nguests ? a->nguests : 1;
+	} else {
+		cap = a->nobjects ? a->nobjects : 1;
+	}
+	idx = calloc(cap, sizeof(*idx));
+	if (!idx)
+		return pl->oom = -ENOMEM;
+
+	if (!pl->opt->use_xapi) {
+		n = match_guests(a, o, idx);
+	} else {
+		if (o->cls == XB_CLASS_PIF && !by_uuid && o->host &&
+		    o->host[0]) {
+			size_t nh = 0;
+
+			for (i = 0; i < a->nhosts; i++)
+				if (!strcmp(a->hosts[i].name_label, o->host)) {
+					host_ref = a->hosts[i].ref;
+					nh++;
+				}
+			if (nh != 1) {
+				if (!nh && optional)
+					r = plan_note(pl, "%s: note: %s is optional and no host is named \"%s\": skipped",
+						      pos, label, o->host);
+				else
+					r = plan_error(pl, "%s: %s: %s host is named \"%s\"",
+						       pos, label,
+						       nh ? "more than one" : "no",
+						       o->host);
+				goto out;
+			}
+		}
+		n = match_objects(a, o, o->selector, host_ref, idx);
+		if (!n && o->cls == XB_CLASS_SR && !by_uuid) {
+			/* renamed by an earlier apply: look for the new name */
+			const struct xb_desired_entry *nl =
+				find_entry(o, XB_FIELD_NAME_LABEL);
+
+			if (nl)
+				n = match_objects(a, o, nl->value, NULL, idx);
+		}
+	}
+
+	if (!n) {
+		if (optional)
+			r = plan_note(pl, "%s: note: %s is optional and matches nothing: skipped",
+				      pos, label);
+		else if (!pl->opt->use_xapi)
+			r = plan_error(pl, "%s: %s: no running guest on this host has this %s (without XenAPI only running guests can be selected)",
+				       pos, label, by_uuid ? "uuid" : "name");
+		else
+			r = plan_error(pl, "%s: %s: no %s %s (mark the block optional to skip it when absent)",
+				       pos, label,
+				       o->cls == XB_CLASS_VM ? "VM" :
+				       o->cls == XB_CLASS_SR ? "SR" :
+				       o->cls == XB_CLASS_PIF ? "PIF" : "network",
+				       by_uuid ? "has this uuid" :
+				       o->cls == XB_CLASS_PIF ? "has this device" :
+				       "has this name");
+		goto out;
+	}
+	if (n > 1 && !many_ok) {
+		char uuids[512] = "";
+		size_t used = 0;
+
+		for (i = 0; i < n && used < sizeof(uuids) - 1; i++) {
+			const char *u = pl->opt->use_xapi ?
+				a->objects[idx[i]].uuid :
+				a->guests[idx[i]].vm_uuid;
+			int w;
+
+			if (!pl->opt->use_xapi && (!u || !u[0])) {
+				w = snprintf(uuids + used, sizeof(uuids) - used,
+					     "%sdomain %d", i ? ", " : "",
+					     a->guests[idx[i]].domid);
+			} else {
+				w = snprintf(uuids + used, sizeof(uuids) - used,
+					     "%s%s", i ? ", " : "", u ? u : "?");
+			}
+			if (w < 0)
+				break;
+			used += (size_t)w;
+		}
+		r = plan_error(pl, "%s: %s: %zu %s match (%s); select one by uuid",
+			       pos, label, n, kind_plural(o->cls), uuids);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		r = merge_into(pl, &pl->targets[idx[i]], o, label);
+		if (r)
+			goto out;
+	}
+out:
+	free(idx);
+	return r;
+}
+
+/* ---- changes ------------------------------------------------------------ */
+
+static int add_change(struct planner *pl, enum xb_change_op op,
+		      enum xb_where where, enum xb_class cls,
+		      const char *object, const char *uuid, int domid,
+		      enum xb_field field, const char *key,
+		      const char *old_value, const char *new_value,
+		      const char *source, bool bookkeeping)
+{
+	struct xb_plan *p = pl->p;
+	struct xb_change *grown, *c;
+
+	grown = realloc(p->changes, (p->nchanges + 1) * sizeof(*grown));
+	if (!grown)
+		return pl->oom = -ENOMEM;
+	p->changes = grown;
+	c = &p->changes[p->nchanges];
+	memset(c, 0, sizeof(*c));
+	c->op = op;
+	c->where = where;
+	c->cls = cls;
+	c->domid = domid;
+	c->field = field;
+	c->bookkeeping = bookkeeping;
+	c->object = strdup(object);
+	c->uuid = strdup(uuid ? uuid : "");
+	c->key = strdup(key);
+	c->old_value = dup_or_null(old_value);
+	c->new_value = dup_or_null(new_value);
+	c->source = strdup(source ? source : "");
+	p->nchanges++;
+	if (!c->object || !c->uuid || !c->key || !c->source ||
+	    (old_value && !c->old_value) || (new_value && !c->new_value))
+		return pl->oom = -ENOMEM;
+	return 0;
+}
+
+/* Every key whose value differs between before and after, as changes. */
+static int diff_maps(struct planner *pl, enum xb_where where,
+		     enum xb_class cls, const char *object, const char *uuid,
+		     int domid, enum xb_field field, const struct xb_map *before,
+		     const struct xb_map *after, const struct xb_map *source)
+{
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	while (!r && (i < before->n || j < after->n)) {
+		int c = i >= before->n ? 1 : j >= after->n ? -1 :
+			strcmp(before->kv[i].key, after->kv[j].key);
+		const char *key = c <= 0 ? before->kv[i].key : after->kv[j].key;
+		bool book = field == XB_FIELD_OTHER_CONFIG &&
+			    !strcmp(key, XB_KEY_MANAGED) &&
+			    where == XB_WHERE_XAPI;
+		const char *src = source ? xb_map_get(source, key) : NULL;
+
+		if (c < 0) {
+			r = add_change(pl, XB_CHANGE_REMOVE, where, cls, object,
+				       uuid, domid, field, key,
+				       before->kv[i].value, NULL, NULL, book);
+			i++;
+		} else if (c > 0) {
+			r = add_change(pl, XB_CHANGE_ADD, where, cls, object,
+				       uuid, domid, field, key, NULL,
+				       after->kv[j].value, src, book);
+			j++;
+		} else {
+			if (strcmp(before->kv[i].value, after->kv[j].value))
+				r = add_change(pl, XB_CHANGE_MODIFY, where,
+					       cls, object, uuid, domid, field,
+					       key, before->kv[i].value,
+					       after->kv[j].value, src, book);
+			i++;
+			j++;
+		}
+	}
+	return r;
+}
+
+static int add_write(struct planner *pl, size_t object, enum xb_field field,
+		     const struct xb_map *old_map, struct xb_map *new_map)
+{
+	struct xb_plan *p = pl->p;
+	struct xb_map_write *grown, *w;
+
+	grown = realloc(p->writes, (p->nwrites + 1) * sizeof(*grown));
+	if (!grown)
+		return pl->oom = -ENOMEM;
+	p->writes = grown;
+	w = &p->writes[p->nwrites++];
+	memset(w, 0, sizeof(*w));
+	w->object = object;
+	w->field = field;
+	w->new_map = *new_map;          /* moved */
+	memset(new_map, 0, sizeof(*new_map));
+	if (xb_map_copy(&w->old_map, old_map))
+		return pl->oom = -ENOMEM;
+	return 0;
+}
+
+/* A display name: "web-01", "eth1 on xs-02". */
+static char *object_name(const struct xb_actual *a, const struct xb_object *ob)
+{
+	char *s = NULL;
+
+	if (ob->cls == XB_CLASS_PIF) {
+		if (asprintf(&s, "%s on %s", ob->device ? ob->device : "?",
+			     host_name(a, ob->host)) < 0)
+			return NULL;
+		return s;
+	}
+	return strdup(ob->name_label && ob->name_label[0] ? ob->name_label :
+		      ob->uuid ? ob->uuid : "?");
+}
+
+/* The live vm-data of one local guest: compare, and queue the guest. */
+static int plan_guest(struct planner *pl, size_t gi, const char *object,
+		      const struct target *t, const struct xb_map *managed)
+{
+	const struct xb_guest *g = &pl->a->guests[gi];
+	const struct xb_map *want = t ? &t->want[XB_FIELD_XENSTORE_DATA] : NULL;
+	const struct xb_map *src = t ? &t->source[XB_FIELD_XENSTORE_DATA] : NULL;
+	struct xb_map desired = { 0 }, after = { 0 }, new_managed = { 0 };
+	struct xb_guest_plan *grown, *gp;
+	size_t before_changes = pl->p->nchanges, i;
+	bool managed_differs = false;
+	int r;
+
+	/* the desired vm-data, and the guest as it should be afterwards */
+	r = xb_map_copy(&after, &g->vm_data);
+	for (i = 0; !r && want && i < want->n; i++) {
+		const char *k = want->kv[i].key;
+
+		if (strncmp(k, XB_VM_DATA_PREFIX, strlen(XB_VM_DATA_PREFIX)))
+			continue;       /* never reaches a running guest */
+		r = xb_map_set(&desired, k, want->kv[i].value);
+		if (!r)
+			r = xb_map_set(&after, k, want->kv[i].value);
+		if (!r) {
+			char *m = managed_name(XB_FIELD_XENSTORE_DATA, k);
+
+			r = m ? xb_map_set(&new_managed, m, "") : -ENOMEM;
+			free(m);
+		}
+	}
+	for (i = 0; !r && i < managed->n; i++) {
+		const char *k = managed->kv[i].key;
+		const char *colon = strchr(k, ':');
+
+		if (!colon || strncmp(k, "xenstore_data:", 14))
+			continue;
+		if (!xb_map_get(&desired, colon + 1))
+			xb_map_del(&after, colon + 1);
+	}
+	if (r)
+		goto out;
+	r = diff_maps(pl, XB_WHERE_XENSTORE, XB_CLASS_VM, object,
+		      g->vm_uuid, g->domid, XB_FIELD_XENSTORE_DATA,
+		      &g->vm_data, &after, src);
+	if (r)
+		goto out;
+	if (pl->p->managed_in_xenstore && !xb_map_equal(managed, &new_managed)) {
+		char *before_s = xb_managed_format(managed);
+		char *after_s = xb_managed_format(&new_managed);
+
+		if (before_s && after_s)
+			r = add_change(pl, !managed->n ? XB_CHANGE_ADD :
+				       !new_managed.n ? XB_CHANGE_REMOVE :
+				       XB_CHANGE_MODIFY, XB_WHERE_XENSTORE,
+				       XB_CLASS_VM, object, g->vm_uuid,
+				       g->domid, XB_FIELD_OTHER_CONFIG,
+				       XB_KEY_MANAGED,
+				       managed->n ? before_s : NULL,
+				       new_managed.n ? after_s : NULL, NULL,
+				       true);
+		else
+			r = pl->oom = -ENOMEM;
+		free(before_s);
+		free(after_s);
+		managed_differs = true;
+		if (r)
+			goto out;
+	}
+	if (pl->p->nchanges == before_changes && !managed_differs &&
+	    !pl->opt->every_guest)
+		goto out;
+
+	grown = realloc(pl->p->guests, (pl->p->nguests + 1) * sizeof(*grown));
+	if (!grown) {
+		r = pl->oom = -ENOMEM;
+		goto out;
+	}
+	pl->p->guests = grown;
+	gp = &grown[pl->p->nguests++];
+	memset(gp, 0, sizeof(*gp));
+	gp->guest = gi;
+	gp->domid = g->domid;
+	gp->desired = desired;
+	memset(&desired, 0, sizeof(desired));
+	gp->vm_uuid = strdup(g->vm_uuid ? g->vm_uuid : "");
+	if (asprintf(&gp->label, "vm %s (domain %d)", object, g->domid) < 0)
+		gp->label = NULL;
+	if (!gp->vm_uuid || !gp->label || xb_map_copy(&gp->managed, managed))
+		r = pl->oom = -ENOMEM;
+out:
+	xb_map_free(&desired);
+	xb_map_free(&after);
+	xb_map_free(&new_managed);
+	return r;
+}
+
+/* The local running guest of VM object ob, or NO_INDEX. */
+static size_t local_guest(const struct xb_actual *a, const struct xb_object *ob)
+{
+	size_t i;
+
+	if (ob->cls != XB_CLASS_VM || !ob->running || ob->domid < 0 ||
+	    !ob->uuid)
+		return NO_INDEX;
+	for (i = 0; i < a->nguests; i++)
+		if (a->guests[i].domid == ob->domid && a->guests[i].vm_uuid &&
+		    !strcmp(a->guests[i].vm_uuid, ob->uuid))
+			return i;
+	return NO_INDEX;
+}
+
+/* One XenAPI object: one write per changed map, then its live guest. */
+static int plan_object(struct planner *pl, size_t oi)
+{
+	const struct xb_object *ob = &pl->a->objects[oi];
+	const struct target *t = &pl->targets[oi];
+	struct xb_map managed = { 0 }, new_managed = { 0 }, after = { 0 };
+	static const enum xb_field map_fields[] = {
+		XB_FIELD_XENSTORE_DATA, XB_FIELD_OTHER_CONFIG
+	};
+	const char *rec = xb_map_get(&ob->other_config, XB_KEY_MANAGED);
+	char *object = object_name(pl->a, ob), *text = NULL;
+	size_t f, i, gi;
+	int r = 0;
+
+	if (!object)
+		return pl->oom = -ENOMEM;
+	if (rec && (r = xb_managed_parse(rec, &managed)))
+		goto oom;
+
+	/* the new managed record: every map key the config names */
+	for (f = 0; f < 2; f++) {
+		const struct xb_map *want = &t->want[map_fields[f]];
+
+		for (i = 0; i < want->n; i++) {
+			char *m = managed_name(map_fields[f], want->kv[i].key);
+
+			r = m ? xb_map_set(&new_managed, m, "") : -ENOMEM;
+			free(m);
+			if (r)
+				goto oom;
+		}
+	}
+
+	for (f = 0; f < 2; f++) {
+		enum xb_field field = map_fields[f];
+		const struct xb_map *before = field == XB_FIELD_XENSTORE_DATA ?
+			&ob->xenstore_data : &ob->other_config;
+		const struct xb_map *want = &t->want[field];
+
+		if (field == XB_FIELD_XENSTORE_DATA && ob->cls != XB_CLASS_VM) {
+			if (want->n)
+				plan_error(pl, "%s: %s %s: xenstore data is for VMs only",
+					   xb_map_get(&t->source[field],
+						      want->kv[0].key),
+					   xb_class_keyword(ob->cls), object);
+			continue;
+		}
+		if ((r = xb_map_copy(&after, before)))
+			goto oom;
+		for (i = 0; i < want->n; i++)
+			if ((r = xb_map_set(&after, want->kv[i].key,
+					    want->kv[i].value)))
+				goto oom;
+		for (i = 0; i < managed.n; i++) {
+			const char *k = managed.kv[i].key;
+			size_t flen = strlen(xb_field_xapi(field));
+
+			if (strncmp(k, xb_field_xapi(field), flen) ||
+			    k[flen] != ':')
+				continue;
+			if (!xb_map_get(want, k + flen + 1))
+				xb_map_del(&after, k + flen + 1);
+		}
+		if (field == XB_FIELD_OTHER_CONFIG) {
+			free(text);
+			text = xb_managed_format(&new_managed);
+			if (!text)
+				goto oom;
+			if (new_managed.n)
+				r = xb_map_set(&after, XB_KEY_MANAGED, text);
+			else
+				xb_map_del(&after, XB_KEY_MANAGED);
+			if (r)
+				goto oom;
+		}
+		if (xb_map_equal(before, &after))
+			continue;
+		r = diff_maps(pl, XB_WHERE_XAPI, ob->cls, object, ob->uuid, -1,
+			      field, before, &after, &t->source[field]);
+		if (!r)
+			r = add_write(pl, oi, field, before, &after);
+		if (r)
+			goto oom;
+	}
+
+	/* name_label: SRs only */
+	if (t->want[XB_FIELD_NAME_LABEL].n) {
+		const char *want = xb_map_get(&t->want[XB_FIELD_NAME_LABEL], "");
+		const char *src = xb_map_get(&t->source[XB_FIELD_NAME_LABEL], "");
+
+		if (ob->cls != XB_CLASS_SR) {
+			plan_error(pl, "%s: %s %s: name-label is set on SRs only",
+				   src, xb_class_keyword(ob->cls), object);
+		} else if (want && strcmp(want, ob->name_label)) {
+			struct xb_map before_m = { 0 }, after_m = { 0 };
+
+			r = xb_map_set(&before_m, "", ob->name_label);
+			if (!r)
+				r = xb_map_set(&after_m, "", want);
+			if (!r)
+				r = add_change(pl, XB_CHANGE_MODIFY,
+					       XB_WHERE_XAPI, ob->cls, object,
+					       ob->uuid, -1,
+					       XB_FIELD_NAME_LABEL, "",
+					       ob->name_label, want, src,
+					       false);
+			if (!r)
+				r = add_write(pl, oi, XB_FIELD_NAME_LABEL,
+					      &before_m, &after_m);
+			xb_map_free(&before_m);
+			xb_map_free(&after_m);
+			if (r)
+				goto oom;
+		}
+	}
+
+	gi = local_guest(pl->a, ob);
+	if (pl->opt->use_xenstore && gi != NO_INDEX)
+		r = plan_guest(pl, gi, object, t, &managed);
+	goto out;
+oom:
+	r = pl->oom = -ENOMEM;
+out:
+	xb_map_free(&managed);
+	xb_map_free(&new_managed);
+	xb_map_free(&after);
+	free(text);
+	free(object);
+	return r;
+}
+
+/* Without XenAPI: one running guest, by its xenstore name. */
+static int plan_guest_only(struct planner *pl, size_t gi)
+{
+	const struct xb_guest *g = &pl->a->guests[gi];
+	const struct target *t = &pl->targets[gi];
+	char *object = NULL;
+	size_t i;
+	int r;
+
+	for (i = 0; t->selected && i < t->want[XB_FIELD_OTHER_CONFIG].n; i++) {
+		const char *k = t->want[XB_FIELD_OTHER_CONFIG].kv[i].key;
+
+		r = plan_note(pl, "%s: note: vm %s: other-config \"%s\" is kept by XenAPI: not applied (--no-xapi)",
+			      xb_map_get(&t->source[XB_FIELD_OTHER_CONFIG], k),
+			      g->name && g->name[0] ? g->name : "?", k);
+		if (r)
+			return r;
+	}
+	if (g->name && g->name[0])
+		object = strdup(g->name);
+	else if (asprintf(&object, "domain %d", g->domid) < 0)
+		object = NULL;
+	if (!object)
+		return pl->oom = -ENOMEM;
+	r = plan_guest(pl, gi, object, t->selected ? t : NULL, &g->managed);
+	free(object);
+	return r;
+}
+
+int xb_plan_make(const struct xb_desired *d, const struct xb_actual *a,
+		 const struct xb_plan_options *opt, struct xb_plan *p)
+{
+	struct planner pl = { .d = d, .a = a, .opt = opt, .p = p };
+	size_t i, f;
+	int r = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->managed_in_xenstore = !opt->use_xapi;
+	pl.ntargets = opt->use_xapi ? a->nobjects : a->nguests;
+	pl.targets = calloc(pl.ntargets ? pl.ntargets : 1,
+			    sizeof(*pl.targets));
+	if (!pl.targets)
+		return -ENOMEM;
+	if (!opt->use_xapi && !opt->use_xenstore) {
+		plan_error(&pl, "nothing to configure: both --no-xapi and --no-xenstore were given");
+		goto out;
+	}
+
+	for (i = 0; i < d->nobjects && !pl.oom; i++)
+		select_object(&pl, &d->objects[i]);
+	if (pl.oom || p->nerrors)
+		goto out;
+
+	/* objects the config selects, and those an earlier apply managed */
+	for (i = 0; i < pl.ntargets && !pl.oom; i++) {
+		if (opt->use_xapi) {
+			const struct xb_object *ob = &a->objects[i];
+
+			if (!pl.targets[i].selected &&
+			    !xb_map_get(&ob->other_config, XB_KEY_MANAGED))
+				continue;
+			plan_object(&pl, i);
+		} else {
+			if (!pl.targets[i].selected &&
+			    !a->guests[i].managed.n)
+				continue;
+			plan_guest_only(&pl, i);
+		}
+	}
+out:
+	for (i = 0; i < pl.ntargets; i++)
+		for (f = 0; f < NFIELDS; f++) {
+			xb_map_free(&pl.targets[i].want[f]);
+			xb_map_free(&pl.targets[i].source[f]);
+		}
+	free(pl.targets);
+	if (pl.oom)
+		r = pl.oom;
+	else if (p->nerrors)
+		r = -1;
+	return r;
+}
+
+void xb_plan_free(struct xb_plan *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nchanges; i++) {
+		struct xb_change *c = &p->changes[i];
+
+		free(c->object);
+		free(c->uuid);
+		free(c->key);
+		free(c->old_value);
+		free(c->new_value);
+		free(c->source);
+	}
+	free(p->changes);
+	for (i = 0; i < p->nwrites; i++) {
+		xb_map_free(&p->writes[i].old_map);
+		xb_map_free(&p->writes[i].new_map);
+	}
+	free(p->writes);
+	for (i = 0; i < p->nguests; i++) {
+		free(p->guests[i].vm_uuid);
+		free(p->guests[i].label);
+		xb_map_free(&p->guests[i].desired);
+		xb_map_free(&p->guests[i].managed);
+	}
+	free(p->guests);
+	for (i = 0; i < p->nnotes; i++)
+		free(p->notes[i]);
+	free(p->notes);
+	for (i = 0; i < p->nerrors; i++)
+		free(p->errors[i]);
+	free(p->errors);
+	memset(p, 0, sizeof(*p));
+}
+
+void xb_plan_count(const struct xb_plan *p, bool bookkeeping, size_t *add,
+		   size_t *modify, size_t *remove)
+{
+	size_t i;
+
+	*add = *modify = *remove = 0;
+	for (i = 0; i < p->nchanges; i++) {
+		if (p->changes[i].bookkeeping && !bookkeeping)
+			continue;
+		switch (p->changes[i].op) {
+		case XB_CHANGE_ADD: (*add)++; break;
+		case XB_CHANGE_MODIFY: (*modify)++; break;
+		case XB_CHANGE_REMOVE: (*remove)++; break;
+		}
+	}
+}
+
+bool xb_plan_empty(const struct xb_plan *p)
+{
+	return !p->nchanges && !p->nwrites && !p->nguests;
+}

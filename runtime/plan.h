@@ -1,0 +1,111 @@
+/* plan.h - desired state minus actual state = changes. Pure: no I/O, so
+ * every rule is unit-tested on hand-built states.
+ *
+ * A plan holds three views of the same work:
+ *   changes  one line per key that differs (what `plan` prints and `check`
+ *            calls drift), with the source position that asked for it;
+ *   writes   one XenAPI CLASS.set_FIELD per changed map of an object (the
+ *            whole new map), or set_name_label: never one call per key;
+ *   guests   per running guest resident on this host, the vm-data it should
+ *            hold; the xenstore backend re-reads the guest inside its one
+ *            transaction and writes only the nodes that still differ.
+ *
+ * Managed keys: with XenAPI, the object's other_config["xenbake-managed"]
+ * (model.h) says which keys an earlier apply wrote; it is updated in the same
+ * other_config write. Without XenAPI (--no-xapi) the guests' managed keys
+ * come from xenstore (see xenstore.h). A managed key the config no longer
+ * names is removed; any other key is never touched. */
+#ifndef XENBAKE_PLAN_H
+#define XENBAKE_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "runtime/desired.h"
+#include "runtime/state.h"
+
+enum xb_change_op {
+	XB_CHANGE_ADD = '+',
+	XB_CHANGE_MODIFY = '~',
+	XB_CHANGE_REMOVE = '-',
+};
+
+enum xb_where {
+	XB_WHERE_XAPI,               /* a field of a XenAPI object */
+	XB_WHERE_XENSTORE,           /* a node in a running guest's xenstore */
+};
+
+struct xb_change {
+	enum xb_change_op op;
+	enum xb_where where;
+	enum xb_class cls;
+	char *object;                /* "web-01", "eth1 on xs-02" */
+	char *uuid;                  /* "" when unknown */
+	int domid;                   /* XB_WHERE_XENSTORE: the guest; else -1 */
+	enum xb_field field;
+	char *key;                   /* map key; "" for name_label */
+	char *old_value, *new_value; /* NULL: absent */
+	char *source;                /* "site.xb:3:5"; "" for removals */
+	bool bookkeeping;            /* only the record of managed keys */
+};
+
+/* One XenAPI call: CLASS.set_FIELD(ref, new_map), or for name_label
+ * set_name_label(ref, new_map[""]). old_map is what was read, to restore. */
+struct xb_map_write {
+	size_t object;               /* index in xb_actual.objects */
+	enum xb_field field;
+	struct xb_map old_map, new_map;
+};
+
+/* A running guest on this host whose vm-data differs. */
+struct xb_guest_plan {
+	size_t guest;                /* index in xb_actual.guests */
+	int domid;
+	char *vm_uuid;               /* "" when unknown */
+	char *label;                 /* for messages: "vm web-01 (domain 5)" */
+	struct xb_map desired;       /* "vm-data/KEY" -> value, the whole set */
+	struct xb_map managed;       /* keys written earlier (read with XenAPI) */
+};
+
+struct xb_plan_options {
+	bool use_xapi;               /* objects come from XenAPI */
+	bool use_xenstore;           /* plan the live vm-data of local guests */
+	bool every_guest;            /* queue every local guest the config or
+				        a managed record names, even unchanged:
+				        tells the backend which keys to read */
+};
+
+struct xb_plan {
+	struct xb_change *changes;
+	size_t nchanges;
+	struct xb_map_write *writes;
+	size_t nwrites;
+	struct xb_guest_plan *guests;
+	size_t nguests;
+	bool managed_in_xenstore;    /* no XenAPI: the backend keeps the record */
+	char **notes;                /* "site.xb:9:1: vm \"x\": ... skipped" */
+	size_t nnotes;
+	char **errors;               /* each names a source position */
+	size_t nerrors;
+};
+
+/* 0: planned (possibly nothing); -1: p->errors says why (selectors that
+ * match nothing or several, conflicting blocks, classes that need XenAPI);
+ * -ENOMEM. p is always to be freed with xb_plan_free(). */
+int xb_plan_make(const struct xb_desired *d, const struct xb_actual *a,
+		 const struct xb_plan_options *opt, struct xb_plan *p);
+void xb_plan_free(struct xb_plan *p);
+
+/* Counts changes by kind; bookkeeping ones only if asked. */
+void xb_plan_count(const struct xb_plan *p, bool bookkeeping, size_t *add,
+		   size_t *modify, size_t *remove);
+/* True when applying would write something (any change at all). */
+bool xb_plan_empty(const struct xb_plan *p);
+
+/* The managed record: parse "FIELD:KEY" lines into "FIELD:KEY" -> "" and
+ * format such a map back (sorted lines, '\n' separated, no final newline).
+ * Unparseable lines are dropped. */
+int xb_managed_parse(const char *text, struct xb_map *out);
+char *xb_managed_format(const struct xb_map *managed);
+
+#endif

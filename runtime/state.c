@@ -1,0 +1,183 @@
+/* state.c - the plain values of state.h: a sorted string map, and freeing
+ * what the backends read. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/state.h"
+
+void xb_map_free(struct xb_map *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->n; i++) {
+		free(m->kv[i].key);
+		free(m->kv[i].value);
+	}
+	free(m->kv);
+	m->kv = NULL;
+	m->n = m->cap = 0;
+}
+
+/* Index of key, or of where it would go (*found false). */
+static size_t map_find(const struct xb_map *m, const char *key, bool *found)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(m->kv[mid].key, key);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+int xb_map_set(struct xb_map *m, const char *key, const char *value)
+{
+	bool found;
+	size_t i = map_find(m, key, &found);
+	char *k = NULL, *v = NULL;
+
+	v = strdup(value);
+	if (!v)
+		return -ENOMEM;
+	if (found) {
+		free(m->kv[i].value);
+		m->kv[i].value = v;
+		return 0;
+	}
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 8;
+		struct xb_kv *kv;
+
+		if (cap > SIZE_MAX / sizeof(*kv))
+			goto nomem;
+		kv = realloc(m->kv, cap * sizeof(*kv));
+		if (!kv)
+			goto nomem;
+		m->kv = kv;
+		m->cap = cap;
+	}
+	k = strdup(key);
+	if (!k)
+		goto nomem;
+	memmove(&m->kv[i + 1], &m->kv[i], (m->n - i) * sizeof(m->kv[0]));
+	m->kv[i].key = k;
+	m->kv[i].value = v;
+	m->n++;
+	return 0;
+nomem:
+	free(v);
+	return -ENOMEM;
+}
+
+const char *xb_map_get(const struct xb_map *m, const char *key)
+{
+	bool found;
+	size_t i = map_find(m, key, &found);
+
+	return found ? m->kv[i].value : NULL;
+}
+
+void xb_map_del(struct xb_map *m, const char *key)
+{
+	bool found;
+	size_t i = map_find(m, key, &found);
+
+	if (!found)
+		return;
+	free(m->kv[i].key);
+	free(m->kv[i].value);
+	memmove(&m->kv[i], &m->kv[i + 1], (m->n - i - 1) * sizeof(m->kv[0]));
+	m->n--;
+}
+
+int xb_map_copy(struct xb_map *dst, const struct xb_map *src)
+{
+	struct xb_map out = { 0 };
+	size_t i;
+
+	if (src->n) {
+		out.kv = calloc(src->n, sizeof(*out.kv));
+		if (!out.kv)
+			return -ENOMEM;
+		out.cap = src->n;
+	}
+	for (i = 0; i < src->n; i++) {
+		out.kv[i].key = strdup(src->kv[i].key);
+		out.kv[i].value = strdup(src->kv[i].value);
+		out.n++;
+		if (!out.kv[i].key || !out.kv[i].value) {
+			xb_map_free(&out);
+			return -ENOMEM;
+		}
+	}
+	xb_map_free(dst);
+	*dst = out;
+	return 0;
+}
+
+bool xb_map_equal(const struct xb_map *a, const struct xb_map *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->kv[i].key, b->kv[i].key) ||
+		    strcmp(a->kv[i].value, b->kv[i].value))
+			return false;
+	return true;
+}
+
+static void object_free(struct xb_object *o)
+{
+	free(o->ref);
+	free(o->uuid);
+	free(o->name_label);
+	xb_map_free(&o->other_config);
+	xb_map_free(&o->xenstore_data);
+	free(o->resident_on);
+	free(o->device);
+	free(o->host);
+	free(o->network);
+}
+
+void xb_actual_free(struct xb_actual *a)
+{
+	size_t i;
+
+	if (!a)
+		return;
+	for (i = 0; i < a->nhosts; i++) {
+		free(a->hosts[i].ref);
+		free(a->hosts[i].uuid);
+		free(a->hosts[i].name_label);
+		free(a->hosts[i].address);
+	}
+	free(a->hosts);
+	for (i = 0; i < a->nobjects; i++)
+		object_free(&a->objects[i]);
+	free(a->objects);
+	for (i = 0; i < a->nguests; i++) {
+		free(a->guests[i].name);
+		free(a->guests[i].vm_uuid);
+		xb_map_free(&a->guests[i].vm_data);
+		xb_map_free(&a->guests[i].managed);
+	}
+	free(a->guests);
+	free(a->this_host);
+	memset(a, 0, sizeof(*a));
+}

@@ -1,0 +1,76 @@
+/* xenstore.h - the xenstore backend (libxenstore): reads the running
+ * guests of this host and writes their vm-data in ONE transaction.
+ *
+ * Reading (outside any transaction) is in two steps, so that only the
+ * nodes that matter are read: xb_xs_read_guests() finds every guest
+ * (/local/domain/N: vm, name) and, without XenAPI, its managed record;
+ * xb_xs_read_vm_data() then reads, for the guests a first plan queued,
+ * exactly the keys the config or the managed record names.
+ *
+ * Writing: xb_xs_apply() starts one transaction for all guests, re-reads
+ * inside it the nodes it means to change, writes only those that still
+ * differ, removes managed keys the config dropped, and commits. EAGAIN at
+ * commit (a concurrent writer) retries the whole transaction, up to
+ * XB_XS_ATTEMPTS times with exponential backoff and jitter; any other
+ * failure aborts it, so nothing partial remains. A plan with no guests
+ * starts no transaction at all.
+ *
+ * Node permissions: every node xenbake creates under vm-data is owned by
+ * dom0, readable by the guest, and by no other guest ("n0" "rN"). The
+ * vm-data directory is created and given these permissions explicitly;
+ * nodes below it inherit them from it (xenstored copies the parent's
+ * permissions to a node dom0 creates), and are set explicitly when the
+ * directory's permissions are not these.
+ *
+ * The managed record without XenAPI: XB_XS_MANAGED_ROOT/<vm-uuid> (or
+ * "domain-N" for a guest with no /vm), readable by dom0 only, holds the
+ * record of model.h ("xenstore_data:vm-data/KEY" lines). A record longer
+ * than one node may hold continues in children "1", "2", ...; a chunk that
+ * continues ends with the line "+". With XenAPI the record is the VM's
+ * other_config["xenbake-managed"] instead. */
+#ifndef XENBAKE_XENSTORE_H
+#define XENBAKE_XENSTORE_H
+
+#include <stdbool.h>
+
+#include "runtime/plan.h"
+#include "runtime/state.h"
+
+#define XB_XS_MANAGED_ROOT "/tool/xenbake/managed"
+#define XB_XS_ATTEMPTS 8
+#define XB_XS_CHUNK 3072             /* bytes of record per node */
+
+/* Test builds (-DXB_TEST_HOOKS) run the shell command in this variable just
+ * before each commit, with XENBAKE_TEST_ATTEMPT set to the attempt number:
+ * the tests use it to write a conflicting node or to kill xenstored. */
+#define XB_XS_TEST_HOOK_ENV "XENBAKE_TEST_HOOK_BEFORE_COMMIT"
+
+struct xb_xs;
+
+/* The requests one apply made, for -v, tests and benchmarks. */
+struct xb_xs_stats {
+	unsigned attempts;           /* transactions started */
+	unsigned long reads, writes, removes, perms, mkdirs;
+};
+
+/* Connects (xs_open(0); XENSTORED_PATH picks the socket). With wait > 0,
+ * retries for up to wait seconds until a request is answered, printing
+ * progress on stderr if it is a terminal. NULL with *errmsg set. */
+struct xb_xs *xb_xs_open(double wait, char **errmsg);
+void xb_xs_close(struct xb_xs *xs);
+const struct xb_xs_stats *xb_xs_stats(const struct xb_xs *xs);
+
+/* Fills a->guests (every domain but 0) and sets a->have_xenstore. With
+ * managed_records, also reads each guest's managed record. */
+int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
+		      bool managed_records, char **errmsg);
+/* For each guest p queued, reads the keys p wants or manages into
+ * a->guests[].vm_data. */
+int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
+		       const struct xb_plan *p, char **errmsg);
+/* Applies p->guests in one transaction (see above). 0, or -1 with *errmsg:
+ * then nothing was written. *changed says whether any node changed. */
+int xb_xs_apply(struct xb_xs *xs, const struct xb_actual *a,
+		const struct xb_plan *p, bool *changed, char **errmsg);
+
+#endif
