@@ -302,7 +302,8 @@ static int check_entries(const struct xbb *blob)
 		uint32_t first = xbb_get32(o + 16), count = xbb_get32(o + 20);
 
 		for (j = first; j < first + count; j++) {
-			const unsigned char *r = record(blob, XBB_SECT_ENTRIES, j);
+			const unsigned char *r =
+				record(blob, XBB_SECT_ENTRIES, j);
 			uint32_t field = xbb_get32(r);
 			uint32_t key = xbb_get32(r + 4);
 
@@ -392,10 +393,14 @@ static int check_order(const struct xbb *blob)
 		const unsigned char *o = record(blob, XBB_SECT_OBJECTS, i);
 		uint32_t first = xbb_get32(o + 16), count = xbb_get32(o + 20);
 
-		for (j = first + 1; j < first + count; j++)
-			if (cmp_entries(blob, record(blob, XBB_SECT_ENTRIES, j - 1),
-					record(blob, XBB_SECT_ENTRIES, j)) >= 0)
+		for (j = first + 1; j < first + count; j++) {
+			const unsigned char *prev, *cur;
+
+			prev = record(blob, XBB_SECT_ENTRIES, j - 1);
+			cur = record(blob, XBB_SECT_ENTRIES, j);
+			if (cmp_entries(blob, prev, cur) >= 0)
 				return XBB_ERR_ORDER;
+		}
 	}
 	return XBB_OK;
 }

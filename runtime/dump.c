@@ -34,7 +34,7 @@ static void put_string(const char *s, FILE *out)
 			if (*p < 0x20 || *p == 0x7f)
 				fprintf(out, "\\x%02x", *p);
 			else
-				fputc(*p, out);   /* UTF-8 checked by xbb_open */
+				fputc(*p, out);   /* valid UTF-8 */
 		}
 	}
 	fputc('"', out);
@@ -107,7 +107,8 @@ static void put_entry(const struct xbb_object *obj, const struct xbb_entry *e,
 	case XB_FIELD_XENSTORE_DATA:
 		if (!strncmp(e->key, XB_VM_DATA_PREFIX, prefix) &&
 		    e->key[prefix] != '\0')
-			put_key_value("vm-data", e->key + prefix, e->value, out);
+			put_key_value("vm-data", e->key + prefix, e->value,
+				      out);
 		else
 			put_key_value("xenstore-data", e->key, e->value, out);
 		return;
@@ -160,7 +161,8 @@ static void put_object(const struct xbb *blob, const struct xbb_object *obj,
 	for (i = obj->first; i < obj->first + obj->count; i++) {
 		xbb_entry(blob, i, &e);
 		/* the i18n-key statement writes this one itself */
-		if (has_i18n_key && derived && e.field == XB_FIELD_OTHER_CONFIG &&
+		if (has_i18n_key && derived &&
+		    e.field == XB_FIELD_OTHER_CONFIG &&
 		    !strcmp(e.key, XB_KEY_I18N_ORIG_NAME) &&
 		    !strcmp(e.value, derived))
 			continue;

@@ -73,8 +73,8 @@ static void build_escapes(void)
 	hb_object(&hb, XB_CLASS_VM, 0, "caf\xc3\xa9 \"quoted\" \\", "", p);
 	hb_entry(&hb, XB_FIELD_XENSTORE_DATA, "tier", "x\x01y", p);
 	hb_entry(&hb, XB_FIELD_XENSTORE_DATA, "vm-data/net/ip", "a\tb\nc", p);
-	hb_entry(&hb, XB_FIELD_OTHER_CONFIG, "price", "$5 ${x} \xf0\x9f\x8d\x9e",
-		 p);
+	hb_entry(&hb, XB_FIELD_OTHER_CONFIG, "price",
+		 "$5 ${x} \xf0\x9f\x8d\x9e", p);
 	hb_object(&hb, XB_CLASS_PIF, 0, "eth0", "", p);
 	hb_object(&hb, XB_CLASS_PIF, 0, "eth0", "xs-01", p);
 	hb_entry(&hb, XB_FIELD_OTHER_CONFIG, "owner", "net\x7fops", p);

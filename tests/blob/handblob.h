@@ -24,7 +24,7 @@ struct hb {
 	uint32_t entries[HB_MAX_RECORDS][XBB_ENTRY_SIZE / 4];
 	uint32_t positions[HB_MAX_RECORDS][XBB_POS_SIZE / 4];
 	uint32_t nobjects, nentries, npositions;
-	uint32_t header_size;        /* XBB_HEADER_SIZE unless a test grows it */
+	uint32_t header_size;        /* XBB_HEADER_SIZE, or grown */
 	/* laid out by hb_finish */
 	unsigned char buf[HB_MAX_BYTES];
 	size_t len;

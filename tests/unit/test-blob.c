@@ -160,8 +160,8 @@ START_TEST(valid_utf8_and_shared_tails_open)
 
 	hb_init(&hb);
 	p = hb_pos(&hb, "a.xb", 1, 1);
-	hb_object(&hb, XB_CLASS_VM, 0, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e",
-		  "", p);
+	hb_object(&hb, XB_CLASS_VM, 0,
+		  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e", "", p);
 	hb_entry(&hb, XB_FIELD_XENSTORE_DATA, "vm-data/role", "x", p);
 	hb_finish(&hb);
 	/* point the value at "role", the tail of "vm-data/role" */
@@ -335,7 +335,7 @@ START_TEST(section_end_overflows_u32)
 
 	sample();
 	off = sect_off(XBB_SECT_STRINGS);
-	set_sect(XBB_SECT_STRINGS, off, UINT32_MAX - off + 5);   /* wraps to 4 */
+	set_sect(XBB_SECT_STRINGS, off, UINT32_MAX - off + 5); /* wraps: 4 */
 	ck_assert_int_eq(open_hb(), XBB_ERR_SECTION);
 	sample();
 	set_sect(XBB_SECT_OBJECTS, 0xffffffe0u, 64);
@@ -904,7 +904,8 @@ START_TEST(load_file_refuses_too_big)
 	snprintf(path, sizeof(path), "%s/big.xbb", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(ftruncate(fd, (off_t)XBB_MAX_SIZE + 1), 0);  /* sparse */
+	/* sparse: no disk used */
+	ck_assert_int_eq(ftruncate(fd, (off_t)XBB_MAX_SIZE + 1), 0);
 	close(fd);
 	assert_load_fails(path, "too big");
 }

@@ -65,7 +65,8 @@ START_TEST(sample_every_class_and_selector)
 		"}\n"
 		"\n"
 		"#@ \"vms.xb\" 1:1\n"
-		"vm uuid \"6f1c2a9e-3b1d-4c55-9a57-0c1d2e3f4a5b\" optional { }\n"
+		"vm uuid \"6f1c2a9e-3b1d-4c55-9a57-0c1d2e3f4a5b\""
+		" optional { }\n"
 		"\n"
 		"#@ \"site.xb\" 8:1\n"
 		"sr \"Local storage\" {\n"
@@ -107,7 +108,8 @@ START_TEST(empty_blocks)
 	expect_dump(
 		"\n#@ \"a.xb\" 1:1\nnetwork \"n\" optional { }\n"
 		"\n#@ \"a.xb\" 1:1\npif \"eth0\" { }\n"
-		"\n#@ \"a.xb\" 1:1\npif uuid \"0d3e\" host \"h1\" optional { }\n");
+		"\n#@ \"a.xb\" 1:1\n"
+		"pif uuid \"0d3e\" host \"h1\" optional { }\n");
 }
 END_TEST
 
@@ -118,8 +120,8 @@ START_TEST(strings_are_escaped)
 	hb_init(&hb);
 	p = hb_pos(&hb, "dir/$x \"q\".xb", 2, 3);
 	hb_object(&hb, XB_CLASS_VM, 0, "we\"b\\01", "", p);
-	hb_entry(&hb, XB_FIELD_XENSTORE_DATA, "vm-data/k", "a\nb\tc\x01" "d\x7f",
-		 p);
+	hb_entry(&hb, XB_FIELD_XENSTORE_DATA, "vm-data/k",
+		 "a\nb\tc\x01" "d\x7f", p);
 	hb_entry(&hb, XB_FIELD_OTHER_CONFIG, "cost", "$5 ${x} $$", p);
 	hb_entry(&hb, XB_FIELD_OTHER_CONFIG, "r\r", "caf\xc3\xa9 \xe2\x82\xac",
 		 p);
