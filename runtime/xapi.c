@@ -1,46 +1,656 @@
-/* xapi.c - the XenAPI client (placeholder until the real one lands: every
- * call fails with "not implemented yet"). */
+/* xapi.c - the XenAPI client: XML-RPC over libcurl on one kept-alive
+ * connection, replies decoded by xmlrpc.c, records converted into state.h.
+ *
+ * Every reply is untrusted: a record of the wrong shape is an error naming
+ * the call, the object and the field, never a crash and never a silent
+ * skip. The password is read from a file only, and never printed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <curl/curl.h>
 
 #include "runtime/xapi.h"
+#include "runtime/xmlrpc.h"
 
-struct xapi {
-	char *errmsg;
-	unsigned long calls;
+#define DEFAULT_TIMEOUT_MS  30000L
+#define DEFAULT_USER        "root"
+#define ORIGINATOR          "xenbake"
+#define API_VERSION         "2.0"
+#define PASSWORD_FILE_MAX   4096
+#define REQUEST_MAX         (300u << 10)   /* xapi answers 500 beyond it */
+#define MAX_ARGS            3
+
+struct reply_buf {
+	char *p;
+	size_t len, cap, max;
+	bool too_big;
 };
 
-static int not_yet(struct xapi *x)
+struct xapi {
+	CURL *curl;
+	struct curl_slist *headers;
+	char curl_err[CURL_ERROR_SIZE];
+	char *endpoint;              /* as the user gave it, or the master's */
+	char *scheme;                /* "unix", "http", "https" */
+	char *port;                  /* "" for the scheme's default */
+	char *url;
+	char *unix_path;
+	char *user;
+	char *password;
+	char *ca_file;
+	bool insecure;
+	long timeout_ms;
+	bool redirected;             /* followed HOST_IS_SLAVE once */
+	char *session;               /* NULL: logged out */
+	unsigned long calls;
+	char *errmsg;
+	struct xapi_fault fault;
+	struct reply_buf reply;
+};
+
+/* ---- errors ---- */
+
+static int set_err(struct xapi *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int set_err(struct xapi *x, const char *fmt, ...)
 {
-	(void)x;
+	va_list ap;
+	char *msg = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	free(x->errmsg);
+	x->errmsg = msg;
 	return -1;
+}
+
+static void fault_clear(struct xapi_fault *f)
+{
+	size_t i;
+
+	free(f->code);
+	for (i = 0; i < f->nparams; i++)
+		free(f->params[i]);
+	free(f->params);
+	memset(f, 0, sizeof(*f));
+}
+
+static void clear_errors(struct xapi *x)
+{
+	free(x->errmsg);
+	x->errmsg = NULL;
+	fault_clear(&x->fault);
+}
+
+/* Takes the fault out of r; sets "METHOD: CODE [P1, P2]". */
+static int set_fault(struct xapi *x, const char *method, struct xr_reply *r)
+{
+	size_t i, len = strlen(method) + strlen(r->code) + 8;
+	char *msg;
+
+	for (i = 0; i < r->nparams; i++)
+		len += strlen(r->params[i]) + 2;
+	msg = malloc(len);
+	if (msg) {
+		char *p = msg + sprintf(msg, "%s: %s", method, r->code);
+
+		for (i = 0; i < r->nparams; i++)
+			p += sprintf(p, "%s%s", i ? ", " : " [", r->params[i]);
+		if (r->nparams)
+			strcpy(p, "]");
+	}
+	free(x->errmsg);
+	x->errmsg = msg;
+	fault_clear(&x->fault);
+	x->fault.code = r->code;
+	x->fault.params = r->params;
+	x->fault.nparams = r->nparams;
+	r->code = NULL;
+	r->params = NULL;
+	r->nparams = 0;
+	return -1;
+}
+
+/* ---- endpoint and transport ---- */
+
+static bool host_chars_ok(const char *host, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > 253)
+		return false;
+	if (host[0] == '[')             /* [v6] */
+		return len > 2 && host[len - 1] == ']' &&
+		       strspn(host + 1, "0123456789abcdefABCDEF:.") == len - 2;
+	for (i = 0; i < len; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789.-_", host[i]))
+			return false;
+	return true;
+}
+
+/* Sets x->scheme, port, url, unix_path from an endpoint. */
+static int parse_endpoint(struct xapi *x, const char *endpoint)
+{
+	const char *rest, *colon, *end;
+	size_t hostlen;
+	char *host = NULL;
+	bool https;
+
+	free(x->scheme);
+	free(x->port);
+	free(x->url);
+	free(x->unix_path);
+	x->scheme = x->port = x->url = x->unix_path = NULL;
+	if (!strncmp(endpoint, "unix:", 5)) {
+		if (!endpoint[5])
+			return set_err(x, "bad endpoint %s: no socket path",
+				       endpoint);
+		x->scheme = strdup("unix");
+		x->port = strdup("");
+		x->unix_path = strdup(endpoint + 5);
+		x->url = strdup("http://localhost/");
+		goto check;
+	}
+	https = !strncmp(endpoint, "https://", 8);
+	if (!https && strncmp(endpoint, "http://", 7))
+		return set_err(x, "bad endpoint %s: expected unix:PATH, "
+			       "http://HOST:PORT or https://HOST[:PORT]",
+			       endpoint);
+	rest = endpoint + (https ? 8 : 7);
+	end = rest + strlen(rest);
+	if (end > rest && end[-1] == '/')
+		end--;
+	if (rest[0] == '[') {
+		const char *close = memchr(rest, ']', (size_t)(end - rest));
+
+		colon = close && close + 1 < end && close[1] == ':' ?
+			close + 1 : NULL;
+		hostlen = close ? (size_t)(close + 1 - rest) : 0;
+	} else {
+		colon = memchr(rest, ':', (size_t)(end - rest));
+		hostlen = (size_t)((colon ? colon : end) - rest);
+	}
+	if (!host_chars_ok(rest, hostlen))
+		return set_err(x, "bad endpoint %s: not a host name or address",
+			       endpoint);
+	if (colon) {
+		size_t plen = (size_t)(end - colon - 1);
+		char digits[8];
+		long port;
+
+		if (plen == 0 || plen > 5 ||
+		    strspn(colon + 1, "0123456789") < plen)
+			return set_err(x, "bad endpoint %s: bad port",
+				       endpoint);
+		memcpy(digits, colon + 1, plen);
+		digits[plen] = '\0';
+		port = strtol(digits, NULL, 10);
+		if (port < 1 || port > 65535)
+			return set_err(x, "bad endpoint %s: bad port",
+				       endpoint);
+		x->port = strdup(digits);
+	} else if (rest + hostlen != end) {
+		return set_err(x, "bad endpoint %s: unexpected text after the "
+			       "host", endpoint);
+	} else {
+		x->port = strdup("");
+	}
+	host = strndup(rest, hostlen);
+	x->scheme = strdup(https ? "https" : "http");
+	if (host && x->port && asprintf(&x->url, "%s://%s%s%s/", x->scheme,
+					host, x->port[0] ? ":" : "",
+					x->port) < 0)
+		x->url = NULL;
+	free(host);
+check:
+	if (!x->scheme || !x->port || !x->url ||
+	    (!strcmp(x->scheme, "unix") && !x->unix_path))
+		return set_err(x, "out of memory");
+	return 0;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	struct reply_buf *r = userdata;
+	size_t n, cap;
+	char *p;
+
+	if (nmemb && size > SIZE_MAX / nmemb)
+		goto too_big;
+	n = size * nmemb;
+	if (n > r->max || r->len > r->max - n)
+		goto too_big;
+	if (r->len + n + 1 > r->cap) {
+		cap = r->cap ? r->cap : 16384;
+		while (cap < r->len + n + 1)
+			cap *= 2;
+		p = realloc(r->p, cap);
+		if (!p)
+			return 0;
+		r->p = p;
+		r->cap = cap;
+	}
+	memcpy(r->p + r->len, data, n);
+	r->len += n;
+	r->p[r->len] = '\0';
+	return n;
+too_big:
+	r->too_big = true;
+	return 0;
+}
+
+static int transport_init(struct xapi *x)
+{
+	CURL *c;
+
+	if (!x->curl) {
+		x->curl = curl_easy_init();
+		x->headers = curl_slist_append(NULL, "Content-Type: text/xml");
+		if (x->headers)     /* no 100-continue round trip */
+			x->headers = curl_slist_append(x->headers, "Expect:");
+		if (!x->curl || !x->headers)
+			return set_err(x, "cannot set up libcurl");
+	}
+	c = x->curl;
+	curl_easy_setopt(c, CURLOPT_URL, x->url);
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, x->unix_path);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS,
+			 CURLPROTO_HTTP | CURLPROTO_HTTPS);
+#endif
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, x->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, x->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->curl_err);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x->reply);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+			 (curl_off_t)x->reply.max);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, x->insecure ? 0L : 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, x->insecure ? 0L : 2L);
+	if (x->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, x->ca_file);
+	return 0;
+}
+
+/* One XML-RPC round trip. 0 with *r (maybe a XenAPI failure), or -1. */
+static int rpc(struct xapi *x, const char *method,
+	       const struct xr_value *params, size_t nparams,
+	       struct xr_reply *r)
+{
+	char *body = NULL, *err = NULL;
+	size_t len = 0;
+	long status = 0;
+	CURLcode rc;
+	int ret = -1;
+
+	if (xr_encode_call(method, params, nparams, &body, &len, &err)) {
+		set_err(x, "%s: %s", method, err ? err : "cannot encode");
+		goto out;
+	}
+	if (len > REQUEST_MAX) {
+		set_err(x, "%s: a request of %zu bytes is over the %u bytes "
+			"XenAPI accepts", method, len, REQUEST_MAX);
+		goto out;
+	}
+	x->reply.len = 0;
+	x->reply.too_big = false;
+	x->curl_err[0] = '\0';
+	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+			 (curl_off_t)len);
+	x->calls++;
+	rc = curl_easy_perform(x->curl);
+	if (rc == CURLE_FILESIZE_EXCEEDED ||
+	    (rc == CURLE_WRITE_ERROR && x->reply.too_big)) {
+		set_err(x, "%s: refused a reply from %s over the %zu-byte "
+			"limit", method, x->endpoint, x->reply.max);
+		goto out;
+	}
+	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		set_err(x, "%s: no reply from %s within %ld ms", method,
+			x->endpoint, x->timeout_ms);
+		goto out;
+	}
+	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
+		set_err(x, "cannot connect to %s: %s", x->endpoint,
+			x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc));
+		goto out;
+	}
+	if (rc != CURLE_OK) {
+		set_err(x, "%s: %s: %s", method, x->endpoint,
+			x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200) {
+		set_err(x, "%s: HTTP status %ld from %s", method, status,
+			x->endpoint);
+		goto out;
+	}
+	if (xr_decode_reply(x->reply.len ? x->reply.p : "", x->reply.len, r,
+			    &err)) {
+		set_err(x, "%s: %s", method, err ? err : "bad reply");
+		goto out;
+	}
+	ret = 0;
+out:
+	free(err);
+	free(body);
+	return ret;
+}
+
+/* ---- session ---- */
+
+static int switch_to_master(struct xapi *x, const char *master)
+{
+	char *endpoint = NULL;
+	const char *open = "", *close = "";
+
+	if (!strcmp(x->scheme, "unix"))
+		return set_err(x, "%s says it is a pool member (HOST_IS_SLAVE "
+			       "[%s]) on its local socket", x->endpoint,
+			       master);
+	if (strchr(master, ':')) {
+		open = "[";
+		close = "]";
+	}
+	if (!host_chars_ok(master, strlen(master)) && !(open[0] &&
+	    strspn(master, "0123456789abcdefABCDEF:.") == strlen(master)))
+		return set_err(x, "%s: HOST_IS_SLAVE names a master \"%.80s\" "
+			       "that is not a host name or address",
+			       x->endpoint, master);
+	if (asprintf(&endpoint, "%s://%s%s%s%s%s", x->scheme, open, master,
+		     close, x->port[0] ? ":" : "", x->port) < 0)
+		return set_err(x, "out of memory");
+	free(x->endpoint);
+	x->endpoint = endpoint;
+	x->redirected = true;
+	/* a new host: a new connection */
+	if (parse_endpoint(x, endpoint) || transport_init(x))
+		return -1;
+	return 0;
+}
+
+static int login(struct xapi *x)
+{
+	static char api_version[] = API_VERSION, originator[] = ORIGINATOR;
+	const char *method = "session.login_with_password";
+	struct xr_value params[4] = { 0 };
+	struct xr_reply r = { 0 };
+	int ret = -1;
+
+	free(x->session);
+	x->session = NULL;
+	params[0].type = params[1].type = XR_STRING;
+	params[2].type = params[3].type = XR_STRING;
+	params[0].str = x->user;
+	params[1].str = x->password;
+	params[2].str = api_version;
+	params[3].str = originator;
+	for (;;) {
+		if (rpc(x, method, params, 4, &r))
+			goto out;
+		if (r.failed && !strcmp(r.code, "HOST_IS_SLAVE") &&
+		    r.nparams >= 1 && !x->redirected) {
+			if (switch_to_master(x, r.params[0]))
+				goto out;
+			xr_reply_free(&r);
+			continue;
+		}
+		break;
+	}
+	if (r.failed) {
+		set_fault(x, method, &r);
+		goto out;
+	}
+	if (r.value.type != XR_STRING || !r.value.str[0]) {
+		set_err(x, "%s: the session is %s, not a reference", method,
+			r.value.type == XR_STRING ? "an empty string" :
+			xr_type_phrase(r.value.type));
+		goto out;
+	}
+	x->session = r.value.str;
+	r.value.str = NULL;
+	ret = 0;
+out:
+	xr_reply_free(&r);
+	return ret;
+}
+
+/* METHOD(session, args...): result moved into *result. On SESSION_INVALID
+ * logs in again, once, and retries. */
+static int call(struct xapi *x, const char *method,
+		const struct xr_value *args, size_t nargs,
+		struct xr_value *result)
+{
+	struct xr_value params[MAX_ARGS + 1];
+	struct xr_reply r = { 0 };
+	bool retried = false;
+	size_t i;
+	int ret = -1;
+
+	clear_errors(x);
+	if (nargs > MAX_ARGS)
+		return set_err(x, "%s: too many arguments", method);
+	if (!x->session && login(x))
+		return -1;
+	for (;;) {
+		memset(params, 0, sizeof(params));
+		params[0].type = XR_STRING;
+		params[0].str = x->session;
+		for (i = 0; i < nargs; i++)
+			params[i + 1] = args[i];      /* shallow, read only */
+		if (rpc(x, method, params, nargs + 1, &r))
+			goto out;
+		if (r.failed && !strcmp(r.code, "SESSION_INVALID") &&
+		    !retried) {
+			retried = true;
+			xr_reply_free(&r);
+			if (login(x))
+				goto out;
+			continue;
+		}
+		break;
+	}
+	if (r.failed) {
+		set_fault(x, method, &r);
+		goto out;
+	}
+	if (result) {
+		*result = r.value;
+		memset(&r.value, 0, sizeof(r.value));
+	}
+	ret = 0;
+out:
+	xr_reply_free(&r);
+	return ret;
+}
+
+/* First line of the file; refuses a file others may read or write. */
+static int read_password(struct xapi *x, const char *path)
+{
+	char buf[PASSWORD_FILE_MAX + 1];
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	int fd = -1, ret = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		set_err(x, "password file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		set_err(x, "password file %s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		set_err(x, "password file %s: refused: others may %s it "
+			"(chmod o-rw %s)", path,
+			st.st_mode & S_IROTH ? "read" : "write", path);
+		goto out;
+	}
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			set_err(x, "password file %s: %s", path,
+				strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	len = strcspn(buf, "\n");
+	if (len == PASSWORD_FILE_MAX) {
+		set_err(x, "password file %s: first line longer than %d bytes",
+			path, PASSWORD_FILE_MAX - 1);
+		goto out;
+	}
+	if (len && buf[len - 1] == '\r')
+		len--;
+	buf[len] = '\0';
+	x->password = strdup(buf);
+	if (!x->password) {
+		set_err(x, "out of memory");
+		goto out;
+	}
+	ret = 0;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static void free_handle(struct xapi *x)
+{
+	if (x->curl)
+		curl_easy_cleanup(x->curl);
+	curl_slist_free_all(x->headers);
+	if (x->password) {
+		explicit_bzero(x->password, strlen(x->password));
+		free(x->password);
+	}
+	free(x->endpoint);
+	free(x->scheme);
+	free(x->port);
+	free(x->url);
+	free(x->unix_path);
+	free(x->user);
+	free(x->ca_file);
+	free(x->session);
+	free(x->errmsg);
+	fault_clear(&x->fault);
+	free(x->reply.p);
+	free(x);
+	curl_global_cleanup();
 }
 
 struct xapi *xapi_connect(const struct xapi_options *opt, char **errmsg)
 {
-	(void)opt;
-	if (errmsg)
-		*errmsg = strdup("XenAPI client: not implemented yet");
+	struct xapi *x = NULL;
+	const char *endpoint, *ca;
+
+	*errmsg = NULL;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		*errmsg = strdup("cannot initialise libcurl");
+		return NULL;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		curl_global_cleanup();
+		*errmsg = strdup("out of memory");
+		return NULL;
+	}
+	endpoint = opt->endpoint ? opt->endpoint : XAPI_DEFAULT_ENDPOINT;
+	ca = opt->ca_file ? opt->ca_file : getenv("XENBAKE_CA_FILE");
+	if (ca && !ca[0])
+		ca = NULL;
+	x->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms :
+			DEFAULT_TIMEOUT_MS;
+	x->insecure = opt->insecure;
+	x->reply.max = XR_MAX_REPLY;
+	x->endpoint = strdup(endpoint);
+	x->user = strdup(opt->user ? opt->user : DEFAULT_USER);
+	if (ca)
+		x->ca_file = strdup(ca);
+	if (!x->endpoint || !x->user || (ca && !x->ca_file)) {
+		set_err(x, "out of memory");
+		goto fail;
+	}
+	if (opt->password_file) {
+		if (read_password(x, opt->password_file))
+			goto fail;
+	} else {
+		x->password = strdup("");
+		if (!x->password) {
+			set_err(x, "out of memory");
+			goto fail;
+		}
+	}
+	if (parse_endpoint(x, endpoint) || transport_init(x) || login(x))
+		goto fail;
+	return x;
+fail:
+	*errmsg = x->errmsg;
+	x->errmsg = NULL;
+	if (!*errmsg)
+		*errmsg = strdup("cannot connect to XenAPI");
+	free_handle(x);
 	return NULL;
 }
 
 void xapi_close(struct xapi *x)
 {
+	struct xr_value params[1] = { 0 };
+	struct xr_reply r = { 0 };
+
 	if (!x)
 		return;
-	free(x->errmsg);
-	free(x);
+	if (x->session) {
+		/* best effort: a session left behind expires on its own */
+		params[0].type = XR_STRING;
+		params[0].str = x->session;
+		if (rpc(x, "session.logout", params, 1, &r) == 0)
+			xr_reply_free(&r);
+		free(x->session);
+		x->session = NULL;
+	}
+	free_handle(x);
 }
 
 const char *xapi_errmsg(const struct xapi *x)
 {
-	return x && x->errmsg ? x->errmsg : "not implemented yet";
+	if (!x)
+		return "no XenAPI connection";
+	return x->errmsg ? x->errmsg : "no error";
 }
 
 const struct xapi_fault *xapi_fault(const struct xapi *x)
 {
-	(void)x;
-	return NULL;
+	return x && x->fault.code ? &x->fault : NULL;
 }
 
 unsigned long xapi_calls(const struct xapi *x)
@@ -48,28 +658,441 @@ unsigned long xapi_calls(const struct xapi *x)
 	return x ? x->calls : 0;
 }
 
+/* ---- records ---- */
+
+/* Where a field came from, for messages. */
+struct where {
+	struct xapi *x;
+	const char *method;
+	const char *ref;
+};
+
+static const struct xr_value *field_of(const struct where *w,
+				       const struct xr_value *rec,
+				       const char *field, enum xr_type type)
+{
+	const struct xr_value *v = xr_struct_get(rec, field);
+
+	if (!v) {
+		set_err(w->x, "%s: record %s has no field %s", w->method,
+			w->ref, field);
+		return NULL;
+	}
+	if (v->type != type) {
+		set_err(w->x, "%s: record %s: field %s is %s, not %s",
+			w->method, w->ref, field, xr_type_phrase(v->type),
+			xr_type_phrase(type));
+		return NULL;
+	}
+	return v;
+}
+
+static int get_string(const struct where *w, const struct xr_value *rec,
+		      const char *field, char **out)
+{
+	const struct xr_value *v = field_of(w, rec, field, XR_STRING);
+
+	if (!v)
+		return -1;
+	free(*out);
+	*out = strdup(v->str);
+	return *out ? 0 : set_err(w->x, "out of memory");
+}
+
+static int get_bool(const struct where *w, const struct xr_value *rec,
+		    const char *field, bool *out)
+{
+	const struct xr_value *v = field_of(w, rec, field, XR_BOOL);
+
+	if (!v)
+		return -1;
+	*out = v->num != 0;
+	return 0;
+}
+
+static int get_map(const struct where *w, const struct xr_value *rec,
+		   const char *field, struct xb_map *out)
+{
+	const struct xr_value *v = field_of(w, rec, field, XR_STRUCT);
+	size_t i;
+
+	if (!v)
+		return -1;
+	for (i = 0; i < v->n; i++) {
+		if (v->items[i].type != XR_STRING)
+			return set_err(w->x, "%s: record %s: field %s: key "
+				       "\"%.80s\" is %s, not a string",
+				       w->method, w->ref, field, v->names[i],
+				       xr_type_phrase(v->items[i].type));
+		if (xb_map_set(out, v->names[i], v->items[i].str))
+			return set_err(w->x, "out of memory");
+	}
+	return 0;
+}
+
+/* xapi sends int fields as strings ("5"); a plain int is fine too. */
+static int get_domid(const struct where *w, const struct xr_value *rec,
+		     int *out)
+{
+	const struct xr_value *v = xr_struct_get(rec, "domid");
+	long long n;
+	char *end;
+
+	if (!v)
+		return set_err(w->x, "%s: record %s has no field domid",
+			       w->method, w->ref);
+	if (v->type == XR_INT) {
+		n = v->num;
+	} else if (v->type == XR_STRING && v->str[0]) {
+		errno = 0;
+		n = strtoll(v->str, &end, 10);
+		if (*end || errno)
+			return set_err(w->x, "%s: record %s: field domid is "
+				       "\"%.40s\", not a number", w->method,
+				       w->ref, v->str);
+	} else {
+		return set_err(w->x, "%s: record %s: field domid is %s, not "
+			       "a number", w->method, w->ref,
+			       v->type == XR_STRING ? "an empty string" :
+			       xr_type_phrase(v->type));
+	}
+	if (n < -1 || n > 65535)
+		return set_err(w->x, "%s: record %s: domid %lld is out of "
+			       "range", w->method, w->ref, n);
+	*out = (int)n;
+	return 0;
+}
+
+/* Every string of an object set, so no consumer meets a NULL. */
+static int object_init(struct xapi *x, struct xb_object *o,
+		       enum xb_class cls, const char *ref)
+{
+	memset(o, 0, sizeof(*o));
+	o->cls = cls;
+	o->domid = -1;
+	o->ref = strdup(ref);
+	o->uuid = strdup("");
+	o->name_label = strdup("");
+	o->resident_on = strdup("");
+	o->device = strdup("");
+	o->host = strdup("");
+	o->network = strdup("");
+	if (!o->ref || !o->uuid || !o->name_label || !o->resident_on ||
+	    !o->device || !o->host || !o->network)
+		return set_err(x, "out of memory");
+	return 0;
+}
+
+static int convert_object(const struct where *w, enum xb_class cls,
+			  const struct xr_value *rec, struct xb_object *o)
+{
+	const struct xr_value *power;
+
+	if (get_string(w, rec, "uuid", &o->uuid) ||
+	    get_map(w, rec, "other_config", &o->other_config))
+		return -1;
+	switch (cls) {
+	case XB_CLASS_VM:
+		power = field_of(w, rec, "power_state", XR_STRING);
+		if (!power || get_string(w, rec, "name_label", &o->name_label) ||
+		    get_domid(w, rec, &o->domid) ||
+		    get_string(w, rec, "resident_on", &o->resident_on) ||
+		    get_bool(w, rec, "is_a_template", &o->is_template) ||
+		    get_bool(w, rec, "is_control_domain",
+			     &o->is_control_domain) ||
+		    get_map(w, rec, "xenstore_data", &o->xenstore_data))
+			return -1;
+		o->running = !strcmp(power->str, "Running");
+		if (!o->running)
+			o->domid = -1;
+		if (!strcmp(o->resident_on, "OpaqueRef:NULL"))
+			o->resident_on[0] = '\0';
+		return 0;
+	case XB_CLASS_SR:
+	case XB_CLASS_NETWORK:
+		return get_string(w, rec, "name_label", &o->name_label);
+	case XB_CLASS_PIF:
+		return get_string(w, rec, "device", &o->device) ||
+		       get_string(w, rec, "host", &o->host) ||
+		       get_string(w, rec, "network", &o->network) ? -1 : 0;
+	}
+	return set_err(w->x, "%s: unknown class %d", w->method, (int)cls);
+}
+
+/* CLASS.get_all_records: a struct of ref -> record struct. */
+static int get_all_records(struct xapi *x, const char *cls,
+			   struct xr_value *records, char method[64])
+{
+	snprintf(method, 64, "%s.get_all_records", cls);
+	if (call(x, method, NULL, 0, records))
+		return -1;
+	if (records->type != XR_STRUCT)
+		return set_err(x, "%s: %s, not a struct of records", method,
+			       xr_type_phrase(records->type));
+	return 0;
+}
+
+static int read_hosts(struct xapi *x, struct xb_actual *tmp)
+{
+	struct xr_value recs = { 0 };
+	char method[64];
+	size_t i;
+	int ret = -1;
+
+	if (get_all_records(x, "host", &recs, method))
+		goto out;
+	tmp->hosts = calloc(recs.n ? recs.n : 1, sizeof(*tmp->hosts));
+	if (!tmp->hosts) {
+		set_err(x, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < recs.n; i++) {
+		struct where w = { x, method, recs.names[i] };
+		struct xb_host *h = &tmp->hosts[i];
+
+		tmp->nhosts = i + 1;
+		h->ref = strdup(recs.names[i]);
+		if (!h->ref) {
+			set_err(x, "out of memory");
+			goto out;
+		}
+		if (recs.items[i].type != XR_STRUCT) {
+			set_err(x, "%s: record %s is %s, not a struct",
+				method, recs.names[i],
+				xr_type_phrase(recs.items[i].type));
+			goto out;
+		}
+		if (get_string(&w, &recs.items[i], "uuid", &h->uuid) ||
+		    get_string(&w, &recs.items[i], "name_label",
+			       &h->name_label) ||
+		    get_string(&w, &recs.items[i], "address", &h->address))
+			goto out;
+	}
+	ret = 0;
+out:
+	xr_value_free(&recs);
+	return ret;
+}
+
+static int read_class(struct xapi *x, enum xb_class cls,
+		      struct xb_actual *tmp)
+{
+	struct xr_value recs = { 0 };
+	struct xb_object *objects;
+	char method[64];
+	size_t i;
+	int ret = -1;
+
+	if (get_all_records(x, xb_class_xapi(cls), &recs, method))
+		goto out;
+	if (recs.n > SIZE_MAX / sizeof(*objects) - tmp->nobjects - 1) {
+		set_err(x, "%s: too many records", method);
+		goto out;
+	}
+	objects = realloc(tmp->objects,
+			  (tmp->nobjects + recs.n + 1) * sizeof(*objects));
+	if (!objects) {
+		set_err(x, "out of memory");
+		goto out;
+	}
+	tmp->objects = objects;
+	for (i = 0; i < recs.n; i++) {
+		struct where w = { x, method, recs.names[i] };
+		struct xb_object *o = &tmp->objects[tmp->nobjects];
+
+		tmp->nobjects++;      /* counted first: freed on error */
+		if (object_init(x, o, cls, recs.names[i]))
+			goto out;
+		if (recs.items[i].type != XR_STRUCT) {
+			set_err(x, "%s: record %s is %s, not a struct",
+				method, recs.names[i],
+				xr_type_phrase(recs.items[i].type));
+			goto out;
+		}
+		if (convert_object(&w, cls, &recs.items[i], o))
+			goto out;
+	}
+	ret = 0;
+out:
+	xr_value_free(&recs);
+	return ret;
+}
+
 int xapi_read_state(struct xapi *x, struct xb_actual *a)
 {
-	(void)a;
-	return not_yet(x);
+	static const enum xb_class classes[] = {
+		XB_CLASS_VM, XB_CLASS_SR, XB_CLASS_NETWORK, XB_CLASS_PIF,
+	};
+	struct xb_actual tmp = { 0 }, old = { 0 };
+	size_t i;
+	int ret = -1;
+
+	if (!x)
+		return -1;
+	clear_errors(x);
+	if (read_hosts(x, &tmp))
+		goto out;
+	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		if (read_class(x, classes[i], &tmp))
+			goto out;
+	/* all read: replace what a held from XenAPI, keep the rest */
+	old.hosts = a->hosts;
+	old.nhosts = a->nhosts;
+	old.objects = a->objects;
+	old.nobjects = a->nobjects;
+	a->hosts = tmp.hosts;
+	a->nhosts = tmp.nhosts;
+	a->objects = tmp.objects;
+	a->nobjects = tmp.nobjects;
+	a->have_xapi = true;
+	memset(&tmp, 0, sizeof(tmp));
+	ret = 0;
+out:
+	xb_actual_free(&old);
+	xb_actual_free(&tmp);
+	return ret;
 }
 
 int xapi_read_pbds(struct xapi *x, struct xb_actual *a)
 {
-	(void)a;
-	return not_yet(x);
+	struct xr_value recs = { 0 };
+	bool *plugged = NULL;
+	char method[64];
+	size_t i, j;
+	int ret = -1;
+
+	if (!x)
+		return -1;
+	clear_errors(x);
+	if (get_all_records(x, "PBD", &recs, method))
+		goto out;
+	plugged = calloc(a->nobjects + 1, sizeof(*plugged));
+	if (!plugged) {
+		set_err(x, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < recs.n; i++) {
+		struct where w = { x, method, recs.names[i] };
+		const struct xr_value *sr;
+		bool attached;
+
+		if (recs.items[i].type != XR_STRUCT) {
+			set_err(x, "%s: record %s is %s, not a struct",
+				method, recs.names[i],
+				xr_type_phrase(recs.items[i].type));
+			goto out;
+		}
+		sr = field_of(&w, &recs.items[i], "SR", XR_STRING);
+		if (!sr || get_bool(&w, &recs.items[i], "currently_attached",
+				    &attached))
+			goto out;
+		if (!attached)
+			continue;
+		/* a PBD of an SR not in a (created since) changes nothing */
+		for (j = 0; j < a->nobjects; j++)
+			if (a->objects[j].cls == XB_CLASS_SR &&
+			    !strcmp(a->objects[j].ref, sr->str))
+				plugged[j] = true;
+	}
+	for (j = 0; j < a->nobjects; j++)
+		if (a->objects[j].cls == XB_CLASS_SR)
+			a->objects[j].pbds_plugged = plugged[j];
+	ret = 0;
+out:
+	free(plugged);
+	xr_value_free(&recs);
+	return ret;
+}
+
+/* ---- writes ---- */
+
+static int check_ref(struct xapi *x, const char *method, const char *ref)
+{
+	const char *why;
+	size_t off;
+
+	if (!ref || !ref[0])
+		return set_err(x, "%s: no object reference", method);
+	if (!xr_xml_safe(ref, strlen(ref), &why, &off))
+		return set_err(x, "%s: reference: %s at byte %zu", method,
+			       why, off);
+	return 0;
 }
 
 int xapi_set_map(struct xapi *x, enum xb_class cls, const char *ref,
 		 enum xb_field field, const struct xb_map *map)
 {
-	(void)cls; (void)ref; (void)field; (void)map;
-	return not_yet(x);
+	struct xr_value args[2] = { { 0 } };
+	char method[64];
+	const char *why;
+	size_t i, off;
+	int ret = -1;
+
+	if (!x)
+		return -1;
+	clear_errors(x);
+	snprintf(method, sizeof(method), "%s.set_%s", xb_class_xapi(cls),
+		 xb_field_xapi(field));
+	if (cls < XB_CLASS_VM || cls > XB_CLASS_MAX ||
+	    (field != XB_FIELD_OTHER_CONFIG &&
+	     !(field == XB_FIELD_XENSTORE_DATA && cls == XB_CLASS_VM)))
+		return set_err(x, "%s: not a map field of that class", method);
+	if (check_ref(x, method, ref))
+		return -1;
+	if (xr_set_string(&args[0], ref))
+		return set_err(x, "out of memory");
+	xr_set_struct(&args[1]);
+	for (i = 0; i < map->n; i++) {
+		const struct xb_kv *kv = &map->kv[i];
+
+		if (!xr_xml_safe(kv->key, strlen(kv->key), &why, &off)) {
+			set_err(x, "%s(%s): key \"%.80s\": %s at byte %zu",
+				method, ref, kv->key, why, off);
+			goto out;
+		}
+		if (!xr_xml_safe(kv->value, strlen(kv->value), &why, &off)) {
+			set_err(x, "%s(%s): value of key \"%.80s\": %s at "
+				"byte %zu", method, ref, kv->key, why, off);
+			goto out;
+		}
+		if (xr_struct_add_string(&args[1], kv->key, kv->value)) {
+			set_err(x, "out of memory");
+			goto out;
+		}
+	}
+	ret = call(x, method, args, 2, NULL);
+out:
+	xr_value_free(&args[0]);
+	xr_value_free(&args[1]);
+	return ret;
 }
 
 int xapi_set_name_label(struct xapi *x, enum xb_class cls, const char *ref,
 			const char *name)
 {
-	(void)cls; (void)ref; (void)name;
-	return not_yet(x);
+	struct xr_value args[2] = { { 0 } };
+	char method[64];
+	const char *why;
+	size_t off;
+	int ret = -1;
+
+	if (!x)
+		return -1;
+	clear_errors(x);
+	snprintf(method, sizeof(method), "%s.set_name_label",
+		 xb_class_xapi(cls));
+	if (cls < XB_CLASS_VM || cls > XB_CLASS_MAX)
+		return set_err(x, "%s: unknown class %d", method, (int)cls);
+	if (check_ref(x, method, ref))
+		return -1;
+	if (!xr_xml_safe(name, strlen(name), &why, &off))
+		return set_err(x, "%s(%s): name: %s at byte %zu", method, ref,
+			       why, off);
+	if (xr_set_string(&args[0], ref) || xr_set_string(&args[1], name))
+		set_err(x, "out of memory");
+	else
+		ret = call(x, method, args, 2, NULL);
+	xr_value_free(&args[0]);
+	xr_value_free(&args[1]);
+	return ret;
 }

@@ -21,6 +21,9 @@ struct xapi_options {
 	const char *password_file;   /* NULL: empty password (fine on the unix socket) */
 	bool insecure;               /* https without certificate checks (tests only) */
 	long timeout_ms;             /* per call; 0: 30 s */
+	const char *ca_file;         /* https: CA bundle (PEM) to verify the
+				      * server with; NULL: $XENBAKE_CA_FILE,
+				      * else the system's */
 };
 
 /* A XenAPI failure: ErrorDescription = [code, params...]. */
