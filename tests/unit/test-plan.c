@@ -1,0 +1,614 @@
+/* test-plan.c - the planner on hand-built desired and actual states: no
+ * daemon, no blob. Each test states the host, the config, and the changes,
+ * XenAPI calls and guest writes the planner must (and must not) ask for. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/plan.h"
+
+#define POS(l, c) ((struct xbb_pos){ "t.xb", (l), (c) })
+
+/* ---- building states ------------------------------------------------------ */
+
+/* Note: each add_* may move the arrays; use the pointer it returns before
+ * the next add_*. */
+
+static struct xb_object *add_object(struct xb_actual *a, enum xb_class cls,
+				    const char *ref, const char *uuid,
+				    const char *name)
+{
+	struct xb_object *o;
+
+	a->objects = realloc(a->objects, (a->nobjects + 1) * sizeof(*o));
+	ck_assert_ptr_nonnull(a->objects);
+	o = &a->objects[a->nobjects++];
+	memset(o, 0, sizeof(*o));
+	o->cls = cls;
+	o->ref = strdup(ref);
+	o->uuid = strdup(uuid);
+	o->name_label = strdup(name);
+	o->domid = -1;
+	o->resident_on = strdup("");
+	o->device = strdup("");
+	o->host = strdup("");
+	o->network = strdup("");
+	a->have_xapi = true;
+	return o;
+}
+
+static struct xb_object *add_vm(struct xb_actual *a, const char *ref,
+				const char *uuid, const char *name, int domid)
+{
+	struct xb_object *o = add_object(a, XB_CLASS_VM, ref, uuid, name);
+
+	if (domid > 0) {
+		o->running = true;
+		o->domid = domid;
+		free(o->resident_on);
+		o->resident_on = strdup("OpaqueRef:host1");
+	}
+	return o;
+}
+
+static void add_host(struct xb_actual *a, const char *ref, const char *name)
+{
+	a->hosts = realloc(a->hosts, (a->nhosts + 1) * sizeof(*a->hosts));
+	ck_assert_ptr_nonnull(a->hosts);
+	a->hosts[a->nhosts].ref = strdup(ref);
+	a->hosts[a->nhosts].uuid = strdup(ref);
+	a->hosts[a->nhosts].name_label = strdup(name);
+	a->hosts[a->nhosts].address = strdup("");
+	a->nhosts++;
+}
+
+static struct xb_object *add_pif(struct xb_actual *a, const char *ref,
+				 const char *device, const char *host)
+{
+	struct xb_object *o = add_object(a, XB_CLASS_PIF, ref, ref, "");
+
+	free(o->device);
+	o->device = strdup(device);
+	free(o->host);
+	o->host = strdup(host);
+	return o;
+}
+
+static struct xb_guest *add_guest(struct xb_actual *a, int domid,
+				  const char *name, const char *uuid)
+{
+	struct xb_guest *g;
+
+	a->guests = realloc(a->guests, (a->nguests + 1) * sizeof(*g));
+	ck_assert_ptr_nonnull(a->guests);
+	g = &a->guests[a->nguests++];
+	memset(g, 0, sizeof(*g));
+	g->domid = domid;
+	g->name = strdup(name);
+	g->vm_uuid = strdup(uuid);
+	a->have_xenstore = true;
+	return g;
+}
+
+static void set(struct xb_map *m, const char *k, const char *v)
+{
+	ck_assert_int_eq(xb_map_set(m, k, v), 0);
+}
+
+/* A desired state of up to 8 objects with up to 8 entries each. */
+struct config {
+	struct xb_desired d;
+	struct xb_desired_object objs[8];
+	struct xb_desired_entry entries[8][8];
+};
+
+static struct xb_desired_object *block(struct config *c, enum xb_class cls,
+				       uint32_t flags, const char *selector,
+				       const char *host, unsigned line)
+{
+	struct xb_desired_object *o = &c->objs[c->d.nobjects];
+
+	ck_assert_uint_lt(c->d.nobjects, 8);
+	o->cls = cls;
+	o->flags = flags;
+	o->selector = selector;
+	o->host = host ? host : "";
+	o->pos = POS(line, 1);
+	o->entries = c->entries[c->d.nobjects];
+	o->nentries = 0;
+	c->d.objects = c->objs;
+	c->d.nobjects++;
+	return o;
+}
+
+static void entry(struct xb_desired_object *o, enum xb_field field,
+		  const char *key, const char *value, unsigned line)
+{
+	ck_assert_uint_lt(o->nentries, 8);
+	o->entries[o->nentries++] = (struct xb_desired_entry){
+		field, key, value, POS(line, 5)
+	};
+}
+
+static const struct xb_plan_options XAPI_AND_XS = { true, true, false };
+static const struct xb_plan_options XS_ONLY = { false, true, false };
+
+static const struct xb_change *find_change(const struct xb_plan *p,
+					   enum xb_where where,
+					   const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < p->nchanges; i++)
+		if (p->changes[i].where == where &&
+		    !strcmp(p->changes[i].key, key))
+			return &p->changes[i];
+	return NULL;
+}
+
+static bool any_error_has(const struct xb_plan *p, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < p->nerrors; i++)
+		if (strstr(p->errors[i], needle))
+			return true;
+	return false;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+START_TEST(changes_adds_and_removes_managed_keys_only)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_object *vm = add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", -1);
+	const struct xb_change *ch;
+	struct xb_desired_object *o;
+
+	set(&vm->xenstore_data, "vm-data/role", "a");
+	set(&vm->xenstore_data, "vm-data/old", "x");
+	set(&vm->xenstore_data, "vm-data/foreign", "f");
+	set(&vm->other_config, "owner", "someone");
+	set(&vm->other_config, XB_KEY_MANAGED,
+	    "xenstore_data:vm-data/old\nxenstore_data:vm-data/role");
+	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1);
+	entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/new", "n", 2);
+	entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/role", "b", 3);
+
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ch = find_change(&p, XB_WHERE_XAPI, "vm-data/role");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_int_eq(ch->op, XB_CHANGE_MODIFY);
+	ck_assert_str_eq(ch->old_value, "a");
+	ck_assert_str_eq(ch->new_value, "b");
+	ck_assert_str_eq(ch->source, "t.xb:3:5");
+	ch = find_change(&p, XB_WHERE_XAPI, "vm-data/new");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_int_eq(ch->op, XB_CHANGE_ADD);
+	ch = find_change(&p, XB_WHERE_XAPI, "vm-data/old");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_int_eq(ch->op, XB_CHANGE_REMOVE);
+	/* someone else's keys: never touched */
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XAPI, "vm-data/foreign"));
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XAPI, "owner"));
+	/* the managed record follows, as bookkeeping */
+	ch = find_change(&p, XB_WHERE_XAPI, XB_KEY_MANAGED);
+	ck_assert_ptr_nonnull(ch);
+	ck_assert(ch->bookkeeping);
+	ck_assert_str_eq(ch->new_value,
+			 "xenstore_data:vm-data/new\nxenstore_data:vm-data/role");
+
+	/* the xenstore_data write keeps the foreign key and drops "old" */
+	ck_assert_uint_eq(p.nwrites, 2);
+	ck_assert_int_eq(p.writes[0].field, XB_FIELD_XENSTORE_DATA);
+	ck_assert_str_eq(xb_map_get(&p.writes[0].new_map, "vm-data/foreign"), "f");
+	ck_assert_ptr_null(xb_map_get(&p.writes[0].new_map, "vm-data/old"));
+	ck_assert_str_eq(xb_map_get(&p.writes[0].old_map, "vm-data/old"), "x");
+	ck_assert_int_eq(p.writes[1].field, XB_FIELD_OTHER_CONFIG);
+	ck_assert_str_eq(xb_map_get(&p.writes[1].new_map, "owner"), "someone");
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
+START_TEST(one_map_write_per_object_and_field)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_desired_object *o;
+	size_t add, mod, rem;
+
+	add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", -1);
+	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1);
+	entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/a", "1", 2);
+	entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/b", "2", 3);
+	entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/c", "3", 4);
+	entry(o, XB_FIELD_OTHER_CONFIG, "HideFromXenCenter", "true", 5);
+	entry(o, XB_FIELD_OTHER_CONFIG, "owner", "ops", 6);
+
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nwrites, 2);       /* not 5: one per map */
+	ck_assert_uint_eq(p.writes[0].new_map.n, 3);
+	ck_assert_uint_eq(p.writes[1].new_map.n, 3);   /* 2 keys + record */
+	xb_plan_count(&p, false, &add, &mod, &rem);
+	ck_assert_uint_eq(add, 5);
+	ck_assert_uint_eq(mod + rem, 0);
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
+START_TEST(nothing_to_do_is_an_empty_plan)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_object *vm = add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", 5);
+	struct xb_guest *g = add_guest(&a, 5, "web-01", "u-web");
+	struct xb_desired_object *o;
+
+	set(&vm->xenstore_data, "vm-data/role", "a");
+	set(&vm->other_config, "owner", "ops");
+	set(&vm->other_config, XB_KEY_MANAGED,
+	    "other_config:owner\nxenstore_data:vm-data/role");
+	set(&g->vm_data, "vm-data/role", "a");
+	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1);
+	entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/role", "a", 2);
+	entry(o, XB_FIELD_OTHER_CONFIG, "owner", "ops", 3);
+
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert(xb_plan_empty(&p));
+	ck_assert_uint_eq(p.nchanges, 0);
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
+START_TEST(local_running_guest_gets_live_writes)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_object *vm;
+	struct xb_guest *g;
+	struct xb_desired_object *o;
+	const struct xb_change *ch;
+
+	add_vm(&a, "OpaqueRef:vm2", "u-db", "db-01", 6);
+	vm = add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", 5);
+	set(&vm->xenstore_data, "vm-data/role", "a");
+	set(&vm->other_config, XB_KEY_MANAGED,
+	    "xenstore_data:vm-data/gone\nxenstore_data:vm-data/role");
+	g = add_guest(&a, 5, "web-01", "u-web");
+	set(&g->vm_data, "vm-data/role", "a");
+	set(&g->vm_data, "vm-data/gone", "g");
+	set(&g->vm_data, "vm-data/mine", "guest wrote it");
+	/* domain 6 here runs another VM: db-01 runs on another host */
+	add_guest(&a, 6, "db-01", "u-other");
+	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1);
+	entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/role", "b", 2);
+	o = block(&c, XB_CLASS_VM, 0, "db-01", NULL, 3);
+	entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/role", "db", 4);
+
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nguests, 1);
+	ck_assert_int_eq(p.guests[0].domid, 5);
+	ck_assert_str_eq(xb_map_get(&p.guests[0].desired, "vm-data/role"), "b");
+	ch = find_change(&p, XB_WHERE_XENSTORE, "vm-data/role");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_int_eq(ch->domid, 5);
+	ck_assert_int_eq(ch->op, XB_CHANGE_MODIFY);
+	ch = find_change(&p, XB_WHERE_XENSTORE, "vm-data/gone");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_int_eq(ch->op, XB_CHANGE_REMOVE);
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XENSTORE, "vm-data/mine"));
+	/* db-01 is not local: XenAPI only */
+	ck_assert_uint_eq(p.nwrites, 4);
+	xb_plan_free(&p);
+
+	/* --no-xenstore: XenAPI only */
+	{
+		struct xb_plan_options no_xs = { true, false, false };
+
+		ck_assert_int_eq(xb_plan_make(&c.d, &a, &no_xs, &p), 0);
+		ck_assert_uint_eq(p.nguests, 0);
+		ck_assert_ptr_null(find_change(&p, XB_WHERE_XENSTORE,
+					       "vm-data/role"));
+		xb_plan_free(&p);
+	}
+	xb_actual_free(&a);
+}
+END_TEST
+
+START_TEST(optional_block_that_matches_nothing_is_skipped)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_desired_object *o;
+
+	add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", -1);
+	o = block(&c, XB_CLASS_VM, XB_OBJ_OPTIONAL, "maybe-there", NULL, 7);
+	entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/x", "1", 8);
+
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert(xb_plan_empty(&p));
+	ck_assert_uint_eq(p.nnotes, 1);
+	ck_assert_ptr_nonnull(strstr(p.notes[0], "t.xb:7:1"));
+	ck_assert_ptr_nonnull(strstr(p.notes[0], "skipped"));
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
+START_TEST(selector_matching_nothing_is_an_error_at_its_position)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_desired_object *o;
+
+	add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", -1);
+	/* a template and dom0 are never selected by name */
+	add_vm(&a, "OpaqueRef:t", "u-t", "golden", -1)->is_template = true;
+	add_vm(&a, "OpaqueRef:d0", "u-d0", "Control domain", 0)
+		->is_control_domain = true;
+	o = block(&c, XB_CLASS_VM, 0, "missing", NULL, 12);
+	entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/x", "1", 13);
+	block(&c, XB_CLASS_VM, 0, "golden", NULL, 14);
+	block(&c, XB_CLASS_VM, 0, "Control domain", NULL, 15);
+
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), -1);
+	ck_assert_uint_eq(p.nerrors, 3);
+	ck_assert(any_error_has(&p, "t.xb:12:1: vm \"missing\""));
+	ck_assert(any_error_has(&p, "t.xb:14:1"));
+	ck_assert(any_error_has(&p, "t.xb:15:1"));
+	ck_assert_uint_eq(p.nwrites, 0);
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
+START_TEST(selector_matching_several_is_an_error_naming_them)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+
+	add_vm(&a, "OpaqueRef:vm1", "u-one", "web", -1);
+	add_vm(&a, "OpaqueRef:vm2", "u-two", "web", -1);
+	block(&c, XB_CLASS_VM, 0, "web", NULL, 3);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), -1);
+	ck_assert_uint_eq(p.nerrors, 1);
+	ck_assert(any_error_has(&p, "t.xb:3:1"));
+	ck_assert(any_error_has(&p, "u-one"));
+	ck_assert(any_error_has(&p, "u-two"));
+	xb_plan_free(&p);
+
+	/* by uuid, the one of them */
+	memset(&c, 0, sizeof(c));
+	entry(block(&c, XB_CLASS_VM, XB_OBJ_BY_UUID, "u-two", NULL, 4),
+	      XB_FIELD_OTHER_CONFIG, "k", "v", 5);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nwrites, 1);
+	ck_assert_uint_eq(p.writes[0].object, 1);
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
+START_TEST(pif_on_every_host_or_on_one)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+
+	add_host(&a, "OpaqueRef:h1", "xs-01");
+	add_host(&a, "OpaqueRef:h2", "xs-02");
+	add_pif(&a, "OpaqueRef:p1", "eth1", "OpaqueRef:h1");
+	add_pif(&a, "OpaqueRef:p2", "eth1", "OpaqueRef:h2");
+	add_pif(&a, "OpaqueRef:p3", "eth0", "OpaqueRef:h2");
+	entry(block(&c, XB_CLASS_PIF, 0, "eth1", NULL, 1),
+	      XB_FIELD_OTHER_CONFIG, XB_KEY_HIDE, "true", 2);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nwrites, 2);
+	ck_assert_uint_eq(p.writes[0].object, 0);
+	ck_assert_uint_eq(p.writes[1].object, 1);
+	ck_assert_ptr_nonnull(strstr(p.changes[0].object, "on xs-01"));
+	xb_plan_free(&p);
+
+	memset(&c, 0, sizeof(c));
+	entry(block(&c, XB_CLASS_PIF, 0, "eth1", "xs-02", 1),
+	      XB_FIELD_OTHER_CONFIG, XB_KEY_HIDE, "true", 2);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nwrites, 1);
+	ck_assert_uint_eq(p.writes[0].object, 1);
+	xb_plan_free(&p);
+
+	/* no such host */
+	memset(&c, 0, sizeof(c));
+	block(&c, XB_CLASS_PIF, 0, "eth1", "xs-09", 4);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), -1);
+	ck_assert(any_error_has(&p, "t.xb:4:1"));
+	ck_assert(any_error_has(&p, "xs-09"));
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
+START_TEST(sr_found_by_its_old_or_its_new_name)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_desired_object *o;
+	const struct xb_change *ch;
+
+	add_object(&a, XB_CLASS_SR, "OpaqueRef:sr1", "u-sr", "Local storage");
+	o = block(&c, XB_CLASS_SR, 0, "Local storage", NULL, 1);
+	entry(o, XB_FIELD_NAME_LABEL, "", "Fast disks", 2);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ch = find_change(&p, XB_WHERE_XAPI, "");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_int_eq(ch->field, XB_FIELD_NAME_LABEL);
+	ck_assert_str_eq(ch->new_value, "Fast disks");
+	ck_assert_uint_eq(p.nwrites, 1);
+	ck_assert_int_eq(p.writes[0].field, XB_FIELD_NAME_LABEL);
+	xb_plan_free(&p);
+
+	/* after the rename, the same block still finds it, with no change */
+	free(a.objects[0].name_label);
+	a.objects[0].name_label = strdup("Fast disks");
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert(xb_plan_empty(&p));
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
+START_TEST(two_blocks_on_one_object_merge_or_conflict)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+
+	add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", -1);
+	entry(block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1),
+	      XB_FIELD_XENSTORE_DATA, "vm-data/a", "1", 2);
+	entry(block(&c, XB_CLASS_VM, XB_OBJ_BY_UUID, "u-web", NULL, 3),
+	      XB_FIELD_XENSTORE_DATA, "vm-data/b", "2", 4);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nwrites, 2);
+	ck_assert_uint_eq(p.writes[0].new_map.n, 2);
+	xb_plan_free(&p);
+
+	entry(&c.objs[1], XB_FIELD_XENSTORE_DATA, "vm-data/a", "other", 5);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), -1);
+	ck_assert(any_error_has(&p, "t.xb:5:5"));
+	ck_assert(any_error_has(&p, "t.xb:2:5"));
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
+START_TEST(dropped_block_removes_what_xenbake_wrote)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_object *vm = add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", -1);
+
+	set(&vm->other_config, "HideFromXenCenter", "true");
+	set(&vm->other_config, "owner", "theirs");
+	set(&vm->other_config, XB_KEY_MANAGED, "other_config:HideFromXenCenter");
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nwrites, 1);
+	ck_assert_uint_eq(p.writes[0].new_map.n, 1);
+	ck_assert_str_eq(xb_map_get(&p.writes[0].new_map, "owner"), "theirs");
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
+START_TEST(without_xapi_guests_are_selected_from_xenstore)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_guest *g;
+
+	g = add_guest(&a, 5, "web-01", "u-web");
+	set(&g->vm_data, "vm-data/keep", "foreign");
+	set(&g->vm_data, "vm-data/old", "x");
+	set(&g->managed, "xenstore_data:vm-data/old", "");
+	add_guest(&a, 6, "db-01", "u-db");
+	entry(block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1),
+	      XB_FIELD_XENSTORE_DATA, "vm-data/role", "web", 2);
+	entry(block(&c, XB_CLASS_VM, XB_OBJ_BY_UUID, "u-db", NULL, 3),
+	      XB_FIELD_XENSTORE_DATA, "vm-data/role", "db", 4);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XS_ONLY, &p), 0);
+	ck_assert(p.managed_in_xenstore);
+	ck_assert_uint_eq(p.nwrites, 0);
+	ck_assert_uint_eq(p.nguests, 2);
+	ck_assert_int_eq(p.guests[0].domid, 5);
+	ck_assert_int_eq(p.guests[1].domid, 6);
+	{
+		const struct xb_change *ch =
+			find_change(&p, XB_WHERE_XENSTORE, "vm-data/old");
+
+		ck_assert_ptr_nonnull(ch);
+		ck_assert_int_eq(ch ? ch->op : 0, XB_CHANGE_REMOVE);
+	}
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XENSTORE, "vm-data/keep"));
+	xb_plan_free(&p);
+
+	/* SRs need XenAPI: an error, or a note when optional */
+	block(&c, XB_CLASS_SR, 0, "Local storage", NULL, 9);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XS_ONLY, &p), -1);
+	ck_assert(any_error_has(&p, "t.xb:9:1"));
+	ck_assert(any_error_has(&p, "XenAPI"));
+	xb_plan_free(&p);
+	c.objs[2].flags = XB_OBJ_OPTIONAL;
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XS_ONLY, &p), 0);
+	ck_assert_uint_eq(p.nnotes, 1);
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
+START_TEST(managed_record_round_trips)
+{
+	struct xb_map m = { 0 };
+	char *text;
+
+	ck_assert_int_eq(xb_managed_parse("other_config:b\n\nbogus\nxenstore_data:vm-data/a\nnope:x", &m), 0);
+	ck_assert_uint_eq(m.n, 2);
+	text = xb_managed_format(&m);
+	ck_assert_str_eq(text, "other_config:b\nxenstore_data:vm-data/a");
+	free(text);
+	xb_map_free(&m);
+}
+END_TEST
+
+static Suite *plan_suite(void)
+{
+	Suite *s = suite_create("plan");
+	struct { const char *name; const TTest *test; } cases[] = {
+		{ "changes", changes_adds_and_removes_managed_keys_only },
+		{ "one-write-per-map", one_map_write_per_object_and_field },
+		{ "no-op", nothing_to_do_is_an_empty_plan },
+		{ "live-guests", local_running_guest_gets_live_writes },
+		{ "optional", optional_block_that_matches_nothing_is_skipped },
+		{ "select-none", selector_matching_nothing_is_an_error_at_its_position },
+		{ "select-several", selector_matching_several_is_an_error_naming_them },
+		{ "pif-hosts", pif_on_every_host_or_on_one },
+		{ "sr-rename", sr_found_by_its_old_or_its_new_name },
+		{ "merge", two_blocks_on_one_object_merge_or_conflict },
+		{ "dropped-block", dropped_block_removes_what_xenbake_wrote },
+		{ "no-xapi", without_xapi_guests_are_selected_from_xenstore },
+		{ "managed-record", managed_record_round_trips },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+
+		tcase_add_test(tc, cases[i].test);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(plan_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
