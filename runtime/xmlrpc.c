@@ -170,14 +170,10 @@ bool xr_xml_safe(const char *s, size_t len, const char **why, size_t *offset)
 			*offset = i;
 			return false;
 		}
-		if (len - i <= more) {
-			*why = "truncated UTF-8";
-			*offset = i;
-			return false;
-		}
 		for (k = 1; k <= more; k++) {
-			if ((p[i + k] & 0xc0) != 0x80) {
-				*why = "invalid UTF-8";
+			if (i + k >= len || (p[i + k] & 0xc0) != 0x80) {
+				*why = i + k >= len ? "truncated UTF-8" :
+						      "invalid UTF-8";
 				*offset = i;
 				return false;
 			}

@@ -1,0 +1,80 @@
+# tests/xapi/lib.sh - sourced by tests/xapi/*.sh: a scratch directory, the
+# probe, and canned XenAPI servers that are stopped on exit.
+set -eu
+: "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
+PY=${PYTHON3:-/usr/bin/python3}
+PROBE=$top_builddir/tests/xapi/xapi-probe
+REPLIES=$top_srcdir/tests/xapi/canned-replies.json
+T=$(mktemp -d)
+SERVER_PIDS=
+
+cleanup() {
+	for pid in $SERVER_PIDS; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in $SERVER_PIDS; do
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# canned NAME [ARGS...]: starts canned-xapi.py; its port is $T/NAME.port,
+# its log $T/NAME.log.
+canned() {
+	name=$1
+	shift
+	"$PY" "$top_srcdir/tests/xapi/canned-xapi.py" --port-file "$T/$name.port" \
+		--log "$T/$name.log" "$@" >"$T/$name.out" 2>&1 &
+	SERVER_PIDS="$SERVER_PIDS $!"
+	i=0
+	until [ -s "$T/$name.port" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { cat "$T/$name.out" >&2; fail "server $name did not start"; }
+		sleep 0.1
+	done
+	: >>"$T/$name.log"
+}
+
+port() { cat "$T/$1.port"; }
+
+# probe NAME ARGS...: runs xapi-probe; stdout in $T/NAME.stdout, stderr in
+# $T/NAME.stderr, exit status in $rc.
+probe() {
+	name=$1
+	shift
+	rc=0
+	"$PROBE" "$@" >"$T/$name.stdout" 2>"$T/$name.stderr" || rc=$?
+}
+
+# has FILE TEXT: FILE holds the fixed string TEXT.
+has() {
+	grep -qF -- "$2" "$1" || {
+		echo "--- $1:" >&2
+		cat "$1" >&2
+		fail "$1 lacks: $2"
+	}
+}
+
+lacks() {
+	! grep -qF -- "$2" "$1" || {
+		echo "--- $1:" >&2
+		cat "$1" >&2
+		fail "$1 holds: $2"
+	}
+}
+
+# count FILE REGEX: lines of FILE matching REGEX
+count() { grep -c -- "$2" "$1" || true; }
+
+expect_rc() {
+	[ "$rc" = "$1" ] || {
+		cat "$T"/*.stderr >&2 2>/dev/null || true
+		fail "exit status $rc, expected $1"
+	}
+}
