@@ -448,7 +448,7 @@ static void print_json(const char *command, const char *result,
 	size_t add = 0, mod = 0, rem = 0, i;
 
 	if (p)
-		xb_plan_count(p, true, &add, &mod, &rem);
+		xb_plan_count(p, false, &add, &mod, &rem);
 	printf("{\"command\":\"%s\",\"result\":\"%s\",\"changes\":[",
 	       command, result);
 	for (i = 0; p && i < p->nchanges; i++) {
@@ -667,7 +667,7 @@ static int run(const struct options *o)
 				   plan.nerrors);
 		goto out;
 	}
-	xb_plan_count(&plan, true, &add, &mod, &rem);
+	xb_plan_count(&plan, false, &add, &mod, &rem);
 
 	/* 4. the command */
 	switch (o->cmd) {

@@ -591,7 +591,10 @@ static int apply_guest(struct xb_xs *xs, xs_transaction_t t,
 		}
 		if (!xs_put(xs, t, path, want))
 			FAIL("writing", path);
-		if (is_new && !dir_ours && !xs_perms(xs, t, path, g->domid))
+		/* under a directory that is not ours, a node might not be
+		 * either (a guest could change it): make the ones we write
+		 * ours */
+		if (!dir_ours && !xs_perms(xs, t, path, g->domid))
 			FAIL("setting the permissions of", path);
 		*changed = true;
 next:

@@ -19,8 +19,10 @@
  * dom0, readable by the guest, and by no other guest ("n0" "rN"). The
  * vm-data directory is created and given these permissions explicitly;
  * nodes below it inherit them from it (xenstored copies the parent's
- * permissions to a node dom0 creates), and are set explicitly when the
- * directory's permissions are not these.
+ * permissions to a node dom0 creates). When the directory's permissions are
+ * not these (someone else made it), every node xenbake writes there, and
+ * every directory it creates there, gets them explicitly; the directory
+ * itself is left as it is.
  *
  * The managed record without XenAPI: XB_XS_MANAGED_ROOT/<vm-uuid> (or
  * "domain-N" for a guest with no /vm), readable by dom0 only, holds the

@@ -5,3 +5,24 @@ check_PROGRAMS += tests/unit/test-plan
 TESTS += tests/unit/test-plan
 tests_unit_test_plan_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_plan_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+
+# xenbake built with test hooks (-DXB_TEST_HOOKS): runs
+# $XENBAKE_TEST_HOOK_BEFORE_COMMIT just before each xenstore commit, so a
+# test can write a conflicting node or kill xenstored at that moment. The
+# installed xenbake has no hook.
+check_PROGRAMS += tests/runtime/xenbake-hooks
+tests_runtime_xenbake_hooks_SOURCES = runtime/main.c runtime/xenstore.c
+tests_runtime_xenbake_hooks_CPPFLAGS = $(AM_CPPFLAGS) -DXB_TEST_HOOKS
+tests_runtime_xenbake_hooks_CFLAGS = $(AM_CFLAGS) $(XENSTORE_CFLAGS)
+tests_runtime_xenbake_hooks_LDADD = $(RUNTIME_LIBS)
+
+RUNTIME_SANDBOX_TESTS = \
+	tests/runtime/apply-no-xapi.sh \
+	tests/runtime/conflict.sh \
+	tests/runtime/isolation.sh \
+	tests/runtime/killed.sh \
+	tests/runtime/removal.sh \
+	tests/runtime/plan-check.sh \
+	tests/runtime/verify-first.sh
+TESTS += $(RUNTIME_SANDBOX_TESTS)
+EXTRA_DIST += $(RUNTIME_SANDBOX_TESTS) tests/runtime/lib.sh

@@ -1,0 +1,38 @@
+#!/bin/sh
+# apply --no-xapi: the keys land in the running guests' xenstore with the
+# right permissions, read back by an independent client; one transaction;
+# a second apply says "No changes." and sends no write at all.
+. "$top_srcdir/tests/runtime/lib.sh"
+sandbox_up "$(fixture)"
+compile site <<'XB'
+vm "web-01" {
+    vm-data "role" = "frontend";
+    vm-data "net/ip" = "10.0.0.5";
+}
+vm uuid "5e1f0000-0000-4000-8000-000000000006" { vm-data "role" = "db"; }
+XB
+
+trace_mark
+"$XENBAKE" apply --no-xapi "$DIR/site.xbb" >"$DIR/out" 2>"$DIR/err" ||
+	{ cat "$DIR/out" "$DIR/err"; fail "apply failed"; }
+expect_eq "transactions" "$(trace_count TRANSACTION_START)" 1
+expect_eq "commits" "$(trace_count TRANSACTION_END)" 1
+expect_eq "web-01 role" "$(xs_get /local/domain/5/vm-data/role)" frontend
+expect_eq "web-01 ip" "$(xs_get /local/domain/5/vm-data/net/ip)" 10.0.0.5
+expect_eq "db-01 role" "$(xs_get /local/domain/6/vm-data/role)" db
+expect_eq "app-01 untouched" "$(xs_get /local/domain/7/vm-data)" "<absent>"
+# owner dom0, the guest reads, nobody else: every node created
+for node in vm-data vm-data/role vm-data/net vm-data/net/ip; do
+	expect_eq "perms of $node" "$(xs_perms /local/domain/5/$node)" "n0 r5"
+done
+expect_eq "perms of db" "$(xs_perms /local/domain/6/vm-data/role)" "n0 r6"
+grep -q '^Applied: 3 added' "$DIR/out" || { cat "$DIR/out"; fail "summary"; }
+
+trace_mark
+"$XENBAKE" apply --no-xapi "$DIR/site.xbb" >"$DIR/out2" 2>&1 ||
+	fail "second apply failed"
+expect_eq "second apply says" "$(cat "$DIR/out2")" "No changes."
+for op in TRANSACTION_START WRITE RM SET_PERMS MKDIR; do
+	expect_eq "second apply $op requests" "$(trace_count $op)" 0
+done
+echo "PASS"

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Killed mid-apply. (1) xenbake itself dies just before its commit: the
+# transaction dies with it, nothing of it is in the store. (2) xenstored
+# dies just before the commit: apply exits 1 and says nothing was written.
+. "$top_srcdir/tests/runtime/lib.sh"
+HOOKED=$top_builddir/tests/runtime/xenbake-hooks
+[ -x "$HOOKED" ] || skip "no tests/runtime/xenbake-hooks"
+sandbox_up "$(fixture)"
+compile site <<'XB'
+vm "web-01" { vm-data "role" = "frontend"; vm-data "a/b" = "1"; }
+vm "db-01" { vm-data "role" = "db"; }
+XB
+
+rc=0
+XENBAKE_TEST_HOOK_BEFORE_COMMIT='kill -9 $PPID' \
+	"$HOOKED" apply --no-xapi "$DIR/site.xbb" >/dev/null 2>&1 || rc=$?
+[ $rc -ne 0 ] || fail "xenbake survived kill -9"
+for node in /local/domain/5/vm-data /local/domain/6/vm-data /tool/xenbake; do
+	expect_eq "$node after a killed apply" "$(xs_get $node)" "<absent>"
+done
+"$XENBAKE" plan --no-xapi "$DIR/site.xbb" >/dev/null 2>&1 && fail "plan says nothing to do"
+
+rc=0
+XENBAKE_TEST_HOOK_BEFORE_COMMIT="kill -9 \$(cat '$DIR/sb/xenstored.pid')" \
+	timeout 60 "$HOOKED" apply --no-xapi "$DIR/site.xbb" \
+	>"$DIR/out" 2>"$DIR/err" || rc=$?
+expect_eq "exit status with xenstored killed" $rc 1
+grep -q "xenbake: apply: xenstore: .*nothing was written" "$DIR/err" ||
+	{ cat "$DIR/err"; fail "no clear message"; }
+echo PASS

@@ -1,0 +1,106 @@
+# tests/runtime/lib.sh - sourced by the runtime's sandbox tests.
+#   . "$top_srcdir/tests/runtime/lib.sh"
+#   sandbox_up FIXTURE        # fresh DIR (mktemp -d), sandbox up, env loaded
+#   compile NAME <<EOF ...    # $DIR/NAME.xb -> $DIR/NAME.xbb with xenbakec
+#   xs_get PATH / xs_perms PATH   read with an independent client (pyxs)
+#   trace_mark / trace_count OP   count requests in the trace since the mark
+set -eu
+: "${top_srcdir:?}" "${top_builddir:?}"
+PY=${PYTHON3:-/usr/bin/python3}
+XENBAKE=$top_builddir/xenbake
+XENBAKEC=$top_builddir/xenbakec
+SANDBOX=$top_srcdir/tests/sandbox
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+
+[ -x "$XENBAKEC" ] || skip "no xenbakec yet"
+[ -x "$XENBAKE" ] || skip "no xenbake yet"
+command -v xenstore-write >/dev/null || skip "xenstore-utils not installed"
+"$PY" -c 'import pyxs' 2>/dev/null || skip "python3-pyxs not installed"
+
+DIR=$(mktemp -d)
+trap '"$SANDBOX/down" "$DIR"; rm -rf "$DIR"' EXIT
+
+sandbox_up() {
+	SANDBOX_TRACE=1 "$SANDBOX/up" "$1" "$DIR/sb" 2>"$DIR/up.log" ||
+		{ cat "$DIR/up.log" >&2; fail "sandbox did not start"; }
+	. "$DIR/sb/env"
+	# this test is about xenstore unless it says otherwise
+	export XENBAKE_XAPI
+}
+
+# compile NAME: source on stdin
+compile() {
+	cat >"$DIR/$1.xb"
+	"$XENBAKEC" -o "$DIR/$1.xbb" "$DIR/$1.xb" ||
+		fail "xenbakec rejected $1.xb"
+}
+
+# A fixture with running guests web-01 (5), db-01 (6), app-01 (7).
+fixture() {
+	cat >"$DIR/host.json" <<'FXEOF'
+{"hosts": [{"uuid": "0b7a0c52-0000-4000-8000-000000000001",
+            "name_label": "xs-01", "address": "127.0.0.1"}],
+ "vms": [
+  {"uuid": "5e1f0000-0000-4000-8000-000000000005", "name_label": "web-01",
+   "power_state": "Running", "domid": 5,
+   "resident_on": "0b7a0c52-0000-4000-8000-000000000001",
+   "is_a_template": false, "is_control_domain": false,
+   "xenstore_data": {}, "other_config": {}},
+  {"uuid": "5e1f0000-0000-4000-8000-000000000006", "name_label": "db-01",
+   "power_state": "Running", "domid": 6,
+   "resident_on": "0b7a0c52-0000-4000-8000-000000000001",
+   "is_a_template": false, "is_control_domain": false,
+   "xenstore_data": {}, "other_config": {}},
+  {"uuid": "5e1f0000-0000-4000-8000-000000000007", "name_label": "app-01",
+   "power_state": "Running", "domid": 7,
+   "resident_on": "0b7a0c52-0000-4000-8000-000000000001",
+   "is_a_template": false, "is_control_domain": false,
+   "xenstore_data": {}, "other_config": {}}],
+ "srs": [{"uuid": "5b000000-0000-4000-8000-000000000001",
+          "name_label": "Local storage", "name_description": "",
+          "other_config": {}, "pbds_plugged": true}],
+ "networks": [{"uuid": "4e700000-0000-4000-8000-000000000001",
+               "name_label": "Storage network", "other_config": {}}],
+ "pifs": [{"uuid": "91f00000-0000-4000-8000-000000000001", "device": "eth1",
+           "host": "0b7a0c52-0000-4000-8000-000000000001",
+           "network": "4e700000-0000-4000-8000-000000000001",
+           "other_config": {}}]}
+FXEOF
+	echo "$DIR/host.json"
+}
+
+# Independent reads: Debian's pyxs, not libxenstore.
+xs_get() {
+	"$PY" - "$XENSTORED_PATH" "$1" <<'PYEOF'
+import sys
+from pyxs import Client, PyXSError
+with Client(unix_socket_path=sys.argv[1]) as c:
+    try:
+        print(c[sys.argv[2].encode()].decode())
+    except PyXSError:
+        print("<absent>")
+PYEOF
+}
+
+xs_perms() {
+	"$PY" - "$XENSTORED_PATH" "$1" <<'PYEOF'
+import sys
+from pyxs import Client
+with Client(unix_socket_path=sys.argv[1]) as c:
+    print(" ".join(p.decode() for p in c.get_perms(sys.argv[2].encode())))
+PYEOF
+}
+
+expect_eq() {   # expect_eq WHAT GOT WANT
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}
+
+trace_mark() { wc -l <"$DIR/sb/trace" >"$DIR/trace.mark"; }
+
+# requests of OP sent (IN lines) since the mark
+trace_count() {
+	tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
+		grep -c "^IN .* $1 (" || true
+}

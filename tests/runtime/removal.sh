@@ -1,0 +1,39 @@
+#!/bin/sh
+# A key dropped from the config is removed; a key someone else wrote, in
+# the same directory, stays; so does a key of a guest the config no longer
+# names... until its managed record says xenbake wrote it.
+. "$top_srcdir/tests/runtime/lib.sh"
+sandbox_up "$(fixture)"
+compile v1 <<'XB'
+vm "web-01" { vm-data "role" = "frontend"; vm-data "old" = "x"; }
+vm "db-01" { vm-data "role" = "db"; }
+XB
+compile v2 <<'XB'
+vm "web-01" { vm-data "role" = "frontend"; }
+XB
+"$XENBAKE" apply --no-xapi "$DIR/v1.xbb" >/dev/null 2>&1 || fail "apply v1"
+xenstore-write /local/domain/5/vm-data/foreign theirs
+xenstore-write /local/domain/6/vm-data/foreign theirs
+
+rc=0
+"$XENBAKE" plan --no-xapi "$DIR/v2.xbb" >"$DIR/plan" 2>&1 || rc=$?
+expect_eq "plan exit" $rc 2
+grep -q '^- vm web-01 \[domain 5\] vm-data/old: "x"' "$DIR/plan" ||
+	{ cat "$DIR/plan"; fail "plan does not remove old"; }
+grep -q '^- vm db-01 \[domain 6\] vm-data/role: "db"' "$DIR/plan" ||
+	{ cat "$DIR/plan"; fail "plan does not remove db-01's role"; }
+grep -q foreign "$DIR/plan" && fail "plan touches a foreign key"
+
+trace_mark
+"$XENBAKE" apply --no-xapi "$DIR/v2.xbb" >/dev/null 2>&1 || fail "apply v2"
+expect_eq "transactions" "$(trace_count TRANSACTION_START)" 1
+expect_eq "old" "$(xs_get /local/domain/5/vm-data/old)" "<absent>"
+expect_eq "role" "$(xs_get /local/domain/5/vm-data/role)" frontend
+expect_eq "foreign 5" "$(xs_get /local/domain/5/vm-data/foreign)" theirs
+expect_eq "db role" "$(xs_get /local/domain/6/vm-data/role)" "<absent>"
+expect_eq "foreign 6" "$(xs_get /local/domain/6/vm-data/foreign)" theirs
+"$XENBAKE" plan --no-xapi "$DIR/v2.xbb" >/dev/null 2>&1 || fail "v2 not idempotent"
+# the record is dom0's alone
+expect_eq "record perms" \
+	"$(xs_perms /tool/xenbake/managed/5e1f0000-0000-4000-8000-000000000005)" n0
+echo PASS

@@ -1,0 +1,23 @@
+#!/bin/sh
+# A damaged blob is refused before any request to xenstore: not one
+# connection shows up in the daemon's trace.
+. "$top_srcdir/tests/runtime/lib.sh"
+sandbox_up "$(fixture)"
+compile site <<'XB'
+vm "web-01" { vm-data "role" = "frontend"; }
+XB
+cp "$DIR/site.xbb" "$DIR/bad.xbb"
+size=$(wc -c <"$DIR/bad.xbb")
+printf 'Z' | dd of="$DIR/bad.xbb" bs=1 seek=$((size - 3)) conv=notrunc 2>/dev/null
+trace_mark
+for cmd in plan apply check; do
+	rc=0; "$XENBAKE" $cmd --no-xapi "$DIR/bad.xbb" >/dev/null 2>"$DIR/err" || rc=$?
+	expect_eq "$cmd exit on a damaged blob" $rc 1
+	grep -q 'not a valid blob' "$DIR/err" || { cat "$DIR/err"; fail "message"; }
+done
+tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
+	grep -q 'CREATE connection' && fail "xenbake talked to xenstored"
+rc=0; "$XENBAKE" apply --no-xapi "$DIR/missing.xbb" 2>/dev/null || rc=$?
+expect_eq "missing blob" $rc 1
+expect_eq "untouched" "$(xs_get /local/domain/5/vm-data/role)" "<absent>"
+echo PASS
