@@ -54,7 +54,9 @@
  * Positions, for the same reason (`dump` then recompiling must give the same
  * bytes), are numbered from the records alone: each distinct (file, line,
  * column) stored once, in the order of first use walking objects, then
- * entries.
+ * entries. `dump` writes each position as a `#@ "FILE" LINE:COL` line
+ * before its block or statement (dump.h); the compiler must honour those
+ * lines for the round trip to give the same bytes.
  *
  * Further rules the reader enforces (xbb_open):
  * - every section, even an empty one, has a 4-aligned offset with
