@@ -795,6 +795,61 @@ START_TEST(failed_open_leaves_no_view)
 }
 END_TEST
 
+/* Several faults at once: the documented order of checks decides. */
+START_TEST(errors_come_in_documented_order)
+{
+	sample();
+	hb_set32(&hb, XBB_OFF_FLAGS, 1);
+	hb.buf[hb.len - 1] ^= 1;                          /* and bad hash */
+	ck_assert_int_eq(open_hb(), XBB_ERR_HEADER);
+
+	sample();
+	hb_set32(&hb, XBB_OFF_LAST_COMP, XBB_VERSION + 1);
+	hb_set32(&hb, XBB_OFF_FLAGS, 1);
+	ck_assert_int_eq(open_hb(), XBB_ERR_VERSION);
+
+	sample();
+	hb_set32(&hb, XBB_OFF_HEADER_SIZE, 8);
+	hb_set32(&hb, XBB_OFF_TOTAL_SIZE, XBB_MAX_SIZE + 4);
+	ck_assert_int_eq(open_hb(), XBB_ERR_HEADER);
+
+	sample();
+	hb_set32(&hb, XBB_OFF_TOTAL_SIZE, (uint32_t)hb.len - 4);
+	ck_assert_int_eq(open_hb(), XBB_ERR_SIZE);         /* hash is stale */
+
+	sample();
+	hb_set32(&hb, hb_section_at(XBB_SECT_OBJECTS), 97);
+	ck_assert_int_eq(open_hb(), XBB_ERR_HASH);         /* before sections */
+
+	sample();
+	hb_set32(&hb, hb_object_at(&hb, 0), 0);            /* bad class */
+	set_sect(XBB_SECT_ENTRIES, sect_off(XBB_SECT_ENTRIES) + 2,
+		 sect_size(XBB_SECT_ENTRIES));
+	ck_assert_int_eq(open_hb(), XBB_ERR_SECTION);
+
+	sample();
+	hb.buf[sect_off(XBB_SECT_STRINGS)] = 'x';          /* strings first */
+	hb_set32(&hb, hb_object_at(&hb, 0), 0);
+	hb_rehash(&hb);
+	ck_assert_int_eq(open_hb(), XBB_ERR_STRING);
+
+	sample();
+	hb_set32(&hb, hb_object_at(&hb, 0) + 8, UINT32_MAX); /* object 0 */
+	poke(hb_object_at(&hb, 1), 0);                        /* object 1 */
+	ck_assert_int_eq(open_hb(), XBB_ERR_STRING);
+
+	sample();
+	hb_set32(&hb, hb_entry_at(&hb, 0) + 8, UINT32_MAX);  /* an entry */
+	poke(hb_position_at(&hb, 0) + 4, 0);                  /* a position */
+	ck_assert_int_eq(open_hb(), XBB_ERR_STRING);
+
+	sample();
+	hb_set32(&hb, hb_position_at(&hb, 0) + 4, 0);        /* records... */
+	poke(hb_object_at(&hb, 2), XB_CLASS_VM);              /* ...then order */
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+}
+END_TEST
+
 START_TEST(every_error_has_its_message)
 {
 	int err, other;
@@ -845,6 +900,27 @@ START_TEST(load_file_reads_whole_file)
 	ck_assert_uint_eq(len, hb.len);
 	ck_assert_mem_eq(buf, hb.buf, len);
 	ck_assert_int_eq(xbb_open(&view, buf, len), XBB_OK);
+	free(buf);
+}
+END_TEST
+
+START_TEST(load_fd_reads_from_the_current_offset)
+{
+	char path[128], *err = NULL;
+	void *buf = NULL;
+	size_t len = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/offset.xbb", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "skipXBAK", 8), 8);
+	ck_assert_int_eq(lseek(fd, 4, SEEK_SET), 4);
+	ck_assert_msg(xbb_load_fd(fd, path, &buf, &len, &err) == 0, "%s", err);
+	ck_assert_uint_eq(len, 4);
+	ck_assert_mem_eq(buf, "XBAK", 4);
+	ck_assert_int_ne(fcntl(fd, F_GETFD), -1);           /* left open */
+	close(fd);
 	free(buf);
 }
 END_TEST
@@ -986,6 +1062,7 @@ static Suite *blob_suite(void)
 	tcase_add_test(tc, every_byte_flip_is_refused);
 	tcase_add_test(tc, every_truncation_is_refused);
 	tcase_add_test(tc, failed_open_leaves_no_view);
+	tcase_add_test(tc, errors_come_in_documented_order);
 	tcase_add_test(tc, every_error_has_its_message);
 	suite_add_tcase(s, tc);
 
@@ -993,6 +1070,7 @@ static Suite *blob_suite(void)
 	tcase_add_checked_fixture(tc, make_dir, remove_dir);
 	tcase_add_test(tc, load_file_reads_whole_file);
 	tcase_add_test(tc, load_file_empty);
+	tcase_add_test(tc, load_fd_reads_from_the_current_offset);
 	tcase_add_test(tc, load_file_refuses_missing_and_special_files);
 	tcase_add_test(tc, load_file_refuses_too_big);
 	suite_add_tcase(s, tc);
