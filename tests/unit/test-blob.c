@@ -845,7 +845,7 @@ START_TEST(errors_come_in_documented_order)
 
 	sample();
 	hb_set32(&hb, hb_position_at(&hb, 0) + 4, 0);        /* records... */
-	poke(hb_object_at(&hb, 2), XB_CLASS_VM);              /* ...then order */
+	poke(hb_object_at(&hb, 2), XB_CLASS_VM);        /* ...then order */
 	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
 }
 END_TEST
