@@ -226,7 +226,7 @@ static int read_record(struct xb_xs *xs, xs_transaction_t t,
  * old record had beyond the new one's. */
 static int write_record(struct xb_xs *xs, xs_transaction_t t,
 			const char *path, const char *text,
-			unsigned old_chunks)
+			unsigned old_chunks, bool set_perms)
 {
 	const char *p = text;
 	unsigned i = 0;
@@ -253,7 +253,8 @@ static int write_record(struct xb_xs *xs, xs_transaction_t t,
 		}
 		if (!xs_put(xs, t, i ? node : path, chunk))
 			r = -errno;
-		if (!r && !i && !old_chunks && !xs_perms(xs, t, path, 0))
+		if (!r && !i && !old_chunks && set_perms &&
+		    !xs_perms(xs, t, path, 0))
 			r = -errno;
 		free(chunk);
 		free(node);
@@ -276,6 +277,53 @@ static int write_record(struct xb_xs *xs, xs_transaction_t t,
 			return r;
 	}
 	return 0;
+}
+
+/* The records that exist, as listed inside a transaction. */
+struct records {
+	bool listed, exists, ours;   /* ours: dom0 only, records inherit it */
+	char **names;
+	unsigned int n;
+};
+
+static int list_records(struct xb_xs *xs, xs_transaction_t t,
+			struct records *root)
+{
+	struct xs_permissions *perms;
+	unsigned int n;
+
+	root->listed = true;
+	xs->st.reads++;
+	perms = xs_get_permissions(xs->h, t, XB_XS_MANAGED_ROOT, &n);
+	if (!perms)
+		return errno == ENOENT ? 0 : -errno;
+	root->exists = true;
+	/* dom0's alone ("n0"): records made under it inherit that */
+	root->ours = n == 1 && perms[0].id == 0 &&
+		     perms[0].perms == XS_PERM_NONE;
+	free(perms);
+	xs->st.reads++;
+	root->names = xs_directory(xs->h, t, XB_XS_MANAGED_ROOT, &root->n);
+	if (!root->names)
+		return errno == ENOENT ? 0 : -errno;
+	return 0;
+}
+
+static bool has_record(const struct records *root, const char *path)
+{
+	const char *name = path + strlen(XB_XS_MANAGED_ROOT) + 1;
+	unsigned int i;
+
+	for (i = 0; i < root->n; i++)
+		if (!strcmp(root->names[i], name))
+			return true;
+	return false;
+}
+
+static void free_records(struct records *root)
+{
+	free(root->names);
+	memset(root, 0, sizeof(*root));
 }
 
 /* ---- reading ------------------------------------------------------------- */
@@ -456,7 +504,7 @@ nomem:
 /* One attempt's work for one guest. 0, -EAGAIN, or -1 with *errmsg. */
 static int apply_guest(struct xb_xs *xs, xs_transaction_t t,
 		       const struct xb_actual *a, const struct xb_plan *p,
-		       const struct xb_guest_plan *gp, bool *root_ready,
+		       const struct xb_guest_plan *gp, struct records *root,
 		       bool *changed, char **errmsg)
 {
 	const struct xb_guest *g = &a->guests[gp->guest];
@@ -465,7 +513,7 @@ static int apply_guest(struct xb_xs *xs, xs_transaction_t t,
 	char *old_text = NULL, *new_text = NULL;
 	const struct xb_map *mgd = &gp->managed;
 	unsigned chunks = 0;
-	bool dir_exists, dir_ours;
+	bool dir_exists, dir_ours, had_dir;
 	size_t i;
 	int r = 0, e;
 
@@ -499,15 +547,25 @@ static int apply_guest(struct xb_xs *xs, xs_transaction_t t,
 		path = NULL;
 	}
 
-	/* the managed record, re-read inside the transaction */
+	/* the managed record, re-read inside the transaction (only if the
+	 * listing of records, also made inside it, has one) */
 	if (p->managed_in_xenstore) {
 		rec_path = record_path(g);
 		if (!rec_path)
 			goto nomem;
-		e = read_record(xs, t, rec_path, &managed, &chunks);
-		if (e) {
-			errno = -e;
-			FAIL("reading", rec_path);
+		if (!root->listed) {
+			e = list_records(xs, t, root);
+			if (e) {
+				errno = -e;
+				FAIL("listing", XB_XS_MANAGED_ROOT);
+			}
+		}
+		if (has_record(root, rec_path)) {
+			e = read_record(xs, t, rec_path, &managed, &chunks);
+			if (e) {
+				errno = -e;
+				FAIL("reading", rec_path);
+			}
 		}
 		mgd = &managed;
 	}
@@ -530,7 +588,7 @@ static int apply_guest(struct xb_xs *xs, xs_transaction_t t,
 		errno = -e;
 		FAIL("reading the permissions of", path);
 	}
-	dir_exists = e >= 0;
+	dir_exists = had_dir = e >= 0;
 	dir_ours = e == 1;
 	free(path);
 	path = NULL;
@@ -547,7 +605,7 @@ static int apply_guest(struct xb_xs *xs, xs_transaction_t t,
 		if (asprintf(&path, "%s/%s", base, key) < 0)
 			goto nomem;
 		value = NULL;
-		if (dir_exists) {
+		if (had_dir) {          /* else: we made it, it holds nothing */
 			value = xs_get(xs, t, path);
 			if (!value && errno != ENOENT)
 				FAIL("reading", path);
@@ -638,21 +696,18 @@ next:
 				if (!xs_del(xs, t, rec_path))
 					FAIL("removing", rec_path);
 			} else {
-				if (!*root_ready) {
-					e = xs_perms_ours(xs, t,
-							  XB_XS_MANAGED_ROOT, 0);
-					if (e == -ENOENT &&
-					    (!xs_dir(xs, t, XB_XS_MANAGED_ROOT) ||
-					     !xs_perms(xs, t, "/tool/xenbake", 0) ||
-					     !xs_perms(xs, t, XB_XS_MANAGED_ROOT, 0)))
+				if (!root->exists) {
+					if (!xs_dir(xs, t, XB_XS_MANAGED_ROOT) ||
+					    !xs_perms(xs, t, "/tool/xenbake", 0) ||
+					    !xs_perms(xs, t, XB_XS_MANAGED_ROOT, 0))
 						FAIL("creating", XB_XS_MANAGED_ROOT);
-					*root_ready = true;
+					root->exists = root->ours = true;
 				}
 				new_text = xb_managed_format(&desired_rec);
 				if (!new_text)
 					goto nomem;
 				e = write_record(xs, t, rec_path, new_text,
-						 chunks);
+						 chunks, !root->ours);
 				if (e) {
 					errno = -e;
 					FAIL("writing", rec_path);
@@ -707,7 +762,7 @@ int xb_xs_apply(struct xb_xs *xs, const struct xb_actual *a,
 	if (!p->nguests)
 		return 0;                   /* nothing to do: no transaction */
 	for (attempt = 1; attempt <= XB_XS_ATTEMPTS; attempt++) {
-		bool root_ready = false;
+		struct records root = { 0 };
 		xs_transaction_t t;
 		size_t i;
 		int r = 0;
@@ -722,7 +777,8 @@ int xb_xs_apply(struct xb_xs *xs, const struct xb_actual *a,
 		}
 		for (i = 0; !r && i < p->nguests; i++)
 			r = apply_guest(xs, t, a, p, &p->guests[i],
-					&root_ready, changed, errmsg);
+					&root, changed, errmsg);
+		free_records(&root);
 		if (r == 0) {
 			test_hook(attempt);
 			if (xs_transaction_end(xs->h, t, false))

@@ -1,0 +1,138 @@
+#!/bin/sh
+# bench/xenstore.sh [BUILD_DIR] - xenbake's xenstore apply against the two
+# other ways to put the same vm-data into 100 running guests:
+#   per-key   a shell loop of `xenstore-write`, one process per key
+#   bare      bench/xs-bare.c: libxenstore, every key in one transaction,
+#             nothing else (no reads, permissions or bookkeeping)
+#   xenbake   `xenbake apply --no-xapi` (reads, writes only what differs,
+#             sets permissions, keeps its managed record, one transaction)
+#   no-op     the same apply again: must send no write at all
+# for 1,000 and 10,000 keys, each measurement on a fresh sandbox daemon
+# (timings depend on the daemon's history). Request counts come from a
+# separate run with the daemon's trace on. Targets: xenbake >= 10x faster
+# than per-key, within 1.2x of bare, no-op = 0 writes.
+# Environment: BENCH_SIZES (default "1000 10000"), BENCH_GUESTS (100),
+# BENCH_REPEAT (3: best of), BENCH_PERKEY_MAX (10000: above, per-key skipped).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+B=$(cd "${1:-$top/build}" && pwd)
+SIZES=${BENCH_SIZES:-1000 10000}
+GUESTS=${BENCH_GUESTS:-100}
+REPEAT=${BENCH_REPEAT:-3}
+PERKEY_MAX=${BENCH_PERKEY_MAX:-10000}
+PY=/usr/bin/python3
+FIRST=1
+[ -x "$B/xenbake" ] && [ -x "$B/xenbakec" ] ||
+	{ echo "bench: build first: no xenbake/xenbakec in $B" >&2; exit 2; }
+W=$(mktemp -d)
+trap '"$top/tests/sandbox/down" "$W/sb" >/dev/null 2>&1; rm -rf "$W"' EXIT INT TERM
+
+${CC:-cc} -O2 -o "$W/xs-bare" "$top/bench/xs-bare.c" -lxenstore
+
+# the host: GUESTS running VMs, domids FIRST..
+"$PY" - "$GUESTS" "$FIRST" >"$W/host.json" <<'PYEOF'
+import json, sys
+n, first = int(sys.argv[1]), int(sys.argv[2])
+host = "0b7a0c52-0000-4000-8000-000000000001"
+vms = [{"uuid": "be0c0000-0000-4000-8000-%012d" % i, "name_label": "vm-%03d" % i,
+        "power_state": "Running", "domid": first + i, "resident_on": host,
+        "is_a_template": False, "is_control_domain": False,
+        "xenstore_data": {}, "other_config": {}} for i in range(n)]
+json.dump({"hosts": [{"uuid": host, "name_label": "xs-01", "address": "127.0.0.1"}],
+           "vms": vms, "srs": [], "networks": [], "pifs": []}, sys.stdout)
+PYEOF
+
+up() {   # up [trace]: a fresh daemon
+	"$top/tests/sandbox/down" "$W/sb" >/dev/null 2>&1 || true
+	rm -rf "$W/sb"
+	if [ "${1:-}" = trace ]; then
+		SANDBOX_TRACE=1 "$top/tests/sandbox/up" "$W/host.json" "$W/sb" 2>/dev/null
+	else
+		"$top/tests/sandbox/up" "$W/host.json" "$W/sb" 2>/dev/null
+	fi
+	. "$W/sb/env"
+}
+
+ms() { date +%s%N; }
+secs() { echo "$1 $2" | awk '{ printf "%.4f", ($2 - $1) / 1e9 }'; }
+best() { printf '%s\n' "$@" | sort -g | head -n 1; }
+ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
+# requests xenbake sent (IN lines) after the trace had $1 lines
+requests() { tail -n +"$(($1 + 1))" "$W/sb/trace" | grep -c '^IN ' || true; }
+writes() { tail -n +"$(($1 + 1))" "$W/sb/trace" | grep -c '^IN .* \(WRITE\|RM\|SET_PERMS\|MKDIR\) (' || true; }
+
+printf '%-7s %-6s %10s %10s %10s %10s %9s %9s %9s %9s\n' keys guests \
+	per-key bare xenbake no-op x-perkey x-bare req/apply noop-wr
+for N in $SIZES; do
+	K=$((N / GUESTS))
+	"$PY" - "$GUESTS" "$K" "$FIRST" >"$W/site.xb" <<'PYEOF'
+import sys
+n, k, first = (int(a) for a in sys.argv[1:])
+for i in range(n):
+    print('vm "vm-%03d" {' % i)
+    for j in range(k):
+        print('    vm-data "k%05d" = "value-%d-%d";' % (j, first + i, j))
+    print('}')
+PYEOF
+	"$B/xenbakec" -o "$W/site.xbb" "$W/site.xb"
+
+	perkey=-
+	if [ "$N" -le "$PERKEY_MAX" ]; then
+		up
+		t0=$(ms)
+		i=0
+		while [ $i -lt "$GUESTS" ]; do
+			j=0
+			while [ $j -lt "$K" ]; do
+				xenstore-write "/local/domain/$((FIRST + i))/vm-data/$(printf k%05d $j)" \
+					"value-$((FIRST + i))-$j"
+				j=$((j + 1))
+			done
+			i=$((i + 1))
+		done
+		perkey=$(secs "$t0" "$(ms)")
+	fi
+
+	bare_runs= xb_runs= noop_runs=
+	r=0
+	while [ $r -lt "$REPEAT" ]; do
+		up
+		t0=$(ms)
+		"$W/xs-bare" "$GUESTS" "$K" "$FIRST" >/dev/null
+		bare_runs="$bare_runs $(secs "$t0" "$(ms)")"
+		up
+		t0=$(ms)
+		"$B/xenbake" apply --no-xapi "$W/site.xbb" >/dev/null 2>"$W/err" ||
+			{ cat "$W/err" >&2; exit 1; }
+		t1=$(ms)
+		"$B/xenbake" apply --no-xapi "$W/site.xbb" >/dev/null 2>"$W/err" ||
+			{ cat "$W/err" >&2; exit 1; }
+		t2=$(ms)
+		xb_runs="$xb_runs $(secs "$t0" "$t1")"
+		noop_runs="$noop_runs $(secs "$t1" "$t2")"
+		r=$((r + 1))
+	done
+	# shellcheck disable=SC2086
+	bare=$(best $bare_runs); xb=$(best $xb_runs); noop=$(best $noop_runs)
+
+	up trace
+	m=$(wc -l <"$W/sb/trace")
+	"$B/xenbake" apply --no-xapi "$W/site.xbb" >/dev/null 2>&1
+	req=$(requests "$m")
+	m=$(wc -l <"$W/sb/trace")
+	"$B/xenbake" apply --no-xapi "$W/site.xbb" >/dev/null 2>&1
+	noop_wr=$(writes "$m")
+
+	xp=-
+	[ "$perkey" = - ] || xp=$(ratio "$perkey" "$xb")
+	printf '%-7s %-6s %10s %10s %10s %10s %9s %9s %9s %9s\n' "$N" "$GUESTS" \
+		"$perkey" "$bare" "$xb" "$noop" "$xp" "$(ratio "$xb" "$bare")" \
+		"$req" "$noop_wr"
+done
+t0=$(ms); i=0
+while [ $i -lt 20 ]; do "$B/xenbake" --version >/dev/null; i=$((i + 1)); done
+startup=$(echo "$t0 $(ms)" | awk '{ printf "%.4f", ($2 - $1) / 20e9 }')
+echo "(wall seconds of whole processes, best of $REPEAT; x-perkey = per-key / xenbake, x-bare = xenbake / bare;"
+echo " req/apply = requests xenbake sent in its first apply; noop-wr = writes of the second)"
+echo "xenbake's own start (exec + dynamic libraries, --version): $startup s"
+echo "reproduce: bench/xenstore.sh $B"
