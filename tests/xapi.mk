@@ -1,10 +1,14 @@
 # tests/xapi.mk (included from the top-level Makefile.am)
 # The XenAPI client: XML-RPC unit tests, and tests against the simulator
 # and a canned-reply server through xapi-probe.
-check_PROGRAMS += tests/unit/test-xmlrpc tests/xapi/xapi-probe
-TESTS += tests/unit/test-xmlrpc
+check_PROGRAMS += tests/unit/test-xmlrpc tests/unit/test-xapi \
+	tests/xapi/xapi-probe
+TESTS += tests/unit/test-xmlrpc tests/unit/test-xapi
 tests_unit_test_xmlrpc_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(XML2_CFLAGS)
 tests_unit_test_xmlrpc_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS) -lm
+
+tests_unit_test_xapi_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_xapi_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS) -lm
 
 tests_xapi_xapi_probe_SOURCES = tests/xapi/xapi-probe.c
 tests_xapi_xapi_probe_CFLAGS = $(AM_CFLAGS)
