@@ -23,6 +23,8 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/killed.sh \
 	tests/runtime/removal.sh \
 	tests/runtime/plan-check.sh \
-	tests/runtime/verify-first.sh
+	tests/runtime/verify-first.sh \
+	tests/runtime/xapi-apply.sh \
+	tests/runtime/xapi-restore.sh
 TESTS += $(RUNTIME_SANDBOX_TESTS)
 EXTRA_DIST += $(RUNTIME_SANDBOX_TESTS) tests/runtime/lib.sh

@@ -104,3 +104,31 @@ trace_count() {
 	tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
 		grep -c "^IN .* $1 (" || true
 }
+
+# XenAPI through Debian's unmodified client: xapi_py <<'PY' ... PY, with
+# `api` (session.xenapi) and helpers vm(name), rec(cls, name) in scope.
+need_xapi() {
+	[ -e "$SANDBOX/xapisim.py" ] || skip "no XenAPI simulator yet"
+	"$PY" -c 'import os_xenapi' 2>/dev/null || skip "python3-os-xenapi not installed"
+}
+
+xapi_py() {
+	{
+		cat <<'PYEOF'
+import sys
+from os_xenapi.client import XenAPI
+session = XenAPI.Session(sys.argv[1])
+session.xenapi.login_with_password("root", "", "2.0", "xenbake-test")
+api = session.xenapi
+def find(cls, label):
+    recs = getattr(api, cls).get_all_records()
+    hits = [r for r in recs.values() if r.get("name_label") == label]
+    assert len(hits) == 1, (cls, label, len(hits))
+    return hits[0]
+def vm(name):
+    return find("VM", name)
+PYEOF
+		cat
+	} >"$DIR/xapi.py"
+	"$PY" "$DIR/xapi.py" "$XENBAKE_XAPI"
+}

@@ -1,0 +1,102 @@
+#!/bin/sh
+# One plan across both backends, through the XenAPI simulator: plan, apply,
+# check; VM.xenstore_data (persistent) and the running guest's live vm-data
+# both hold the keys; a second apply writes nothing anywhere; an edit is
+# applied as exactly that difference.
+. "$top_srcdir/tests/runtime/lib.sh"
+need_xapi
+sandbox_up "$(fixture)"
+[ -n "$XENBAKE_XAPI" ] || fail "the sandbox has no XenAPI endpoint"
+compile site <<'XB'
+vm "web-01" {
+    vm-data "role" = "frontend";
+    vm-data "net/ip" = "10.0.0.5";
+    other-config "owner" = "ops";
+    hide-from-xencenter;
+}
+network "Storage network" { hide-from-xencenter; }
+pif "eth1" { hide-from-xencenter; }
+sr "Local storage" { i18n-key local-storage; }
+XB
+
+rc=0; "$XENBAKE" plan "$DIR/site.xbb" >"$DIR/plan" 2>"$DIR/err" || rc=$?
+[ $rc -eq 2 ] || { cat "$DIR/plan" "$DIR/err"; fail "plan exit $rc, want 2"; }
+grep -q '^+ vm web-01 xenstore_data\[vm-data/role\]: "frontend"' "$DIR/plan" ||
+	{ cat "$DIR/plan"; fail "no XenAPI line"; }
+grep -q '^+ vm web-01 \[domain 5\] vm-data/role: "frontend"' "$DIR/plan" ||
+	{ cat "$DIR/plan"; fail "no live xenstore line"; }
+"$XENBAKE" plan --json "$DIR/site.xbb" >"$DIR/plan.json" 2>/dev/null || true
+"$PY" - "$DIR/plan.json" <<'PYEOF' || fail "plan --json: one call per map"
+import json, sys
+p = json.load(open(sys.argv[1]))
+calls = p["xapi_calls"]
+# web-01: xenstore_data and other_config; network, PIF, SR: other_config
+assert len(calls) == 5, calls
+assert len(set(calls)) == len(calls), calls
+assert p["xenstore_guests"] == [5], p
+PYEOF
+
+trace_mark
+"$XENBAKE" apply -v "$DIR/site.xbb" >"$DIR/out" 2>"$DIR/err" ||
+	{ cat "$DIR/out" "$DIR/err"; fail "apply failed"; }
+grep -q '(5 XenAPI writes, 1 xenstore transaction)' "$DIR/out" ||
+	{ cat "$DIR/out"; fail "apply summary"; }
+[ "$(trace_count TRANSACTION_START)" -le 2 ] || fail "too many transactions"
+xapi_py <<'PYEOF' || fail "XenAPI state after apply"
+w = vm("web-01")
+assert w["xenstore_data"]["vm-data/role"] == "frontend", w["xenstore_data"]
+assert w["xenstore_data"]["vm-data/net/ip"] == "10.0.0.5", w["xenstore_data"]
+oc = w["other_config"]
+assert oc["owner"] == "ops" and oc["HideFromXenCenter"] == "true", oc
+assert set(oc["xenbake-managed"].split("\n")) == {
+    "other_config:HideFromXenCenter", "other_config:owner",
+    "xenstore_data:vm-data/net/ip", "xenstore_data:vm-data/role"}, oc
+assert find("network", "Storage network")["other_config"]["HideFromXenCenter"] == "true"
+pifs = list(api.PIF.get_all_records().values())
+assert all(p["other_config"].get("HideFromXenCenter") == "true"
+           for p in pifs if p["device"] == "eth1"), pifs
+sr = find("SR", "Local storage")["other_config"]
+assert sr["i18n-key"] == "local-storage", sr
+assert sr["i18n-original-value-name_label"] == "Local storage", sr
+PYEOF
+expect_eq "live role" "$(xs_get /local/domain/5/vm-data/role)" frontend
+expect_eq "live ip" "$(xs_get /local/domain/5/vm-data/net/ip)" 10.0.0.5
+"$XENBAKE" check "$DIR/site.xbb" >"$DIR/check" 2>&1 ||
+	{ cat "$DIR/check"; fail "check after apply"; }
+
+# again: nothing to do, nothing written (XenAPI nor xenstore)
+trace_mark
+"$XENBAKE" apply -v "$DIR/site.xbb" >"$DIR/out" 2>"$DIR/err" || fail "second apply"
+expect_eq "second apply" "$(cat "$DIR/out")" "No changes."
+for op in TRANSACTION_START WRITE RM SET_PERMS MKDIR; do
+	expect_eq "second apply $op" "$(trace_count $op)" 0
+done
+
+# an edit: only the difference
+compile site2 <<'XB'
+vm "web-01" {
+    vm-data "role" = "backend";
+    vm-data "net/ip" = "10.0.0.5";
+    other-config "owner" = "ops";
+    hide-from-xencenter;
+}
+network "Storage network" { hide-from-xencenter; }
+pif "eth1" { hide-from-xencenter; }
+sr "Local storage" { i18n-key local-storage; }
+XB
+"$XENBAKE" plan "$DIR/site2.xbb" >"$DIR/plan" 2>&1 || true
+grep -q '^Plan: 0 to add, 2 to change, 0 to remove\.$' "$DIR/plan" ||
+	{ cat "$DIR/plan"; fail "edit plan"; }
+"$XENBAKE" apply -v "$DIR/site2.xbb" >"$DIR/out" 2>"$DIR/err" ||
+	{ cat "$DIR/out" "$DIR/err"; fail "edit apply"; }
+grep -q '(1 XenAPI write, 1 xenstore transaction)' "$DIR/out" ||
+	{ cat "$DIR/out"; fail "edit apply summary"; }
+expect_eq "live role after edit" "$(xs_get /local/domain/5/vm-data/role)" backend
+# xenbake wrote at most the one node (xapi may have rewritten it already)
+grep -Eq 'xenstore: 1 transaction, [0-9]+ reads, [01] writes, 0 removes' \
+	"$DIR/err" || { cat "$DIR/err"; fail "more than the changed node written"; }
+xapi_py <<'PYEOF' || fail "XenAPI state after edit"
+assert vm("web-01")["xenstore_data"]["vm-data/role"] == "backend"
+PYEOF
+"$XENBAKE" check "$DIR/site2.xbb" >/dev/null 2>&1 || fail "check after edit"
+echo PASS
