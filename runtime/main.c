@@ -26,7 +26,9 @@
 
 enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_PENDING = 2 };
 
-enum command { CMD_DUMP, CMD_PLAN, CMD_APPLY, CMD_CHECK };
+enum command { CMD_DUMP, CMD_PLAN, CMD_APPLY, CMD_CHECK, CMD_STATUS };
+
+#define DEFAULT_STATE_DIR "/var/lib/xenbake"
 
 struct options {
 	enum command cmd;
@@ -57,6 +59,7 @@ static const char usage_text[] =
 "  plan  BLOB   show what apply would change   exit 0: nothing, 2: changes, 1: error\n"
 "  apply BLOB   make it so, all or nothing     exit 0: done,    1: error (host as before)\n"
 "  check BLOB   compare the host with BLOB     exit 0: matches, 2: drift,  1: error\n"
+"  status       the last successful apply (from --state-dir)\n"
 "BLOB may be a directory: every *.xbb in it, in name order, as one config.\n"
 "\n"
 "Options:\n"
@@ -67,7 +70,8 @@ static const char usage_text[] =
 "  --no-xenstore         XenAPI only: leave the running guests' xenstore alone\n"
 "  --json                one JSON object on stdout instead of text\n"
 "  --wait SECONDS        wait that long for xenstored and xapi to answer (boot)\n"
-"  --state-dir DIR       write DIR/last-apply after a successful apply\n"
+"  --state-dir DIR       apply: write DIR/last-apply after success; status:\n"
+"                        read it (default for status: " DEFAULT_STATE_DIR ")\n"
 "  --require-signature KEY.pub  refuse BLOB unless BLOB.sig verifies with KEY\n"
 "  -v, --verbose         say how many requests were made\n"
 "  -h, --help            this text;  --version  the version\n"
@@ -159,9 +163,16 @@ static void parse_args(int argc, char **argv, struct options *o)
 		o->cmd = CMD_APPLY;
 	else if (!strcmp(argv[optind], "check"))
 		o->cmd = CMD_CHECK;
+	else if (!strcmp(argv[optind], "status"))
+		o->cmd = CMD_STATUS;
 	else
-		die_usage("unknown command '%s' (dump, plan, apply, check)",
+		die_usage("unknown command '%s' (dump, plan, apply, check, status)",
 			  argv[optind]);
+	if (o->cmd == CMD_STATUS) {
+		if (optind + 1 != argc)
+			die_usage("status takes no BLOB");
+		return;
+	}
 	if (optind + 2 != argc)
 		die_usage(optind + 1 >= argc ? "%s needs a BLOB.xbb" :
 			  "%s takes one BLOB", argv[optind]);
@@ -588,9 +599,46 @@ fail:
 	free(tmp);
 }
 
+/* `status`: the receipt of the last successful apply. */
+static int show_status(const struct options *o)
+{
+	const char *dir = o->state_dir ? o->state_dir : DEFAULT_STATE_DIR;
+	char *path = NULL, line[4096];
+	FILE *f;
+
+	if (asprintf(&path, "%s/last-apply", dir) < 0)
+		return EXIT_ERROR;
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "xenbake: status: no apply recorded in %s: %s\n",
+			dir, strerror(errno));
+		free(path);
+		return EXIT_ERROR;
+	}
+	while (fgets(line, sizeof(line), f))
+		fputs(line, stdout);
+	fclose(f);
+	free(path);
+	return EXIT_OK;
+}
+
+/* Without XenAPI, guests' names are read only if a block needs them. */
+static bool selects_by_name(const struct xb_desired *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nobjects; i++)
+		if (d->objects[i].cls == XB_CLASS_VM &&
+		    !(d->objects[i].flags & XB_OBJ_BY_UUID))
+			return true;
+	return false;
+}
+
 static int run(const struct options *o)
 {
-	static const char *cmd_names[] = { "dump", "plan", "apply", "check" };
+	static const char *cmd_names[] = {
+		"dump", "plan", "apply", "check", "status"
+	};
 	const char *cmd = cmd_names[o->cmd];
 	struct loaded *blobs = NULL;
 	size_t nblobs = 0, i, add, mod, rem;
@@ -604,6 +652,9 @@ static int run(const struct options *o)
 	struct xb_xs *xs = NULL;
 	char *err = NULL;
 	int rc = EXIT_ERROR, r;
+
+	if (o->cmd == CMD_STATUS)
+		return show_status(o);
 
 	/* 1. verify everything before any I/O to the host */
 	if (load_blobs(o, &blobs, &nblobs))
@@ -643,7 +694,9 @@ static int run(const struct options *o)
 			goto fail;
 		}
 	}
-	if (xs && xb_xs_read_guests(xs, &actual, o->no_xapi, &err))
+	if (xs && xb_xs_read_guests(xs, &actual, o->no_xapi,
+				    o->no_xapi && selects_by_name(&desired),
+				    &err))
 		goto fail;
 
 	/* 3. plan: a first pass tells which guests' keys to read */
@@ -672,6 +725,7 @@ static int run(const struct options *o)
 	/* 4. the command */
 	switch (o->cmd) {
 	case CMD_DUMP:
+	case CMD_STATUS:
 		break;
 	case CMD_PLAN:
 		if (o->json) {

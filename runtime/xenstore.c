@@ -336,7 +336,7 @@ static int cmp_guest(const void *a, const void *b)
 }
 
 int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
-		      bool managed_records, char **errmsg)
+		      bool managed_records, bool read_names, char **errmsg)
 {
 	char **doms = NULL, **records = NULL;
 	unsigned int ndoms = 0, nrecords = 0, i, j;
@@ -376,8 +376,12 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 			continue;
 		snprintf(path, sizeof(path), "/local/domain/%ld/vm", domid);
 		vm = xs_get(xs, XBT_NULL, path);
-		snprintf(path, sizeof(path), "/local/domain/%ld/name", domid);
-		name = xs_get(xs, XBT_NULL, path);
+		name = NULL;
+		if (read_names) {
+			snprintf(path, sizeof(path), "/local/domain/%ld/name",
+				 domid);
+			name = xs_get(xs, XBT_NULL, path);
+		}
 		g->domid = (int)domid;
 		g->name = name ? name : strdup("");
 		g->vm_uuid = strdup(vm && !strncmp(vm, "/vm/", 4) ? vm + 4 : "");

@@ -62,10 +62,11 @@ struct xb_xs *xb_xs_open(double wait, char **errmsg);
 void xb_xs_close(struct xb_xs *xs);
 const struct xb_xs_stats *xb_xs_stats(const struct xb_xs *xs);
 
-/* Fills a->guests (every domain but 0) and sets a->have_xenstore. With
- * managed_records, also reads each guest's managed record. */
+/* Fills a->guests (every domain but 0: domid and vm; name only with
+ * read_names) and sets a->have_xenstore. With managed_records, also reads
+ * each guest's managed record. */
 int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
-		      bool managed_records, char **errmsg);
+		      bool managed_records, bool read_names, char **errmsg);
 /* For each guest p queued, reads the keys p wants or manages into
  * a->guests[].vm_data. */
 int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,

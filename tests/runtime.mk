@@ -24,6 +24,7 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/removal.sh \
 	tests/runtime/plan-check.sh \
 	tests/runtime/verify-first.sh \
+	tests/runtime/boot.sh \
 	tests/runtime/xapi-apply.sh \
 	tests/runtime/xapi-restore.sh
 TESTS += $(RUNTIME_SANDBOX_TESTS)
