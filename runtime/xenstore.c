@@ -505,6 +505,37 @@ nomem:
 
 /* ---- writing ------------------------------------------------------------- */
 
+/* After removing path, removes the directories between it and vm-data
+ * that it leaves empty ("vm-data/net" after "vm-data/net/ip"). */
+static int remove_empty_parents(struct xb_xs *xs, xs_transaction_t t,
+				const char *base, char *path)
+{
+	size_t stop = strlen(base) + 1 + strlen(XB_VM_DATA_PREFIX) - 1;
+	char *slash;
+	int r = 0;
+
+	while ((slash = strrchr(path, '/')) && (size_t)(slash - path) > stop) {
+		char **children;
+		unsigned int n;
+
+		*slash = '\0';
+		xs->st.reads++;
+		children = xs_directory(xs->h, t, path, &n);
+		if (!children) {
+			r = errno == ENOENT ? 0 : -errno;
+			break;
+		}
+		free(children);
+		if (n)
+			break;
+		if (!xs_del(xs, t, path)) {
+			r = -errno;
+			break;
+		}
+	}
+	return r;
+}
+
 /* One attempt's work for one guest. 0, -EAGAIN, or -1 with *errmsg. */
 static int apply_guest(struct xb_xs *xs, xs_transaction_t t,
 		       const struct xb_actual *a, const struct xb_plan *p,
@@ -676,6 +707,11 @@ next:
 			if (!xs_del(xs, t, path))
 				FAIL("removing", path);
 			*changed = true;
+			e = remove_empty_parents(xs, t, base, path);
+			if (e) {
+				errno = -e;
+				FAIL("tidying after", path);
+			}
 		}
 		free(value);
 		value = NULL;

@@ -1,11 +1,11 @@
 #!/bin/sh
 # A key dropped from the config is removed; a key someone else wrote, in
-# the same directory, stays; so does a key of a guest the config no longer
-# names... until its managed record says xenbake wrote it.
+# the same directory, stays. A guest the config no longer names loses the
+# keys its managed record lists, and only those.
 . "$top_srcdir/tests/runtime/lib.sh"
 sandbox_up "$(fixture)"
 compile v1 <<'XB'
-vm "web-01" { vm-data "role" = "frontend"; vm-data "old" = "x"; }
+vm "web-01" { vm-data "role" = "frontend"; vm-data "old" = "x"; vm-data "tmp/a/b" = "1"; }
 vm "db-01" { vm-data "role" = "db"; }
 XB
 compile v2 <<'XB'
@@ -28,6 +28,8 @@ trace_mark
 "$XENBAKE" apply --no-xapi "$DIR/v2.xbb" >/dev/null 2>&1 || fail "apply v2"
 expect_eq "transactions" "$(trace_count TRANSACTION_START)" 1
 expect_eq "old" "$(xs_get /local/domain/5/vm-data/old)" "<absent>"
+# and the directories it leaves empty
+expect_eq "tmp" "$(xs_get /local/domain/5/vm-data/tmp)" "<absent>"
 expect_eq "role" "$(xs_get /local/domain/5/vm-data/role)" frontend
 expect_eq "foreign 5" "$(xs_get /local/domain/5/vm-data/foreign)" theirs
 expect_eq "db role" "$(xs_get /local/domain/6/vm-data/role)" "<absent>"
