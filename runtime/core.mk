@@ -11,3 +11,4 @@ sbin_PROGRAMS += xenbake
 xenbake_SOURCES = runtime/main.c
 xenbake_CFLAGS = $(AM_CFLAGS) $(XENSTORE_CFLAGS)
 xenbake_LDADD = $(RUNTIME_LIBS)
+dist_man_MANS += man/xenbake.8
