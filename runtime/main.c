@@ -86,7 +86,8 @@ static const char usage_text[] =
 "  xenbake plan --xapi https://pool-master --password-file /root/pw site.xbb\n"
 "  XENSTORED_PATH=/run/xenstored/socket xenbake check --no-xapi site.xbb\n";
 
-static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die_usage(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 
 static void die_usage(const char *fmt, ...)
 {
@@ -181,7 +182,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		die_usage("--no-xapi and --no-xenstore leave nothing to configure");
 }
 
-/* ---- loading --------------------------------------------------------------- */
+/* ---- loading ---------------------------------------------------------- */
 
 static int load_one(const char *path, const struct options *o,
 		    struct loaded *l)
@@ -314,7 +315,7 @@ static void free_blobs(struct loaded *l, size_t n)
 	free(l);
 }
 
-/* ---- output ---------------------------------------------------------------- */
+/* ---- output ----------------------------------------------------------- */
 
 /* A string as a JSON / display literal, with escapes. */
 static void put_quoted(FILE *f, const char *s)

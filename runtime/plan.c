@@ -428,8 +428,9 @@ static int add_change(struct planner *pl, enum xb_change_op op,
 /* Every key whose value differs between before and after, as changes. */
 static int diff_maps(struct planner *pl, enum xb_where where,
 		     enum xb_class cls, const char *object, const char *uuid,
-		     int domid, enum xb_field field, const struct xb_map *before,
-		     const struct xb_map *after, const struct xb_map *source)
+		     int domid, enum xb_field field,
+		     const struct xb_map *before, const struct xb_map *after,
+		     const struct xb_map *source)
 {
 	size_t i = 0, j = 0;
 	int r = 0;
@@ -508,7 +509,8 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 {
 	const struct xb_guest *g = &pl->a->guests[gi];
 	const struct xb_map *want = t ? &t->want[XB_FIELD_XENSTORE_DATA] : NULL;
-	const struct xb_map *src = t ? &t->source[XB_FIELD_XENSTORE_DATA] : NULL;
+	const struct xb_map *src =
+		t ? &t->source[XB_FIELD_XENSTORE_DATA] : NULL;
 	struct xb_map desired = { 0 }, after = { 0 }, new_managed = { 0 };
 	struct xb_guest_plan *grown, *gp;
 	size_t before_changes = pl->p->nchanges, i;
@@ -548,7 +550,8 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 		      &g->vm_data, &after, src);
 	if (r)
 		goto out;
-	if (pl->p->managed_in_xenstore && !xb_map_equal(managed, &new_managed)) {
+	if (pl->p->managed_in_xenstore &&
+	    !xb_map_equal(managed, &new_managed)) {
 		char *before_s = xb_managed_format(managed);
 		char *after_s = xb_managed_format(&new_managed);
 

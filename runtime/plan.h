@@ -64,7 +64,7 @@ struct xb_guest_plan {
 	char *vm_uuid;               /* "" when unknown */
 	char *label;                 /* for messages: "vm web-01 (domain 5)" */
 	struct xb_map desired;       /* "vm-data/KEY" -> value, the whole set */
-	struct xb_map managed;       /* keys written earlier (read with XenAPI) */
+	struct xb_map managed;       /* keys written earlier (from XenAPI) */
 };
 
 struct xb_plan_options {
@@ -82,7 +82,7 @@ struct xb_plan {
 	size_t nwrites;
 	struct xb_guest_plan *guests;
 	size_t nguests;
-	bool managed_in_xenstore;    /* no XenAPI: the backend keeps the record */
+	bool managed_in_xenstore;    /* no XenAPI: xenstore keeps the record */
 	char **notes;                /* "site.xb:9:1: vm \"x\": ... skipped" */
 	size_t nnotes;
 	char **errors;               /* each names a source position */

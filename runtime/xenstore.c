@@ -505,6 +505,18 @@ nomem:
 
 /* ---- writing ------------------------------------------------------------- */
 
+/* Creates the directory of the managed records, dom0's alone. */
+static int make_record_root(struct xb_xs *xs, xs_transaction_t t,
+			    struct records *root)
+{
+	if (!xs_dir(xs, t, XB_XS_MANAGED_ROOT) ||
+	    !xs_perms(xs, t, "/tool/xenbake", 0) ||
+	    !xs_perms(xs, t, XB_XS_MANAGED_ROOT, 0))
+		return -1;
+	root->exists = root->ours = true;
+	return 0;
+}
+
 /* After removing path, removes the directories between it and vm-data
  * that it leaves empty ("vm-data/net" after "vm-data/net/ip"). */
 static int remove_empty_parents(struct xb_xs *xs, xs_transaction_t t,
@@ -634,7 +646,8 @@ static int apply_guest(struct xb_xs *xs, xs_transaction_t t,
 		const char *seen = xb_map_get(&g->vm_data, key);
 		bool is_new;
 
-		/* equal when read: not touched (only what differs is written) */
+		/* equal when read: not touched (only what differs is
+		 * written) */
 		if (seen && !strcmp(seen, want))
 			continue;
 		if (asprintf(&path, "%s/%s", base, key) < 0)
@@ -736,13 +749,9 @@ next:
 				if (!xs_del(xs, t, rec_path))
 					FAIL("removing", rec_path);
 			} else {
-				if (!root->exists) {
-					if (!xs_dir(xs, t, XB_XS_MANAGED_ROOT) ||
-					    !xs_perms(xs, t, "/tool/xenbake", 0) ||
-					    !xs_perms(xs, t, XB_XS_MANAGED_ROOT, 0))
-						FAIL("creating", XB_XS_MANAGED_ROOT);
-					root->exists = root->ours = true;
-				}
+				if (!root->exists &&
+				    make_record_root(xs, t, root))
+					FAIL("creating", XB_XS_MANAGED_ROOT);
 				new_text = xb_managed_format(&desired_rec);
 				if (!new_text)
 					goto nomem;

@@ -9,7 +9,7 @@
 
 #define POS(l, c) ((struct xbb_pos){ "t.xb", (l), (c) })
 
-/* ---- building states ------------------------------------------------------ */
+/* ---- building states ---------------------------------------------------- */
 
 /* Note: each add_* may move the arrays; use the pointer it returns before
  * the next add_*. */
