@@ -10,7 +10,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
-#include <libxml/tree.h>
+#include <libxml/SAX2.h>
 
 #include "runtime/xmlrpc.h"
 
@@ -364,130 +364,93 @@ out:
 	return ret;
 }
 
-/* ---- decoding ---- */
+/* ---- decoding ----
+ *
+ * A streaming (SAX) decoder: no document tree is built, so a reply costs
+ * about its values' size in memory, not ten times the XML's. Each open
+ * element is a frame on a bounded stack; a <value> frame owns the value it
+ * builds and hands it to its parent when it closes. The first error stops
+ * the parser. */
 
-struct decoder {
-	size_t values, max_values;
-	char **errmsg;
+enum frame_kind {
+	F_ROOT,                      /* <methodResponse> */
+	F_PARAMS,
+	F_PARAM,
+	F_FAULT,
+	F_VALUE,
+	F_LEAF,                      /* <string>, <int>, ... */
+	F_ARRAY,
+	F_DATA,
+	F_STRUCT,
+	F_MEMBER,
+	F_NAME,
 };
 
-static int derr(struct decoder *d, const xmlNode *node, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+struct frame {
+	enum frame_kind kind;
+	const char *tag;             /* the element's name (parser's dict) */
+	unsigned children;           /* child elements seen */
+	int depth;                   /* VALUE: arrays and structs around it */
+	bool typed;                  /* VALUE: has its type element */
+	size_t cap;                  /* VALUE: room in v.items (and v.names) */
+	struct xr_value v;           /* VALUE: the value; MEMBER: its value */
+	char *name;                  /* MEMBER: its name */
+	bool has_name, has_value;    /* MEMBER */
+};
 
-/* "reply line N: ..." */
-static int derr(struct decoder *d, const xmlNode *node, const char *fmt, ...)
+/* methodResponse params param value + (array data value | struct member
+ * value) per level + a leaf */
+#define MAX_FRAMES (4 + 3 * (XR_MAX_DEPTH + 1) + 2)
+
+struct decoder {
+	xmlParserCtxtPtr ctxt;
+	struct frame stack[MAX_FRAMES];
+	int top;                     /* frames in use */
+	struct buf text;             /* text of the innermost leaf or value */
+	size_t values, max_values;
+	bool saw_dtd, is_fault, have_result;
+	struct xr_value result;      /* the param's value, or the fault's */
+	char *err;
+};
+
+static int derr(struct decoder *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Records the first error ("malformed reply (line N): ...") and stops. */
+static int derr(struct decoder *d, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg = NULL;
+	int line = d->ctxt ? xmlSAX2GetLineNumber(d->ctxt) : 0;
 
+	if (d->err)
+		return -1;
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	if (node && node->line > 0)
-		fail(d->errmsg, "malformed reply (line %ld): %s",
-		     xmlGetLineNo(node), msg ? msg : "?");
+	if (line > 0)
+		fail(&d->err, "malformed reply (line %d): %s", line,
+		     msg ? msg : "out of memory");
 	else
-		fail(d->errmsg, "malformed reply: %s", msg ? msg : "?");
+		fail(&d->err, "malformed reply: %s",
+		     msg ? msg : "out of memory");
+	if (!d->err)
+		d->err = strdup("malformed reply");
 	free(msg);
+	if (d->ctxt)
+		xmlStopParser(d->ctxt);
 	return -1;
 }
 
-static bool is_blank(const xmlChar *s)
+static bool blank(const char *s, size_t n)
 {
-	for (; s && *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
 			return false;
 	return true;
-}
-
-static bool is_named(const xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && !n->ns &&
-	       !strcmp((const char *)n->name, name);
-}
-
-/* The next element among n and its following siblings, skipping comments,
- * processing instructions and blank text; other text is an error. */
-static int next_element(struct decoder *d, const xmlNode *parent,
-			const xmlNode *n, const xmlNode **out)
-{
-	for (; n; n = n->next) {
-		switch (n->type) {
-		case XML_ELEMENT_NODE:
-			*out = n;
-			return 0;
-		case XML_COMMENT_NODE:
-		case XML_PI_NODE:
-			continue;
-		case XML_TEXT_NODE:
-			if (is_blank(n->content))
-				continue;
-			return derr(d, parent, "unexpected text in <%s>",
-				    parent->name);
-		default:
-			return derr(d, parent, "unexpected node type %d in <%s>",
-				    (int)n->type, parent->name);
-		}
-	}
-	*out = NULL;
-	return 0;
-}
-
-/* The one child element of parent, which must be called name. */
-static int only_child(struct decoder *d, const xmlNode *parent,
-		      const char *name, const xmlNode **out)
-{
-	const xmlNode *child, *extra;
-
-	if (next_element(d, parent, parent->children, &child))
-		return -1;
-	if (!child)
-		return derr(d, parent, "<%s> without <%s>", parent->name, name);
-	if (!is_named(child, name))
-		return derr(d, child, "<%s> where <%s> was expected in <%s>",
-			    child->name, name, parent->name);
-	if (next_element(d, parent, child->next, &extra))
-		return -1;
-	if (extra)
-		return derr(d, extra, "unexpected <%s> after <%s> in <%s>",
-			    extra->name, name, parent->name);
-	*out = child;
-	return 0;
-}
-
-/* The text of a leaf element (text and CDATA; no child elements). */
-static int leaf_text(struct decoder *d, const xmlNode *el, char **out)
-{
-	struct buf b = { 0 };
-	const xmlNode *n;
-
-	buf_add(&b, "", 0);
-	for (n = el->children; n; n = n->next) {
-		switch (n->type) {
-		case XML_TEXT_NODE:
-		case XML_CDATA_SECTION_NODE:
-			buf_str(&b, (const char *)n->content);
-			break;
-		case XML_COMMENT_NODE:
-		case XML_PI_NODE:
-			break;
-		case XML_ELEMENT_NODE:
-			free(b.p);
-			return derr(d, n, "unexpected <%s> in <%s>", n->name,
-				    el->name);
-		default:
-			free(b.p);
-			return derr(d, n, "unexpected node type %d in <%s>",
-				    (int)n->type, el->name);
-		}
-	}
-	if (b.oom) {
-		free(b.p);
-		return derr(d, el, "out of memory");
-	}
-	*out = b.p;
-	return 0;
 }
 
 /* Leading and trailing XML whitespace removed, in place. */
@@ -504,7 +467,28 @@ static char *trim(char *s)
 	return s;
 }
 
-static int parse_int(struct decoder *d, const xmlNode *el, const char *text,
+/* A copy of the collected text; the buffer is emptied and kept. */
+static char *take_text(struct decoder *d)
+{
+	char *s;
+
+	if (d->text.oom) {
+		derr(d, "out of memory");
+		return NULL;
+	}
+	s = strndup(d->text.p ? d->text.p : "", d->text.len);
+	if (!s)
+		derr(d, "out of memory");
+	d->text.len = 0;
+	return s;
+}
+
+static void drop_text(struct decoder *d)
+{
+	d->text.len = 0;
+}
+
+static int parse_int(struct decoder *d, const char *tag, const char *text,
 		     long long min, long long max, long long *out)
 {
 	const char *p = text;
@@ -514,16 +498,15 @@ static int parse_int(struct decoder *d, const xmlNode *el, const char *text,
 	if (*p == '+' || *p == '-')
 		p++;
 	if (*p < '0' || *p > '9')
-		return derr(d, el, "<%s> holds \"%.40s\", not an integer",
-			    el->name, text);
+		return derr(d, "<%s> holds \"%.40s\", not an integer", tag,
+			    text);
 	errno = 0;
 	v = strtoll(text, &end, 10);
 	if (*end)
-		return derr(d, el, "<%s> holds \"%.40s\", not an integer",
-			    el->name, text);
-	if (errno == ERANGE || v < min || v > max)
-		return derr(d, el, "<%s> %.40s is out of range", el->name,
+		return derr(d, "<%s> holds \"%.40s\", not an integer", tag,
 			    text);
+	if (errno == ERANGE || v < min || v > max)
+		return derr(d, "<%s> %.40s is out of range", tag, text);
 	*out = v;
 	return 0;
 }
@@ -535,7 +518,7 @@ static int is_base64_char(int c)
 }
 
 /* Checks base64 text and drops its whitespace, in place. */
-static int check_base64(struct decoder *d, const xmlNode *el, char *s)
+static int check_base64(struct decoder *d, char *s)
 {
 	size_t in, out = 0, pad = 0;
 
@@ -544,72 +527,322 @@ static int check_base64(struct decoder *d, const xmlNode *el, char *s)
 
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
 			continue;
-		if (c == '=') {
+		if (c == '=')
 			pad++;
-		} else if (!is_base64_char((unsigned char)c) || pad) {
-			return derr(d, el, "<base64> holds a character outside "
+		else if (!is_base64_char((unsigned char)c) || pad)
+			return derr(d, "<base64> holds a character outside "
 				    "base64");
-		}
 		s[out++] = c;
 	}
 	s[out] = '\0';
 	if (out % 4 || pad > 2)
-		return derr(d, el, "<base64> has a length that is not a "
-			    "multiple of 4 or too much padding");
+		return derr(d, "<base64> has a length that is not a multiple "
+			    "of 4 or too much padding");
 	return 0;
 }
 
-static int check_datetime(struct decoder *d, const xmlNode *el, char *s)
+static int check_datetime(struct decoder *d, const char *s)
 {
 	size_t i, n = strlen(s);
 
 	if (n == 0 || n > 64)
-		return derr(d, el, "<dateTime.iso8601> of %zu characters", n);
+		return derr(d, "<dateTime.iso8601> of %zu characters", n);
 	for (i = 0; i < n; i++)
 		if (!strchr("0123456789-:.+TZ", s[i]))
-			return derr(d, el, "<dateTime.iso8601> holds \"%.40s\"",
-				    s);
+			return derr(d, "<dateTime.iso8601> holds \"%.40s\"", s);
 	return 0;
 }
 
-static int parse_value(struct decoder *d, const xmlNode *valnode,
-		       struct xr_value *out, int depth);
-
-static int parse_array(struct decoder *d, const xmlNode *el,
-		       struct xr_value *out, int depth)
+static bool is_leaf_type(const char *tag)
 {
-	const xmlNode *data, *n;
-	size_t count = 0, i = 0;
+	static const char *const leaves[] = {
+		"string", "int", "i4", "i8", "boolean", "double",
+		"dateTime.iso8601", "base64", "nil",
+	};
+	size_t i;
 
-	if (only_child(d, el, "data", &data))
-		return -1;
-	for (n = data->children; ; n = n->next) {
-		if (next_element(d, data, n, &n))
-			return -1;
-		if (!n)
-			break;
-		if (!is_named(n, "value"))
-			return derr(d, n, "<%s> where <value> was expected in "
-				    "<data>", n->name);
-		count++;
-	}
-	out->type = XR_ARRAY;
-	if (!count)
+	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++)
+		if (!strcmp(tag, leaves[i]))
+			return true;
+	return false;
+}
+
+/* The text of a closed leaf element into v. */
+static int convert_leaf(struct decoder *d, const char *tag, char *text,
+			struct xr_value *v)
+{
+	char *t;
+	int ret = -1;
+
+	if (!strcmp(tag, "string")) {
+		v->type = XR_STRING;
+		v->str = text;
 		return 0;
-	out->items = calloc(count, sizeof(*out->items));
-	if (!out->items)
-		return derr(d, el, "out of memory for %zu array elements",
-			    count);
-	for (n = data->children; ; n = n->next) {
-		if (next_element(d, data, n, &n))
-			return -1;
-		if (!n)
-			break;
-		out->n = i + 1;
-		if (parse_value(d, n, &out->items[i], depth + 1))
-			return -1;
-		i++;
 	}
+	t = trim(text);
+	if (!strcmp(tag, "int") || !strcmp(tag, "i8")) {
+		if (parse_int(d, tag, t, LLONG_MIN, LLONG_MAX, &v->num))
+			goto out;
+		v->type = XR_INT;
+	} else if (!strcmp(tag, "i4")) {
+		if (parse_int(d, tag, t, INT32_MIN, INT32_MAX, &v->num))
+			goto out;
+		v->type = XR_INT;
+	} else if (!strcmp(tag, "boolean")) {
+		if (strcmp(t, "0") && strcmp(t, "1")) {
+			derr(d, "<boolean> holds \"%.40s\", not 0 or 1", t);
+			goto out;
+		}
+		v->type = XR_BOOL;
+		v->num = t[0] == '1';
+	} else if (!strcmp(tag, "double")) {
+		char *end;
+
+		errno = 0;
+		v->dbl = strtod(t, &end);
+		if (!*t || *end || errno == ERANGE || !isfinite(v->dbl)) {
+			derr(d, "<double> holds \"%.40s\", not a finite number",
+			     t);
+			goto out;
+		}
+		v->type = XR_DOUBLE;
+	} else if (!strcmp(tag, "dateTime.iso8601") || !strcmp(tag,
+								"base64")) {
+		if (tag[0] == 'd' ? check_datetime(d, t) : check_base64(d, t))
+			goto out;
+		memmove(text, t, strlen(t) + 1);
+		v->type = tag[0] == 'd' ? XR_DATETIME : XR_BASE64;
+		v->str = text;
+		return 0;
+	} else {                     /* nil */
+		if (*t) {
+			derr(d, "<nil> with content");
+			goto out;
+		}
+		v->type = XR_NIL;
+	}
+	ret = 0;
+out:
+	free(text);
+	return ret;
+}
+
+static struct frame *push(struct decoder *d, enum frame_kind kind,
+			  const char *tag)
+{
+	struct frame *f;
+
+	if (d->top >= MAX_FRAMES) {
+		derr(d, "elements nested too deeply");
+		return NULL;
+	}
+	f = &d->stack[d->top++];
+	memset(f, 0, sizeof(*f));
+	f->kind = kind;
+	f->tag = tag;
+	return f;
+}
+
+static void frame_free(struct frame *f)
+{
+	xr_value_free(&f->v);
+	free(f->name);
+	f->name = NULL;
+}
+
+/* Room for one more element in the array or struct of VALUE frame f. */
+static int grow(struct decoder *d, struct frame *f)
+{
+	size_t cap;
+	struct xr_value *items;
+	char **names;
+
+	if (f->v.n < f->cap)
+		return 0;
+	cap = f->cap ? f->cap * 2 : 8;
+	if (cap > SIZE_MAX / sizeof(*items))
+		return derr(d, "out of memory");
+	items = realloc(f->v.items, cap * sizeof(*items));
+	if (!items)
+		return derr(d, "out of memory");
+	f->v.items = items;
+	if (f->v.type == XR_STRUCT) {
+		names = realloc(f->v.names, cap * sizeof(*names));
+		if (!names)
+			return derr(d, "out of memory");
+		f->v.names = names;
+	}
+	f->cap = cap;
+	return 0;
+}
+
+static int expect(struct decoder *d, const struct frame *parent,
+		  const char *tag, const char *want)
+{
+	if (strcmp(tag, want))
+		return derr(d, "<%s> where <%s> was expected in <%s>", tag,
+			    want, parent->tag);
+	if (parent->children > 1)
+		return derr(d, "unexpected <%s> after <%s> in <%s>", tag, want,
+			    parent->tag);
+	return 0;
+}
+
+static int start_value(struct decoder *d, const char *tag, int depth)
+{
+	struct frame *f;
+
+	if (++d->values > d->max_values)
+		return derr(d, "more than %zu values", d->max_values);
+	f = push(d, F_VALUE, tag);
+	if (!f)
+		return -1;
+	f->depth = depth;
+	drop_text(d);
+	return 0;
+}
+
+/* A type element inside a <value>. */
+static int start_typed(struct decoder *d, struct frame *value,
+		       const char *tag)
+{
+	if (value->children > 1)
+		return derr(d, "<value> with two types: <%s> after another",
+			    tag);
+	if (!blank(d->text.p ? d->text.p : "", d->text.len))
+		return derr(d, "unexpected text in <value> around <%s>", tag);
+	drop_text(d);
+	value->typed = true;
+	if (!strcmp(tag, "array") || !strcmp(tag, "struct")) {
+		if (value->depth >= XR_MAX_DEPTH)
+			return derr(d, "values nested deeper than %d",
+				    XR_MAX_DEPTH);
+		value->v.type = tag[0] == 'a' ? XR_ARRAY : XR_STRUCT;
+		return push(d, tag[0] == 'a' ? F_ARRAY : F_STRUCT, tag) ?
+			0 : -1;
+	}
+	if (!is_leaf_type(tag))
+		return derr(d, "unknown value type <%.40s>", tag);
+	return push(d, F_LEAF, tag) ? 0 : -1;
+}
+
+static void on_start(void *ctx, const xmlChar *localname,
+		     const xmlChar *prefix, const xmlChar *uri,
+		     int nb_namespaces, const xmlChar **namespaces,
+		     int nb_attributes, int nb_defaulted,
+		     const xmlChar **attributes)
+{
+	struct decoder *d = ctx;
+	const char *tag = (const char *)localname;
+	struct frame *parent;
+
+	if (d->err)
+		return;
+	if (uri || prefix) {
+		derr(d, "unexpected namespaced <%s%s%s>",
+		     prefix ? (const char *)prefix : "", prefix ? ":" : "",
+		     tag);
+		return;
+	}
+	if (d->top == 0) {
+		if (strcmp(tag, "methodResponse"))
+			fail(&d->err, "reply is not XML-RPC: root element "
+			     "<%.40s>, not <methodResponse>", tag);
+		if (d->err)
+			xmlStopParser(d->ctxt);
+		else
+			push(d, F_ROOT, tag);
+		return;
+	}
+	parent = &d->stack[d->top - 1];
+	parent->children++;
+	switch (parent->kind) {
+	case F_ROOT:
+		if (parent->children > 1) {
+			derr(d, "unexpected <%s> after <%s> in <%s>", tag,
+			     d->is_fault ? "fault" : "params", parent->tag);
+		} else if (!strcmp(tag, "fault")) {
+			d->is_fault = true;
+			push(d, F_FAULT, tag);
+		} else if (!expect(d, parent, tag, "params")) {
+			push(d, F_PARAMS, tag);
+		}
+		return;
+	case F_PARAMS:
+		if (!expect(d, parent, tag, "param"))
+			push(d, F_PARAM, tag);
+		return;
+	case F_PARAM:
+	case F_FAULT:
+		if (!expect(d, parent, tag, "value"))
+			start_value(d, tag, 0);
+		return;
+	case F_VALUE:
+		start_typed(d, parent, tag);
+		return;
+	case F_ARRAY:
+		if (!expect(d, parent, tag, "data"))
+			push(d, F_DATA, tag);
+		return;
+	case F_DATA:
+		if (strcmp(tag, "value"))
+			derr(d, "<%s> where <value> was expected in <data>",
+			     tag);
+		else
+			start_value(d, tag, d->stack[d->top - 3].depth + 1);
+		return;
+	case F_STRUCT:
+		if (strcmp(tag, "member"))
+			derr(d, "<%s> where <member> was expected in <struct>",
+			     tag);
+		else
+			push(d, F_MEMBER, tag);
+		return;
+	case F_MEMBER:
+		if (parent->children == 1 && strcmp(tag, "name"))
+			derr(d, "<member> without <name> first");
+		else if (parent->children == 1 && push(d, F_NAME, tag))
+			drop_text(d);
+		else if (parent->children == 2 && strcmp(tag, "value"))
+			derr(d, "<member> without <value> after <name>");
+		else if (parent->children == 2)
+			start_value(d, tag, d->stack[d->top - 3].depth + 1);
+		else if (parent->children > 2)
+			derr(d, "unexpected <%s> in <member>", tag);
+		return;
+	case F_LEAF:
+	case F_NAME:
+		derr(d, "unexpected <%s> in <%s>", tag, parent->tag);
+		return;
+	}
+}
+
+/* A finished value of the VALUE frame on top, handed to its parent. */
+static int deliver(struct decoder *d, struct frame *f)
+{
+	struct frame *parent = &d->stack[d->top - 2];
+	struct frame *owner;
+
+	switch (parent->kind) {
+	case F_PARAM:
+	case F_FAULT:
+		d->result = f->v;
+		d->have_result = true;
+		break;
+	case F_DATA:                 /* value in data in array in value */
+		owner = &d->stack[d->top - 4];
+		if (grow(d, owner))
+			return -1;
+		owner->v.items[owner->v.n++] = f->v;
+		break;
+	case F_MEMBER:
+		parent->v = f->v;
+		parent->has_value = true;
+		break;
+	default:
+		return derr(d, "<value> in <%s>", parent->tag);
+	}
+	memset(&f->v, 0, sizeof(f->v));
 	return 0;
 }
 
@@ -618,192 +851,125 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* One <member>: exactly one <name> and one <value>, in that order. */
-static int parse_member(struct decoder *d, const xmlNode *member,
-			char **name, struct xr_value *value, int depth)
+static int check_duplicates(struct decoder *d, const struct xr_value *v)
 {
-	const xmlNode *name_el, *value_el, *extra;
+	char **sorted;
+	size_t i;
+	int ret = 0;
 
-	if (next_element(d, member, member->children, &name_el))
-		return -1;
-	if (!name_el || !is_named(name_el, "name"))
-		return derr(d, member, "<member> without <name> first");
-	if (next_element(d, member, name_el->next, &value_el))
-		return -1;
-	if (!value_el || !is_named(value_el, "value"))
-		return derr(d, member, "<member> without <value> after <name>");
-	if (next_element(d, member, value_el->next, &extra))
-		return -1;
-	if (extra)
-		return derr(d, extra, "unexpected <%s> in <member>",
-			    extra->name);
-	if (leaf_text(d, name_el, name))
-		return -1;
-	return parse_value(d, value_el, value, depth);
-}
-
-static int parse_struct(struct decoder *d, const xmlNode *el,
-			struct xr_value *out, int depth)
-{
-	const xmlNode *n;
-	size_t count = 0, i = 0;
-	char **sorted = NULL;
-	int ret = -1;
-
-	for (n = el->children; ; n = n->next) {
-		if (next_element(d, el, n, &n))
-			return -1;
-		if (!n)
-			break;
-		if (!is_named(n, "member"))
-			return derr(d, n, "<%s> where <member> was expected in "
-				    "<struct>", n->name);
-		count++;
-	}
-	out->type = XR_STRUCT;
-	if (!count)
+	if (v->n < 2)
 		return 0;
-	out->items = calloc(count, sizeof(*out->items));
-	out->names = calloc(count, sizeof(*out->names));
-	sorted = calloc(count, sizeof(*sorted));
-	if (!out->items || !out->names || !sorted) {
-		derr(d, el, "out of memory for %zu struct members", count);
-		goto out;
-	}
-	for (n = el->children; ; n = n->next) {
-		if (next_element(d, el, n, &n))
-			goto out;
-		if (!n)
-			break;
-		out->n = i + 1;
-		if (parse_member(d, n, &out->names[i], &out->items[i],
-				 depth + 1))
-			goto out;
-		i++;
-	}
-	/* duplicates: sort a copy of the names, compare neighbours */
-	memcpy(sorted, out->names, count * sizeof(*sorted));
-	qsort(sorted, count, sizeof(*sorted), cmp_name);
-	for (i = 1; i < count; i++)
+	sorted = malloc(v->n * sizeof(*sorted));
+	if (!sorted)
+		return derr(d, "out of memory");
+	memcpy(sorted, v->names, v->n * sizeof(*sorted));
+	qsort(sorted, v->n, sizeof(*sorted), cmp_name);
+	for (i = 1; i < v->n; i++)
 		if (!strcmp(sorted[i - 1], sorted[i])) {
-			derr(d, el, "duplicate struct member \"%.80s\"",
-			     sorted[i]);
-			goto out;
+			ret = derr(d, "duplicate struct member \"%.80s\"",
+				   sorted[i]);
+			break;
 		}
-	ret = 0;
-out:
 	free(sorted);
 	return ret;
 }
 
-static int parse_typed(struct decoder *d, const xmlNode *el,
-		       struct xr_value *out, int depth)
+static void on_end(void *ctx, const xmlChar *localname,
+		   const xmlChar *prefix, const xmlChar *uri)
 {
-	const char *name = (const char *)el->name;
-	char *text = NULL, *t;
-	int ret = -1;
+	struct decoder *d = ctx;
+	struct frame *f, *owner;
+	char *text;
 
-	if (el->ns)
-		return derr(d, el, "unexpected namespaced <%s> in <value>",
-			    name);
-	if (!strcmp(name, "array") || !strcmp(name, "struct")) {
-		if (depth >= XR_MAX_DEPTH)
-			return derr(d, el, "values nested deeper than %d",
-				    XR_MAX_DEPTH);
-		return name[0] == 'a' ? parse_array(d, el, out, depth) :
-			parse_struct(d, el, out, depth);
-	}
-	if (leaf_text(d, el, &text))
-		return -1;
-	if (!strcmp(name, "string")) {
-		out->type = XR_STRING;
-		out->str = text;
-		return 0;
-	}
-	t = trim(text);
-	if (!strcmp(name, "int") || !strcmp(name, "i8")) {
-		if (parse_int(d, el, t, LLONG_MIN, LLONG_MAX, &out->num))
-			goto out;
-		out->type = XR_INT;
-	} else if (!strcmp(name, "i4")) {
-		if (parse_int(d, el, t, INT32_MIN, INT32_MAX, &out->num))
-			goto out;
-		out->type = XR_INT;
-	} else if (!strcmp(name, "boolean")) {
-		if (strcmp(t, "0") && strcmp(t, "1")) {
-			derr(d, el, "<boolean> holds \"%.40s\", not 0 or 1", t);
-			goto out;
+	if (d->err || d->top == 0)
+		return;
+	f = &d->stack[d->top - 1];
+	switch (f->kind) {
+	case F_ROOT:
+		if (!f->children)
+			derr(d, "<methodResponse> without <params>");
+		break;
+	case F_PARAMS:
+	case F_PARAM:
+	case F_FAULT:
+	case F_ARRAY:
+		if (!f->children)
+			derr(d, "<%s> without <%s>", f->tag,
+			     f->kind == F_PARAMS ? "param" :
+			     f->kind == F_ARRAY ? "data" : "value");
+		break;
+	case F_LEAF:
+		text = take_text(d);
+		if (text)
+			convert_leaf(d, f->tag, text, &d->stack[d->top - 2].v);
+		break;
+	case F_NAME:
+		d->stack[d->top - 2].name = take_text(d);
+		d->stack[d->top - 2].has_name = true;
+		break;
+	case F_VALUE:
+		if (!f->typed) {     /* no type element: a string */
+			text = take_text(d);
+			if (!text)
+				break;
+			f->v.type = XR_STRING;
+			f->v.str = text;
+		} else if (f->v.type == XR_STRUCT) {
+			check_duplicates(d, &f->v);
 		}
-		out->type = XR_BOOL;
-		out->num = t[0] == '1';
-	} else if (!strcmp(name, "double")) {
-		char *end;
-
-		errno = 0;
-		out->dbl = strtod(t, &end);
-		if (!*t || *end || errno == ERANGE || !isfinite(out->dbl)) {
-			derr(d, el, "<double> holds \"%.40s\", not a finite "
-			     "number", t);
-			goto out;
+		if (!d->err)
+			deliver(d, f);
+		break;
+	case F_MEMBER:
+		if (!f->has_value) {
+			derr(d, "<member> without <value> after <name>");
+			break;
 		}
-		out->type = XR_DOUBLE;
-	} else if (!strcmp(name, "dateTime.iso8601")) {
-		if (check_datetime(d, el, t))
-			goto out;
-		out->type = XR_DATETIME;
-		out->str = strdup(t);
-	} else if (!strcmp(name, "base64")) {
-		if (check_base64(d, el, text))
-			goto out;
-		out->type = XR_BASE64;
-		out->str = text;
-		text = NULL;
-	} else if (!strcmp(name, "nil")) {
-		if (*t) {
-			derr(d, el, "<nil> with content");
-			goto out;
-		}
-		out->type = XR_NIL;
-	} else {
-		derr(d, el, "unknown value type <%.40s>", name);
-		goto out;
+		owner = &d->stack[d->top - 3];   /* member in struct in value */
+		if (grow(d, owner))
+			break;
+		owner->v.names[owner->v.n] = f->name;
+		owner->v.items[owner->v.n++] = f->v;
+		f->name = NULL;
+		memset(&f->v, 0, sizeof(f->v));
+		break;
+	case F_DATA:
+	case F_STRUCT:
+		break;
 	}
-	if (out->type == XR_DATETIME && !out->str) {
-		derr(d, el, "out of memory");
-		goto out;
-	}
-	ret = 0;
-out:
-	free(text);
-	return ret;
+	if (d->err)
+		return;
+	frame_free(f);
+	d->top--;
 }
 
-static int parse_value(struct decoder *d, const xmlNode *valnode,
-		       struct xr_value *out, int depth)
+static void on_text(void *ctx, const xmlChar *ch, int len)
 {
-	const xmlNode *typed, *extra, *n;
+	struct decoder *d = ctx;
+	struct frame *f;
 
-	memset(out, 0, sizeof(*out));
-	if (++d->values > d->max_values)
-		return derr(d, valnode, "more than %zu values", d->max_values);
-	/* a <value> with no type element is a string: all its text */
-	for (n = valnode->children; n; n = n->next)
-		if (n->type == XML_ELEMENT_NODE)
-			break;
-	if (!n) {
-		if (leaf_text(d, valnode, &out->str))
-			return -1;
-		out->type = XR_STRING;
-		return 0;
+	if (d->err || d->top == 0 || len <= 0)
+		return;
+	f = &d->stack[d->top - 1];
+	switch (f->kind) {
+	case F_LEAF:
+	case F_NAME:
+		buf_add(&d->text, (const char *)ch, (size_t)len);
+		return;
+	case F_VALUE:
+		if (!f->typed) {
+			buf_add(&d->text, (const char *)ch, (size_t)len);
+			return;
+		}
+		if (!blank((const char *)ch, (size_t)len))
+			derr(d, "unexpected text in <value> around <%s>",
+			     xr_type_name(f->v.type));
+		return;
+	default:
+		if (!blank((const char *)ch, (size_t)len))
+			derr(d, "unexpected text in <%s>", f->tag);
+		return;
 	}
-	if (next_element(d, valnode, valnode->children, &typed))
-		return -1;
-	if (next_element(d, valnode, typed->next, &extra))
-		return -1;
-	if (extra)
-		return derr(d, extra, "<value> with two types, <%s> and <%s>",
-			    typed->name, extra->name);
-	return parse_typed(d, typed, out, depth);
 }
 
 /* Stops the parse at <!DOCTYPE: XML-RPC has no DTD, and refusing it
@@ -811,34 +977,38 @@ static int parse_value(struct decoder *d, const xmlNode *valnode,
 static void refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *eid,
 		       const xmlChar *sid)
 {
-	xmlParserCtxtPtr ctxt = ctx;
+	struct decoder *d = ctx;
 
-	*(bool *)ctxt->_private = true;
-	xmlStopParser(ctxt);
+	d->saw_dtd = true;
+	xmlStopParser(d->ctxt);
 }
 
-static int parse_fault(struct decoder *d, const xmlNode *fault)
+static void refuse_reference(void *ctx, const xmlChar *name)
 {
-	const xmlNode *valnode;
-	struct xr_value v = { 0 };
-	const struct xr_value *code, *string;
-	int ret = -1;
+	struct decoder *d = ctx;
 
-	if (only_child(d, fault, "value", &valnode) ||
-	    parse_value(d, valnode, &v, 0))
-		goto out;
-	code = xr_struct_get(&v, "faultCode");
-	string = xr_struct_get(&v, "faultString");
-	if (v.type != XR_STRUCT || !code || code->type != XR_INT || !string ||
-	    string->type != XR_STRING) {
-		derr(d, fault, "<fault> is not a struct of faultCode (int) "
-		     "and faultString (string)");
-		goto out;
-	}
-	fail(d->errmsg, "XML-RPC fault %lld: %.200s", code->num, string->str);
-out:
-	xr_value_free(&v);
-	return ret;
+	derr(d, "an entity reference &%.40s;", (const char *)name);
+}
+
+/* libxml2 reports some errors (encoding conversion) on its global channel
+ * even with XML_PARSE_NOERROR; they are in wellFormed and lastError too. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+}
+
+static int check_fault(struct decoder *d, char **errmsg)
+{
+	const struct xr_value *code, *string;
+	const struct xr_value *v = &d->result;
+
+	code = xr_struct_get(v, "faultCode");
+	string = xr_struct_get(v, "faultString");
+	if (v->type != XR_STRUCT || !code || code->type != XR_INT ||
+	    !string || string->type != XR_STRING)
+		return fail(errmsg, "malformed reply: <fault> is not a struct "
+			    "of faultCode (int) and faultString (string)");
+	return fail(errmsg, "XML-RPC fault %lld: %.200s", code->num,
+		    string->str);
 }
 
 int xr_decode_response(const char *body, size_t len, struct xr_value *out,
@@ -851,45 +1021,62 @@ int xr_decode_response_capped(const char *body, size_t len,
 			      size_t max_values, struct xr_value *out,
 			      char **errmsg)
 {
-	struct decoder d = { .errmsg = errmsg, .max_values = max_values };
-	xmlParserCtxtPtr ctxt = NULL;
-	xmlDocPtr doc = NULL;
-	const xmlNode *root, *child, *param, *valnode;
-	bool saw_dtd = false;
-	int ret = -1;
+	struct decoder *d = NULL;
+	xmlSAXHandler *sax;
+	xmlGenericErrorFunc saved_func = NULL;
+	void *saved_ctx = NULL;
+	int ret = -1, i;
 
 	memset(out, 0, sizeof(*out));
-	if (len == 0) {
-		fail(errmsg, "empty reply");
-		goto out;
-	}
-	if (len > XR_MAX_REPLY) {
-		fail(errmsg, "reply of %zu bytes is over the %u-byte limit",
-		     len, XR_MAX_REPLY);
-		goto out;
-	}
+	*errmsg = NULL;
+	if (len == 0)
+		return fail(errmsg, "empty reply");
+	if (len > XR_MAX_REPLY)
+		return fail(errmsg, "reply of %zu bytes is over the %u-byte "
+			    "limit", len, XR_MAX_REPLY);
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return fail(errmsg, "cannot parse the reply: out of memory");
+	d->max_values = max_values;
 	xmlInitParser();
-	ctxt = xmlCreateMemoryParserCtxt(body, (int)len);
-	if (!ctxt) {
+	d->ctxt = xmlCreateMemoryParserCtxt(body, (int)len);
+	if (!d->ctxt) {
 		fail(errmsg, "cannot parse the reply: out of memory");
 		goto out;
 	}
-	ctxt->_private = &saw_dtd;
-	ctxt->sax->internalSubset = refuse_dtd;
-	ctxt->sax->externalSubset = refuse_dtd;
+	/* our handlers only: no tree, no DTD, no entity but XML's five */
+	sax = d->ctxt->sax;
+	memset(sax, 0, sizeof(*sax));
+	sax->initialized = XML_SAX2_MAGIC;
+	sax->startElementNs = on_start;
+	sax->endElementNs = on_end;
+	sax->characters = on_text;
+	sax->cdataBlock = on_text;
+	sax->ignorableWhitespace = on_text;
+	sax->internalSubset = refuse_dtd;
+	sax->externalSubset = refuse_dtd;
+	sax->reference = refuse_reference;
+	d->ctxt->userData = d;
 	/* never XML_PARSE_NOENT, DTDLOAD or XINCLUDE */
-	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR |
+	xmlCtxtUseOptions(d->ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR |
 			  XML_PARSE_NOWARNING);
-	xmlParseDocument(ctxt);
-	doc = ctxt->myDoc;
-	ctxt->myDoc = NULL;
-	if (saw_dtd) {
+	saved_func = xmlGenericError;
+	saved_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, quiet);
+	xmlParseDocument(d->ctxt);
+	xmlSetGenericErrorFunc(saved_ctx, saved_func);
+	if (d->saw_dtd) {
 		fail(errmsg, "malformed reply: a <!DOCTYPE> (refused: XML-RPC "
 		     "has none, and it could declare entities)");
 		goto out;
 	}
-	if (!ctxt->wellFormed || !doc) {
-		const xmlError *e = xmlCtxtGetLastError(ctxt);
+	if (d->err) {
+		*errmsg = d->err;
+		d->err = NULL;
+		goto out;
+	}
+	if (!d->ctxt->wellFormed) {
+		const xmlError *e = xmlCtxtGetLastError(d->ctxt);
 		char *msg = e && e->message ? strdup(e->message) : NULL;
 
 		fail(errmsg, "reply is not well-formed XML (line %d): %s",
@@ -897,44 +1084,31 @@ int xr_decode_response_capped(const char *body, size_t len,
 		free(msg);
 		goto out;
 	}
-	if (doc->intSubset || doc->extSubset) {
-		fail(errmsg, "malformed reply: a DTD (refused)");
+	if (!d->have_result || d->top) {
+		fail(errmsg, "malformed reply: incomplete");
 		goto out;
 	}
-	root = xmlDocGetRootElement(doc);
-	if (!root || !is_named(root, "methodResponse")) {
-		fail(errmsg, "reply is not XML-RPC: root element <%.40s>, not "
-		     "<methodResponse>", root ? (const char *)root->name : "");
+	if (d->is_fault) {
+		check_fault(d, errmsg);
 		goto out;
 	}
-	if (next_element(&d, root, root->children, &child))
-		goto out;
-	if (child && is_named(child, "fault")) {
-		const xmlNode *extra;
-
-		if (next_element(&d, root, child->next, &extra))
-			goto out;
-		if (extra) {
-			derr(&d, extra, "unexpected <%s> after <fault>",
-			     extra->name);
-			goto out;
-		}
-		parse_fault(&d, child);
-		goto out;
-	}
-	if (only_child(&d, root, "params", &child) ||
-	    only_child(&d, child, "param", &param) ||
-	    only_child(&d, param, "value", &valnode))
-		goto out;
-	if (parse_value(&d, valnode, out, 0)) {
-		xr_value_free(out);
-		goto out;
-	}
+	*out = d->result;
+	memset(&d->result, 0, sizeof(d->result));
 	ret = 0;
 out:
-	xmlFreeDoc(doc);
-	if (ctxt)
-		xmlFreeParserCtxt(ctxt);
+	if (d) {
+		for (i = 0; i < d->top; i++)
+			frame_free(&d->stack[i]);
+		xr_value_free(&d->result);
+		free(d->text.p);
+		free(d->err);
+		if (d->ctxt) {
+			xmlFreeDoc(d->ctxt->myDoc);
+			d->ctxt->myDoc = NULL;
+			xmlFreeParserCtxt(d->ctxt);
+		}
+		free(d);
+	}
 	return ret;
 }
 
