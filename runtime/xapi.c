@@ -134,8 +134,9 @@ static bool host_chars_ok(const char *host, size_t len)
 		return len > 2 && host[len - 1] == ']' &&
 		       strspn(host + 1, "0123456789abcdefABCDEF:.") == len - 2;
 	for (i = 0; i < len; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789.-_", host[i]))
+		if (!strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_",
+			    host[i]))
 			return false;
 	return true;
 }
@@ -794,7 +795,8 @@ static int convert_object(const struct where *w, enum xb_class cls,
 	switch (cls) {
 	case XB_CLASS_VM:
 		power = field_of(w, rec, "power_state", XR_STRING);
-		if (!power || get_string(w, rec, "name_label", &o->name_label) ||
+		if (!power ||
+		    get_string(w, rec, "name_label", &o->name_label) ||
 		    get_domid(w, rec, &o->domid) ||
 		    get_string(w, rec, "resident_on", &o->resident_on) ||
 		    get_bool(w, rec, "is_a_template", &o->is_template) ||

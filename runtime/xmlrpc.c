@@ -151,8 +151,8 @@ bool xr_xml_safe(const char *s, size_t len, const char **why, size_t *offset)
 
 		if (c < 0x80) {
 			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-				*why = c ? "a control character XML cannot carry"
-					 : "a NUL byte";
+				*why = c ? "a control character XML cannot "
+					   "carry" : "a NUL byte";
 				*offset = i;
 				return false;
 			}
@@ -179,13 +179,16 @@ bool xr_xml_safe(const char *s, size_t len, const char **why, size_t *offset)
 			}
 			cp = cp << 6 | (p[i + k] & 0x3f);
 		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-			*why = "invalid UTF-8 (overlong, surrogate or too large)";
+		if (cp < min || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff)) {
+			*why = "invalid UTF-8 (overlong, surrogate or too "
+			       "large)";
 			*offset = i;
 			return false;
 		}
 		if (cp == 0xfffe || cp == 0xffff) {
-			*why = "a non-character XML cannot carry (U+FFFE/U+FFFF)";
+			*why = "a non-character XML cannot carry "
+			       "(U+FFFE/U+FFFF)";
 			*offset = i;
 			return false;
 		}
