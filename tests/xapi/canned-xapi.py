@@ -11,6 +11,7 @@ to {"raw": "BODY"} (sent as is). Login and logout answer by themselves.
 --mode makes every reply (but login's, unless named) misbehave:
   status500  HTTP 500 with an HTML page       html     200 with an HTML page
   garbage    200 with text that is not XML    huge     200 with 65 MiB
+  huge-chunked  65 MiB in chunks, no Content-Length
   slow       waits 3 s before answering       slave    login: HOST_IS_SLAVE
   session-invalid-once   the first call after login: SESSION_INVALID
 The log gets one line per connection ("connect") and per call
@@ -114,6 +115,19 @@ def make_handler(args, replies, state):
                 return
             if mode == "huge":
                 self.send(200, b" " * (65 << 20))
+                return
+            if mode == "huge-chunked":     # no Content-Length to refuse
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                chunk = b"%x\r\n%s\r\n" % (1 << 20, b" " * (1 << 20))
+                try:
+                    for _ in range(65):
+                        self.wfile.write(chunk)
+                    self.wfile.write(b"0\r\n\r\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
                 return
             if mode == "slow":
                 time.sleep(3)

@@ -119,6 +119,10 @@ canned huge --mode huge
 probe huge -e "http://127.0.0.1:$(port huge)" state
 expect_rc 1
 has "$T/huge.stderr" "host.get_all_records: refused a reply from http://127.0.0.1:$(port huge) over the 67108864-byte limit"
+canned chunked --mode huge-chunked
+probe chunked -e "http://127.0.0.1:$(port chunked)" state
+expect_rc 1
+has "$T/chunked.stderr" "host.get_all_records: refused a reply from http://127.0.0.1:$(port chunked) over the 67108864-byte limit"
 canned slow --mode slow
 start=$(date +%s)
 probe slow -e "http://127.0.0.1:$(port slow)" -t 500 state
