@@ -27,6 +27,7 @@
 #define PASSWORD_FILE_MAX   4096
 #define REQUEST_MAX         (300u << 10)   /* xapi answers 500 beyond it */
 #define MAX_ARGS            3
+#define LOGOUT_TIMEOUT_MS   5000L
 
 struct reply_buf {
 	char *p;
@@ -631,7 +632,12 @@ void xapi_close(struct xapi *x)
 	if (!x)
 		return;
 	if (x->session) {
-		/* best effort: a session left behind expires on its own */
+		/* best effort, and quick: a session left behind expires on
+		 * its own, and an exit should not wait a full timeout */
+		long t = x->timeout_ms < LOGOUT_TIMEOUT_MS ? x->timeout_ms :
+			 LOGOUT_TIMEOUT_MS;
+
+		curl_easy_setopt(x->curl, CURLOPT_TIMEOUT_MS, t);
 		params[0].type = XR_STRING;
 		params[0].str = x->session;
 		if (rpc(x, "session.logout", params, 1, &r) == 0)
