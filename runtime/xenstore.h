@@ -25,11 +25,12 @@
  * itself is left as it is.
  *
  * The managed record without XenAPI: XB_XS_MANAGED_ROOT/<vm-uuid> (or
- * "domain-N" for a guest with no /vm), readable by dom0 only, holds the
- * record of model.h ("xenstore_data:vm-data/KEY" lines). A record longer
- * than one node may hold continues in children "1", "2", ...; a chunk that
- * continues ends with the line "+". With XenAPI the record is the VM's
- * other_config["xenbake-managed"] instead. */
+ * "domain-N" for a guest with no /vm), readable by dom0 only, lists the
+ * vm-data keys xenbake wrote, one per line, without the "vm-data/" prefix
+ * (short, so that 100 keys fit one node). A record longer than
+ * XB_XS_CHUNK continues in children "1", "2", ...; a chunk that continues
+ * ends with the line "+". With XenAPI the record is the VM's
+ * other_config["xenbake-managed"] instead (model.h). */
 #ifndef XENBAKE_XENSTORE_H
 #define XENBAKE_XENSTORE_H
 
@@ -40,7 +41,8 @@
 
 #define XB_XS_MANAGED_ROOT "/tool/xenbake/managed"
 #define XB_XS_ATTEMPTS 8
-#define XB_XS_CHUNK 3072             /* bytes of record per node */
+#define XB_XS_CHUNK 1536             /* bytes of record per node: below
+					 oxenstored's 2048-byte value limit */
 
 /* Test builds (-DXB_TEST_HOOKS) run the shell command in this variable just
  * before each commit, with XENBAKE_TEST_ATTEMPT set to the attempt number:

@@ -38,4 +38,27 @@ expect_eq "foreign 6" "$(xs_get /local/domain/6/vm-data/foreign)" theirs
 # the record is dom0's alone
 expect_eq "record perms" \
 	"$(xs_perms /tool/xenbake/managed/5e1f0000-0000-4000-8000-000000000005)" n0
+
+# a managed record too long for one node (chunks), then shortened
+"$PY" -c '
+for n in (200, 50):
+    with open("'"$DIR"'/many%d.xb" % n, "w") as f:
+        f.write("vm \"app-01\" {\n")
+        for i in range(n):
+            f.write("    vm-data \"a-rather-long-key-name/number-%03d\" = \"%d\";\n" % (i, i))
+        f.write("}\n")
+'
+"$XENBAKEC" -o "$DIR/many200.xbb" "$DIR/many200.xb" || fail "many200"
+"$XENBAKEC" -o "$DIR/many50.xbb" "$DIR/many50.xb" || fail "many50"
+"$XENBAKE" apply --no-xapi "$DIR/many200.xbb" >/dev/null 2>&1 || fail "apply many200"
+rec=/tool/xenbake/managed/5e1f0000-0000-4000-8000-000000000007
+[ "$(xs_get $rec/2)" != "<absent>" ] || fail "a 200-key record should take chunks"
+"$XENBAKE" plan --no-xapi "$DIR/many200.xbb" >/dev/null 2>&1 ||
+	fail "many200 not idempotent"
+"$XENBAKE" apply --no-xapi "$DIR/many50.xbb" >"$DIR/out" 2>&1 || fail "apply many50"
+grep -q "150 removed" "$DIR/out" || { tail -3 "$DIR/out"; fail "150 keys to remove"; }
+expect_eq "key 49" "$(xs_get /local/domain/7/vm-data/a-rather-long-key-name/number-049)" 49
+expect_eq "key 50" "$(xs_get /local/domain/7/vm-data/a-rather-long-key-name/number-050)" "<absent>"
+expect_eq "stale chunk" "$(xs_get $rec/2)" "<absent>"
+"$XENBAKE" plan --no-xapi "$DIR/many50.xbb" >/dev/null 2>&1 || fail "many50 not idempotent"
 echo PASS
