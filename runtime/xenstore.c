@@ -605,7 +605,7 @@ static int apply_guest(struct xb_xs *xs, xs_transaction_t t,
 	const struct xb_guest *g = &a->guests[gp->guest];
 	struct xb_map managed = { 0 }, remove = { 0 }, desired_rec = { 0 };
 	char base[64], *path = NULL, *value = NULL, *rec_path = NULL;
-	char *old_text = NULL, *new_text = NULL;
+	char *new_text = NULL;
 	const struct xb_map *mgd = &gp->managed;
 	unsigned chunks = 0;
 	bool dir_exists, dir_ours, had_dir;
@@ -822,7 +822,6 @@ out:
 	free(path);
 	free(value);
 	free(rec_path);
-	free(old_text);
 	free(new_text);
 	xb_map_free(&managed);
 	xb_map_free(&remove);
