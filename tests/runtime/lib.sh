@@ -132,3 +132,24 @@ PYEOF
 	} >"$DIR/xapi.py"
 	"$PY" "$DIR/xapi.py" "$XENBAKE_XAPI"
 }
+
+# XenAPI writes (set_*, add_to_*, remove_from_*) the simulator has answered
+# since it started or since sim_reset.
+sim_writes() {
+	"$PY" - "$XENBAKE_XAPI" <<'PYEOF'
+import json, sys, urllib.request
+calls = json.load(urllib.request.urlopen(sys.argv[1] + "/sim/calls"))["calls"]
+print(sum(1 for m in calls
+          if any(p in m for p in (".set_", ".add_to_", ".remove_from_"))))
+PYEOF
+}
+
+sim_reset() {
+	"$PY" -c 'import sys, urllib.request
+urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/sim/reset-calls", data=b"", method="POST"))' "$XENBAKE_XAPI"
+}
+
+sim_fault() {
+	"$PY" -c 'import sys, urllib.request
+urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/sim/fault", data=sys.argv[2].encode(), method="POST"))' "$XENBAKE_XAPI" "$1"
+}

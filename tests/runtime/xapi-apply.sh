@@ -36,9 +36,11 @@ assert len(set(calls)) == len(calls), calls
 assert p["xenstore_guests"] == [5], p
 PYEOF
 
+sim_reset
 trace_mark
 "$XENBAKE" apply -v "$DIR/site.xbb" >"$DIR/out" 2>"$DIR/err" ||
 	{ cat "$DIR/out" "$DIR/err"; fail "apply failed"; }
+expect_eq "XenAPI writes of the first apply" "$(sim_writes)" 5
 grep -q '(5 XenAPI writes, 1 xenstore transaction)' "$DIR/out" ||
 	{ cat "$DIR/out"; fail "apply summary"; }
 [ "$(trace_count TRANSACTION_START)" -le 2 ] || fail "too many transactions"
@@ -65,12 +67,14 @@ expect_eq "live ip" "$(xs_get /local/domain/5/vm-data/net/ip)" 10.0.0.5
 	{ cat "$DIR/check"; fail "check after apply"; }
 
 # again: nothing to do, nothing written (XenAPI nor xenstore)
+sim_reset
 trace_mark
 "$XENBAKE" apply -v "$DIR/site.xbb" >"$DIR/out" 2>"$DIR/err" || fail "second apply"
 expect_eq "second apply" "$(cat "$DIR/out")" "No changes."
 for op in TRANSACTION_START WRITE RM SET_PERMS MKDIR; do
 	expect_eq "second apply $op" "$(trace_count $op)" 0
 done
+expect_eq "XenAPI writes of the second apply" "$(sim_writes)" 0
 
 # an edit: only the difference
 compile site2 <<'XB'
@@ -87,8 +91,10 @@ XB
 "$XENBAKE" plan "$DIR/site2.xbb" >"$DIR/plan" 2>&1 || true
 grep -q '^Plan: 0 to add, 2 to change, 0 to remove\.$' "$DIR/plan" ||
 	{ cat "$DIR/plan"; fail "edit plan"; }
+sim_reset
 "$XENBAKE" apply -v "$DIR/site2.xbb" >"$DIR/out" 2>"$DIR/err" ||
 	{ cat "$DIR/out" "$DIR/err"; fail "edit apply"; }
+expect_eq "XenAPI writes of the edit" "$(sim_writes)" 1
 grep -q '(1 XenAPI write, 1 xenstore transaction)' "$DIR/out" ||
 	{ cat "$DIR/out"; fail "edit apply summary"; }
 expect_eq "live role after edit" "$(xs_get /local/domain/5/vm-data/role)" backend
