@@ -28,6 +28,7 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/xapi-apply.sh \
 	tests/runtime/xapi-restore.sh \
 	tests/runtime/xapi-fault.sh \
+	tests/runtime/xapi-options.sh \
 	tests/runtime/examples.sh
 TESTS += $(RUNTIME_SANDBOX_TESTS)
 EXTRA_DIST += $(RUNTIME_SANDBOX_TESTS) tests/runtime/lib.sh
