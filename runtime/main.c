@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -787,6 +788,7 @@ static int run(const struct options *o)
 	}
 	case CMD_APPLY: {
 		struct xb_apply_report rep;
+		sigset_t stop_signals, old_mask;
 
 		if (xb_plan_empty(&plan)) {
 			if (o->json)
@@ -801,7 +803,17 @@ static int run(const struct options *o)
 			for (i = 0; i < plan.nchanges; i++)
 				print_change(stdout, &plan.changes[i]);
 		fflush(stdout);
-		if (xb_apply(x, xs, &actual, &plan, &rep, &err)) {
+		/* all or nothing: a Ctrl-C or a stop request between the
+		 * XenAPI writes and the commit would leave half of it, so
+		 * such signals wait until apply has finished or undone */
+		sigemptyset(&stop_signals);
+		sigaddset(&stop_signals, SIGINT);
+		sigaddset(&stop_signals, SIGTERM);
+		sigaddset(&stop_signals, SIGHUP);
+		sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
+		r = xb_apply(x, xs, &actual, &plan, &rep, &err);
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+		if (r) {
 			if (o->json) {
 				char *errs[1] = { err };
 

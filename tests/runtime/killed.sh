@@ -1,7 +1,9 @@
 #!/bin/sh
-# Killed mid-apply. (1) xenbake itself dies just before its commit: the
-# transaction dies with it, nothing of it is in the store. (2) xenstored
-# dies just before the commit: apply exits 1 and says nothing was written.
+# Killed mid-apply. (1) xenbake itself dies (SIGKILL) just before its
+# commit: the transaction dies with it, nothing of it is in the store.
+# (2) xenstored dies just before the commit: apply exits 1 and says nothing
+# was written. (3) SIGTERM just before the commit waits until the apply is
+# whole: every key is there.
 . "$top_srcdir/tests/runtime/lib.sh"
 HOOKED=$top_builddir/tests/runtime/xenbake-hooks
 [ -x "$HOOKED" ] || skip "no tests/runtime/xenbake-hooks"
@@ -27,4 +29,12 @@ XENBAKE_TEST_HOOK_BEFORE_COMMIT="kill -9 \$(cat '$DIR/sb/xenstored.pid')" \
 expect_eq "exit status with xenstored killed" $rc 1
 grep -q "xenbake: apply: xenstore: .*nothing was written" "$DIR/err" ||
 	{ cat "$DIR/err"; fail "no clear message"; }
+
+"$SANDBOX/down" "$DIR/sb"
+sandbox_up "$(fixture)"
+XENBAKE_TEST_HOOK_BEFORE_COMMIT='kill -TERM $PPID' \
+	"$HOOKED" apply --no-xapi "$DIR/site.xbb" >/dev/null 2>&1 || true
+expect_eq "web-01 role after SIGTERM" "$(xs_get /local/domain/5/vm-data/role)" frontend
+expect_eq "web-01 a/b after SIGTERM" "$(xs_get /local/domain/5/vm-data/a/b)" 1
+expect_eq "db-01 role after SIGTERM" "$(xs_get /local/domain/6/vm-data/role)" db
 echo PASS
