@@ -1020,6 +1020,85 @@ int xr_decode_response(const char *body, size_t len, struct xr_value *out,
 	return xr_decode_response_capped(body, len, XR_MAX_VALUES, out, errmsg);
 }
 
+/* xapi writes struct member names (map keys) without escaping them, so a
+ * key holding '&' or '<' would make the whole reply malformed. Inside
+ * <name>...</name> (outside CDATA and comments) such characters are
+ * escaped here, unless the '&' starts a well-formed reference (a server
+ * that does escape). NULL: nothing to repair, or out of memory (*oom). */
+static bool is_reference(const char *s, size_t n)
+{
+	static const char *const named[] = { "amp;", "lt;", "gt;", "quot;",
+					     "apos;" };
+	size_t i, k;
+
+	if (n > 1 && s[1] == '#') {
+		bool hex = n > 2 && s[2] == 'x';
+
+		for (i = hex ? 3 : 2, k = 0; i < n; i++, k++) {
+			if (s[i] == ';')
+				return k > 0;
+			if (!(hex ? strchr("0123456789abcdefABCDEF", s[i]) :
+			      strchr("0123456789", s[i])) || !s[i])
+				return false;
+		}
+		return false;
+	}
+	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		if (n > strlen(named[i]) &&
+		    !strncmp(s + 1, named[i], strlen(named[i])))
+			return true;
+	return false;
+}
+
+static char *repair_names(const char *body, size_t len, size_t *outlen,
+			  bool *oom)
+{
+	struct buf b = { 0 };
+	const char *p = body, *end = body + len, *copied = body, *close;
+
+	*oom = false;
+	while ((p = memchr(p, '<', (size_t)(end - p)))) {
+		size_t left = (size_t)(end - p);
+
+		if (left >= 9 && !memcmp(p, "<![CDATA[", 9)) {
+			close = memmem(p, left, "]]>", 3);
+		} else if (left >= 4 && !memcmp(p, "<!--", 4)) {
+			close = memmem(p, left, "-->", 3);
+		} else if (left >= 6 && !memcmp(p, "<name>", 6)) {
+			const char *q;
+
+			p += 6;
+			close = memmem(p, (size_t)(end - p), "</name>", 7);
+			if (!close)
+				break;       /* the parser will say */
+			for (q = p; q < close; q++) {
+				if (*q != '<' && (*q != '&' ||
+				    is_reference(q, (size_t)(close - q))))
+					continue;
+				buf_add(&b, copied, (size_t)(q - copied));
+				buf_str(&b, *q == '<' ? "&lt;" : "&amp;");
+				copied = q + 1;
+			}
+		} else {
+			p++;
+			continue;
+		}
+		if (!close)
+			break;
+		p = close + 1;
+	}
+	if (!b.p && !b.oom)
+		return NULL;
+	buf_add(&b, copied, (size_t)(end - copied));
+	if (b.oom) {
+		free(b.p);
+		*oom = true;
+		return NULL;
+	}
+	*outlen = b.len;
+	return b.p;
+}
+
 int xr_decode_response_capped(const char *body, size_t len,
 			      size_t max_values, struct xr_value *out,
 			      char **errmsg)
@@ -1028,6 +1107,9 @@ int xr_decode_response_capped(const char *body, size_t len,
 	xmlSAXHandler *sax;
 	xmlGenericErrorFunc saved_func = NULL;
 	void *saved_ctx = NULL;
+	char *repaired = NULL;
+	size_t repaired_len = 0;
+	bool oom;
 	int ret = -1, i;
 
 	memset(out, 0, sizeof(*out));
@@ -1037,9 +1119,23 @@ int xr_decode_response_capped(const char *body, size_t len,
 	if (len > XR_MAX_REPLY)
 		return fail(errmsg, "reply of %zu bytes is over the %u-byte "
 			    "limit", len, XR_MAX_REPLY);
-	d = calloc(1, sizeof(*d));
-	if (!d)
+	repaired = repair_names(body, len, &repaired_len, &oom);
+	if (oom)
 		return fail(errmsg, "cannot parse the reply: out of memory");
+	if (repaired && repaired_len > INT_MAX) {
+		free(repaired);
+		return fail(errmsg, "reply too large once its names are "
+			    "escaped");
+	}
+	if (repaired) {
+		body = repaired;
+		len = repaired_len;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		free(repaired);
+		return fail(errmsg, "cannot parse the reply: out of memory");
+	}
 	d->max_values = max_values;
 	xmlInitParser();
 	d->ctxt = xmlCreateMemoryParserCtxt(body, (int)len);
@@ -1112,6 +1208,7 @@ out:
 		}
 		free(d);
 	}
+	free(repaired);
 	return ret;
 }
 

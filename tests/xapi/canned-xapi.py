@@ -4,7 +4,7 @@ testing the client's transport and its checks of reply shapes.
 
   canned-xapi.py --port-file F --log F [--bind ADDR] [--port N]
                  [--unix PATH] [--replies FILE.json] [--mode MODE]
-                 [--master ADDR] [--tls-cert PEM --tls-key PEM]
+                 [--master ADDR] [--tls-cert PEM --tls-key PEM] [--raw-names]
 
 --replies maps a method name to its Value, or to {"fault": [CODE, ...]}, or
 to {"raw": "BODY"} (sent as is). Login and logout answer by themselves.
@@ -18,10 +18,11 @@ The log gets one line per connection ("connect") and per call
 ("METHOD PARAMS-AS-JSON").
 """
 import argparse
+import html
 import http.server
 import json
 import os
-import socket
+import re
 import socketserver
 import ssl
 import sys
@@ -37,9 +38,20 @@ def log(args, line):
         f.write(line + "\n")
 
 
+RAW_NAMES = False
+
+
+def raw_names(body):
+    """Member names unescaped, as xapi writes them."""
+    return re.sub(r"<name>(.*?)</name>",
+                  lambda m: "<name>%s</name>" % html.unescape(m.group(1)),
+                  body)
+
+
 def success(value):
-    return xmlrpc.client.dumps(({"Status": "Success", "Value": value},),
+    body = xmlrpc.client.dumps(({"Status": "Success", "Value": value},),
                                methodresponse=True, allow_none=True)
+    return raw_names(body) if RAW_NAMES else body
 
 
 def failure(desc):
@@ -174,7 +186,11 @@ def main():
     p.add_argument("--master", default="127.0.0.2")
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
+    p.add_argument("--raw-names", action="store_true",
+                   help="write member names unescaped, as xapi does")
     args = p.parse_args()
+    global RAW_NAMES
+    RAW_NAMES = args.raw_names
     replies = {}
     if args.replies:
         with open(args.replies) as f:

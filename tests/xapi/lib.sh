@@ -72,9 +72,10 @@ lacks() {
 # count FILE REGEX: lines of FILE matching REGEX
 count() { grep -c -- "$2" "$1" || true; }
 
+# expect_rc N: the last probe exited N (else its output is shown)
 expect_rc() {
 	[ "$rc" = "$1" ] || {
-		cat "$T"/*.stderr >&2 2>/dev/null || true
-		fail "exit status $rc, expected $1"
+		cat "$T/$name.stdout" "$T/$name.stderr" >&2 2>/dev/null || true
+		fail "probe $name: exit status $rc, expected $1"
 	}
 }

@@ -102,6 +102,18 @@ probe pwmissing -e "$URL" -p "$T/nonexistent" calls
 expect_rc 1
 has "$T/pwmissing.stderr" "password file $T/nonexistent: No such file or directory"
 
+# xapi writes map keys unescaped: a key with & or < is still read
+"$PY" - "$REPLIES" "$T/raw.json" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["VM.get_all_records"]["OpaqueRef:vm-web"]["other_config"]["XenCenter.CustomFields.Owner & <Dept>"] = "a&b"
+json.dump(r, open(sys.argv[2], "w"))
+PYEOF
+canned raw --replies "$T/raw.json" --raw-names
+probe raw -e "http://127.0.0.1:$(port raw)" state
+expect_rc 0
+has "$T/raw.stdout" "  other_config XenCenter.CustomFields.Owner & <Dept>=a&b"
+
 # HTTP errors, HTML, garbage, oversized and slow replies
 canned s500 --mode status500
 probe s500 -e "http://127.0.0.1:$(port s500)" state
