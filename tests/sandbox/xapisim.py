@@ -647,7 +647,7 @@ class Api:
                           self._getter_all_records(cls))
                 self._add(cls + ".get_all_records_where",
                           [("expr", "string")], self._getter_where(cls))
-                if cls != "PIF":
+                if cls in NAMED:    # not PIF nor PBD: no name_label
                     self._add(cls + ".get_by_name_label",
                               [("label", "string")], self._by_name(cls))
             self._add(cls + ".get_record", [("self", "ref:" + cls)],
