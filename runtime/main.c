@@ -813,14 +813,8 @@ static int run(const struct options *o)
 		sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
 		r = xb_apply(x, xs, &actual, &plan, &rep, &err);
 		sigprocmask(SIG_SETMASK, &old_mask, NULL);
-		if (r) {
-			if (o->json) {
-				char *errs[1] = { err };
-
-				print_json(cmd, "error", &plan, &actual, errs, 1);
-			}
+		if (r)
 			goto fail;
-		}
 		if (o->json)
 			print_json(cmd, "applied", &plan, &actual, NULL, 0);
 		else
@@ -838,6 +832,13 @@ static int run(const struct options *o)
 	goto out;
 fail:
 	fprintf(stderr, "xenbake: %s: %s\n", cmd, err ? err : "failed");
+	if (o->json) {
+		static char failed[] = "failed";
+		char *errs[1] = { err ? err : failed };
+
+		print_json(cmd, "error", plan.nchanges ? &plan : NULL,
+			   &actual, errs, 1);
+	}
 	rc = EXIT_ERROR;
 out:
 	if (o->verbose) {
