@@ -15,7 +15,9 @@ tests_xapi_xapi_probe_CFLAGS = $(AM_CFLAGS)
 tests_xapi_xapi_probe_LDADD = $(RUNTIME_LIBS) -lm
 
 XAPI_SHELL_TESTS = tests/xapi/transport.sh tests/xapi/shapes.sh \
-	tests/xapi/pool.sh tests/xapi/tls.sh tests/xapi/sim.sh
+	tests/xapi/pool.sh tests/xapi/tls.sh tests/xapi/sim.sh \
+	tests/xapi/sim-pool.sh
 TESTS += $(XAPI_SHELL_TESTS)
 EXTRA_DIST += $(XAPI_SHELL_TESTS) tests/xapi/lib.sh tests/xapi/canned-xapi.py \
-	tests/xapi/canned-replies.json tests/xapi/fixture.json
+	tests/xapi/canned-replies.json tests/xapi/fixture.json \
+	tests/xapi/pool-fixture.json
