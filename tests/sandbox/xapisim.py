@@ -39,7 +39,8 @@ sim.expire_sessions() (no session needed).
 
 Fault SPECs (CLI --fault, repeatable; env XAPISIM_FAULTS, ';'-separated):
   fail:WHEN:CODE[:PARAM...]   answer call WHEN with Failure [CODE, PARAM...]
-                              without running it
+                              without running it (or fail:WHEN:["CODE",
+                              "PARAM",...] for params holding ':')
   drop:WHEN                   close the connection at call WHEN, no reply,
                               the call not run
   drop-after:WHEN             run call WHEN, then close without a reply
@@ -218,9 +219,11 @@ def _xml_escape(s, drop_bad=True):
     return s
 
 
-def xml_value(v, out, raw_names):
+def xml_value(v, out, raw_names, typed_ints=False):
     if isinstance(v, bool):
         out.append("<value><boolean>%d</boolean></value>" % v)
+    elif isinstance(v, int) and typed_ints:
+        out.append("<value><int>%d</int></value>" % v)
     elif isinstance(v, int):
         out.append("<value>%d</value>" % v)
     elif isinstance(v, float):
@@ -232,13 +235,13 @@ def xml_value(v, out, raw_names):
         for k, x in v.items():
             name = k if raw_names else _xml_escape(str(k))
             out.append("<member><name>%s</name>" % name)
-            xml_value(x, out, raw_names)
+            xml_value(x, out, raw_names, typed_ints)
             out.append("</member>")
         out.append("</struct></value>")
     elif isinstance(v, (list, tuple)):
         out.append("<value><array><data>")
         for x in v:
-            xml_value(x, out, raw_names)
+            xml_value(x, out, raw_names, typed_ints)
         out.append("</data></array></value>")
     elif v is None:
         out.append("<value><nil/></value>")
@@ -246,9 +249,9 @@ def xml_value(v, out, raw_names):
         out.append("<value>%s</value>" % _xml_escape(str(v)))
 
 
-def xml_response(v, raw_names=False):
+def xml_response(v, raw_names=False, typed_ints=False):
     out = ['<?xml version="1.0"?><methodResponse><params><param>']
-    xml_value(v, out, raw_names)
+    xml_value(v, out, raw_names, typed_ints)
     out.append("</param></params></methodResponse>")
     return "".join(out).encode("utf-8")
 
@@ -1079,9 +1082,15 @@ class Faults:
             at = int(n)
             if rel:
                 at += self.by_method.get(method, 0) if method else self.count
+            error = None
+            if rest and rest.startswith("["):
+                error = [str(x) for x in json.loads(rest)]
+            elif rest:
+                error = rest.split(":")
+            if kind == "fail" and not (error and error[0]):
+                raise ValueError("fault %r: fail needs a code" % spec)
             rule = {"spec": spec, "kind": kind, "method": method, "at": at,
-                    "every": bool(every),
-                    "error": rest.split(":") if rest else None}
+                    "every": bool(every), "error": error}
             self.rules.append(rule)
         return rule
 
@@ -1361,7 +1370,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if method == "system.listMethods":
                 out = xml_response(value, raw)      # xapi: not wrapped
             elif method.startswith("sim."):
-                out = xml_response(json.loads(json.dumps(value)), raw)
+                # test controls: plain values, ints typed
+                out = xml_response(json.loads(json.dumps(value)), raw, True)
             else:
                 out = xml_response({"Status": "Success", "Value": value},
                                    raw)
@@ -1423,7 +1433,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._reply(200, data, "application/json")
 
 
-class TCPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+class QuietErrors:
+    """A client that goes away mid-request is no error of ours."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
+class TCPServer(QuietErrors, socketserver.ThreadingMixIn,
+                http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     kind = "tcp"
@@ -1433,7 +1452,8 @@ class TCPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.server_name, self.server_port = self.server_address[:2]
 
 
-class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+class UnixServer(QuietErrors, socketserver.ThreadingMixIn,
+                 socketserver.UnixStreamServer):
     daemon_threads = True
     kind = "unix"
 
