@@ -572,10 +572,13 @@ static void free_handle(struct xapi *x)
 
 struct xapi *xapi_connect(const struct xapi_options *opt, char **errmsg)
 {
+	static const struct xapi_options defaults = { 0 };
 	struct xapi *x = NULL;
 	const char *endpoint, *ca;
 
 	*errmsg = NULL;
+	if (!opt)
+		opt = &defaults;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		*errmsg = strdup("cannot initialise libcurl");
 		return NULL;
