@@ -1173,7 +1173,9 @@ class Sim:
             kept = {k: xml_cut(v) for k, v in vm["xenstore_data"].items()
                     if allowed_xs_key(k)}
             vm["xenstore_data"] = kept
-            target = xs.get(vm["resident_on"])
+            # each host's toolstack started its own guests
+            target = xs.get(vm["resident_on"]) \
+                if vm["resident_on"] == self.db.this_host else None
             if target is not None and kept:
                 target.rewrite(vm["domid"], kept)
 
@@ -1478,11 +1480,14 @@ def parse_args(argv):
     p.add_argument("--xenstored", help="the sandbox xenstored's socket")
     p.add_argument("--pid-file", help="write our pid here")
     p.add_argument("--host", help="serve as this fixture host (pools)")
-    p.add_argument("--master-url", help="a member's unix socket forwards "
-                   "calls to this master (http://ADDR:PORT)")
+    p.add_argument("--master-url",
+                   default=os.environ.get("XAPISIM_MASTER_URL"),
+                   help="a member's unix socket forwards calls to this "
+                   "master (http://ADDR:PORT; env XAPISIM_MASTER_URL)")
     p.add_argument("--member-xenstored", action="append",
                    metavar="NAME=SOCKET", help="the xenstored of another "
-                   "host (for its guests' vm-data)")
+                   "host, for its guests' vm-data (env "
+                   "XAPISIM_MEMBER_XENSTORED, ';'-separated)")
     p.add_argument("--password", default=os.environ.get("XAPISIM_PASSWORD"),
                    help="password required over TCP (default: any)")
     p.add_argument("--fault", action="append", metavar="SPEC",
@@ -1499,6 +1504,9 @@ def parse_args(argv):
                    help="do not escape struct member names, as xapi")
     p.add_argument("--verbose", action="store_true", help="log requests")
     opts = p.parse_args(argv)
+    env = os.environ.get("XAPISIM_MEMBER_XENSTORED", "")
+    opts.member_xenstored = [s for s in env.split(";") if s.strip()] + \
+        (opts.member_xenstored or [])
     env = os.environ.get("XAPISIM_FAULTS", "")
     opts.fault = [s for s in env.split(";") if s.strip()] + \
         (opts.fault or [])
@@ -1518,6 +1526,10 @@ def main(argv):
         sim = Sim(opts)
     except (OSError, ValueError, KeyError, TypeError) as e:
         print("xapisim: %s" % e, file=sys.stderr)
+        return 2
+    except Exception as e:       # pyxs: the guests' vm-data at start
+        print("xapisim: cannot write the running guests' vm-data into "
+              "xenstore: %r" % e, file=sys.stderr)
         return 2
     if opts.pid_file:
         write_atomic(opts.pid_file, "%d\n" % os.getpid())

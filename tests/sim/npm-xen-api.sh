@@ -10,7 +10,7 @@ command -v node >/dev/null || skip "node not installed"
 sandbox_up
 run() {   # run TRANSPORT [events]
 	"$PY" -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/sim/reset-calls", b"", method="POST"))' "$URL"
-	NODE_PATH=$SIMTESTS/node_modules node "$SIMTESTS/npm-xen-api.mjs" "$URL" "$@" \
+	node "$SIMTESTS/npm-xen-api.mjs" "$URL" "$@" \
 		>"$DIR/node.out" 2>&1 || { cat "$DIR/node.out" >&2; \
 		cat "$DIR/sb/xapisim.log" >&2; fail "node $*"; }
 	cat "$DIR/node.out"
