@@ -1297,7 +1297,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except KeyError:
             self._reply(404, b"no such control\n", "text/plain")
             return
-        except ValueError as e:
+        except (ValueError, TypeError) as e:
             self._reply(400, (str(e) + "\n").encode(), "text/plain")
             return
         self._reply(200, json.dumps(out).encode(), "application/json")
@@ -1383,7 +1383,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except DropConnection:
             self._drop()
             return
-        except (KeyError, ValueError) as e:    # a bad sim.* control
+        except (KeyError, ValueError, TypeError) as e:   # a bad sim.*
             out = xml_response({"Status": "Failure", "ErrorDescription":
                                 ["SIM_CONTROL", str(e)]}, raw)
         self._reply(200, out, "text/xml")
@@ -1427,7 +1427,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except DropConnection:
             self._drop()
             return
-        except (KeyError, ValueError) as e:
+        except (KeyError, ValueError, TypeError) as e:
             out = {"result": None, "error": ["SIM_CONTROL", str(e)],
                    "id": rid}
         data = json.dumps(out, ensure_ascii=False,

@@ -1,4 +1,4 @@
-"""xenapi-py.py URL XENSTORED_SOCKET FIXTURE - Debian's unmodified
+"""xenapi-py.py URL XENSTORED_SOCKET FIXTURE TRACE - Debian's unmodified
 XenAPI.py (python3-os-xenapi) against the simulator: login and the calls
 the client makes after it, records of every class against the fixture,
 lookups, every XenAPI error the simulator promises, map setters, the live
@@ -12,7 +12,7 @@ from os_xenapi.client import XenAPI
 from simlib import (calls, check, expect_failure, sim_post, state, xs_perms,
                     xs_tree)
 
-URL, XSOCK, FIXTURE = sys.argv[1:4]
+URL, XSOCK, FIXTURE, TRACE = sys.argv[1:5]
 FX = json.load(open(FIXTURE))
 F = XenAPI.Failure
 
@@ -214,9 +214,21 @@ pif_dump = [p for p in dumped["pifs"] if p["device"] == "eth1"][0]
 check(pif_dump["other_config"]["b"] == "2", "/sim/state PIF", pif_dump)
 
 # xenstore_data on a running VM: the live trees follow, in one go
+
+
+def trace_ops(op):
+    """Requests of op the xenstored received so far (its -T trace)."""
+    with open(TRACE, errors="replace") as f:
+        return sum(1 for line in f
+                   if line.startswith("IN ") and " %s (" % op in line)
+
+
+starts = trace_ops("TRANSACTION_START")
 api.VM.set_xenstore_data(web_ref, {
     "vm-data/role": "backend", "vm-data/net/ip": "10.0.0.5",
     "vm-data/city": "Zürich", "FIST/y": "2", "other/key": "db only"})
+check(trace_ops("TRANSACTION_START") == starts + 1, "one transaction",
+      trace_ops("TRANSACTION_START") - starts)
 check(xs_tree(XSOCK, "/local/domain/5/vm-data") ==
       {"role": "backend", "net": "", "net/ip": "10.0.0.5",
        "city": "Zürich"}, "vm-data rewritten",

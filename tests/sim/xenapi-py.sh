@@ -2,5 +2,5 @@
 # Debian's unmodified XenAPI.py against the simulator (see xenapi-py.py).
 . "$top_srcdir/tests/sim/lib.sh"
 "$PY" -c 'import os_xenapi' 2>/dev/null || skip "python3-os-xenapi not installed"
-sandbox_up
-sim_py xenapi-py.py "$URL" "$XSOCK" "$SIMTESTS/fixture.json"
+SANDBOX_TRACE=1 sandbox_up
+sim_py xenapi-py.py "$URL" "$XSOCK" "$SIMTESTS/fixture.json" "$DIR/sb/trace"
