@@ -21,7 +21,13 @@ transaction, as xapi (through xenopsd) does; nodes are owned by dom0 and
 readable by the guest. At start, the vm-data/FIST keys of every running
 VM of this host are written into xenstore the same way (the VM "booted"
 with them) and other keys are dropped from VM.xenstore_data, as xapi does
-(--no-boot-sync keeps the fixture as it is).
+(--no-boot-sync keeps the fixture as it is). And as xapi copies what
+xenopsd reads of those trees back into VM.xenstore_data whenever they
+change, every node under vm-data/ and FIST/ (directories included, with
+their values, usually "") becomes the field: at once after
+VM.set_xenstore_data, shortly after a guest or anyone else writes there
+(a xenstore watch). --no-xenstore-sync (XAPISIM_XENSTORE_SYNC=0) turns
+that off.
 
 Test controls, never part of XenAPI (not counted, not logged, not listed):
   GET  /sim/calls      {"count": N, "calls": [method, ...], "by_method": {}}
@@ -301,6 +307,55 @@ class Xenstore:
                     return
         raise XapiError("INTERNAL_ERROR", "xenstore transaction kept "
                         "conflicting for domain %d" % domid)
+
+
+    def read_trees(self, domid):
+        """What xenopsd reports as the domain's xsdata: every node under
+        vm-data and FIST, directories included, keyed relative to
+        /local/domain/<domid> (xenopsd's ls_lR)."""
+        from pyxs import Client
+        from pyxs.exceptions import PyXSError
+        base = "/local/domain/%d" % domid
+        out = {}
+
+        def walk(c, rel):
+            path = (base + "/" + rel).encode()
+            try:
+                value = c.read(path)
+            except PyXSError:
+                return
+            out[rel] = xml_cut(value.decode("utf-8", "surrogateescape"))
+            try:
+                children = c.list(path)
+            except PyXSError:
+                return
+            for child in children:
+                if child:
+                    walk(c, rel + "/" + child.decode("utf-8",
+                                                      "surrogateescape"))
+        with Client(unix_socket_path=self.path) as c:
+            for p in XS_PREFIXES:
+                walk(c, p)
+        return out
+
+    def watch(self, domids, changed, stop):
+        """Calls changed(domid) whenever a guest's trees change, until
+        stop is set (a thread; xenopsd's watches)."""
+        from pyxs import Client
+        try:
+            with Client(unix_socket_path=self.path) as c:
+                m = c.monitor()
+                for domid in domids:
+                    for p in XS_PREFIXES:
+                        m.watch(("/local/domain/%d/%s" % (domid, p)).encode(),
+                                str(domid).encode())
+                for _, token in m.wait():
+                    if stop.is_set():
+                        return
+                    changed(int(token))
+        except Exception as e:      # xenstored gone: the sandbox is ending
+            if not stop.is_set():
+                sys.stderr.write("xapisim: xenstore watch ended: %r\n" % e)
 
 
 def xs_write(c, path, value):
@@ -620,6 +675,7 @@ class Api:
         self.xs = xenstore            # host ref -> Xenstore
         self.opts = opts
         self.methods = {}
+        self.reported = {}      # (host, domid) -> trees last copied back
         self._build()
 
     # ---- helpers
@@ -809,8 +865,35 @@ class Api:
             xs = self.xs.get(rec["resident_on"])
             if xs is not None:
                 xs.rewrite(rec["domid"], new)
+                if self.opts.xenstore_sync:
+                    # xenopsd sees the trees change and xapi copies them
+                    # back: keys outside vm-data/ and FIST/ go, the
+                    # directories appear (done at once, not later, so
+                    # that tests need not wait)
+                    new = xs.read_trees(rec["domid"])
+                    self.reported[(rec["resident_on"], rec["domid"])] = new
         rec[field] = new
         self._changed(cls, ref)
+
+    def copy_back(self, host, domid):
+        """A guest's trees changed: VM.xenstore_data follows, as xapi
+        does on xenopsd's report."""
+        xs = self.xs.get(host)
+        if xs is None:
+            return
+        trees = xs.read_trees(domid)
+        with self.db.lock:
+            # xapi updates the field when xenopsd's report changes, not
+            # when it differs from the field (add_to_ stays until then)
+            if self.reported.get((host, domid)) == trees:
+                return
+            self.reported[(host, domid)] = trees
+            for ref, rec in self.db.objects["VM"].items():
+                if rec["resident_on"] == host and rec["domid"] == domid and \
+                        rec["power_state"] == "Running" and \
+                        rec["xenstore_data"] != trees:
+                    rec["xenstore_data"] = trees
+                    self._changed("VM", ref)
 
     # ---- sessions
 
@@ -1163,6 +1246,20 @@ class Sim:
             self.faults.add(spec)
         if not opts.no_boot_sync:
             self.boot_sync(xs)
+        self.stop = threading.Event()
+        self.watcher = None
+        mine = xs.get(self.db.this_host)
+        if opts.xenstore_sync and mine is not None:
+            domids = [vm["domid"] for vm in self.db.objects["VM"].values()
+                      if vm["resident_on"] == self.db.this_host and
+                      vm["power_state"] == "Running" and vm["domid"] > 0 and
+                      not vm["is_control_domain"]]
+            for domid in domids:
+                self.api.copy_back(self.db.this_host, domid)
+            self.watcher = threading.Thread(
+                target=mine.watch, daemon=True,
+                args=(domids, lambda d: self.api.copy_back(
+                    self.db.this_host, d), self.stop))
 
     def boot_sync(self, xs):
         """The running VMs "started" with their vm-data/FIST keys."""
@@ -1500,6 +1597,13 @@ def parse_args(argv):
     p.add_argument("--no-boot-sync", action="store_true",
                    help="do not write running VMs' vm-data into xenstore "
                    "at start nor drop their other xenstore_data keys")
+    p.add_argument("--no-xenstore-sync", dest="xenstore_sync",
+                   action="store_false",
+                   default=os.environ.get("XAPISIM_XENSTORE_SYNC",
+                                          "1") != "0",
+                   help="do not copy the guests' vm-data/FIST trees back "
+                   "into VM.xenstore_data when they change (env "
+                   "XAPISIM_XENSTORE_SYNC=0)")
     p.add_argument("--raw-member-names", action="store_true",
                    help="do not escape struct member names, as xapi")
     p.add_argument("--verbose", action="store_true", help="log requests")
@@ -1548,6 +1652,8 @@ def main(argv):
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     threads = [threading.Thread(target=s.serve_forever, daemon=True)
                for s in servers]
+    if sim.watcher is not None:
+        threads.append(sim.watcher)
     for t in threads:
         t.start()
     port = tcp.server_address[1]
@@ -1558,6 +1664,7 @@ def main(argv):
            len(sim.api.methods)), file=sys.stderr)
     while not stop.wait(1.0):
         pass
+    sim.stop.set()
     for s in servers:
         s.shutdown()
         s.server_close()

@@ -44,3 +44,34 @@ r = xmlrpc.client.loads(c.getresponse().read())[0][0]
 check(r["Status"] == "Success", "any password on the unix socket", r)
 print("password, round trip: ok")
 PYEOF
+
+# --no-xenstore-sync: the live trees are still rewritten, but the field
+# keeps what was set (no copy back)
+"$PY" "$SANDBOX/xapisim.py" --fixture "$SIMTESTS/fixture.json" --port 0 \
+	--port-file "$DIR/p3.port" --pid-file "$DIR/sb/p3.pid" \
+	--xenstored "$XSOCK" --no-xenstore-sync >"$DIR/p3.log" 2>&1 &
+i=0
+until [ -s "$DIR/p3.port" ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { cat "$DIR/p3.log" >&2; fail "third simulator"; }
+	sleep 0.1
+done
+PYTHONPATH=$SIMTESTS "$PY" - "http://127.0.0.1:$(cat "$DIR/p3.port")" "$XSOCK" <<'PYEOF' || fail "no sync"
+import sys, time
+from os_xenapi.client import XenAPI
+from simlib import check, xs_tree
+s = XenAPI.Session(sys.argv[1])
+s.xenapi.login_with_password("root", "")
+(vm,) = s.xenapi.VM.get_by_name_label("web-01")
+check(s.xenapi.VM.get_xenstore_data(vm) ==
+      {"vm-data/role": "frontend", "FIST/x": "1"}, "boot without sync",
+      s.xenapi.VM.get_xenstore_data(vm))
+s.xenapi.VM.set_xenstore_data(vm, {"vm-data/a/b": "1", "other": "2"})
+check(xs_tree(sys.argv[2], "/local/domain/5/vm-data") == {"a": "", "a/b": "1"},
+      "trees rewritten")
+time.sleep(0.3)
+check(s.xenapi.VM.get_xenstore_data(vm) == {"vm-data/a/b": "1", "other": "2"},
+      "field as set", s.xenapi.VM.get_xenstore_data(vm))
+s.xenapi.session.logout()
+print("no xenstore sync: ok")
+PYEOF

@@ -5,6 +5,7 @@ lookups, every XenAPI error the simulator promises, map setters, the live
 vm-data rewrite on a running VM, session renewal, logout."""
 import json
 import sys
+import time
 import xmlrpc.client
 
 from os_xenapi.client import XenAPI
@@ -64,8 +65,10 @@ check(web["power_state"] == "Running" and web["domid"] == "5" and
       "web-01 record", web)
 check(web["name_description"] == "the web server", "description")
 check(web["other_config"] == {"owner": "ops"}, "web-01 other_config", web)
-# the VM "booted": keys outside vm-data/ and FIST/ are gone
-check(web["xenstore_data"] == {"vm-data/role": "frontend", "FIST/x": "1"},
+# the VM "booted": keys outside vm-data/ and FIST/ are gone, and the field
+# holds what xenopsd reads of the trees, directories included
+check(web["xenstore_data"] == {"vm-data": "", "vm-data/role": "frontend",
+                               "FIST": "", "FIST/x": "1"},
       "web-01 xenstore_data after boot", web["xenstore_data"])
 check(db["power_state"] == "Halted" and db["domid"] == "-1" and
       db["resident_on"] == "OpaqueRef:NULL", "db-01 record", db)
@@ -239,8 +242,11 @@ for p in ("vm-data", "vm-data/role", "vm-data/net", "vm-data/net/ip"):
     perms = xs_perms(XSOCK, "/local/domain/5/" + p)
     check(perms == ["n0", "r5"], "owned by dom0, readable by the guest: " + p,
           perms)
-check(api.VM.get_xenstore_data(web_ref)["other/key"] == "db only",
-      "the database keeps every key")
+xd = api.VM.get_xenstore_data(web_ref)
+check(xd == {"vm-data": "", "vm-data/role": "backend", "vm-data/net": "",
+             "vm-data/net/ip": "10.0.0.5", "vm-data/city": "Zürich",
+             "FIST": "", "FIST/y": "2"},
+      "the trees copied back: other/key gone, directories there", xd)
 # add_to_/remove_from_ change the database only
 api.VM.add_to_xenstore_data(web_ref, "vm-data/extra", "1")
 api.VM.remove_from_xenstore_data(web_ref, "vm-data/role")
@@ -249,12 +255,25 @@ check("vm-data/extra" in xd and "vm-data/role" not in xd, "db changed", xd)
 check(xs_tree(XSOCK, "/local/domain/5/vm-data").get("role") == "backend" and
       "extra" not in xs_tree(XSOCK, "/local/domain/5/vm-data"),
       "xenstore untouched by add_to/remove_from")
+# a write in the guest's tree (here by dom0) comes back into the field
+from pyxs import Client
+with Client(unix_socket_path=XSOCK) as c:
+    c[b"/local/domain/5/vm-data/from-guest"] = b"hello"
+deadline = time.time() + 10
+while api.VM.get_xenstore_data(web_ref).get("vm-data/from-guest") != "hello":
+    check(time.time() < deadline, "guest write copied back",
+          api.VM.get_xenstore_data(web_ref))
+    time.sleep(0.05)
+xd = api.VM.get_xenstore_data(web_ref)
+check("vm-data/extra" not in xd and xd["vm-data/role"] == "backend",
+      "the field is the trees again", xd)
 # an emptied map removes the trees
 api.VM.set_xenstore_data(web_ref, {})
 check(xs_tree(XSOCK, "/local/domain/5/vm-data") == {} and
       xs_tree(XSOCK, "/local/domain/5/FIST") == {}, "trees removed")
 check(xs_tree(XSOCK, "/local/domain/5").get("name") == "web-01",
       "the rest of the domain untouched")
+check(api.VM.get_xenstore_data(web_ref) == {}, "and the field is empty")
 # a halted VM: database only
 api.VM.set_xenstore_data(db_ref, {"vm-data/tier": "2"})
 check(api.VM.get_xenstore_data(db_ref) == {"vm-data/tier": "2"}, "halted")
