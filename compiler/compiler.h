@@ -1,0 +1,234 @@
+/* compiler.h - xenbakec's pipeline and the state of one compilation.
+ *
+ *   parse (grammar/, parse.c)   source files -> blocks, statements, lets
+ *   resolve (resolve.c)         strings: escapes, ${constants}, UTF-8
+ *   lower (lower.c)             statements -> objects and fields, checked
+ *                               against the table of named checks
+ *   emit (emit.c)               objects -> blob bytes (runtime/blob.h)
+ *
+ * Everything lives in one struct xbc, freed by xbc_free(): no globals. */
+#ifndef XENBAKE_COMPILER_H
+#define XENBAKE_COMPILER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "runtime/model.h"
+
+/* ---- locations ------------------------------------------------------- */
+
+/* A source range; file is an interned name (struct xbc_file.name), so two
+ * locations in one file compare equal by pointer. The member names are
+ * those bison's YYLLOC_DEFAULT expects. */
+struct xbc_loc {
+	const char *file;
+	int first_line, first_column;
+	int last_line, last_column;
+};
+
+struct xbc_file {
+	char *name;                  /* as shown: relative to the main file's dir */
+	char *path;                  /* as opened; NULL for names only (#@) */
+	char *text;                  /* contents, NUL-terminated; NULL if none */
+	size_t len;
+	struct xbc_file *next;
+};
+
+/* ---- checks and diagnostics (diag.c) ----------------------------------- */
+
+enum xbc_check {
+	CHECK_SYNTAX,
+	CHECK_XENSTORE_DATA_PREFIX,
+	CHECK_XENSTORE_KEY,
+	CHECK_XENSTORE_PATH_LENGTH,
+	CHECK_XENSTORE_VALUE_SIZE,
+	CHECK_XML_CHAR,
+	CHECK_I18N_KEY,
+	CHECK_MISPLACED_STATEMENT,
+	CHECK_DUPLICATE_KEY,
+	CHECK_MAP_KEY,
+	CHECK_UNDEFINED_CONSTANT,
+	CHECK_INCLUDE,
+	CHECK_HIDDEN_SR,
+	CHECK_TOOLS_SR_RENAME,
+	CHECK_UNUSED_CONSTANT,
+	CHECK_COUNT
+};
+
+enum xbc_severity { SEV_OFF, SEV_WARNING, SEV_ERROR };
+
+struct xbc_check_info {
+	const char *name;
+	enum xbc_severity severity;  /* by default */
+	bool fixed;                  /* cannot be turned off: the blob could
+				        not represent what it rejects */
+	const char *what;            /* one line, for --help */
+};
+
+extern const struct xbc_check_info xbc_checks[CHECK_COUNT];
+
+#define XBC_MAX_NOTES 2
+#define XBC_MAX_ERRORS 20
+
+struct xbc_diag {
+	enum xbc_severity severity;
+	enum xbc_check check;
+	struct xbc_loc loc;
+	char *message;
+	char *hint;                  /* "did you mean ...", or NULL */
+	int nnotes;
+	struct xbc_loc note_loc[XBC_MAX_NOTES];
+	char *note[XBC_MAX_NOTES];
+};
+
+/* ---- the tree the parser builds (ast.c) -------------------------------- */
+
+/* A string as written between its quotes, escapes and ${} undecoded. */
+struct xbc_str {
+	char *raw;
+	struct xbc_loc loc;          /* of the opening quote */
+	char *value;                 /* decoded by resolve; NULL until then or
+				        when it failed */
+	size_t len;                  /* of value */
+};
+
+enum xbc_stmt_kind {
+	STMT_VM_DATA,
+	STMT_XENSTORE_DATA,
+	STMT_OTHER_CONFIG,
+	STMT_HIDE,
+	STMT_NAME_LABEL,
+	STMT_I18N_KEY,
+};
+
+struct xbc_stmt {
+	enum xbc_stmt_kind kind;
+	struct xbc_loc loc;          /* of its keyword */
+	struct xbc_str key;          /* raw NULL when the statement has none */
+	struct xbc_str value;
+	struct xbc_stmt *next;
+};
+
+struct xbc_block {
+	enum xb_class cls;
+	bool by_uuid, optional;
+	struct xbc_loc loc;          /* of the class keyword */
+	struct xbc_str selector;
+	struct xbc_str host;         /* raw NULL: no host */
+	struct xbc_stmt *stmts, **stmt_tail;
+	struct xbc_block *next;
+};
+
+struct xbc_let {
+	char *name;
+	struct xbc_loc loc;          /* of the name */
+	struct xbc_str value;
+	enum { LET_UNRESOLVED, LET_RESOLVING, LET_DONE, LET_FAILED } state;
+	bool used;
+	struct xbc_let *next;
+};
+
+struct xbc_include {
+	struct xbc_str path;
+	struct xbc_loc loc;          /* of the include keyword */
+	struct xbc_include *next;
+};
+
+/* ---- lowered objects (lower.c), what emit writes ----------------------- */
+
+struct xbc_entry {
+	enum xb_field field;
+	const char *key;             /* borrowed from the tree, a literal,
+				        or key_buf */
+	char *key_buf;               /* owned: "vm-data/" + the key */
+	const char *value;
+	struct xbc_loc loc;
+	size_t seq;                  /* statement order, to sort stably */
+};
+
+struct xbc_object {
+	enum xb_class cls;
+	bool by_uuid, optional;
+	const char *selector;
+	const char *host;            /* "" for none */
+	struct xbc_loc loc;
+	struct xbc_entry *entries;
+	size_t nentries, cap;
+	struct xbc_object *hash_next;
+};
+
+/* ---- one compilation ----------------------------------------------------- */
+
+struct xbc_options {
+	const char **include_dirs;   /* -I, in order */
+	size_t ninclude_dirs;
+	enum xbc_severity severity[CHECK_COUNT];
+};
+
+struct xbc {
+	struct xbc_options opt;
+	char *main_dir;              /* directory of the main file */
+
+	struct xbc_file *files;
+	struct xbc_block *blocks, **block_tail;
+	struct xbc_block *cur_block; /* while its statements are parsed */
+	struct xbc_let *lets, **let_tail;
+	struct xbc_include *includes, **include_tail;   /* of the file parsed */
+
+	struct xbc_diag *diags;
+	size_t ndiags, diags_cap;
+	int nerrors, nwarnings;
+	bool stop;                   /* too many errors: wind down */
+	bool out_of_memory;
+
+	struct xbc_object **objects; /* sorted, after lowering */
+	size_t nobjects;
+	struct xbc_object **buckets; /* objects by selector, while lowering */
+	size_t nbuckets;
+	size_t seq;
+};
+
+void xbc_init(struct xbc *c);
+void xbc_free(struct xbc *c);
+/* Sets the default severity of every check; options may change them. */
+void xbc_options_default(struct xbc_options *opt);
+/* -W arguments: "CHECK", "no-CHECK", "error", "error=CHECK". 0, or -1 with
+ * a message in *why (static). */
+int xbc_option_w(struct xbc_options *opt, const char *arg, const char **why);
+
+/* Reports a finding of check (nothing if the check is off). Returns the
+ * diagnostic, to add notes or a hint, or NULL. */
+struct xbc_diag *xbc_report(struct xbc *c, enum xbc_check check,
+			    const struct xbc_loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void xbc_note(struct xbc *c, struct xbc_diag *d, const struct xbc_loc *loc,
+	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void xbc_hint(struct xbc *c, struct xbc_diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+bool xbc_check_on(const struct xbc *c, enum xbc_check check);
+/* Prints every diagnostic: text (with source line and caret) or JSON. */
+void xbc_print_diags(const struct xbc *c, bool json, bool color);
+/* The nearest of words[0..n) to word, if near enough; else NULL. */
+const char *xbc_nearest(const char *word, const char *const *words, size_t n);
+
+/* malloc that records failure in c (checked once, at the end of a stage) */
+void *xbc_alloc(struct xbc *c, size_t size);
+char *xbc_strdup(struct xbc *c, const char *s);
+
+/* ---- stages ------------------------------------------------------------ */
+
+/* Parses path (the main file) and everything it includes. */
+int xbc_parse_file(struct xbc *c, const char *path);
+/* Parses an in-memory buffer as the main file named name (fuzzing, tests);
+ * includes are resolved like those of a file in the current directory. */
+int xbc_parse_buffer(struct xbc *c, const char *name, const char *text,
+		     size_t len);
+void xbc_resolve(struct xbc *c);
+void xbc_lower(struct xbc *c);
+/* The blob, in memory (malloc'd). 0, or -1 when out of memory or too big. */
+int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len);
+
+/* Whole pipeline after parsing; true when there is no error. */
+bool xbc_compile(struct xbc *c);
+
+#endif

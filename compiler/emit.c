@@ -1,0 +1,272 @@
+/* emit.c - lowered objects -> blob bytes, exactly as runtime/blob.h lays
+ * them out: strings stored once, positions stored once, everything in the
+ * canonical order, the SHA-256 last. Same objects, same bytes. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "compiler/compiler.h"
+#include "runtime/blob.h"
+
+/* An open-addressing set of strings (or positions), each with the number
+ * it was given on first insertion. */
+struct slot {
+	uint64_t hash;
+	uint32_t id;                 /* string offset, or position index */
+	bool used;
+};
+
+struct table {
+	struct slot *slots;
+	size_t mask, n;
+};
+
+struct strings {
+	struct table t;
+	char *buf;
+	size_t len, cap;
+};
+
+struct position {
+	const char *file;
+	uint32_t line, column, file_off;
+};
+
+struct positions {
+	struct table t;
+	struct position *v;   /* in order of first use */
+	size_t n, cap;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+static int table_init(struct table *t, size_t expect)
+{
+	size_t n = 16;
+
+	while (n < 2 * expect)
+		n *= 2;
+	t->slots = calloc(n, sizeof(*t->slots));
+	t->mask = n - 1;
+	t->n = 0;
+	return t->slots ? 0 : -1;
+}
+
+static int grow(void **buf, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 64;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	p = realloc(*buf, n * size);
+	if (!p)
+		return -1;
+	*buf = p;
+	*cap = n;
+	return 0;
+}
+
+/* The offset of s in the strings section, adding it on first use. */
+static int64_t intern(struct strings *st, const char *s)
+{
+	uint64_t h = hash_str(s);
+	size_t len = strlen(s), i = (size_t)h & st->t.mask;
+	struct slot *slot;
+
+	for (; (slot = &st->t.slots[i])->used; i = (i + 1) & st->t.mask)
+		if (slot->hash == h && !strcmp(st->buf + slot->id, s))
+			return slot->id;
+	if (st->len + len + 1 > UINT32_MAX ||
+	    grow((void **)&st->buf, &st->cap, st->len + len + 1, 1))
+		return -1;
+	slot->used = true;
+	slot->hash = h;
+	slot->id = (uint32_t)st->len;
+	memcpy(st->buf + st->len, s, len + 1);
+	st->len += len + 1;
+	return slot->id;
+}
+
+static int64_t position(struct positions *ps, const struct xbc_loc *loc)
+{
+	uint64_t h = hash_str(loc->file) ^
+		     ((uint64_t)loc->first_line * 0x9e3779b97f4a7c15ULL) ^
+		     ((uint64_t)loc->first_column << 32);
+	size_t i = (size_t)h & ps->t.mask;
+	struct slot *slot;
+
+	for (; (slot = &ps->t.slots[i])->used; i = (i + 1) & ps->t.mask) {
+		const struct position *p = &ps->v[slot->id];
+
+		if (slot->hash == h && p->line == (uint32_t)loc->first_line &&
+		    p->column == (uint32_t)loc->first_column &&
+		    !strcmp(p->file, loc->file))
+			return slot->id;
+	}
+	if (grow((void **)&ps->v, &ps->cap, ps->n + 1, sizeof(*ps->v)))
+		return -1;
+	slot->used = true;
+	slot->hash = h;
+	slot->id = (uint32_t)ps->n;
+	ps->v[ps->n++] = (struct position){ loc->file,
+		(uint32_t)loc->first_line, (uint32_t)loc->first_column, 0 };
+	return slot->id;
+}
+
+static size_t align4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
+{
+	struct strings st = { 0 };
+	struct positions ps = { 0 };
+	size_t nentries = 0, i, j, e, total = 0;
+	size_t off_str, off_obj, off_ent, off_pos;
+	uint32_t *obj_str = NULL, *ent_str = NULL, *obj_pos = NULL, *ent_pos = NULL;
+	unsigned char *out = NULL, *p;
+	int64_t v;
+	int ret = -1;
+
+	for (i = 0; i < c->nobjects; i++)
+		nentries += c->objects[i]->nentries;
+	obj_str = malloc((2 * c->nobjects + 1) * sizeof(*obj_str));
+	ent_str = malloc((2 * nentries + 1) * sizeof(*ent_str));
+	obj_pos = malloc((c->nobjects + 1) * sizeof(*obj_pos));
+	ent_pos = malloc((nentries + 1) * sizeof(*ent_pos));
+	if (!obj_str || !ent_str || !obj_pos || !ent_pos ||
+	    table_init(&st.t, 2 * (c->nobjects + nentries) + 1) ||
+	    table_init(&ps.t, c->nobjects + nentries) || intern(&st, "") != 0)
+		goto out;
+
+	/* strings in order of first use: objects, entries, then positions */
+	for (i = 0; i < c->nobjects; i++) {
+		if ((v = intern(&st, c->objects[i]->selector)) < 0)
+			goto out;
+		obj_str[2 * i] = (uint32_t)v;
+		if ((v = intern(&st, c->objects[i]->host)) < 0)
+			goto out;
+		obj_str[2 * i + 1] = (uint32_t)v;
+	}
+	for (i = 0, e = 0; i < c->nobjects; i++) {
+		for (j = 0; j < c->objects[i]->nentries; j++, e++) {
+			const struct xbc_entry *en = &c->objects[i]->entries[j];
+
+			if ((v = intern(&st, en->key)) < 0)
+				goto out;
+			ent_str[2 * e] = (uint32_t)v;
+			if ((v = intern(&st, en->value)) < 0)
+				goto out;
+			ent_str[2 * e + 1] = (uint32_t)v;
+		}
+	}
+	for (i = 0; i < c->nobjects; i++) {
+		if ((v = position(&ps, &c->objects[i]->loc)) < 0)
+			goto out;
+		obj_pos[i] = (uint32_t)v;
+	}
+	for (i = 0, e = 0; i < c->nobjects; i++) {
+		for (j = 0; j < c->objects[i]->nentries; j++, e++) {
+			if ((v = position(&ps, &c->objects[i]->entries[j].loc)) < 0)
+				goto out;
+			ent_pos[e] = (uint32_t)v;
+		}
+	}
+	for (i = 0; i < ps.n; i++) {
+		if ((v = intern(&st, ps.v[i].file)) < 0)
+			goto out;
+		ps.v[i].file_off = (uint32_t)v;
+	}
+
+	off_str = XBB_HEADER_SIZE;
+	off_obj = align4(off_str + st.len);
+	off_ent = off_obj + c->nobjects * XBB_OBJECT_SIZE;
+	off_pos = off_ent + nentries * XBB_ENTRY_SIZE;
+	total = off_pos + ps.n * XBB_POS_SIZE;
+	if (total > XBB_MAX_SIZE) {
+		fprintf(stderr, "xenbakec: the blob would be %zu bytes, over the "
+			"%u a reader accepts\n", total, XBB_MAX_SIZE);
+		goto out;
+	}
+	out = calloc(1, total);
+	if (!out)
+		goto out;
+
+	memcpy(out + XBB_OFF_MAGIC, XBB_MAGIC, 4);
+	xbb_put32(out + XBB_OFF_VERSION, XBB_VERSION);
+	xbb_put32(out + XBB_OFF_LAST_COMP, XBB_LAST_COMP);
+	xbb_put32(out + XBB_OFF_TOTAL_SIZE, (uint32_t)total);
+	xbb_put32(out + XBB_OFF_HEADER_SIZE, XBB_HEADER_SIZE);
+	p = out + XBB_OFF_SECTIONS;
+	xbb_put32(p + 0, (uint32_t)off_str);
+	xbb_put32(p + 4, (uint32_t)st.len);
+	xbb_put32(p + 8, (uint32_t)off_obj);
+	xbb_put32(p + 12, (uint32_t)(c->nobjects * XBB_OBJECT_SIZE));
+	xbb_put32(p + 16, (uint32_t)off_ent);
+	xbb_put32(p + 20, (uint32_t)(nentries * XBB_ENTRY_SIZE));
+	xbb_put32(p + 24, (uint32_t)off_pos);
+	xbb_put32(p + 28, (uint32_t)(ps.n * XBB_POS_SIZE));
+	/* reserved section: (0, 0), already zero */
+
+	memcpy(out + off_str, st.buf, st.len);
+	for (i = 0, e = 0; i < c->nobjects; i++) {
+		const struct xbc_object *o = c->objects[i];
+
+		p = out + off_obj + i * XBB_OBJECT_SIZE;
+		xbb_put32(p + 0, (uint32_t)o->cls);
+		xbb_put32(p + 4, (o->optional ? XB_OBJ_OPTIONAL : 0) |
+				 (o->by_uuid ? XB_OBJ_BY_UUID : 0));
+		xbb_put32(p + 8, obj_str[2 * i]);
+		xbb_put32(p + 12, obj_str[2 * i + 1]);
+		xbb_put32(p + 16, (uint32_t)e);
+		xbb_put32(p + 20, (uint32_t)o->nentries);
+		xbb_put32(p + 24, obj_pos[i]);
+		for (j = 0; j < o->nentries; j++, e++) {
+			unsigned char *q = out + off_ent + e * XBB_ENTRY_SIZE;
+
+			xbb_put32(q + 0, (uint32_t)o->entries[j].field);
+			xbb_put32(q + 4, ent_str[2 * e]);
+			xbb_put32(q + 8, ent_str[2 * e + 1]);
+			xbb_put32(q + 12, ent_pos[e]);
+		}
+	}
+	for (i = 0; i < ps.n; i++) {
+		p = out + off_pos + i * XBB_POS_SIZE;
+		xbb_put32(p + 0, ps.v[i].file_off);
+		xbb_put32(p + 4, ps.v[i].line);
+		xbb_put32(p + 8, ps.v[i].column);
+	}
+	crypto_hash_sha256(out + XBB_OFF_SHA256, out, total);
+
+	*blob = out;
+	*len = total;
+	out = NULL;
+	ret = 0;
+out:
+	if (ret && total <= XBB_MAX_SIZE)
+		fprintf(stderr, "xenbakec: out of memory writing the blob\n");
+	free(out);
+	free(st.buf);
+	free(st.t.slots);
+	free(ps.v);
+	free(ps.t.slots);
+	free(obj_str);
+	free(ent_str);
+	free(obj_pos);
+	free(ent_pos);
+	return ret;
+}

@@ -1,0 +1,531 @@
+/* lower.c - statements -> the fields of objects (runtime/model.h), checked
+ * on the way: blocks that select one object are merged, keys and values
+ * checked against what XenServer really keeps, and the objects put in the
+ * canonical order the blob stores. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/compiler.h"
+
+static const char *const i18n_keys[] = XB_I18N_KEYS;
+#define N_I18N_KEYS (sizeof(i18n_keys) / sizeof(i18n_keys[0]))
+
+static const char *const statement_names[] = {
+	[STMT_VM_DATA] = "vm-data",
+	[STMT_XENSTORE_DATA] = "xenstore-data",
+	[STMT_OTHER_CONFIG] = "other-config",
+	[STMT_HIDE] = "hide-from-xencenter",
+	[STMT_NAME_LABEL] = "name-label",
+	[STMT_I18N_KEY] = "i18n-key",
+};
+
+/* ---- objects, found by what selects them ---------------------------------- */
+
+static uint64_t hash_bytes(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (h ^ 0xff) * 0x100000001b3ULL;   /* end marker */
+}
+
+static uint64_t select_hash(enum xb_class cls, bool by_uuid,
+			    const char *selector, const char *host)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)(cls * 2 + by_uuid);
+
+	return hash_bytes(hash_bytes(h, selector), host);
+}
+
+static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
+				      const char *host)
+{
+	const char *sel = b->selector.value;
+	size_t slot = select_hash(b->cls, b->by_uuid, sel, host) &
+		      (c->nbuckets - 1);
+	struct xbc_object *o;
+
+	for (o = c->buckets[slot]; o; o = o->hash_next)
+		if (o->cls == b->cls && o->by_uuid == b->by_uuid &&
+		    !strcmp(o->selector, sel) && !strcmp(o->host, host))
+			break;
+	if (o) {
+		o->optional = o->optional && b->optional;
+		return o;
+	}
+	o = xbc_alloc(c, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->cls = b->cls;
+	o->by_uuid = b->by_uuid;
+	o->optional = b->optional;
+	o->selector = sel;
+	o->host = host;
+	o->loc = b->loc;
+	o->hash_next = c->buckets[slot];
+	c->buckets[slot] = o;
+	c->objects[c->nobjects++] = o;   /* owned from here */
+	return o;
+}
+
+static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
+				   enum xb_field field, const char *key,
+				   const char *value, const struct xbc_loc *loc)
+{
+	struct xbc_entry *e;
+
+	if (o->nentries == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 4;
+		struct xbc_entry *p = realloc(o->entries, cap * sizeof(*p));
+
+		if (!p) {
+			c->out_of_memory = c->stop = true;
+			return NULL;
+		}
+		o->entries = p;
+		o->cap = cap;
+	}
+	e = &o->entries[o->nentries++];
+	e->field = field;
+	e->key = key;
+	e->key_buf = NULL;
+	e->value = value;
+	e->loc = *loc;
+	e->seq = c->seq++;
+	return e;
+}
+
+/* ---- the checks of one statement ------------------------------------------ */
+
+static bool key_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9') || ch == '_' || ch == '@' || ch == '-';
+}
+
+/* The offset of the first bad byte of a vm-data key, or -1 if it is good:
+ * segments of [A-Za-z0-9_@-] joined by single slashes. */
+static long bad_key_offset(const char *key)
+{
+	size_t i;
+
+	for (i = 0; key[i]; i++) {
+		if (key[i] == '/') {
+			if (i == 0 || key[i - 1] == '/' || !key[i + 1])
+				return (long)i;
+		} else if (!key_char(key[i])) {
+			return (long)i;
+		}
+	}
+	return i ? -1 : 0;
+}
+
+static void check_xenstore_key(struct xbc *c, const struct xbc_str *key,
+			       const char *rest, size_t rest_off)
+{
+	long bad = bad_key_offset(rest);
+	struct xbc_diag *d;
+	struct xbc_loc loc = key->loc;
+
+	if (bad < 0)
+		return;
+	/* point at the offending byte when the key was written plainly */
+	if (!strchr(key->raw, '\\') && !strchr(key->raw, '$'))
+		loc.first_column += 1 + (int)rest_off + (int)bad;
+	if (!*rest) {
+		d = xbc_report(c, CHECK_XENSTORE_KEY, &loc, "an empty vm-data key");
+	} else if (rest[bad] == '/') {
+		d = xbc_report(c, CHECK_XENSTORE_KEY, &loc, "vm-data key \"%s\" "
+			       "has an empty segment (a leading, trailing or "
+			       "doubled '/')", rest);
+	} else {
+		d = xbc_report(c, CHECK_XENSTORE_KEY, &loc, "vm-data key \"%s\" "
+			       "holds '%c', not allowed in a xenstore path",
+			       rest, rest[bad]);
+		xbc_hint(c, d, "keys are segments of letters, digits, _ @ "
+			 "and -, joined by /");
+	}
+	(void)d;
+}
+
+/* vm-data "K" or xenstore-data "vm-data/K": the xenstore_data key; *buf
+ * is set when it had to be made (the caller owns it). */
+static const char *xenstore_key(struct xbc *c, const struct xbc_stmt *s,
+				char **buf)
+{
+	const char *key = s->key.value;
+	size_t plen = strlen(XB_VM_DATA_PREFIX), off = 0;
+	char *full;
+
+	*buf = NULL;
+	if (s->kind == STMT_XENSTORE_DATA) {
+		if (strncmp(key, XB_VM_DATA_PREFIX, plen)) {
+			struct xbc_diag *d = xbc_report(c,
+				CHECK_XENSTORE_DATA_PREFIX, &s->key.loc,
+				"xenstore-data key \"%s\" is outside vm-data/: "
+				"XenServer drops it without a word when the VM "
+				"starts", key);
+
+			xbc_hint(c, d, "write vm-data \"%s\" = ..., or the key "
+				 "\"vm-data/%s\"", key, key);
+			if (d)
+				return NULL;
+		} else {
+			off = plen;
+		}
+		check_xenstore_key(c, &s->key, key + off, off);
+		return key;
+	}
+	check_xenstore_key(c, &s->key, key, 0);
+	if (asprintf(&full, "%s%s", XB_VM_DATA_PREFIX, key) < 0) {
+		c->out_of_memory = c->stop = true;
+		return NULL;
+	}
+	*buf = full;
+	return full;
+}
+
+static void check_xenstore_sizes(struct xbc *c, const struct xbc_stmt *s,
+				 const char *key)
+{
+	/* "/local/domain/" + the longest domid + "/" + key */
+	size_t path = strlen("/local/domain/") + XB_XS_DOMID_DIGITS + 1 +
+		      strlen(key);
+	struct xbc_diag *d;
+
+	if (path > XB_XS_PATH_MAX) {
+		d = xbc_report(c, CHECK_XENSTORE_PATH_LENGTH, &s->key.loc,
+			       "the guest's path /local/domain/NNNNN/%s would "
+			       "be %zu bytes, over xenstore's %d", key, path,
+			       XB_XS_PATH_MAX);
+		xbc_hint(c, d, "shorten the key by %zu bytes",
+			 path - XB_XS_PATH_MAX);
+	}
+	if (s->value.len > XB_XS_VALUE_MAX) {
+		d = xbc_report(c, CHECK_XENSTORE_VALUE_SIZE, &s->value.loc,
+			       "a vm-data value of %zu bytes, over xenstore's "
+			       "%d", s->value.len, XB_XS_VALUE_MAX);
+		xbc_hint(c, d, "split it over several keys");
+	}
+}
+
+static bool check_map_key(struct xbc *c, const struct xbc_stmt *s)
+{
+	const char *k = s->key.value;
+	size_t i;
+
+	if (!*k) {
+		xbc_report(c, CHECK_MAP_KEY, &s->key.loc,
+			   "an empty other-config key");
+		return false;
+	}
+	for (i = 0; k[i]; i++) {
+		if ((unsigned char)k[i] < 0x20) {
+			xbc_report(c, CHECK_MAP_KEY, &s->key.loc,
+				   "an other-config key holding a control "
+				   "character (xenbake lists the keys it "
+				   "manages one per line)");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Which classes have the field a statement sets. */
+static bool allowed(enum xbc_stmt_kind kind, enum xb_class cls)
+{
+	switch (kind) {
+	case STMT_VM_DATA:
+	case STMT_XENSTORE_DATA:
+		return cls == XB_CLASS_VM;
+	case STMT_NAME_LABEL:
+		return cls == XB_CLASS_SR;
+	case STMT_OTHER_CONFIG:
+	case STMT_HIDE:
+	case STMT_I18N_KEY:
+		return true;
+	}
+	return false;
+}
+
+static void i18n_key(struct xbc *c, struct xbc_object *o,
+		     const struct xbc_stmt *s, const struct xbc_str *id)
+{
+	struct xbc_diag *d;
+	size_t i;
+
+	if (o->cls != XB_CLASS_SR) {
+		d = xbc_report(c, CHECK_I18N_KEY, &s->loc, "i18n-key on a %s: "
+			       "XenCenter localises the names of SRs only",
+			       xb_class_keyword(o->cls));
+		if (d)
+			return;
+	} else {
+		for (i = 0; i < N_I18N_KEYS; i++)
+			if (!strcmp(id->value, i18n_keys[i]))
+				break;
+		if (i == N_I18N_KEYS) {
+			const char *near = xbc_nearest(id->value, i18n_keys,
+						       N_I18N_KEYS);
+
+			d = xbc_report(c, CHECK_I18N_KEY, &id->loc,
+				       "unknown i18n-key '%s': XenCenter knows "
+				       "local-hotplug-cd, local-hotplug-disk, "
+				       "local-storage and xenserver-tools",
+				       id->value);
+			if (near)
+				xbc_hint(c, d, "did you mean '%s'?", near);
+			if (d)
+				return;
+		}
+	}
+	add_entry(c, o, XB_FIELD_OTHER_CONFIG, XB_KEY_I18N, id->value, &s->loc);
+}
+
+static void lower_stmt(struct xbc *c, struct xbc_object *o,
+		       const struct xbc_stmt *s)
+{
+	struct xbc_entry *e;
+	const char *key;
+	char *buf;
+
+	if ((s->key.raw && !s->key.value) || (s->value.raw && !s->value.value))
+		return;         /* the string was wrong: already reported */
+	if (!allowed(s->kind, o->cls)) {
+		struct xbc_diag *d = xbc_report(c, CHECK_MISPLACED_STATEMENT,
+			&s->loc, "%s on a %s: a %s has no such field",
+			statement_names[s->kind], xb_class_keyword(o->cls),
+			xb_class_xapi(o->cls));
+
+		if (s->kind == STMT_NAME_LABEL)
+			xbc_hint(c, d, "xenbake renames SRs only; the block's "
+				 "selector names the object");
+		else if (s->kind == STMT_VM_DATA || s->kind == STMT_XENSTORE_DATA)
+			xbc_hint(c, d, "vm-data is for VMs; other-config "
+				 "works on every class");
+		return;
+	}
+	switch (s->kind) {
+	case STMT_VM_DATA:
+	case STMT_XENSTORE_DATA:
+		key = xenstore_key(c, s, &buf);
+		if (!key)
+			return;
+		check_xenstore_sizes(c, s, key);
+		e = add_entry(c, o, XB_FIELD_XENSTORE_DATA, key, s->value.value,
+			      &s->loc);
+		if (e)
+			e->key_buf = buf;
+		else
+			free(buf);
+		break;
+	case STMT_OTHER_CONFIG:
+		if (!check_map_key(c, s))
+			return;
+		if (!strcmp(s->key.value, XB_KEY_I18N)) {  /* the same statement */
+			i18n_key(c, o, s, &s->value);
+			return;
+		}
+		add_entry(c, o, XB_FIELD_OTHER_CONFIG, s->key.value,
+			  s->value.value, &s->loc);
+		break;
+	case STMT_HIDE:
+		if (o->cls == XB_CLASS_SR) {
+			struct xbc_diag *d = xbc_report(c, CHECK_HIDDEN_SR,
+				&s->loc, "hide-from-xencenter on an sr: "
+				"XenCenter documents it for VMs, networks "
+				"and PIFs only");
+
+			xbc_hint(c, d, "-Wno-hidden-sr if you mean it");
+		}
+		add_entry(c, o, XB_FIELD_OTHER_CONFIG, XB_KEY_HIDE, "true",
+			  &s->loc);
+		break;
+	case STMT_NAME_LABEL:
+		add_entry(c, o, XB_FIELD_NAME_LABEL, "", s->value.value,
+			  &s->loc);
+		break;
+	case STMT_I18N_KEY:
+		i18n_key(c, o, s, &s->value);
+		break;
+	}
+}
+
+/* ---- after merging ----------------------------------------------------------- */
+
+static const struct xbc_entry *find_entry(const struct xbc_object *o,
+					  enum xb_field field, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < o->nentries; i++)
+		if (o->entries[i].field == field && !strcmp(o->entries[i].key, key))
+			return &o->entries[i];
+	return NULL;
+}
+
+/* i18n-key also sets i18n-original-value-name_label: the name XenCenter
+ * compares the SR's name with before it shows the localised one. */
+static void derive_i18n(struct xbc *c, struct xbc_object *o)
+{
+	const struct xbc_entry *key, *name;
+	struct xbc_loc loc;
+	const char *orig;
+
+	if (o->cls != XB_CLASS_SR ||
+	    !(key = find_entry(o, XB_FIELD_OTHER_CONFIG, XB_KEY_I18N)))
+		return;
+	loc = key->loc;
+	name = find_entry(o, XB_FIELD_NAME_LABEL, "");
+	if (name && !strcmp(key->value, "xenserver-tools")) {
+		struct xbc_diag *d = xbc_report(c, CHECK_TOOLS_SR_RENAME,
+			&name->loc, "renaming the xenserver-tools SR: xapi "
+			"resets its name at every start of the pool master");
+
+		xbc_note(c, d, &loc, "i18n-key xenserver-tools is set here");
+	}
+	if (name) {
+		orig = name->value;
+	} else if (!o->by_uuid) {
+		orig = o->selector;
+	} else {
+		struct xbc_diag *d = xbc_report(c, CHECK_I18N_KEY, &loc,
+			"i18n-key on an SR selected by uuid: its name is not "
+			"known here, and XenCenter localises only while "
+			"i18n-original-value-name_label equals it");
+
+		xbc_hint(c, d, "select the SR by name, or add name-label");
+		return;
+	}
+	add_entry(c, o, XB_FIELD_OTHER_CONFIG, XB_KEY_I18N_ORIG_NAME, orig,
+		  &loc);
+}
+
+static int entry_cmp(const void *pa, const void *pb)
+{
+	const struct xbc_entry *a = pa, *b = pb;
+	int cmp;
+
+	if (a->field != b->field)
+		return a->field < b->field ? -1 : 1;
+	cmp = strcmp(a->key, b->key);
+	if (cmp)
+		return cmp;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static const char *field_words(const struct xbc_entry *e)
+{
+	return e->field == XB_FIELD_XENSTORE_DATA ? "xenstore_data" :
+	       "other_config";
+}
+
+/* Sorts an object's entries; one key given one value twice is merged, two
+ * different values are an error naming both places. */
+static void merge_entries(struct xbc *c, struct xbc_object *o)
+{
+	size_t i, out = 0;
+
+	qsort(o->entries, o->nentries, sizeof(*o->entries), entry_cmp);
+	for (i = 0; i < o->nentries; i++) {
+		struct xbc_entry *e = &o->entries[i];
+		struct xbc_entry *kept = out ? &o->entries[out - 1] : NULL;
+
+		if (kept && kept->field == e->field && !strcmp(kept->key, e->key)) {
+			if (strcmp(kept->value, e->value)) {
+				struct xbc_diag *d;
+
+				if (e->field == XB_FIELD_NAME_LABEL)
+					d = xbc_report(c, CHECK_DUPLICATE_KEY,
+						&e->loc, "name-label of %s \"%s\" "
+						"set to \"%s\" and, elsewhere, to "
+						"\"%s\"", xb_class_keyword(o->cls),
+						o->selector, e->value, kept->value);
+				else
+					d = xbc_report(c, CHECK_DUPLICATE_KEY,
+						&e->loc, "%s \"%s\" of %s \"%s\" "
+						"set to \"%s\" and, elsewhere, to "
+						"\"%s\"", field_words(e), e->key,
+						xb_class_keyword(o->cls),
+						o->selector, e->value, kept->value);
+				xbc_note(c, d, &kept->loc, "also defined here");
+			}
+			free(e->key_buf);
+			continue;
+		}
+		o->entries[out++] = *e;
+	}
+	o->nentries = out;
+}
+
+static int object_cmp(const void *pa, const void *pb)
+{
+	const struct xbc_object *a = *(struct xbc_object *const *)pa;
+	const struct xbc_object *b = *(struct xbc_object *const *)pb;
+	int cmp;
+
+	if (a->cls != b->cls)
+		return a->cls < b->cls ? -1 : 1;
+	if (a->by_uuid != b->by_uuid)
+		return a->by_uuid ? 1 : -1;
+	cmp = strcmp(a->selector, b->selector);
+	return cmp ? cmp : strcmp(a->host, b->host);
+}
+
+void xbc_lower(struct xbc *c)
+{
+	struct xbc_block *b;
+	struct xbc_stmt *s;
+	size_t nblocks = 0, i;
+
+	for (b = c->blocks; b; b = b->next)
+		nblocks++;
+	for (c->nbuckets = 16; c->nbuckets < 2 * nblocks; c->nbuckets *= 2)
+		;
+	c->buckets = calloc(c->nbuckets, sizeof(*c->buckets));
+	c->objects = calloc(nblocks + 1, sizeof(*c->objects));
+	if (!c->buckets || !c->objects) {
+		c->out_of_memory = c->stop = true;
+		return;
+	}
+	for (b = c->blocks; b && !c->stop; b = b->next) {
+		struct xbc_object *o;
+		const char *host = "";
+
+		if (!b->selector.value || (b->host.raw && !b->host.value))
+			continue;       /* reported when decoded */
+		if (b->host.raw) {
+			if (b->cls != XB_CLASS_PIF) {
+				struct xbc_diag *d = xbc_report(c,
+					CHECK_MISPLACED_STATEMENT, &b->host.loc,
+					"host on a %s block: only a pif is "
+					"chosen by host", xb_class_keyword(b->cls));
+
+				xbc_hint(c, d, "a %s is selected by name or "
+					 "uuid alone", xb_class_keyword(b->cls));
+				continue;
+			}
+			host = b->host.value;
+		}
+		o = find_object(c, b, host);
+		if (!o)
+			return;
+		for (s = b->stmts; s && !c->stop; s = s->next)
+			lower_stmt(c, o, s);
+	}
+	for (i = 0; i < c->nobjects && !c->stop; i++) {
+		derive_i18n(c, c->objects[i]);
+		merge_entries(c, c->objects[i]);
+	}
+	qsort(c->objects, c->nobjects, sizeof(*c->objects), object_cmp);
+}
+
+bool xbc_compile(struct xbc *c)
+{
+	if (!c->stop)
+		xbc_resolve(c);
+	if (!c->stop)
+		xbc_lower(c);
+	return !c->nerrors && !c->out_of_memory;
+}

@@ -1,0 +1,252 @@
+/* main.c - xenbakec: compile a xenbake source (*.xb) into a blob (*.xbb).
+ * Exit status: 0 compiled, 1 errors in the source, 2 usage or I/O error.
+ * On any error no output is created and an existing one is left as it was. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "compiler/compiler.h"
+#include "runtime/trust.h"
+
+#define EXIT_SOURCE 1
+#define EXIT_USAGE 2
+
+static void usage(FILE *out)
+{
+	int i;
+
+	fputs(
+"Usage: xenbakec [OPTIONS] FILE.xb\n"
+"Compile a xenbake source into a blob that `xenbake apply` runs at boot.\n"
+"Every problem XenServer would hide is an error with FILE:LINE:COL.\n"
+"\n"
+"Options:\n"
+"  -o OUT.xbb             where to write the blob (default: FILE.xbb)\n"
+"      --check            check only; write nothing\n"
+"  -I DIR                 look for included files in DIR too (repeatable)\n"
+"  -WCHECK, -Wno-CHECK    turn a check on or off\n"
+"  -Werror                make every warning an error\n"
+"  -Werror=CHECK          make one check an error\n"
+"      --diagnostics=json print the diagnostics as one JSON array on stdout\n"
+"      --sign KEY.key     also write OUT.xbb.sig, an ed25519 signature\n"
+"      --gen-key NAME     make NAME.key (secret) and NAME.pub, then exit\n"
+"  -h, --help             this text;  --version  the version\n"
+"\n"
+"Examples:\n"
+"  xenbakec site.xb                      # -> site.xbb\n"
+"  xenbakec --check -Werror site.xb      # in CI: fail on any finding\n"
+"  xenbakec -I shared -o out/site.xbb site.xb\n"
+"  xenbakec -Wno-hidden-sr lab.xb        # yes, hide that SR\n"
+"  xenbakec --diagnostics=json site.xb | jq '.[].check'\n"
+"  xenbakec --gen-key vendor && xenbakec --sign vendor.key appliance.xb\n"
+"\n"
+"Checks (see xenbake.xb(5) for what each catches and how to fix it):\n",
+	      out);
+	for (i = 0; i < CHECK_COUNT; i++)
+		fprintf(out, "  %-22s %-8s %s\n", xbc_checks[i].name,
+			xbc_checks[i].severity == SEV_ERROR ? "error" : "warning",
+			xbc_checks[i].what);
+}
+
+static char *default_output(const char *src)
+{
+	size_t len = strlen(src);
+	char *out;
+
+	if (len > 3 && !strcmp(src + len - 3, ".xb")) {
+		if (asprintf(&out, "%.*s.xbb", (int)(len - 3), src) < 0)
+			return NULL;
+	} else if (asprintf(&out, "%s.xbb", src) < 0) {
+		return NULL;
+	}
+	return out;
+}
+
+/* Writes data to path through a temporary file in the same directory, so
+ * that path is either the old file or the whole new one. */
+static int write_atomically(const char *path, const unsigned char *data,
+			    size_t len, char **tmp_out)
+{
+	char *tmp = NULL;
+	mode_t mask;
+	FILE *f = NULL;
+	int fd = -1;
+
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return -1;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		goto fail;
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) || !(f = fdopen(fd, "wb")))
+		goto fail;
+	fd = -1;
+	if (fwrite(data, 1, len, f) != len || fflush(f) || fsync(fileno(f)))
+		goto fail;
+	if (fclose(f)) {
+		f = NULL;
+		goto fail;
+	}
+	*tmp_out = tmp;
+	return 0;
+fail:
+	fprintf(stderr, "xenbakec: %s: %s\n", path, strerror(errno));
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	if (tmp && fd != -2)
+		unlink(tmp);
+	free(tmp);
+	return -1;
+}
+
+enum { OPT_CHECK = 256, OPT_DIAG, OPT_SIGN, OPT_GEN_KEY, OPT_VERSION };
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "diagnostics", required_argument, NULL, OPT_DIAG },
+		{ "sign", required_argument, NULL, OPT_SIGN },
+		{ "gen-key", required_argument, NULL, OPT_GEN_KEY },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct xbc c;
+	const char *output = NULL, *sign_key = NULL, *why = NULL;
+	const char **dirs = NULL;
+	char *out_path = NULL, *tmp = NULL, *err = NULL;
+	unsigned char *blob = NULL, sk[XB_SECRET_KEY_SIZE];
+	size_t len = 0, ndirs = 0;
+	bool check_only = false, json = false, color;
+	int opt, ret = EXIT_USAGE;
+
+	xbc_init(&c);
+	dirs = calloc((size_t)argc, sizeof(*dirs));
+	if (!dirs)
+		goto out;
+	while ((opt = getopt_long(argc, argv, "o:I:W:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'I':
+			dirs[ndirs++] = optarg;
+			break;
+		case 'W':
+			if (xbc_option_w(&c.opt, optarg, &why)) {
+				fprintf(stderr, "xenbakec: -W%s: %s\n", optarg, why);
+				goto out;
+			}
+			break;
+		case OPT_CHECK:
+			check_only = true;
+			break;
+		case OPT_DIAG:
+			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
+				fprintf(stderr, "xenbakec: --diagnostics is text "
+					"or json\n");
+				goto out;
+			}
+			json = !strcmp(optarg, "json");
+			break;
+		case OPT_SIGN:
+			sign_key = optarg;
+			break;
+		case OPT_GEN_KEY:
+			if (xb_key_generate(optarg, &err)) {
+				fprintf(stderr, "xenbakec: %s\n", err);
+				goto out;
+			}
+			fprintf(stderr, "xenbakec: wrote %s.key (keep it secret) "
+				"and %s.pub (give it to xenbake "
+				"--require-signature)\n", optarg, optarg);
+			ret = 0;
+			goto out;
+		case 'h':
+			usage(stdout);
+			ret = 0;
+			goto out;
+		case OPT_VERSION:
+			printf("xenbakec %s\n", PACKAGE_VERSION);
+			ret = 0;
+			goto out;
+		default:
+			fputs("Try 'xenbakec --help'.\n", stderr);
+			goto out;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs("xenbakec: one source file, please (xenbakec --help)\n",
+		      stderr);
+		goto out;
+	}
+	c.opt.include_dirs = dirs;
+	c.opt.ninclude_dirs = ndirs;
+	if (sign_key && xb_key_read_secret(sign_key, sk, &err)) {
+		fprintf(stderr, "xenbakec: %s\n", err);
+		goto out;
+	}
+	out_path = output ? strdup(output) : default_output(argv[optind]);
+	if (!out_path) {
+		fputs("xenbakec: out of memory\n", stderr);
+		goto out;
+	}
+
+	if (xbc_parse_file(&c, argv[optind]) && !c.nerrors) {
+		ret = EXIT_USAGE;           /* the main file could not be read */
+		goto out;
+	}
+	xbc_compile(&c);
+	color = !json && isatty(STDERR_FILENO) && !getenv("NO_COLOR");
+	xbc_print_diags(&c, json, color);
+	if (c.out_of_memory) {
+		fputs("xenbakec: out of memory\n", stderr);
+		goto out;
+	}
+	if (c.nerrors) {
+		ret = EXIT_SOURCE;
+		goto out;
+	}
+	if (xbc_emit(&c, &blob, &len))
+		goto out;
+	if (check_only) {
+		ret = 0;
+		goto out;
+	}
+	if (write_atomically(out_path, blob, len, &tmp))
+		goto out;
+	if (sign_key && xb_sig_write(out_path, blob, len, sk, &err)) {
+		fprintf(stderr, "xenbakec: %s\n", err);
+		goto out;
+	}
+	if (rename(tmp, out_path)) {
+		fprintf(stderr, "xenbakec: %s: %s\n", out_path, strerror(errno));
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	ret = 0;
+out:
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	if (sign_key)
+		memset(sk, 0, sizeof(sk));
+	free(err);
+	free(blob);
+	free(out_path);
+	free(dirs);
+	xbc_free(&c);
+	return ret;
+}

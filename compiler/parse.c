@@ -1,0 +1,556 @@
+/* parse.c - runs the scanner and the parser over the main file and, depth
+ * first, over every file it includes; the scanner's location keeping. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "compiler/parse.h"
+#include "grammar/parser.h"
+#include "grammar/lexer.h"
+
+#define MAX_INCLUDE_DEPTH 32
+#define MAX_SOURCE_SIZE (1UL << 30)
+
+/* ---- the scanner's helpers ---------------------------------------------- */
+
+void xbc_scan_step(struct xbc_scan *s, struct xbc_loc *loc, const char *text,
+		   size_t len)
+{
+	size_t i;
+
+	loc->file = s->file;
+	loc->first_line = s->line;
+	loc->first_column = s->column;
+	for (i = 0; i < len; i++) {
+		if (text[i] == '\n') {
+			s->line++;
+			s->column = 1;
+		} else {
+			s->column++;
+		}
+	}
+	loc->last_line = s->line;
+	loc->last_column = s->column;
+}
+
+void xbc_scan_token(struct xbc_scan *s, struct xbc_loc *loc)
+{
+	if (!s->have_override)
+		return;
+	loc->file = s->override.file;
+	loc->first_line = s->override.first_line;
+	loc->first_column = s->override.first_column;
+	s->have_override = false;
+}
+
+char *xbc_scan_text(struct xbc_scan *s, const char *text, size_t len)
+{
+	char *p = malloc(len + 1);
+
+	if (!p) {
+		s->c->out_of_memory = true;
+		s->c->stop = true;
+		return NULL;
+	}
+	memcpy(p, text, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* The interned name: every location in a file points at the same string. */
+static const char *intern_name(struct xbc *c, const char *name)
+{
+	struct xbc_file *f;
+
+	for (f = c->files; f; f = f->next)
+		if (!strcmp(f->name, name))
+			return f->name;
+	f = xbc_alloc(c, sizeof(*f));
+	if (!f || !(f->name = xbc_strdup(c, name))) {
+		free(f);
+		return NULL;
+	}
+	f->next = c->files;
+	c->files = f;
+	return f->name;
+}
+
+static int parse_int(const char **p)
+{
+	long v = 0;
+
+	if (**p < '0' || **p > '9')
+		return -1;
+	while (**p >= '0' && **p <= '9' && v < INT_MAX / 10)
+		v = v * 10 + *(*p)++ - '0';
+	return **p >= '0' && **p <= '9' ? -1 : (int)v;
+}
+
+/* "#@ "FILE" LINE:COL" (what `xenbake dump` writes): the next token is
+ * recorded as being at FILE:LINE:COL, so that a dump recompiles to the
+ * very blob it came from. */
+void xbc_scan_directive(struct xbc_scan *s, const char *text, size_t len,
+			const struct xbc_loc *loc)
+{
+	const char *p = text + 2, *end = text + len;
+	char *name = NULL;
+	size_t n = 0;
+	int line, col;
+
+	name = malloc(len);
+	if (!name) {
+		s->c->out_of_memory = s->c->stop = true;
+		return;
+	}
+	while (p < end && *p == ' ')
+		p++;
+	if (p == end || *p++ != '"')
+		goto bad;
+	while (p < end && *p != '"') {
+		if (*p == '$' && p + 1 < end && p[1] == '$') {
+			name[n++] = '$';
+			p += 2;
+		} else if (*p != '\\') {
+			name[n++] = *p++;
+		} else if (p + 1 < end && strchr("\"\\", p[1])) {
+			name[n++] = p[1];
+			p += 2;
+		} else if (p + 3 < end && p[1] == 'x') {
+			char hex[3] = { p[2], p[3], 0 }, *e;
+			unsigned long v = strtoul(hex, &e, 16);
+
+			if (*e || !v)
+				goto bad;
+			name[n++] = (char)v;
+			p += 4;
+		} else {
+			goto bad;
+		}
+	}
+	if (p == end || *++p != ' ')
+		goto bad;
+	p++;
+	name[n] = '\0';
+	if ((line = parse_int(&p)) < 1 || *p++ != ':' ||
+	    (col = parse_int(&p)) < 1)
+		goto bad;
+	while (p < end && *p == ' ')
+		p++;
+	if (p != end)
+		goto bad;
+	s->override.file = intern_name(s->c, name);
+	s->override.first_line = line;
+	s->override.first_column = col;
+	s->have_override = s->override.file != NULL;
+	free(name);
+	return;
+bad:
+	free(name);
+	xbc_report(s->c, CHECK_SYNTAX, loc, "malformed position line: "
+		   "expected #@ \"FILE\" LINE:COLUMN");
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+/* Reads a whole file, with the two NULs flex wants at the end. */
+static int read_file(struct xbc_file *f, const char **why)
+{
+	FILE *in = fopen(f->path, "rb");
+	struct stat st;
+	size_t n;
+	int ret = -1;
+
+	if (!in) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (fstat(fileno(in), &st)) {
+		*why = strerror(errno);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		goto out;
+	}
+	if ((unsigned long long)st.st_size > MAX_SOURCE_SIZE) {
+		*why = "larger than 1 GiB";
+		goto out;
+	}
+	f->text = malloc((size_t)st.st_size + 2);
+	if (!f->text) {
+		*why = "out of memory";
+		goto out;
+	}
+	n = fread(f->text, 1, (size_t)st.st_size, in);
+	if (n != (size_t)st.st_size || ferror(in)) {
+		*why = "read error";
+		free(f->text);
+		f->text = NULL;
+		goto out;
+	}
+	f->len = n;
+	f->text[n] = f->text[n + 1] = '\0';
+	ret = 0;
+out:
+	fclose(in);
+	return ret;
+}
+
+static void parse_text(struct xbc *c, struct xbc_file *f)
+{
+	struct xbc_scan s = { .c = c, .file = f->name, .line = 1, .column = 1 };
+	yyscan_t scanner = NULL;
+	YY_BUFFER_STATE buf;
+
+	if (yylex_init_extra(&s, &scanner)) {
+		c->out_of_memory = c->stop = true;
+		return;
+	}
+	buf = yy_scan_buffer(f->text, f->len + 2, scanner);
+	if (buf) {
+		yyparse(scanner, c);
+		yy_delete_buffer(buf, scanner);
+	} else {
+		c->out_of_memory = c->stop = true;
+	}
+	yylex_destroy(scanner);
+	c->cur_block = NULL;
+}
+
+/* "a/./b/../c" -> "a/c" (leading ".." kept), in place: names are shown to
+ * people and stored in blobs, so one file has one name. */
+static int normalize(char *path)
+{
+	size_t n = 0, i, len = strlen(path);
+	char **seg = malloc((len / 2 + 2) * sizeof(*seg));
+	char *copy = strdup(path), *tok, *save = NULL, *out = path;
+	bool abs = path[0] == '/';
+
+	if (!seg || !copy) {
+		free(seg);
+		free(copy);
+		return -1;
+	}
+	for (tok = strtok_r(copy, "/", &save); tok;
+	     tok = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(tok, "."))
+			continue;
+		if (!strcmp(tok, "..") && n && strcmp(seg[n - 1], "..")) {
+			n--;
+			continue;
+		}
+		if (!strcmp(tok, "..") && abs && !n)
+			continue;
+		seg[n++] = tok;
+	}
+	if (abs)
+		*out++ = '/';
+	for (i = 0; i < n; i++)
+		out += sprintf(out, "%s%s", i ? "/" : "", seg[i]);
+	if (out == path)
+		*out++ = '.';
+	*out = '\0';
+	free(seg);
+	free(copy);
+	return 0;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup("");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+static char *join(const char *dir, const char *name)
+{
+	char *p;
+
+	if (!*dir || name[0] == '/')
+		return strdup(name);
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+struct include_frame {
+	char *real;                  /* realpath of the file being parsed */
+	struct include_frame *up;
+};
+
+struct parsed {
+	char *real;
+	struct parsed *next;
+};
+
+static int parse_one(struct xbc *c, struct xbc_file *f,
+		     struct include_frame *up, int depth,
+		     struct parsed **done);
+
+static bool already(struct parsed *done, const char *real)
+{
+	for (; done; done = done->next)
+		if (!strcmp(done->real, real))
+			return true;
+	return false;
+}
+
+/* Opens the file an include names: next to the including file, then in
+ * each -I directory. */
+static struct xbc_file *open_include(struct xbc *c, const struct xbc_file *from,
+				     const struct xbc_include *inc,
+				     const char **why)
+{
+	struct xbc_file *f = xbc_alloc(c, sizeof(*f));
+	char *from_dir = NULL, *from_name_dir = NULL;
+	const char *rel = inc->path.value;
+	size_t i;
+
+	if (!f)
+		return NULL;
+	from_dir = dir_of(from->path);
+	from_name_dir = dir_of(from->name);
+	f->path = from_dir ? join(from_dir, rel) : NULL;
+	if (f->path && access(f->path, F_OK) == 0 && rel[0] != '/') {
+		f->name = join(from_name_dir ? from_name_dir : "", rel);
+	} else if (rel[0] == '/') {
+		f->name = strdup(rel);
+	} else {
+		for (i = 0; i < c->opt.ninclude_dirs; i++) {
+			free(f->path);
+			f->path = join(c->opt.include_dirs[i], rel);
+			if (f->path && access(f->path, F_OK) == 0)
+				break;
+		}
+		if (i == c->opt.ninclude_dirs) {
+			free(f->path);
+			f->path = from_dir ? join(from_dir, rel) : NULL;
+		}
+		f->name = strdup(rel);
+	}
+	free(from_dir);
+	free(from_name_dir);
+	if (!f->path || !f->name) {
+		c->out_of_memory = c->stop = true;
+		goto fail;
+	}
+	if (normalize(f->name)) {
+		c->out_of_memory = c->stop = true;
+		goto fail;
+	}
+	if (read_file(f, why))
+		goto fail;
+	return f;
+fail:
+	free(f->path);
+	free(f->name);
+	free(f);
+	return NULL;
+}
+
+static int decode_include_path(struct xbc *c, struct xbc_include *inc)
+{
+	const char *r = inc->path.raw;
+	struct xbc_diag *d;
+
+	if (!r)
+		return -1;
+	if (strchr(r, '\\') || strchr(r, '$') || !*r) {
+		d = xbc_report(c, CHECK_INCLUDE, &inc->path.loc,
+			       *r ? "an include path is written plainly: no "
+			       "escapes, no ${constants}" : "an empty include path");
+		(void)d;
+		return -1;
+	}
+	inc->path.value = xbc_strdup(c, r);
+	inc->path.len = strlen(r);
+	return inc->path.value ? 0 : -1;
+}
+
+static void process_includes(struct xbc *c, struct xbc_file *from,
+			     struct xbc_include *list,
+			     struct include_frame *frame, int depth,
+			     struct parsed **done)
+{
+	struct xbc_include *inc;
+	struct include_frame *fr;
+	struct xbc_file *f;
+	const char *why = NULL;
+	char *real;
+
+	for (inc = list; inc && !c->stop; inc = inc->next) {
+		if (decode_include_path(c, inc))
+			continue;
+		f = open_include(c, from, inc, &why);
+		if (!f) {
+			struct xbc_diag *d = xbc_report(c, CHECK_INCLUDE,
+				&inc->path.loc, "cannot include \"%s\": %s",
+				inc->path.value, why ? why : "error");
+
+			if (c->opt.ninclude_dirs == 0)
+				xbc_hint(c, d, "paths are relative to the "
+					 "including file; -I DIR adds a place "
+					 "to look");
+			continue;
+		}
+		real = realpath(f->path, NULL);
+		if (!real) {
+			xbc_report(c, CHECK_INCLUDE, &inc->path.loc,
+				   "cannot include \"%s\": %s", inc->path.value,
+				   strerror(errno));
+			goto drop;
+		}
+		for (fr = frame; fr; fr = fr->up)
+			if (!strcmp(fr->real, real))
+				break;
+		if (fr) {
+			struct xbc_diag *d = xbc_report(c, CHECK_INCLUDE,
+				&inc->path.loc, "\"%s\" includes itself "
+				"(an include cycle)", inc->path.value);
+
+			xbc_hint(c, d, "move what both files need into a third "
+				 "file that both include");
+			free(real);
+			goto drop;
+		}
+		if (already(*done, real)) {   /* included once already */
+			free(real);
+			goto drop;
+		}
+		if (depth >= MAX_INCLUDE_DEPTH) {
+			xbc_report(c, CHECK_INCLUDE, &inc->path.loc,
+				   "includes nested deeper than %d",
+				   MAX_INCLUDE_DEPTH);
+			free(real);
+			goto drop;
+		}
+		f->next = c->files;
+		c->files = f;
+		{
+			struct include_frame me = { real, frame };
+
+			parse_one(c, f, &me, depth + 1, done);
+		}
+		continue;
+drop:
+		free(f->path);
+		free(f->name);
+		free(f->text);
+		free(f);
+	}
+}
+
+static int parse_one(struct xbc *c, struct xbc_file *f,
+		     struct include_frame *frame, int depth,
+		     struct parsed **done)
+{
+	struct xbc_include *mine;
+	struct parsed *p = xbc_alloc(c, sizeof(*p));
+
+	if (!p) {
+		free(frame->real);
+		return -1;
+	}
+	p->real = frame->real;         /* the list owns it from here */
+	p->next = *done;
+	*done = p;
+
+	c->includes = NULL;
+	c->include_tail = &c->includes;
+	parse_text(c, f);
+	mine = c->includes;            /* this file's includes, in order */
+	c->includes = NULL;
+	c->include_tail = &c->includes;
+	process_includes(c, f, mine, frame, depth, done);
+	while (mine) {
+		struct xbc_include *next = mine->next;
+
+		free(mine->path.raw);
+		free(mine->path.value);
+		free(mine);
+		mine = next;
+	}
+	return 0;
+}
+
+static void free_parsed(struct parsed *p)
+{
+	while (p) {
+		struct parsed *next = p->next;
+
+		free(p->real);
+		free(p);
+		p = next;
+	}
+}
+
+static int parse_main(struct xbc *c, struct xbc_file *f)
+{
+	struct parsed *done = NULL;
+	struct include_frame top = { NULL, NULL };
+	int ret;
+
+	f->next = c->files;
+	c->files = f;
+	top.real = f->path ? realpath(f->path, NULL) : NULL;
+	if (!top.real)
+		top.real = xbc_strdup(c, f->name);
+	if (!top.real)
+		return -1;
+	ret = parse_one(c, f, &top, 0, &done);
+	free_parsed(done);
+	return ret;
+}
+
+int xbc_parse_file(struct xbc *c, const char *path)
+{
+	struct xbc_file *f = xbc_alloc(c, sizeof(*f));
+	const char *base = strrchr(path, '/'), *why = NULL;
+
+	if (!f)
+		return -1;
+	f->path = xbc_strdup(c, path);
+	f->name = xbc_strdup(c, base ? base + 1 : path);
+	c->main_dir = dir_of(path);
+	if (!f->path || !f->name || !c->main_dir || read_file(f, &why)) {
+		if (why)
+			fprintf(stderr, "xenbakec: %s: %s\n", path, why);
+		free(f->path);
+		free(f->name);
+		free(f);
+		return -1;
+	}
+	return parse_main(c, f);
+}
+
+int xbc_parse_buffer(struct xbc *c, const char *name, const char *text,
+		     size_t len)
+{
+	struct xbc_file *f = xbc_alloc(c, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->name = xbc_strdup(c, name);
+	f->path = xbc_strdup(c, name);
+	f->text = malloc(len + 2);
+	if (!f->name || !f->path || !f->text) {
+		free(f->name);
+		free(f->path);
+		free(f->text);
+		free(f);
+		c->out_of_memory = true;
+		return -1;
+	}
+	memcpy(f->text, text, len);
+	f->text[len] = f->text[len + 1] = '\0';
+	f->len = len;
+	return parse_main(c, f);
+}

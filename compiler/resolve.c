@@ -1,0 +1,387 @@
+/* resolve.c - strings as written -> their bytes: escapes, ${constants}
+ * and $$, then UTF-8 and the characters XML can carry (xml-char). Errors
+ * point at the byte that causes them. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/compiler.h"
+
+#define FROM_CONSTANT SIZE_MAX  /* an output byte that came from a ${} */
+
+struct out {
+	char *buf;
+	size_t *from;                /* for each byte: offset in raw */
+	size_t len, cap;
+};
+
+static int put(struct xbc *c, struct out *o, const char *bytes, size_t n,
+	       size_t from)
+{
+	size_t i;
+
+	if (o->len + n + 1 > o->cap) {
+		size_t cap = o->cap ? o->cap : 32;
+		char *b;
+		size_t *f;
+
+		while (cap < o->len + n + 1)
+			cap *= 2;
+		b = realloc(o->buf, cap);
+		if (b)
+			o->buf = b;
+		f = realloc(o->from, cap * sizeof(*f));
+		if (f)
+			o->from = f;
+		if (!b || !f) {
+			c->out_of_memory = c->stop = true;
+			return -1;
+		}
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->len, bytes, n);
+	for (i = 0; i < n; i++)
+		o->from[o->len + i] = from;
+	o->len += n;
+	o->buf[o->len] = '\0';
+	return 0;
+}
+
+/* The location of byte off of s's raw text (strings are one line). */
+static struct xbc_loc at(const struct xbc_str *s, size_t off)
+{
+	struct xbc_loc loc = s->loc;
+
+	loc.first_column += 1 + (int)off;
+	return loc;
+}
+
+static int let_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct xbc_let *const *)a)->name,
+		      (*(struct xbc_let *const *)b)->name);
+}
+
+struct constants {
+	struct xbc_let **sorted;
+	const char **names;
+	size_t n;
+};
+
+static struct xbc_let *lookup(const struct constants *k, const char *name,
+			      size_t len)
+{
+	size_t lo = 0, hi = k->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int cmp = strncmp(k->sorted[mid]->name, name, len);
+
+		if (!cmp && k->sorted[mid]->name[len])
+			cmp = 1;
+		if (!cmp)
+			return k->sorted[mid];
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int decode(struct xbc *c, const struct constants *k, struct xbc_str *s,
+		  struct xbc_let *self);
+
+/* ${name} at raw offset off. */
+static int interpolate(struct xbc *c, const struct constants *k,
+		       struct xbc_str *s, struct out *o, size_t off,
+		       const char *name, size_t len)
+{
+	struct xbc_let *let = lookup(k, name, len);
+	struct xbc_loc loc = at(s, off);
+	struct xbc_diag *d;
+	char *word;
+
+	if (!let) {
+		word = strndup(name, len);
+		d = xbc_report(c, CHECK_UNDEFINED_CONSTANT, &loc,
+			       "unknown constant '%s'", word ? word : "");
+		if (word) {
+			const char *near = xbc_nearest(word, k->names, k->n);
+
+			if (near)
+				xbc_hint(c, d, "did you mean '${%s}'?", near);
+			else
+				xbc_hint(c, d, "define it first: let %s = \"...\";",
+					 word);
+		}
+		free(word);
+		return -1;
+	}
+	let->used = true;
+	if (let->state == LET_RESOLVING) {
+		d = xbc_report(c, CHECK_UNDEFINED_CONSTANT, &loc,
+			       "constant '%s' is defined in terms of itself",
+			       let->name);
+		xbc_note(c, d, &let->loc, "'%s' is defined here", let->name);
+		return -1;
+	}
+	if (let->state == LET_UNRESOLVED)
+		decode(c, k, &let->value, let);   /* sets value or fails */
+	if (!let->value.value)
+		return -1;                   /* reported where it is defined */
+	return put(c, o, let->value.value, let->value.len, FROM_CONSTANT);
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Length of the UTF-8 sequence at p (of n bytes) that XML can carry, or 0:
+ * invalid UTF-8, a C0 control other than tab/LF/CR, U+FFFE, U+FFFF. */
+static size_t xml_char(const unsigned char *p, size_t n, const char **why)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (p[0] < 0x80) {
+		if (p[0] < 0x20 && p[0] != '\t' && p[0] != '\n' && p[0] != '\r') {
+			*why = "a control character";
+			return 0;
+		}
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		cp = p[0] & 0x07;
+	} else {
+		*why = "a byte that is not UTF-8";
+		return 0;
+	}
+	if (len > n) {
+		*why = "a truncated UTF-8 sequence";
+		return 0;
+	}
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			*why = "a truncated UTF-8 sequence";
+			return 0;
+		}
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff) {
+		*why = "an overlong or out-of-range UTF-8 sequence";
+		return 0;
+	}
+	if (cp >= 0xd800 && cp <= 0xdfff) {
+		*why = "a UTF-16 surrogate encoded in UTF-8";
+		return 0;
+	}
+	if (cp == 0xfffe || cp == 0xffff) {
+		*why = "a character XML cannot carry";
+		return 0;
+	}
+	return len;
+}
+
+/* xml-char over the decoded bytes; a bad byte that came from a constant was
+ * reported where the constant is defined. */
+static int check_xml(struct xbc *c, struct xbc_str *s, const struct out *o)
+{
+	const unsigned char *p = (const unsigned char *)o->buf;
+	const char *why = NULL;
+	size_t i = 0, n;
+
+	while (i < o->len) {
+		n = xml_char(p + i, o->len - i, &why);
+		if (!n) {
+			struct xbc_loc loc;
+			struct xbc_diag *d;
+
+			if (o->from[i] == FROM_CONSTANT)
+				return -1;
+			loc = at(s, o->from[i]);
+			d = xbc_report(c, CHECK_XML_CHAR, &loc,
+				       "%s in a string: xapi would silently cut "
+				       "the string short here", why);
+			xbc_hint(c, d, "strings are UTF-8 text; tab, \\n and "
+				 "\\r are the only control characters allowed");
+			return -1;
+		}
+		i += n;
+	}
+	return 0;
+}
+
+/* Decodes s; self is the let whose value s is, if any: it is marked while
+ * decoded, so that a cycle of constants is seen. */
+static int decode(struct xbc *c, const struct constants *k, struct xbc_str *s,
+		  struct xbc_let *self)
+{
+	struct out o = { 0 };
+	const char *r = s->raw;
+	size_t i = 0;
+	int ret = -1;
+
+	if (!r)
+		return -1;
+	if (self)
+		self->state = LET_RESOLVING;
+	if (put(c, &o, "", 0, 0))
+		goto out;
+	while (r[i]) {
+		if (r[i] == '\\') {
+			char ch = r[i + 1];
+			int hi, lo;
+
+			if (ch == '"' || ch == '\\') {
+				if (put(c, &o, &ch, 1, i))
+					goto out;
+			} else if (ch == 'n' || ch == 't') {
+				if (put(c, &o, ch == 'n' ? "\n" : "\t", 1, i))
+					goto out;
+			} else if (ch == 'x' && (hi = hexval(r[i + 2])) >= 0 &&
+				   (lo = hexval(r[i + 3])) >= 0) {
+				char byte = (char)(hi << 4 | lo);
+
+				if (put(c, &o, &byte, 1, i))
+					goto out;
+				i += 4;
+				continue;
+			} else {
+				struct xbc_loc loc = at(s, i);
+				struct xbc_diag *d = xbc_report(c, CHECK_SYNTAX,
+					&loc, "unknown escape '\\%c'", ch ? ch : ' ');
+
+				xbc_hint(c, d, "the escapes are \\\" \\\\ \\n \\t "
+					 "and \\xHH");
+				goto out;
+			}
+			i += 2;
+		} else if (r[i] == '$' && r[i + 1] == '$') {
+			if (put(c, &o, "$", 1, i))
+				goto out;
+			i += 2;
+		} else if (r[i] == '$' && r[i + 1] == '{') {
+			const char *end = strchr(r + i + 2, '}');
+
+			if (!end || end == r + i + 2) {
+				struct xbc_loc loc = at(s, i);
+
+				xbc_report(c, CHECK_SYNTAX, &loc, "'${' without "
+					   "a name and a closing '}'");
+				goto out;
+			}
+			if (interpolate(c, k, s, &o, i, r + i + 2,
+					(size_t)(end - r - i - 2)))
+				goto out;
+			i = (size_t)(end - r) + 1;
+		} else if (r[i] == '$') {
+			struct xbc_loc loc = at(s, i);
+			struct xbc_diag *d = xbc_report(c, CHECK_SYNTAX, &loc,
+							"a lone '$'");
+
+			xbc_hint(c, d, "write $$ for a dollar sign, ${name} "
+				 "for a constant");
+			goto out;
+		} else {
+			if (put(c, &o, r + i, 1, i))
+				goto out;
+			i++;
+		}
+	}
+	if (check_xml(c, s, &o))
+		goto out;
+	s->value = o.buf;
+	s->len = o.len;
+	o.buf = NULL;
+	ret = 0;
+out:
+	if (self)
+		self->state = ret ? LET_FAILED : LET_DONE;
+	free(o.buf);
+	free(o.from);
+	return ret;
+}
+
+void xbc_resolve(struct xbc *c)
+{
+	struct constants k = { 0 };
+	struct xbc_block *b;
+	struct xbc_stmt *s;
+	struct xbc_let *l;
+	size_t i;
+
+	for (l = c->lets; l; l = l->next)
+		k.n++;
+	k.sorted = calloc(k.n + 1, sizeof(*k.sorted));
+	k.names = calloc(k.n + 1, sizeof(*k.names));
+	if (!k.sorted || !k.names) {
+		c->out_of_memory = c->stop = true;
+		goto out;
+	}
+	for (i = 0, l = c->lets; l; l = l->next)
+		k.sorted[i++] = l;
+	qsort(k.sorted, k.n, sizeof(*k.sorted), let_cmp);
+	for (i = 0; i + 1 < k.n; i++) {
+		if (!strcmp(k.sorted[i]->name, k.sorted[i + 1]->name)) {
+			/* report the later one, by source order */
+			struct xbc_let *a = k.sorted[i], *later = k.sorted[i + 1];
+			struct xbc_diag *d;
+
+			for (l = c->lets; l && l != a && l != later; l = l->next)
+				;
+			if (l == later) {
+				later = a;
+				a = k.sorted[i + 1];
+			}
+			d = xbc_report(c, CHECK_DUPLICATE_KEY, &later->loc,
+				       "constant '%s' is defined twice",
+				       later->name);
+			xbc_note(c, d, &a->loc, "also defined here");
+		}
+	}
+	for (i = 0; i < k.n; i++)
+		k.names[i] = k.sorted[i]->name;
+
+	for (l = c->lets; l && !c->stop; l = l->next)
+		if (l->state == LET_UNRESOLVED)
+			decode(c, &k, &l->value, l);
+	for (b = c->blocks; b && !c->stop; b = b->next) {
+		decode(c, &k, &b->selector, NULL);
+		if (b->host.raw)
+			decode(c, &k, &b->host, NULL);
+		for (s = b->stmts; s && !c->stop; s = s->next) {
+			if (s->key.raw)
+				decode(c, &k, &s->key, NULL);
+			if (s->value.raw)
+				decode(c, &k, &s->value, NULL);
+		}
+	}
+	for (l = c->lets; l && !c->stop; l = l->next) {
+		if (!l->used) {
+			struct xbc_diag *d = xbc_report(c, CHECK_UNUSED_CONSTANT,
+				&l->loc, "constant '%s' is never used", l->name);
+
+			xbc_hint(c, d, "use it as ${%s}, or remove the let",
+				 l->name);
+		}
+	}
+out:
+	free(k.sorted);
+	free(k.names);
+}
