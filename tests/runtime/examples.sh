@@ -34,22 +34,29 @@ for ex in "$top_srcdir"/examples/*/; do
 		expect_eq "$name: second apply $op" "$(trace_count $op)" 0
 	done
 
-	# edit one value of the canonical source: the first vm-data, else
-	# the first other-config
-	"$XENBAKE" dump "$DIR/$name.xbb" >"$DIR/edit.xb"
-	"$PY" - "$DIR/edit.xb" <<'PYEOF' || fail "$name: nothing to edit"
+	# edit one value of the canonical source: the first vm-data (else
+	# other-config) whose block selects something on this host
+	"$XENBAKE" dump "$DIR/$name.xbb" >"$DIR/dump.xb"
+	i=0
+	while :; do
+		"$PY" - "$DIR/dump.xb" "$DIR/edit.xb" $i <<'PYEOF' ||
 import re, sys
 text = open(sys.argv[1]).read()
-for kind in ("vm-data", "other-config"):
-    m = re.search(r'^(\s*%s "[^"]*" = ")([^"\\]*)(";)' % kind, text, re.M)
-    if m:
-        text = text[:m.end(2)] + "-edited" + text[m.end(2):]
-        open(sys.argv[1], "w").write(text)
-        sys.exit(0)
-sys.exit(1)
+want = int(sys.argv[3])
+hits = [m for kind in ("vm-data", "other-config") for m in
+        re.finditer(r'^(\s*%s "[^"]*" = ")([^"\\]*)(";)' % kind, text, re.M)]
+if want >= len(hits):
+    sys.exit(1)
+m = hits[want]
+open(sys.argv[2], "w").write(text[:m.end(2)] + "-edited" + text[m.end(2):])
 PYEOF
-	"$XENBAKEC" -o "$DIR/edit.xbb" "$DIR/edit.xb" || fail "$name: edited source"
-	rc=0; "$XENBAKE" plan "$DIR/edit.xbb" >"$DIR/plan" 2>&1 || rc=$?
+			fail "$name: no edit that changes the host"
+		"$XENBAKEC" -o "$DIR/edit.xbb" "$DIR/edit.xb" ||
+			fail "$name: edited source"
+		rc=0; "$XENBAKE" plan "$DIR/edit.xbb" >"$DIR/plan" 2>&1 || rc=$?
+		[ $rc -ne 0 ] && break
+		i=$((i + 1))
+	done
 	[ $rc -eq 2 ] || { cat "$DIR/plan"; fail "$name: edit plan exit $rc"; }
 	grep -q '^Plan: 0 to add, [12] to change, 0 to remove\.$' "$DIR/plan" ||
 		{ cat "$DIR/plan"; fail "$name: the edit is not one change"; }
