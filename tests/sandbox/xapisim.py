@@ -881,8 +881,10 @@ class Api:
         xs = self.xs.get(host)
         if xs is None:
             return
-        trees = xs.read_trees(domid)
         with self.db.lock:
+            # read under the lock: a report read before a concurrent
+            # set_xenstore_data must not be applied after it
+            trees = xs.read_trees(domid)
             # xapi updates the field when xenopsd's report changes, not
             # when it differs from the field (add_to_ stays until then)
             if self.reported.get((host, domid)) == trees:
@@ -1310,6 +1312,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "xapisim"
     sys_version = ""
     timeout = 600
+    # one write per reply: headers and body apart meet Nagle and delayed
+    # ACKs (40 ms a call); xapi also sets TCP_NODELAY
+    wbufsize = 1 << 16
+
+    def setup(self):
+        super().setup()
+        if self.server.kind == "tcp":
+            self.connection.setsockopt(socket.IPPROTO_TCP,
+                                       socket.TCP_NODELAY, 1)
 
     def log_message(self, fmt, *args):
         if self.server.sim.opts.verbose:
