@@ -196,9 +196,9 @@ static void check_xenstore_sizes(struct xbc *c, const struct xbc_stmt *s,
 
 	if (path > XB_XS_PATH_MAX) {
 		d = xbc_report(c, CHECK_XENSTORE_PATH_LENGTH, &s->key.loc,
-			       "the guest's path /local/domain/NNNNN/%s would "
-			       "be %zu bytes, over xenstore's %d", key, path,
-			       XB_XS_PATH_MAX);
+			       "the guest's path /local/domain/NNNNN/%.20s... "
+			       "would be %zu bytes, over xenstore's %d", key,
+			       path, XB_XS_PATH_MAX);
 		xbc_hint(c, d, "shorten the key by %zu bytes",
 			 path - XB_XS_PATH_MAX);
 	}
@@ -232,6 +232,11 @@ static bool check_map_key(struct xbc *c, const struct xbc_stmt *s)
 	return true;
 }
 
+static const char *article(enum xb_class cls)
+{
+	return cls == XB_CLASS_SR ? "an" : "a";   /* "an sr" */
+}
+
 /* Which classes have the field a statement sets. */
 static bool allowed(enum xbc_stmt_kind kind, enum xb_class cls)
 {
@@ -256,9 +261,9 @@ static void i18n_key(struct xbc *c, struct xbc_object *o,
 	size_t i;
 
 	if (o->cls != XB_CLASS_SR) {
-		d = xbc_report(c, CHECK_I18N_KEY, &s->loc, "i18n-key on a %s: "
-			       "XenCenter localises the names of SRs only",
-			       xb_class_keyword(o->cls));
+		d = xbc_report(c, CHECK_I18N_KEY, &s->loc, "i18n-key in %s %s "
+			       "block: XenCenter localises the names of SRs "
+			       "only", article(o->cls), xb_class_keyword(o->cls));
 		if (d)
 			return;
 	} else {
@@ -294,9 +299,9 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 		return;         /* the string was wrong: already reported */
 	if (!allowed(s->kind, o->cls)) {
 		struct xbc_diag *d = xbc_report(c, CHECK_MISPLACED_STATEMENT,
-			&s->loc, "%s on a %s: a %s has no such field",
-			statement_names[s->kind], xb_class_keyword(o->cls),
-			xb_class_xapi(o->cls));
+			&s->loc, "%s in %s %s block: %s has no such field",
+			statement_names[s->kind], article(o->cls),
+			xb_class_keyword(o->cls), xb_class_xapi(o->cls));
 
 		if (s->kind == STMT_NAME_LABEL)
 			xbc_hint(c, d, "xenbake renames SRs only; the block's "
@@ -499,8 +504,9 @@ void xbc_lower(struct xbc *c)
 			if (b->cls != XB_CLASS_PIF) {
 				struct xbc_diag *d = xbc_report(c,
 					CHECK_MISPLACED_STATEMENT, &b->host.loc,
-					"host on a %s block: only a pif is "
-					"chosen by host", xb_class_keyword(b->cls));
+					"host in %s %s block: only a pif is "
+					"chosen by host", article(b->cls),
+					xb_class_keyword(b->cls));
 
 				xbc_hint(c, d, "a %s is selected by name or "
 					 "uuid alone", xb_class_keyword(b->cls));

@@ -413,8 +413,8 @@ static void process_includes(struct xbc *c, struct xbc_file *from,
 				break;
 		if (fr) {
 			struct xbc_diag *d = xbc_report(c, CHECK_INCLUDE,
-				&inc->path.loc, "\"%s\" includes itself "
-				"(an include cycle)", inc->path.value);
+				&inc->path.loc, "an include cycle: \"%s\" is "
+				"already being read", inc->path.value);
 
 			xbc_hint(c, d, "move what both files need into a third "
 				 "file that both include");

@@ -1,0 +1,109 @@
+#!/bin/sh
+# xenbakec beyond single checks: exact diagnostics, JSON diagnostics,
+# includes, options, byte-identical output, and the round trip
+# compile -> xenbake dump -> compile for every example.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+XENBAKEC=$top_builddir/xenbakec
+XENBAKE=$top_builddir/xenbake
+T=$top_srcdir/tests/compiler
+PY=${PYTHON3:-/usr/bin/python3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+ok() { passed=$((passed + 1)); }
+fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+check() { if eval "$2"; then ok; else fail "$1"; fi; }
+
+# --- exact text of a diagnostic: location, message, source line, caret, hint
+printf 'vm "web-01" {\n\txenstore-data "tier" = "1";\n}\n' >"$work/tab.xb"
+"$XENBAKEC" --check "$work/tab.xb" 2>"$work/err"
+check "exit 1 on an error" '[ $? -eq 1 ]'
+printf '%s\n' \
+ 'tab.xb:2:16: error: xenstore-data key "tier" is outside vm-data/: XenServer drops it without a word when the VM starts [xenstore-data-prefix]' \
+ '	xenstore-data "tier" = "1";' \
+ '	              ^' \
+ 'hint: write vm-data "tier" = ..., or the key "vm-data/tier"' >"$work/want"
+check "exact diagnostic text (caret under a tab-indented line)" 'cmp -s "$work/want" "$work/err"' ||
+	diff "$work/want" "$work/err"
+
+# --- several errors in one run, capped
+: >"$work/many.xb"
+for i in $(seq 1 30); do echo "vm \"v$i\" { xenstore-data \"x$i\" = \"1\"; }" >>"$work/many.xb"; done
+"$XENBAKEC" --check "$work/many.xb" 2>"$work/err"
+check "errors are capped at 20" '[ "$(grep -c "error:" "$work/err")" -eq 20 ]'
+check "the cap is said" 'grep -q "too many errors" "$work/err"'
+
+# --- JSON diagnostics: one array, same findings
+"$XENBAKEC" --check --diagnostics=json "$T/bad/bad-duplicate-key.xb" >"$work/json" 2>/dev/null
+check "json: exit 1" '[ $? -eq 1 ]'
+check "json: findings with notes" '"$PY" -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert isinstance(d, list) and len(d) == 2, d
+assert d[0][\"check\"] == \"duplicate-key\" and d[0][\"severity\"] == \"error\"
+assert (d[0][\"file\"], d[0][\"line\"], d[0][\"column\"]) == (\"bad-duplicate-key.xb\", 8, 5)
+assert d[0][\"notes\"][0][\"line\"] == 5 and d[0][\"notes\"][0][\"message\"] == \"also defined here\"
+assert set(d[0]) == {\"file\", \"line\", \"column\", \"severity\", \"check\", \"message\", \"hint\", \"notes\"}
+" "$work/json"'
+"$XENBAKEC" --check --diagnostics=json "$T/all-statements.xb" -I "$T/inc/lib" >"$work/json"
+check "json: a clean file gives []" '"$PY" -c "import json,sys; assert json.load(open(sys.argv[1])) == []" "$work/json"'
+
+# --- options
+"$XENBAKEC" -Wno-syntax "$T/all-statements.xb" 2>"$work/err"
+check "-Wno- on a fixed check is a usage error" '[ $? -eq 2 ] && grep -q "cannot be turned off" "$work/err"'
+"$XENBAKEC" -Wbogus "$T/all-statements.xb" 2>/dev/null
+check "-W with an unknown check is a usage error" '[ $? -eq 2 ]'
+"$XENBAKEC" -o "$work/x.xbb" "$work/does-not-exist.xb" 2>"$work/err"
+check "a missing source is an I/O error (2), nothing written" '[ $? -eq 2 ] && [ ! -e "$work/x.xbb" ]'
+"$XENBAKEC" --help | grep -q "xenstore-data-prefix"
+check "--help lists the checks" '[ $? -eq 0 ]'
+cp "$T/all-statements.xb" "$work/" && mkdir -p "$work/inc" && cp -r "$T/inc/sub" "$work/inc/"
+"$XENBAKEC" -I "$T/inc/lib" "$work/all-statements.xb"
+check "default output FILE.xbb" '[ -s "$work/all-statements.xbb" ]'
+
+# --- includes: relative, through -I, read once, names relative to the main file
+"$XENBAKEC" -o "$work/a.xbb" "$T/all-statements.xb" 2>"$work/err"
+check "an include found only through -I is an error without it" '[ $? -eq 1 ] && grep -q "cannot include \"shared.xb\"" "$work/err"'
+"$XENBAKEC" -I "$T/inc/lib" -o "$work/a.xbb" "$T/all-statements.xb"
+check "includes through -I compile" '[ $? -eq 0 ]'
+
+# --- the same bytes every time, from anywhere
+(cd "$T" && "$XENBAKEC" -I inc/lib -o "$work/b.xbb" all-statements.xb)
+check "same blob from another directory and relative paths" 'cmp -s "$work/a.xbb" "$work/b.xbb"'
+"$XENBAKEC" -I "$T/inc/lib" -o "$work/c.xbb" "$T/all-statements.xb"
+check "same blob twice" 'cmp -s "$work/a.xbb" "$work/c.xbb"'
+check "no absolute path in the blob" '! grep -q "$top_srcdir" "$work/a.xbb"'
+
+# --- round trip: compile -> dump -> compile gives the identical blob
+if [ -x "$XENBAKE" ]; then
+	roundtrip() {   # NAME SRC [xenbakec options]
+		n=$1 src=$2; shift 2
+		"$XENBAKEC" "$@" -o "$work/$n.xbb" "$src" &&
+		"$XENBAKE" dump "$work/$n.xbb" >"$work/$n.dump.xb" &&
+		"$XENBAKEC" -o "$work/$n.again.xbb" "$work/$n.dump.xb" &&
+		cmp -s "$work/$n.xbb" "$work/$n.again.xbb" &&
+		"$XENBAKE" dump "$work/$n.again.xbb" | cmp -s - "$work/$n.dump.xb"
+	}
+	check "round trip: every statement" 'roundtrip all "$T/all-statements.xb" -I "$T/inc/lib"'
+	for ex in "$top_srcdir"/examples/*/; do
+		name=$(basename "$ex")
+		src=$ex/$name.xb
+		[ -f "$src" ] || src=$ex/site.xb
+		check "round trip: example $name" 'roundtrip "ex-$name" "$src"'
+	done
+else
+	echo "SKIP round trip: no $XENBAKE"
+fi
+
+# --- signing
+"$XENBAKEC" --gen-key "$work/k" 2>/dev/null &&
+"$XENBAKEC" --sign "$work/k.key" -I "$T/inc/lib" -o "$work/s.xbb" "$T/all-statements.xb"
+check "--sign writes BLOB.sig" '[ -s "$work/s.xbb.sig" ]'
+"$XENBAKEC" --sign "$work/nokey.key" -o "$work/t.xbb" "$T/all-statements.xb" 2>/dev/null
+check "a bad key is an error before any output" '[ $? -eq 2 ] && [ ! -e "$work/t.xbb" ]'
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

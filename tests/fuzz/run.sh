@@ -1,0 +1,48 @@
+#!/bin/sh
+# tests/fuzz/run.sh [SECONDS] - builds each libFuzzer harness with clang
+# (ASan + UBSan) and fuzzes it for SECONDS (default 60), starting from its
+# seeds. A crash stops the run: its input is printed, and belongs in
+# tests/fuzz/regress-NAME/ once fixed. Run from a build directory
+# (`make fuzz`), which has the generated grammar.
+set -eu
+seconds=${1:-60}
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(pwd)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+CC=${FUZZ_CC:-clang}
+flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+ -D_GNU_SOURCE -I$src -I$build"
+xml="$(pkg-config --cflags --libs libxml-2.0)"
+sodium="$(pkg-config --cflags --libs libsodium)"
+
+# shellcheck disable=SC2086
+$CC $flags -Wno-unused-function -o "$out/fuzz-parse" "$src/tests/fuzz/fuzz-parse.c" \
+	"$src"/compiler/diag.c "$src"/compiler/ast.c "$src"/compiler/parse.c \
+	"$src"/compiler/resolve.c "$src"/compiler/lower.c "$src"/compiler/emit.c \
+	"$build"/grammar/parser.c "$build"/grammar/lexer.c "$src"/runtime/model.c $sodium
+# shellcheck disable=SC2086
+$CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-blob" "$src/tests/fuzz/fuzz-blob.c" \
+	"$src"/runtime/blob.c "$src"/runtime/dump.c "$src"/runtime/model.c $sodium
+# shellcheck disable=SC2086
+$CC $flags -o "$out/fuzz-xmlrpc" "$src/tests/fuzz/fuzz-xmlrpc.c" \
+	"$src"/runtime/xmlrpc.c $xml -lm
+
+total=0
+for h in parse blob xmlrpc; do
+	mkdir -p "$out/corpus-$h"
+	cp "$src/tests/fuzz/corpus-$h"/* "$out/corpus-$h/"
+	echo "fuzzing $h for ${seconds}s"
+	"$out/fuzz-$h" -max_total_time="$seconds" -print_final_stats=1 \
+		-artifact_prefix="$out/crash-$h-" "$out/corpus-$h" 2>"$out/$h.log" || {
+		tail -n 40 "$out/$h.log"
+		for f in "$out"/crash-"$h"-*; do
+			[ -e "$f" ] && { echo "crashing input ($f):"; od -c "$f" | head -20; }
+		done
+		exit 1
+	}
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$h.log")
+	echo "  $h: ${runs:-?} runs, no crash"
+	total=$((total + ${runs:-0}))
+done
+echo "fuzzing: $total runs in all, no crash"
