@@ -14,6 +14,7 @@ curl_py "$URL" /sim/state >"$DIR/state.json"
 "$PY" "$SANDBOX/xapisim.py" --fixture "$DIR/state.json" --port 0 \
 	--port-file "$DIR/p2.port" --unix "$DIR/p2.sock" --pid-file "$DIR/sb/p2.pid" \
 	--password secret --no-boot-sync >"$DIR/p2.log" 2>&1 &
+P2PID=$!
 i=0
 until [ -s "$DIR/p2.port" ]; do
 	i=$((i + 1))
@@ -44,6 +45,15 @@ r = xmlrpc.client.loads(c.getresponse().read())[0][0]
 check(r["Status"] == "Success", "any password on the unix socket", r)
 print("password, round trip: ok")
 PYEOF
+# SIGTERM: a clean exit (status 0, within 3 s), the unix socket removed
+[ "$(cat "$DIR/sb/p2.pid")" = "$P2PID" ] || fail "pid file"
+kill "$P2PID"
+( sleep 3; kill -9 "$P2PID" 2>/dev/null ) &
+rc=0
+wait "$P2PID" || rc=$?
+[ $rc -eq 0 ] || fail "exit status $rc after SIGTERM"
+[ ! -e "$DIR/p2.sock" ] || fail "unix socket left behind"
+rm -f "$DIR/sb/p2.pid"
 
 # --no-xenstore-sync: the live trees are still rewritten, but the field
 # keeps what was set (no copy back)
