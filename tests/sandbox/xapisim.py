@@ -6,7 +6,7 @@
                [--host NAME] [--bind ADDR] [--password PW]
                [--fault SPEC]... [--latency-ms MS]
 
-Speaks XenAPI as xapi does (see the project's XENAPI-FACTS): XML-RPC on
+Speaks XenAPI as xapi does: XML-RPC on
 POST / and /RPC2 (and, like xapi's longest-prefix routing, any other POST
 path but /jsonrpc), JSON-RPC v1 and v2 on /jsonrpc, over TCP on ADDR
 (127.0.0.1; port 0 picks a free one, written to --port-file once it
@@ -61,25 +61,25 @@ the first is the master). --host NAME makes this instance that host: over
 TCP a member answers session.login_with_password with HOST_IS_SLAVE
 [master address]; over its unix socket it forwards every call to
 --master-url when given (as a member's xapi forwards to the master), else
-serves them from its own copy of the database. A multi-host sandbox is
-laid out as one xenstored and one simulator per host, each in its own
-directory, all loading the same fixture, the master bound to the master's
-"address" (e.g. 127.0.0.2) and the members to theirs (127.0.0.1, ...),
-all on the same port (--port P), members given --master-url
-http://MASTER:P; the master is given --member-xenstored NAME=SOCKET for
-each member so that VM.set_xenstore_data reaches the guest's own host:
-    DIR/master: xenstored + xapisim --host xs-01 --bind 127.0.0.2
-                                    --member-xenstored xs-02=DIR/xs-02/socket
-    DIR/xs-02:  xenstored + xapisim --host xs-02 --bind 127.0.0.1
-                                    --master-url http://127.0.0.2:P
-(tests/sandbox/up runs one host: SANDBOX_HOST=NAME picks which.)
+serves them from its own copy of the database. A multi-host sandbox is one
+tests/sandbox/up per host, each in its own directory, all loading the same
+fixture; each host's simulator listens on that host's fixture "address",
+all on the same port; the master is told each member's xenstored so that
+VM.set_xenstore_data reaches the guest's own host (tests/sim/pool.sh):
+    SANDBOX_HOST=xs-01 XAPISIM_MEMBER_XENSTORED=xs-02=D2/socket \
+        tests/sandbox/up pool.json D1                # 127.0.0.1, port P
+    SANDBOX_HOST=xs-02 SANDBOX_XAPI_BIND=127.0.0.2 SANDBOX_XAPI_PORT=P \
+        XAPISIM_MASTER_URL=http://127.0.0.1:P tests/sandbox/up pool.json D2
+Each runs its own guests' domains in its own xenstored. Not simulated:
+a guest's own writes on a member reach only the member's copy of the
+database (the master's field changes on the master's writes only).
 
 Fidelity notes: strings are sent untyped (<value>x</value>) and ints as
 untyped strings in XML-RPC but numbers in JSON-RPC, as xapi does; a body
 over 300 KiB or without Content-Length gets HTTP 500 and the connection is
-closed. Real xapi writes struct member names (map keys) without escaping
-them; --raw-member-names does the same (off by default, since a key with
-'&' or '<' then makes the reply malformed XML).
+closed. xapi's XML-RPC encoder writes struct member names (map keys)
+without escaping them; --raw-member-names does the same (off by default,
+since a key with '&' or '<' then makes the reply malformed XML).
 """
 import argparse
 import http.server
@@ -460,9 +460,9 @@ class Database:
                 "tags": list(h.get("tags", [])),
                 "PIFs": [], "PBDs": [], "resident_VMs": [],
             })
-        masters = [h for h in hosts if h.get("master")]
-        master_uuid = (masters[0] if masters else hosts[0]).get("uuid")
-        self.master = self._by_uuid("host", master_uuid, "master")
+        refs = list(self.objects["host"])       # in the fixture's order
+        masters = [r for r, h in zip(refs, hosts) if h.get("master")]
+        self.master = (masters or refs)[0]
         for h in self.objects["host"].values():
             h.pop("master", None)
         pools = fx.get("pools") or [{"name_label": ""}]
@@ -961,6 +961,8 @@ class Api:
             since = int(token) if token else 0
         except ValueError:
             raise XapiError("EVENT_FROM_TOKEN_PARSE_FAILURE", token)
+        if self.db.events and 0 < since < self.db.events[0][0] - 1:
+            raise XapiError("EVENTS_LOST")
         want = {c.lower() for c in classes}
         everything = "*" in want
         deadline = time.time() + max(0.0, min(float(timeout),
