@@ -61,10 +61,11 @@ wait "$P2PID" || rc=$?
 rm -f "$DIR/sb/p2.pid"
 
 # --no-xenstore-sync: the live trees are still rewritten, but the field
-# keeps what was set (no copy back)
+# keeps what was set (no copy back); --raw-member-names
 "$PY" "$SANDBOX/xapisim.py" --fixture "$SIMTESTS/fixture.json" --port 0 \
 	--port-file "$DIR/p3.port" --pid-file "$DIR/sb/p3.pid" \
-	--xenstored "$XSOCK" --no-xenstore-sync >"$DIR/p3.log" 2>&1 &
+	--xenstored "$XSOCK" --no-xenstore-sync --raw-member-names \
+	>"$DIR/p3.log" 2>&1 &
 i=0
 until [ -s "$DIR/p3.port" ]; do
 	i=$((i + 1))
@@ -87,6 +88,16 @@ check(xs_tree(sys.argv[2], "/local/domain/5/vm-data") == {"a": "", "a/b": "1"},
 time.sleep(0.3)
 check(s.xenapi.VM.get_xenstore_data(vm) == {"vm-data/a/b": "1", "other": "2"},
       "field as set", s.xenapi.VM.get_xenstore_data(vm))
+# --raw-member-names: map keys unescaped, as xapi's encoder writes them
+import http.client, xmlrpc.client, urllib.parse
+s.xenapi.VM.set_other_config(vm, {"a&b": "x&y"})
+u = urllib.parse.urlsplit(sys.argv[1])
+c = http.client.HTTPConnection(u.hostname, u.port)
+c.request("POST", "/", xmlrpc.client.dumps((s.handle, vm),
+          "VM.get_other_config"), {"Content-Type": "text/xml"})
+raw = c.getresponse().read()
+check(b"<name>a&b</name><value>x&amp;y</value>" in raw, "raw key", raw)
+s.xenapi.VM.set_other_config(vm, {})
 s.xenapi.session.logout()
-print("no xenstore sync: ok")
+print("no xenstore sync, raw member names: ok")
 PYEOF
