@@ -432,6 +432,8 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 {
 	size_t i, out = 0;
 
+	if (!o->nentries)
+		return;         /* an empty block: entries may be NULL */
 	qsort(o->entries, o->nentries, sizeof(*o->entries), entry_cmp);
 	for (i = 0; i < o->nentries; i++) {
 		struct xbc_entry *e = &o->entries[i];
