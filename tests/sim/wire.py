@@ -75,13 +75,13 @@ for name, make in (("tcp", tcp), ("unix", lambda: UnixHTTPConnection(
                          b"<value>Success</value>"), "reply struct", raw[:200])
     web = [r for r in reply["Value"].values() if r["name_label"] == "web-01"]
     check(len(web) == 1 and web[0]["domid"] == "5", "web-01 over " + name)
-    # replies come in one piece: 50 calls on a kept connection well
-    # under a second (headers and body apart cost 40 ms a call in
-    # delayed ACKs)
+    # replies come in one piece: 50 calls on a kept connection in
+    # under 1.5 s even on a busy machine (headers and body apart cost
+    # 40 ms a call in delayed ACKs: 2 s)
     t0 = time.time()
     for _ in range(50):
         xml_call(c, "pool.get_all", s)
-    check(time.time() - t0 < 1.0, name + ": 50 calls took %.2f s" %
+    check(time.time() - t0 < 1.5, name + ": 50 calls took %.2f s" %
           (time.time() - t0))
     check(c.sock is sock, name + ": still the same connection")
     # void
