@@ -32,7 +32,8 @@ that off.
 Test controls, never part of XenAPI (not counted, not logged, not listed):
   GET  /sim/calls      {"count": N, "calls": [method, ...], "by_method": {}}
                        (?detail=1 adds "detail": [{n, method, params,
-                       transport, socket}])
+                       transport, socket, conn}], conn numbering the
+                       connections)
   GET  /sim/state      the database in the fixture's format, plus
                        "sessions" (live) and "logged_out" (ended)
   GET  /sim/faults     the pending fault rules
@@ -1201,7 +1202,8 @@ class Faults:
                      else p for i, p in enumerate(params)]
             self.log.append({"n": self.count, "method": method,
                              "params": shown, "transport": conn["transport"],
-                             "socket": conn["socket"]})
+                             "socket": conn["socket"],
+                             "conn": conn.get("conn", 0)})
             for rule in self.rules:
                 if rule["method"] is not None and rule["method"] != method:
                     continue
@@ -1245,6 +1247,7 @@ class Sim:
             xs[hits[0]] = Xenstore(path)
         self.api = Api(self.db, xs, opts)
         self.faults = Faults()
+        self.conns = 0
         self.faults.latency_ms = opts.latency_ms
         for spec in opts.fault or []:
             self.faults.add(spec)
@@ -1279,6 +1282,12 @@ class Sim:
                 if vm["resident_on"] == self.db.this_host else None
             if target is not None and kept:
                 target.rewrite(vm["domid"], kept)
+
+    def next_conn_id(self):
+        """Connections are numbered from 1, over both sockets."""
+        with self.faults.lock:
+            self.conns += 1
+            return self.conns
 
     def control(self, name, arg):
         """The sim.* test controls; returns a JSON-able value."""
@@ -1320,6 +1329,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        self.conn_id = self.server.sim.next_conn_id()
         if self.server.kind == "tcp":
             self.connection.setsockopt(socket.IPPROTO_TCP,
                                        socket.TCP_NODELAY, 1)
@@ -1413,7 +1423,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._reply(200, json.dumps(out).encode(), "application/json")
 
     def _conn(self, transport):
-        return {"socket": self.server.kind, "transport": transport}
+        return {"socket": self.server.kind, "transport": transport,
+                "conn": self.conn_id}
 
     def _forward(self, body):
         """A member's local socket: the master answers."""

@@ -101,3 +101,22 @@ s.xenapi.VM.set_other_config(vm, {})
 s.xenapi.session.logout()
 print("no xenstore sync, raw member names: ok")
 PYEOF
+
+# xenbake's own client, when built, keeps one connection per run (HTTP/1.1
+# keep-alive) on either socket
+PROBE=${top_builddir:-.}/tests/xapi/xapi-probe
+if [ -x "$PROBE" ]; then
+	"$PY" -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/sim/reset-calls", b"", method="POST"))' "$URL"
+	"$PROBE" -e "$URL" state >"$DIR/probe-tcp.out" 2>&1 &&
+	"$PROBE" -e "unix:$XAPISOCK" state >"$DIR/probe-unix.out" 2>&1 ||
+		{ cat "$DIR"/probe-*.out >&2; fail "xapi-probe"; }
+	"$PY" - "$URL" <<'PYEOF' || fail "xapi-probe connections"
+import json, sys, urllib.request
+d = json.load(urllib.request.urlopen(sys.argv[1] + "/sim/calls?detail=1"))["detail"]
+for sock in ("tcp", "unix"):
+    calls = [x for x in d if x["socket"] == sock]
+    assert len(calls) >= 3 and calls[-1]["method"] == "session.logout", calls
+    assert len({x["conn"] for x in calls}) == 1, (sock, calls)
+print("xapi-probe: one connection per run on each socket")
+PYEOF
+fi

@@ -10,8 +10,8 @@ import xmlrpc.client
 
 from os_xenapi.client import XenAPI
 
-from simlib import (calls, check, expect_failure, sim_post, state, xs_perms,
-                    xs_tree)
+from simlib import (calls, check, expect_failure, sim_get, sim_post, state,
+                    xs_perms, xs_tree)
 
 URL, XSOCK, FIXTURE, TRACE = sys.argv[1:5]
 FX = json.load(open(FIXTURE))
@@ -33,6 +33,9 @@ check(log["calls"][before:] == [
     "host.get_API_version_major", "host.get_API_version_minor"],
     "calls made by login", log["calls"][before:])
 check(session.API_version == "2.21", "API version", session.API_version)
+conns = {d["conn"] for d in sim_get(URL, "/sim/calls?detail=1")["detail"]
+         [before:]}
+check(len(conns) == 1, "XenAPI.py keeps its connection (keep-alive)", conns)
 st = state(URL)
 check(len(st["sessions"]) == 1 and st["sessions"][0]["originator"] ==
       "simtest" and st["sessions"][0]["socket"] == "tcp",
