@@ -3,8 +3,9 @@
 # at start through the environment, then changed at run time.
 . "$top_srcdir/tests/sim/lib.sh"
 "$PY" -c 'import os_xenapi' 2>/dev/null || skip "python3-os-xenapi not installed"
-XAPISIM_FAULTS='fail:VM.get_all_records#1:HOST_OFFLINE:xs-01;fail:SR.get_all#+1*:["SR_BACKEND_FAILURE_1","a:b"];drop:7' \
-XAPISIM_LATENCY_MS=150 sandbox_up
+F1='fail:VM.get_all_records#1:HOST_OFFLINE:xs-01'
+F2='fail:SR.get_all#+1*:["SR_BACKEND_FAILURE_1","a:b"]'
+XAPISIM_FAULTS="$F1;$F2;drop:7" XAPISIM_LATENCY_MS=150 sandbox_up
 sim_py faults.py "$URL"
 
 # a bad rule at start: the simulator refuses to start, and says why

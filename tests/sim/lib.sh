@@ -30,6 +30,19 @@ sandbox_up() {
 	[ "$XENBAKE_XAPI" = "$URL" ] || fail "env gives '$XENBAKE_XAPI', want $URL"
 }
 
+# sim_get URL PATH: the simulator's GET /sim/... reply on stdout
+sim_get() {
+	"$PY" -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(sys.argv[1] + sys.argv[2]).read().decode())' "$@"
+}
+
+# sim_post URL PATH: POST to one of the simulator's /sim/... controls
+sim_post() {
+	"$PY" -c 'import sys, urllib.request
+urllib.request.urlopen(urllib.request.Request(sys.argv[1] + sys.argv[2],
+                                              b"", method="POST"))' "$@"
+}
+
 sim_py() {
 	script=$1
 	shift

@@ -9,7 +9,7 @@ command -v node >/dev/null || skip "node not installed"
 	skip "npm xen-api not installed: run npm ci --prefix tests/sim"
 sandbox_up
 run() {   # run TRANSPORT [events]
-	"$PY" -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/sim/reset-calls", b"", method="POST"))' "$URL"
+	sim_post "$URL" /sim/reset-calls
 	node "$SIMTESTS/npm-xen-api.mjs" "$URL" "$@" \
 		>"$DIR/node.out" 2>&1 || { cat "$DIR/node.out" >&2; \
 		cat "$DIR/sb/xapisim.log" >&2; fail "node $*"; }

@@ -7,10 +7,7 @@ sim_py wire.py "$URL" "$XAPISOCK"
 
 # --password: required over TCP, not on the unix socket; the dump of the
 # database is a fixture that loads back into the same database
-curl_py() {   # URL PATH -> stdout
-	"$PY" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1] + sys.argv[2]).read().decode())' "$@"
-}
-curl_py "$URL" /sim/state >"$DIR/state.json"
+sim_get "$URL" /sim/state >"$DIR/state.json"
 "$PY" "$SANDBOX/xapisim.py" --fixture "$DIR/state.json" --port 0 \
 	--port-file "$DIR/p2.port" --unix "$DIR/p2.sock" --pid-file "$DIR/sb/p2.pid" \
 	--password secret --no-boot-sync >"$DIR/p2.log" 2>&1 &
@@ -22,8 +19,9 @@ until [ -s "$DIR/p2.port" ]; do
 	sleep 0.1
 done
 URL2=http://127.0.0.1:$(cat "$DIR/p2.port")
-curl_py "$URL2" /sim/state >"$DIR/state2.json"
-PYTHONPATH=$SIMTESTS "$PY" - "$URL2" "$DIR/p2.sock" "$DIR/state.json" "$DIR/state2.json" <<'PYEOF' || fail "password and round trip"
+sim_get "$URL2" /sim/state >"$DIR/state2.json"
+PYTHONPATH=$SIMTESTS "$PY" - "$URL2" "$DIR/p2.sock" "$DIR/state.json" \
+	"$DIR/state2.json" <<'PYEOF' || fail "password and round trip"
 import json, sys, xmlrpc.client
 from simlib import UnixHTTPConnection, check
 url, sock, a, b = sys.argv[1:]
@@ -72,7 +70,8 @@ until [ -s "$DIR/p3.port" ]; do
 	[ $i -lt 100 ] || { cat "$DIR/p3.log" >&2; fail "third simulator"; }
 	sleep 0.1
 done
-PYTHONPATH=$SIMTESTS "$PY" - "http://127.0.0.1:$(cat "$DIR/p3.port")" "$XSOCK" <<'PYEOF' || fail "no sync"
+URL3=http://127.0.0.1:$(cat "$DIR/p3.port")
+PYTHONPATH=$SIMTESTS "$PY" - "$URL3" "$XSOCK" <<'PYEOF' || fail "no sync"
 import sys, time
 from os_xenapi.client import XenAPI
 from simlib import check, xs_tree
@@ -106,7 +105,7 @@ PYEOF
 # keep-alive) on either socket
 PROBE=${top_builddir:-.}/tests/xapi/xapi-probe
 if [ -x "$PROBE" ]; then
-	"$PY" -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/sim/reset-calls", b"", method="POST"))' "$URL"
+	sim_post "$URL" /sim/reset-calls
 	"$PROBE" -e "$URL" state >"$DIR/probe-tcp.out" 2>&1 &&
 	"$PROBE" -e "unix:$XAPISOCK" state >"$DIR/probe-unix.out" 2>&1 ||
 		{ cat "$DIR"/probe-*.out >&2; fail "xapi-probe"; }
