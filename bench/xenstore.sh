@@ -24,6 +24,7 @@ REPEAT=${BENCH_REPEAT:-3}
 PERKEY_MAX=${BENCH_PERKEY_MAX:-10000}
 DAEMONS=${BENCH_DAEMONS:-c ocaml}
 OXENSTORED=${OXENSTORED:-/usr/lib/xen-4.17/bin/oxenstored}
+XENSTORED=${XENSTORED_BIN:-/usr/lib/xen-4.17/bin/xenstored}
 PY=/usr/bin/python3
 FIRST=1
 [ -x "$B/xenbake" ] && [ -x "$B/xenbakec" ] ||
@@ -37,23 +38,11 @@ case " $DAEMONS " in
 *" ocaml "*) [ -x "$OXENSTORED" ] || { echo "bench: no $OXENSTORED" >&2; exit 2; } ;;
 esac
 
-# the host: GUESTS running VMs, domids FIRST..
-"$PY" - "$GUESTS" "$FIRST" >"$W/host.json" <<'PYEOF'
-import json, sys
-n, first = int(sys.argv[1]), int(sys.argv[2])
-host = "0b7a0c52-0000-4000-8000-000000000001"
-vms = [{"uuid": "be0c0000-0000-4000-8000-%012d" % i, "name_label": "vm-%03d" % i,
-        "power_state": "Running", "domid": first + i, "resident_on": host,
-        "is_a_template": False, "is_control_domain": False,
-        "xenstore_data": {}, "other_config": {}} for i in range(n)]
-json.dump({"hosts": [{"uuid": host, "name_label": "xs-01", "address": "127.0.0.1"}],
-           "vms": vms, "srs": [], "networks": [], "pifs": []}, sys.stdout)
-PYEOF
 
 down_all() {
-	"$top/tests/sandbox/down" "$W/sb" >/dev/null 2>&1 || true
-	if [ -s "$W/ox/oxenstored.pid" ]; then
-		pid=$(cat "$W/ox/oxenstored.pid")
+	for pidf in "$W"/xs/*.pid; do
+		[ -s "$pidf" ] || continue
+		pid=$(cat "$pidf")
 		kill "$pid" 2>/dev/null || true
 		i=0
 		while kill -0 "$pid" 2>/dev/null; do
@@ -61,15 +50,55 @@ down_all() {
 			[ $i -lt 50 ] || kill -9 "$pid" 2>/dev/null || true
 			sleep 0.1
 		done
-		rm -f "$W/ox/oxenstored.pid"
-	fi
+		rm -f "$pidf"
+	done
 }
 
-# oxenstored in a private mount namespace where $W/ox is /run, so its
-# compiled-in /run/xenstored/socket is $W/ox/xenstored/socket outside; the
+# the guests of the fixture, as the toolstack makes them
+make_guests() {
+	d=$FIRST
+	while [ $d -lt $((FIRST + GUESTS)) ]; do
+		n=$((d - FIRST))
+		xenstore-write /local/domain/$d/domid $d \
+			/local/domain/$d/vm "/vm/be0c0000-0000-4000-8000-$(printf %012d $n)" \
+			/local/domain/$d/name "vm-$(printf %03d $n)"
+		xenstore-chmod -r /local/domain/$d n$d
+		d=$((d + 1))
+	done
+}
+
+wait_ready() {
+	i=0
+	until [ -S "$XENSTORED_PATH" ] && timeout 2 xenstore-exists /tool 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { cat "$R/stdout.log" >&2; echo "bench: $1 did not start" >&2; exit 1; }
+		sleep 0.1
+	done
+}
+
+# Debian's C xenstored as tests/sandbox/up runs it, but alone: no XenAPI
+# simulator beside it (it watches xenstore and would share the CPU and the
+# trace). "trace" turns the daemon's trace on.
+up_c() {
+	R=$W/xs
+	rm -rf "$R"; mkdir -p "$R"
+	trace=
+	[ "${1:-}" = trace ] && trace="-T $R/trace"
+	# shellcheck disable=SC2086
+	env LD_PRELOAD="$W/libxsshim.so" XSSHIM_RINGDIR="$R" \
+		XENSTORED_RUNDIR="$R" XENSTORED_PATH="$R/socket" \
+		setsid "$XENSTORED" -N -F "$R/xenstored.pid" $trace \
+		</dev/null >"$R/stdout.log" 2>&1 &
+	export XENSTORED_PATH=$R/socket
+	wait_ready xenstored
+	make_guests
+}
+
+# oxenstored in a private mount namespace where $W/xs is /run, so its
+# compiled-in /run/xenstored/socket is $W/xs/xenstored/socket outside; the
 # shim of tests/sandbox fakes the hypervisor for it as for xenstored.
 up_ocaml() {
-	R=$W/ox
+	R=$W/xs
 	rm -rf "$R"; mkdir -p "$R"
 	cp "$W/libxsshim.so" "$R/"
 	printf 1 >"$R/xsd_port"
@@ -87,36 +116,17 @@ CONFEOF
 		 exec '$OXENSTORED' --no-fork --config-file /run/oxenstored.conf" \
 		</dev/null >"$R/stdout.log" 2>&1 &
 	export XENSTORED_PATH=$R/xenstored/socket
-	i=0
-	until [ -S "$XENSTORED_PATH" ] && timeout 2 xenstore-exists /tool 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || { cat "$R/stdout.log" >&2; echo "bench: oxenstored did not start" >&2; exit 1; }
-		sleep 0.1
-	done
-	d=$FIRST
-	while [ $d -lt $((FIRST + GUESTS)) ]; do
-		n=$((d - FIRST))
-		xenstore-write /local/domain/$d/domid $d \
-			/local/domain/$d/vm "/vm/be0c0000-0000-4000-8000-$(printf %012d $n)" \
-			/local/domain/$d/name "vm-$(printf %03d $n)"
-		xenstore-chmod -r /local/domain/$d n$d
-		d=$((d + 1))
-	done
+	wait_ready oxenstored
+	make_guests
 }
 
 up() {   # up DAEMON [trace]: a fresh daemon
 	down_all
 	if [ "$1" = ocaml ]; then
 		up_ocaml
-		return
-	fi
-	rm -rf "$W/sb"
-	if [ "${2:-}" = trace ]; then
-		SANDBOX_TRACE=1 "$top/tests/sandbox/up" "$W/host.json" "$W/sb" 2>/dev/null
 	else
-		"$top/tests/sandbox/up" "$W/host.json" "$W/sb" 2>/dev/null
+		up_c "${2:-}"
 	fi
-	. "$W/sb/env"
 }
 
 ms() { date +%s%N; }
@@ -124,8 +134,8 @@ secs() { echo "$1 $2" | awk '{ printf "%.4f", ($2 - $1) / 1e9 }'; }
 best() { printf '%s\n' "$@" | sort -g | head -n 1; }
 ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
 # requests xenbake sent (IN lines) after the trace had $1 lines
-requests() { tail -n +"$(($1 + 1))" "$W/sb/trace" | grep -c '^IN ' || true; }
-writes() { tail -n +"$(($1 + 1))" "$W/sb/trace" | grep -c '^IN .* \(WRITE\|RM\|SET_PERMS\|MKDIR\) (' || true; }
+requests() { tail -n +"$(($1 + 1))" "$W/xs/trace" | grep -c '^IN ' || true; }
+writes() { tail -n +"$(($1 + 1))" "$W/xs/trace" | grep -c '^IN .* \(WRITE\|RM\|SET_PERMS\|MKDIR\) (' || true; }
 
 printf '%-6s %-7s %-6s %10s %10s %10s %10s %9s %9s %9s %9s\n' daemon keys guests \
 	per-key bare xenbake no-op x-perkey x-bare req/apply noop-wr
@@ -185,10 +195,10 @@ PYEOF
 	req=- noop_wr=-
 	if [ "$DAEMON" = c ]; then
 		up c trace
-		m=$(wc -l <"$W/sb/trace")
+		m=$(wc -l <"$W/xs/trace")
 		"$B/xenbake" apply --no-xapi "$W/site.xbb" >/dev/null 2>&1
 		req=$(requests "$m")
-		m=$(wc -l <"$W/sb/trace")
+		m=$(wc -l <"$W/xs/trace")
 		"$B/xenbake" apply --no-xapi "$W/site.xbb" >/dev/null 2>&1
 		noop_wr=$(writes "$m")
 	else
