@@ -1,0 +1,109 @@
+/* test-state.c - the sorted string map every state is made of. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/state.h"
+
+START_TEST(keys_stay_sorted_and_unique)
+{
+	struct xb_map m = { 0 };
+	static const char *keys[] = { "m", "a", "z", "b", "y", "a", "m" };
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		ck_assert_int_eq(xb_map_set(&m, keys[i], keys[i]), 0);
+	ck_assert_uint_eq(m.n, 5);
+	for (i = 1; i < m.n; i++)
+		ck_assert_int_lt(strcmp(m.kv[i - 1].key, m.kv[i].key), 0);
+	xb_map_free(&m);
+	ck_assert_uint_eq(m.n, 0);
+	ck_assert_ptr_null(m.kv);
+}
+END_TEST
+
+START_TEST(set_replaces_get_finds_del_removes)
+{
+	struct xb_map m = { 0 };
+
+	ck_assert_ptr_null(xb_map_get(&m, "k"));
+	ck_assert_int_eq(xb_map_set(&m, "k", "1"), 0);
+	ck_assert_int_eq(xb_map_set(&m, "k", "2"), 0);
+	ck_assert_str_eq(xb_map_get(&m, "k"), "2");
+	ck_assert_int_eq(xb_map_set(&m, "", "empty key"), 0);
+	ck_assert_str_eq(xb_map_get(&m, ""), "empty key");
+	xb_map_del(&m, "absent");
+	ck_assert_uint_eq(m.n, 2);
+	xb_map_del(&m, "k");
+	ck_assert_ptr_null(xb_map_get(&m, "k"));
+	ck_assert_uint_eq(m.n, 1);
+	xb_map_free(&m);
+}
+END_TEST
+
+START_TEST(copy_is_deep_and_equal)
+{
+	struct xb_map a = { 0 }, b = { 0 };
+	char key[16];
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "k%03d", i);
+		ck_assert_int_eq(xb_map_set(&a, key, key), 0);
+	}
+	ck_assert_int_eq(xb_map_set(&b, "old", "replaced by the copy"), 0);
+	ck_assert_int_eq(xb_map_copy(&b, &a), 0);
+	ck_assert(xb_map_equal(&a, &b));
+	ck_assert_ptr_null(xb_map_get(&b, "old"));
+	ck_assert_ptr_ne(a.kv[0].key, b.kv[0].key);
+	ck_assert_int_eq(xb_map_set(&b, "k050", "changed"), 0);
+	ck_assert(!xb_map_equal(&a, &b));
+	ck_assert_str_eq(xb_map_get(&a, "k050"), "k050");
+	xb_map_del(&b, "k050");
+	ck_assert(!xb_map_equal(&a, &b));
+	xb_map_free(&a);
+	xb_map_free(&b);
+}
+END_TEST
+
+START_TEST(freeing_an_empty_state_is_fine)
+{
+	struct xb_actual a = { 0 };
+
+	xb_actual_free(&a);
+	xb_actual_free(NULL);
+	xb_map_free(NULL);
+	ck_assert_uint_eq(a.nobjects, 0);
+}
+END_TEST
+
+static Suite *state_suite(void)
+{
+	Suite *s = suite_create("state");
+	TCase *tc;
+
+	tc = tcase_create("sorted-unique");
+	tcase_add_test(tc, keys_stay_sorted_and_unique);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("set-get-del");
+	tcase_add_test(tc, set_replaces_get_finds_del_removes);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("copy-equal");
+	tcase_add_test(tc, copy_is_deep_and_equal);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("free");
+	tcase_add_test(tc, freeing_an_empty_state_is_fine);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(state_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
