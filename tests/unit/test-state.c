@@ -1,5 +1,6 @@
 /* test-state.c - the sorted string map every state is made of. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
