@@ -31,6 +31,7 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/xapi-restore.sh \
 	tests/runtime/xapi-fault.sh \
 	tests/runtime/xapi-options.sh \
+	tests/runtime/xapi-sr.sh \
 	tests/runtime/examples.sh
 TESTS += $(RUNTIME_SANDBOX_TESTS)
 EXTRA_DIST += $(RUNTIME_SANDBOX_TESTS) tests/runtime/lib.sh
