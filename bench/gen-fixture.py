@@ -1,0 +1,37 @@
+"""gen-fixture.py N [halted] - a sandbox fixture (CONTRACT.md's format)
+for the synthetic sources of gen-source.py: N VMs vm-00000.. running with
+domids 1..N on one host (or halted), plus an SR, a network and its PIF.
+    /usr/bin/python3 bench/gen-fixture.py 1000 > host.json
+"""
+import json
+import sys
+import uuid
+
+
+def ident(kind, i):
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "xenbake-bench/%s/%d" % (kind, i)))
+
+
+def main():
+    n = int(sys.argv[1])
+    running = len(sys.argv) < 3 or sys.argv[2] != "halted"
+    host = ident("host", 0)
+    net = ident("network", 0)
+    json.dump({
+        "hosts": [{"uuid": host, "name_label": "xs-01", "address": "127.0.0.1"}],
+        "vms": [{"uuid": ident("vm", i), "name_label": "vm-%05d" % i,
+                 "power_state": "Running" if running else "Halted",
+                 "domid": i + 1 if running else -1,
+                 "resident_on": host if running else "",
+                 "is_a_template": False, "is_control_domain": False,
+                 "xenstore_data": {}, "other_config": {}} for i in range(n)],
+        "srs": [{"uuid": ident("sr", 0), "name_label": "Local storage",
+                 "name_description": "", "other_config": {}, "pbds_plugged": True}],
+        "networks": [{"uuid": net, "name_label": "Storage network", "other_config": {}}],
+        "pifs": [{"uuid": ident("pif", 0), "device": "eth1", "host": host,
+                  "network": net, "other_config": {}}],
+    }, sys.stdout, indent=1)
+
+
+if __name__ == "__main__":
+    main()
