@@ -1,1 +1,22 @@
-# tests/fuzz.mk (included from the top-level Makefile.am)
+# tests/fuzz.mk: the libFuzzer harnesses. Every build replays their seeds
+# and past crashes (tests/fuzz/replay.c stands in for libFuzzer), so a
+# harness cannot rot; `make fuzz` fuzzes each for FUZZ_SECONDS with clang.
+check_PROGRAMS += tests/fuzz/replay-parse tests/fuzz/replay-blob \
+	tests/fuzz/replay-xmlrpc
+TESTS += tests/fuzz/replay.sh
+EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/run.sh \
+	tests/fuzz/corpus-parse tests/fuzz/corpus-blob tests/fuzz/corpus-xmlrpc \
+	tests/fuzz/regress-parse
+
+tests_fuzz_replay_parse_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-parse.c
+tests_fuzz_replay_parse_LDADD = $(COMPILER_LIBS)
+tests_fuzz_replay_blob_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-blob.c
+tests_fuzz_replay_blob_LDADD = $(RUNTIME_LIBS)
+tests_fuzz_replay_xmlrpc_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-xmlrpc.c
+tests_fuzz_replay_xmlrpc_CFLAGS = $(AM_CFLAGS) $(XML2_CFLAGS)
+tests_fuzz_replay_xmlrpc_LDADD = $(RUNTIME_LIBS) -lm
+
+FUZZ_SECONDS = 60
+fuzz: all
+	$(SHELL) $(srcdir)/tests/fuzz/run.sh $(FUZZ_SECONDS)
+.PHONY: fuzz
