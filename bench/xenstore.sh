@@ -170,7 +170,7 @@ PYEOF
 		perkey=$(secs "$t0" "$(ms)")
 	fi
 
-	bare_runs= xb_runs= noop_runs=
+	bare_runs="" xb_runs="" noop_runs=""
 	r=0
 	while [ $r -lt "$REPEAT" ]; do
 		up "$DAEMON"
