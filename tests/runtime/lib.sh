@@ -20,7 +20,8 @@ command -v xenstore-write >/dev/null || skip "xenstore-utils not installed"
 "$PY" -c 'import pyxs' 2>/dev/null || skip "python3-pyxs not installed"
 
 DIR=$(mktemp -d)
-trap '"$SANDBOX/down" "$DIR"; rm -rf "$DIR"' EXIT
+# the sandbox lives in $DIR/sb: stop it before the directory goes
+trap '"$SANDBOX/down" "$DIR/sb"; rm -rf "$DIR"' EXIT
 
 sandbox_up() {
 	SANDBOX_TRACE=1 "$SANDBOX/up" "$1" "$DIR/sb" 2>"$DIR/up.log" ||
