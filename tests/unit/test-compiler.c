@@ -1,0 +1,477 @@
+/* test-compiler.c - the compiler's stages on sources held in memory:
+ * string escapes, ${} interpolation, UTF-8 and xml-char validation, the
+ * nearest-word suggestion, -W options, merging and lowering, and that the
+ * emitted blob is one the runtime's reader accepts, the same every time. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/compiler.h"
+#include "runtime/blob.h"
+
+/* Compiles src as the main file "t.xb"; true when there is no error. */
+static bool compile(struct xbc *c, const char *src)
+{
+	xbc_init(c);
+	if (xbc_parse_buffer(c, "t.xb", src, strlen(src)))
+		return false;
+	return xbc_compile(c);
+}
+
+static const struct xbc_object *object(const struct xbc *c, enum xb_class cls,
+				       const char *selector)
+{
+	size_t i;
+
+	for (i = 0; i < c->nobjects; i++)
+		if (c->objects[i]->cls == cls &&
+		    !strcmp(c->objects[i]->selector, selector))
+			return c->objects[i];
+	return NULL;
+}
+
+/* The value of (field, key) on the object, or NULL. */
+static const char *value(const struct xbc *c, enum xb_class cls,
+			 const char *selector, enum xb_field field,
+			 const char *key)
+{
+	const struct xbc_object *o = object(c, cls, selector);
+	size_t i;
+
+	for (i = 0; o && i < o->nentries; i++)
+		if (o->entries[i].field == field &&
+		    !strcmp(o->entries[i].key, key))
+			return o->entries[i].value;
+	return NULL;
+}
+
+static const char *vm_data(const struct xbc *c, const char *vm,
+			   const char *key)
+{
+	return value(c, XB_CLASS_VM, vm, XB_FIELD_XENSTORE_DATA, key);
+}
+
+/* The first diagnostic of check, or NULL. */
+static const struct xbc_diag *diag(const struct xbc *c, enum xbc_check check)
+{
+	size_t i;
+
+	for (i = 0; i < c->ndiags; i++)
+		if (c->diags[i].check == check)
+			return &c->diags[i];
+	return NULL;
+}
+
+static void assert_diag_at(const struct xbc *c, enum xbc_check check,
+			   int line, int column)
+{
+	const struct xbc_diag *d = diag(c, check);
+
+	ck_assert_msg(d, "no %s diagnostic", xbc_checks[check].name);
+	ck_assert_int_eq(d->loc.first_line, line);
+	ck_assert_int_eq(d->loc.first_column, column);
+}
+
+/* ---- escapes ------------------------------------------------------------ */
+
+START_TEST(escapes_decode_to_their_bytes)
+{
+	struct xbc c;
+
+	ck_assert(compile(&c, "vm \"v\" { vm-data \"k\" = "
+			  "\"q\\\" b\\\\ n\\n t\\t x\\x41\\x7e\"; }"));
+	ck_assert_str_eq(vm_data(&c, "v", "vm-data/k"),
+			 "q\" b\\ n\n t\t xA~");
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(unknown_escape_is_a_syntax_error_at_the_backslash)
+{
+	struct xbc c;
+
+	/*                          col 24: the opening quote, 28: '\' */
+	ck_assert(!compile(&c, "vm \"v\" { vm-data \"k\" = \"abc\\q\"; }"));
+	assert_diag_at(&c, CHECK_SYNTAX, 1, 28);
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(short_hex_escape_is_an_error)
+{
+	struct xbc c;
+
+	ck_assert(!compile(&c, "vm \"v\" { vm-data \"k\" = \"\\x4\"; }"));
+	ck_assert_ptr_nonnull(diag(&c, CHECK_SYNTAX));
+	xbc_free(&c);
+}
+END_TEST
+
+/* ---- interpolation ---------------------------------------------------------- */
+
+START_TEST(constants_interpolate_through_each_other)
+{
+	struct xbc c;
+
+	ck_assert(compile(&c, "vm \"${site}-db\" { vm-data \"k\" = "
+			  "\"${full}$$HOME\"; }\n"
+			  "let full = \"${site}/x\";\nlet site = \"lab\";\n"));
+	ck_assert_str_eq(vm_data(&c, "lab-db", "vm-data/k"), "lab/x$HOME");
+	ck_assert_int_eq(c.nwarnings, 0);
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(unknown_constant_suggests_the_nearest)
+{
+	struct xbc c;
+	const struct xbc_diag *d;
+
+	ck_assert(!compile(&c, "let site = \"a\";\n"
+			   "vm \"v\" { vm-data \"k\" = \"x${stie}\"; }"));
+	assert_diag_at(&c, CHECK_UNDEFINED_CONSTANT, 2, 26);
+	d = diag(&c, CHECK_UNDEFINED_CONSTANT);
+	ck_assert_ptr_nonnull(d->hint);
+	ck_assert_str_eq(d->hint, "did you mean '${site}'?");
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(constant_defined_by_itself_is_an_error)
+{
+	struct xbc c;
+
+	ck_assert(!compile(&c, "let a = \"${b}\";\nlet b = \"${a}\";\n"
+			   "vm \"v\" { vm-data \"k\" = \"${a}\"; }"));
+	ck_assert_ptr_nonnull(diag(&c, CHECK_UNDEFINED_CONSTANT));
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(lone_dollar_and_unclosed_brace_are_errors)
+{
+	struct xbc c;
+
+	ck_assert(!compile(&c, "vm \"v\" { vm-data \"k\" = \"5$\"; }"));
+	ck_assert_ptr_nonnull(diag(&c, CHECK_SYNTAX));
+	xbc_free(&c);
+	ck_assert(!compile(&c, "vm \"v\" { vm-data \"k\" = \"${open\"; }"));
+	ck_assert_ptr_nonnull(diag(&c, CHECK_SYNTAX));
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(unused_constant_warns_only)
+{
+	struct xbc c;
+
+	ck_assert(compile(&c, "let spare = \"x\";\nvm \"v\" { }"));
+	assert_diag_at(&c, CHECK_UNUSED_CONSTANT, 1, 5);
+	ck_assert_int_eq(c.nerrors, 0);
+	xbc_free(&c);
+}
+END_TEST
+
+/* ---- UTF-8 and xml-char --------------------------------------------------- */
+
+START_TEST(valid_utf8_and_tab_lf_cr_pass)
+{
+	struct xbc c;
+
+	ck_assert(compile(&c, "vm \"v\" { vm-data \"k\" = "
+			  "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8d\x9e\\t\\n\\x0d\"; }"));
+	ck_assert_str_eq(vm_data(&c, "v", "vm-data/k"),
+			 "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8d\x9e\t\n\r");
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(bad_utf8_points_at_the_byte)
+{
+	static const char *const bad[] = {
+		"\xff",                 /* never UTF-8 */
+		"\xc0\xaf",             /* overlong */
+		"\xe0\x80\xaf",         /* overlong */
+		"\xed\xa0\x80",         /* a surrogate */
+		"\xf4\x90\x80\x80",     /* past U+10FFFF */
+		"\xc3",                 /* cut short */
+		"\xef\xbf\xbe",         /* U+FFFE */
+	};
+	char src[128];
+	struct xbc c;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* "ab" then the bad bytes: the opening quote is column 24 */
+		snprintf(src, sizeof(src),
+			 "vm \"v\" { vm-data \"k\" = \"ab%s\"; }", bad[i]);
+		ck_assert_msg(!compile(&c, src), "case %zu compiled", i);
+		assert_diag_at(&c, CHECK_XML_CHAR, 1, 27);
+		xbc_free(&c);
+	}
+}
+END_TEST
+
+START_TEST(control_character_from_an_escape_is_xml_char)
+{
+	struct xbc c;
+
+	ck_assert(!compile(&c, "vm \"v\" { other-config \"k\" = \"a\\x01\"; }"));
+	assert_diag_at(&c, CHECK_XML_CHAR, 1, 31);
+	xbc_free(&c);
+	ck_assert(!compile(&c, "vm \"v\" { vm-data \"k\" = \"\\x00\"; }"));
+	ck_assert_ptr_nonnull(diag(&c, CHECK_XML_CHAR));
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(bad_byte_inside_a_constant_is_reported_at_the_let)
+{
+	struct xbc c;
+
+	ck_assert(!compile(&c, "let x = \"\\x02\";\n"
+			   "vm \"v\" { vm-data \"k\" = \"${x}\"; }"));
+	assert_diag_at(&c, CHECK_XML_CHAR, 1, 10);
+	ck_assert_int_eq(c.nerrors, 1);
+	xbc_free(&c);
+}
+END_TEST
+
+/* ---- nearest word ------------------------------------------------------------ */
+
+START_TEST(nearest_word_by_edit_distance)
+{
+	static const char *const keys[] = XB_I18N_KEYS;
+	const size_t n = sizeof(keys) / sizeof(keys[0]);
+
+	ck_assert_str_eq(xbc_nearest("local-storag", keys, n), "local-storage");
+	ck_assert_str_eq(xbc_nearest("lokal-storage", keys, n), "local-storage");
+	ck_assert_str_eq(xbc_nearest("xenserver-tool", keys, n),
+			 "xenserver-tools");
+	ck_assert_str_eq(xbc_nearest("local-hotplug-dsk", keys, n),
+			 "local-hotplug-disk");
+	ck_assert_ptr_null(xbc_nearest("banana", keys, n));
+	ck_assert_ptr_null(xbc_nearest("x", keys, 0));
+}
+END_TEST
+
+/* ---- -W options -------------------------------------------------------------- */
+
+START_TEST(w_options_switch_checks)
+{
+	struct xbc_options opt;
+	const char *why = NULL;
+
+	xbc_options_default(&opt);
+	ck_assert_int_eq(opt.severity[CHECK_HIDDEN_SR], SEV_WARNING);
+	ck_assert_int_eq(xbc_option_w(&opt, "no-hidden-sr", &why), 0);
+	ck_assert_int_eq(opt.severity[CHECK_HIDDEN_SR], SEV_OFF);
+	ck_assert_int_eq(xbc_option_w(&opt, "hidden-sr", &why), 0);
+	ck_assert_int_eq(opt.severity[CHECK_HIDDEN_SR], SEV_WARNING);
+	ck_assert_int_eq(xbc_option_w(&opt, "error=unused-constant", &why), 0);
+	ck_assert_int_eq(opt.severity[CHECK_UNUSED_CONSTANT], SEV_ERROR);
+	ck_assert_int_eq(opt.severity[CHECK_HIDDEN_SR], SEV_WARNING);
+	ck_assert_int_eq(xbc_option_w(&opt, "error", &why), 0);
+	ck_assert_int_eq(opt.severity[CHECK_HIDDEN_SR], SEV_ERROR);
+	ck_assert_int_eq(xbc_option_w(&opt, "no-xenstore-key", &why), 0);
+	ck_assert_int_eq(opt.severity[CHECK_XENSTORE_KEY], SEV_OFF);
+}
+END_TEST
+
+START_TEST(w_refuses_what_the_blob_cannot_hold)
+{
+	static const char *const fixed[] = {
+		"no-syntax", "no-include", "no-undefined-constant",
+		"no-duplicate-key", "no-misplaced-statement",
+	};
+	struct xbc_options opt;
+	const char *why;
+	size_t i;
+
+	xbc_options_default(&opt);
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		why = NULL;
+		ck_assert_int_eq(xbc_option_w(&opt, fixed[i], &why), -1);
+		ck_assert_ptr_nonnull(why);
+	}
+	ck_assert_int_eq(xbc_option_w(&opt, "no-such-check", &why), -1);
+	ck_assert_int_eq(xbc_option_w(&opt, "error=nope", &why), -1);
+}
+END_TEST
+
+/* ---- lowering ------------------------------------------------------------------- */
+
+START_TEST(blocks_selecting_one_object_merge)
+{
+	struct xbc c;
+	const struct xbc_object *o;
+
+	ck_assert(compile(&c, "vm \"a\" optional { vm-data \"x\" = \"1\"; }\n"
+			  "vm \"a\" { vm-data \"y\" = \"2\"; vm-data \"x\" = \"1\"; }\n"
+			  "vm \"b\" optional { }\nvm \"b\" optional { }\n"));
+	ck_assert_uint_eq(c.nobjects, 2);
+	o = object(&c, XB_CLASS_VM, "a");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(o->nentries, 2);
+	ck_assert(!o->optional);
+	o = object(&c, XB_CLASS_VM, "b");
+	ck_assert_ptr_nonnull(o);
+	ck_assert(o->optional);
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(i18n_key_derives_the_original_name)
+{
+	struct xbc c;
+
+	ck_assert(compile(&c, "sr \"Local storage\" { i18n-key local-storage; }\n"
+			  "sr \"Old\" { name-label \"New\"; "
+			  "other-config \"i18n-key\" = \"local-hotplug-cd\"; }\n"));
+	ck_assert_str_eq(value(&c, XB_CLASS_SR, "Local storage",
+			       XB_FIELD_OTHER_CONFIG, XB_KEY_I18N_ORIG_NAME),
+			 "Local storage");
+	ck_assert_str_eq(value(&c, XB_CLASS_SR, "Old", XB_FIELD_OTHER_CONFIG,
+			       XB_KEY_I18N), "local-hotplug-cd");
+	ck_assert_str_eq(value(&c, XB_CLASS_SR, "Old", XB_FIELD_OTHER_CONFIG,
+			       XB_KEY_I18N_ORIG_NAME), "New");
+	ck_assert_str_eq(value(&c, XB_CLASS_SR, "Old", XB_FIELD_NAME_LABEL, ""),
+			 "New");
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(i18n_key_on_sr_by_uuid_without_name_is_an_error)
+{
+	struct xbc c;
+
+	ck_assert(!compile(&c, "sr uuid \"6f1c2a9e-3b1d-4c55-9a57-0c1d2e3f4a5b\""
+			   " { i18n-key local-storage; }"));
+	ck_assert_ptr_nonnull(diag(&c, CHECK_I18N_KEY));
+	xbc_free(&c);
+	ck_assert(compile(&c, "sr uuid \"6f1c2a9e-3b1d-4c55-9a57-0c1d2e3f4a5b\""
+			  " { i18n-key local-storage; name-label \"L\"; }"));
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(xenstore_path_length_limit_is_exact)
+{
+	/* "/local/domain/" 14 + 5 digits + "/" = 20; "vm-data/" 8: a key of
+	 * 996 bytes makes 1024, one more is too long */
+	char *src = malloc(2200), *p;
+	struct xbc c;
+	int len;
+
+	ck_assert_ptr_nonnull(src);
+	for (len = 996; len <= 997; len++) {
+		p = src + sprintf(src, "vm \"v\" { vm-data \"");
+		memset(p, 'k', (size_t)len);
+		strcpy(p + len, "\" = \"1\"; }");
+		ck_assert_int_eq(compile(&c, src), len == 996);
+		ck_assert_int_eq(diag(&c, CHECK_XENSTORE_PATH_LENGTH) != NULL,
+				 len == 997);
+		xbc_free(&c);
+	}
+	free(src);
+}
+END_TEST
+
+/* ---- emit ------------------------------------------------------------------------ */
+
+START_TEST(blob_is_readable_and_the_same_every_time)
+{
+	static const char src[] =
+		"let s = \"lab\";\n"
+		"vm \"web\" { vm-data \"role\" = \"${s}\"; hide-from-xencenter; }\n"
+		"pif \"eth1\" host \"h1\" { hide-from-xencenter; }\n"
+		"network \"n\" { other-config \"owner\" = \"lab\"; }\n"
+		"sr \"Local storage\" { i18n-key local-storage; }\n";
+	unsigned char *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0;
+	struct xbb blob;
+	struct xbb_object o;
+	struct xbc c;
+
+	ck_assert(compile(&c, src));
+	ck_assert_int_eq(xbc_emit(&c, &a, &alen), 0);
+	xbc_free(&c);
+	ck_assert(compile(&c, src));
+	ck_assert_int_eq(xbc_emit(&c, &b, &blen), 0);
+	xbc_free(&c);
+	ck_assert_uint_eq(alen, blen);
+	ck_assert(!memcmp(a, b, alen));
+	ck_assert_int_eq(xbb_open(&blob, a, alen), XBB_OK);
+	ck_assert_uint_eq(blob.nobjects, 4);
+	ck_assert_uint_eq(blob.nentries, 6);
+	xbb_object(&blob, 0, &o);   /* vm first, then sr, network, pif */
+	ck_assert_int_eq(o.cls, XB_CLASS_VM);
+	ck_assert_str_eq(o.pos.file, "t.xb");
+	ck_assert_uint_eq(o.pos.line, 2);
+	xbb_object(&blob, 3, &o);
+	ck_assert_int_eq(o.cls, XB_CLASS_PIF);
+	ck_assert_str_eq(o.host, "h1");
+	free(a);
+	free(b);
+}
+END_TEST
+
+static Suite *compiler_suite(void)
+{
+	Suite *s = suite_create("compiler");
+	TCase *tc;
+
+	tc = tcase_create("escapes");
+	tcase_add_test(tc, escapes_decode_to_their_bytes);
+	tcase_add_test(tc, unknown_escape_is_a_syntax_error_at_the_backslash);
+	tcase_add_test(tc, short_hex_escape_is_an_error);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("interpolation");
+	tcase_add_test(tc, constants_interpolate_through_each_other);
+	tcase_add_test(tc, unknown_constant_suggests_the_nearest);
+	tcase_add_test(tc, constant_defined_by_itself_is_an_error);
+	tcase_add_test(tc, lone_dollar_and_unclosed_brace_are_errors);
+	tcase_add_test(tc, unused_constant_warns_only);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("utf8");
+	tcase_add_test(tc, valid_utf8_and_tab_lf_cr_pass);
+	tcase_add_test(tc, bad_utf8_points_at_the_byte);
+	tcase_add_test(tc, control_character_from_an_escape_is_xml_char);
+	tcase_add_test(tc, bad_byte_inside_a_constant_is_reported_at_the_let);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("suggestions");
+	tcase_add_test(tc, nearest_word_by_edit_distance);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("options");
+	tcase_add_test(tc, w_options_switch_checks);
+	tcase_add_test(tc, w_refuses_what_the_blob_cannot_hold);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lowering");
+	tcase_add_test(tc, blocks_selecting_one_object_merge);
+	tcase_add_test(tc, i18n_key_derives_the_original_name);
+	tcase_add_test(tc, i18n_key_on_sr_by_uuid_without_name_is_an_error);
+	tcase_add_test(tc, xenstore_path_length_limit_is_exact);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("emit");
+	tcase_add_test(tc, blob_is_readable_and_the_same_every_time);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(compiler_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
