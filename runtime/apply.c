@@ -1,6 +1,8 @@
 /* apply.c - a plan carried out all or nothing: see apply.h. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,17 +35,20 @@ static int write_one(struct xapi *x, const struct xb_object *ob,
 	return xapi_set_map(x, ob->cls, ob->ref, w->field, map);
 }
 
-/* Sets writes [0, n) back to the maps read, newest first. 0, or -1 with
- * *failed naming the calls that could not be undone. */
+/* Sets the writes marked done back to the maps read, newest first. 0, or
+ * -1 with *failed naming the calls that could not be undone. */
 static int restore(struct xapi *x, const struct xb_actual *a,
-		   const struct xb_plan *p, size_t n, char **failed)
+		   const struct xb_plan *p, const bool *done, char **failed)
 {
+	size_t n = p->nwrites;
 	int r = 0;
 
 	while (n--) {
 		const struct xb_map_write *w = &p->writes[n];
 		const struct xb_object *ob = &a->objects[w->object];
 
+		if (!done[n])
+			continue;
 		if (write_one(x, ob, w, &w->old_map)) {
 			char *more = fmt("%s%s%s (%s)", *failed ? *failed : "",
 					 *failed ? "; " : "",
@@ -55,6 +60,92 @@ static int restore(struct xapi *x, const struct xb_actual *a,
 		}
 	}
 	return r;
+}
+
+/* The writes go out over a few connections at once: each is one call on
+ * one object, independent of the others, and at boot the cost is the
+ * round trips. A failure stops the taking of new writes; the caller then
+ * sets back every write that was done. */
+#define XAPI_WRITERS 4          /* connections writing at once */
+#define WRITES_PER_WRITER 16    /* fewer writes than this: fewer writers */
+
+struct writers {
+	const struct xb_actual *a;
+	const struct xb_plan *p;
+	atomic_size_t next;          /* the next write to take */
+	atomic_bool stop;            /* a write failed: take no more */
+	bool *done;                  /* per write, set by the one taking it */
+	pthread_mutex_t lock;        /* guards error */
+	char *error;                 /* the first failure */
+};
+
+struct writer {
+	struct writers *all;
+	struct xapi *conn;
+	pthread_t thread;
+};
+
+static void *writer_run(void *arg)
+{
+	struct writer *me = arg;
+	struct writers *all = me->all;
+	size_t i;
+
+	while (!atomic_load(&all->stop) &&
+	       (i = atomic_fetch_add(&all->next, 1)) < all->p->nwrites) {
+		const struct xb_map_write *w = &all->p->writes[i];
+
+		if (write_one(me->conn, &all->a->objects[w->object], w,
+			      &w->new_map)) {
+			pthread_mutex_lock(&all->lock);
+			if (!all->error)
+				all->error = strdup(xapi_errmsg(me->conn));
+			pthread_mutex_unlock(&all->lock);
+			atomic_store(&all->stop, true);
+			break;
+		}
+		all->done[i] = true;
+	}
+	return NULL;
+}
+
+/* Every write of the plan; 0, or -1 with *why (malloc'd). done[] says
+ * which were made either way. */
+static int write_all(struct xapi *x, const struct xb_actual *a,
+		     const struct xb_plan *p, bool *done, char **why)
+{
+	struct writers all = { .a = a, .p = p, .done = done };
+	struct writer pool[XAPI_WRITERS];
+	size_t want = p->nwrites / WRITES_PER_WRITER, n, k;
+	char *err = NULL;
+
+	if (want < 1)
+		want = 1;
+	if (want > XAPI_WRITERS)
+		want = XAPI_WRITERS;
+	atomic_init(&all.next, 0);
+	atomic_init(&all.stop, false);
+	pthread_mutex_init(&all.lock, NULL);
+	pool[0] = (struct writer){ &all, x, 0 };
+	for (n = 1; n < want; n++) {     /* fewer writers if one fails to start */
+		pool[n] = (struct writer){ &all, xapi_clone(x, &err), 0 };
+		free(err);
+		err = NULL;
+		if (!pool[n].conn)
+			break;
+		if (pthread_create(&pool[n].thread, NULL, writer_run, &pool[n])) {
+			xapi_close(pool[n].conn);
+			break;
+		}
+	}
+	writer_run(&pool[0]);
+	for (k = 1; k < n; k++) {
+		pthread_join(pool[k].thread, NULL);
+		xapi_close(pool[k].conn);   /* its calls count as x's */
+	}
+	pthread_mutex_destroy(&all.lock);
+	*why = all.error;
+	return all.error ? -1 : 0;
 }
 
 /* An SR is renamed only if a PBD is plugged (else xapi refuses): check
@@ -94,8 +185,9 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	     const struct xb_plan *p, struct xb_apply_report *report,
 	     char **errmsg)
 {
-	char *undo_failed = NULL, *xs_err = NULL;
-	size_t done;
+	char *undo_failed = NULL, *xs_err = NULL, *why = NULL;
+	bool *done = NULL;
+	size_t i;
 	int r = -1;
 
 	memset(report, 0, sizeof(*report));
@@ -110,31 +202,31 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	}
 	if (p->nwrites && check_renames(x, a, p, errmsg))
 		return -1;
-
-	for (done = 0; done < p->nwrites; done++) {
-		const struct xb_map_write *w = &p->writes[done];
-		const struct xb_object *ob = &a->objects[w->object];
-
-		if (write_one(x, ob, w, &w->new_map)) {
-			char *why = strdup(xapi_errmsg(x));
-
-			if (restore(x, a, p, done, &undo_failed))
-				*errmsg = fmt("%s; restoring the %zu map(s) already written FAILED: %s: the host is left partly changed",
-					      why ? why : "XenAPI call failed",
-					      done, undo_failed);
-			else
-				*errmsg = fmt("%s; the %zu map(s) already written were set back: nothing was changed",
-					      why ? why : "XenAPI call failed",
-					      done);
-			free(why);
-			goto out;
-		}
-		report->xapi_writes++;
+	done = calloc(p->nwrites + 1, sizeof(*done));
+	if (!done) {
+		*errmsg = fmt("out of memory");
+		return -1;
 	}
+
+	if (p->nwrites && write_all(x, a, p, done, &why)) {
+		for (i = 0; i < p->nwrites; i++)
+			report->xapi_writes += done[i];
+		if (restore(x, a, p, done, &undo_failed))
+			*errmsg = fmt("%s; restoring the %zu map(s) already written FAILED: %s: the host is left partly changed",
+				      why ? why : "XenAPI call failed",
+				      report->xapi_writes, undo_failed);
+		else
+			*errmsg = fmt("%s; the %zu map(s) already written were set back: nothing was changed",
+				      why ? why : "XenAPI call failed",
+				      report->xapi_writes);
+		report->xapi_writes = 0;
+		goto out;
+	}
+	report->xapi_writes = p->nwrites;
 
 	if (p->nguests &&
 	    xb_xs_apply(xs, a, p, &report->xenstore_changed, &xs_err)) {
-		if (!done)
+		if (!p->nwrites)
 			*errmsg = fmt("%s", xs_err ? xs_err : "xenstore failed");
 		else if (restore(x, a, p, done, &undo_failed))
 			*errmsg = fmt("%s; restoring the XenAPI maps FAILED: %s: the host is left partly changed",
@@ -143,7 +235,7 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 		else
 			*errmsg = fmt("%s; the %zu XenAPI map(s) written were set back: nothing was changed",
 				      xs_err ? xs_err : "xenstore failed",
-				      done);
+				      p->nwrites);
 		report->xapi_writes = 0;
 		goto out;
 	}
@@ -151,5 +243,7 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 out:
 	free(undo_failed);
 	free(xs_err);
+	free(why);
+	free(done);
 	return r;
 }

@@ -51,6 +51,7 @@ struct xapi {
 	long timeout_ms;
 	bool redirected;             /* followed HOST_IS_SLAVE once */
 	char *session;               /* NULL: logged out */
+	struct xapi *parent;         /* a clone: the session is the parent's */
 	unsigned long calls;
 	char *errmsg;
 	struct xapi_fault fault;
@@ -431,6 +432,7 @@ static int login(struct xapi *x)
 	}
 	x->session = r.value.str;
 	r.value.str = NULL;
+	x->parent = NULL;          /* a clone that logged in owns its session */
 	ret = 0;
 out:
 	xr_reply_free(&r);
@@ -627,6 +629,53 @@ fail:
 	return NULL;
 }
 
+static char *dup_or_null(const char *s, bool *oom)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		*oom = true;
+	return d;
+}
+
+struct xapi *xapi_clone(struct xapi *x, char **errmsg)
+{
+	struct xapi *c;
+	bool oom = false;
+
+	*errmsg = NULL;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		*errmsg = strdup("cannot initialise libcurl");
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		curl_global_cleanup();
+		*errmsg = strdup("out of memory");
+		return NULL;
+	}
+	c->parent = x;
+	c->timeout_ms = x->timeout_ms;
+	c->insecure = x->insecure;
+	c->redirected = x->redirected;
+	c->reply.max = x->reply.max;
+	c->endpoint = dup_or_null(x->endpoint, &oom);
+	c->scheme = dup_or_null(x->scheme, &oom);
+	c->port = dup_or_null(x->port, &oom);
+	c->url = dup_or_null(x->url, &oom);
+	c->unix_path = dup_or_null(x->unix_path, &oom);
+	c->user = dup_or_null(x->user, &oom);
+	c->password = dup_or_null(x->password, &oom);
+	c->ca_file = dup_or_null(x->ca_file, &oom);
+	c->session = dup_or_null(x->session, &oom);
+	if (oom || transport_init(c)) {
+		*errmsg = strdup(oom ? "out of memory" : xapi_errmsg(c));
+		free_handle(c);
+		return NULL;
+	}
+	return c;
+}
+
 void xapi_close(struct xapi *x)
 {
 	struct xr_value params[1] = { 0 };
@@ -634,6 +683,11 @@ void xapi_close(struct xapi *x)
 
 	if (!x)
 		return;
+	if (x->parent) {             /* a clone: the parent logs out */
+		x->parent->calls += x->calls;
+		free(x->session);
+		x->session = NULL;
+	}
 	if (x->session) {
 		/* best effort, and quick: a session left behind expires on
 		 * its own, and an exit should not wait a full timeout */

@@ -45,6 +45,11 @@ struct xapi;
 struct xapi *xapi_connect(const struct xapi_options *opt, char **errmsg);
 /* Logs out and frees; NULL is fine. Call on every exit path. */
 void xapi_close(struct xapi *x);
+/* Another connection on x's session, for calls made in parallel from one
+ * thread per clone. Closing a clone adds its calls to x's count and does
+ * not log out (unless it had to log in again). Clone and close from the
+ * thread that owns x. NULL on failure, with *errmsg malloc'd. */
+struct xapi *xapi_clone(struct xapi *x, char **errmsg);
 
 const char *xapi_errmsg(const struct xapi *x);
 const struct xapi_fault *xapi_fault(const struct xapi *x);   /* NULL: none */

@@ -32,6 +32,7 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/xapi-fault.sh \
 	tests/runtime/xapi-options.sh \
 	tests/runtime/xapi-sr.sh \
+	tests/runtime/xapi-parallel.sh \
 	tests/runtime/examples.sh
 TESTS += $(RUNTIME_SANDBOX_TESTS)
 EXTRA_DIST += $(RUNTIME_SANDBOX_TESTS) tests/runtime/lib.sh
