@@ -514,6 +514,16 @@ void xbc_lower(struct xbc *c)
 					 "uuid alone", xb_class_keyword(b->cls));
 				continue;
 			}
+			if (b->by_uuid) {
+				struct xbc_diag *d = xbc_report(c,
+					CHECK_MISPLACED_STATEMENT, &b->host.loc,
+					"host with a uuid selector: a uuid "
+					"already names one PIF");
+
+				xbc_hint(c, d, "write pif \"DEVICE\" host "
+					 "\"%s\", or drop host", b->host.value);
+				continue;
+			}
 			host = b->host.value;
 		}
 		o = find_object(c, b, host);

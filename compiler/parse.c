@@ -281,6 +281,40 @@ static char *join(const char *dir, const char *name)
 	return p;
 }
 
+/* The name of an included file given by an absolute path: relative to the
+ * main file's directory, so that no blob holds a path of the machine it
+ * was compiled on. NULL when either cannot be resolved. */
+static char *name_from_main(const struct xbc *c, const char *path)
+{
+	char *base = realpath(c->main_dir && *c->main_dir ? c->main_dir : ".",
+			      NULL);
+	char *target = realpath(path, NULL), *name = NULL, *p;
+	size_t common = 0, i, ups = 0;
+
+	if (!base || !target)
+		goto out;
+	/* the longest common prefix that ends at a component boundary */
+	for (i = 0; base[i] && base[i] == target[i]; i++)
+		if (base[i] == '/')
+			common = i;
+	if (!base[i] && (target[i] == '/' || !target[i]))
+		common = i;
+	for (i = common; base[i]; i++)
+		if (base[i] == '/')
+			ups++;
+	name = malloc(3 * ups + strlen(target) + 2);
+	if (!name)
+		goto out;
+	p = name;
+	for (i = 0; i < ups; i++)
+		p = stpcpy(p, "../");
+	strcpy(p, target[common] == '/' ? target + common + 1 : target + common);
+out:
+	free(base);
+	free(target);
+	return name;
+}
+
 struct include_frame {
 	char *real;                  /* realpath of the file being parsed */
 	struct include_frame *up;
@@ -322,7 +356,9 @@ static struct xbc_file *open_include(struct xbc *c, const struct xbc_file *from,
 	if (f->path && access(f->path, F_OK) == 0 && rel[0] != '/') {
 		f->name = join(from_name_dir ? from_name_dir : "", rel);
 	} else if (rel[0] == '/') {
-		f->name = strdup(rel);
+		f->name = name_from_main(c, rel);
+		if (!f->name)
+			f->name = strdup(rel);   /* missing: only named in an error */
 	} else {
 		for (i = 0; i < c->opt.ninclude_dirs; i++) {
 			free(f->path);

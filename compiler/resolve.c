@@ -337,7 +337,7 @@ void xbc_resolve(struct xbc *c)
 	for (i = 0, l = c->lets; l; l = l->next)
 		k.sorted[i++] = l;
 	qsort(k.sorted, k.n, sizeof(*k.sorted), let_cmp);
-	for (i = 0; i + 1 < k.n; i++) {
+	for (i = 0; i + 1 < k.n && !c->stop; i++) {
 		if (!strcmp(k.sorted[i]->name, k.sorted[i + 1]->name)) {
 			/* report the later one, by source order */
 			struct xbc_let *a = k.sorted[i], *later = k.sorted[i + 1];

@@ -109,6 +109,12 @@ printf 'include "../a.xb";\nlet x = "1";\n' >"$work/inc2/sub/b.xb"
 "$XENBAKEC" --check "$work/inc2/a.xb" 2>"$work/err"
 check "an include cycle: exit 1, named at the include that closes it" '[ $? -eq 1 ] && grep -q "^sub/b.xb:1:9: error: .*cycle.*\[include\]" "$work/err"'
 
+printf 'include "%s/inc2/sub/c.xb";\n' "$work" >"$work/inc2/abs.xb"
+mkdir -p "$work/inc2/deep"
+mv "$work/inc2/abs.xb" "$work/inc2/deep/abs.xb"
+"$XENBAKEC" -o "$work/inc2/abs.xbb" "$work/inc2/deep/abs.xb"
+check "an absolute include is named relative to the main file" '[ $? -eq 0 ] && grep -q "\.\./sub/c\.xb" "$work/inc2/abs.xbb" && ! grep -q "$work" "$work/inc2/abs.xbb"'
+
 # --- the same bytes every time, from anywhere
 (cd "$T" && "$XENBAKEC" -I inc/lib -o "$work/b.xbb" all-statements.xb)
 check "same blob from another directory and relative paths" 'cmp -s "$work/a.xbb" "$work/b.xbb"'
