@@ -163,6 +163,7 @@ void xbc_free(struct xbc *c)
 		free(f->name);
 		free(f->path);
 		free(f->text);
+		free(f->lines);
 		free(f);
 	}
 	for (i = 0; i < c->nobjects; i++) {

@@ -31,6 +31,9 @@ struct xbc_file {
 	char *path;                  /* as opened; NULL for names only (#@) */
 	char *text;                  /* contents, NUL-terminated; NULL if none */
 	size_t len;
+	size_t *lines;               /* offset of each line's start, made when
+				        a diagnostic is printed; NULL before */
+	size_t nlines;
 	struct xbc_file *next;
 };
 

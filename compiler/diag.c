@@ -242,9 +242,9 @@ const char *xbc_nearest(const char *word, const char *const *words, size_t n)
 
 /* ---- printing -------------------------------------------------------------- */
 
-static const struct xbc_file *file_named(const struct xbc *c, const char *name)
+static struct xbc_file *file_named(const struct xbc *c, const char *name)
 {
-	const struct xbc_file *f;
+	struct xbc_file *f;
 
 	for (f = c->files; f; f = f->next)
 		if (f->text && (f->name == name || !strcmp(f->name, name)))
@@ -252,25 +252,43 @@ static const struct xbc_file *file_named(const struct xbc *c, const char *name)
 	return NULL;
 }
 
+/* Where each line of f starts, found once: printing many diagnostics of
+ * one file stays linear. 0, or -1 when out of memory. */
+static int line_index(struct xbc_file *f)
+{
+	size_t i, n = 1;
+
+	if (f->lines)
+		return 0;
+	for (i = 0; i < f->len; i++)
+		n += f->text[i] == '\n';
+	f->lines = malloc(n * sizeof(*f->lines));
+	if (!f->lines)
+		return -1;
+	f->lines[0] = 0;
+	for (i = 0, n = 1; i < f->len; i++)
+		if (f->text[i] == '\n')
+			f->lines[n++] = i + 1;
+	f->nlines = n;
+	return 0;
+}
+
 /* The source line of loc and a caret under its column (tabs kept, so the
  * caret lines up). */
 static void print_source(const struct xbc *c, const struct xbc_loc *loc,
 			 FILE *out)
 {
-	const struct xbc_file *f = file_named(c, loc->file);
+	struct xbc_file *f = file_named(c, loc->file);
 	const char *p, *end;
-	int line = 1, col;
+	int col;
 
-	if (!f || loc->first_line < 1)
+	if (!f || loc->first_line < 1 || line_index(f) ||
+	    (size_t)loc->first_line > f->nlines)
 		return;
-	for (p = f->text; *p && line < loc->first_line; p++)
-		if (*p == '\n')
-			line++;
-	if (line != loc->first_line)
-		return;
-	end = strchr(p, '\n');
+	p = f->text + f->lines[loc->first_line - 1];
+	end = memchr(p, '\n', f->len - (size_t)(p - f->text));
 	if (!end)
-		end = p + strlen(p);
+		end = f->text + f->len;
 	fprintf(out, "%.*s\n", (int)(end - p), p);
 	for (col = 1; col < loc->first_column && p + col - 1 < end; col++)
 		fputc(p[col - 1] == '\t' ? '\t' : ' ', out);
