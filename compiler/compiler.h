@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "runtime/model.h"
 
@@ -209,8 +210,9 @@ void xbc_note(struct xbc *c, struct xbc_diag *d, const struct xbc_loc *loc,
 void xbc_hint(struct xbc *c, struct xbc_diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool xbc_check_on(const struct xbc *c, enum xbc_check check);
-/* Prints every diagnostic: text (with source line and caret) or JSON. */
-void xbc_print_diags(const struct xbc *c, bool json, bool color);
+/* Prints every diagnostic to out: text (with source line and caret) or
+ * one JSON array. */
+void xbc_print_diags(const struct xbc *c, bool json, bool color, FILE *out);
 /* The nearest of words[0..n) to word, if near enough; else NULL. */
 const char *xbc_nearest(const char *word, const char *const *words, size_t n);
 

@@ -300,7 +300,7 @@ static const char *severity_name(enum xbc_severity s)
 	return s == SEV_ERROR ? "error" : "warning";
 }
 
-static void print_text(const struct xbc *c, bool color)
+static void print_text(const struct xbc *c, bool color, FILE *out)
 {
 	const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
 	size_t i;
@@ -311,32 +311,65 @@ static void print_text(const struct xbc *c, bool color)
 		const char *sev_color = !color ? "" :
 			d->severity == SEV_ERROR ? "\033[1;31m" : "\033[1;35m";
 
-		fprintf(stderr, "%s%s:%d:%d:%s %s%s:%s %s [%s]\n", bold,
+		fprintf(out, "%s%s:%d:%d:%s %s%s:%s %s [%s]\n", bold,
 			d->loc.file, d->loc.first_line, d->loc.first_column,
 			reset, sev_color, severity_name(d->severity), reset,
 			d->message ? d->message : "", xbc_checks[d->check].name);
-		print_source(c, &d->loc, stderr);
+		print_source(c, &d->loc, out);
 		if (d->hint)
-			fprintf(stderr, "%shint:%s %s\n", bold, reset, d->hint);
+			fprintf(out, "%shint:%s %s\n", bold, reset, d->hint);
 		for (n = 0; n < d->nnotes; n++) {
-			fprintf(stderr, "%s%s:%d:%d:%s note: %s\n", bold,
+			fprintf(out, "%s%s:%d:%d:%s note: %s\n", bold,
 				d->note_loc[n].file, d->note_loc[n].first_line,
 				d->note_loc[n].first_column, reset,
 				d->note[n] ? d->note[n] : "");
-			print_source(c, &d->note_loc[n], stderr);
+			print_source(c, &d->note_loc[n], out);
 		}
 	}
 	if (c->stop && c->nerrors >= XBC_MAX_ERRORS)
-		fprintf(stderr, "xenbakec: too many errors (%d), stopping\n",
+		fprintf(out, "xenbakec: too many errors (%d), stopping\n",
 			c->nerrors);
 }
 
+/* The length of the valid UTF-8 sequence at p (n bytes left), or 0. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1fu;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0fu;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07u;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* A JSON string; a byte that is not UTF-8 (a file name or an unknown
+ * escape can hold one) becomes U+FFFD, so the array stays valid JSON. */
 static void json_string(const char *s, FILE *out)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p), len;
 
 	fputc('"', out);
-	for (; *p; p++) {
+	while (*p) {
+		len = 1;
 		if (*p == '"' || *p == '\\')
 			fprintf(out, "\\%c", *p);
 		else if (*p == '\n')
@@ -345,8 +378,12 @@ static void json_string(const char *s, FILE *out)
 			fputs("\\t", out);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(out, "\\u%04x", *p);
+		else if (!(len = utf8_len(p, n)))
+			fputs("\\ufffd", out), len = 1;
 		else
-			fputc(*p, out);
+			fwrite(p, 1, len, out);
+		p += len;
+		n -= len;
 	}
 	fputc('"', out);
 }
@@ -359,42 +396,42 @@ static void json_loc(const struct xbc_loc *loc, FILE *out)
 		loc->first_column);
 }
 
-static void print_json(const struct xbc *c)
+static void print_json(const struct xbc *c, FILE *out)
 {
 	size_t i;
 	int n;
 
-	fputc('[', stdout);
+	fputc('[', out);
 	for (i = 0; i < c->ndiags; i++) {
 		const struct xbc_diag *d = &c->diags[i];
 
-		fputs(i ? ",\n{" : "\n{", stdout);
-		json_loc(&d->loc, stdout);
-		fprintf(stdout, ",\"severity\":\"%s\",\"check\":\"%s\",\"message\":",
+		fputs(i ? ",\n{" : "\n{", out);
+		json_loc(&d->loc, out);
+		fprintf(out, ",\"severity\":\"%s\",\"check\":\"%s\",\"message\":",
 			severity_name(d->severity), xbc_checks[d->check].name);
-		json_string(d->message, stdout);
-		fputs(",\"hint\":", stdout);
+		json_string(d->message, out);
+		fputs(",\"hint\":", out);
 		if (d->hint)
-			json_string(d->hint, stdout);
+			json_string(d->hint, out);
 		else
-			fputs("null", stdout);
-		fputs(",\"notes\":[", stdout);
+			fputs("null", out);
+		fputs(",\"notes\":[", out);
 		for (n = 0; n < d->nnotes; n++) {
-			fputs(n ? ",{" : "{", stdout);
-			json_loc(&d->note_loc[n], stdout);
-			fputs(",\"message\":", stdout);
-			json_string(d->note[n], stdout);
-			fputc('}', stdout);
+			fputs(n ? ",{" : "{", out);
+			json_loc(&d->note_loc[n], out);
+			fputs(",\"message\":", out);
+			json_string(d->note[n], out);
+			fputc('}', out);
 		}
-		fputs("]}", stdout);
+		fputs("]}", out);
 	}
-	fputs(c->ndiags ? "\n]\n" : "]\n", stdout);
+	fputs(c->ndiags ? "\n]\n" : "]\n", out);
 }
 
-void xbc_print_diags(const struct xbc *c, bool json, bool color)
+void xbc_print_diags(const struct xbc *c, bool json, bool color, FILE *out)
 {
 	if (json)
-		print_json(c);
+		print_json(c, out);
 	else
-		print_text(c, color);
+		print_text(c, color, out);
 }

@@ -208,7 +208,7 @@ int main(int argc, char **argv)
 	}
 	xbc_compile(&c);
 	color = !json && isatty(STDERR_FILENO) && !getenv("NO_COLOR");
-	xbc_print_diags(&c, json, color);
+	xbc_print_diags(&c, json, color, json ? stdout : stderr);
 	if (c.out_of_memory) {
 		fputs("xenbakec: out of memory\n", stderr);
 		goto out;

@@ -264,8 +264,14 @@ static int decode(struct xbc *c, const struct constants *k, struct xbc_str *s,
 				continue;
 			} else {
 				struct xbc_loc loc = at(s, i);
-				struct xbc_diag *d = xbc_report(c, CHECK_SYNTAX,
-					&loc, "unknown escape '\\%c'", ch ? ch : ' ');
+				struct xbc_diag *d = (unsigned char)ch > 0x20 &&
+					(unsigned char)ch < 0x7f ?
+					xbc_report(c, CHECK_SYNTAX, &loc,
+						   "unknown escape '\\%c'", ch) :
+					xbc_report(c, CHECK_SYNTAX, &loc,
+						   "unknown escape: '\\' "
+						   "then byte 0x%02x",
+						   (unsigned char)ch);
 
 				xbc_hint(c, d, "the escapes are \\\" \\\\ \\n \\t "
 					 "and \\xHH");

@@ -50,6 +50,14 @@ assert set(d[0]) == {\"file\", \"line\", \"column\", \"severity\", \"check\", \"
 "$XENBAKEC" --check --diagnostics=json "$T/all-statements.xb" -I "$T/inc/lib" >"$work/json"
 check "json: a clean file gives []" '"$PY" -c "import json,sys; assert json.load(open(sys.argv[1])) == []" "$work/json"'
 
+printf 'vm "a" { vm-data "k" = "\\\303\251"; }\n' >"$work/esc.xb"
+"$XENBAKEC" --check --diagnostics=json "$work/esc.xb" >"$work/json" 2>/dev/null
+check "json: a non-UTF-8 byte in a message still gives valid JSON" '"$PY" -c "
+import json, sys
+d = json.loads(open(sys.argv[1], \"rb\").read().decode(\"utf-8\"))
+assert d[0][\"check\"] == \"syntax\" and \"0xc3\" in d[0][\"message\"], d
+" "$work/json"'
+
 # --- options
 "$XENBAKEC" -Wno-syntax "$T/all-statements.xb" 2>"$work/err"
 check "-Wno- on a fixed check is a usage error" '[ $? -eq 2 ] && grep -q "cannot be turned off" "$work/err"'
