@@ -572,15 +572,12 @@ static void free_handle(struct xapi *x)
 	curl_global_cleanup();
 }
 
-struct xapi *xapi_connect(const struct xapi_options *opt, char **errmsg)
+/* An empty handle; free_handle() undoes it. */
+static struct xapi *new_handle(char **errmsg)
 {
-	static const struct xapi_options defaults = { 0 };
-	struct xapi *x = NULL;
-	const char *endpoint, *ca;
+	struct xapi *x;
 
 	*errmsg = NULL;
-	if (!opt)
-		opt = &defaults;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		*errmsg = strdup("cannot initialise libcurl");
 		return NULL;
@@ -589,8 +586,21 @@ struct xapi *xapi_connect(const struct xapi_options *opt, char **errmsg)
 	if (!x) {
 		curl_global_cleanup();
 		*errmsg = strdup("out of memory");
-		return NULL;
 	}
+	return x;
+}
+
+struct xapi *xapi_connect(const struct xapi_options *opt, char **errmsg)
+{
+	static const struct xapi_options defaults = { 0 };
+	struct xapi *x = NULL;
+	const char *endpoint, *ca;
+
+	if (!opt)
+		opt = &defaults;
+	x = new_handle(errmsg);
+	if (!x)
+		return NULL;
 	endpoint = opt->endpoint ? opt->endpoint : XAPI_DEFAULT_ENDPOINT;
 	ca = opt->ca_file ? opt->ca_file : getenv("XENBAKE_CA_FILE");
 	if (ca && !ca[0])
@@ -643,17 +653,9 @@ struct xapi *xapi_clone(struct xapi *x, char **errmsg)
 	struct xapi *c;
 	bool oom = false;
 
-	*errmsg = NULL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
-		*errmsg = strdup("cannot initialise libcurl");
+	c = new_handle(errmsg);
+	if (!c)
 		return NULL;
-	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		curl_global_cleanup();
-		*errmsg = strdup("out of memory");
-		return NULL;
-	}
 	c->parent = x;
 	c->timeout_ms = x->timeout_ms;
 	c->insecure = x->insecure;
