@@ -76,6 +76,7 @@ static int write_atomically(const char *path, const unsigned char *data,
 	char *tmp = NULL;
 	mode_t mask;
 	FILE *f = NULL;
+	bool created = false;
 	int fd = -1;
 
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
@@ -83,6 +84,7 @@ static int write_atomically(const char *path, const unsigned char *data,
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		goto fail;
+	created = true;
 	mask = umask(0);
 	umask(mask);
 	if (fchmod(fd, 0666 & ~mask) || !(f = fdopen(fd, "wb")))
@@ -102,7 +104,7 @@ fail:
 		fclose(f);
 	if (fd >= 0)
 		close(fd);
-	if (tmp && fd != -2)
+	if (created)
 		unlink(tmp);
 	free(tmp);
 	return -1;
