@@ -107,8 +107,9 @@ void xbc_build_syntax_error(struct xbc *c, const struct xbc_loc *loc,
 
 static void str_free(struct xbc_str *s)
 {
+	if (s->value != s->raw)
+		free(s->value);
 	free(s->raw);
-	free(s->value);
 }
 
 void xbc_init(struct xbc *c)

@@ -92,7 +92,8 @@ struct xbc_str {
 	char *raw;
 	struct xbc_loc loc;          /* of the opening quote */
 	char *value;                 /* decoded by resolve; NULL until then or
-				        when it failed */
+				        when it failed; raw itself when the
+				        string has no escape and no $ */
 	size_t len;                  /* of value */
 };
 

@@ -12,11 +12,12 @@
 #include "runtime/blob.h"
 
 /* An open-addressing set of strings (or positions), each with the number
- * it was given on first insertion. */
+ * it was given on first insertion. Eight bytes a slot: a million keys cost
+ * a few megabytes. */
 struct slot {
-	uint64_t hash;
-	uint32_t id;                 /* string offset, or position index */
-	bool used;
+	uint32_t hash;               /* low bits of the full hash */
+	uint32_t id1;                /* string offset or position index, + 1;
+				        0: empty */
 };
 
 struct table {
@@ -47,19 +48,49 @@ static uint64_t hash_str(const char *s)
 
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
+	return h ^ h >> 32;     /* the index uses the low bits */
 }
 
 static int table_init(struct table *t, size_t expect)
 {
 	size_t n = 16;
 
-	while (n < 2 * expect)
+	/* at most two thirds full, however many of expect are distinct */
+	while (n < expect + expect / 2)
 		n *= 2;
 	t->slots = calloc(n, sizeof(*t->slots));
 	t->mask = n - 1;
 	t->n = 0;
 	return t->slots ? 0 : -1;
+}
+
+/* Doubles the table when one more key would fill it over two thirds:
+ * probing always ends at an empty slot. The index of a key is its hash
+ * masked, so the kept low 32 bits of the hash are enough to move it. */
+static int table_reserve_one(struct table *t)
+{
+	size_t n = 2 * (t->mask + 1), i, j;
+	struct slot *slots;
+
+	if (3 * (t->n + 1) <= 2 * (t->mask + 1))
+		return 0;
+	if (n - 1 > UINT32_MAX)
+		return -1;
+	slots = calloc(n, sizeof(*slots));
+	if (!slots)
+		return -1;
+	for (i = 0; i <= t->mask; i++) {
+		if (!t->slots[i].id1)
+			continue;
+		for (j = t->slots[i].hash & (n - 1); slots[j].id1;
+		     j = (j + 1) & (n - 1))
+			;
+		slots[j] = t->slots[i];
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->mask = n - 1;
+	return 0;
 }
 
 static int grow(void **buf, size_t *cap, size_t need, size_t size)
@@ -83,47 +114,56 @@ static int grow(void **buf, size_t *cap, size_t need, size_t size)
 static int64_t intern(struct strings *st, const char *s)
 {
 	uint64_t h = hash_str(s);
-	size_t len = strlen(s), i = (size_t)h & st->t.mask;
+	size_t len = strlen(s), i;
 	struct slot *slot;
 
-	for (; (slot = &st->t.slots[i])->used; i = (i + 1) & st->t.mask)
-		if (slot->hash == h && !strcmp(st->buf + slot->id, s))
-			return slot->id;
+	if (table_reserve_one(&st->t))
+		return -1;
+	i = (size_t)(uint32_t)h & st->t.mask;
+	for (; (slot = &st->t.slots[i])->id1; i = (i + 1) & st->t.mask)
+		if (slot->hash == (uint32_t)h &&
+		    !strcmp(st->buf + slot->id1 - 1, s))
+			return slot->id1 - 1;
 	if (st->len + len + 1 > UINT32_MAX ||
 	    grow((void **)&st->buf, &st->cap, st->len + len + 1, 1))
 		return -1;
-	slot->used = true;
-	slot->hash = h;
-	slot->id = (uint32_t)st->len;
+	slot->hash = (uint32_t)h;
+	slot->id1 = (uint32_t)st->len + 1;
+	st->t.n++;
 	memcpy(st->buf + st->len, s, len + 1);
 	st->len += len + 1;
-	return slot->id;
+	return slot->id1 - 1;
 }
 
 static int64_t position(struct positions *ps, const struct xbc_loc *loc)
 {
-	uint64_t h = hash_str(loc->file) ^
-		     ((uint64_t)loc->first_line * 0x9e3779b97f4a7c15ULL) ^
-		     ((uint64_t)loc->first_column << 32);
-	size_t i = (size_t)h & ps->t.mask;
+	uint64_t h = hash_str(loc->file);
+	size_t i;
 	struct slot *slot;
 
-	for (; (slot = &ps->t.slots[i])->used; i = (i + 1) & ps->t.mask) {
-		const struct position *p = &ps->v[slot->id];
+	h = (h ^ (uint32_t)loc->first_line) * 0x9e3779b97f4a7c15ULL;
+	h = (h ^ (uint32_t)loc->first_column) * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 32;
+	if (table_reserve_one(&ps->t))
+		return -1;
+	i = (size_t)(uint32_t)h & ps->t.mask;
+	for (; (slot = &ps->t.slots[i])->id1; i = (i + 1) & ps->t.mask) {
+		const struct position *p = &ps->v[slot->id1 - 1];
 
-		if (slot->hash == h && p->line == (uint32_t)loc->first_line &&
+		if (slot->hash == (uint32_t)h &&
+		    p->line == (uint32_t)loc->first_line &&
 		    p->column == (uint32_t)loc->first_column &&
 		    !strcmp(p->file, loc->file))
-			return slot->id;
+			return slot->id1 - 1;
 	}
 	if (grow((void **)&ps->v, &ps->cap, ps->n + 1, sizeof(*ps->v)))
 		return -1;
-	slot->used = true;
-	slot->hash = h;
-	slot->id = (uint32_t)ps->n;
+	slot->hash = (uint32_t)h;
+	slot->id1 = (uint32_t)ps->n + 1;
+	ps->t.n++;
 	ps->v[ps->n++] = (struct position){ loc->file,
 		(uint32_t)loc->first_line, (uint32_t)loc->first_column, 0 };
-	return slot->id;
+	return slot->id1 - 1;
 }
 
 static size_t align4(size_t n)
@@ -149,7 +189,7 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 	obj_pos = malloc((c->nobjects + 1) * sizeof(*obj_pos));
 	ent_pos = malloc((nentries + 1) * sizeof(*ent_pos));
 	if (!obj_str || !ent_str || !obj_pos || !ent_pos ||
-	    table_init(&st.t, 2 * (c->nobjects + nentries) + 1) ||
+	    table_init(&st.t, c->nobjects + nentries) ||
 	    table_init(&ps.t, c->nobjects + nentries) || intern(&st, "") != 0)
 		goto out;
 

@@ -96,6 +96,29 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 	return e;
 }
 
+/* Room for one entry per statement of b: exact, so that a million
+ * entries do not cost twice their size. */
+static int reserve_entries(struct xbc *c, struct xbc_object *o,
+			   const struct xbc_block *b)
+{
+	const struct xbc_stmt *s;
+	struct xbc_entry *p;
+	size_t n = 0;
+
+	for (s = b->stmts; s; s = s->next)
+		n++;
+	if (!n || o->nentries + n <= o->cap)
+		return 0;
+	p = realloc(o->entries, (o->nentries + n) * sizeof(*p));
+	if (!p) {
+		c->out_of_memory = c->stop = true;
+		return -1;
+	}
+	o->entries = p;
+	o->cap = o->nentries + n;
+	return 0;
+}
+
 /* ---- the checks of one statement ------------------------------------------ */
 
 static bool key_char(char ch)
@@ -527,7 +550,7 @@ void xbc_lower(struct xbc *c)
 			host = b->host.value;
 		}
 		o = find_object(c, b, host);
-		if (!o)
+		if (!o || reserve_entries(c, o, b))
 			return;
 		for (s = b->stmts; s && !c->stop; s = s->next)
 			lower_stmt(c, o, s);

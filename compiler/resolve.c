@@ -198,23 +198,26 @@ static size_t xml_char(const unsigned char *p, size_t n, const char **why)
 	return len;
 }
 
-/* xml-char over the decoded bytes; a bad byte that came from a constant was
+/* xml-char over the decoded bytes (from: the raw offset of each, NULL when
+ * they are the raw bytes); a bad byte that came from a constant was
  * reported where the constant is defined. */
-static int check_xml(struct xbc *c, struct xbc_str *s, const struct out *o)
+static int check_xml(struct xbc *c, struct xbc_str *s, const char *buf,
+		     size_t len, const size_t *from)
 {
-	const unsigned char *p = (const unsigned char *)o->buf;
+	const unsigned char *p = (const unsigned char *)buf;
 	const char *why = NULL;
 	size_t i = 0, n;
 
-	while (i < o->len) {
-		n = xml_char(p + i, o->len - i, &why);
+	while (i < len) {
+		n = xml_char(p + i, len - i, &why);
 		if (!n) {
 			struct xbc_loc loc;
 			struct xbc_diag *d;
+			size_t raw_off = from ? from[i] : i;
 
-			if (o->from[i] == FROM_CONSTANT)
+			if (raw_off == FROM_CONSTANT)
 				return -1;
-			loc = at(s, o->from[i]);
+			loc = at(s, raw_off);
 			d = xbc_report(c, CHECK_XML_CHAR, &loc,
 				       "%s in a string: xapi would silently cut "
 				       "the string short here", why);
@@ -239,6 +242,17 @@ static int decode(struct xbc *c, const struct constants *k, struct xbc_str *s,
 
 	if (!r)
 		return -1;
+	if (!strpbrk(r, "\\$")) {
+		/* nothing to decode: most strings, kept as they are */
+		if (self)
+			self->state = LET_RESOLVING;
+		ret = check_xml(c, s, r, strlen(r), NULL);
+		if (!ret) {
+			s->value = s->raw;
+			s->len = strlen(r);
+		}
+		goto out;
+	}
 	if (self)
 		self->state = LET_RESOLVING;
 	if (put(c, &o, "", 0, 0))
@@ -310,7 +324,7 @@ static int decode(struct xbc *c, const struct constants *k, struct xbc_str *s,
 			i++;
 		}
 	}
-	if (check_xml(c, s, &o))
+	if (check_xml(c, s, o.buf, o.len, o.from))
 		goto out;
 	s->value = o.buf;
 	s->len = o.len;
