@@ -236,7 +236,7 @@ const char *xbc_nearest(const char *word, const char *const *words, size_t n)
 			best = words[i];
 		}
 	}
-	limit = strlen(word) / 3 + 2;   /* near: a few edits, fewer for short */
+	limit = (strlen(word) + 2) / 3; /* near: a third of it edited */
 	return best_d <= limit ? best : NULL;
 }
 

@@ -61,6 +61,42 @@ char *xbc_scan_text(struct xbc_scan *s, const char *text, size_t len)
 	return p;
 }
 
+/* Every word of the language, for "did you mean" */
+static const char *const keywords[] = {
+	"let", "include", "vm", "sr", "network", "pif", "uuid", "host",
+	"optional", "vm-data", "xenstore-data", "other-config",
+	"hide-from-xencenter", "name-label", "i18n-key",
+};
+
+void xbc_parse_error(struct xbc *c, void *scanner, const struct xbc_loc *loc,
+		     const char *msg)
+{
+	const struct xbc_scan *s = yyget_extra(scanner);
+	const char *near = NULL;
+	struct xbc_diag *d;
+	size_t before = c->ndiags;
+	const char *un = s->last_name ? strstr(msg, "unexpected name") : NULL;
+	char *named = NULL;
+
+	/* "unexpected name" -> "unexpected name 'vmdata'" */
+	if (un && asprintf(&named, "%.*sunexpected name '%s'%s",
+			   (int)(un - msg), msg, s->last_name,
+			   un + strlen("unexpected name")) < 0)
+		named = NULL;
+	xbc_build_syntax_error(c, loc, named ? named : msg);
+	free(named);
+	if (c->ndiags == before || !s->last_name)
+		return;
+	d = &c->diags[c->ndiags - 1];
+	near = xbc_nearest(s->last_name, keywords,
+			   sizeof(keywords) / sizeof(keywords[0]));
+	if (near)
+		xbc_hint(c, d, "did you mean '%s'?", near);
+	else
+		xbc_hint(c, d, "a name stands only after i18n-key and let; "
+			 "anything else is a \"string\"");
+}
+
 /* The interned name: every location in a file points at the same string. */
 static const char *intern_name(struct xbc *c, const char *name)
 {

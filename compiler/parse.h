@@ -28,6 +28,9 @@ struct xbc_scan {
 	const char *file;            /* interned name of the file scanned */
 	int line, column;            /* of the next byte */
 	bool have_override;          /* a "#@ FILE L:C" line was seen */
+	const char *last_name;       /* the text of the last token if it was
+				        a name (borrowed: the parser owns it),
+				        for "did you mean" on a syntax error */
 	struct xbc_loc override;
 };
 
@@ -56,5 +59,9 @@ void xbc_build_stmt(struct xbc *c, enum xbc_stmt_kind kind,
 		    const struct xbc_loc *value_loc);
 void xbc_build_syntax_error(struct xbc *c, const struct xbc_loc *loc,
 			    const char *msg);
+/* A syntax error the parser found with the scanner's last token at hand:
+ * a misspelt keyword gets a suggestion. scanner is a yyscan_t. */
+void xbc_parse_error(struct xbc *c, void *scanner, const struct xbc_loc *loc,
+		     const char *msg);
 
 #endif

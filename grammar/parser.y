@@ -37,8 +37,7 @@ int yylex(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
 static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct xbc *c,
 		    const char *msg)
 {
-	(void)scanner;
-	xbc_build_syntax_error(c, loc, msg);
+	xbc_parse_error(c, scanner, loc, msg);
 }
 }
 
