@@ -38,6 +38,17 @@ static void usage(FILE *out)
 "      --gen-key NAME     make NAME.key (secret) and NAME.pub, then exit\n"
 "  -h, --help             this text;  --version  the version\n"
 "\n"
+"A source (xenbake.xb(5)):\n"
+"  let site = \"lab-a\";\n"
+"  include \"common.xb\";                 # next to this file, then -I DIRs\n"
+"  vm \"web-01\" {\n"
+"      vm-data \"role\" = \"frontend\";     # guest: /local/domain/ID/vm-data/role\n"
+"      vm-data \"site\" = \"${site}\";\n"
+"      other-config \"owner\" = \"ops\";\n"
+"  }\n"
+"  network \"Storage network\" { hide-from-xencenter; }\n"
+"  sr \"Local storage\" { i18n-key local-storage; }\n"
+"\n"
 "Examples:\n"
 "  xenbakec site.xb                      # -> site.xbb\n"
 "  xenbakec --check -Werror site.xb      # in CI: fail on any finding\n"
@@ -46,12 +57,18 @@ static void usage(FILE *out)
 "  xenbakec --diagnostics=json site.xb | jq '.[].check'\n"
 "  xenbakec --gen-key vendor && xenbakec --sign vendor.key appliance.xb\n"
 "\n"
-"Checks (see xenbake.xb(5) for what each catches and how to fix it):\n",
+"Checks (see xenbake.xb(5) for what each catches and how to fix it);\n"
+"* marks those that cannot be turned off: the blob could not hold, or\n"
+"xenbake could not apply, what they reject:\n",
 	      out);
 	for (i = 0; i < CHECK_COUNT; i++)
 		fprintf(out, "  %-22s %-8s %s\n", xbc_checks[i].name,
-			xbc_checks[i].severity == SEV_ERROR ? "error" : "warning",
+			xbc_checks[i].severity != SEV_ERROR ? "warning" :
+			xbc_checks[i].fixed ? "error*" : "error",
 			xbc_checks[i].what);
+	fputs("\nExit status: 0 compiled, 1 errors in the source, 2 usage or "
+	      "I/O error;\nafter an error the output file is not created, "
+	      "and an old one is kept.\n", out);
 }
 
 static char *default_output(const char *src)
