@@ -58,6 +58,11 @@ EOF2
 	if [ $errors -gt 0 ]; then
 		[ $rc -eq 1 ] || fail "exit status $rc, not 1"
 		untouched
+		# and with no output there before, none after
+		rm -rf "$work/out"; mkdir "$work/out"
+		"$XENBAKEC" -o "$work/out/out.xbb" "$src" 2>/dev/null
+		[ $? -eq 1 ] && [ -z "$(ls "$work/out")" ] ||
+			fail "an error left $(ls "$work/out") behind"
 	else
 		[ $rc -eq 0 ] || fail "a warning alone gave exit status $rc"
 		cmp -s "$work/out/out.xbb" - <<EOF2 && fail "no blob written"
