@@ -1,6 +1,7 @@
 /* parse.c - runs the scanner and the parser over the main file and, depth
  * first, over every file it includes; the scanner's location keeping. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,19 +193,21 @@ bad:
 
 /* ---- files -------------------------------------------------------------- */
 
-/* Reads a whole file, with the two NULs flex wants at the end. */
+/* Reads a whole file, with the two NULs flex wants at the end. Opened
+ * without blocking, so that naming a FIFO is an error, not a hang. */
 static int read_file(struct xbc_file *f, const char **why)
 {
-	FILE *in = fopen(f->path, "rb");
+	int fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
-	size_t n;
+	size_t n = 0;
+	ssize_t got = 0;
 	int ret = -1;
 
-	if (!in) {
+	if (fd < 0) {
 		*why = strerror(errno);
 		return -1;
 	}
-	if (fstat(fileno(in), &st)) {
+	if (fstat(fd, &st)) {
 		*why = strerror(errno);
 		goto out;
 	}
@@ -221,9 +224,16 @@ static int read_file(struct xbc_file *f, const char **why)
 		*why = "out of memory";
 		goto out;
 	}
-	n = fread(f->text, 1, (size_t)st.st_size, in);
-	if (n != (size_t)st.st_size || ferror(in)) {
-		*why = "read error";
+	while (n < (size_t)st.st_size) {
+		got = read(fd, f->text + n, (size_t)st.st_size - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	if (n != (size_t)st.st_size) {
+		*why = got < 0 ? strerror(errno) : "the file changed while read";
 		free(f->text);
 		f->text = NULL;
 		goto out;
@@ -232,7 +242,7 @@ static int read_file(struct xbc_file *f, const char **why)
 	f->text[n] = f->text[n + 1] = '\0';
 	ret = 0;
 out:
-	fclose(in);
+	close(fd);
 	return ret;
 }
 

@@ -123,6 +123,11 @@ mv "$work/inc2/abs.xb" "$work/inc2/deep/abs.xb"
 "$XENBAKEC" -o "$work/inc2/abs.xbb" "$work/inc2/deep/abs.xb"
 check "an absolute include is named relative to the main file" '[ $? -eq 0 ] && grep -q "\.\./sub/c\.xb" "$work/inc2/abs.xbb" && ! grep -q "$work" "$work/inc2/abs.xbb"'
 
+mkfifo "$work/inc2/fifo.xb"
+printf 'include "fifo.xb";\n' >"$work/inc2/fifo-user.xb"
+timeout 10 "$XENBAKEC" --check "$work/inc2/fifo-user.xb" 2>"$work/err"
+check "including a FIFO is an include error, not a hang" '[ $? -eq 1 ] && grep -q "not a regular file.*\[include\]" "$work/err"'
+
 # --- the same bytes every time, from anywhere
 (cd "$T" && "$XENBAKEC" -I inc/lib -o "$work/b.xbb" all-statements.xb)
 check "same blob from another directory and relative paths" 'cmp -s "$work/a.xbb" "$work/b.xbb"'
