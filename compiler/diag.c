@@ -246,8 +246,13 @@ static struct xbc_file *file_named(const struct xbc *c, const char *name)
 {
 	struct xbc_file *f;
 
+	/* the very file first: two files may show the same name (one found
+	 * through -I); then by name, for positions set by "#@" lines */
 	for (f = c->files; f; f = f->next)
-		if (f->text && (f->name == name || !strcmp(f->name, name)))
+		if (f->text && f->name == name)
+			return f;
+	for (f = c->files; f; f = f->next)
+		if (f->text && !strcmp(f->name, name))
 			return f;
 	return NULL;
 }
