@@ -86,9 +86,16 @@ void xbc_parse_error(struct xbc *c, void *scanner, const struct xbc_loc *loc,
 		named = NULL;
 	xbc_build_syntax_error(c, loc, named ? named : msg);
 	free(named);
-	if (c->ndiags == before || !s->last_name)
+	if (c->ndiags == before)
 		return;
 	d = &c->diags[c->ndiags - 1];
+	if (c->cur_block && strstr(msg, "end of file")) {
+		xbc_note(c, d, &c->cur_block->loc, "the block that starts "
+			 "here has no closing '}'");
+		return;
+	}
+	if (!s->last_name)
+		return;
 	near = xbc_nearest(s->last_name, keywords,
 			   sizeof(keywords) / sizeof(keywords[0]));
 	if (near)
