@@ -69,25 +69,26 @@ static char *dup_or_null(const char *s)
 
 /* ---- managed record --------------------------------------------------- */
 
-int xb_managed_parse(const char *text, struct xb_map *out)
+int xb_managed_parse(const char *text, const char *prefix,
+		     struct xb_map *out)
 {
 	const char *line = text;
 
 	while (line && *line) {
 		const char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
-		char *copy = strndup(line, len);
-		char *colon;
+		char *name = NULL;
 		int r = 0;
 
-		if (!copy)
+		if (len && asprintf(&name, "%s%.*s", prefix, (int)len,
+				    line) < 0)
 			return -ENOMEM;
-		colon = strchr(copy, ':');
-		if (colon && colon[1] &&
-		    (!strncmp(copy, "xenstore_data:", 14) ||
-		     !strncmp(copy, "other_config:", 13)))
-			r = xb_map_set(out, copy, "");
-		free(copy);
+		/* a line that names no field is not ours to act on */
+		if (name && (!strncmp(name, "xenstore_data:", 14) ||
+			     !strncmp(name, "other_config:", 13)) &&
+		    strchr(name, ':')[1])
+			r = xb_map_set(out, name, "");
+		free(name);
 		if (r)
 			return r;
 		line = end ? end + 1 : NULL;
@@ -95,9 +96,9 @@ int xb_managed_parse(const char *text, struct xb_map *out)
 	return 0;
 }
 
-char *xb_managed_format(const struct xb_map *managed)
+char *xb_managed_format(const struct xb_map *managed, const char *prefix)
 {
-	size_t len = 1, i;
+	size_t plen = strlen(prefix), len = 1, i;
 	char *out, *w;
 
 	for (i = 0; i < managed->n; i++)
@@ -107,12 +108,14 @@ char *xb_managed_format(const struct xb_map *managed)
 		return NULL;
 	w = out;
 	for (i = 0; i < managed->n; i++) {
-		size_t k = strlen(managed->kv[i].key);
+		const char *k = managed->kv[i].key;
 
-		if (i)
+		if (strncmp(k, prefix, plen))
+			continue;
+		if (w != out)
 			*w++ = '\n';
-		memcpy(w, managed->kv[i].key, k);
-		w += k;
+		strcpy(w, k + plen);
+		w += strlen(w);
 	}
 	*w = '\0';
 	return out;
@@ -552,8 +555,8 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 		goto out;
 	if (pl->p->managed_in_xenstore &&
 	    !xb_map_equal(managed, &new_managed)) {
-		char *before_s = xb_managed_format(managed);
-		char *after_s = xb_managed_format(&new_managed);
+		char *before_s = xb_managed_format(managed, "");
+		char *after_s = xb_managed_format(&new_managed, "");
 
 		if (before_s && after_s)
 			r = add_change(pl, !managed->n ? XB_CHANGE_ADD :
@@ -632,7 +635,7 @@ static int plan_object(struct planner *pl, size_t oi)
 
 	if (!object)
 		return pl->oom = -ENOMEM;
-	if (rec && (r = xb_managed_parse(rec, &managed)))
+	if (rec && (r = xb_managed_parse(rec, "", &managed)))
 		goto oom;
 
 	/* the new managed record: every map key the config names */
@@ -681,7 +684,7 @@ static int plan_object(struct planner *pl, size_t oi)
 		}
 		if (field == XB_FIELD_OTHER_CONFIG) {
 			free(text);
-			text = xb_managed_format(&new_managed);
+			text = xb_managed_format(&new_managed, "");
 			if (!text)
 				goto oom;
 			if (new_managed.n)

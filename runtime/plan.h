@@ -102,10 +102,14 @@ void xb_plan_count(const struct xb_plan *p, bool bookkeeping, size_t *add,
 /* True when applying would write something (any change at all). */
 bool xb_plan_empty(const struct xb_plan *p);
 
-/* The managed record: parse "FIELD:KEY" lines into "FIELD:KEY" -> "" and
- * format such a map back (sorted lines, '\n' separated, no final newline).
- * Unparseable lines are dropped. */
-int xb_managed_parse(const char *text, struct xb_map *out);
-char *xb_managed_format(const struct xb_map *managed);
+/* The managed record: parse lines into "FIELD:KEY" -> "", each line with
+ * prefix put before it (the xenstore record leaves out its common
+ * "xenstore_data:vm-data/"; XenAPI's keeps every name whole: ""), and
+ * format such a map back: the names that start with prefix, without it
+ * (sorted lines, '\n' separated, no final newline). Lines that name no
+ * field are dropped. */
+int xb_managed_parse(const char *text, const char *prefix,
+		     struct xb_map *out);
+char *xb_managed_format(const struct xb_map *managed, const char *prefix);
 
 #endif

@@ -190,51 +190,6 @@ static char *record_path(const struct xb_guest *g)
 /* A record's text: "KEY" lines for "xenstore_data:vm-data/KEY" entries. */
 #define RECORD_PREFIX "xenstore_data:" XB_VM_DATA_PREFIX
 
-static int parse_record(const char *text, struct xb_map *managed)
-{
-	while (*text) {
-		const char *end = strchr(text, '\n');
-		size_t len = end ? (size_t)(end - text) : strlen(text);
-		char *name = NULL;
-		int r;
-
-		if (len && asprintf(&name, "%s%.*s", RECORD_PREFIX, (int)len,
-				    text) < 0)
-			return -ENOMEM;
-		r = name ? xb_map_set(managed, name, "") : 0;
-		free(name);
-		if (r)
-			return r;
-		text += len + (end ? 1 : 0);
-	}
-	return 0;
-}
-
-static char *format_record(const struct xb_map *managed)
-{
-	size_t plen = strlen(RECORD_PREFIX), len = 1, i;
-	char *out, *w;
-
-	for (i = 0; i < managed->n; i++)
-		len += strlen(managed->kv[i].key) + 1;
-	out = malloc(len);
-	if (!out)
-		return NULL;
-	w = out;
-	for (i = 0; i < managed->n; i++) {
-		const char *k = managed->kv[i].key;
-
-		if (strncmp(k, RECORD_PREFIX, plen))
-			continue;
-		if (w != out)
-			*w++ = '\n';
-		strcpy(w, k + plen);
-		w += strlen(w);
-	}
-	*w = '\0';
-	return out;
-}
-
 /* Reads a record and its continuations into *managed; *chunks counts the
  * nodes. An absent record is empty. 0 or -errno. */
 static int read_record(struct xb_xs *xs, xs_transaction_t t,
@@ -262,7 +217,7 @@ static int read_record(struct xb_xs *xs, xs_transaction_t t,
 		       !strcmp(value, "+");
 		if (more)
 			value[len > 2 ? len - 2 : 0] = '\0';
-		r = parse_record(value, managed);
+		r = xb_managed_parse(value, RECORD_PREFIX, managed);
 		free(value);
 		if (r || !more)
 			return r;
@@ -800,7 +755,8 @@ next:
 				if (!root->exists &&
 				    make_record_root(xs, t, root))
 					FAIL("creating", XB_XS_MANAGED_ROOT);
-				new_text = format_record(&desired_rec);
+				new_text = xb_managed_format(&desired_rec,
+							     RECORD_PREFIX);
 				if (!new_text)
 					goto nomem;
 				e = write_record(xs, t, rec_path, new_text,

@@ -564,10 +564,18 @@ START_TEST(managed_record_round_trips)
 	struct xb_map m = { 0 };
 	char *text;
 
-	ck_assert_int_eq(xb_managed_parse("other_config:b\n\nbogus\nxenstore_data:vm-data/a\nnope:x", &m), 0);
+	ck_assert_int_eq(xb_managed_parse("other_config:b\n\nbogus\nxenstore_data:vm-data/a\nnope:x", "", &m), 0);
 	ck_assert_uint_eq(m.n, 2);
-	text = xb_managed_format(&m);
+	text = xb_managed_format(&m, "");
 	ck_assert_str_eq(text, "other_config:b\nxenstore_data:vm-data/a");
+	free(text);
+
+	/* the xenstore record's form: the common prefix left out */
+	ck_assert_int_eq(xb_managed_parse("net/ip\n\nrole", "xenstore_data:vm-data/", &m), 0);
+	ck_assert_uint_eq(m.n, 4);
+	ck_assert_ptr_nonnull(xb_map_get(&m, "xenstore_data:vm-data/net/ip"));
+	text = xb_managed_format(&m, "xenstore_data:vm-data/");
+	ck_assert_str_eq(text, "a\nnet/ip\nrole");
 	free(text);
 	xb_map_free(&m);
 }
