@@ -3,7 +3,6 @@
  * accessors read records without checks of their own. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "runtime/errmsg.h"
 #include "runtime/blob.h"
 
 static const uint32_t record_size[XBB_SECT_COUNT] = {
@@ -478,19 +478,6 @@ const unsigned char *xbb_sha256(const struct xbb *blob)
 
 /* ---- loading a file ---------------------------------------------------- */
 
-static int load_fail(char **errmsg, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int load_fail(char **errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(errmsg, fmt, ap) < 0)
-		*errmsg = NULL;
-	va_end(ap);
-	return -1;
-}
 
 int xbb_load_fd(int fd, const char *path, void **buf, size_t *len,
 		char **errmsg)
@@ -505,15 +492,15 @@ int xbb_load_fd(int fd, const char *path, void **buf, size_t *len,
 	*len = 0;
 	*errmsg = NULL;
 	if (fstat(fd, &st)) {
-		load_fail(errmsg, "%s: %s", path, strerror(errno));
+		xb_fail(errmsg, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		load_fail(errmsg, "%s: not a regular file", path);
+		xb_fail(errmsg, "%s: not a regular file", path);
 		goto out;
 	}
 	if (st.st_size < 0 || (uintmax_t)st.st_size > XBB_MAX_SIZE) {
-		load_fail(errmsg, "%s: too big for a blob (%jd bytes, at most "
+		xb_fail(errmsg, "%s: too big for a blob (%jd bytes, at most "
 			  "%u)", path, (intmax_t)st.st_size, XBB_MAX_SIZE);
 		goto out;
 	}
@@ -522,7 +509,7 @@ int xbb_load_fd(int fd, const char *path, void **buf, size_t *len,
 	cap = (size_t)st.st_size + 1;
 	data = malloc(cap);
 	if (!data) {
-		load_fail(errmsg, "%s: out of memory", path);
+		xb_fail(errmsg, "%s: out of memory", path);
 		goto out;
 	}
 	for (;;) {
@@ -530,7 +517,7 @@ int xbb_load_fd(int fd, const char *path, void **buf, size_t *len,
 			unsigned char *bigger;
 
 			if (cap > XBB_MAX_SIZE) {
-				load_fail(errmsg, "%s: too big for a blob "
+				xb_fail(errmsg, "%s: too big for a blob "
 					  "(more than %u bytes)", path,
 					  XBB_MAX_SIZE);
 				goto out;
@@ -539,7 +526,7 @@ int xbb_load_fd(int fd, const char *path, void **buf, size_t *len,
 			      (size_t)XBB_MAX_SIZE + 1 : cap * 2;
 			bigger = realloc(data, cap);
 			if (!bigger) {
-				load_fail(errmsg, "%s: out of memory", path);
+				xb_fail(errmsg, "%s: out of memory", path);
 				goto out;
 			}
 			data = bigger;
@@ -548,7 +535,7 @@ int xbb_load_fd(int fd, const char *path, void **buf, size_t *len,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			load_fail(errmsg, "%s: %s", path, strerror(errno));
+			xb_fail(errmsg, "%s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -556,7 +543,7 @@ int xbb_load_fd(int fd, const char *path, void **buf, size_t *len,
 		used += (size_t)n;
 	}
 	if (used > XBB_MAX_SIZE) {
-		load_fail(errmsg, "%s: too big for a blob (more than %u bytes)",
+		xb_fail(errmsg, "%s: too big for a blob (more than %u bytes)",
 			  path, XBB_MAX_SIZE);
 		goto out;
 	}
@@ -579,7 +566,7 @@ int xbb_load_file(const char *path, void **buf, size_t *len, char **errmsg)
 	/* O_NONBLOCK: opening a FIFO must not hang before fstat refuses it */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return load_fail(errmsg, "%s: %s", path, strerror(errno));
+		return xb_fail(errmsg, "%s: %s", path, strerror(errno));
 	ret = xbb_load_fd(fd, path, buf, len, errmsg);
 	close(fd);
 	return ret;

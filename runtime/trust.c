@@ -1,7 +1,6 @@
 /* trust.c - blob file ownership, ed25519 keys and detached signatures. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "runtime/errmsg.h"
 #include "runtime/trust.h"
 
 #define PUBLIC_TAG "xenbake-ed25519-public-key"
@@ -17,34 +17,21 @@
 #define SIG_TAG    "xenbake-ed25519-signature"
 #define LINE_MAX_BYTES 512
 
-static int fail(char **errmsg, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int fail(char **errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(errmsg, fmt, ap) < 0)
-		*errmsg = NULL;
-	va_end(ap);
-	return -1;
-}
 
 int xb_trust_blob_file(int fd, const char *path, char **errmsg)
 {
 	struct stat st;
 
 	if (fstat(fd, &st))
-		return fail(errmsg, "%s: %s", path, strerror(errno));
+		return xb_fail(errmsg, "%s: %s", path, strerror(errno));
 	if (geteuid() != 0)
 		return 0;     /* only root's runs are at stake */
 	if (st.st_uid != 0)
-		return fail(errmsg, "%s: refusing a blob owned by uid %u, not "
+		return xb_fail(errmsg, "%s: refusing a blob owned by uid %u, not "
 			    "root: whoever owns it decides what root applies "
 			    "(chown root %s)", path, (unsigned)st.st_uid, path);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return fail(errmsg, "%s: refusing a blob writable by %s "
+		return xb_fail(errmsg, "%s: refusing a blob writable by %s "
 			    "(chmod go-w %s)", path,
 			    st.st_mode & S_IWOTH ? "others" : "its group", path);
 	return 0;
@@ -62,21 +49,21 @@ static int read_tagged(const char *path, const char *tag, unsigned char *bin,
 
 	f = fopen(path, "re");
 	if (!f) {
-		fail(errmsg, "%s: %s", path, strerror(errno));
+		xb_fail(errmsg, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	n = fread(line, 1, sizeof(line) - 1, f);
 	line[n] = '\0';
 	if (n > LINE_MAX_BYTES || strncmp(line, tag, taglen) ||
 	    line[taglen] != ' ') {
-		fail(errmsg, "%s: not a %s file (expected one line \"%s HEX\")",
+		xb_fail(errmsg, "%s: not a %s file (expected one line \"%s HEX\")",
 		     path, tag, tag);
 		goto out;
 	}
 	hex = line + taglen + 1;
 	if (sodium_hex2bin(bin, size, hex, strlen(hex), NULL, &binlen, &end) ||
 	    binlen != size || (*end && strcmp(end, "\n"))) {
-		fail(errmsg, "%s: malformed %s: expected %zu hex bytes", path,
+		xb_fail(errmsg, "%s: malformed %s: expected %zu hex bytes", path,
 		     tag, size);
 		goto out;
 	}
@@ -100,35 +87,35 @@ static int write_tagged(const char *path, const char *tag,
 	hex = malloc(size * 2 + 1);
 	if (!hex || asprintf(&tmp, "%s.XXXXXX", path) < 0) {
 		tmp = NULL;
-		fail(errmsg, "out of memory");
+		xb_fail(errmsg, "out of memory");
 		goto out;
 	}
 	sodium_bin2hex(hex, size * 2 + 1, bin, size);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
-		fail(errmsg, "%s: %s", path, strerror(errno));
+		xb_fail(errmsg, "%s: %s", path, strerror(errno));
 		free(tmp);
 		tmp = NULL;
 		goto out;
 	}
 	if (fchmod(fd, mode) || !(f = fdopen(fd, "w"))) {
-		fail(errmsg, "%s: %s", tmp, strerror(errno));
+		xb_fail(errmsg, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (fprintf(f, "%s %s\n", tag, hex) < 0 || fflush(f) ||
 	    fsync(fileno(f))) {
-		fail(errmsg, "%s: %s", tmp, strerror(errno));
+		xb_fail(errmsg, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	if (fclose(f)) {
 		f = NULL;
-		fail(errmsg, "%s: %s", tmp, strerror(errno));
+		xb_fail(errmsg, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	f = NULL;
 	if (rename(tmp, path)) {
-		fail(errmsg, "%s: %s", path, strerror(errno));
+		xb_fail(errmsg, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	free(tmp);
@@ -151,7 +138,7 @@ out:
 
 static int init_sodium(char **errmsg)
 {
-	return sodium_init() < 0 ? fail(errmsg, "libsodium failed to start") : 0;
+	return sodium_init() < 0 ? xb_fail(errmsg, "libsodium failed to start") : 0;
 }
 
 int xb_key_generate(const char *basename, char **errmsg)
@@ -177,7 +164,7 @@ int xb_key_generate(const char *basename, char **errmsg)
 	ret = 0;
 	goto out;
 oom:
-	fail(errmsg, "out of memory");
+	xb_fail(errmsg, "out of memory");
 out:
 	sodium_memzero(sk, sizeof(sk));
 	free(pub);
@@ -207,7 +194,7 @@ int xb_sig_write(const char *blobpath, const void *blob, size_t len,
 	if (init_sodium(errmsg))
 		return -1;
 	if (asprintf(&path, "%s%s", blobpath, XB_SIG_SUFFIX) < 0)
-		return fail(errmsg, "out of memory");
+		return xb_fail(errmsg, "out of memory");
 	crypto_sign_detached(sig, NULL, blob, len, sk);
 	ret = write_tagged(path, SIG_TAG, sig, sizeof(sig), 0644, errmsg);
 	free(path);
@@ -224,16 +211,16 @@ int xb_sig_verify(const char *blobpath, const void *blob, size_t len,
 	if (init_sodium(errmsg))
 		return -1;
 	if (asprintf(&path, "%s%s", blobpath, XB_SIG_SUFFIX) < 0)
-		return fail(errmsg, "out of memory");
+		return xb_fail(errmsg, "out of memory");
 	if (access(path, F_OK)) {
-		fail(errmsg, "%s: unsigned blob refused: no %s (sign it with "
+		xb_fail(errmsg, "%s: unsigned blob refused: no %s (sign it with "
 		     "xenbakec --sign KEY)", blobpath, path);
 		goto out;
 	}
 	if (read_tagged(path, SIG_TAG, sig, sizeof(sig), errmsg))
 		goto out;
 	if (crypto_sign_verify_detached(sig, blob, len, pk)) {
-		fail(errmsg, "%s: bad signature: the blob was changed after "
+		xb_fail(errmsg, "%s: bad signature: the blob was changed after "
 		     "signing, or signed with another key", blobpath);
 		goto out;
 	}

@@ -12,21 +12,9 @@
 #include <libxml/parserInternals.h>
 #include <libxml/SAX2.h>
 
+#include "runtime/errmsg.h"
 #include "runtime/xmlrpc.h"
 
-static int fail(char **errmsg, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int fail(char **errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(errmsg, fmt, ap) < 0)
-		*errmsg = NULL;
-	va_end(ap);
-	return -1;
-}
 
 /* ---- values ---- */
 
@@ -244,7 +232,7 @@ static int buf_text(struct buf *b, const char *s, const char *what,
 	const char *why, *rep;
 
 	if (!xr_xml_safe(s, len, &why, &offset))
-		return fail(errmsg, "cannot send %s: %s at byte %zu", what, why,
+		return xb_fail(errmsg, "cannot send %s: %s at byte %zu", what, why,
 			    offset);
 	for (i = 0; i < len; i++) {
 		switch (s[i]) {
@@ -269,7 +257,7 @@ static int encode_value(struct buf *b, const struct xr_value *v, int depth,
 	size_t i;
 
 	if (depth > XR_MAX_DEPTH)
-		return fail(errmsg, "cannot send a value nested deeper than %d",
+		return xb_fail(errmsg, "cannot send a value nested deeper than %d",
 			    XR_MAX_DEPTH);
 	buf_str(b, "<value>");
 	switch (v->type) {
@@ -303,7 +291,7 @@ static int encode_value(struct buf *b, const struct xr_value *v, int depth,
 		break;
 	case XR_DOUBLE:
 		if (!isfinite(v->dbl))
-			return fail(errmsg, "cannot send a double that is not "
+			return xb_fail(errmsg, "cannot send a double that is not "
 				    "finite");
 		snprintf(num, sizeof(num), "<double>%.17g</double>", v->dbl);
 		buf_str(b, num);
@@ -329,7 +317,7 @@ static int encode_value(struct buf *b, const struct xr_value *v, int depth,
 		buf_str(b, "</struct>");
 		break;
 	default:
-		return fail(errmsg, "cannot send a value of unknown type %d",
+		return xb_fail(errmsg, "cannot send a value of unknown type %d",
 			    (int)v->type);
 	}
 	buf_str(b, "</value>");
@@ -355,7 +343,7 @@ int xr_encode_call(const char *method, const struct xr_value *params,
 	}
 	buf_str(&b, "</params></methodCall>\n");
 	if (b.oom) {
-		fail(errmsg, "out of memory encoding %s", method);
+		xb_fail(errmsg, "out of memory encoding %s", method);
 		goto out;
 	}
 	*out = b.p;
@@ -433,10 +421,10 @@ static int derr(struct decoder *d, const char *fmt, ...)
 		msg = NULL;
 	va_end(ap);
 	if (line > 0)
-		fail(&d->err, "malformed reply (line %d): %s", line,
+		xb_fail(&d->err, "malformed reply (line %d): %s", line,
 		     msg ? msg : "out of memory");
 	else
-		fail(&d->err, "malformed reply: %s",
+		xb_fail(&d->err, "malformed reply: %s",
 		     msg ? msg : "out of memory");
 	if (!d->err)
 		d->err = strdup("malformed reply");
@@ -749,7 +737,7 @@ static void on_start(void *ctx, const xmlChar *localname,
 	}
 	if (d->top == 0) {
 		if (strcmp(tag, "methodResponse"))
-			fail(&d->err, "reply is not XML-RPC: root element "
+			xb_fail(&d->err, "reply is not XML-RPC: root element "
 			     "<%.40s>, not <methodResponse>", tag);
 		if (d->err)
 			xmlStopParser(d->ctxt);
@@ -1008,9 +996,9 @@ static int check_fault(struct decoder *d, char **errmsg)
 	string = xr_struct_get(v, "faultString");
 	if (v->type != XR_STRUCT || !code || code->type != XR_INT ||
 	    !string || string->type != XR_STRING)
-		return fail(errmsg, "malformed reply: <fault> is not a struct "
+		return xb_fail(errmsg, "malformed reply: <fault> is not a struct "
 			    "of faultCode (int) and faultString (string)");
-	return fail(errmsg, "XML-RPC fault %lld: %.200s", code->num,
+	return xb_fail(errmsg, "XML-RPC fault %lld: %.200s", code->num,
 		    string->str);
 }
 
@@ -1115,16 +1103,16 @@ int xr_decode_response_capped(const char *body, size_t len,
 	memset(out, 0, sizeof(*out));
 	*errmsg = NULL;
 	if (len == 0)
-		return fail(errmsg, "empty reply");
+		return xb_fail(errmsg, "empty reply");
 	if (len > XR_MAX_REPLY)
-		return fail(errmsg, "reply of %zu bytes is over the %u-byte "
+		return xb_fail(errmsg, "reply of %zu bytes is over the %u-byte "
 			    "limit", len, XR_MAX_REPLY);
 	repaired = repair_names(body, len, &repaired_len, &oom);
 	if (oom)
-		return fail(errmsg, "cannot parse the reply: out of memory");
+		return xb_fail(errmsg, "cannot parse the reply: out of memory");
 	if (repaired && repaired_len > INT_MAX) {
 		free(repaired);
-		return fail(errmsg, "reply too large once its names are "
+		return xb_fail(errmsg, "reply too large once its names are "
 			    "escaped");
 	}
 	if (repaired) {
@@ -1134,13 +1122,13 @@ int xr_decode_response_capped(const char *body, size_t len,
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		free(repaired);
-		return fail(errmsg, "cannot parse the reply: out of memory");
+		return xb_fail(errmsg, "cannot parse the reply: out of memory");
 	}
 	d->max_values = max_values;
 	xmlInitParser();
 	d->ctxt = xmlCreateMemoryParserCtxt(body, (int)len);
 	if (!d->ctxt) {
-		fail(errmsg, "cannot parse the reply: out of memory");
+		xb_fail(errmsg, "cannot parse the reply: out of memory");
 		goto out;
 	}
 	/* our handlers only: no tree, no DTD, no entity but XML's five */
@@ -1165,7 +1153,7 @@ int xr_decode_response_capped(const char *body, size_t len,
 	xmlParseDocument(d->ctxt);
 	xmlSetGenericErrorFunc(saved_ctx, saved_func);
 	if (d->saw_dtd) {
-		fail(errmsg, "malformed reply: a <!DOCTYPE> (refused: XML-RPC "
+		xb_fail(errmsg, "malformed reply: a <!DOCTYPE> (refused: XML-RPC "
 		     "has none, and it could declare entities)");
 		goto out;
 	}
@@ -1178,13 +1166,13 @@ int xr_decode_response_capped(const char *body, size_t len,
 		const xmlError *e = xmlCtxtGetLastError(d->ctxt);
 		char *msg = e && e->message ? strdup(e->message) : NULL;
 
-		fail(errmsg, "reply is not well-formed XML (line %d): %s",
+		xb_fail(errmsg, "reply is not well-formed XML (line %d): %s",
 		     e ? e->line : 0, msg ? trim(msg) : "parse error");
 		free(msg);
 		goto out;
 	}
 	if (!d->have_result || d->top) {
-		fail(errmsg, "malformed reply: incomplete");
+		xb_fail(errmsg, "malformed reply: incomplete");
 		goto out;
 	}
 	if (d->is_fault) {
@@ -1249,20 +1237,20 @@ int xr_decode_reply(const char *body, size_t len, struct xr_reply *r,
 	if (xr_decode_response(body, len, &v, errmsg))
 		return -1;
 	if (v.type != XR_STRUCT) {
-		fail(errmsg, "malformed XenAPI reply: %s, not a struct with "
+		xb_fail(errmsg, "malformed XenAPI reply: %s, not a struct with "
 		     "Status", xr_type_phrase(v.type));
 		goto out;
 	}
 	status = member(&v, "Status");
 	if (!status || status->type != XR_STRING) {
-		fail(errmsg, "malformed XenAPI reply: %s", status ?
+		xb_fail(errmsg, "malformed XenAPI reply: %s", status ?
 		     "Status is not a string" : "no Status member");
 		goto out;
 	}
 	if (!strcmp(status->str, "Success")) {
 		value = member(&v, "Value");
 		if (!value) {
-			fail(errmsg, "malformed XenAPI reply: Success without "
+			xb_fail(errmsg, "malformed XenAPI reply: Success without "
 			     "Value");
 			goto out;
 		}
@@ -1272,33 +1260,33 @@ int xr_decode_reply(const char *body, size_t len, struct xr_reply *r,
 		goto out;
 	}
 	if (strcmp(status->str, "Failure")) {
-		fail(errmsg, "malformed XenAPI reply: Status \"%.40s\", not "
+		xb_fail(errmsg, "malformed XenAPI reply: Status \"%.40s\", not "
 		     "Success or Failure", status->str);
 		goto out;
 	}
 	desc = member(&v, "ErrorDescription");
 	if (!desc || desc->type != XR_ARRAY || desc->n == 0) {
-		fail(errmsg, "malformed XenAPI reply: Failure without %s",
+		xb_fail(errmsg, "malformed XenAPI reply: Failure without %s",
 		     desc ? "a non-empty ErrorDescription array" :
 		     "ErrorDescription");
 		goto out;
 	}
 	for (i = 0; i < desc->n; i++)
 		if (desc->items[i].type != XR_STRING) {
-			fail(errmsg, "malformed XenAPI reply: ErrorDescription"
+			xb_fail(errmsg, "malformed XenAPI reply: ErrorDescription"
 			     "[%zu] is %s, not a string", i,
 			     xr_type_phrase(desc->items[i].type));
 			goto out;
 		}
 	if (!desc->items[0].str[0]) {
-		fail(errmsg, "malformed XenAPI reply: empty error code");
+		xb_fail(errmsg, "malformed XenAPI reply: empty error code");
 		goto out;
 	}
 	r->failed = true;
 	r->nparams = desc->n - 1;
 	r->params = calloc(desc->n, sizeof(*r->params));
 	if (!r->params) {
-		fail(errmsg, "out of memory");
+		xb_fail(errmsg, "out of memory");
 		goto out;
 	}
 	r->code = desc->items[0].str;         /* moved out of v */

@@ -23,10 +23,11 @@ $CC $flags -Wno-unused-function -o "$out/fuzz-parse" "$src/tests/fuzz/fuzz-parse
 	"$build"/grammar/parser.c "$build"/grammar/lexer.c "$src"/runtime/model.c $sodium
 # shellcheck disable=SC2086
 $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-blob" "$src/tests/fuzz/fuzz-blob.c" \
-	"$src"/runtime/blob.c "$src"/runtime/dump.c "$src"/runtime/model.c $sodium
+	"$src"/runtime/blob.c "$src"/runtime/dump.c "$src"/runtime/model.c \
+	"$src"/runtime/errmsg.c $sodium
 # shellcheck disable=SC2086
 $CC $flags -o "$out/fuzz-xmlrpc" "$src/tests/fuzz/fuzz-xmlrpc.c" \
-	"$src"/runtime/xmlrpc.c $xml -lm
+	"$src"/runtime/xmlrpc.c "$src"/runtime/errmsg.c $xml -lm
 
 total=0
 for h in parse blob xmlrpc; do
