@@ -106,11 +106,14 @@ static void on_comment(struct xbc_scan *s, const char *text, size_t len,
 	e = add(es);
 	if (!e)
 		return;
-	*e = (struct elem){ COMMENT, strndup(text, len), len, *loc };
+	*e = (struct elem){ COMMENT, malloc(len + 1), len, *loc };
 	if (!e->text) {
 		es->n--;
 		es->oom = true;
+		return;
 	}
+	memcpy(e->text, text, len);     /* a NUL byte too: kept as it is */
+	e->text[len] = '\0';
 }
 
 /* Every token and comment of the main file. */
@@ -139,6 +142,7 @@ static int scan(struct xbc *c, struct xbc_file *f, struct elems *es)
 			free(val.tok.text);
 			break;
 		}
+		/* a string ends at a NUL byte for the compiler too */
 		*e = (struct elem){ t, val.tok.text,
 				    val.tok.text ? strlen(val.tok.text) : 0, loc };
 	}
