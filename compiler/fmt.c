@@ -116,43 +116,6 @@ static void on_comment(struct xbc_scan *s, const char *text, size_t len,
 	e->text[len] = '\0';
 }
 
-/* Every token and comment of the main file. */
-static int scan(struct xbc *c, struct xbc_file *f, struct elems *es)
-{
-	struct xbc_scan s = { .c = c, .file = f->name, .line = 1, .column = 1,
-			      .comment = on_comment, .comment_arg = es };
-	yyscan_t scanner = NULL;
-	YY_BUFFER_STATE buf;
-	YYSTYPE val;
-	YYLTYPE loc;
-	struct elem *e;
-	int t, ret = -1;
-
-	if (yylex_init_extra(&s, &scanner))
-		return -1;
-	/* the parser's buffer: flex puts back every byte it borrows */
-	buf = yy_scan_buffer(f->text, f->len + 2, scanner);
-	if (!buf)
-		goto out;
-	while (!es->oom && (t = yylex(&val, &loc, scanner)) > 0) {
-		if (t != STRING && t != IDENT)
-			val.tok.text = NULL;
-		e = add(es);
-		if (!e) {
-			free(val.tok.text);
-			break;
-		}
-		/* a string ends at a NUL byte for the compiler too */
-		*e = (struct elem){ t, val.tok.text,
-				    val.tok.text ? strlen(val.tok.text) : 0, loc };
-	}
-	yy_delete_buffer(buf, scanner);
-	ret = es->oom || c->stop ? -1 : 0;
-out:
-	yylex_destroy(scanner);
-	return ret;
-}
-
 static const char *keyword(int t)
 {
 	switch (t) {
@@ -486,7 +449,10 @@ static int put_unit(struct layout *l, const struct elem *v, size_t n)
 	return 0;
 }
 
-static int layout(struct layout *l, const struct elem *v, size_t n)
+/* Lays out v[0..n), all but an unfinished statement at its end: *done
+ * elements. */
+static int layout(struct layout *l, const struct elem *v, size_t n,
+		  size_t *done)
 {
 	size_t i, start = 0;
 	bool in_unit = false;
@@ -528,8 +494,67 @@ static int layout(struct layout *l, const struct elem *v, size_t n)
 			in_unit = true;
 		}
 	}
-	end_line(l);
+	*done = in_unit ? start : n;
 	return 0;
+}
+
+/* Lays out what es holds and lets it go. */
+static int flush(struct layout *l, struct elems *es)
+{
+	size_t done = 0, i;
+
+	if (layout(l, es->v, es->n, &done))
+		return -1;
+	for (i = 0; i < done; i++)
+		free(es->v[i].text);
+	memmove(es->v, es->v + done, (es->n - done) * sizeof(*es->v));
+	es->n -= done;
+	return 0;
+}
+
+/* Every token and comment of the main file, laid out a statement at a
+ * time, so that the formatter holds one statement, never the file. */
+static int scan(struct xbc *c, struct xbc_file *f, struct layout *l,
+		struct elems *es)
+{
+	struct xbc_scan s = { .c = c, .file = f->name, .line = 1, .column = 1,
+			      .comment = on_comment, .comment_arg = es };
+	yyscan_t scanner = NULL;
+	YY_BUFFER_STATE buf;
+	YYSTYPE val;
+	YYLTYPE loc;
+	struct elem *e;
+	int t, ret = -1;
+
+	if (yylex_init_extra(&s, &scanner))
+		return -1;
+	/* the parser's buffer: flex puts back every byte it borrows */
+	buf = yy_scan_buffer(f->text, f->len + 2, scanner);
+	if (!buf)
+		goto out;
+	while (!es->oom && (t = yylex(&val, &loc, scanner)) > 0) {
+		if (t != STRING && t != IDENT)
+			val.tok.text = NULL;
+		e = add(es);
+		if (!e) {
+			free(val.tok.text);
+			break;
+		}
+		/* a string ends at a NUL byte for the compiler too */
+		*e = (struct elem){ t, val.tok.text,
+				    val.tok.text ? strlen(val.tok.text) : 0, loc };
+		if ((t == ';' || t == '{' || t == '}') && flush(l, es))
+			goto done;
+	}
+	if (!es->oom && !c->stop && !flush(l, es)) {
+		end_line(l);
+		ret = 0;
+	}
+done:
+	yy_delete_buffer(buf, scanner);
+out:
+	yylex_destroy(scanner);
+	return ret;
 }
 
 int xbc_format(struct xbc *c, char **out, size_t *len)
@@ -541,9 +566,7 @@ int xbc_format(struct xbc *c, char **out, size_t *len)
 
 	if (!c->main_file || !c->main_file->text)
 		return -1;
-	if (scan(c, c->main_file, &es) || layout(&l, es.v, es.n))
-		goto out;
-	if (l.out.oom)
+	if (scan(c, c->main_file, &l, &es) || l.out.oom)
 		goto out;
 	if (!l.out.p && !(l.out.p = strdup(""))) {
 		l.out.oom = true;
