@@ -14,7 +14,6 @@
  * '{', before '}' or at the start. Strings are rewritten with dump's
  * escapes (same bytes, so the same value), except include paths, kept as
  * written. Physical positions throughout: "#@" lines are kept, not obeyed. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +68,7 @@ static void put(struct buf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-static void puts_(struct buf *b, const char *s)
+static void put_str(struct buf *b, const char *s)
 {
 	put(b, s, strlen(s));
 }
@@ -185,19 +184,19 @@ static void put_bytes(struct buf *b, const unsigned char *p, size_t n)
 	for (i = 0; i < n; i++) {
 		switch (p[i]) {
 		case '\\':
-			puts_(b, "\\\\");
+			put_str(b, "\\\\");
 			continue;
 		case '"':
-			puts_(b, "\\\"");
+			put_str(b, "\\\"");
 			continue;
 		case '\n':
-			puts_(b, "\\n");
+			put_str(b, "\\n");
 			continue;
 		case '\t':
-			puts_(b, "\\t");
+			put_str(b, "\\t");
 			continue;
 		case '$':
-			puts_(b, "$$");
+			put_str(b, "$$");
 			continue;
 		}
 		if (p[i] >= 0x20 && p[i] < 0x7f) {
@@ -207,7 +206,7 @@ static void put_bytes(struct buf *b, const unsigned char *p, size_t n)
 			i += k - 1;
 		} else {
 			snprintf(hex, sizeof(hex), "\\x%02x", p[i]);
-			puts_(b, hex);
+			put_str(b, hex);
 		}
 	}
 }
@@ -249,7 +248,7 @@ static int put_string(struct xbc *c, struct buf *b, const struct elem *e)
 		b->oom = true;
 		return -1;
 	}
-	puts_(b, "\"");
+	put_str(b, "\"");
 	while (r[i]) {
 		if (r[i] == '\\') {
 			char ch = r[i + 1];
@@ -304,7 +303,7 @@ static int put_string(struct xbc *c, struct buf *b, const struct elem *e)
 		}
 	}
 	put_bytes(b, seg, n);
-	puts_(b, "\"");
+	put_str(b, "\"");
 	ret = 0;
 out:
 	free(seg);
@@ -350,13 +349,13 @@ struct layout {
 static void indent(struct layout *l)
 {
 	if (l->depth)
-		puts_(&l->out, "    ");
+		put_str(&l->out, "    ");
 }
 
 static void end_line(struct layout *l)
 {
 	if (l->line_open)
-		puts_(&l->out, "\n");
+		put_str(&l->out, "\n");
 	l->line_open = false;
 }
 
@@ -368,7 +367,7 @@ static void new_line(struct layout *l, const struct elem *e, bool closing)
 
 	end_line(l);
 	if (blank)
-		puts_(&l->out, "\n");
+		put_str(&l->out, "\n");
 	indent(l);
 	l->after_brace = false;
 }
@@ -401,14 +400,14 @@ static int put_unit(struct layout *l, const struct elem *v, size_t n)
 			return -1;
 		}
 		if (!first) {
-			puts_(b, "\n");
+			put_str(b, "\n");
 			indent(l);
 		}
 		put_comment(l, &v[i]);
 		first = false;
 	}
 	if (!first) {
-		puts_(b, "\n");
+		put_str(b, "\n");
 		indent(l);
 	}
 	first = true;
@@ -416,17 +415,17 @@ static int put_unit(struct layout *l, const struct elem *v, size_t n)
 		if (v[i].type == COMMENT)
 			continue;
 		if (!first && v[i].type != ';')
-			puts_(b, " ");
+			put_str(b, " ");
 		kw = keyword(v[i].type);
 		if (kw) {
-			puts_(b, kw);
+			put_str(b, kw);
 		} else if (v[i].type == IDENT) {
 			put(b, v[i].text, v[i].len);
 		} else if (v[0].type == INCLUDE) {
 			/* the path is read as written: no escapes there */
-			puts_(b, "\"");
+			put_str(b, "\"");
 			put(b, v[i].text, v[i].len);
-			puts_(b, "\"");
+			put_str(b, "\"");
 		} else {
 			start = b->len;
 			if (put_string(l->c, b, &v[i]))
@@ -470,7 +469,7 @@ static int layout(struct layout *l, const struct elem *v, size_t n,
 		}
 		if (t == COMMENT && l->line_open &&
 		    v[i].loc.first_line == l->last_line) {
-			puts_(&l->out, " ");            /* trailing */
+			put_str(&l->out, " ");            /* trailing */
 			put_comment(l, &v[i]);
 			end_line(l);
 			l->after_brace = false;
@@ -479,14 +478,14 @@ static int layout(struct layout *l, const struct elem *v, size_t n,
 			put_comment(l, &v[i]);
 			l->line_open = true;
 		} else if (t == '}' && l->line_open && l->after_brace) {
-			puts_(&l->out, " }");           /* an empty block */
+			put_str(&l->out, " }");           /* an empty block */
 			l->depth = 0;
 			l->after_brace = false;
 			l->last_line = v[i].loc.last_line;
 		} else if (t == '}') {
 			l->depth = 0;
 			new_line(l, &v[i], true);
-			puts_(&l->out, "}");
+			put_str(&l->out, "}");
 			l->line_open = true;
 			l->last_line = v[i].loc.last_line;
 		} else {
@@ -505,6 +504,8 @@ static int flush(struct layout *l, struct elems *es)
 
 	if (layout(l, es->v, es->n, &done))
 		return -1;
+	if (!done)
+		return 0;           /* es->v may be NULL yet */
 	for (i = 0; i < done; i++)
 		free(es->v[i].text);
 	memmove(es->v, es->v + done, (es->n - done) * sizeof(*es->v));
