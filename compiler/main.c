@@ -146,6 +146,7 @@ static void show_difference(const char *path, const char *old, size_t old_len,
 			    const char *new, size_t new_len)
 {
 	size_t i = 0, start = 0, line = 1, o_end, n_end;
+	bool cr;
 
 	for (; i < old_len && i < new_len && old[i] == new[i]; i++)
 		if (old[i] == '\n') {
@@ -158,6 +159,14 @@ static void show_difference(const char *path, const char *old, size_t old_len,
 		;
 	fprintf(stderr, "xenbakec: %s: not in canonical layout "
 		"(xenbakec --fmt %s rewrites it)\n", path, path);
+	cr = o_end > start && old[o_end - 1] == '\r';
+	if (o_end - start - cr == n_end - start &&
+	    !memcmp(old + start, new + start, n_end - start)) {
+		/* the two lines would look the same */
+		fprintf(stderr, "%s:%zu: the line ends differently (CR LF, or "
+			"no newline at the end of the file)\n", path, line);
+		return;
+	}
 	if (start < old_len)
 		fprintf(stderr, "%s:%zu: -%.*s\n", path, line,
 			(int)(o_end - start), old + start);

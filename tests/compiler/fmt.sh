@@ -193,6 +193,14 @@ rc=0; "$XENBAKEC" --fmt --check "$work/ip/clean.xb" "$work/ip/missing.xb" 2>/dev
 printf 'vm "a" {\r\n    vm-data "k" = "v"; # c\r\n}\r\n' >"$work/ip/crlf.xb"
 "$XENBAKEC" --fmt -o - "$work/ip/crlf.xb" >"$work/out" &&
 	printf 'vm "a" {\n    vm-data "k" = "v"; # c\n}\n' | cmp -s - "$work/out" && ok || fail "a CRLF file"
+# a difference no one could see is named
+printf 'let a = "b";' >"$work/ip/nonl.xb"
+rc=0; "$XENBAKEC" --fmt --check "$work/ip/nonl.xb" 2>"$work/err" || rc=$?
+[ $rc -eq 1 ] && grep -q "nonl.xb:1: the line ends differently" "$work/err" && ok ||
+	fail "no newline at the end: status $rc: $(cat "$work/err")"
+rc=0; "$XENBAKEC" --fmt --check "$work/ip/crlf.xb" 2>"$work/err" || rc=$?
+[ $rc -eq 1 ] && grep -q "crlf.xb:1: the line ends differently" "$work/err" && ok ||
+	fail "CR LF: status $rc: $(cat "$work/err")"
 # an empty file, and one of comments only
 : >"$work/ip/empty.xb"
 "$XENBAKEC" --fmt --check "$work/ip/empty.xb" && ok || fail "an empty file is not canonical"
