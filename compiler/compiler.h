@@ -168,6 +168,7 @@ struct xbc_options {
 	const char **include_dirs;   /* -I, in order */
 	size_t ninclude_dirs;
 	enum xbc_severity severity[CHECK_COUNT];
+	bool no_includes;            /* read the main file only (--fmt) */
 };
 
 struct xbc {
@@ -175,6 +176,7 @@ struct xbc {
 	char *main_dir;              /* directory of the main file */
 
 	struct xbc_file *files;
+	struct xbc_file *main_file;  /* on files too; NULL until parsed */
 	struct xbc_block *blocks, **block_tail;
 	struct xbc_block *cur_block; /* while its statements are parsed */
 	struct xbc_let *lets, **let_tail;
@@ -236,5 +238,10 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len);
 
 /* Whole pipeline after parsing; true when there is no error. */
 bool xbc_compile(struct xbc *c);
+
+/* The main file, parsed without errors (opt.no_includes is enough), in
+ * canonical layout (fmt.c): *out malloc'd, *len bytes. 0; -1 when a
+ * string has a bad escape (reported) or out of memory (c->out_of_memory). */
+int xbc_format(struct xbc *c, char **out, size_t *len);
 
 #endif

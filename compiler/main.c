@@ -1,4 +1,5 @@
-/* main.c - xenbakec: compile a xenbake source (*.xb) into a blob (*.xbb).
+/* main.c - xenbakec: compile a xenbake source (*.xb) into a blob (*.xbb),
+ * or (--fmt) rewrite sources in canonical layout.
  * Exit status: 0 compiled, 1 errors in the source, 2 usage or I/O error.
  * On any error no output is created and an existing one is left as it was. */
 #include "config.h"
@@ -23,12 +24,16 @@ static void usage(FILE *out)
 
 	fputs(
 "Usage: xenbakec [OPTIONS] FILE.xb\n"
+"       xenbakec --fmt [--check | -o OUT.xb] FILE.xb...\n"
 "Compile a xenbake source into a blob that `xenbake apply` runs at boot.\n"
 "Every problem XenServer would hide is an error with FILE:LINE:COL.\n"
 "\n"
 "Options:\n"
 "  -o OUT.xbb             where to write the blob (default: FILE.xbb)\n"
 "      --check            check only; write nothing\n"
+"      --fmt              rewrite FILE.xb in canonical layout, comments kept\n"
+"                         (-o OUT.xb elsewhere, -o - on stdout); with --check\n"
+"                         write nothing, exit 1 if it is not canonical\n"
 "  -I DIR                 look for included files in DIR too (repeatable)\n"
 "  -WCHECK, -Wno-CHECK    turn a check on or off\n"
 "  -Werror                make every warning an error\n"
@@ -56,6 +61,9 @@ static void usage(FILE *out)
 "  xenbakec -Wno-hidden-sr lab.xb        # yes, hide that SR\n"
 "  xenbakec --diagnostics=json site.xb | jq '.[].check'\n"
 "  xenbakec --gen-key vendor && xenbakec --sign vendor.key appliance.xb\n"
+"  xenbakec --fmt site.xb                # in place; untouched if canonical\n"
+"  xenbakec --fmt --check *.xb           # in CI: which files would change\n"
+"  xenbakec --fmt -o - site.xb | diff site.xb -\n"
 "\n"
 "Checks (see xenbake.xb(5) for what each catches and how to fix it);\n"
 "* marks those that cannot be turned off: the blob could not hold, or\n"
@@ -68,7 +76,10 @@ static void usage(FILE *out)
 			xbc_checks[i].what);
 	fputs("\nExit status: 0 compiled, 1 errors in the source, 2 usage or "
 	      "I/O error;\nafter an error the output file is not created, "
-	      "and an old one is kept.\n", out);
+	      "and an old one is kept.\n"
+	      "--fmt reads no include and resolves nothing: let, include and "
+	      "${name} stay\nas written. It exits 1 on a syntax error (writing "
+	      "nothing), or with --check\nwhen a file is not canonical.\n", out);
 }
 
 static char *default_output(const char *src)
@@ -86,9 +97,10 @@ static char *default_output(const char *src)
 }
 
 /* Writes data to path through a temporary file in the same directory, so
- * that path is either the old file or the whole new one. */
+ * that path is either the old file or the whole new one, once *tmp_out is
+ * renamed to it. mode: the new file's permissions, or -1 for the umask's. */
 static int write_atomically(const char *path, const unsigned char *data,
-			    size_t len, char **tmp_out)
+			    size_t len, int mode, char **tmp_out)
 {
 	char *tmp = NULL;
 	mode_t mask;
@@ -104,7 +116,8 @@ static int write_atomically(const char *path, const unsigned char *data,
 	created = true;
 	mask = umask(0);
 	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) || !(f = fdopen(fd, "wb")))
+	if (fchmod(fd, mode >= 0 ? (mode_t)mode : 0666 & ~mask) ||
+	    !(f = fdopen(fd, "wb")))
 		goto fail;
 	fd = -1;
 	if (fwrite(data, 1, len, f) != len || fflush(f) || fsync(fileno(f)))
@@ -127,12 +140,131 @@ fail:
 	return -1;
 }
 
-enum { OPT_CHECK = 256, OPT_DIAG, OPT_SIGN, OPT_GEN_KEY, OPT_VERSION };
+/* --check --fmt: where the file first differs from its canonical layout,
+ * as a hint of what would change. */
+static void show_difference(const char *path, const char *old, size_t old_len,
+			    const char *new, size_t new_len)
+{
+	size_t i = 0, start = 0, line = 1, o_end, n_end;
+	bool cr;
+
+	for (; i < old_len && i < new_len && old[i] == new[i]; i++)
+		if (old[i] == '\n') {
+			start = i + 1;
+			line++;
+		}
+	for (o_end = start; o_end < old_len && old[o_end] != '\n'; o_end++)
+		;
+	for (n_end = start; n_end < new_len && new[n_end] != '\n'; n_end++)
+		;
+	fprintf(stderr, "xenbakec: %s: not in canonical layout "
+		"(xenbakec --fmt %s rewrites it)\n", path, path);
+	cr = o_end > start && old[o_end - 1] == '\r';
+	if (o_end - start - cr == n_end - start &&
+	    !memcmp(old + start, new + start, n_end - start)) {
+		/* the two lines would look the same */
+		fprintf(stderr, "%s:%zu: the line ends differently (CR LF, or "
+			"no newline at the end of the file)\n", path, line);
+		return;
+	}
+	if (start < old_len)
+		fprintf(stderr, "%s:%zu: -%.*s\n", path, line,
+			(int)(o_end - start), old + start);
+	else
+		fprintf(stderr, "%s:%zu: - (end of file)\n", path, line);
+	if (start < new_len)
+		fprintf(stderr, "%s:%zu: +%.*s\n", path, line,
+			(int)(n_end - start), new + start);
+	else
+		fprintf(stderr, "%s:%zu: + (end of file)\n", path, line);
+}
+
+/* --fmt of one file: in place (through a temporary file, with the file's
+ * permissions, and not at all when it is canonical already), to output,
+ * or "-" for stdout; with check, nowhere. Only this file: its includes
+ * are neither read nor formatted. */
+static int format_file(const struct xbc_options *opt, const char *path,
+		       const char *output, bool check, bool json)
+{
+	struct xbc c;
+	struct stat st;
+	char *text = NULL, *tmp = NULL, *target = NULL;
+	const struct xbc_file *f;
+	size_t len = 0;
+	bool same, to_stdout = output && !strcmp(output, "-");
+	int ret = EXIT_USAGE;
+
+	xbc_init(&c);
+	c.opt = *opt;
+	c.opt.no_includes = true;
+	if (xbc_parse_file(&c, path) && !c.nerrors)
+		goto out;           /* unreadable, said why */
+	if (!c.nerrors && !c.out_of_memory)
+		xbc_format(&c, &text, &len);
+	if (c.ndiags)
+		xbc_print_diags(&c, json, !json && isatty(STDERR_FILENO) &&
+				!getenv("NO_COLOR"),
+				json && !to_stdout ? stdout : stderr);
+	if (c.out_of_memory) {
+		fputs("xenbakec: out of memory\n", stderr);
+		goto out;
+	}
+	if (c.nerrors || !text) {
+		ret = EXIT_SOURCE;
+		goto out;
+	}
+	f = c.main_file;
+	same = len == f->len && !memcmp(text, f->text, len);
+	if (check) {
+		if (!same)
+			show_difference(path, f->text, f->len, text, len);
+		ret = same ? 0 : EXIT_SOURCE;
+		goto out;
+	}
+	if (to_stdout) {
+		if (fwrite(text, 1, len, stdout) != len || fflush(stdout)) {
+			fprintf(stderr, "xenbakec: stdout: %s\n",
+				strerror(errno));
+			goto out;
+		}
+		ret = 0;
+		goto out;
+	}
+	if (!output && same) {
+		ret = 0;
+		goto out;
+	}
+	/* through a symbolic link to the file itself, which keeps its mode */
+	target = output ? strdup(output) : realpath(path, NULL);
+	if (!target || stat(path, &st)) {
+		fprintf(stderr, "xenbakec: %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	if (write_atomically(target, (const unsigned char *)text, len,
+			     (int)(st.st_mode & 07777), &tmp))
+		goto out;
+	if (rename(tmp, target)) {
+		fprintf(stderr, "xenbakec: %s: %s\n", target, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(tmp);
+	free(target);
+	free(text);
+	xbc_free(&c);
+	return ret;
+}
+
+enum { OPT_CHECK = 256, OPT_DIAG, OPT_SIGN, OPT_GEN_KEY, OPT_VERSION,
+       OPT_FMT };
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "fmt", no_argument, NULL, OPT_FMT },
 		{ "diagnostics", required_argument, NULL, OPT_DIAG },
 		{ "sign", required_argument, NULL, OPT_SIGN },
 		{ "gen-key", required_argument, NULL, OPT_GEN_KEY },
@@ -146,8 +278,8 @@ int main(int argc, char **argv)
 	char *out_path = NULL, *tmp = NULL, *err = NULL;
 	unsigned char *blob = NULL, sk[XB_SECRET_KEY_SIZE];
 	size_t len = 0, ndirs = 0;
-	bool check_only = false, json = false, color;
-	int opt, ret = EXIT_USAGE;
+	bool check_only = false, json = false, fmt = false, color;
+	int opt, i, r, ret = EXIT_USAGE;
 
 	xbc_init(&c);
 	dirs = calloc((size_t)argc, sizeof(*dirs));
@@ -169,6 +301,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CHECK:
 			check_only = true;
+			break;
+		case OPT_FMT:
+			fmt = true;
 			break;
 		case OPT_DIAG:
 			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
@@ -203,6 +338,24 @@ int main(int argc, char **argv)
 			fputs("Try 'xenbakec --help'.\n", stderr);
 			goto out;
 		}
+	}
+	if (fmt) {
+		if (optind == argc || sign_key ||
+		    (output && (check_only || optind != argc - 1))) {
+			fputs("xenbakec: --fmt takes source files, and -o with "
+			      "one file only, no --sign (xenbakec --help)\n",
+			      stderr);
+			goto out;
+		}
+		/* every file, even after one that fails: the worst status */
+		ret = 0;
+		for (i = optind; i < argc; i++) {
+			r = format_file(&c.opt, argv[i], output, check_only,
+					json);
+			if (r > ret)
+				ret = r;
+		}
+		goto out;
 	}
 	if (optind != argc - 1) {
 		fputs("xenbakec: one source file, please (xenbakec --help)\n",
@@ -242,7 +395,7 @@ int main(int argc, char **argv)
 		ret = 0;
 		goto out;
 	}
-	if (write_atomically(out_path, blob, len, &tmp))
+	if (write_atomically(out_path, blob, len, -1, &tmp))
 		goto out;
 	if (sign_key && xb_sig_write(out_path, blob, len, sk, &err)) {
 		fprintf(stderr, "xenbakec: %s\n", err);

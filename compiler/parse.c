@@ -558,7 +558,8 @@ static int parse_one(struct xbc *c, struct xbc_file *f,
 	mine = c->includes;            /* this file's includes, in order */
 	c->includes = NULL;
 	c->include_tail = &c->includes;
-	process_includes(c, f, mine, frame, depth, done);
+	if (!c->opt.no_includes)
+		process_includes(c, f, mine, frame, depth, done);
 	while (mine) {
 		struct xbc_include *next = mine->next;
 
@@ -589,6 +590,7 @@ static int parse_main(struct xbc *c, struct xbc_file *f)
 
 	f->next = c->files;
 	c->files = f;
+	c->main_file = f;
 	top.real = f->path ? realpath(f->path, NULL) : NULL;
 	if (!top.real)
 		top.real = xbc_strdup(c, f->name);

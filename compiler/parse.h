@@ -32,6 +32,11 @@ struct xbc_scan {
 				        a name (borrowed: the parser owns it),
 				        for "did you mean" on a syntax error */
 	struct xbc_loc override;
+	/* Set by the formatter: every comment, "#@" lines too (then not
+	   obeyed), is passed here, in order with the tokens; NULL: skipped. */
+	void (*comment)(struct xbc_scan *s, const char *text, size_t len,
+			const struct xbc_loc *loc);
+	void *comment_arg;
 };
 
 /* Lexer helpers (parse.c) */

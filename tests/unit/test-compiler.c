@@ -1,7 +1,8 @@
 /* test-compiler.c - the compiler's stages on sources held in memory:
  * string escapes, ${} interpolation, UTF-8 and xml-char validation, the
- * nearest-word suggestion, -W options, merging and lowering, and that the
- * emitted blob is one the runtime's reader accepts, the same every time. */
+ * nearest-word suggestion, -W options, merging and lowering, that the
+ * emitted blob is one the runtime's reader accepts, the same every time,
+ * and the formatter's strings and refusals. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -417,6 +418,91 @@ START_TEST(blob_is_readable_and_the_same_every_time)
 }
 END_TEST
 
+/* src (len bytes) formatted, as the main file "t.xb" read alone; NULL
+ * when refused, c then holding the diagnostics (xbc_free it). */
+static char *format(struct xbc *c, const char *src, size_t len)
+{
+	char *out = NULL;
+	size_t n;
+
+	xbc_init(c);
+	c->opt.no_includes = true;
+	if (xbc_parse_buffer(c, "t.xb", src, len) || c->nerrors ||
+	    xbc_format(c, &out, &n))
+		return NULL;
+	ck_assert_uint_eq(strlen(out), n);
+	return out;
+}
+
+static void assert_formats(const char *src, const char *want)
+{
+	struct xbc c;
+	char *got = format(&c, src, strlen(src));
+
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, want);
+	free(got);
+	xbc_free(&c);
+}
+
+START_TEST(fmt_writes_utf8_raw_and_anything_else_escaped)
+{
+	/* a 4-byte sequence, then overlong, surrogate, past U+10FFFF, cut */
+	assert_formats("vm \"v\" { vm-data \"k\" = \"\\xf0\\x9f\\x8d\\x9e "
+		       "\\xc0\\x80 \\xed\\xa0\\x80 \\xf4\\x90\\x80\\x80 \\xe2\\x82\"; }",
+		       "vm \"v\" {\n    vm-data \"k\" = \"\xf0\x9f\x8d\x9e "
+		       "\\xc0\\x80 \\xed\\xa0\\x80 \\xf4\\x90\\x80\\x80 \\xe2\\x82\";\n}\n");
+}
+END_TEST
+
+START_TEST(fmt_refuses_the_strings_resolve_refuses_where_it_does)
+{
+	static const char *const bad[] = {
+		"a\\qb", "5$", "${open", "${}", "\\x4g", "\\\x01",
+	};
+	struct xbc c, f;
+	const struct xbc_diag *want, *got;
+	char src[128], *out;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(src, sizeof(src), "let k = \"x\";\nvm \"v\" { "
+			 "vm-data \"k\" = \"%s\"; }\n", bad[i]);
+		ck_assert(!compile(&c, src));
+		want = diag(&c, CHECK_SYNTAX);
+		ck_assert_ptr_nonnull(want);
+		out = format(&f, src, strlen(src));
+		ck_assert_msg(!out, "formatted %s", bad[i]);
+		got = diag(&f, CHECK_SYNTAX);
+		ck_assert_ptr_nonnull(got);
+		ck_assert_str_eq(got->message, want->message);
+		ck_assert_int_eq(got->loc.first_line, want->loc.first_line);
+		ck_assert_int_eq(got->loc.first_column, want->loc.first_column);
+		xbc_free(&c);
+		xbc_free(&f);
+	}
+}
+END_TEST
+
+START_TEST(fmt_keeps_a_nul_in_a_comment_and_reads_no_include)
+{
+	static const char src[] = "include \"nowhere.xb\"; # a\0b\n";
+	struct xbc c;
+	char *out = NULL;
+	size_t n = 0;
+
+	xbc_init(&c);
+	c.opt.no_includes = true;
+	ck_assert_int_eq(xbc_parse_buffer(&c, "t.xb", src, sizeof(src) - 1), 0);
+	ck_assert_int_eq(c.ndiags, 0);
+	ck_assert_int_eq(xbc_format(&c, &out, &n), 0);
+	ck_assert_uint_eq(n, sizeof(src) - 1);
+	ck_assert(!memcmp(out, src, n));
+	free(out);
+	xbc_free(&c);
+}
+END_TEST
+
 static Suite *compiler_suite(void)
 {
 	Suite *s = suite_create("compiler");
@@ -461,6 +547,12 @@ static Suite *compiler_suite(void)
 
 	tc = tcase_create("emit");
 	tcase_add_test(tc, blob_is_readable_and_the_same_every_time);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fmt");
+	tcase_add_test(tc, fmt_writes_utf8_raw_and_anything_else_escaped);
+	tcase_add_test(tc, fmt_refuses_the_strings_resolve_refuses_where_it_does);
+	tcase_add_test(tc, fmt_keeps_a_nul_in_a_comment_and_reads_no_include);
 	suite_add_tcase(s, tc);
 	return s;
 }
