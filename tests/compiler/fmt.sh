@@ -209,5 +209,10 @@ printf '# only\n\n# comments\n' >"$work/only.want"
 "$XENBAKEC" --fmt -o - "$work/ip/only.xb" | cmp -s - "$work/only.want" && ok ||
 	fail "a file of comments only"
 
+# ---- the examples are in canonical layout, as a repository checked in CI --
+# shellcheck disable=SC2046
+"$XENBAKEC" --fmt --check $(find "$top_srcdir/examples" -name '*.xb' | sort) \
+	2>"$work/err" && ok || fail "examples not canonical: $(cat "$work/err")"
+
 echo "fmt.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
