@@ -5,7 +5,11 @@ runtime_libxbruntime_a_SOURCES += runtime/state.c runtime/state.h \
 	runtime/desired.c runtime/desired.h \
 	runtime/plan.c runtime/plan.h \
 	runtime/xenstore.c runtime/xenstore.h \
-	runtime/apply.c runtime/apply.h
+	runtime/apply.c runtime/apply.h \
+	runtime/hostlock.c runtime/hostlock.h \
+	runtime/log.c runtime/log.h \
+	runtime/json.c runtime/json.h \
+	runtime/receipt.c runtime/receipt.h
 
 sbin_PROGRAMS += xenbake
 xenbake_SOURCES = runtime/main.c

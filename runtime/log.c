@@ -1,0 +1,77 @@
+/* log.c - messages for the system log: see log.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/log.h"
+
+/* One process, one log: like syslog(3)'s own state, kept here. */
+static int log_fd = -1;
+
+void xb_log_open(bool enabled)
+{
+	const char *path = getenv(XB_LOG_SOCKET_ENV);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	xb_log_close();
+	if (!enabled)
+		return;
+	if (!path || !*path)
+		path = XB_LOG_SOCKET_DEFAULT;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return;
+	strcpy(sa.sun_path, path);
+	log_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (log_fd < 0)
+		return;
+	if (connect(log_fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(log_fd);
+		log_fd = -1;
+	}
+}
+
+void xb_log_close(void)
+{
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = -1;
+}
+
+void xb_log(int prio, const char *fmt, ...)
+{
+	char msg[2048], stamp[32];
+	struct tm tm;
+	time_t t;
+	va_list ap;
+	int head, len;
+
+	if (log_fd < 0)
+		return;
+	t = time(NULL);
+	if (!localtime_r(&t, &tm) ||
+	    !strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm))
+		stamp[0] = '\0';
+	head = snprintf(msg, sizeof(msg), "<%d>%s xenbake[%ld]: ",
+			LOG_DAEMON | LOG_PRI(prio), stamp, (long)getpid());
+	if (head < 0 || (size_t)head >= sizeof(msg))
+		return;
+	va_start(ap, fmt);
+	len = vsnprintf(msg + head, sizeof(msg) - head, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return;
+	len += head;
+	if ((size_t)len >= sizeof(msg))
+		len = sizeof(msg) - 1;     /* long messages are cut, not lost */
+	/* a full or gone log never stops a run */
+	if (send(log_fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+	    errno != EAGAIN)
+		xb_log_close();
+}
