@@ -13,6 +13,6 @@ runtime_libxbruntime_a_SOURCES += runtime/state.c runtime/state.h \
 
 sbin_PROGRAMS += xenbake
 xenbake_SOURCES = runtime/main.c
-xenbake_CFLAGS = $(AM_CFLAGS) $(XENSTORE_CFLAGS)
+xenbake_CFLAGS = $(AM_CFLAGS) $(XENSTORE_CFLAGS) $(SODIUM_CFLAGS)
 xenbake_LDADD = $(RUNTIME_LIBS)
 dist_man_MANS += man/xenbake.8

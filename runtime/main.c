@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "config.h"
 #include "runtime/apply.h"
 #include "runtime/blob.h"
@@ -58,6 +60,7 @@ struct loaded {
 	size_t len;
 	struct xbb blob;
 	bool ok;                     /* verified */
+	unsigned char sha256[XBB_SHA256_SIZE];   /* of the file, as sha256sum */
 };
 
 static const char usage_text[] =
@@ -239,6 +242,7 @@ static int load_one(const char *path, const struct options *o,
 			path, xbb_strerror(e));
 		goto out;
 	}
+	crypto_hash_sha256(l->sha256, l->buf, l->len);
 	l->ok = true;
 	r = 0;
 	goto out;
@@ -958,8 +962,7 @@ static void save_receipt(const struct options *o, const struct apply_run *a,
 	}
 	for (i = 0; i < a->nblobs; i++) {
 		rb[i].path = a->blobs[i].path;
-		rb[i].sha256 = a->blobs[i].ok ? xbb_sha256(&a->blobs[i].blob) :
-			       NULL;
+		rb[i].sha256 = a->blobs[i].ok ? a->blobs[i].sha256 : NULL;
 	}
 	clock_gettime(CLOCK_REALTIME, &end);
 	r = (struct xb_receipt){
@@ -1131,7 +1134,7 @@ static void note_changed_blobs(FILE *f, const struct xb_json *j,
 	for (i = 0; i < n; i++) {
 		const char *was = NULL;
 
-		hex(xbb_sha256(&l[i].blob), now_hex);
+		hex(l[i].sha256, now_hex);
 		for (k = 0; blobs && blobs->type == XB_JSON_ARRAY &&
 			    k < blobs->n; k++)
 			if (!strcmp(xb_json_str(&blobs->items[k], "path", ""),

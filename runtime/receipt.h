@@ -41,8 +41,8 @@ enum xb_outcome {
 
 struct xb_receipt_blob {
 	const char *path;
-	const unsigned char *sha256;   /* XBB_SHA256_SIZE bytes; NULL: not
-					  loaded (it failed verification) */
+	const unsigned char *sha256;   /* of the file (XBB_SHA256_SIZE bytes);
+					  NULL: it failed verification */
 };
 
 struct xb_receipt {

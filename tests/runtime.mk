@@ -15,7 +15,7 @@ tests_unit_test_state_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 check_PROGRAMS += tests/runtime/xenbake-hooks
 tests_runtime_xenbake_hooks_SOURCES = runtime/main.c runtime/xenstore.c
 tests_runtime_xenbake_hooks_CPPFLAGS = $(AM_CPPFLAGS) -DXB_TEST_HOOKS
-tests_runtime_xenbake_hooks_CFLAGS = $(AM_CFLAGS) $(XENSTORE_CFLAGS)
+tests_runtime_xenbake_hooks_CFLAGS = $(AM_CFLAGS) $(XENSTORE_CFLAGS) $(SODIUM_CFLAGS)
 tests_runtime_xenbake_hooks_LDADD = $(RUNTIME_LIBS)
 
 RUNTIME_SANDBOX_TESTS = \
@@ -27,6 +27,8 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/plan-check.sh \
 	tests/runtime/verify-first.sh \
 	tests/runtime/boot.sh \
+	tests/runtime/lock.sh \
+	tests/runtime/receipt.sh \
 	tests/runtime/xapi-apply.sh \
 	tests/runtime/xapi-restore.sh \
 	tests/runtime/xapi-fault.sh \
@@ -35,4 +37,5 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/xapi-parallel.sh \
 	tests/runtime/examples.sh
 TESTS += $(RUNTIME_SANDBOX_TESTS)
-EXTRA_DIST += $(RUNTIME_SANDBOX_TESTS) tests/runtime/lib.sh
+EXTRA_DIST += $(RUNTIME_SANDBOX_TESTS) tests/runtime/lib.sh \
+	schema/receipt.schema.json
