@@ -14,27 +14,33 @@
 
 /* One process, one log: like syslog(3)'s own state, kept here. */
 static int log_fd = -1;
+static bool log_on;
+static struct sockaddr_un log_addr;
+
+static void log_connect(void)
+{
+	log_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (log_fd >= 0 &&
+	    connect(log_fd, (struct sockaddr *)&log_addr, sizeof(log_addr))) {
+		close(log_fd);
+		log_fd = -1;
+	}
+}
 
 void xb_log_open(bool enabled)
 {
 	const char *path = getenv(XB_LOG_SOCKET_ENV);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
 	xb_log_close();
-	if (!enabled)
-		return;
 	if (!path || !*path)
 		path = XB_LOG_SOCKET_DEFAULT;
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (!enabled || strlen(path) >= sizeof(log_addr.sun_path))
 		return;
-	strcpy(sa.sun_path, path);
-	log_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (log_fd < 0)
-		return;
-	if (connect(log_fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		close(log_fd);
-		log_fd = -1;
-	}
+	memset(&log_addr, 0, sizeof(log_addr));
+	log_addr.sun_family = AF_UNIX;
+	strcpy(log_addr.sun_path, path);
+	log_on = true;
+	log_connect();
 }
 
 void xb_log_close(void)
@@ -42,6 +48,7 @@ void xb_log_close(void)
 	if (log_fd >= 0)
 		close(log_fd);
 	log_fd = -1;
+	log_on = false;
 }
 
 void xb_log(int prio, const char *fmt, ...)
@@ -52,7 +59,7 @@ void xb_log(int prio, const char *fmt, ...)
 	va_list ap;
 	int head, len;
 
-	if (log_fd < 0)
+	if (!log_on)
 		return;
 	t = time(NULL);
 	if (!localtime_r(&t, &tm) ||
@@ -70,8 +77,16 @@ void xb_log(int prio, const char *fmt, ...)
 	len += head;
 	if ((size_t)len >= sizeof(msg))
 		len = sizeof(msg) - 1;     /* long messages are cut, not lost */
-	/* a full or gone log never stops a run */
-	if (send(log_fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
-	    errno != EAGAIN)
-		xb_log_close();
+	/* a log daemon that restarted (journald at boot) is connected to
+	 * again, once per message; a full or gone log never stops a run */
+	if (log_fd >= 0 &&
+	    send(log_fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+		return;
+	if (log_fd >= 0 && errno == EAGAIN)
+		return;
+	if (log_fd >= 0)
+		close(log_fd);
+	log_connect();
+	if (log_fd >= 0)
+		(void)!send(log_fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 }

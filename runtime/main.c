@@ -674,21 +674,15 @@ static int wait_xenstored(const struct options *o, struct xb_xs **xs,
 	for (;;) {
 		free(*err);
 		*err = NULL;
-		*xs = xb_xs_open(0, err);
+		/* one try each time (the waiting and its lines are ours, the
+		 * same for every wait); any wait > 0 words the error as
+		 * "gave up waiting" */
+		*xs = xb_xs_open(o->wait > 0 ? 1e-9 : 0, err);
 		if (*xs || !wait_tick(&w, 0))
 			break;
 		usleep(200000);
 	}
 	wait_end(&w, *xs != NULL);
-	if (!*xs && o->wait > 0) {
-		char *why = NULL;
-
-		if (asprintf(&why, "%s; gave up waiting after %.0f s", *err ? *err : "cannot reach xenstored",
-			     now() - w.since) >= 0) {
-			free(*err);
-			*err = why;
-		}
-	}
 	return *xs ? 0 : -1;
 }
 
@@ -739,6 +733,16 @@ static struct xapi *connect_xapi(const struct options *o, char **err)
 		usleep(500000);
 	}
 	wait_end(&w, x != NULL);
+	if (!x && o->wait > 0) {
+		char *why = NULL;
+
+		if (asprintf(&why, "%s (gave up waiting after %.0f s)",
+			     *err ? *err : "cannot log in to xapi",
+			     now() - w.since) >= 0) {
+			free(*err);
+			*err = why;
+		}
+	}
 	return x;
 }
 

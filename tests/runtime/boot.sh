@@ -66,6 +66,20 @@ until grep -q marker "$DIR/syslog"; do
 	i=$((i + 1)); [ $i -lt 600 ] || fail "the marker did not arrive"; sleep 0.1
 done
 expect_eq "log lines with --no-syslog" "$(grep -c xenbake "$DIR/syslog" || true)" 0
+# xapi never finishes starting, or never answers: --wait gives up, saying so
+rc=0
+XENBAKE_XAPI_COOKIE=$DIR/no-cookie "$XENBAKE" check --xapi "unix:$DIR/sb/xapi.sock" \
+	--wait 1 "$DIR/etc" >/dev/null 2>"$DIR/err" || rc=$?
+expect_eq "exit without the cookie" $rc 1
+grep -q "xapi has not finished starting: no $DIR/no-cookie after 1 s (gave up waiting)" "$DIR/err" ||
+	{ cat "$DIR/err"; fail "no clear message without the cookie"; }
+: >"$DIR/up-cookie"
+rc=0
+XENBAKE_XAPI_COOKIE=$DIR/up-cookie "$XENBAKE" check --xapi "unix:$DIR/no-xapi.sock" \
+	--wait 1 "$DIR/etc" >/dev/null 2>"$DIR/err" || rc=$?
+expect_eq "exit without xapi" $rc 1
+grep -q "no-xapi.sock.*(gave up waiting after 1 s)" "$DIR/err" ||
+	{ cat "$DIR/err"; fail "no clear message without xapi"; }
 # and a log that is not there stops nothing
 XENBAKE_LOG_SOCKET=$DIR/no-log "$XENBAKE" apply --no-xapi "$DIR/etc" >/dev/null 2>&1 ||
 	fail "apply without a log socket"
@@ -75,7 +89,7 @@ rc=0
 XENSTORED_PATH=$DIR/no-such-socket "$XENBAKE" apply --no-xapi --wait 1 \
 	"$DIR/etc" >/dev/null 2>"$DIR/err" || rc=$?
 expect_eq "exit without xenstored" $rc 1
-grep -q "cannot reach xenstored.*gave up waiting after 1 s" "$DIR/err" ||
+grep -q "cannot reach xenstored.*(gave up waiting)" "$DIR/err" ||
 	{ cat "$DIR/err"; fail "no clear message"; }
 
 # xapi on its local socket: first its cookie, then a login
