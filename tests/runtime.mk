@@ -1,12 +1,15 @@
 # tests/runtime.mk (included from the top-level Makefile.am)
 # The runtime: the planner without a daemon (tests/unit/test-plan), and
 # `xenbake` against the sandbox host (tests/runtime/*.sh).
-check_PROGRAMS += tests/unit/test-plan tests/unit/test-state
-TESTS += tests/unit/test-plan tests/unit/test-state
+check_PROGRAMS += tests/unit/test-plan tests/unit/test-state \
+	tests/unit/test-receipt
+TESTS += tests/unit/test-plan tests/unit/test-state tests/unit/test-receipt
 tests_unit_test_plan_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_plan_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 tests_unit_test_state_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_state_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+tests_unit_test_receipt_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_receipt_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 
 # xenbake built with test hooks (-DXB_TEST_HOOKS): runs
 # $XENBAKE_TEST_HOOK_BEFORE_COMMIT just before each xenstore commit, so a
