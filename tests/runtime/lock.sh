@@ -32,6 +32,16 @@ grep -q "another xenbake (pid $pid) holds $STATE/lock; --wait SECONDS waits for 
 	{ cat "$DIR/out"; fail "the refusal does not name the holder"; }
 expect_eq "nothing written while locked" "$(xs_get /local/domain/5/vm-data/role)" backend
 
+# on a terminal, one line rewritten in place (\r) instead of a line per 10 s
+if command -v script >/dev/null; then
+	script -qec "'$XENBAKE' apply --no-xapi --wait 2 --state-dir '$STATE' '$DIR/site.xbb'" \
+		/dev/null >"$DIR/tty" 2>&1 </dev/null || true
+	grep -q "$(printf '\r\033\\[K')xenbake: waiting for another xenbake's lock (held by pid $pid): [0-9]* s, [0-9]* s left\.\.\." "$DIR/tty" ||
+		{ od -c "$DIR/tty" | head -20; fail "no progress line on a terminal"; }
+	grep -q "gave up waiting for it" "$DIR/tty" || { cat "$DIR/tty"; fail "no give-up on a terminal"; }
+	grep -q "so far" "$DIR/tty" && fail "plain lines on a terminal"
+fi
+
 # --wait: waits (a line says so), then goes on once the holder is done
 "$XENBAKE" apply --no-xapi --wait 600 --state-dir "$STATE" "$DIR/site.xbb" \
 	>"$DIR/out" 2>&1 &
