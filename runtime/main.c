@@ -639,10 +639,10 @@ static void wait_end(struct waiting *w, bool ok)
 		fprintf(stderr, "\r\033[K");
 	if (w->shown >= 0) {
 		if (ok && !w->tty)
-			fprintf(stderr, "xenbake: %s answered after %.0f s\n",
-				w->what, waited);
-		xb_log(ok ? LOG_INFO : LOG_ERR, "%s %s after %.0f s", w->what,
-		       ok ? "answered" : "did not answer", waited);
+			fprintf(stderr, "xenbake: waited %.0f s for %s\n",
+				waited, w->what);
+		xb_log(ok ? LOG_INFO : LOG_ERR, "%s %.0f s for %s",
+		       ok ? "waited" : "gave up after", waited, w->what);
 	}
 }
 
@@ -761,8 +761,8 @@ static bool selects_by_name(const struct xb_desired *d)
 }
 
 /* The host as it is (through open connections), and the plan to make it
- * match d. 0; -1: reading failed (*err); 1: the plan has errors (or -ENOMEM
- * in *r). */
+ * match d. 0; -1: reading failed (*err); 1: the plan failed, *planned says
+ * how (xb_plan_make's -1: plan->errors, or -ENOMEM). */
 static int read_and_plan(const struct options *o, const struct xb_desired *d,
 			 struct xapi *x, struct xb_xs *xs,
 			 struct xb_actual *actual, struct xb_plan *plan,
@@ -1192,6 +1192,10 @@ static int show_status(struct options *o)
 			o->xapi = xb_json_str(&j, "xapi", o->xapi);
 		if (!xb_json_bool(&j, "xenstore", true))
 			o->no_xenstore = true;
+	}
+	if (o->no_xapi && o->no_xenstore) {
+		fprintf(out, "Host: not checked: the receipt used neither XenAPI nor xenstore\n");
+		goto out;
 	}
 	if (status_blobs(o, &j, &blobs, &nblobs))
 		goto out;
