@@ -6,7 +6,8 @@
  * journald and every syslog daemon read. They are sent by this file rather
  * than by syslog(3) so that $XENBAKE_LOG_SOCKET can name another socket:
  * the tests bind one and read back every message. No socket listening:
- * the messages are dropped, the run goes on. */
+ * the messages are dropped, the run goes on; a log that stops reading
+ * delays the run by a few seconds at most (log.c). */
 #ifndef XENBAKE_LOG_H
 #define XENBAKE_LOG_H
 

@@ -913,29 +913,41 @@ out:
 	return ok;
 }
 
+/* A boot that sets thousands of keys would flood the log (journald drops
+ * what a service sends past its rate limit): the first changes are named,
+ * the receipt has them all. */
+#define LOG_CHANGES_MAX 100
+
 static void log_outcomes(const struct xb_plan *p, const enum xb_outcome *out,
 			 bool failed)
 {
-	size_t i, left = 0;
+	const char *what = failed ? "left in place after the failure" :
+			   "applied";
+	size_t i, named = 0, remain = 0;
 
 	for (i = 0; i < p->nchanges; i++) {
 		char *line;
 
 		if (out[i] != XB_OUTCOME_APPLIED)
 			continue;
-		left++;
+		remain++;
+		if (p->changes[i].bookkeeping || ++named > LOG_CHANGES_MAX)
+			continue;
 		line = change_line(&p->changes[i]);
-		xb_log(failed ? LOG_ERR : LOG_NOTICE, "%s: %s",
-		       failed ? "left in place after the failure" : "applied",
+		xb_log(failed ? LOG_ERR : LOG_NOTICE, "%s: %s", what,
 		       line ? line : "(out of memory)");
 		free(line);
 	}
-	if (failed && !left)
+	if (named > LOG_CHANGES_MAX)
+		xb_log(failed ? LOG_ERR : LOG_NOTICE,
+		       "%s: %zu more (the receipt names every one)", what,
+		       named - LOG_CHANGES_MAX);
+	if (failed && !remain)
 		xb_log(LOG_NOTICE, "recovered: the host is as it was before the apply (%zu change%s not made or set back)",
 		       p->nchanges, p->nchanges == 1 ? "" : "s");
 	else if (failed)
 		xb_log(LOG_CRIT, "NOT recovered: %zu of %zu changes remain on the host",
-		       left, p->nchanges);
+		       remain, p->nchanges);
 }
 
 struct apply_run {

@@ -80,6 +80,40 @@ XENBAKE_XAPI_COOKIE=$DIR/up-cookie "$XENBAKE" check --xapi "unix:$DIR/no-xapi.so
 expect_eq "exit without xapi" $rc 1
 grep -q "no-xapi.sock.*(gave up waiting after 1 s)" "$DIR/err" ||
 	{ cat "$DIR/err"; fail "no clear message without xapi"; }
+# a big apply names its first 100 changes, then counts the rest
+: >"$DIR/syslog"
+{
+	printf 'vm "app-01" {\n'
+	for i in $(seq 1 120); do printf '  vm-data "k%d" = "v";\n' $i; done
+	printf '}\n'
+} | compile big
+"$XENBAKE" apply --no-xapi "$DIR/big.xbb" >/dev/null 2>&1 || fail "big apply"
+i=0
+until grep -q 'receipt ' "$DIR/syslog" 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 600 ] || { cat "$DIR/syslog"; fail "no receipt in the log"; }; sleep 0.1
+done
+# (120 keys added, and the 2 of the other config removed)
+expect_eq "changes named in the log" "$(grep -c 'xenbake\[[0-9]*\]: applied: [-+~] vm ' "$DIR/syslog")" 100
+grep -q 'xenbake\[[0-9]*\]: applied: 22 more (the receipt names every one)' "$DIR/syslog" ||
+	{ cat "$DIR/syslog"; fail "the rest is not counted"; }
+# a failure, and that the host was recovered, at daemon.err / daemon.notice
+HOOKED=$top_builddir/tests/runtime/xenbake-hooks
+if [ -x "$HOOKED" ]; then
+	: >"$DIR/syslog"
+	xenstore-write /local/domain/5/vm-data/role backend
+	rc=0
+	XENBAKE_TEST_HOOK_BEFORE_COMMIT="xenstore-write /local/domain/5/vm-data/role x\$XENBAKE_TEST_ATTEMPT" \
+		"$HOOKED" apply --no-xapi "$DIR/etc" >/dev/null 2>&1 || rc=$?
+	expect_eq "apply that never commits" $rc 1
+	i=0
+	until grep -q 'receipt ' "$DIR/syslog" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 600 ] || { cat "$DIR/syslog"; fail "no receipt in the log"; }; sleep 0.1
+	done
+	grep -q "^<27>.* xenbake\[[0-9]*\]: apply $DIR/etc failed: " "$DIR/syslog" ||
+		{ cat "$DIR/syslog"; fail "the failure is not in the log"; }
+	grep -q '^<29>.* xenbake\[[0-9]*\]: recovered: the host is as it was before the apply' "$DIR/syslog" ||
+		{ cat "$DIR/syslog"; fail "the recovery is not in the log"; }
+fi
 # and a log that is not there stops nothing
 XENBAKE_LOG_SOCKET=$DIR/no-log "$XENBAKE" apply --no-xapi "$DIR/etc" >/dev/null 2>&1 ||
 	fail "apply without a log socket"
