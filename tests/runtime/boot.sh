@@ -71,14 +71,14 @@ rc=0
 XENBAKE_XAPI_COOKIE=$DIR/no-cookie "$XENBAKE" check --xapi "unix:$DIR/sb/xapi.sock" \
 	--wait 1 "$DIR/etc" >/dev/null 2>"$DIR/err" || rc=$?
 expect_eq "exit without the cookie" $rc 1
-grep -q "xapi has not finished starting: no $DIR/no-cookie after 1 s (gave up waiting)" "$DIR/err" ||
+grep -q "xapi has not finished starting: no $DIR/no-cookie after [0-9]* s (gave up waiting)" "$DIR/err" ||
 	{ cat "$DIR/err"; fail "no clear message without the cookie"; }
 : >"$DIR/up-cookie"
 rc=0
 XENBAKE_XAPI_COOKIE=$DIR/up-cookie "$XENBAKE" check --xapi "unix:$DIR/no-xapi.sock" \
 	--wait 1 "$DIR/etc" >/dev/null 2>"$DIR/err" || rc=$?
 expect_eq "exit without xapi" $rc 1
-grep -q "no-xapi.sock.*(gave up waiting after 1 s)" "$DIR/err" ||
+grep -q "no-xapi.sock.*(gave up waiting after [0-9]* s)" "$DIR/err" ||
 	{ cat "$DIR/err"; fail "no clear message without xapi"; }
 # a big apply names its first 100 changes, then counts the rest
 : >"$DIR/syslog"
