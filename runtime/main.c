@@ -1278,8 +1278,12 @@ static int run(struct options *o)
 		xb_log_open(!o->no_syslog);
 		lock = take_lock(o, &err);
 		if (lock < 0) {
+			/* not this run's apply: no receipt, the holder
+			 * writes its own */
 			fprintf(stderr, "xenbake: apply: %s\n", err);
 			xb_log(LOG_ERR, "apply %s: %s", o->blob_path, err);
+			if (o->json)
+				print_json(cmd, "error", NULL, &actual, &err, 1);
 			goto out;
 		}
 		clock_gettime(CLOCK_REALTIME, &ar.time);

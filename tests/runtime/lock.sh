@@ -31,6 +31,15 @@ expect_eq "apply while locked" $rc 1
 grep -q "another xenbake (pid $pid) holds $STATE/lock; --wait SECONDS waits for it" "$DIR/out" ||
 	{ cat "$DIR/out"; fail "the refusal does not name the holder"; }
 expect_eq "nothing written while locked" "$(xs_get /local/domain/5/vm-data/role)" backend
+rc=0
+"$XENBAKE" apply --no-xapi --json --state-dir "$STATE" "$DIR/site.xbb" >"$DIR/out.json" 2>/dev/null || rc=$?
+expect_eq "apply --json while locked" $rc 1
+"$PY" -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["result"] == "error" and "pid %s" % sys.argv[2] in r["errors"][0], r' "$DIR/out.json" "$pid" ||
+	fail "apply --json while locked: no JSON error"
+# the refused runs left no receipt: the holder writes its own
+expect_eq "receipts while locked" "$(find "$STATE/receipts" -name '*.json' | wc -l)" 1
 
 # on a terminal, one line rewritten in place (\r) instead of a line per 10 s
 if command -v script >/dev/null; then
