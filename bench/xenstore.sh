@@ -31,6 +31,8 @@ FIRST=1
 	{ echo "bench: build first: no xenbake/xenbakec in $B" >&2; exit 2; }
 W=$(mktemp -d)
 trap 'down_all; rm -rf "$W"' EXIT INT TERM
+# xenbake's lock and receipts, and its log lines, stay in here
+export XENBAKE_STATE_DIR="$W/state" XENBAKE_LOG_SOCKET="$W/log.sock"
 
 ${CC:-cc} -O2 -o "$W/xs-bare" "$top/bench/xs-bare.c" -lxenstore
 ${CC:-cc} -shared -fPIC -O2 -o "$W/libxsshim.so" "$top/tests/sandbox/xsshim.c" -ldl

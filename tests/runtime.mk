@@ -1,12 +1,15 @@
 # tests/runtime.mk (included from the top-level Makefile.am)
 # The runtime: the planner without a daemon (tests/unit/test-plan), and
 # `xenbake` against the sandbox host (tests/runtime/*.sh).
-check_PROGRAMS += tests/unit/test-plan tests/unit/test-state
-TESTS += tests/unit/test-plan tests/unit/test-state
+check_PROGRAMS += tests/unit/test-plan tests/unit/test-state \
+	tests/unit/test-receipt
+TESTS += tests/unit/test-plan tests/unit/test-state tests/unit/test-receipt
 tests_unit_test_plan_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_plan_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 tests_unit_test_state_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_state_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+tests_unit_test_receipt_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_receipt_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 
 # xenbake built with test hooks (-DXB_TEST_HOOKS): runs
 # $XENBAKE_TEST_HOOK_BEFORE_COMMIT just before each xenstore commit, so a
@@ -15,7 +18,7 @@ tests_unit_test_state_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 check_PROGRAMS += tests/runtime/xenbake-hooks
 tests_runtime_xenbake_hooks_SOURCES = runtime/main.c runtime/xenstore.c
 tests_runtime_xenbake_hooks_CPPFLAGS = $(AM_CPPFLAGS) -DXB_TEST_HOOKS
-tests_runtime_xenbake_hooks_CFLAGS = $(AM_CFLAGS) $(XENSTORE_CFLAGS)
+tests_runtime_xenbake_hooks_CFLAGS = $(AM_CFLAGS) $(XENSTORE_CFLAGS) $(SODIUM_CFLAGS)
 tests_runtime_xenbake_hooks_LDADD = $(RUNTIME_LIBS)
 
 RUNTIME_SANDBOX_TESTS = \
@@ -27,6 +30,8 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/plan-check.sh \
 	tests/runtime/verify-first.sh \
 	tests/runtime/boot.sh \
+	tests/runtime/lock.sh \
+	tests/runtime/receipt.sh \
 	tests/runtime/xapi-apply.sh \
 	tests/runtime/xapi-restore.sh \
 	tests/runtime/xapi-fault.sh \
@@ -35,4 +40,5 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/xapi-parallel.sh \
 	tests/runtime/examples.sh
 TESTS += $(RUNTIME_SANDBOX_TESTS)
-EXTRA_DIST += $(RUNTIME_SANDBOX_TESTS) tests/runtime/lib.sh
+EXTRA_DIST += $(RUNTIME_SANDBOX_TESTS) tests/runtime/lib.sh \
+	schema/receipt.schema.json

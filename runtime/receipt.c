@@ -1,0 +1,396 @@
+/* receipt.c - the record of each apply: see receipt.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "runtime/blob.h"
+#include "runtime/errmsg.h"
+#include "runtime/receipt.h"
+
+const char *xb_outcome_word(enum xb_outcome o)
+{
+	switch (o) {
+	case XB_OUTCOME_APPLIED: return "applied";
+	case XB_OUTCOME_UNDONE: return "undone";
+	case XB_OUTCOME_ROLLED_BACK: return "rolled-back";
+	case XB_OUTCOME_NOT_ATTEMPTED: break;
+	}
+	return "not-attempted";
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	unsigned c;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	/* overlong, surrogates, beyond U+10FFFF */
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c < 0xe000) || c > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/* A JSON string. Values come from the host and may be any bytes: a byte
+ * that is not UTF-8 is written as the code point of the same number
+ * (\u00XX), so the file stays valid JSON. */
+static void put_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), len;
+
+	fputc('"', f);
+	while (n) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); len = 1; break;
+		case '\\': fputs("\\\\", f); len = 1; break;
+		case '\n': fputs("\\n", f); len = 1; break;
+		case '\t': fputs("\\t", f); len = 1; break;
+		case '\r': fputs("\\r", f); len = 1; break;
+		default:
+			len = utf8_len(p, n);
+			if (!len || *p < 0x20 || *p == 0x7f) {
+				fprintf(f, "\\u%04x", *p);
+				len = 1;
+			} else {
+				fwrite(p, 1, len, f);
+			}
+		}
+		p += len;
+		n -= len;
+	}
+	fputc('"', f);
+}
+
+static void put_str_or_null(FILE *f, const char *s)
+{
+	if (s)
+		put_str(f, s);
+	else
+		fputs("null", f);
+}
+
+static const char *op_word(enum xb_change_op op)
+{
+	return op == XB_CHANGE_ADD ? "add" : op == XB_CHANGE_MODIFY ?
+	       "change" : "remove";
+}
+
+static void put_changes(FILE *f, const struct xb_receipt *r)
+{
+	const struct xb_plan *p = r->plan;
+	size_t i;
+
+	fputs(",\n \"changes\": [", f);
+	for (i = 0; p && i < p->nchanges; i++) {
+		const struct xb_change *c = &p->changes[i];
+
+		fprintf(f, "%s\n  {\"op\": \"%s\", \"where\": \"%s\", \"class\": \"%s\", \"object\": ",
+			i ? "," : "", op_word(c->op),
+			c->where == XB_WHERE_XAPI ? "xapi" : "xenstore",
+			xb_class_keyword(c->cls));
+		put_str(f, c->object);
+		fputs(", \"uuid\": ", f);
+		put_str(f, c->uuid);
+		if (c->domid >= 0)
+			fprintf(f, ", \"domid\": %d", c->domid);
+		else
+			fputs(", \"domid\": null", f);
+		fprintf(f, ", \"field\": \"%s\", \"key\": ",
+			xb_field_xapi(c->field));
+		put_str(f, c->key);
+		fputs(", \"old\": ", f);
+		put_str_or_null(f, c->old_value);
+		fputs(", \"new\": ", f);
+		put_str_or_null(f, c->new_value);
+		fputs(", \"source\": ", f);
+		put_str_or_null(f, c->source[0] ? c->source : NULL);
+		fprintf(f, ", \"bookkeeping\": %s, \"outcome\": \"%s\"}",
+			c->bookkeeping ? "true" : "false",
+			xb_outcome_word(r->outcomes[i]));
+	}
+	fputs(p && p->nchanges ? "\n ]" : "]", f);
+}
+
+static void put_body(FILE *f, const struct xb_receipt *r)
+{
+	const struct xb_plan *p = r->plan;
+	size_t add = 0, mod = 0, rem = 0, i, j;
+	struct tm tm;
+	char stamp[32];
+
+	gmtime_r(&r->time.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(f, "{\"format\": %d, \"command\": \"apply\", \"version\": \"%s\",\n",
+		XB_RECEIPT_FORMAT, PACKAGE_VERSION);
+	fprintf(f, " \"time\": \"%s.%06ldZ\", \"seconds\": %.3f, \"pid\": %ld,\n",
+		stamp, r->time.tv_nsec / 1000, r->seconds, (long)getpid());
+	fprintf(f, " \"result\": \"%s\", \"error\": ", r->result);
+	put_str_or_null(f, r->error);
+	fputs(",\n \"blobs\": [", f);
+	for (i = 0; i < r->nblobs; i++) {
+		fprintf(f, "%s\n  {\"path\": ", i ? "," : "");
+		put_str(f, r->blobs[i].path);
+		fputs(", \"sha256\": ", f);
+		if (r->blobs[i].sha256) {
+			fputc('"', f);
+			for (j = 0; j < XBB_SHA256_SIZE; j++)
+				fprintf(f, "%02x", r->blobs[i].sha256[j]);
+			fputc('"', f);
+		} else {
+			fputs("null", f);
+		}
+		fputc('}', f);
+	}
+	fputs(r->nblobs ? "\n ],\n \"xapi\": " : "],\n \"xapi\": ", f);
+	put_str_or_null(f, r->xapi);
+	fprintf(f, ", \"xenstore\": %s, \"verified\": %s",
+		r->xenstore ? "true" : "false", r->verified ? "true" : "false");
+	put_changes(f, r);
+	if (p)
+		xb_plan_count(p, false, &add, &mod, &rem);
+	fprintf(f, ",\n \"summary\": {\"add\": %zu, \"change\": %zu, \"remove\": %zu},\n",
+		add, mod, rem);
+	fprintf(f, " \"xapi_calls\": {\"count\": %lu, \"writes\": [",
+		r->xapi_calls);
+	for (i = 0; p && r->actual && i < p->nwrites; i++) {
+		const struct xb_object *ob = &r->actual->objects[p->writes[i].object];
+		char call[256];
+
+		snprintf(call, sizeof(call), "%s.set_%s %s",
+			 xb_class_xapi(ob->cls),
+			 xb_field_xapi(p->writes[i].field), ob->uuid);
+		if (i)
+			fputs(", ", f);
+		put_str(f, call);
+	}
+	fputs("]},\n \"xenstore_requests\": ", f);
+	if (r->xs)
+		fprintf(f, "{\"transactions\": %u, \"reads\": %lu, \"writes\": %lu, \"removes\": %lu, \"mkdirs\": %lu, \"set_perms\": %lu}",
+			r->xs->attempts, r->xs->reads, r->xs->writes,
+			r->xs->removes, r->xs->mkdirs, r->xs->perms);
+	else
+		fputs("null", f);
+	fputs(",\n \"xenstore_guests\": [", f);
+	for (i = 0; p && i < p->nguests; i++)
+		fprintf(f, "%s%d", i ? ", " : "", p->guests[i].domid);
+	fputs("]}\n", f);
+}
+
+/* DIR/NAME from a temporary file in DIR, renamed over it when complete
+ * and on disk. */
+static int write_atomic(const char *dir, const char *name,
+			const struct xb_receipt *r, char **errmsg)
+{
+	char *path = NULL, *tmp = NULL;
+	FILE *f = NULL;
+	int fd = -1, rc = -1;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0 ||
+	    asprintf(&tmp, "%s/.%s.XXXXXX", dir, name) < 0) {
+		path = tmp = NULL;
+		xb_fail(errmsg, "out of memory");
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		xb_fail(errmsg, "cannot create %s: %s", tmp, strerror(errno));
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		xb_fail(errmsg, "cannot write %s: %s", tmp, strerror(errno));
+		close(fd);
+		goto out;
+	}
+	put_body(f, r);
+	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
+		xb_fail(errmsg, "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (fclose(f)) {
+		f = NULL;
+		xb_fail(errmsg, "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	f = NULL;
+	if (rename(tmp, path)) {
+		xb_fail(errmsg, "cannot rename %s to %s: %s", tmp, path,
+			strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (f)
+		fclose(f);
+	if (rc && tmp)
+		unlink(tmp);
+	free(path);
+	free(tmp);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Keeps the newest XB_RECEIPTS_KEPT receipts: the names sort by time. */
+static void prune(const char *dir)
+{
+	char **names = NULL, **grown;
+	size_t n = 0, i;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || len < 6 ||
+		    strcmp(de->d_name + len - 5, ".json"))
+			continue;
+		grown = realloc(names, (n + 1) * sizeof(*names));
+		if (!grown)
+			break;
+		names = grown;
+		if (!(names[n] = strdup(de->d_name)))
+			break;
+		n++;
+	}
+	closedir(d);
+	if (n > XB_RECEIPTS_KEPT) {
+		qsort(names, n, sizeof(*names), cmp_str);
+		for (i = 0; i < n - XB_RECEIPTS_KEPT; i++) {
+			char *path;
+
+			if (asprintf(&path, "%s/%s", dir, names[i]) >= 0) {
+				unlink(path);
+				free(path);
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int xb_receipt_write(const char *dir, const struct xb_receipt *r,
+		     char **written, char **errmsg)
+{
+	char *sub = NULL, name[64], stamp[32];
+	struct tm tm;
+	int rc = -1;
+
+	*errmsg = NULL;
+	if (written)
+		*written = NULL;
+	if (asprintf(&sub, "%s/%s", dir, XB_RECEIPT_DIR) < 0)
+		return xb_fail(errmsg, "out of memory");
+	if (mkdir(sub, 0700) && errno != EEXIST) {
+		xb_fail(errmsg, "cannot create %s: %s", sub, strerror(errno));
+		goto out;
+	}
+	gmtime_r(&r->time.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	snprintf(name, sizeof(name), "%s.%06ldZ.json", stamp,
+		 r->time.tv_nsec / 1000);
+	if (write_atomic(sub, name, r, errmsg) ||
+	    write_atomic(dir, XB_RECEIPT_LAST, r, errmsg))
+		goto out;
+	prune(sub);
+	if (written && asprintf(written, "%s/%s", sub, name) < 0)
+		*written = NULL;
+	rc = 0;
+out:
+	free(sub);
+	return rc;
+}
+
+int xb_receipt_read_last(const char *dir, char **text, size_t *len,
+			 char **errmsg)
+{
+	char *path = NULL, *buf = NULL, *grown;
+	size_t n = 0, cap = 0;
+	ssize_t got;
+	int fd, e;
+
+	*text = NULL;
+	*len = 0;
+	*errmsg = NULL;
+	if (asprintf(&path, "%s/%s", dir, XB_RECEIPT_LAST) < 0)
+		return xb_fail(errmsg, "out of memory");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		xb_fail(errmsg, "no apply recorded in %s: %s", dir,
+			strerror(e));
+		free(path);
+		errno = e;
+		return -1;
+	}
+	for (;;) {
+		if (n == cap) {
+			/* a receipt is as big as its plan: a few MB at most */
+			if (cap >= (64u << 20)) {
+				xb_fail(errmsg, "%s: too big for a receipt", path);
+				goto fail;
+			}
+			cap = cap ? cap * 2 : 16384;
+			grown = realloc(buf, cap);
+			if (!grown) {
+				xb_fail(errmsg, "out of memory");
+				goto fail;
+			}
+			buf = grown;
+		}
+		got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			xb_fail(errmsg, "cannot read %s: %s", path,
+				strerror(errno));
+			goto fail;
+		}
+		if (!got)
+			break;
+		n += got;
+	}
+	close(fd);
+	free(path);
+	*text = buf;
+	*len = n;
+	return 0;
+fail:
+	close(fd);
+	free(path);
+	free(buf);
+	errno = EIO;
+	return -1;
+}

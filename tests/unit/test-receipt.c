@@ -1,0 +1,219 @@
+/* test-receipt.c - the JSON reader `status` uses, and receipts read back
+ * through it: every byte a host may hold in a value survives as valid JSON,
+ * and the newest receipts are kept. */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/json.h"
+#include "runtime/receipt.h"
+
+static int parse(const char *text, struct xb_json *j, char **err)
+{
+	return xb_json_parse(text, strlen(text), j, err);
+}
+
+START_TEST(reads_every_kind_of_value)
+{
+	struct xb_json j;
+	const struct xb_json *a;
+	char *err = NULL;
+
+	ck_assert_int_eq(parse(" {\"s\": \"a\\\"b\\\\c\\n\\u00e9\\ud83d\\ude00\", \"n\": -12.5e1,"
+			       " \"t\": true, \"f\": false, \"z\": null, \"a\": [1, [], {}]} ",
+			       &j, &err), 0);
+	ck_assert_ptr_null(err);
+	ck_assert_str_eq(xb_json_str(&j, "s", NULL), "a\"b\\c\n\xc3\xa9\xf0\x9f\x98\x80");
+	ck_assert(xb_json_num(&j, "n", 0) == -125.0);
+	ck_assert(xb_json_bool(&j, "t", false));
+	ck_assert(!xb_json_bool(&j, "f", true));
+	ck_assert_int_eq(xb_json_get(&j, "z")->type, XB_JSON_NULL);
+	a = xb_json_get(&j, "a");
+	ck_assert_int_eq(a->type, XB_JSON_ARRAY);
+	ck_assert_uint_eq(a->n, 3);
+	ck_assert_int_eq(a->items[1].type, XB_JSON_ARRAY);
+	ck_assert_int_eq(a->items[2].type, XB_JSON_OBJECT);
+	/* absent or of another type: the default */
+	ck_assert_str_eq(xb_json_str(&j, "n", "def"), "def");
+	ck_assert_ptr_null(xb_json_get(&j, "nope"));
+	xb_json_free(&j);
+}
+END_TEST
+
+START_TEST(refuses_what_is_not_json)
+{
+	static const char *bad[] = {
+		"", "{", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "\"abc", "tru",
+		"\"\\x\"", "\"\\ud800\"", "\"\\udc00x\"", "\"\\u0000\"",
+		"\"a\tb\"", "1 2", "{1:2}", "nul", "-", "\"\\u12\"",
+	};
+	char deep[2 * XB_JSON_MAX_DEPTH + 3];
+	struct xb_json j;
+	char *err;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err = NULL;
+		ck_assert_msg(parse(bad[i], &j, &err) == -1, "accepted %s", bad[i]);
+		ck_assert_ptr_nonnull(err);
+		free(err);
+		xb_json_free(&j);
+	}
+	memset(deep, '[', XB_JSON_MAX_DEPTH + 1);
+	memset(deep + XB_JSON_MAX_DEPTH + 1, ']', XB_JSON_MAX_DEPTH + 1);
+	deep[2 * XB_JSON_MAX_DEPTH + 2] = '\0';
+	err = NULL;
+	ck_assert_int_eq(parse(deep, &j, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "nested too deeply"));
+	free(err);
+	xb_json_free(&j);
+	/* a NUL inside the text is no JSON either */
+	err = NULL;
+	ck_assert_int_eq(xb_json_parse("\"a\0b\"", 5, &j, &err), -1);
+	free(err);
+	xb_json_free(&j);
+	/* errors name the line */
+	err = NULL;
+	ck_assert_int_eq(parse("{\n\"a\":\n}", &j, &err), -1);
+	ck_assert_str_eq(err, "line 3: unexpected character");
+	free(err);
+	xb_json_free(&j);
+}
+END_TEST
+
+static char *tmpdir(void)
+{
+	char *d = strdup("/tmp/test-receipt.XXXXXX");
+
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	return d;
+}
+
+static void rm_rf(const char *dir)
+{
+	char *cmd;
+
+	ck_assert_int_ge(asprintf(&cmd, "rm -rf '%s'", dir), 0);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+/* A receipt of one change whose old value holds bytes that are no UTF-8
+ * and control characters, as xenstore allows. */
+START_TEST(receipt_round_trips_any_bytes)
+{
+	static char old_value[] = "a\xff\x01\"\\\xc3\xa9\xed\xa0\x80z";
+	static char object[] = "web-01", uuid[] = "u-1", key[] = "vm-data/role",
+		    new_value[] = "frontend", source[] = "site.xb:1:15";
+	struct xb_change c = {
+		.op = XB_CHANGE_MODIFY, .where = XB_WHERE_XENSTORE,
+		.cls = XB_CLASS_VM, .object = object, .uuid = uuid,
+		.domid = 5, .field = XB_FIELD_XENSTORE_DATA,
+		.key = key, .old_value = old_value,
+		.new_value = new_value, .source = source,
+	};
+	struct xb_plan p = { .changes = &c, .nchanges = 1 };
+	enum xb_outcome out = XB_OUTCOME_UNDONE;
+	unsigned char sum[32] = { 0xab, 0x01 };
+	struct xb_receipt_blob blob = { "/etc/xenbake/a \"b\".xbb", sum };
+	struct xb_receipt r = {
+		.time = { 1700000000, 123456000 }, .result = "error",
+		.error = "it\nfailed", .blobs = &blob, .nblobs = 1,
+		.xapi = NULL, .xenstore = true, .plan = &p, .outcomes = &out,
+		.verified = true, .xapi_calls = 0,
+	};
+	char *dir = tmpdir(), *err = NULL, *path = NULL, *text = NULL;
+	const struct xb_json *ch, *b;
+	struct xb_json j;
+	size_t len;
+
+	ck_assert_int_eq(xb_receipt_write(dir, &r, &path, &err), 0);
+	ck_assert_ptr_nonnull(strstr(path, "/receipts/20231114T221320.123456Z.json"));
+	ck_assert_int_eq(xb_receipt_read_last(dir, &text, &len, &err), 0);
+	ck_assert_int_eq(xb_json_parse(text, len, &j, &err), 0);
+	ck_assert_str_eq(xb_json_str(&j, "time", ""), "2023-11-14T22:13:20.123456Z");
+	ck_assert_str_eq(xb_json_str(&j, "result", ""), "error");
+	ck_assert_str_eq(xb_json_str(&j, "error", ""), "it\nfailed");
+	ck_assert_int_eq(xb_json_get(&j, "xapi")->type, XB_JSON_NULL);
+	b = &xb_json_get(&j, "blobs")->items[0];
+	ck_assert_str_eq(xb_json_str(b, "path", ""), "/etc/xenbake/a \"b\".xbb");
+	ck_assert_str_eq(xb_json_str(b, "sha256", ""),
+			 "ab01000000000000000000000000000000000000000000000000000000000000");
+	ch = &xb_json_get(&j, "changes")->items[0];
+	/* valid UTF-8 kept; each other byte as the code point of its value */
+	ck_assert_str_eq(xb_json_str(ch, "old", ""),
+			 "a\xc3\xbf\x01\"\\\xc3\xa9\xc3\xad\xc2\xa0\xc2\x80z");
+	ck_assert_str_eq(xb_json_str(ch, "outcome", ""), "undone");
+	ck_assert(xb_json_num(ch, "domid", -1) == 5);
+	ck_assert_int_eq(xb_json_get(&j, "xenstore_requests")->type, XB_JSON_NULL);
+	xb_json_free(&j);
+	free(text);
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(keeps_the_newest_receipts)
+{
+	struct xb_receipt r = { .result = "no changes" };
+	char *dir = tmpdir(), *err = NULL, *sub;
+	struct dirent *de;
+	size_t n = 0;
+	bool first_kept = false;
+	DIR *d;
+	int i;
+
+	for (i = 0; i < XB_RECEIPTS_KEPT + 5; i++) {
+		r.time.tv_sec = 1700000000 + i;
+		ck_assert_int_eq(xb_receipt_write(dir, &r, NULL, &err), 0);
+	}
+	ck_assert_int_ge(asprintf(&sub, "%s/receipts", dir), 0);
+	d = opendir(sub);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		n++;
+		/* the first five went: 1700000005 is the oldest left */
+		first_kept |= !strcmp(de->d_name, "20231114T221325.000000Z.json");
+		ck_assert_str_ge(de->d_name, "20231114T221325.000000Z.json");
+	}
+	closedir(d);
+	ck_assert_uint_eq(n, XB_RECEIPTS_KEPT);
+	ck_assert(first_kept);
+	free(sub);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+static Suite *receipt_suite(void)
+{
+	Suite *s = suite_create("receipt");
+	TCase *tc;
+
+	tc = tcase_create("json");
+	tcase_add_test(tc, reads_every_kind_of_value);
+	tcase_add_test(tc, refuses_what_is_not_json);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("receipt");
+	tcase_add_test(tc, receipt_round_trips_any_bytes);
+	tcase_add_test(tc, keeps_the_newest_receipts);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(receipt_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
