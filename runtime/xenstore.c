@@ -886,6 +886,11 @@ static int run_checked(struct xb_xs *xs, struct batch *b, uint32_t tx,
 		set_err(errmsg, "out of memory");
 		return -1;
 	}
+	if (e == -E2BIG) {
+		set_err(errmsg, "xenstore: a request is longer than xenstored takes (%d bytes); nothing was written",
+			XENSTORE_PAYLOAD_MAX);
+		return -1;
+	}
 	if (e) {
 		set_err(errmsg, "xenstore: lost the connection to xenstored: %s; nothing was written",
 			strerror(-e));

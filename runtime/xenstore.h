@@ -4,11 +4,11 @@
  * Requests are pipelined: each step sends all the requests it can (every
  * guest's, all of them independent) before it reads the first reply, so
  * an apply costs xenstored's own work per request and a handful of round
- * trips, not one round trip per request (libxenstore's xs_* calls wait for
- * each answer: 1,000 writes cost 2.5x more that way). The client speaks
- * the wire protocol of <xen/io/xs_wire.h> on the socket libxenstore names
- * (xs_daemon_socket(): XENSTORED_PATH overrides it), or on the xenbus
- * device when there is no socket, as libxenstore does.
+ * trips, not one round trip per request (as libxenstore's xs_* calls,
+ * which wait for each answer, would). The client speaks the wire protocol
+ * of <xen/io/xs_wire.h> on the socket libxenstore names (xs_daemon_socket():
+ * XENSTORED_PATH overrides it), or on the xenbus device when there is no
+ * socket, as libxenstore does.
  *
  * Reading (outside any transaction) is in two steps, so that only the
  * nodes that matter are read: xb_xs_read_guests() finds every guest
