@@ -65,7 +65,8 @@ static int exchange(int fd, const struct out *o, int n, char *last)
 
 	while (got < n) {
 		struct pollfd p = {
-			.fd = fd, .events = POLLIN | (off < o->len ? POLLOUT : 0),
+			.fd = fd,
+			.events = POLLIN | (off < o->len ? POLLOUT : 0),
 		};
 		ssize_t r;
 		size_t at = 0;
@@ -131,7 +132,8 @@ int main(int argc, char **argv)
 	double start;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: xs-raw GUESTS KEYS_PER_GUEST FIRST_DOMID\n");
+		fputs("usage: xs-raw GUESTS KEYS_PER_GUEST FIRST_DOMID\n",
+		      stderr);
 		return 2;
 	}
 	guests = atoi(argv[1]);

@@ -966,26 +966,25 @@ static int first_round(struct xb_xs *xs, uint32_t tx, struct gstate *gs,
 		       size_t n, const struct xb_plan *p, struct batch *bp,
 		       int *root, size_t *list, char **errmsg)
 {
-	struct batch b = *bp;
 	size_t i, perms = NONE;
 	int r;
 
 	for (i = 0; i < n; i++) {
 		gs[i].vm = NONE;
 		if (gs[i].gp->vm_uuid[0])
-			gs[i].vm = add(&b, XS_READ, NULL, 0,
+			gs[i].vm = add(bp, XS_READ, NULL, 0,
 				       "/local/domain/%d/vm", gs[i].g->domid);
-		gs[i].dir = add(&b, XS_GET_PERMS, NULL, 0,
+		gs[i].dir = add(bp, XS_GET_PERMS, NULL, 0,
 				"/local/domain/%d/vm-data", gs[i].g->domid);
 	}
 	*list = NONE;
 	if (p->managed_in_xenstore) {
-		perms = add(&b, XS_GET_PERMS, NULL, 0, XB_XS_MANAGED_ROOT);
-		*list = add(&b, XS_DIRECTORY, NULL, 0, XB_XS_MANAGED_ROOT);
+		perms = add(bp, XS_GET_PERMS, NULL, 0, XB_XS_MANAGED_ROOT);
+		*list = add(bp, XS_DIRECTORY, NULL, 0, XB_XS_MANAGED_ROOT);
 	}
-	r = run_checked(xs, &b, tx, true, errmsg);
+	r = run_checked(xs, bp, tx, true, errmsg);
 	for (i = 0; !r && i < n; i++) {
-		const char *v = gs[i].vm == NONE ? NULL : b.r[gs[i].vm].reply;
+		const char *v = gs[i].vm == NONE ? NULL : bp->r[gs[i].vm].reply;
 
 		if (gs[i].vm != NONE &&
 		    (!v || strncmp(v, "/vm/", 4) ||
@@ -996,15 +995,15 @@ static int first_round(struct xb_xs *xs, uint32_t tx, struct gstate *gs,
 			r = -1;
 			break;
 		}
-		gs[i].dir_exists = !b.r[gs[i].dir].err;
-		gs[i].dir_ours = perms_ours(&b.r[gs[i].dir], gs[i].g->domid);
+		gs[i].dir_exists = !bp->r[gs[i].dir].err;
+		gs[i].dir_ours = perms_ours(&bp->r[gs[i].dir], gs[i].g->domid);
 	}
 	/* 0: absent; 1: dom0's alone ("n0"), records inherit it (also
 	 * when there are none to keep); 2: someone else's */
 	*root = 1;
 	if (!r && perms != NONE)
-		*root = b.r[perms].err ? 0 : perms_ours(&b.r[perms], 0) ? 1 : 2;
-	*bp = b;
+		*root = bp->r[perms].err ? 0 :
+			perms_ours(&bp->r[perms], 0) ? 1 : 2;
 	return r;
 }
 
@@ -1340,7 +1339,7 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 					e ? " (lost the connection to xenstored)" : "");
 		}
 	} else {
-		(void)run(xs, &b, tx);      /* abort: a failure changes nothing */
+		(void)run(xs, &b, tx);  /* abort: its failure changes nothing */
 	}
 	batch_free(&b);
 	return r;
