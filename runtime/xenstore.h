@@ -1,5 +1,14 @@
-/* xenstore.h - the xenstore backend (libxenstore): reads the running
- * guests of this host and writes their vm-data in ONE transaction.
+/* xenstore.h - the xenstore backend: reads the running guests of this
+ * host and writes their vm-data in ONE transaction.
+ *
+ * Requests are pipelined: each step sends all the requests it can (every
+ * guest's, all of them independent) before it reads the first reply, so
+ * an apply costs xenstored's own work per request and a handful of round
+ * trips, not one round trip per request (as libxenstore's xs_* calls,
+ * which wait for each answer, would). The client speaks the wire protocol
+ * of <xen/io/xs_wire.h> on the socket libxenstore names (xs_daemon_socket():
+ * XENSTORED_PATH overrides it), or on the xenbus device when there is no
+ * socket, as libxenstore does.
  *
  * Reading (outside any transaction) is in two steps, so that only the
  * nodes that matter are read: xb_xs_read_guests() finds every guest
@@ -8,12 +17,13 @@
  * exactly the keys the config or the managed record names.
  *
  * Writing: xb_xs_apply() starts one transaction for all guests, re-reads
- * inside it the nodes it means to change, writes only those that still
- * differ, removes managed keys the config dropped, and commits. EAGAIN at
- * commit (a concurrent writer) retries the whole transaction, up to
- * XB_XS_ATTEMPTS times with exponential backoff and jitter; any other
- * failure aborts it, so nothing partial remains. A plan with no guests
- * starts no transaction at all.
+ * inside it what the first reading found different (each guest's /vm, the
+ * permissions of its vm-data, its managed record, the nodes to change or
+ * remove), writes only what still differs, removes managed keys the
+ * config dropped, and commits. EAGAIN (a concurrent writer) retries the
+ * whole transaction, up to XB_XS_ATTEMPTS times with exponential backoff
+ * and jitter; any other failure aborts it, so nothing partial remains. A
+ * plan with no guests starts no transaction at all.
  *
  * Node permissions: every node xenbake creates under vm-data is owned by
  * dom0, readable by the guest, and by no other guest ("n0" "rN"). The
@@ -57,7 +67,7 @@ struct xb_xs_stats {
 	unsigned long reads, writes, removes, perms, mkdirs;
 };
 
-/* Connects (xs_open(0); XENSTORED_PATH picks the socket). With wait > 0,
+/* Connects (see above; XENSTORED_PATH picks the socket). With wait > 0,
  * retries for up to wait seconds until a request is answered, printing
  * progress on stderr if it is a terminal. NULL with *errmsg set. */
 struct xb_xs *xb_xs_open(double wait, char **errmsg);

@@ -1,7 +1,9 @@
 #!/bin/sh
 # apply --no-xapi: the keys land in the running guests' xenstore with the
-# right permissions, read back by an independent client; one transaction;
-# a second apply says "No changes." and sends no write at all.
+# right permissions, read back by an independent client; one transaction,
+# whose only writes besides the keys are each guest's vm-data directory
+# (mkdir, permissions) and record; a second apply says "No changes." and
+# sends no write at all.
 . "$top_srcdir/tests/runtime/lib.sh"
 sandbox_up "$(fixture)"
 compile site <<'XB'
@@ -17,6 +19,11 @@ trace_mark
 	{ cat "$DIR/out" "$DIR/err"; fail "apply failed"; }
 expect_eq "transactions" "$(trace_count TRANSACTION_START)" 1
 expect_eq "commits" "$(trace_count TRANSACTION_END)" 1
+# per guest one mkdir and one set-perms (vm-data: the nodes below inherit
+# them, "net" included) and one record; once the records' directory
+expect_eq "mkdirs" "$(trace_count MKDIR)" 3
+expect_eq "set-perms" "$(trace_count SET_PERMS)" 4
+expect_eq "writes (3 keys, 2 records)" "$(trace_count WRITE)" 5
 expect_eq "web-01 role" "$(xs_get /local/domain/5/vm-data/role)" frontend
 expect_eq "web-01 ip" "$(xs_get /local/domain/5/vm-data/net/ip)" 10.0.0.5
 expect_eq "db-01 role" "$(xs_get /local/domain/6/vm-data/role)" db

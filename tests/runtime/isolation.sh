@@ -1,7 +1,9 @@
 #!/bin/sh
 # Guest isolation: as unprivileged guests on their own rings (xsguest.py),
 # guest 5 reads its vm-data but cannot change it, and guest 6 cannot read
-# guest 5's.
+# guest 5's. A vm-data someone else made (here the guest itself) is left
+# as it is, and each node and directory xenbake creates in it is made
+# dom0's, readable by that guest only, one by one.
 . "$top_srcdir/tests/runtime/lib.sh"
 sandbox_up "$(fixture)"
 compile site <<'XB'
@@ -30,4 +32,19 @@ except XsError as e:
     assert e.errno == errno.EACCES, e
 PYEOF
 expect_eq "token" "$(xs_get /local/domain/5/vm-data/secret/token)" s3cr3t
+
+xenstore-write /local/domain/7/vm-data/mine guest
+xenstore-chmod /local/domain/7/vm-data n7
+xenstore-chmod /local/domain/7/vm-data/mine n7
+compile theirs <<'XB'
+vm "app-01" { vm-data "x/y/z" = "1"; vm-data "w" = "2"; vm-data "mine" = "ours"; }
+XB
+"$XENBAKE" apply --no-xapi "$DIR/theirs.xbb" >/dev/null 2>&1 || fail "apply theirs"
+expect_eq "their vm-data" "$(xs_perms /local/domain/7/vm-data)" n7
+for node in x x/y x/y/z w mine; do
+	expect_eq "perms of $node" "$(xs_perms /local/domain/7/vm-data/$node)" "n0 r7"
+done
+expect_eq "x/y/z" "$(xs_get /local/domain/7/vm-data/x/y/z)" 1
+"$XENBAKE" plan --no-xapi "$DIR/theirs.xbb" >/dev/null 2>&1 ||
+	fail "theirs not idempotent"
 echo PASS
