@@ -34,6 +34,7 @@ expect_refused() {
 # ---- sources --------------------------------------------------------------
 mkdir "$DIR/src"
 # source NAME TEXT: writes $DIR/src/NAME.xb with printf-style escapes
+# shellcheck disable=SC2059  # the text is a printf format, for its escapes
 source_file() { printf "$2" >"$DIR/src/$1.xb"; }
 
 refuse_source() {    # refuse_source NAME EXPECTED-MESSAGE
@@ -210,14 +211,14 @@ mutated vmall "VM.get_all_records: an array, not a struct of records" \
 	"r['VM.get_all_records'] = []"
 mutated vmrec "VM.get_all_records: record OpaqueRef:vm-web is a string, not a struct" \
 	"$VM = 'x'"
-mutated domid 'field domid is "five", not a number' "$VM['domid'] = 'five'"
-mutated domidbig "domid 99999999999 is out of range" "$VM['domid'] = '99999999999'"
+mutated domid 'field domid is "five", not a number' "${VM}['domid'] = 'five'"
+mutated domidbig "domid 99999999999 is out of range" "${VM}['domid'] = '99999999999'"
 mutated xsdata "field xenstore_data is an array, not a struct" \
-	"$VM['xenstore_data'] = ['vm-data/a']"
+	"${VM}['xenstore_data'] = ['vm-data/a']"
 mutated ocvalue 'field other_config: key "n" is an int, not a string' \
-	"$VM['other_config']['n'] = 3"
+	"${VM}['other_config']['n'] = 3"
 mutated nouuid "VM.get_all_records: record OpaqueRef:vm-web has no field uuid" \
-	"del $VM['uuid']"
+	"del ${VM}['uuid']"
 mutated srname "field name_label is nil, not a string" \
 	"r['SR.get_all_records']['OpaqueRef:sr-local']['name_label'] = None"
 mutated status 'VM.get_all_records: malformed XenAPI reply: Status "Maybe", not Success or Failure' \
