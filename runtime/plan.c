@@ -20,6 +20,26 @@ struct target {
 	const struct xb_desired_object *first;
 };
 
+/* The actual objects (or guests) sorted by one of their strings, so that
+ * each block finds its matches by binary search: a scan of every object per
+ * block made 100,000 VMs cost 10^10 comparisons. */
+struct ix_entry {
+	const char *key;
+	enum xb_class cls;
+	size_t i;                           /* into a->objects or a->guests */
+};
+
+struct index {
+	struct ix_entry *e;
+	size_t n;
+};
+
+/* running guests by domid, for each VM's local guest */
+struct domid_entry {
+	int domid;
+	size_t i;
+};
+
 struct planner {
 	const struct xb_desired *d;
 	const struct xb_actual *a;
@@ -27,14 +47,45 @@ struct planner {
 	struct xb_plan *p;
 	struct target *targets;             /* per object, or per guest */
 	size_t ntargets;
+	struct index by_name;               /* name-label, a PIF's device */
+	struct index by_uuid;
+	struct domid_entry *by_domid;
+	size_t nby_domid;
+	/* room in p's arrays: they grow by doubling */
+	size_t cap_changes, cap_writes, cap_guests, cap_notes, cap_errors;
 	int oom;
 };
 
-static int push_str(struct planner *pl, char ***list, size_t *n,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* list (n used of *cap) with room for one more element: list itself, or
+ * its new place; NULL (and pl->oom) when out of memory, list untouched. */
+static void *reserve(struct planner *pl, void *list, size_t *cap, size_t n,
+		     size_t size)
+{
+	void *grown;
+	size_t want;
+
+	if (list && n < *cap)
+		return list;
+	want = *cap ? *cap * 2 : 16;
+	if (want > SIZE_MAX / size) {
+		pl->oom = -ENOMEM;
+		return NULL;
+	}
+	grown = realloc(list, want * size);
+	if (!grown) {
+		pl->oom = -ENOMEM;
+		return NULL;
+	}
+	*cap = want;
+	return grown;
+}
 
 static int push_str(struct planner *pl, char ***list, size_t *n,
-		    const char *fmt, ...)
+		    size_t *cap, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int push_str(struct planner *pl, char ***list, size_t *n,
+		    size_t *cap, const char *fmt, ...)
 {
 	va_list ap;
 	char *s = NULL, **grown;
@@ -45,7 +96,7 @@ static int push_str(struct planner *pl, char ***list, size_t *n,
 	va_end(ap);
 	if (r < 0)
 		goto nomem;
-	grown = realloc(*list, (*n + 1) * sizeof(**list));
+	grown = reserve(pl, *list, cap, *n, sizeof(**list));
 	if (!grown)
 		goto nomem;
 	grown[(*n)++] = s;
@@ -58,9 +109,11 @@ nomem:
 }
 
 #define plan_error(pl, ...) \
-	push_str(pl, &(pl)->p->errors, &(pl)->p->nerrors, __VA_ARGS__)
+	push_str(pl, &(pl)->p->errors, &(pl)->p->nerrors, &(pl)->cap_errors, \
+		 __VA_ARGS__)
 #define plan_note(pl, ...) \
-	push_str(pl, &(pl)->p->notes, &(pl)->p->nnotes, __VA_ARGS__)
+	push_str(pl, &(pl)->p->notes, &(pl)->p->nnotes, &(pl)->cap_notes, \
+		 __VA_ARGS__)
 
 static char *dup_or_null(const char *s)
 {
@@ -185,32 +238,121 @@ static bool object_matches(const struct xb_actual *a, size_t i,
 	return false;
 }
 
-/* Fills idx[] with the matches of o, returns their count. */
-static size_t match_objects(const struct xb_actual *a,
-			    const struct xb_desired_object *o,
-			    const char *name, const char *host_ref,
-			    size_t *idx)
+static int ix_cmp(const void *x, const void *y)
 {
-	size_t i, n = 0;
+	const struct ix_entry *a = x, *b = y;
+	int c;
 
-	for (i = 0; i < a->nobjects; i++)
-		if (object_matches(a, i, o, name, host_ref))
-			idx[n++] = i;
-	return n;
+	if (a->cls != b->cls)
+		return a->cls < b->cls ? -1 : 1;
+	c = strcmp(a->key, b->key);
+	if (c)
+		return c;
+	return a->i < b->i ? -1 : a->i > b->i;
 }
 
-static size_t match_guests(const struct xb_actual *a,
-			   const struct xb_desired_object *o, size_t *idx)
+static int domid_cmp(const void *x, const void *y)
 {
-	size_t i, n = 0;
+	const struct domid_entry *a = x, *b = y;
 
+	if (a->domid != b->domid)
+		return a->domid < b->domid ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+static void ix_add(struct index *ix, const char *key, enum xb_class cls,
+		   size_t i, bool guest)
+{
+	if (!key || (guest && !key[0]))
+		return;                 /* a guest's "" name selects nothing */
+	ix->e[ix->n].key = key;
+	ix->e[ix->n].cls = cls;
+	ix->e[ix->n].i = i;
+	ix->n++;
+}
+
+/* The indexes of what the blocks select: the objects with XenAPI, the
+ * running guests without. */
+static int build_indexes(struct planner *pl)
+{
+	const struct xb_actual *a = pl->a;
+	size_t n = pl->opt->use_xapi ? a->nobjects : a->nguests, i;
+
+	pl->by_name.e = calloc(n ? n : 1, sizeof(*pl->by_name.e));
+	pl->by_uuid.e = calloc(n ? n : 1, sizeof(*pl->by_uuid.e));
+	pl->by_domid = calloc(a->nguests ? a->nguests : 1,
+			      sizeof(*pl->by_domid));
+	if (!pl->by_name.e || !pl->by_uuid.e || !pl->by_domid)
+		return pl->oom = -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (pl->opt->use_xapi) {
+			const struct xb_object *ob = &a->objects[i];
+
+			ix_add(&pl->by_name, ob->cls == XB_CLASS_PIF ?
+			       ob->device : ob->name_label, ob->cls, i, false);
+			ix_add(&pl->by_uuid, ob->uuid, ob->cls, i, false);
+		} else {
+			ix_add(&pl->by_name, a->guests[i].name,
+			       XB_CLASS_VM, i, true);
+			ix_add(&pl->by_uuid, a->guests[i].vm_uuid,
+			       XB_CLASS_VM, i, true);
+		}
+	}
 	for (i = 0; i < a->nguests; i++) {
-		const struct xb_guest *g = &a->guests[i];
-		const char *have = (o->flags & XB_OBJ_BY_UUID) ? g->vm_uuid
-							       : g->name;
+		pl->by_domid[i].domid = a->guests[i].domid;
+		pl->by_domid[i].i = i;
+	}
+	pl->nby_domid = a->nguests;
+	qsort(pl->by_name.e, pl->by_name.n, sizeof(*pl->by_name.e), ix_cmp);
+	qsort(pl->by_uuid.e, pl->by_uuid.n, sizeof(*pl->by_uuid.e), ix_cmp);
+	qsort(pl->by_domid, pl->nby_domid, sizeof(*pl->by_domid), domid_cmp);
+	return 0;
+}
 
-		if (have && have[0] && !strcmp(have, o->selector))
-			idx[n++] = i;
+/* The first entry of ix with this class and key, or ix->n. */
+static size_t ix_first(const struct index *ix, enum xb_class cls,
+		       const char *key)
+{
+	struct ix_entry probe = { .key = key, .cls = cls, .i = 0 };
+	size_t lo = 0, hi = ix->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix_cmp(&ix->e[mid], &probe) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The matches of o (by name: with this name), in the order of the actual
+ * state, as a malloc'd array in *idx; returns their count, or 0 with *idx
+ * NULL and pl->oom set when out of memory. */
+static size_t match(struct planner *pl, const struct xb_desired_object *o,
+		    const char *name, const char *host_ref, size_t **idx)
+{
+	const struct index *ix = (o->flags & XB_OBJ_BY_UUID) ? &pl->by_uuid :
+				 &pl->by_name;
+	const char *key = (o->flags & XB_OBJ_BY_UUID) ? o->selector : name;
+	enum xb_class cls = pl->opt->use_xapi ? o->cls : XB_CLASS_VM;
+	size_t first = ix_first(ix, cls, key), end = first, n = 0, k;
+
+	while (end < ix->n && ix->e[end].cls == cls &&
+	       !strcmp(ix->e[end].key, key))
+		end++;
+	*idx = malloc((end > first ? end - first : 1) * sizeof(**idx));
+	if (!*idx) {
+		pl->oom = -ENOMEM;
+		return 0;
+	}
+	for (k = first; k < end; k++) {
+		size_t i = ix->e[k].i;
+
+		if (!pl->opt->use_xapi ||
+		    object_matches(pl->a, i, o, name, host_ref))
+			(*idx)[n++] = i;
 	}
 	return n;
 }
@@ -280,30 +422,22 @@ static int select_object(struct planner *pl, const struct xb_desired_object *o)
 		       !(o->host && o->host[0]);
 	char pos[XB_POS_BUF], label[512];
 	const char *host_ref = NULL;
-	size_t *idx = NULL, n = 0, i, cap;
+	size_t *idx = NULL, n = 0, i;
 	int r = 0;
 
 	xb_pos_format(&o->pos, pos, sizeof(pos));
 	xb_desired_label(o, label, sizeof(label));
 
-	if (!pl->opt->use_xapi) {
-		if (o->cls != XB_CLASS_VM) {
-			if (optional)
-				return plan_note(pl, "%s: note: %s is optional and needs XenAPI: skipped (--no-xapi)",
-						 pos, label);
-			return plan_error(pl, "%s: %s: %s can only be configured through XenAPI; drop --no-xapi (or mark the block optional)",
-					  pos, label, kind_plural(o->cls));
-		}
-		cap = a->nguests ? a->nguests : 1;
-	} else {
-		cap = a->nobjects ? a->nobjects : 1;
+	if (!pl->opt->use_xapi && o->cls != XB_CLASS_VM) {
+		if (optional)
+			return plan_note(pl, "%s: note: %s is optional and needs XenAPI: skipped (--no-xapi)",
+					 pos, label);
+		return plan_error(pl, "%s: %s: %s can only be configured through XenAPI; drop --no-xapi (or mark the block optional)",
+				  pos, label, kind_plural(o->cls));
 	}
-	idx = calloc(cap, sizeof(*idx));
-	if (!idx)
-		return pl->oom = -ENOMEM;
 
 	if (!pl->opt->use_xapi) {
-		n = match_guests(a, o, idx);
+		n = match(pl, o, o->selector, NULL, &idx);
 	} else {
 		if (o->cls == XB_CLASS_PIF && !by_uuid && o->host &&
 		    o->host[0]) {
@@ -326,15 +460,21 @@ static int select_object(struct planner *pl, const struct xb_desired_object *o)
 				goto out;
 			}
 		}
-		n = match_objects(a, o, o->selector, host_ref, idx);
-		if (!n && o->cls == XB_CLASS_SR && !by_uuid) {
+		n = match(pl, o, o->selector, host_ref, &idx);
+		if (!n && !pl->oom && o->cls == XB_CLASS_SR && !by_uuid) {
 			/* renamed by an earlier apply: look for the new name */
 			const struct xb_desired_entry *nl =
 				find_entry(o, XB_FIELD_NAME_LABEL);
 
-			if (nl)
-				n = match_objects(a, o, nl->value, NULL, idx);
+			if (nl) {
+				free(idx);
+				n = match(pl, o, nl->value, NULL, &idx);
+			}
 		}
+	}
+	if (pl->oom) {
+		r = pl->oom;
+		goto out;
 	}
 
 	if (!n) {
@@ -403,9 +543,10 @@ static int add_change(struct planner *pl, enum xb_change_op op,
 	struct xb_plan *p = pl->p;
 	struct xb_change *grown, *c;
 
-	grown = realloc(p->changes, (p->nchanges + 1) * sizeof(*grown));
+	grown = reserve(pl, p->changes, &pl->cap_changes, p->nchanges,
+			sizeof(*grown));
 	if (!grown)
-		return pl->oom = -ENOMEM;
+		return pl->oom;
 	p->changes = grown;
 	c = &p->changes[p->nchanges];
 	memset(c, 0, sizeof(*c));
@@ -476,9 +617,10 @@ static int add_write(struct planner *pl, size_t object, enum xb_field field,
 	struct xb_plan *p = pl->p;
 	struct xb_map_write *grown, *w;
 
-	grown = realloc(p->writes, (p->nwrites + 1) * sizeof(*grown));
+	grown = reserve(pl, p->writes, &pl->cap_writes, p->nwrites,
+			sizeof(*grown));
 	if (!grown)
-		return pl->oom = -ENOMEM;
+		return pl->oom;
 	p->writes = grown;
 	w = &p->writes[p->nwrites++];
 	memset(w, 0, sizeof(*w));
@@ -580,9 +722,10 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 	    !pl->opt->every_guest)
 		goto out;
 
-	grown = realloc(pl->p->guests, (pl->p->nguests + 1) * sizeof(*grown));
+	grown = reserve(pl, pl->p->guests, &pl->cap_guests, pl->p->nguests,
+			sizeof(*grown));
 	if (!grown) {
-		r = pl->oom = -ENOMEM;
+		r = pl->oom;
 		goto out;
 	}
 	pl->p->guests = grown;
@@ -605,17 +748,28 @@ out:
 }
 
 /* The local running guest of VM object ob, or NO_INDEX. */
-static size_t local_guest(const struct xb_actual *a, const struct xb_object *ob)
+static size_t local_guest(const struct planner *pl, const struct xb_object *ob)
 {
-	size_t i;
+	const struct xb_actual *a = pl->a;
+	size_t lo = 0, hi = pl->nby_domid;
 
 	if (ob->cls != XB_CLASS_VM || !ob->running || ob->domid < 0 ||
 	    !ob->uuid)
 		return NO_INDEX;
-	for (i = 0; i < a->nguests; i++)
-		if (a->guests[i].domid == ob->domid && a->guests[i].vm_uuid &&
-		    !strcmp(a->guests[i].vm_uuid, ob->uuid))
-			return i;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pl->by_domid[mid].domid < ob->domid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < pl->nby_domid && pl->by_domid[lo].domid == ob->domid; lo++) {
+		const struct xb_guest *g = &a->guests[pl->by_domid[lo].i];
+
+		if (g->vm_uuid && !strcmp(g->vm_uuid, ob->uuid))
+			return pl->by_domid[lo].i;
+	}
 	return NO_INDEX;
 }
 
@@ -735,7 +889,7 @@ static int plan_object(struct planner *pl, size_t oi)
 		}
 	}
 
-	gi = local_guest(pl->a, ob);
+	gi = local_guest(pl, ob);
 	if (pl->opt->use_xenstore && gi != NO_INDEX)
 		r = plan_guest(pl, gi, object, t, &managed);
 	goto out;
@@ -797,6 +951,8 @@ int xb_plan_make(const struct xb_desired *d, const struct xb_actual *a,
 		plan_error(&pl, "nothing to configure: both --no-xapi and --no-xenstore were given");
 		goto out;
 	}
+	if (build_indexes(&pl))
+		goto out;
 
 	for (i = 0; i < d->nobjects && !pl.oom; i++)
 		select_object(&pl, &d->objects[i]);
@@ -826,6 +982,9 @@ out:
 			xb_map_free(&pl.targets[i].source[f]);
 		}
 	free(pl.targets);
+	free(pl.by_name.e);
+	free(pl.by_uuid.e);
+	free(pl.by_domid);
 	if (pl.oom)
 		r = pl.oom;
 	else if (p->nerrors)

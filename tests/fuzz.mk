@@ -6,7 +6,7 @@ check_PROGRAMS += tests/fuzz/replay-parse tests/fuzz/replay-blob \
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/run.sh \
 	tests/fuzz/corpus-parse tests/fuzz/corpus-blob tests/fuzz/corpus-xmlrpc \
-	tests/fuzz/regress-parse
+	tests/fuzz/regress-parse tests/fuzz/regress-xmlrpc
 
 tests_fuzz_replay_parse_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-parse.c
 tests_fuzz_replay_parse_LDADD = $(COMPILER_LIBS)

@@ -42,3 +42,8 @@ RUNTIME_SANDBOX_TESTS = \
 TESTS += $(RUNTIME_SANDBOX_TESTS)
 EXTRA_DIST += $(RUNTIME_SANDBOX_TESTS) tests/runtime/lib.sh \
 	schema/receipt.schema.json
+
+# Hostile inputs to both programs and the host's replies, each refused
+# with a clear message and nothing written (tests/hostile/hostile.sh).
+TESTS += tests/hostile/hostile.sh
+EXTRA_DIST += tests/hostile/hostile.sh tests/hostile/xs-proxy.py

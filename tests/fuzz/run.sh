@@ -1,9 +1,11 @@
 #!/bin/sh
 # tests/fuzz/run.sh [SECONDS] - builds each libFuzzer harness with clang
 # (ASan + UBSan) and fuzzes it for SECONDS (default 60), starting from its
-# seeds. A crash stops the run: its input is printed, and belongs in
-# tests/fuzz/regress-NAME/ once fixed. Run from a build directory
-# (`make fuzz`), which has the generated grammar.
+# seeds. A crash fails the run after the other harnesses had their turn:
+# its input is printed and kept as fuzz-crashes/NAME-* in the build
+# directory; once fixed it goes into tests/fuzz/regress-NAME/, which
+# `make check` replays. Run from a build directory (`make fuzz`), which
+# has the generated grammar.
 set -eu
 seconds=${1:-60}
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,21 +32,29 @@ $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-blob" "$src/tests/fuzz/fuzz-blob.c" \
 $CC $flags -o "$out/fuzz-xmlrpc" "$src/tests/fuzz/fuzz-xmlrpc.c" \
 	"$src"/runtime/xmlrpc.c "$src"/runtime/errmsg.c $xml -lm
 
-total=0
+total=0 crashed=
 for h in parse blob xmlrpc; do
 	mkdir -p "$out/corpus-$h"
 	cp "$src/tests/fuzz/corpus-$h"/* "$out/corpus-$h/"
 	echo "fuzzing $h for ${seconds}s"
 	"$out/fuzz-$h" -max_total_time="$seconds" -print_final_stats=1 \
-		-artifact_prefix="$out/crash-$h-" "$out/corpus-$h" 2>"$out/$h.log" || {
+		-artifact_prefix="$out/$h-" "$out/corpus-$h" 2>"$out/$h.log" || {
 		tail -n 40 "$out/$h.log"
-		for f in "$out"/crash-"$h"-*; do
-			[ -e "$f" ] && { echo "crashing input ($f):"; od -c "$f" | head -20; }
+		for f in "$out/$h"-crash-* "$out/$h"-leak-* "$out/$h"-timeout-* \
+			"$out/$h"-oom-*; do
+			[ -e "$f" ] || continue
+			mkdir -p "$build/fuzz-crashes"
+			keep=$build/fuzz-crashes/$(basename "$f")
+			cp "$f" "$keep"
+			echo "crashing input, kept as $keep (add it to tests/fuzz/regress-$h/ once fixed):"
+			od -c "$f" | head -20
 		done
-		exit 1
+		crashed="$crashed $h"
+		continue
 	}
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$h.log")
 	echo "  $h: ${runs:-?} runs, no crash"
 	total=$((total + ${runs:-0}))
 done
+[ -z "$crashed" ] || { echo "fuzzing: a crash in:$crashed"; exit 1; }
 echo "fuzzing: $total runs in all, no crash"

@@ -4,6 +4,8 @@
 #   compile NAME <<EOF ...    # $DIR/NAME.xb -> $DIR/NAME.xbb with xenbakec
 #   xs_get PATH / xs_perms PATH   read with an independent client (pyxs)
 #   trace_mark / trace_count OP   count requests in the trace since the mark
+# XENBAKE_WRAPPER="valgrind -q --error-exitcode=99 ..." runs every $XENBAKE
+# under that command (scripts/test: memcheck over the sandbox tests).
 set -eu
 : "${top_srcdir:?}" "${top_builddir:?}"
 PY=${PYTHON3:-/usr/bin/python3}
@@ -22,6 +24,12 @@ command -v xenstore-write >/dev/null || skip "xenstore-utils not installed"
 DIR=$(mktemp -d)
 # the sandbox lives in $DIR/sb: stop it before the directory goes
 trap '"$SANDBOX/down" "$DIR/sb"; rm -rf "$DIR"' EXIT
+
+if [ -n "${XENBAKE_WRAPPER:-}" ]; then
+	printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$XENBAKE_WRAPPER" "$XENBAKE" >"$DIR/xenbake"
+	chmod +x "$DIR/xenbake"
+	XENBAKE=$DIR/xenbake
+fi
 
 sandbox_up() {
 	SANDBOX_TRACE=1 "$SANDBOX/up" "$1" "$DIR/sb" 2>"$DIR/up.log" ||

@@ -2,6 +2,7 @@
  * daemon, no blob. Each test states the host, the config, and the changes,
  * XenAPI calls and guest writes the planner must (and must not) ask for. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -581,6 +582,96 @@ START_TEST(managed_record_round_trips)
 }
 END_TEST
 
+/* Thousands of objects, listed in no useful order: every block finds its
+ * own VM (by name or by uuid) and every VM its own running guest, and a
+ * template or an SR of the same name is never taken for the VM. */
+START_TEST(many_objects_each_block_finds_its_own)
+{
+	enum { N = 3000 };
+	struct xb_actual a = { 0 };
+	struct xb_desired d = { 0 };
+	struct xb_desired_object *objs = calloc(N, sizeof(*objs));
+	struct xb_desired_entry *ents = calloc(2 * N, sizeof(*ents));
+	char (*names)[16] = calloc(N, sizeof(*names));
+	char (*uuids)[16] = calloc(N, sizeof(*uuids));
+	char (*values)[16] = calloc(N, sizeof(*values));
+	struct xb_plan p;
+	size_t i;
+
+	ck_assert(objs && ents && names && uuids && values);
+	add_host(&a, "OpaqueRef:host1", "xs-01");
+	for (i = 0; i < N; i++) {
+		size_t k = (i * 1237) % N;       /* a permutation of 0..N-1 */
+		char ref[32];
+
+		snprintf(names[k], sizeof(names[k]), "vm-%04zu", k);
+		snprintf(uuids[k], sizeof(uuids[k]), "u-%04zu", k);
+		snprintf(values[k], sizeof(values[k]), "%zu", k);
+		snprintf(ref, sizeof(ref), "OpaqueRef:vm%zu", k);
+		add_vm(&a, ref, uuids[k], names[k], (int)k + 1);
+	}
+	/* the guests in the reverse order of the VMs */
+	for (i = N; i-- > 0;)
+		add_guest(&a, a.objects[i].domid,
+			  a.objects[i].name_label, a.objects[i].uuid);
+	add_object(&a, XB_CLASS_VM, "OpaqueRef:tmpl", "u-tmpl", "vm-0005")
+		->is_template = true;
+	add_object(&a, XB_CLASS_SR, "OpaqueRef:sr", "u-sr", "vm-0007");
+
+	for (i = 0; i < N; i++) {
+		struct xb_desired_object *o = &objs[i];
+
+		o->cls = XB_CLASS_VM;
+		o->flags = i % 2 ? XB_OBJ_BY_UUID : 0;
+		o->selector = i % 2 ? uuids[i] : names[i];
+		o->host = "";
+		o->pos = POS((unsigned)i + 1, 1);
+		o->entries = &ents[2 * i];
+		o->nentries = 2;
+		ents[2 * i] = (struct xb_desired_entry){
+			XB_FIELD_XENSTORE_DATA, "vm-data/n", values[i],
+			POS((unsigned)i + 1, 5) };
+		ents[2 * i + 1] = (struct xb_desired_entry){
+			XB_FIELD_OTHER_CONFIG, "n", values[i],
+			POS((unsigned)i + 1, 9) };
+	}
+	d.objects = objs;
+	d.nobjects = N;
+	ck_assert_int_eq(xb_plan_make(&d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nerrors, 0);
+	ck_assert_uint_eq(p.nwrites, 2 * N);
+	for (i = 0; i < p.nwrites; i++) {
+		const struct xb_object *ob = &a.objects[p.writes[i].object];
+		const char *want = xb_map_get(&p.writes[i].new_map,
+					      p.writes[i].field == XB_FIELD_OTHER_CONFIG ?
+					      "n" : "vm-data/n");
+
+		ck_assert_int_eq(ob->cls, XB_CLASS_VM);
+		ck_assert(!ob->is_template);
+		ck_assert_ptr_nonnull(want);
+		ck_assert_uint_eq(strtoul(want, NULL, 10),
+				  strtoul(ob->name_label + 3, NULL, 10));
+	}
+	ck_assert_uint_eq(p.nguests, N);
+	for (i = 0; i < p.nguests; i++) {
+		const struct xb_guest *g = &a.guests[p.guests[i].guest];
+
+		ck_assert_int_eq(g->domid, p.guests[i].domid);
+		ck_assert_str_eq(g->vm_uuid, p.guests[i].vm_uuid);
+		ck_assert_uint_eq(strtoul(xb_map_get(&p.guests[i].desired,
+						     "vm-data/n"), NULL, 10),
+				  strtoul(g->name + 3, NULL, 10));
+	}
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+	free(objs);
+	free(ents);
+	free(names);
+	free(uuids);
+	free(values);
+}
+END_TEST
+
 static Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -592,6 +683,7 @@ static Suite *plan_suite(void)
 		{ "optional", optional_block_that_matches_nothing_is_skipped },
 		{ "select-none", selector_matching_nothing_is_an_error_at_its_position },
 		{ "select-several", selector_matching_several_is_an_error_naming_them },
+		{ "many-objects", many_objects_each_block_finds_its_own },
 		{ "pif-hosts", pif_on_every_host_or_on_one },
 		{ "sr-rename", sr_found_by_its_old_or_its_new_name },
 		{ "merge", two_blocks_on_one_object_merge_or_conflict },

@@ -1,5 +1,7 @@
 # tests/xapi/lib.sh - sourced by tests/xapi/*.sh: a scratch directory, the
 # probe, and canned XenAPI servers that are stopped on exit.
+# XENBAKE_WRAPPER="valgrind -q --error-exitcode=99 ..." runs the probe under
+# that command (scripts/test: memcheck over the XenAPI client).
 set -eu
 : "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
 PY=${PYTHON3:-/usr/bin/python3}
@@ -18,6 +20,12 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+
+if [ -n "${XENBAKE_WRAPPER:-}" ]; then
+	printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$XENBAKE_WRAPPER" "$PROBE" >"$T/xapi-probe"
+	chmod +x "$T/xapi-probe"
+	PROBE=$T/xapi-probe
+fi
 
 fail() {
 	echo "FAIL: $*" >&2

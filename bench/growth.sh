@@ -1,0 +1,109 @@
+#!/bin/sh
+# bench/growth.sh [SIZES] - how each stage grows with the config: N VMs x
+# 10 vm-data keys for N in SIZES (default "1000 10000 30000 100000"),
+# plus an SR, a network and a PIF:
+#   compile   xenbakec site.xb
+#   load      bench/bench-load site.xbb 10: read, verify (xbb_open) and
+#             build the planner's input, ten times over
+#   plan      xenbake plan --no-xenstore, against the simulator with the
+#             N VMs halted (bench/gen-fixture.py)
+#   apply     xenbake apply --no-xenstore, the same host (every key new)
+# plan and apply stop at XAPI_MAX VMs (default 30000): near 50,000 the reply to
+# VM.get_all_records (1.4 kB a VM) passes the 64 MB that xenbake
+# accepts of one reply.
+# For each stage and size: wall seconds, CPU seconds (user + system) and
+# peak memory of our process alone, the best of 3 runs (apply: of 1) (GNU time: the simulator's own time is
+# not counted), then per stage the ratio of its CPU time at its largest
+# size to that at 10,000 VMs. A stage whose time grows 1.3 times faster
+# than the VMs (13x for 10x) is flagged SUPERLINEAR. xenstored's own cost
+# per transaction is bench/xenstore.sh's.
+# Prints "growth: STAGE RATIO" lines at the end for bench/run's summary.
+# Run from a build directory.
+set -eu
+SIZES=${1:-"1000 10000 30000 100000"}
+XAPI_MAX=${XAPI_MAX:-30000}
+BASE=10000
+K=10
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${top_builddir:-$(pwd)}
+PY=${PYTHON3:-/usr/bin/python3}
+work=$(mktemp -d)
+trap '"$src/tests/sandbox/down" "$work/sb" 2>/dev/null || true; rm -rf "$work"' EXIT
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (package time)" >&2; exit 77; }
+[ -x "$build/bench/bench-load" ] || { echo "bench: no bench/bench-load: make first" >&2; exit 77; }
+
+# run STAGE N TIMES CMD...: the best of TIMES runs (least CPU time) as
+# one line "STAGE N wall cpu peak_kB" into results (plan exits 2 for
+# "changes pending")
+run() {
+	stage=$1 n=$2 times=$3 best=
+	shift 3
+	while [ "$times" -gt 0 ]; do
+		times=$((times - 1)) rc=0
+		/usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" || rc=$?
+		[ $rc -eq 0 ] || { [ $rc -eq 2 ] && [ "$stage" = plan ]; } ||
+			{ echo "bench: $stage at $n VMs failed:" >&2; cat "$work/err" >&2; exit 1; }
+		# the last line: GNU time puts "Command exited with ..." before it
+		read -r wall user sys peak <<-EOF
+		$(tail -n 1 "$work/time")
+		EOF
+		cpu=$(echo "$user + $sys" | bc -l)
+		if [ -z "$best" ] || [ "$(echo "$cpu < $best" | bc)" = 1 ]; then
+			best=$cpu
+			line="$stage $n $wall $cpu $peak"
+		fi
+	done
+	echo "$line" >>"$work/results"
+}
+
+: >"$work/results"
+for n in $SIZES; do
+	"$PY" "$src/bench/gen-source.py" "$n" "$K" "$work/site.xb" "$work/unused.dts"
+	cat >>"$work/site.xb" <<'XB'
+sr "Local storage" { i18n-key local-storage; }
+network "Storage network" { hide-from-xencenter; }
+pif "eth1" { hide-from-xencenter; }
+XB
+	run compile "$n" 3 "$build/xenbakec" -o "$work/site.xbb" "$work/site.xb"
+	run load "$n" 3 "$build/bench/bench-load" "$work/site.xbb" 10
+	[ "$n" -le "$XAPI_MAX" ] || continue
+	"$PY" "$src/bench/gen-fixture.py" "$n" halted >"$work/host.json"
+	"$src/tests/sandbox/up" "$work/host.json" "$work/sb" 2>"$work/up.log" ||
+		{ cat "$work/up.log" >&2; exit 1; }
+	. "$work/sb/env"
+	run plan "$n" 3 "$build/xenbake" plan --no-xenstore "$work/site.xbb"
+	run apply "$n" 1 "$build/xenbake" apply --no-xenstore "$work/site.xbb"
+	"$src/tests/sandbox/down" "$work/sb"
+done
+
+printf 'growth, N VMs x %d keys (wall s / CPU s / peak MB of our process)\n' "$K"
+printf '  %-8s' stage
+for n in $SIZES; do printf ' %24s' "$n VMs"; done
+printf '   cpu ratio\n'
+
+for stage in compile load plan apply; do
+	printf '  %-8s' "$stage"
+	for n in $SIZES; do
+		awk -v s="$stage" -v n="$n" '$1 == s && $2 == n { got = 1
+			printf " %7.2f / %6.2f / %5d", $3, $4, $5 / 1024 }
+			END { if (!got) printf " %24s", "-" }' "$work/results"
+	done
+	# CPU time at the stage's largest size over that at BASE VMs
+	set -- $(awk -v s="$stage" -v b="$BASE" '$1 == s && $2 == b { tb = $4 }
+		$1 == s && $2 > top { top = $2; tt = $4 }
+		END { if (tb >= 0.05 && top > b)
+			printf "%.1f %d %d", tt / tb, top, top / b
+		else print "-" }' "$work/results")
+	if [ "$1" = - ]; then
+		printf '   -\n'
+		continue
+	fi
+	flag=$(awk -v r="$1" -v x="$3" 'BEGIN { if (r > 1.3 * x) print "  SUPERLINEAR" }')
+	printf '   %sx (%d/%d VMs)%s\n' "$1" "$2" "$BASE" "$flag"
+	echo "growth: $stage ${1}x for ${3}x the VMs ($2 / $BASE)$flag" >>"$work/summary"
+done
+echo "  ratio: CPU time at the largest size over that at $BASE VMs (linear: the ratio of the sizes); - below 0.05 s"
+echo "  plan and apply: up to $XAPI_MAX VMs (beyond, VM.get_all_records passes xenbake's 64 MB reply limit)"
+echo "  reproduce: (cd BUILD && sh $src/bench/growth.sh \"$SIZES\")"
+[ -e "$work/summary" ] && cat "$work/summary"
+exit 0
