@@ -46,8 +46,9 @@ fi
 (cd "$SRC" && DEB_BUILD_OPTIONS="parallel=$(nproc 2>/dev/null || echo 2)" \
 	dpkg-buildpackage -us -uc -b) >"$W/build.log" 2>&1 ||
 	{ tail -n 40 "$W/build.log" >&2; fail "dpkg-buildpackage failed"; }
-grep -q 'override_dh_auto_test' "$W/build.log" && [ ! -e "$SRC/test-suite.log" ] ||
-	{ grep -n 'check' "$W/build.log" | head >&2; fail "the package build ran the test suite"; }
+# dh skips the empty override without a word; had it run, it would say so
+! grep -q 'dh_auto_test' "$W/build.log" && [ ! -e "$SRC/test-suite.log" ] ||
+	fail "the package build ran the test suite"
 C=$W/xenbakec_${VERSION}_$ARCH.deb
 R=$W/xenbake_${VERSION}_$ARCH.deb
 [ -f "$C" ] && [ -f "$R" ] || { ls "$W" >&2; fail "not the two packages"; }
@@ -103,15 +104,20 @@ grep -q 'sbin/xenbake$\|man8\|systemd\|plan.schema' "$W/c.files" &&
 	fail "the compiler package holds runtime files"
 grep -q 'bin/xenbakec$\|man1\|man5\|vim\|emacs\|diagnostics.schema' "$W/r.files" &&
 	fail "the runtime package holds compiler files"
-# the same path in both would make them conflict
-comm -12 "$W/c.files" "$W/r.files" | while read -r f; do
-	dpkg-deb -c "$C" | grep -q "^d.* \.$f/$" || fail "both packages ship $f"
-done
+# the same path in both would make them conflict; directories may be shared
+dpkg-deb -c "$C" | awk '/^d/ { print $6 }' | sed 's|^\./|/|; s|/$||' | sort >"$W/c.dirs"
+comm -12 "$W/c.files" "$W/r.files" | comm -23 - "$W/c.dirs" >"$W/both"
+[ ! -s "$W/both" ] || { cat "$W/both" >&2; fail "both packages ship these files"; }
 
 # -- install into an empty root, maintainer scripts included: dpkg runs
 # them outside the root (there is no shell in it) with DPKG_ROOT set,
 # which deb-systemd-helper honours
 ROOT=$W/root
+# postrm's daemon-reload is for the host's systemd: here it must reach no one
+mkdir "$W/bin"
+printf '#!/bin/sh\necho "$*" >>"%s/systemctl.calls"\n' "$W" >"$W/bin/systemctl"
+chmod +x "$W/bin/systemctl"
+PATH=$W/bin:$PATH
 mkdir -p "$ROOT/var/lib/dpkg/info" "$ROOT/var/lib/dpkg/updates" \
 	"$ROOT/var/lib/dpkg/triggers"
 : >"$ROOT/var/lib/dpkg/status"
