@@ -112,6 +112,13 @@ XB
 run plan-remove 2 plan less
 has plan-remove 'any(c["op"] == "remove" and c["key"] == "owner" for c in d["changes"])'
 
+# xenstore alone: no XenAPI record, so no uuid from it
+compile fresh <<'XB'
+vm "db-01" { vm-data "role" = "db"; }
+XB
+run plan-no-xapi 2 plan fresh --no-xapi
+has plan-no-xapi 'd["changes"] and all(c["where"] == "xenstore" and c["domid"] == 6 for c in d["changes"]) and d["xapi_calls"] == []'
+
 # errors: a selector that finds nothing, then a XenAPI write that fails
 compile nobody <<'XB'
 vm "nobody" { vm-data "a" = "1"; }
