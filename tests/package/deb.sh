@@ -39,6 +39,8 @@ if git -C "$top_srcdir" rev-parse --show-toplevel >/dev/null 2>&1; then
 else
 	tar -C "$top_srcdir" --exclude=./_build --exclude='./build*' \
 		--exclude=./autom4te.cache -cf - . | tar -x -C "$SRC"
+	# make distcheck's tree is read-only
+	chmod -R u+w "$SRC"
 fi
 [ -x "$SRC/debian/rules" ] || fail "debian/rules missing or not executable in the copy"
 
