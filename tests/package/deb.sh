@@ -33,11 +33,14 @@ grep -q "^AC_INIT(\[xenbake\], \[$UPSTREAM\]" "$top_srcdir/configure.ac" ||
 # or the source tree minus build directories (an unpacked dist tarball)
 SRC=$W/xenbake-$UPSTREAM
 mkdir "$SRC"
-if git -C "$top_srcdir" rev-parse --show-toplevel >/dev/null 2>&1; then
+# (a dist tree unpacked inside a checkout, as distcheck's is, is not one)
+toplevel=$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null) || toplevel=
+if [ -n "$toplevel" ] && [ "$toplevel" = "$(cd "$top_srcdir" && pwd -P)" ]; then
 	rev=$(git -C "$top_srcdir" stash create 2>/dev/null) || rev=
-	git -C "$top_srcdir" archive "${rev:-HEAD}" | tar -x -C "$SRC"
+	git -C "$top_srcdir" archive -o "$W/src.tar" "${rev:-HEAD}" || fail "git archive"
+	tar -x -C "$SRC" -f "$W/src.tar"
 else
-	tar -C "$top_srcdir" --exclude=./_build --exclude='./build*' \
+	tar -C "$top_srcdir" --exclude=./_build --exclude=./build --exclude=./build-asan \
 		--exclude=./autom4te.cache -cf - . | tar -x -C "$SRC"
 	# make distcheck's tree is read-only
 	chmod -R u+w "$SRC"
