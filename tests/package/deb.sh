@@ -67,8 +67,9 @@ for deb in "$C" "$R"; do
 	[ "$(field "$deb" Architecture)" = "$ARCH" ] || fail "$name: Architecture"
 	[ -n "$(field "$deb" Maintainer)" ] || fail "$name: no Maintainer"
 	[ "$(field "$deb" Section)" = admin ] || fail "$name: Section"
-	dpkg-deb -I "$deb" | grep -q '^ Description: .\{10,\}' || fail "$name: no Description"
-	dpkg-deb -I "$deb" | grep -q '^ [^ ]*: .*\${' && fail "$name: an unsubstituted variable"
+	dpkg-deb -I "$deb" >"$W/$name.info"
+	grep -q '^ Description: .\{10,\}' "$W/$name.info" || fail "$name: no Description"
+	grep -q '^ [^ ]*: .*\${' "$W/$name.info" && fail "$name: an unsubstituted variable"
 	# Installed-Size is in KiB: a stripped binary, far from empty or huge
 	size=$(field "$deb" Installed-Size)
 	[ "$size" -gt 20 ] && [ "$size" -lt 20000 ] || fail "$name: Installed-Size $size"
