@@ -5,7 +5,8 @@ runtime_libxbruntime_a_SOURCES += runtime/state.c runtime/state.h \
 	runtime/desired.c runtime/desired.h \
 	runtime/plan.c runtime/plan.h \
 	runtime/xenstore.c runtime/xenstore.h \
-	runtime/apply.c runtime/apply.h
+	runtime/apply.c runtime/apply.h \
+	runtime/journal.c runtime/journal.h
 
 sbin_PROGRAMS += xenbake
 xenbake_SOURCES = runtime/main.c

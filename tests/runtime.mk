@@ -1,19 +1,24 @@
 # tests/runtime.mk (included from the top-level Makefile.am)
 # The runtime: the planner without a daemon (tests/unit/test-plan), and
 # `xenbake` against the sandbox host (tests/runtime/*.sh).
-check_PROGRAMS += tests/unit/test-plan tests/unit/test-state
-TESTS += tests/unit/test-plan tests/unit/test-state
+check_PROGRAMS += tests/unit/test-plan tests/unit/test-state \
+	tests/unit/test-journal
+TESTS += tests/unit/test-plan tests/unit/test-state tests/unit/test-journal
 tests_unit_test_plan_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_plan_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 tests_unit_test_state_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_state_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+tests_unit_test_journal_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_journal_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 
 # xenbake built with test hooks (-DXB_TEST_HOOKS): runs
 # $XENBAKE_TEST_HOOK_BEFORE_COMMIT just before each xenstore commit, so a
-# test can write a conflicting node or kill xenstored at that moment. The
-# installed xenbake has no hook.
+# test can write a conflicting node or kill xenstored at that moment, and
+# kills itself at $XENBAKE_TEST_HOOK_AFTER_WRITE (apply.c). The installed
+# xenbake has no hook.
 check_PROGRAMS += tests/runtime/xenbake-hooks
-tests_runtime_xenbake_hooks_SOURCES = runtime/main.c runtime/xenstore.c
+tests_runtime_xenbake_hooks_SOURCES = runtime/main.c runtime/xenstore.c \
+	runtime/apply.c
 tests_runtime_xenbake_hooks_CPPFLAGS = $(AM_CPPFLAGS) -DXB_TEST_HOOKS
 tests_runtime_xenbake_hooks_CFLAGS = $(AM_CFLAGS) $(XENSTORE_CFLAGS)
 tests_runtime_xenbake_hooks_LDADD = $(RUNTIME_LIBS)
