@@ -72,7 +72,8 @@ static const char usage_text[] =
 "  --json                one JSON object on stdout instead of text\n"
 "  --wait SECONDS        wait that long for xenstored and xapi to answer (boot)\n"
 "  --state-dir DIR       apply: write DIR/last-apply after success; status:\n"
-"                        read it (default for status: " DEFAULT_STATE_DIR ")\n"
+"                        read it; the journal of an apply in progress\n"
+"                        (default: $XENBAKE_STATE_DIR, else " DEFAULT_STATE_DIR ")\n"
 "  --require-signature KEY.pub  refuse BLOB unless BLOB.sig verifies with KEY\n"
 "  -v, --verbose         say how many requests were made\n"
 "  -h, --help            this text;  --version  the version\n"
@@ -154,6 +155,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 		default:
 			die_usage("unknown option");
 		}
+	}
+	if (!o->state_dir) {
+		env = getenv("XENBAKE_STATE_DIR");
+		o->state_dir = env && *env ? env : DEFAULT_STATE_DIR;
 	}
 	if (optind >= argc)
 		die_usage("a command is needed: dump, plan, apply or check");
@@ -652,7 +657,9 @@ static int run(const struct options *o)
 	};
 	struct xapi *x = NULL;
 	struct xb_xs *xs = NULL;
-	char *err = NULL;
+	const unsigned char **shas = NULL;
+	struct xb_apply_options aopt = { .state_dir = o->state_dir };
+	char *err = NULL, *note = NULL;
 	int rc = EXIT_ERROR, r;
 
 	if (o->cmd == CMD_STATUS)
@@ -680,6 +687,15 @@ static int run(const struct options *o)
 			fprintf(stderr, "xenbake: out of memory\n");
 			goto out;
 		}
+	shas = calloc(nblobs + 1, sizeof(*shas));
+	if (!shas) {
+		fprintf(stderr, "xenbake: out of memory\n");
+		goto out;
+	}
+	for (i = 0; i < nblobs; i++)
+		shas[i] = xbb_sha256(&blobs[i].blob);
+	aopt.blob_sha256 = shas;
+	aopt.nblobs = nblobs;
 
 	/* 2. the host as it is */
 	if (!o->no_xenstore) {
@@ -695,6 +711,12 @@ static int run(const struct options *o)
 			err = strdup(xapi_errmsg(x));
 			goto fail;
 		}
+		/* an apply cut off earlier: undone or finished first */
+		if (xb_apply_recover(x, &actual, &aopt, o->cmd == CMD_APPLY,
+				     &note, &err))
+			goto fail;
+		if (note)
+			fprintf(stderr, "xenbake: %s\n", note);
 	}
 	if (xs && xb_xs_read_guests(xs, &actual, o->no_xapi,
 				    o->no_xapi && selects_by_name(&desired),
@@ -811,7 +833,7 @@ static int run(const struct options *o)
 		sigaddset(&stop_signals, SIGTERM);
 		sigaddset(&stop_signals, SIGHUP);
 		sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
-		r = xb_apply(x, xs, &actual, &plan, &rep, &err);
+		r = xb_apply(x, xs, &actual, &plan, &aopt, &rep, &err);
 		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		if (r)
 			goto fail;
@@ -855,6 +877,8 @@ out:
 		}
 	}
 	free(err);
+	free(note);
+	free(shas);
 	xb_plan_free(&first);
 	xb_plan_free(&plan);
 	xapi_close(x);
