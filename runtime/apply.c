@@ -623,7 +623,7 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 	if (!opt->state_dir)
 		return 0;
 	if (xb_journal_read(opt->state_dir, &j, &found, &why)) {
-		*errmsg = fmt("%s; nothing was changed: an apply cut off by power loss or kill -9 leaves its journal, and this one cannot be trusted: put the host right by hand (xenbake plan shows it), then remove the journal",
+		*errmsg = fmt("%s; nothing was changed, the host is as it was: an apply cut off by power loss or kill -9 leaves its journal, and this one cannot be used: put the host right by hand (xenbake plan shows it), then remove the journal",
 			      why ? why : "cannot read the journal");
 		free(why);
 		return -1;

@@ -489,7 +489,7 @@ int xb_journal_read(const char *dir, struct xb_journal *j, bool *found,
 	if (asprintf(&path, "%s/" XB_JOURNAL_NAME, dir) < 0)
 		return xb_fail(errmsg, "out of memory");
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
 		r = 0;
 		goto out;
 	}

@@ -28,6 +28,8 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/conflict.sh \
 	tests/runtime/isolation.sh \
 	tests/runtime/killed.sh \
+	tests/runtime/journal-kill.sh \
+	tests/runtime/journal-corrupt.sh \
 	tests/runtime/removal.sh \
 	tests/runtime/plan-check.sh \
 	tests/runtime/verify-first.sh \
