@@ -30,6 +30,7 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/killed.sh \
 	tests/runtime/journal-kill.sh \
 	tests/runtime/journal-corrupt.sh \
+	tests/runtime/journal-validate.sh \
 	tests/runtime/removal.sh \
 	tests/runtime/plan-check.sh \
 	tests/runtime/verify-first.sh \
