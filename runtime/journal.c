@@ -356,8 +356,10 @@ int xb_journal_parse(const char *buf, size_t len, struct xb_journal *j,
 	c.p = buf;
 	c.end = buf + len - END_LINE_SIZE;
 	c.line = 1;
-	if (expect_tag(&c, MAGIC))
+	if ((size_t)(c.end - c.p) <= strlen(MAGIC) ||
+	    memcmp(c.p, MAGIC " ", strlen(MAGIC) + 1))
 		return xb_fail(errmsg, "not a xenbake journal");
+	c.p += strlen(MAGIC) + 1;
 	if (read_uint(&c, INT_MAX, &v) ||
 	    expect_char(&c, '\n', "end of line expected after the version"))
 		return -1;
