@@ -122,6 +122,34 @@ static char *describe_write(const struct xb_plan *p,
 			xb_field_xapi(w->field), c ? c->source : "");
 }
 
+/* " (the transaction for vm web-01 (domain 5), from site.xb:1:15; ...)":
+ * which guests a failed xenstore transaction carried, and where the config
+ * asks for them. malloc'd; NULL on no memory. */
+static char *xenstore_sources(const struct xb_plan *p)
+{
+	char *list = NULL, *more;
+	size_t g, i;
+
+	for (g = 0; g < p->nguests; g++) {
+		const struct xb_guest_plan *gp = &p->guests[g];
+		const char *src = "";
+
+		for (i = 0; i < p->nchanges && !src[0]; i++)
+			if (p->changes[i].where == XB_WHERE_XENSTORE &&
+			    p->changes[i].domid == gp->domid)
+				src = p->changes[i].source;
+		more = fmt("%s%s%s%s%s", list ? list : "", list ? "; " : "",
+			   gp->label, src[0] ? ", from " : "", src);
+		free(list);
+		if (!more)
+			return NULL;
+		list = more;
+	}
+	more = fmt(" (the transaction for %s)", list ? list : "no guest");
+	free(list);
+	return more;
+}
+
 /* Sets the writes marked done back to the maps read, newest first. 0, or
  * -1 with *failed naming the calls that could not be undone. */
 static int restore(struct xapi *x, const struct xb_actual *a,
@@ -486,19 +514,24 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 
 	if (p->nguests &&
 	    xb_xs_apply(xs, a, p, &report->xenstore_changed, &xs_err)) {
+		char *where = xenstore_sources(p);
+
 		if (!p->nwrites) {
-			*errmsg = fmt("%s", xs_err ? xs_err : "xenstore failed");
-		} else if (restore(x, a, p, done, &undo_failed)) {
-			*errmsg = fmt("%s; restoring the XenAPI maps FAILED: %s: the host is left partly changed%s",
+			*errmsg = fmt("%s%s; the host is as it was",
 				      xs_err ? xs_err : "xenstore failed",
-				      undo_failed,
+				      where ? where : "");
+		} else if (restore(x, a, p, done, &undo_failed)) {
+			*errmsg = fmt("%s%s; restoring the XenAPI maps FAILED: %s: the host is left partly changed%s",
+				      xs_err ? xs_err : "xenstore failed",
+				      where ? where : "", undo_failed,
 				      journaled ? "; the journal stays, and the next run sets back what it can" : "");
 			journaled = false;
 		} else {
-			*errmsg = fmt("%s; the %zu XenAPI map(s) written were set back: nothing was changed, the host is as it was",
+			*errmsg = fmt("%s%s; the %zu XenAPI map(s) written were set back: nothing was changed, the host is as it was",
 				      xs_err ? xs_err : "xenstore failed",
-				      p->nwrites);
+				      where ? where : "", p->nwrites);
 		}
+		free(where);
 		report->xapi_writes = 0;
 		goto out;
 	}

@@ -111,4 +111,15 @@ grep -q "network \"Storage network\" other_config (.*b.xb:3:29): network.set_oth
 [ ! -e "$JOURNAL" ] || fail "a journal stays after a full undo"
 state >"$DIR/now"
 diff -u "$DIR/A" "$DIR/now" || fail "the failed apply changed the host"
+
+# the xenstore transaction fails (a writer before every commit): the
+# message names the guest and its source, everything is set back, no
+# journal stays
+rc=0
+XENBAKE_TEST_HOOK_BEFORE_COMMIT='xenstore-write /local/domain/5/vm-data/role intruder-$XENBAKE_TEST_ATTEMPT' \
+	"$HOOKED" apply "$DIR/b.xbb" >/dev/null 2>"$DIR/err" || rc=$?
+expect_eq "apply with a conflicting writer" $rc 1
+grep -q "xenstore: .*(the transaction for vm web-01 (domain 5), from .*b.xb:1:15).*set back: nothing was changed, the host is as it was" "$DIR/err" ||
+	{ cat "$DIR/err" >&2; fail "the failed transaction is not named with its source"; }
+[ ! -e "$JOURNAL" ] || fail "a journal stays after the transaction was undone"
 echo PASS
