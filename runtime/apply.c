@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "runtime/apply.h"
 #include "runtime/journal.h"
@@ -399,10 +400,16 @@ static int journal_start(const struct xb_apply_options *opt,
 			 const struct xb_actual *a, const struct xb_plan *p,
 			 char **errmsg)
 {
-	struct xb_journal j = { .time = (long long)time(NULL) };
+	struct xb_journal j = {
+		.time = (long long)time(NULL), .pid = (int)getpid(),
+		.boot_id = xb_journal_boot_id(),
+	};
 	char *why = NULL;
 	size_t i;
 	int r = -1;
+
+	if (!j.boot_id)
+		goto nomem;
 
 	j.blobs = calloc(opt->nblobs + 1, sizeof(*j.blobs));
 	j.writes = calloc(p->nwrites + 1, sizeof(*j.writes));
@@ -663,6 +670,11 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 	}
 	if (!found)
 		return 0;
+	if (xb_journal_owner_alive(&j)) {
+		*errmsg = fmt("an apply is in progress (xenbake, pid %d; its journal is in %s): nothing was changed; run again once it has finished",
+			      j.pid, opt->state_dir);
+		goto out;
+	}
 	finish = may_finish && same_blobs(&j, opt);
 	verb = finish ? "finished" : "rolled back";
 	reason = finish ? "this run applies the same blobs" :

@@ -29,6 +29,7 @@ void xb_journal_free(struct xb_journal *j)
 	}
 	free(j->writes);
 	free(j->blobs);
+	free(j->boot_id);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -81,8 +82,10 @@ int xb_journal_format(const struct xb_journal *j, char **buf, size_t *len,
 	f = open_memstream(buf, len);
 	if (!f)
 		return xb_fail(errmsg, "out of memory");
-	fprintf(f, "%s %d\ntime %lld\nblobs %zu\n", MAGIC, XB_JOURNAL_VERSION,
-		j->time, j->nblobs);
+	fprintf(f, "%s %d\ntime %lld\nowner %d ", MAGIC, XB_JOURNAL_VERSION,
+		j->time, j->pid);
+	put_string(f, j->boot_id ? j->boot_id : "");
+	fprintf(f, "\nblobs %zu\n", j->nblobs);
 	for (i = 0; i < j->nblobs; i++) {
 		put_hex(hex, j->blobs[i], XB_JOURNAL_SHA256_SIZE);
 		fprintf(f, "blob %s\n", hex);
@@ -370,6 +373,12 @@ int xb_journal_parse(const char *buf, size_t len, struct xb_journal *j,
 	    expect_char(&c, '\n', "end of line expected after the time"))
 		return -1;
 	j->time = (long long)v;
+	if (expect_tag(&c, "owner") || read_uint(&c, INT_MAX, &v) ||
+	    expect_char(&c, ' ', "' ' expected after the pid") ||
+	    read_string(&c, &j->boot_id) ||
+	    expect_char(&c, '\n', "end of line expected after the owner"))
+		return -1;
+	j->pid = (int)v;
 	if (read_count(&c, "blobs", 5 + 2 * XB_JOURNAL_SHA256_SIZE + 1,
 		       &j->nblobs))
 		return -1;
@@ -397,6 +406,44 @@ int xb_journal_parse(const char *buf, size_t len, struct xb_journal *j,
 }
 
 /* ---- the file ------------------------------------------------------------ */
+
+/* The first line of a small /proc file, without its newline; "" if none. */
+static char *proc_line(const char *path)
+{
+	char buf[256];
+	FILE *f = fopen(path, "re");
+	size_t n = 0;
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			n = strcspn(buf, "\n");
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+char *xb_journal_boot_id(void)
+{
+	return proc_line("/proc/sys/kernel/random/boot_id");
+}
+
+bool xb_journal_owner_alive(const struct xb_journal *j)
+{
+	char *boot = xb_journal_boot_id(), *comm = NULL, path[64];
+	bool alive = false;
+
+	/* another boot's pid means nothing; a reused pid is not a xenbake */
+	if (boot && boot[0] && j->boot_id && !strcmp(boot, j->boot_id) &&
+	    j->pid > 0 && j->pid != getpid()) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", j->pid);
+		comm = proc_line(path);
+		alive = comm && !strncmp(comm, "xenbake", 7);
+	}
+	free(boot);
+	free(comm);
+	return alive;
+}
 
 static int sync_dir(const char *dir, char **errmsg)
 {

@@ -15,6 +15,9 @@
  *
  *   xenbake-journal 1
  *   time SECONDS                          when the apply started (messages)
+ *   owner PID BOOT                        the applying process, and the
+ *                                         boot (/proc/sys/kernel/random/
+ *                                         boot_id, "" if none) it ran in
  *   blobs N
  *   blob HEX                              N lines: SHA-256, in apply order
  *   writes N
@@ -56,6 +59,8 @@ struct xb_journal_write {
 
 struct xb_journal {
 	long long time;
+	int pid;                     /* the xenbake that wrote it */
+	char *boot_id;               /* "" when unknown */
 	unsigned char (*blobs)[XB_JOURNAL_SHA256_SIZE];
 	size_t nblobs;
 	struct xb_journal_write *writes;
@@ -79,6 +84,10 @@ int xb_journal_write(const char *dir, const struct xb_journal *j,
  * with *errmsg when it cannot be read or is corrupt. */
 int xb_journal_read(const char *dir, struct xb_journal *j, bool *found,
 		    char **errmsg);
+/* This boot's id (malloc'd; "" when the kernel has none), and whether the
+ * writer of j is still running: same boot, and that pid is a xenbake. */
+char *xb_journal_boot_id(void);
+bool xb_journal_owner_alive(const struct xb_journal *j);
 /* Removes DIR/journal durably; a missing one is fine. 0 or -1. */
 int xb_journal_remove(const char *dir, char **errmsg);
 

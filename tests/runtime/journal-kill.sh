@@ -144,4 +144,23 @@ expect_eq "check killed mid-recovery" $rc 137
 	{ cat "$DIR/err" >&2; fail "check after a recovery cut off"; }
 grep -q "2 already so" "$DIR/err" || { cat "$DIR/err" >&2; fail "the second recovery redid writes"; }
 same A "a recovery cut off, then recovered"
+
+# an apply still running is not a cut-off one: a plan meanwhile leaves
+# its journal alone (the apply waits at its commit for the file go)
+XENBAKE_TEST_HOOK_BEFORE_COMMIT="touch '$DIR/at-commit'; while [ ! -e '$DIR/go' ]; do sleep 0.1; done" \
+	"$HOOKED" apply "$DIR/b.xbb" >"$DIR/bg.out" 2>"$DIR/bg.err" &
+bg=$!
+until [ -e "$DIR/at-commit" ]; do
+	kill -0 $bg 2>/dev/null || { cat "$DIR/bg.err" >&2; fail "the apply ended before its commit"; }
+	sleep 0.1
+done
+rc=0
+"$XENBAKE" plan "$DIR/a.xbb" >/dev/null 2>"$DIR/err" || rc=$?
+touch "$DIR/go"
+wait $bg || { cat "$DIR/bg.err" >&2; fail "the apply in progress failed"; }
+expect_eq "plan during an apply" $rc 1
+grep -q "an apply is in progress (xenbake, pid [0-9]*; .*nothing was changed" "$DIR/err" ||
+	{ cat "$DIR/err" >&2; fail "plan during an apply: no clear message"; }
+[ ! -e "$JOURNAL" ] || fail "the journal stays after the apply"
+same B "the apply a plan ran beside"
 echo PASS

@@ -17,6 +17,8 @@ static void sample(struct xb_journal *j)
 {
 	memset(j, 0, sizeof(*j));
 	j->time = 1764650000;
+	j->pid = 4242;
+	j->boot_id = strdup("0f3c1e5a-0000-4000-8000-00000000b007");
 	j->nblobs = 2;
 	j->blobs = calloc(2, sizeof(*j->blobs));
 	ck_assert_ptr_nonnull(j->blobs);
@@ -105,6 +107,9 @@ START_TEST(round_trip)
 	format(&j, &buf, &len);
 	ck_assert_int_eq(xb_journal_parse(buf, len, &back, &err), 0);
 	ck_assert_int_eq(back.time, j.time);
+	ck_assert_int_eq(back.pid, 4242);
+	ck_assert_str_eq(back.boot_id, j.boot_id);
+	ck_assert(!xb_journal_owner_alive(&back));     /* another boot */
 	ck_assert_uint_eq(back.nblobs, 2);
 	ck_assert_int_eq(memcmp(back.blobs, j.blobs, 2 * XB_JOURNAL_SHA256_SIZE), 0);
 	ck_assert_uint_eq(back.nwrites, 2);
@@ -175,47 +180,47 @@ END_TEST
 START_TEST(wrong_bodies_are_refused)
 {
 	static const struct { const char *body, *why; } cases[] = {
-		{ "xenbake-journal 2\ntime 1\nblobs 0\nwrites 0\n", "version 2" },
+		{ "xenbake-journal 2\ntime 1\nowner 1 0:\nblobs 0\nwrites 0\n", "version 2" },
 		{ "not-a-journal 1\n", "not a xenbake journal" },
-		{ "xenbake-journal 01\ntime 1\nblobs 0\nwrites 0\n", "leading zero" },
+		{ "xenbake-journal 01\ntime 1\nowner 1 0:\nblobs 0\nwrites 0\n", "leading zero" },
 		{ "xenbake-journal 1\ntime 99999999999999999999999\nblobs 0\nwrites 0\n",
 		  "out of range" },
-		{ "xenbake-journal 1\ntime 1\nblobs 1000000\nwrites 0\n",
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 1000000\nwrites 0\n",
 		  "larger than the file" },
-		{ "xenbake-journal 1\ntime 1\nblobs 1\nblob "
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 1\nblob "
 		  "ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB"
 		  "\nwrites 0\n", "lowercase hex" },
-		{ "xenbake-journal 1\ntime 1\nblobs 0\nwrites 18446744073709551615\n",
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 18446744073709551615\n",
 		  "larger than the file" },
-		{ "xenbake-journal 1\ntime 1\nblobs 0\nwrites 99999999999999999999\n",
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 99999999999999999999\n",
 		  "out of range" },
-		{ "xenbake-journal 1\ntime 1\nblobs 0\nwrites 1\n"
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 1\n"
 		  "write VM name_label 1:u 1:o 0:\nold 0\nnew 0\n                  \n",
 		  "a field that class has not" },
-		{ "xenbake-journal 1\ntime 1\nblobs 0\nwrites 1\n"
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 1\n"
 		  "write HOST other_config 1:u 1:o 0:\nold 0\nnew 0\n                 \n",
 		  "unknown class" },
-		{ "xenbake-journal 1\ntime 1\nblobs 0\nwrites 1\n"
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 1\n"
 		  "write VM other_config 999:u 1:o 0:\nold 0\nnew 0\n                \n",
 		  "past the end" },
-		{ "xenbake-journal 1\ntime 1\nblobs 0\nwrites 1\n"
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 1\n"
 		  "write VM other_config 99999999:u 1:o 0:\nold 0\nnew 0\n            \n",
 		  "out of range" },
-		{ "xenbake-journal 1\ntime 1\nblobs 0\nwrites 1\n"
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 1\n"
 		  "write VM other_config 0: 1:o 0:\nold 0\nnew 0\n                    \n",
 		  "no uuid" },
-		{ "xenbake-journal 1\ntime 1\nblobs 0\nwrites 1\n"
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 1\n"
 		  "write VM other_config 1:u 1:o 0:\nold 2\nkv 1:b 0:\nkv 1:a 0:\nnew 0\n",
 		  "out of order" },
-		{ "xenbake-journal 1\ntime 1\nblobs 0\nwrites 1\n"
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 1\n"
 		  "write VM other_config 1:u 1:o 0:\nold 2\nkv 1:a 0:\nkv 1:a 0:\nnew 0\n",
 		  "out of order or repeated" },
-		{ "xenbake-journal 1\ntime 1\nblobs 0\nwrites 1\n"
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 1\n"
 		  "write SR name_label 1:u 1:o 0:\nold 0\nnew 0\n                    \n",
 		  "name_label" },
-		{ "xenbake-journal 1\ntime 1\nblobs 0\nwrites 0\nextra\n",
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 0\nextra\n",
 		  "more after the last write" },
-		{ "xenbake-journal 1\ntime 1\nblobs 0\nwrites 0", "cut short" },
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 0", "cut short" },
 	};
 	size_t i, len;
 
@@ -230,7 +235,7 @@ END_TEST
 
 START_TEST(nul_in_a_string_is_refused)
 {
-	static const char body[] = "xenbake-journal 1\ntime 1\nblobs 0\nwrites 1\n"
+	static const char body[] = "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 1\n"
 		"write VM other_config 3:u\0u 1:o 0:\nold 0\nnew 0\n";
 	char *buf = malloc(sizeof(body) + 80);
 	size_t len = sizeof(body) - 1 + 4 + 2 * XB_JOURNAL_SHA256_SIZE + 1;
