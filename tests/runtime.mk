@@ -31,6 +31,7 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/journal-kill.sh \
 	tests/runtime/journal-corrupt.sh \
 	tests/runtime/journal-validate.sh \
+	tests/runtime/journal-parallel.sh \
 	tests/runtime/removal.sh \
 	tests/runtime/plan-check.sh \
 	tests/runtime/verify-first.sh \
