@@ -15,8 +15,8 @@
  *
  *   xenbake-journal 1
  *   time SECONDS                          when the apply started (messages)
- *   owner PID BOOT                        the applying process, and the
- *                                         boot (/proc/sys/kernel/random/
+ *   owner PID BOOT                        the applying process, and (a string)
+ *                                         the boot (/proc/sys/kernel/random/
  *                                         boot_id, "" if none) it ran in
  *   blobs N
  *   blob HEX                              N lines: SHA-256, in apply order
