@@ -20,6 +20,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=${top_builddir:-$(pwd)}
 PY=${PYTHON3:-/usr/bin/python3}
 work=$(mktemp -d)
+# the journal and the receipt stay in the run's directory, not the host's
+export XENBAKE_STATE_DIR="$work/state"
 trap '"$src/tests/sandbox/down" "$work/sb"; rm -rf "$work"' EXIT
 
 "$PY" "$src/bench/gen-fixture.py" "$N" halted >"$work/host.json"

@@ -33,6 +33,7 @@ FIRST=1
 [ -x "$B/xenbake" ] && [ -x "$B/xenbakec" ] ||
 	{ echo "bench: build first: no xenbake/xenbakec in $B" >&2; exit 2; }
 W=$(mktemp -d)
+export XENBAKE_STATE_DIR="$W/state"    # not the host's /var/lib/xenbake
 trap 'down_all; rm -rf "$W"' EXIT INT TERM
 # xenbake's lock and receipts, and its log lines, stay in here
 export XENBAKE_STATE_DIR="$W/state" XENBAKE_LOG_SOCKET="$W/log.sock"

@@ -1,15 +1,20 @@
 /* apply.c - a plan carried out all or nothing: see apply.h. */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "runtime/apply.h"
+#include "runtime/journal.h"
 #include "runtime/xapi.h"
 #include "runtime/xenstore.h"
+#include "runtime/xmlrpc.h"
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 
@@ -25,14 +30,125 @@ static char *fmt(const char *f, ...)
 	return s;
 }
 
-static int write_one(struct xapi *x, const struct xb_object *ob,
-		     const struct xb_map_write *w, const struct xb_map *map)
+/* Test builds (-DXB_TEST_HOOKS): XENBAKE_TEST_HOOK_AFTER_WRITE=N kills
+ * xenbake with SIGKILL once the journal is on disk and N XenAPI writes
+ * are made (0: before the first), or "commit": after the xenstore commit,
+ * before the journal goes; XENBAKE_TEST_HOOK_RECOVERY_WRITE=N after the Nth
+ * write of a recovery. So a test can cut an apply off at every point. */
+#ifdef XB_TEST_HOOKS
+static void test_kill(const char *env, const char *point)
 {
-	if (w->field == XB_FIELD_NAME_LABEL)
+	const char *want = getenv(env);
+
+	if (want && !strcmp(want, point)) {
+		fflush(NULL);
+		raise(SIGKILL);
+	}
+}
+
+static void test_kill_at(const char *env, size_t n)
+{
+	char point[32];
+
+	snprintf(point, sizeof(point), "%zu", n);
+	test_kill(env, point);
+}
+#else
+static void test_kill(const char *env, const char *point)
+{
+}
+
+static void test_kill_at(const char *env, size_t n)
+{
+}
+#endif
+#define HOOK_WRITE "XENBAKE_TEST_HOOK_AFTER_WRITE"
+#define HOOK_RECOVERY "XENBAKE_TEST_HOOK_RECOVERY_WRITE"
+
+static int write_field(struct xapi *x, const struct xb_object *ob,
+		       enum xb_field field, const struct xb_map *map)
+{
+	if (field == XB_FIELD_NAME_LABEL)
 		return xapi_set_name_label(x, ob->cls, ob->ref,
 					   xb_map_get(map, "") ?
 					   xb_map_get(map, "") : "");
-	return xapi_set_map(x, ob->cls, ob->ref, w->field, map);
+	return xapi_set_map(x, ob->cls, ob->ref, field, map);
+}
+
+static int write_one(struct xapi *x, const struct xb_object *ob,
+		     const struct xb_map_write *w, const struct xb_map *map)
+{
+	return write_field(x, ob, w->field, map);
+}
+
+/* The first change behind write w: its object's name and its source. */
+static const struct xb_change *change_of(const struct xb_plan *p,
+					 const struct xb_actual *a,
+					 const struct xb_map_write *w)
+{
+	const struct xb_object *ob = &a->objects[w->object];
+	const struct xb_change *any = NULL;
+	size_t i;
+
+	for (i = 0; i < p->nchanges; i++) {
+		const struct xb_change *c = &p->changes[i];
+
+		if (c->where != XB_WHERE_XAPI || c->field != w->field ||
+		    strcmp(c->uuid, ob->uuid))
+			continue;
+		if (c->source[0])
+			return c;
+		if (!any)
+			any = c;
+	}
+	return any;
+}
+
+/* "vm \"web-01\" other_config (site.xb:3:5)", malloc'd. */
+static char *describe(const char *keyword, const char *object,
+		      const char *field, const char *source)
+{
+	return fmt("%s \"%s\" %s%s%s%s", keyword, object, field,
+		   source[0] ? " (" : "", source, source[0] ? ")" : "");
+}
+
+static char *describe_write(const struct xb_plan *p,
+			    const struct xb_actual *a,
+			    const struct xb_map_write *w)
+{
+	const struct xb_object *ob = &a->objects[w->object];
+	const struct xb_change *c = change_of(p, a, w);
+
+	return describe(xb_class_keyword(ob->cls), c ? c->object : ob->uuid,
+			xb_field_xapi(w->field), c ? c->source : "");
+}
+
+/* " (the transaction for vm web-01 (domain 5), from site.xb:1:15; ...)":
+ * which guests a failed xenstore transaction carried, and where the config
+ * asks for them. malloc'd; NULL on no memory. */
+static char *xenstore_sources(const struct xb_plan *p)
+{
+	char *list = NULL, *more;
+	size_t g, i;
+
+	for (g = 0; g < p->nguests; g++) {
+		const struct xb_guest_plan *gp = &p->guests[g];
+		const char *src = "";
+
+		for (i = 0; i < p->nchanges && !src[0]; i++)
+			if (p->changes[i].where == XB_WHERE_XENSTORE &&
+			    p->changes[i].domid == gp->domid)
+				src = p->changes[i].source;
+		more = fmt("%s%s%s%s%s", list ? list : "", list ? "; " : "",
+			   gp->label, src[0] ? ", from " : "", src);
+		free(list);
+		if (!more)
+			return NULL;
+		list = more;
+	}
+	more = fmt(" (the transaction for %s)", list ? list : "no guest");
+	free(list);
+	return more;
 }
 
 /* Sets the writes marked done back to the maps read, newest first. 0, or
@@ -50,9 +166,13 @@ static int restore(struct xapi *x, const struct xb_actual *a,
 		if (!done[n])
 			continue;
 		if (write_one(x, ob, w, &w->old_map)) {
-			char *more = fmt("%s%s%s (%s)", *failed ? *failed : "",
+			char *what = describe_write(p, a, w);
+			char *more = fmt("%s%s%s: %s", *failed ? *failed : "",
 					 *failed ? "; " : "",
-					 xapi_errmsg(x), ob->uuid);
+					 what ? what : ob->uuid,
+					 xapi_errmsg(x));
+
+			free(what);
 
 			free(*failed);
 			*failed = more;
@@ -73,6 +193,7 @@ struct writers {
 	const struct xb_actual *a;
 	const struct xb_plan *p;
 	atomic_size_t next;          /* the next write to take */
+	atomic_size_t made;          /* writes made, for the test hook */
 	atomic_bool stop;            /* a write failed: take no more */
 	bool *done;                  /* per write, set by the one taking it */
 	pthread_mutex_t lock;        /* guards error */
@@ -97,14 +218,19 @@ static void *writer_run(void *arg)
 
 		if (write_one(me->conn, &all->a->objects[w->object], w,
 			      &w->new_map)) {
+			char *what = describe_write(all->p, all->a, w);
+
 			pthread_mutex_lock(&all->lock);
 			if (!all->error)
-				all->error = strdup(xapi_errmsg(me->conn));
+				all->error = fmt("%s: %s", what ? what : "",
+						 xapi_errmsg(me->conn));
 			pthread_mutex_unlock(&all->lock);
+			free(what);
 			atomic_store(&all->stop, true);
 			break;
 		}
 		all->done[i] = true;
+		test_kill_at(HOOK_WRITE, atomic_fetch_add(&all->made, 1) + 1);
 	}
 	return NULL;
 }
@@ -124,6 +250,7 @@ static int write_all(struct xapi *x, const struct xb_actual *a,
 	if (want > XAPI_WRITERS)
 		want = XAPI_WRITERS;
 	atomic_init(&all.next, 0);
+	atomic_init(&all.made, 0);
 	atomic_init(&all.stop, false);
 	pthread_mutex_init(&all.lock, NULL);
 	pool[0] = (struct writer){ &all, x, 0 };
@@ -159,12 +286,13 @@ static int check_renames(struct xapi *x, struct xb_actual *a,
 	for (i = 0; i < p->nwrites; i++) {
 		const struct xb_map_write *w = &p->writes[i];
 		const struct xb_object *ob;
+		const struct xb_change *c;
 
 		if (w->field != XB_FIELD_NAME_LABEL)
 			continue;
 		if (!read) {
 			if (xapi_read_pbds(x, a)) {
-				*errmsg = fmt("reading PBDs: %s",
+				*errmsg = fmt("reading PBDs: %s; nothing was changed, the host is as it was",
 					      xapi_errmsg(x));
 				return -1;
 			}
@@ -172,7 +300,10 @@ static int check_renames(struct xapi *x, struct xb_actual *a,
 		}
 		ob = &a->objects[w->object];
 		if (!ob->pbds_plugged) {
-			*errmsg = fmt("sr \"%s\" (%s) cannot be renamed to \"%s\": no PBD is plugged (xapi refuses with SR_HAS_NO_PBDS); nothing was changed",
+			c = change_of(p, a, w);
+			*errmsg = fmt("%s%ssr \"%s\" (%s) cannot be renamed to \"%s\": no PBD is plugged (xapi refuses with SR_HAS_NO_PBDS); nothing was changed, the host is as it was",
+				      c && c->source[0] ? c->source : "",
+				      c && c->source[0] ? ": " : "",
 				      ob->name_label, ob->uuid,
 				      xb_map_get(&w->new_map, ""));
 			return -1;
@@ -181,17 +312,170 @@ static int check_renames(struct xapi *x, struct xb_actual *a,
 	return 0;
 }
 
-int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
-	     const struct xb_plan *p, struct xb_apply_report *report,
-	     char **errmsg)
+/* What xapi would refuse only once some maps are written: a string XML
+ * cannot carry, a request over the 300 KiB xapi reads (XENAPI-FACTS).
+ * Checked for every write, old maps too (a restore must go through). */
+#define XAPI_REQUEST_MAX (300u << 10)
+#define SESSION_REF_LEN 46                 /* "OpaqueRef:" and a uuid */
+
+static int check_request(const struct xb_object *ob, enum xb_field field,
+			 const struct xb_map *map, char **why)
 {
+	struct xr_value args[3] = { { 0 } };
+	char method[64], session[SESSION_REF_LEN + 1], *body = NULL;
+	const char *bad;
+	size_t i, off, len = 0;
+	int r = -1;
+
+	snprintf(method, sizeof(method), "%s.set_%s", xb_class_xapi(ob->cls),
+		 xb_field_xapi(field));
+	memset(session, 'x', SESSION_REF_LEN);
+	session[SESSION_REF_LEN] = '\0';
+	if (xr_set_string(&args[0], session) ||
+	    xr_set_string(&args[1], ob->ref))
+		goto nomem;
+	if (field == XB_FIELD_NAME_LABEL) {
+		if (xr_set_string(&args[2], xb_map_get(map, "") ?
+				  xb_map_get(map, "") : ""))
+			goto nomem;
+	} else {
+		xr_set_struct(&args[2]);
+		for (i = 0; i < map->n; i++) {
+			const struct xb_kv *kv = &map->kv[i];
+
+			if (!xr_xml_safe(kv->key, strlen(kv->key), &bad, &off) ||
+			    !xr_xml_safe(kv->value, strlen(kv->value), &bad,
+					 &off)) {
+				*why = fmt("%s: key \"%.80s\": %s at byte %zu",
+					   method, kv->key, bad, off);
+				goto out;
+			}
+			if (xr_struct_add_string(&args[2], kv->key, kv->value))
+				goto nomem;
+		}
+	}
+	if (xr_encode_call(method, args, 3, &body, &len, why))
+		goto out;
+	if (len > XAPI_REQUEST_MAX) {
+		*why = fmt("%s: a request of %zu bytes is over the %u bytes XenAPI accepts",
+			   method, len, XAPI_REQUEST_MAX);
+		goto out;
+	}
+	r = 0;
+	goto out;
+nomem:
+	*why = fmt("out of memory");
+out:
+	free(body);
+	for (i = 0; i < 3; i++)
+		xr_value_free(&args[i]);
+	return r;
+}
+
+static int check_writes(const struct xb_actual *a, const struct xb_plan *p,
+			char **errmsg)
+{
+	size_t i;
+
+	for (i = 0; i < p->nwrites; i++) {
+		const struct xb_map_write *w = &p->writes[i];
+		const struct xb_object *ob = &a->objects[w->object];
+		char *why = NULL, *what;
+
+		if (!check_request(ob, w->field, &w->new_map, &why) &&
+		    !check_request(ob, w->field, &w->old_map, &why))
+			continue;
+		what = describe_write(p, a, w);
+		*errmsg = fmt("%s: %s; nothing was changed, the host is as it was",
+			      what ? what : ob->uuid, why ? why : "out of memory");
+		free(what);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+/* The plan's writes, old and new, in the journal before the first one. */
+static int journal_start(const struct xb_apply_options *opt,
+			 const struct xb_actual *a, const struct xb_plan *p,
+			 char **errmsg)
+{
+	struct xb_journal j = {
+		.time = (long long)time(NULL), .pid = (int)getpid(),
+		.boot_id = xb_journal_boot_id(),
+	};
+	char *why = NULL;
+	size_t i;
+	int r = -1;
+
+	if (!j.boot_id)
+		goto nomem;
+
+	j.blobs = calloc(opt->nblobs + 1, sizeof(*j.blobs));
+	j.writes = calloc(p->nwrites + 1, sizeof(*j.writes));
+	if (!j.blobs || !j.writes)
+		goto nomem;
+	for (i = 0; i < opt->nblobs; i++)
+		memcpy(j.blobs[i], opt->blob_sha256[i], XB_JOURNAL_SHA256_SIZE);
+	j.nblobs = opt->nblobs;
+	for (i = 0; i < p->nwrites; i++) {
+		const struct xb_map_write *w = &p->writes[i];
+		const struct xb_object *ob = &a->objects[w->object];
+		const struct xb_change *c = change_of(p, a, w);
+		struct xb_journal_write *jw = &j.writes[j.nwrites++];
+
+		jw->cls = ob->cls;
+		jw->field = w->field;
+		jw->uuid = strdup(ob->uuid);
+		jw->object = strdup(c ? c->object : ob->uuid);
+		jw->source = strdup(c ? c->source : "");
+		if (!jw->uuid || !jw->object || !jw->source ||
+		    xb_map_copy(&jw->old_map, &w->old_map) ||
+		    xb_map_copy(&jw->new_map, &w->new_map))
+			goto nomem;
+	}
+	if (xb_journal_write(opt->state_dir, &j, &why)) {
+		*errmsg = fmt("cannot write the journal: %s; nothing was changed, the host is as it was (--state-dir picks another directory)",
+			      why ? why : "out of memory");
+		goto out;
+	}
+	r = 0;
+	goto out;
+nomem:
+	*errmsg = fmt("out of memory; nothing was changed");
+out:
+	free(why);
+	xb_journal_free(&j);
+	return r;
+}
+
+/* The apply is over, done or undone: the journal goes. A journal that
+ * stays is only re-examined by the next run, so this is a warning. */
+static void journal_end(const struct xb_apply_options *opt)
+{
+	char *why = NULL;
+
+	if (!opt->state_dir || xb_journal_remove(opt->state_dir, &why) == 0)
+		return;
+	fprintf(stderr, "xenbake: warning: %s (the next run finds it and checks every map it names)\n",
+		why ? why : "cannot remove the journal");
+	free(why);
+}
+
+int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
+	     const struct xb_plan *p, const struct xb_apply_options *opt,
+	     struct xb_apply_report *report, char **errmsg)
+{
+	static const struct xb_apply_options no_journal = { 0 };
 	char *undo_failed = NULL, *xs_err = NULL, *why = NULL;
-	bool *done = NULL;
+	bool *done = NULL, journaled = false;
 	size_t i;
 	int r = -1;
 
 	memset(report, 0, sizeof(*report));
 	*errmsg = NULL;
+	if (!opt)
+		opt = &no_journal;
 	if (p->nwrites && !x) {
 		*errmsg = fmt("the plan needs XenAPI but no XenAPI connection is open");
 		return -1;
@@ -200,25 +484,36 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 		*errmsg = fmt("the plan needs xenstore but no xenstore connection is open");
 		return -1;
 	}
-	if (p->nwrites && check_renames(x, a, p, errmsg))
+	/* everything that can be checked before the first write */
+	if (p->nwrites && (check_renames(x, a, p, errmsg) ||
+			   check_writes(a, p, errmsg)))
 		return -1;
 	done = calloc(p->nwrites + 1, sizeof(*done));
 	if (!done) {
 		*errmsg = fmt("out of memory");
 		return -1;
 	}
+	if (p->nwrites && opt->state_dir) {
+		if (journal_start(opt, a, p, errmsg))
+			goto out;
+		journaled = true;
+	}
+	test_kill(HOOK_WRITE, "0");
 
 	if (p->nwrites && write_all(x, a, p, done, &why)) {
 		for (i = 0; i < p->nwrites; i++)
 			report->xapi_writes += done[i];
-		if (restore(x, a, p, done, &undo_failed))
-			*errmsg = fmt("%s; restoring the %zu map(s) already written FAILED: %s: the host is left partly changed",
+		if (restore(x, a, p, done, &undo_failed)) {
+			*errmsg = fmt("%s; restoring the %zu map(s) already written FAILED: %s: the host is left partly changed%s",
 				      why ? why : "XenAPI call failed",
-				      report->xapi_writes, undo_failed);
-		else
-			*errmsg = fmt("%s; the %zu map(s) already written were set back: nothing was changed",
+				      report->xapi_writes, undo_failed,
+				      journaled ? "; the journal stays, and the next run sets back what it can" : "");
+			journaled = false;
+		} else {
+			*errmsg = fmt("%s; the %zu map(s) already written were set back: nothing was changed, the host is as it was",
 				      why ? why : "XenAPI call failed",
 				      report->xapi_writes);
+		}
 		report->xapi_writes = 0;
 		goto out;
 	}
@@ -226,24 +521,253 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 
 	if (p->nguests &&
 	    xb_xs_apply(xs, a, p, &report->xenstore_changed, &xs_err)) {
-		if (!p->nwrites)
-			*errmsg = fmt("%s", xs_err ? xs_err : "xenstore failed");
-		else if (restore(x, a, p, done, &undo_failed))
-			*errmsg = fmt("%s; restoring the XenAPI maps FAILED: %s: the host is left partly changed",
+		char *where = xenstore_sources(p);
+
+		if (!p->nwrites) {
+			*errmsg = fmt("%s%s; the host is as it was",
 				      xs_err ? xs_err : "xenstore failed",
-				      undo_failed);
-		else
-			*errmsg = fmt("%s; the %zu XenAPI map(s) written were set back: nothing was changed",
+				      where ? where : "");
+		} else if (restore(x, a, p, done, &undo_failed)) {
+			*errmsg = fmt("%s%s; restoring the XenAPI maps FAILED: %s: the host is left partly changed%s",
 				      xs_err ? xs_err : "xenstore failed",
-				      p->nwrites);
+				      where ? where : "", undo_failed,
+				      journaled ? "; the journal stays, and the next run sets back what it can" : "");
+			journaled = false;
+		} else {
+			*errmsg = fmt("%s%s; the %zu XenAPI map(s) written were set back: nothing was changed, the host is as it was",
+				      xs_err ? xs_err : "xenstore failed",
+				      where ? where : "", p->nwrites);
+		}
+		free(where);
 		report->xapi_writes = 0;
 		goto out;
 	}
+	test_kill(HOOK_WRITE, "commit");
 	r = 0;
 out:
+	if (journaled)
+		journal_end(opt);
 	free(undo_failed);
 	free(xs_err);
 	free(why);
 	free(done);
+	return r;
+}
+
+/* ---- recovery --------------------------------------------------------- */
+
+/* A directory node among a running guest's xenstore_data: xapi reports
+ * the trees whole ("vm-data" = "" above "vm-data/role"), so they come and
+ * go with the keys under them. */
+static bool is_directory(const struct xb_map *m, size_t i)
+{
+	const struct xb_kv *kv = &m->kv[i];
+	size_t n = strlen(kv->key), j;
+
+	if (kv->value[0])
+		return false;
+	if (!strchr(kv->key, '/'))
+		return true;            /* a tree's root: "vm-data", "FIST" */
+	for (j = i + 1; j < m->n; j++)   /* children sort after it */
+		if (!strncmp(m->kv[j].key, kv->key, n) &&
+		    m->kv[j].key[n] == '/')
+			return true;
+	return false;
+}
+
+/* Whether the map read holds m: equal, but for directory nodes in
+ * xenstore_data. */
+static bool holds(const struct xb_map *cur, const struct xb_map *m,
+		  enum xb_field field)
+{
+	size_t i = 0, j = 0;
+
+	if (xb_map_equal(cur, m))
+		return true;
+	if (field != XB_FIELD_XENSTORE_DATA)
+		return false;
+	for (;;) {
+		while (i < cur->n && is_directory(cur, i) &&
+		       !xb_map_get(m, cur->kv[i].key))
+			i++;
+		while (j < m->n && is_directory(m, j) &&
+		       !xb_map_get(cur, m->kv[j].key))
+			j++;
+		if (i == cur->n || j == m->n)
+			return i == cur->n && j == m->n;
+		if (strcmp(cur->kv[i].key, m->kv[j].key) ||
+		    strcmp(cur->kv[i].value, m->kv[j].value))
+			return false;
+		i++;
+		j++;
+	}
+}
+
+static struct xb_object *find_object(struct xb_actual *a, enum xb_class cls,
+				     const char *uuid)
+{
+	size_t i;
+
+	for (i = 0; i < a->nobjects; i++)
+		if (a->objects[i].cls == cls && !strcmp(a->objects[i].uuid, uuid))
+			return &a->objects[i];
+	return NULL;
+}
+
+static bool same_blobs(const struct xb_journal *j,
+		       const struct xb_apply_options *opt)
+{
+	size_t i;
+
+	if (j->nblobs != opt->nblobs)
+		return false;
+	for (i = 0; i < j->nblobs; i++)
+		if (memcmp(j->blobs[i], opt->blob_sha256[i],
+			   XB_JOURNAL_SHA256_SIZE))
+			return false;
+	return true;
+}
+
+/* Appends "; " and s to *list (s is freed). */
+static int add_to_list(char **list, char *s)
+{
+	char *more;
+
+	if (!s)
+		return -1;
+	more = fmt("%s%s%s", *list ? *list : "", *list ? "; " : "", s);
+	free(s);
+	if (!more)
+		return -1;
+	free(*list);
+	*list = more;
+	return 0;
+}
+
+int xb_apply_recover(struct xapi *x, struct xb_actual *a,
+		     const struct xb_apply_options *opt, bool may_finish,
+		     char **note, char **errmsg)
+{
+	struct xb_journal j = { 0 };
+	struct xb_map cur_label = { 0 };
+	char *why = NULL, *others = NULL, when[64];
+	const char *verb, *reason;
+	size_t k, written = 0, already = 0, nothers = 0;
+	bool found, finish;
+	struct tm tm;
+	time_t t;
+	int r = -1;
+
+	*note = NULL;
+	*errmsg = NULL;
+	if (!opt->state_dir)
+		return 0;
+	if (xb_journal_read(opt->state_dir, &j, &found, &why)) {
+		*errmsg = fmt("%s; nothing was changed, the host is as it was: an apply cut off by power loss or kill -9 leaves its journal, and this one cannot be used: put the host right by hand (xenbake plan shows it), then remove the journal",
+			      why ? why : "cannot read the journal");
+		free(why);
+		return -1;
+	}
+	if (!found)
+		return 0;
+	if (xb_journal_owner_alive(&j)) {
+		*errmsg = fmt("an apply is in progress (xenbake, pid %d; its journal is in %s): nothing was changed; run again once it has finished",
+			      j.pid, opt->state_dir);
+		goto out;
+	}
+	finish = may_finish && same_blobs(&j, opt);
+	verb = finish ? "finished" : "rolled back";
+	reason = finish ? "this run applies the same blobs" :
+		 may_finish ? "this run applies other blobs" :
+		 "plan and check never finish an apply";
+	t = (time_t)j.time;
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(when, sizeof(when), "time %lld", j.time);
+
+	for (k = 0; k < j.nwrites; k++) {
+		/* finish in plan order; roll back newest first */
+		const struct xb_journal_write *w =
+			&j.writes[finish ? k : j.nwrites - 1 - k];
+		const struct xb_map *from = finish ? &w->old_map : &w->new_map;
+		const struct xb_map *to = finish ? &w->new_map : &w->old_map;
+		struct xb_object *ob = find_object(a, w->cls, w->uuid);
+		const struct xb_map *cur = NULL;
+
+		if (ob && w->field == XB_FIELD_NAME_LABEL) {
+			xb_map_free(&cur_label);
+			if (xb_map_set(&cur_label, "", ob->name_label))
+				goto nomem;
+			cur = &cur_label;
+		} else if (ob) {
+			cur = w->field == XB_FIELD_XENSTORE_DATA ?
+			      &ob->xenstore_data : &ob->other_config;
+		}
+		if (cur && holds(cur, to, w->field)) {
+			already++;
+		} else if (cur && holds(cur, from, w->field)) {
+			if (write_field(x, ob, w->field, to)) {
+				char *what = describe(xb_class_keyword(w->cls),
+						      w->object,
+						      xb_field_xapi(w->field),
+						      w->source);
+
+				*errmsg = fmt("recovery: %s the apply cut off on %s failed at %s: %s; %zu map(s) were written before it; the journal stays in %s and the next run carries on from there",
+					      finish ? "finishing" : "rolling back",
+					      when, what ? what : w->uuid,
+					      xapi_errmsg(x), written,
+					      opt->state_dir);
+				free(what);
+				goto out;
+			}
+			written++;
+			test_kill_at(HOOK_RECOVERY, written);
+		} else {
+			/* someone else's since: theirs to keep */
+			nothers++;
+			if (add_to_list(&others,
+					describe(xb_class_keyword(w->cls),
+						 w->object,
+						 xb_field_xapi(w->field),
+						 w->source)))
+				goto nomem;
+			if (!ob && add_to_list(&others, fmt("(%s is gone)",
+							    w->uuid)))
+				goto nomem;
+		}
+	}
+	if (xb_journal_remove(opt->state_dir, &why)) {
+		*errmsg = fmt("recovery: %s the apply cut off on %s, but %s: remove the journal by hand",
+			      verb, when, why ? why : "cannot remove the journal");
+		goto out;
+	}
+	if (written) {
+		struct xb_actual fresh = { 0 };
+
+		if (xapi_read_state(x, &fresh)) {
+			*errmsg = fmt("recovery: %s the apply cut off on %s, then reading the host again failed: %s",
+				      verb, when, xapi_errmsg(x));
+			xb_actual_free(&fresh);
+			goto out;
+		}
+		xb_actual_free(a);
+		*a = fresh;
+	}
+	*note = fmt("recovery: %s an apply cut off on %s (%s; its journal was in %s): %zu XenAPI map(s) %s, %zu already so%s%zu%s%s",
+		    verb, when, reason, opt->state_dir, written,
+		    finish ? "written" : "set back as they were", already,
+		    ", ", nothers,
+		    nothers ? " left alone, changed since by someone else: " :
+		    " changed since by someone else",
+		    nothers ? others : "");
+	r = 0;
+	goto out;
+nomem:
+	*errmsg = fmt("out of memory");
+out:
+	free(why);
+	free(others);
+	xb_map_free(&cur_label);
+	xb_journal_free(&j);
 	return r;
 }

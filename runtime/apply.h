@@ -6,7 +6,20 @@
  * live vm-data of this host's running guests. If a XenAPI call fails, the
  * maps already written are set back to what was read (newest first); if the
  * xenstore transaction fails it is aborted (nothing of it remains) and every
- * XenAPI map is set back too. So a failure leaves the host as it was. */
+ * XenAPI map is set back too. So a failure leaves the host as it was.
+ *
+ * Crashes: before the first XenAPI write the plan's writes (old and new
+ * maps) go to a journal in the state directory (journal.h), removed once
+ * the apply succeeded or was undone; if restoring fails it stays. The next
+ * run calls xb_apply_recover() before it plans:
+ *   finish    when it is an apply of the very blobs the journal names (same
+ *             SHA-256s, same order): every journaled map that still holds
+ *             the old value gets the new one;
+ *   roll back otherwise (another blob, or plan / check): every journaled
+ *             map that still holds what that apply wrote gets the old value
+ *             back, newest first.
+ * A map holding neither (someone changed it since) is left alone and
+ * named. Then the journal goes, and the run plans on the state re-read. */
 #ifndef XENBAKE_APPLY_H
 #define XENBAKE_APPLY_H
 
@@ -19,6 +32,12 @@
 struct xapi;
 struct xb_xs;
 
+struct xb_apply_options {
+	const char *state_dir;       /* the journal's directory; NULL: none */
+	const unsigned char *const *blob_sha256;  /* nblobs, 32 bytes each */
+	size_t nblobs;
+};
+
 struct xb_apply_report {
 	size_t xapi_writes;          /* set_* calls that succeeded */
 	bool xenstore_changed;       /* the transaction wrote something */
@@ -28,7 +47,17 @@ struct xb_apply_report {
  * (PBDs are read when an SR is renamed). 0, or -1 with *errmsg (malloc'd),
  * which also says whether restoring worked. */
 int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
-	     const struct xb_plan *p, struct xb_apply_report *report,
-	     char **errmsg);
+	     const struct xb_plan *p, const struct xb_apply_options *opt,
+	     struct xb_apply_report *report, char **errmsg);
+
+/* A journal left in opt->state_dir by a cut-off apply: finished if may_finish
+ * (the command is apply) and it names the same blobs, else rolled back (see
+ * above). a holds what XenAPI read; it is read again if anything was
+ * written. 0 (with *note, malloc'd, saying what was done, NULL when there
+ * was no journal), or -1 with *errmsg: the journal is corrupt (nothing was
+ * written) or a write failed (the journal stays for the next run). */
+int xb_apply_recover(struct xapi *x, struct xb_actual *a,
+		     const struct xb_apply_options *opt, bool may_finish,
+		     char **note, char **errmsg);
 
 #endif

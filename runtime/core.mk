@@ -6,6 +6,7 @@ runtime_libxbruntime_a_SOURCES += runtime/state.c runtime/state.h \
 	runtime/plan.c runtime/plan.h \
 	runtime/xenstore.c runtime/xenstore.h \
 	runtime/apply.c runtime/apply.h \
+	runtime/journal.c runtime/journal.h \
 	runtime/hostlock.c runtime/hostlock.h \
 	runtime/log.c runtime/log.h \
 	runtime/json.c runtime/json.h \

@@ -88,8 +88,9 @@ static const char usage_text[] =
 "  --wait SECONDS        wait that long for xenstored, for xapi (its start-up\n"
 "                        cookie on the local socket, then a login) and for\n"
 "                        another apply's lock (boot)\n"
-"  --state-dir DIR       the lock and receipts (default: $" STATE_DIR_ENV ",\n"
-"                        else " DEFAULT_STATE_DIR ")\n"
+"  --state-dir DIR       the lock, receipts and the journal of an apply in\n"
+"                        progress (default: $" STATE_DIR_ENV ", else\n"
+"                        " DEFAULT_STATE_DIR ")\n"
 "  --no-syslog           log to stderr only, not to the system log too\n"
 "  --require-signature KEY.pub  refuse BLOB unless BLOB.sig verifies with KEY\n"
 "  -v, --verbose         say how many requests were made\n"
@@ -180,6 +181,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 		default:
 			die_usage("unknown option");
 		}
+	}
+	if (!o->state_dir) {
+		env = getenv("XENBAKE_STATE_DIR");
+		o->state_dir = env && *env ? env : DEFAULT_STATE_DIR;
 	}
 	if (optind >= argc)
 		die_usage("a command is needed: dump, plan, apply or check");
@@ -765,6 +770,7 @@ static bool selects_by_name(const struct xb_desired *d)
  * how (xb_plan_make's -1: plan->errors, or -ENOMEM). */
 static int read_and_plan(const struct options *o, const struct xb_desired *d,
 			 struct xapi *x, struct xb_xs *xs,
+			 const struct xb_apply_options *recover,
 			 struct xb_actual *actual, struct xb_plan *plan,
 			 int *planned, char **err)
 {
@@ -778,6 +784,20 @@ static int read_and_plan(const struct options *o, const struct xb_desired *d,
 	if (x && xapi_read_state(x, actual)) {
 		*err = strdup(xapi_errmsg(x));
 		return -1;
+	}
+	/* a journal left by an apply that was cut off: undone or finished
+	 * before anything else is read (xenstore last, so it sees the result) */
+	if (x && recover) {
+		char *note = NULL;
+
+		if (xb_apply_recover(x, actual, recover, o->cmd == CMD_APPLY,
+				     &note, err))
+			return -1;
+		if (note) {
+			fprintf(stderr, "xenbake: %s\n", note);
+			xb_log(LOG_WARNING, "%s", note);
+		}
+		free(note);
 	}
 	if (xs && xb_xs_read_guests(xs, actual, o->no_xapi,
 				    o->no_xapi && selects_by_name(d), err))
@@ -896,7 +916,7 @@ static bool verify_outcomes(const struct options *o,
 	size_t i, j;
 	bool ok = false;
 
-	if (read_and_plan(o, d, x, xs, &again, &now_plan, &planned, &err))
+	if (read_and_plan(o, d, x, xs, NULL, &again, &now_plan, &planned, &err))
 		goto out;
 	for (i = 0; i < p->nchanges; i++) {
 		for (j = 0; j < now_plan.nchanges; j++)
@@ -1219,7 +1239,7 @@ static int show_status(struct options *o)
 		}
 	if ((!o->no_xenstore && wait_xenstored(o, &xs, &err)) ||
 	    (!o->no_xapi && !(x = connect_xapi(o, &err))) ||
-	    read_and_plan(o, &desired, x, xs, &actual, &plan, &planned,
+	    read_and_plan(o, &desired, x, xs, NULL, &actual, &plan, &planned,
 			  &err) < 0) {
 		fprintf(out, "Host: not checked: %s\n", err ? err : "unreachable");
 		goto out;
@@ -1266,6 +1286,8 @@ static int run(struct options *o)
 	struct apply_run ar = { 0 };
 	struct xapi *x = NULL;
 	struct xb_xs *xs = NULL;
+	const unsigned char **shas = NULL;
+	struct xb_apply_options aopt = { .state_dir = o->state_dir };
 	char *err = NULL;
 	int rc = EXIT_ERROR, r, lock = -1, planned = 0;
 	bool applying = o->cmd == CMD_APPLY;
@@ -1321,15 +1343,26 @@ static int run(struct options *o)
 			err = strdup("out of memory");
 			goto fail;
 		}
+	shas = calloc(nblobs + 1, sizeof(*shas));
+	if (!shas) {
+		err = strdup("out of memory");
+		goto fail;
+	}
+	for (i = 0; i < nblobs; i++)
+		shas[i] = xbb_sha256(&blobs[i].blob);
+	aopt.blob_sha256 = shas;
+	aopt.nblobs = nblobs;
 
-	/* 2. the host as it is, 3. the plan */
+	/* 2. the host as it is (an apply cut off earlier undone or
+	 * finished first), 3. the plan */
 	if (!o->no_xenstore && wait_xenstored(o, &xs, &err))
 		goto fail;
 	ar.xs = xs;
 	if (!o->no_xapi && !(x = connect_xapi(o, &err)))
 		goto fail;
 	ar.x = x;
-	r = read_and_plan(o, &desired, x, xs, &actual, &plan, &planned, &err);
+	r = read_and_plan(o, &desired, x, xs, &aopt, &actual, &plan, &planned,
+			  &err);
 	if (r < 0)
 		goto fail;
 	for (i = 0; !o->json && i < plan.nnotes; i++)
@@ -1428,7 +1461,7 @@ static int run(struct options *o)
 		sigaddset(&stop_signals, SIGTERM);
 		sigaddset(&stop_signals, SIGHUP);
 		sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
-		r = xb_apply(x, xs, &actual, &plan, &rep, &err);
+		r = xb_apply(x, xs, &actual, &plan, &aopt, &rep, &err);
 		if (r) {
 			/* a rename first reads the PBDs: one call, no write */
 			for (i = 0; i < plan.nwrites; i++)
@@ -1500,6 +1533,7 @@ out:
 	}
 	free(err);
 	free(ar.outcomes);
+	free(shas);
 	xb_plan_free(&plan);
 	xapi_close(x);
 	xb_xs_close(xs);

@@ -2,21 +2,26 @@
 # The runtime: the planner without a daemon (tests/unit/test-plan), and
 # `xenbake` against the sandbox host (tests/runtime/*.sh).
 check_PROGRAMS += tests/unit/test-plan tests/unit/test-state \
-	tests/unit/test-receipt
-TESTS += tests/unit/test-plan tests/unit/test-state tests/unit/test-receipt
+	tests/unit/test-receipt tests/unit/test-journal
+TESTS += tests/unit/test-plan tests/unit/test-state tests/unit/test-receipt \
+	tests/unit/test-journal
 tests_unit_test_plan_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_plan_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 tests_unit_test_state_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_state_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 tests_unit_test_receipt_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_receipt_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+tests_unit_test_journal_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_journal_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 
 # xenbake built with test hooks (-DXB_TEST_HOOKS): runs
 # $XENBAKE_TEST_HOOK_BEFORE_COMMIT just before each xenstore commit, so a
-# test can write a conflicting node or kill xenstored at that moment. The
-# installed xenbake has no hook.
+# test can write a conflicting node or kill xenstored at that moment, and
+# kills itself at $XENBAKE_TEST_HOOK_AFTER_WRITE (apply.c). The installed
+# xenbake has no hook.
 check_PROGRAMS += tests/runtime/xenbake-hooks
-tests_runtime_xenbake_hooks_SOURCES = runtime/main.c runtime/xenstore.c
+tests_runtime_xenbake_hooks_SOURCES = runtime/main.c runtime/xenstore.c \
+	runtime/apply.c
 tests_runtime_xenbake_hooks_CPPFLAGS = $(AM_CPPFLAGS) -DXB_TEST_HOOKS
 tests_runtime_xenbake_hooks_CFLAGS = $(AM_CFLAGS) $(XENSTORE_CFLAGS) $(SODIUM_CFLAGS)
 tests_runtime_xenbake_hooks_LDADD = $(RUNTIME_LIBS)
@@ -26,6 +31,10 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/conflict.sh \
 	tests/runtime/isolation.sh \
 	tests/runtime/killed.sh \
+	tests/runtime/journal-kill.sh \
+	tests/runtime/journal-corrupt.sh \
+	tests/runtime/journal-validate.sh \
+	tests/runtime/journal-parallel.sh \
 	tests/runtime/removal.sh \
 	tests/runtime/plan-check.sh \
 	tests/runtime/verify-first.sh \

@@ -29,11 +29,15 @@ $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-blob" "$src/tests/fuzz/fuzz-blob.c" \
 	"$src"/runtime/blob.c "$src"/runtime/dump.c "$src"/runtime/model.c \
 	"$src"/runtime/errmsg.c $sodium
 # shellcheck disable=SC2086
+$CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-journal" "$src/tests/fuzz/fuzz-journal.c" \
+	"$src"/runtime/journal.c "$src"/runtime/state.c "$src"/runtime/model.c \
+	"$src"/runtime/errmsg.c $sodium
+# shellcheck disable=SC2086
 $CC $flags -o "$out/fuzz-xmlrpc" "$src/tests/fuzz/fuzz-xmlrpc.c" \
 	"$src"/runtime/xmlrpc.c "$src"/runtime/errmsg.c $xml -lm
 
 total=0 crashed=
-for h in parse blob xmlrpc; do
+for h in parse blob xmlrpc journal; do
 	mkdir -p "$out/corpus-$h"
 	cp "$src/tests/fuzz/corpus-$h"/* "$out/corpus-$h/"
 	echo "fuzzing $h for ${seconds}s"

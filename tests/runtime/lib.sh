@@ -22,6 +22,8 @@ command -v xenstore-write >/dev/null || skip "xenstore-utils not installed"
 "$PY" -c 'import pyxs' 2>/dev/null || skip "python3-pyxs not installed"
 
 DIR=$(mktemp -d)
+# journals and receipts stay in the test's directory, never the host's
+export XENBAKE_STATE_DIR="$DIR/state"
 # the sandbox lives in $DIR/sb: stop it before the directory goes
 trap '"$SANDBOX/down" "$DIR/sb"; rm -rf "$DIR"' EXIT
 
