@@ -272,6 +272,29 @@ def xml_response(v, raw_names=False, typed_ints=False):
 
 # ---------------------------------------------------------------- xenstore
 
+def xs_guarded(fn, *args, timeout=10.0):
+    """fn(*args) in a thread of its own: pyxs waits for ever for the reply
+    to a request that xenstored died before answering (its reader thread
+    ends, the waiting request is never woken). Gives up after timeout with
+    pyxs's ConnectionError, as if the connection had been refused."""
+    from pyxs.exceptions import ConnectionError as XsGone
+    box = {}
+
+    def run():
+        try:
+            box["value"] = fn(*args)
+        except BaseException as e:      # handed to the caller
+            box["error"] = e
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise XsGone("xenstored did not answer within %gs" % timeout)
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
 class Xenstore:
     """Writes guests' vm-data/FIST trees, through Debian's pyxs."""
 
@@ -280,6 +303,12 @@ class Xenstore:
         self.lock = threading.Lock()
 
     def rewrite(self, domid, data):
+        xs_guarded(self._rewrite, domid, data)
+
+    def read_trees(self, domid):
+        return xs_guarded(self._read_trees, domid)
+
+    def _rewrite(self, domid, data):
         """One transaction: remove the old trees, write the new keys
         (dom0 owns them, the guest may read them). Retries on EAGAIN."""
         from pyxs import Client
@@ -317,7 +346,7 @@ class Xenstore:
                         "conflicting for domain %d" % domid)
 
 
-    def read_trees(self, domid):
+    def _read_trees(self, domid):
         """What xenopsd reports as the domain's xsdata: every node under
         vm-data and FIST, directories included, keyed relative to
         /local/domain/<domid> (xenopsd's ls_lR)."""
