@@ -33,6 +33,9 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/xapi-options.sh \
 	tests/runtime/xapi-sr.sh \
 	tests/runtime/xapi-parallel.sh \
-	tests/runtime/examples.sh
+	tests/runtime/examples.sh \
+	tests/runtime/pool4.sh \
+	tests/runtime/fault-points.sh
 TESTS += $(RUNTIME_SANDBOX_TESTS)
-EXTRA_DIST += $(RUNTIME_SANDBOX_TESTS) tests/runtime/lib.sh
+EXTRA_DIST += $(RUNTIME_SANDBOX_TESTS) tests/runtime/lib.sh \
+	tests/runtime/snapshot.py tests/runtime/pool4.json
