@@ -38,4 +38,5 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/fault-points.sh
 TESTS += $(RUNTIME_SANDBOX_TESTS)
 EXTRA_DIST += $(RUNTIME_SANDBOX_TESTS) tests/runtime/lib.sh \
-	tests/runtime/snapshot.py tests/runtime/pool4.json
+	tests/runtime/snapshot.py tests/runtime/pool4.json \
+	tests/runtime/fault-points.py
