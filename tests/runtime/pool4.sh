@@ -111,7 +111,7 @@ round() {
 # the master has caught up with the guests' trees on every host (its
 # watches start as the members do)
 i=0
-until PYTHONPATH=$top_srcdir/tests/runtime "$PY" - "$MASTER" $(sockets) <<'PYEOF'
+until PYTHONPATH=$top_srcdir/tests/runtime "$PY" - "$MASTER" <<'PYEOF'
 import sys
 from snapshot import sim_db
 db = sim_db(sys.argv[1])
