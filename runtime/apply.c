@@ -226,6 +226,10 @@ static void *writer_run(void *arg)
 						 xapi_errmsg(me->conn));
 			pthread_mutex_unlock(&all->lock);
 			free(what);
+			/* no reply at all (the connection dropped): the call
+			 * may have run, so it is set back with the others */
+			if (!xapi_fault(me->conn))
+				all->done[i] = true;
 			atomic_store(&all->stop, true);
 			break;
 		}

@@ -47,10 +47,13 @@ RUNTIME_SANDBOX_TESTS = \
 	tests/runtime/xapi-options.sh \
 	tests/runtime/xapi-sr.sh \
 	tests/runtime/xapi-parallel.sh \
-	tests/runtime/examples.sh
+	tests/runtime/examples.sh \
+	tests/runtime/pool4.sh \
+	tests/runtime/fault-points.sh
 TESTS += $(RUNTIME_SANDBOX_TESTS)
 EXTRA_DIST += $(RUNTIME_SANDBOX_TESTS) tests/runtime/lib.sh \
-	schema/receipt.schema.json
+	schema/receipt.schema.json tests/runtime/snapshot.py \
+	tests/runtime/pool4.json tests/runtime/fault-points.py
 
 # Hostile inputs to both programs and the host's replies, each refused
 # with a clear message and nothing written (tests/hostile/hostile.sh).

@@ -71,9 +71,16 @@ VM.set_xenstore_data reaches the guest's own host (tests/sim/pool.sh):
         tests/sandbox/up pool.json D1                # 127.0.0.1, port P
     SANDBOX_HOST=xs-02 SANDBOX_XAPI_BIND=127.0.0.2 SANDBOX_XAPI_PORT=P \
         XAPISIM_MASTER_URL=http://127.0.0.1:P tests/sandbox/up pool.json D2
-Each runs its own guests' domains in its own xenstored. Not simulated:
-a guest's own writes on a member reach only the member's copy of the
-database (the master's field changes on the master's writes only).
+Each runs its own guests' domains in its own xenstored; any number of
+hosts works the same way (tests/runtime/pool4.sh runs four: the master
+gets XAPISIM_MEMBER_XENSTORED="xs-02=D2/socket;xs-03=D3/socket;...").
+The master watches every xenstored it was given, so that a guest's own
+writes on a member reach the master's VM.xenstore_data as they do through
+the member's xenopsd and xapi; a member's xenstored that is not up yet
+(or restarted) is connected to when it answers. If a guest's xenstored
+cannot be reached, VM.set_xenstore_data stores the field and then fails
+with INTERNAL_ERROR, as xapi does when xenopsd fails after the database
+write.
 
 Fidelity notes: strings are sent untyped (<value>x</value>) and ints as
 untyped strings in XML-RPC but numbers in JSON-RPC, as xapi does; a body
@@ -265,6 +272,29 @@ def xml_response(v, raw_names=False, typed_ints=False):
 
 # ---------------------------------------------------------------- xenstore
 
+def xs_guarded(fn, *args, timeout=10.0):
+    """fn(*args) in a thread of its own: pyxs waits for ever for the reply
+    to a request that xenstored died before answering (its reader thread
+    ends, the waiting request is never woken). Gives up after timeout with
+    pyxs's ConnectionError, as if the connection had been refused."""
+    from pyxs.exceptions import ConnectionError as XsGone
+    box = {}
+
+    def run():
+        try:
+            box["value"] = fn(*args)
+        except BaseException as e:      # handed to the caller
+            box["error"] = e
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise XsGone("xenstored did not answer within %gs" % timeout)
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
 class Xenstore:
     """Writes guests' vm-data/FIST trees, through Debian's pyxs."""
 
@@ -273,6 +303,12 @@ class Xenstore:
         self.lock = threading.Lock()
 
     def rewrite(self, domid, data):
+        xs_guarded(self._rewrite, domid, data)
+
+    def read_trees(self, domid):
+        return xs_guarded(self._read_trees, domid)
+
+    def _rewrite(self, domid, data):
         """One transaction: remove the old trees, write the new keys
         (dom0 owns them, the guest may read them). Retries on EAGAIN."""
         from pyxs import Client
@@ -310,7 +346,7 @@ class Xenstore:
                         "conflicting for domain %d" % domid)
 
 
-    def read_trees(self, domid):
+    def _read_trees(self, domid):
         """What xenopsd reports as the domain's xsdata: every node under
         vm-data and FIST, directories included, keyed relative to
         /local/domain/<domid> (xenopsd's ls_lR)."""
@@ -341,22 +377,32 @@ class Xenstore:
 
     def watch(self, domids, changed, stop):
         """Calls changed(domid) whenever a guest's trees change, until
-        stop is set (a thread; xenopsd's watches)."""
+        stop is set (a thread; xenopsd's watches). A xenstored that is
+        not there yet (a member's sandbox starting after the master's) or
+        that went away is tried again: registering the watches fires
+        each once, so the field catches up when it comes back."""
         from pyxs import Client
-        try:
-            with Client(unix_socket_path=self.path) as c:
-                m = c.monitor()
-                for domid in domids:
-                    for p in XS_PREFIXES:
-                        m.watch(("/local/domain/%d/%s" % (domid, p)).encode(),
-                                str(domid).encode())
-                for _, token in m.wait():
-                    if stop.is_set():
-                        return
-                    changed(int(token))
-        except Exception as e:      # xenstored gone: the sandbox is ending
-            if not stop.is_set():
-                sys.stderr.write("xapisim: xenstore watch ended: %r\n" % e)
+        said = False
+        while not stop.is_set():
+            try:
+                with Client(unix_socket_path=self.path) as c:
+                    m = c.monitor()
+                    for domid in domids:
+                        for p in XS_PREFIXES:
+                            m.watch(("/local/domain/%d/%s" %
+                                     (domid, p)).encode(),
+                                    str(domid).encode())
+                    said = False
+                    for _, token in m.wait():
+                        if stop.is_set():
+                            return
+                        changed(int(token))
+            except Exception as e:      # xenstored gone, or not yet up
+                if not stop.is_set() and not said:
+                    sys.stderr.write("xapisim: xenstore watch on %s: %r; "
+                                     "trying again\n" % (self.path, e))
+                    said = True
+            stop.wait(0.2)
 
 
 def xs_write(c, path, value):
@@ -865,14 +911,26 @@ class Api:
                 not rec["is_control_domain"]:
             xs = self.xs.get(rec["resident_on"])
             if xs is not None:
-                xs.rewrite(rec["domid"], new)
-                if self.opts.xenstore_sync:
-                    # xenopsd sees the trees change and xapi copies them
-                    # back: keys outside vm-data/ and FIST/ go, the
-                    # directories appear (done at once, not later, so
-                    # that tests need not wait)
-                    new = xs.read_trees(rec["domid"])
-                    self.reported[(rec["resident_on"], rec["domid"])] = new
+                from pyxs.exceptions import ConnectionError as XsGone
+                try:
+                    xs.rewrite(rec["domid"], new)
+                    if self.opts.xenstore_sync:
+                        # xenopsd sees the trees change and xapi copies
+                        # them back: keys outside vm-data/ and FIST/ go,
+                        # the directories appear (done at once, not
+                        # later, so that tests need not wait)
+                        new = xs.read_trees(rec["domid"])
+                        self.reported[(rec["resident_on"],
+                                       rec["domid"])] = new
+                except (OSError, XsGone) as e:
+                    # xapi stores the field first, then xenopsd fails
+                    # to reach the guest's xenstored: the call fails,
+                    # the database keeps the new map
+                    rec[field] = new
+                    self._changed(cls, ref)
+                    raise XapiError("INTERNAL_ERROR", "xenopsd: cannot "
+                                    "update domain %d's xenstore: %s" %
+                                    (rec["domid"], e))
         rec[field] = new
         self._changed(cls, ref)
 
@@ -1254,19 +1312,27 @@ class Sim:
         if not opts.no_boot_sync:
             self.boot_sync(xs)
         self.stop = threading.Event()
-        self.watcher = None
-        mine = xs.get(self.db.this_host)
-        if opts.xenstore_sync and mine is not None:
+        self.watchers = []
+        # xenopsd on each host reports its guests' trees to that host's
+        # xapi, which writes the master's database: the master follows
+        # every host's xenstored it was given, a member its own
+        for host, store in xs.items() if opts.xenstore_sync else ():
             domids = [vm["domid"] for vm in self.db.objects["VM"].values()
-                      if vm["resident_on"] == self.db.this_host and
+                      if vm["resident_on"] == host and
                       vm["power_state"] == "Running" and vm["domid"] > 0 and
                       not vm["is_control_domain"]]
             for domid in domids:
-                self.api.copy_back(self.db.this_host, domid)
-            self.watcher = threading.Thread(
-                target=mine.watch, daemon=True,
-                args=(domids, lambda d: self.api.copy_back(
-                    self.db.this_host, d), self.stop))
+                try:
+                    self.api.copy_back(host, domid)
+                except Exception:
+                    if host == self.db.this_host:
+                        raise
+                    # a member's xenstored not up yet: its watch,
+                    # once it connects, catches up
+            self.watchers.append(threading.Thread(
+                target=store.watch, daemon=True,
+                args=(domids, lambda d, h=host: self.api.copy_back(h, d),
+                      self.stop)))
 
     def boot_sync(self, xs):
         """The running VMs "started" with their vm-data/FIST keys."""
@@ -1676,8 +1742,7 @@ def main(argv):
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     threads = [threading.Thread(target=s.serve_forever, daemon=True)
                for s in servers]
-    if sim.watcher is not None:
-        threads.append(sim.watcher)
+    threads.extend(sim.watchers)
     for t in threads:
         t.start()
     port = tcp.server_address[1]
