@@ -6,9 +6,9 @@
 need_xapi
 HOOKED=$top_builddir/tests/runtime/xenbake-hooks
 [ -x "$HOOKED" ] || skip "no tests/runtime/xenbake-hooks"
-JOURNAL=$XENBAKE_STATE_DIR/journal
 "$PY" "$top_srcdir/bench/gen-fixture.py" 100 halted >"$DIR/host.json"
 sandbox_up "$DIR/host.json"
+JOURNAL=$XENBAKE_STATE_DIR/journal      # the sandbox host's own
 "$PY" "$top_srcdir/bench/gen-source.py" 100 3 "$DIR/a.xb" "$DIR/unused.dts"
 sed 's/"value-/"other-/' "$DIR/a.xb" >"$DIR/b.xb"
 "$XENBAKEC" -o "$DIR/a.xbb" "$DIR/a.xb" && "$XENBAKEC" -o "$DIR/b.xbb" "$DIR/b.xb" ||

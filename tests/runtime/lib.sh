@@ -23,6 +23,7 @@ command -v xenstore-write >/dev/null || skip "xenstore-utils not installed"
 
 DIR=$(mktemp -d)
 # journals and receipts stay in the test's directory, never the host's
+# (sandbox_up then gives them the sandbox host's own, DIR/sb/state)
 export XENBAKE_STATE_DIR="$DIR/state"
 # the sandbox lives in $DIR/sb: stop it before the directory goes
 trap '"$SANDBOX/down" "$DIR/sb"; rm -rf "$DIR"' EXIT
