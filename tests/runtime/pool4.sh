@@ -83,11 +83,13 @@ sim_ctl() {    # sim_ctl PATH [BODY]: POST to the master's /sim/ controls
 urllib.request.urlopen(urllib.request.Request(sys.argv[1] + sys.argv[2],
     data=sys.argv[3].encode(), method="POST"))' "$MASTER" "$1" "${2:-}"
 }
-# xenbake_on N ARGS...: xenbake as host xs-0N runs it
+# xenbake_on N ARGS...: xenbake as host xs-0N runs it, with that host's
+# own xenstored and state directory (lock, journal, receipts)
 xenbake_on() {
 	n=$1
 	shift
 	XENSTORED_PATH=$DIR/h$n/socket XENBAKE_XAPI=$(endpoint "$n") \
+		XENBAKE_STATE_DIR=$DIR/h$n/state XENBAKE_LOG_SOCKET=$DIR/h$n/log.sock \
 		"$XENBAKE" "$@"
 }
 # round NAME: apply on every host at once; each must exit 0
