@@ -218,6 +218,7 @@ static int load_one(const char *path, const struct options *o,
 		    struct loaded *l)
 {
 	char *err = NULL;
+	struct stat st;
 	int fd = -1, r = -1, e;
 
 	l->path = strdup(path);
@@ -225,10 +226,20 @@ static int load_one(const char *path, const struct options *o,
 		fprintf(stderr, "xenbake: out of memory\n");
 		return -1;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not hang before fstat refuses it */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		fprintf(stderr, "xenbake: cannot open %s: %s\n", path,
 			strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st)) {
+		fprintf(stderr, "xenbake: %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "xenbake: %s: not a regular file (a blob is the file xenbakec writes); nothing was changed\n",
+			path);
 		goto out;
 	}
 	if (xb_trust_blob_file(fd, path, &err) ||

@@ -5,7 +5,8 @@
 #   sources   huge strings and files, a chain of 1,000 includes, invalid
 #             UTF-8, NUL bytes                                 (xenbakec)
 #   blobs     every truncation and every flipped byte of a real blob,
-#             trailing bytes, empty, sparse 3 GiB, a device    (xenbake)
+#             trailing bytes, empty, sparse 3 GiB, a device, a FIFO
+#                                                              (xenbake)
 #   XenAPI    replies that are not XML, HTML, over 64 MB, HTTP 500, a
 #             DOCTYPE, entities, deep nesting, records of the wrong type
 #   xenstored errors, huge or mistyped replies, a dropped connection on
@@ -144,7 +145,12 @@ truncate -s 3G "$DIR/sparse.xbb"
 rc=0; "$XENBAKE" apply "$DIR/sparse.xbb" >/dev/null 2>"$DIR/err" || rc=$?
 expect_refused "3 GiB blob" $rc "$DIR/err" "too big for a blob (3221225472 bytes, at most 1073741824)"
 rc=0; "$XENBAKE" apply /dev/null >/dev/null 2>"$DIR/err" || rc=$?
-expect_refused "a device as blob" $rc "$DIR/err" "/dev/null: "
+expect_refused "a device as blob" $rc "$DIR/err" "/dev/null: not a regular file"
+# a FIFO: opening one for reading waits for a writer, so it must not be
+# opened that way (timeout only turns a hang into a failure)
+mkfifo "$DIR/fifo.xbb"
+rc=0; timeout 300 "$XENBAKE" apply "$DIR/fifo.xbb" >/dev/null 2>"$DIR/err" || rc=$?
+expect_refused "a FIFO as blob" $rc "$DIR/err" "$DIR/fifo.xbb: not a regular file (a blob is the file xenbakec writes); nothing was changed"
 tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
 	grep -q 'CREATE connection' && fail "a damaged blob reached xenstored"
 expect_eq "XenAPI calls for damaged blobs" "$(sim_calls)" 0
