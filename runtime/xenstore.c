@@ -26,6 +26,7 @@ struct xb_xs {
 	int fd;
 	bool is_socket;
 	int broken;                  /* errno that ended the connection */
+	bool unsent;                 /* run() failed before all was sent */
 	uint32_t next_id;
 	struct xb_xs_stats st;
 	size_t inlen;
@@ -265,6 +266,7 @@ static int run(struct xb_xs *xs, struct batch *b, uint32_t tx)
 	char *out, *o;
 	int r = 0;
 
+	xs->unsent = true;           /* until it is */
 	if (b->oom)
 		return -ENOMEM;
 	if (xs->broken)
@@ -334,6 +336,7 @@ static int run(struct xb_xs *xs, struct batch *b, uint32_t tx)
 		}
 	}
 	free(out);
+	xs->unsent = r && off < total;
 	if (r)                       /* replies may be out of step now */
 		xs->broken = -r;
 	return r;
@@ -1393,9 +1396,15 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 		if (e == -ENOMEM) {
 			set_err(errmsg, "out of memory");
 			r = -1;
+		} else if (e && xs->unsent) {
+			/* xenstored never had the whole request, and the
+			 * transaction ends with the connection */
+			r = -1;
+			set_err(errmsg, "xenstore: lost the connection to xenstored before the commit was sent: %s; nothing was written",
+				strerror(-e));
 		} else if (e) {
-			/* the request may have reached xenstored, which may
-			 * have committed before the connection went */
+			/* the request reached xenstored, which may have
+			 * committed before the connection went */
 			r = XB_XS_UNKNOWN;
 			set_err(errmsg, "xenstore: lost the connection to xenstored while committing the transaction (%s): whether it was committed is unknown; the next run, or `xenbake check`, will tell",
 				strerror(-e));
