@@ -7,7 +7,7 @@
 #   blobs     every truncation and every flipped byte of a real blob,
 #             trailing bytes, empty, sparse 3 GiB, a device, a FIFO
 #                                                              (xenbake)
-#   XenAPI    replies that are not XML, HTML, over 64 MB, HTTP 500, a
+#   XenAPI    replies that are not XML, HTML, over 256 MiB, HTTP 500, a
 #             DOCTYPE, entities, deep nesting, records of the wrong type
 #   xenstored errors, huge or mistyped replies, a dropped connection on
 #             each kind of request (tests/hostile/xs-proxy.py)
@@ -199,7 +199,7 @@ PYEOF
 refuse_xapi garbage "host.get_all_records: reply is not well-formed XML" --mode garbage
 refuse_xapi html "host.get_all_records: malformed reply: a <!DOCTYPE>" --mode html
 refuse_xapi huge "host.get_all_records: refused a reply from" --mode huge
-refuse_xapi huge-chunked "over the 67108864-byte limit" --mode huge-chunked
+refuse_xapi huge-chunked "over the 268435456-byte limit" --mode huge-chunked
 refuse_xapi status500 "host.get_all_records: HTTP status 500" --mode status500
 raw() {   # raw FILE: a Python string literal of the file
 	"$PY" -c 'import sys; print(repr(open(sys.argv[1]).read()))' "$1"
