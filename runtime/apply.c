@@ -474,7 +474,7 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	char *undo_failed = NULL, *xs_err = NULL, *why = NULL;
 	bool *done = NULL, journaled = false;
 	size_t i;
-	int r = -1;
+	int r = -1, xr;
 
 	memset(report, 0, sizeof(*report));
 	*errmsg = NULL;
@@ -524,10 +524,14 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	report->xapi_writes = p->nwrites;
 
 	if (p->nguests &&
-	    xb_xs_apply(xs, a, p, &report->xenstore_changed, &xs_err)) {
+	    (xr = xb_xs_apply(xs, a, p, &report->xenstore_changed, &xs_err))) {
 		char *where = xenstore_sources(p);
 
-		if (!p->nwrites) {
+		if (xr == XB_XS_UNKNOWN) {
+			/* setting XenAPI back could as well make it worse */
+			*errmsg = fmt("%s%s%s", xs_err, where ? where : "",
+				      p->nwrites ? "; the XenAPI maps stay as written" : "");
+		} else if (!p->nwrites) {
 			*errmsg = fmt("%s%s; the host is as it was",
 				      xs_err ? xs_err : "xenstore failed",
 				      where ? where : "");
@@ -543,7 +547,8 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 				      where ? where : "", p->nwrites);
 		}
 		free(where);
-		report->xapi_writes = 0;
+		if (xr != XB_XS_UNKNOWN)
+			report->xapi_writes = 0;
 		goto out;
 	}
 	test_kill(HOOK_WRITE, "commit");

@@ -1,4 +1,4 @@
-/* json.c - a small JSON reader: see json.h. */
+/* json.c - a small JSON reader and string writer: see json.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,4 +345,69 @@ bool xb_json_bool(const struct xb_json *j, const char *key, bool def)
 	const struct xb_json *v = xb_json_get(j, key);
 
 	return v && v->type == XB_JSON_BOOL ? v->boolean : def;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	unsigned c;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	/* overlong, surrogates, beyond U+10FFFF */
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c < 0xe000) || c > 0x10ffff)
+		return 0;
+	return len;
+}
+
+void xb_put_quoted(FILE *f, const char *s, enum xb_quote how)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), len;
+
+	fputc('"', f);
+	for (; n; p += len, n -= len) {
+		len = 1;
+		switch (*p) {
+		case '"': fputs("\\\"", f); continue;
+		case '\\': fputs("\\\\", f); continue;
+		case '\n': fputs("\\n", f); continue;
+		case '\t': fputs("\\t", f); continue;
+		case '\r': fputs("\\r", f); continue;
+		}
+		if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\u%04x", *p);
+			continue;
+		}
+		len = utf8_len(p, n);
+		if (len) {
+			fwrite(p, 1, len, f);
+			continue;
+		}
+		len = 1;
+		if (how == XB_QUOTE_JSON)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fprintf(f, "\\x%02x", *p);
+	}
+	fputc('"', f);
 }

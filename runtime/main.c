@@ -218,6 +218,7 @@ static int load_one(const char *path, const struct options *o,
 		    struct loaded *l)
 {
 	char *err = NULL;
+	struct stat st;
 	int fd = -1, r = -1, e;
 
 	l->path = strdup(path);
@@ -225,10 +226,20 @@ static int load_one(const char *path, const struct options *o,
 		fprintf(stderr, "xenbake: out of memory\n");
 		return -1;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not hang before fstat refuses it */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		fprintf(stderr, "xenbake: cannot open %s: %s\n", path,
 			strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st)) {
+		fprintf(stderr, "xenbake: %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "xenbake: %s: not a regular file (a blob is the file xenbakec writes); nothing was changed\n",
+			path);
 		goto out;
 	}
 	if (xb_trust_blob_file(fd, path, &err) ||
@@ -384,33 +395,23 @@ static void free_blobs(struct loaded *l, size_t n)
 
 /* ---- output ----------------------------------------------------------- */
 
-/* A string as a JSON / display literal, with escapes. */
+/* A value quoted for people: escapes as in JSON, a byte that is not UTF-8
+ * as \xXX. */
 static void put_quoted(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	xb_put_quoted(f, s, XB_QUOTE_DISPLAY);
+}
 
-	fputc('"', f);
-	for (; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\r': fputs("\\r", f); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
+/* The same for --json: the output stays valid JSON whatever the bytes. */
+static void put_json(FILE *f, const char *s)
+{
+	xb_put_quoted(f, s, XB_QUOTE_JSON);
 }
 
 static void put_json_or_null(FILE *f, const char *s)
 {
 	if (s)
-		put_quoted(f, s);
+		put_json(f, s);
 	else
 		fputs("null", f);
 }
@@ -537,15 +538,15 @@ static void print_json(const char *command, const char *result,
 		       i ? "," : "", op_word(c->op),
 		       c->where == XB_WHERE_XAPI ? "xapi" : "xenstore",
 		       xb_class_keyword(c->cls));
-		put_quoted(stdout, c->object);
+		put_json(stdout, c->object);
 		fputs(",\"uuid\":", stdout);
-		put_quoted(stdout, c->uuid);
+		put_json(stdout, c->uuid);
 		if (c->domid >= 0)
 			printf(",\"domid\":%d", c->domid);
 		else
 			fputs(",\"domid\":null", stdout);
 		printf(",\"field\":\"%s\",\"key\":", xb_field_xapi(c->field));
-		put_quoted(stdout, c->key);
+		put_json(stdout, c->key);
 		fputs(",\"old\":", stdout);
 		put_json_or_null(stdout, c->old_value);
 		fputs(",\"new\":", stdout);
@@ -564,7 +565,7 @@ static void print_json(const char *command, const char *result,
 			 xb_field_xapi(p->writes[i].field), ob->uuid);
 		if (i)
 			fputc(',', stdout);
-		put_quoted(stdout, call);
+		put_json(stdout, call);
 	}
 	fputs("],\"xenstore_guests\":[", stdout);
 	for (i = 0; p && i < p->nguests; i++)
@@ -573,13 +574,13 @@ static void print_json(const char *command, const char *result,
 	for (i = 0; p && i < p->nnotes; i++) {
 		if (i)
 			fputc(',', stdout);
-		put_quoted(stdout, p->notes[i]);
+		put_json(stdout, p->notes[i]);
 	}
 	fputs("],\"errors\":[", stdout);
 	for (i = 0; i < nerrors; i++) {
 		if (i)
 			fputc(',', stdout);
-		put_quoted(stdout, errors[i]);
+		put_json(stdout, errors[i]);
 	}
 	printf("],\"summary\":{\"add\":%zu,\"change\":%zu,\"remove\":%zu}}\n",
 	       add, mod, rem);

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "runtime/blob.h"
 #include "runtime/errmsg.h"
+#include "runtime/json.h"
 #include "runtime/receipt.h"
 
 const char *xb_outcome_word(enum xb_outcome o)
@@ -24,65 +25,10 @@ const char *xb_outcome_word(enum xb_outcome o)
 	return "not-attempted";
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned c;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, c = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, c = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, c = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	/* overlong, surrogates, beyond U+10FFFF */
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c < 0xe000) || c > 0x10ffff)
-		return 0;
-	return len;
-}
-
-/* A JSON string. Values come from the host and may be any bytes: a byte
- * that is not UTF-8 is written as the code point of the same number
- * (\u00XX), so the file stays valid JSON. */
+/* A JSON string: host values may be any bytes (see xb_put_quoted). */
 static void put_str(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), len;
-
-	fputc('"', f);
-	while (n) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); len = 1; break;
-		case '\\': fputs("\\\\", f); len = 1; break;
-		case '\n': fputs("\\n", f); len = 1; break;
-		case '\t': fputs("\\t", f); len = 1; break;
-		case '\r': fputs("\\r", f); len = 1; break;
-		default:
-			len = utf8_len(p, n);
-			if (!len || *p < 0x20 || *p == 0x7f) {
-				fprintf(f, "\\u%04x", *p);
-				len = 1;
-			} else {
-				fwrite(p, 1, len, f);
-			}
-		}
-		p += len;
-		n -= len;
-	}
-	fputc('"', f);
+	xb_put_quoted(f, s, XB_QUOTE_JSON);
 }
 
 static void put_str_or_null(FILE *f, const char *s)

@@ -324,7 +324,12 @@ static int rpc(struct xapi *x, const char *method,
 	if (rc == CURLE_FILESIZE_EXCEEDED ||
 	    (rc == CURLE_WRITE_ERROR && x->reply.too_big)) {
 		set_err(x, "%s: refused a reply from %s over the %zu-byte "
-			"limit", method, x->endpoint, x->reply.max);
+			"limit (a pool of some 50,000 VMs replies that much: "
+			"if %s is the pool master's xapi and "
+			"the pool is that big, raise XR_MAX_REPLY in "
+			"runtime/xmlrpc.h; else what answers there is not xapi "
+			"working right)", method, x->endpoint, x->reply.max,
+			x->endpoint);
 		goto out;
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT) {

@@ -26,6 +26,7 @@ struct xb_xs {
 	int fd;
 	bool is_socket;
 	int broken;                  /* errno that ended the connection */
+	bool unsent;                 /* run() failed before all was sent */
 	uint32_t next_id;
 	struct xb_xs_stats st;
 	size_t inlen;
@@ -159,6 +160,22 @@ static int errno_of(const char *name)
 	return EIO;
 }
 
+/* What xenstored answered, for messages: "EIO (Input/output error)". */
+static const char *err_name(int err, char *buf, size_t size)
+{
+	const char *name = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
+		if (xsd_errors[i].errnum == err)
+			name = xsd_errors[i].errstring;
+	if (name)
+		snprintf(buf, size, "%s (%s)", name, strerror(err));
+	else
+		snprintf(buf, size, "%s", strerror(err));
+	return buf;
+}
+
 /* Parses the complete replies in xs->in into b from b->r[*got] on. */
 static int take_replies(struct xb_xs *xs, struct batch *b, size_t *got)
 {
@@ -185,6 +202,10 @@ static int take_replies(struct xb_xs *xs, struct batch *b, size_t *got)
 			break;
 		}
 		q = &b->r[(*got)++];
+		if (h.type != XS_ERROR && h.type != q->type) {
+			r = -EPROTO;        /* an answer to another question */
+			break;
+		}
 		if (h.type == XS_ERROR) {
 			char name[32];
 			size_t n = h.len < sizeof(name) - 1 ? h.len :
@@ -245,6 +266,7 @@ static int run(struct xb_xs *xs, struct batch *b, uint32_t tx)
 	char *out, *o;
 	int r = 0;
 
+	xs->unsent = true;           /* until it is */
 	if (b->oom)
 		return -ENOMEM;
 	if (xs->broken)
@@ -314,6 +336,7 @@ static int run(struct xb_xs *xs, struct batch *b, uint32_t tx)
 		}
 	}
 	free(out);
+	xs->unsent = r && off < total;
 	if (r)                       /* replies may be out of step now */
 		xs->broken = -r;
 	return r;
@@ -348,6 +371,8 @@ static const char *doing(uint32_t type)
 		return "creating";
 	case XS_SET_PERMS:
 		return "setting the permissions of";
+	case XS_TRANSACTION_START:
+		return "starting a transaction";
 	}
 	return "requesting";
 }
@@ -419,6 +444,7 @@ struct xb_xs *xb_xs_open(double wait, char **errmsg)
 	struct batch b = { 0 };
 	double start = now(), last = -1;
 	bool tty = isatty(STDERR_FILENO), shown = false;
+	bool answered = false;       /* the last try had a reply, or a bad one */
 	int err = 0;
 
 	if (!xs) {
@@ -437,6 +463,7 @@ struct xb_xs *xb_xs_open(double wait, char **errmsg)
 			add(&b, XS_DIRECTORY, NULL, 0, "/");
 			r = run(xs, &b, 0);
 			err = r ? -r : b.r[0].err;
+			answered = (!r && err) || r == -EPROTO;
 			batch_reset(&b);
 			if (!err)
 				break;
@@ -444,6 +471,7 @@ struct xb_xs *xb_xs_open(double wait, char **errmsg)
 			xs->fd = -1;
 		} else {
 			err = errno;
+			answered = false;
 		}
 		if (now() - start >= wait)
 			break;
@@ -459,6 +487,23 @@ struct xb_xs *xb_xs_open(double wait, char **errmsg)
 	memset(&xs->st, 0, sizeof(xs->st));
 	if (shown)
 		fprintf(stderr, "\r\033[K");
+	if (xs->fd < 0 && answered) {
+		const char *sock = getenv("XENSTORED_PATH");
+		char name[128];
+
+		/* it runs and answers: not a question of reaching it */
+		if (err == EPROTO)
+			set_err(errmsg, "xenstored%s%s sent a malformed reply to the first request (listing /)%s",
+				sock ? " at " : "", sock ? sock : "",
+				wait > 0 ? " (gave up waiting)" : "");
+		else
+			set_err(errmsg, "xenstored%s%s answered the first request (listing /) with %s%s",
+				sock ? " at " : "", sock ? sock : "",
+				err_name(err, name, sizeof(name)),
+				wait > 0 ? " (gave up waiting)" : "");
+		free(xs);
+		return NULL;
+	}
 	if (xs->fd < 0) {
 		const char *sock = getenv("XENSTORED_PATH");
 
@@ -653,8 +698,9 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 {
 	struct batch b = { 0 }, list = { 0 };
 	struct record *rec = NULL;
-	size_t ndoms = 0, i, *vm = NULL, failed = 0;
+	size_t ndoms = 0, i, *vm = NULL, failed = 0, bad;
 	const char *s;
+	char ename[128];
 	int r = -1, e;
 
 	/* the domains and the records, then each domain's vm and name */
@@ -666,8 +712,9 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 		goto lost;
 	for (i = 0; i < list.n; i++)
 		if (list.r[i].err && list.r[i].err != ENOENT) {
-			set_err(errmsg, "xenstore: cannot list %s: %s",
-				req_path(&list.r[i]), strerror(list.r[i].err));
+			set_err(errmsg, "xenstore: cannot list %s: %s; nothing was changed",
+				req_path(&list.r[i]),
+				err_name(list.r[i].err, ename, sizeof(ename)));
 			goto out;
 		}
 	for (s = next_name(&list.r[0], NULL); s; s = next_name(&list.r[0], s))
@@ -698,6 +745,15 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 	e = run(xs, &b, 0);
 	if (e)
 		goto lost;
+	/* a guest without a vm or name node has none; any other failure
+	 * is no answer, and taking it for "none" would misname the guest */
+	bad = first_failed(&b, true);
+	if (bad != NONE) {
+		set_err(errmsg, "xenstore: cannot read %s: %s; nothing was changed",
+			req_path(&b.r[bad]),
+			err_name(b.r[bad].err, ename, sizeof(ename)));
+		goto out;
+	}
 	for (i = 0; i < a->nguests; i++) {
 		struct xb_guest *g = &a->guests[i];
 		const char *v = b.r[vm[i]].reply;
@@ -725,8 +781,9 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 	if (e == -ENOMEM)
 		goto nomem;
 	if (e) {
-		set_err(errmsg, "xenstore: cannot read the managed record of domain %d: %s",
-			a->guests[failed].domid, strerror(-e));
+		set_err(errmsg, "xenstore: cannot read the managed record of domain %d: %s; nothing was changed",
+			a->guests[failed].domid,
+			err_name(-e, ename, sizeof(ename)));
 		goto out;
 	}
 	qsort(a->guests, a->nguests, sizeof(*a->guests), cmp_guest);
@@ -736,7 +793,9 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 lost:
 	if (e == -ENOMEM)
 		goto nomem;
-	set_err(errmsg, "xenstore: reading the guests: %s", strerror(-e));
+	set_err(errmsg, "xenstore: reading the guests: %s%s; nothing was changed",
+		e == -EPROTO ? "malformed reply from xenstored: " :
+		"lost the connection to xenstored: ", strerror(-e));
 	goto out;
 nomem:
 	set_err(errmsg, "out of memory");
@@ -779,6 +838,7 @@ int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
 				     sizeof(*keys));
 	size_t i, k, *first = calloc(p->nguests ? p->nguests : 1,
 				     sizeof(*first)), bad;
+	char ename[128];
 	int r = -1, e;
 
 	if (!keys || !first)
@@ -792,8 +852,9 @@ int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
 		goto lost;
 	bad = first_failed(&dirs, true);
 	if (bad != NONE) {
-		set_err(errmsg, "xenstore: cannot read %s: %s",
-			req_path(&dirs.r[bad]), strerror(dirs.r[bad].err));
+		set_err(errmsg, "xenstore: cannot read %s: %s; nothing was changed",
+			req_path(&dirs.r[bad]),
+			err_name(dirs.r[bad].err, ename, sizeof(ename)));
 		goto out;
 	}
 	for (i = 0; i < p->nguests; i++) {
@@ -815,8 +876,9 @@ int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
 		goto lost;
 	bad = first_failed(&b, true);
 	if (bad != NONE) {
-		set_err(errmsg, "xenstore: cannot read %s: %s",
-			req_path(&b.r[bad]), strerror(b.r[bad].err));
+		set_err(errmsg, "xenstore: cannot read %s: %s; nothing was changed",
+			req_path(&b.r[bad]),
+			err_name(b.r[bad].err, ename, sizeof(ename)));
 		goto out;
 	}
 	for (i = 0; i < p->nguests; i++) {
@@ -834,7 +896,9 @@ int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
 lost:
 	if (e == -ENOMEM)
 		goto nomem;
-	set_err(errmsg, "xenstore: reading vm-data: %s", strerror(-e));
+	set_err(errmsg, "xenstore: reading vm-data: %s%s; nothing was changed",
+		e == -EPROTO ? "malformed reply from xenstored: " :
+		"lost the connection to xenstored: ", strerror(-e));
 	goto out;
 nomem:
 	set_err(errmsg, "out of memory");
@@ -901,8 +965,9 @@ static int run_checked(struct xb_xs *xs, struct batch *b, uint32_t tx,
 		return 0;
 	if (b->r[bad].err == EAGAIN)
 		return -EAGAIN;
-	set_err(errmsg, "xenstore: %s %s: %s", doing(b->r[bad].type),
-		req_path(&b->r[bad]), strerror(b->r[bad].err));
+	set_err(errmsg, "xenstore: %s%s%s: %s", doing(b->r[bad].type),
+		*req_path(&b->r[bad]) ? " " : "", req_path(&b->r[bad]),
+		strerror(b->r[bad].err));
 	return -1;
 }
 
@@ -1331,12 +1396,23 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 		if (e == -ENOMEM) {
 			set_err(errmsg, "out of memory");
 			r = -1;
-		} else if (e || b.r[0].err) {
-			r = !e && b.r[0].err == EAGAIN ? -EAGAIN : -1;
+		} else if (e && xs->unsent) {
+			/* xenstored never had the whole request, and the
+			 * transaction ends with the connection */
+			r = -1;
+			set_err(errmsg, "xenstore: lost the connection to xenstored before the commit was sent: %s; nothing was written",
+				strerror(-e));
+		} else if (e) {
+			/* the request reached xenstored, which may have
+			 * committed before the connection went */
+			r = XB_XS_UNKNOWN;
+			set_err(errmsg, "xenstore: lost the connection to xenstored while committing the transaction (%s): whether it was committed is unknown; the next run, or `xenbake check`, will tell",
+				strerror(-e));
+		} else if (b.r[0].err) {
+			r = b.r[0].err == EAGAIN ? -EAGAIN : -1;
 			if (r == -1)
-				set_err(errmsg, "xenstore: the transaction could not be committed: %s%s; nothing was written",
-					strerror(e ? -e : b.r[0].err),
-					e ? " (lost the connection to xenstored)" : "");
+				set_err(errmsg, "xenstore: the transaction could not be committed: %s; nothing was written",
+					strerror(b.r[0].err));
 		}
 	} else {
 		(void)run(xs, &b, tx);  /* abort: its failure changes nothing */

@@ -37,7 +37,15 @@ struct xr_value {
 /* Limits on replies; a reply over one is refused with a message. */
 #define XR_MAX_DEPTH   64            /* nested arrays and structs */
 #define XR_MAX_VALUES  (4u << 20)    /* values in one reply */
-#define XR_MAX_REPLY   (64u << 20)   /* bytes in one reply */
+/* Bytes in one reply. The largest reply is VM.get_all_records: about 3 kB
+ * a VM as the simulator words it and several kB for a real xapi, so 256 MiB
+ * holds some 50,000 real VMs, beyond any pool xapi runs (64 MiB stopped at
+ * about 10,000). It is here so that an endpoint gone wrong cannot make
+ * xenbake take all of dom0's memory: the body is held whole (its buffer
+ * grows by doubling) and the values decoded from it take about 3.2 bytes
+ * per reply byte (VM records measured), so 256 MiB costs at most about
+ * 1.3 GiB, and only while that one reply is read. */
+#define XR_MAX_REPLY   (256u << 20)
 
 /* Values owned by the caller. A zeroed struct xr_value is nil. */
 void xr_value_free(struct xr_value *v);    /* frees contents, leaves nil */

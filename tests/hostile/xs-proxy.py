@@ -13,6 +13,7 @@ TRANSACTION_END, ...) and every later one get, instead of being forwarded:
   close         the connection closed
 The request is never forwarded, so a refused write writes nothing.
 """
+import collections
 import os
 import socket
 import struct
@@ -49,6 +50,24 @@ def serve(client, upstream_path, target, action):
     up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     up.connect(upstream_path)
     lock = threading.Lock()
+    # xenstored answers a connection's requests in order, and xenbake relies
+    # on it: a reply made up here waits for the upstream replies owed
+    # before it. queue: None for an upstream reply owed, else bytes to send
+    # (b"" for "close the connection")
+    queue = collections.deque()
+    done = threading.Event()
+
+    def flush():                  # with lock held
+        while queue and queue[0] is not None:
+            msg = queue.popleft()
+            if not msg:
+                done.set()
+                try:
+                    client.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return
+            client.sendall(msg)
 
     def replies():
         while True:
@@ -60,13 +79,16 @@ def serve(client, upstream_path, target, action):
                 break
             with lock:
                 try:
+                    if queue and queue[0] is None:
+                        queue.popleft()
                     client.sendall(msg)
+                    flush()
                 except OSError:
                     break
         client.close()
 
     threading.Thread(target=replies, daemon=True).start()
-    while True:
+    while not done.is_set():
         try:
             msg = read_msg(client)
         except OSError:
@@ -74,20 +96,28 @@ def serve(client, upstream_path, target, action):
         if msg is None:
             break
         typ, req, tx, _ = HEADER.unpack(msg[:HEADER.size])
-        if typ != target:
-            up.sendall(msg)
-            continue
         with lock:
+            if typ != target:
+                queue.append(None)
+                up.sendall(msg)
+                continue
             if action.startswith("error:"):
                 err = action[6:].encode() + b"\0"
-                client.sendall(HEADER.pack(XS_ERROR, req, tx, len(err)) + err)
+                queue.append(HEADER.pack(XS_ERROR, req, tx, len(err)) + err)
             elif action == "huge":
-                client.sendall(HEADER.pack(typ, req, tx, 0xffffffff) + b"x" * 64)
+                queue.append(HEADER.pack(typ, req, tx, 0xffffffff) + b"x" * 64)
             elif action == "wrongtype":
                 other = TYPES["GET_PERMS"] if typ != TYPES["GET_PERMS"] else TYPES["READ"]
-                client.sendall(HEADER.pack(other, req, tx, 3) + b"OK\0")
+                queue.append(HEADER.pack(other, req, tx, 3) + b"OK\0")
             elif action == "close":
+                queue.append(b"")     # and nothing more is forwarded
+            try:
+                flush()
+            except OSError:
                 break
+        if action == "close":
+            done.wait()
+            break
     client.close()
     up.close()
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -626,13 +627,46 @@ END_TEST
 
 START_TEST(huge_reply_is_refused)
 {
+	/* mapped, not filled: pages never touched cost no memory */
 	size_t len = (size_t)XR_MAX_REPLY + 1;
-	char *body = malloc(len);
+	char *body = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert_ptr_ne(body, MAP_FAILED);
+	memcpy(body, "<methodResponse>", 16);
+	expect_refused("huge", body, len, true, "over the 268435456-byte limit");
+	munmap(body, len);
+}
+END_TEST
+
+/* 65 MiB of VM records is a pool of about 20,000 VMs: it is read, not
+ * refused (64 MiB used to be the limit). */
+START_TEST(large_pool_reply_is_read)
+{
+	static const char head[] = "<methodResponse><params><param><value><array><data>";
+	static const char tail[] = "</data></array></value></param></params></methodResponse>";
+	size_t rec = 1024, n = (65u << 20) / rec + 1, i;
+	size_t len = sizeof(head) - 1 + n * (rec + 15) + sizeof(tail) - 1;
+	char *body = malloc(len + 1), *p = body, *err = NULL;
+	struct xr_value v = { 0 };
 
 	ck_assert_ptr_nonnull(body);
-	memset(body, ' ', len);
-	memcpy(body, "<methodResponse>", 16);
-	expect_refused("huge", body, len, true, "over the 67108864-byte limit");
+	ck_assert_uint_gt(len, 64u << 20);
+	ck_assert_uint_le(len, XR_MAX_REPLY);
+	p += sprintf(p, "%s", head);
+	for (i = 0; i < n; i++) {
+		p += sprintf(p, "<value>");
+		memset(p, 'x', rec);
+		p += rec;
+		p += sprintf(p, "</value>");
+	}
+	p += sprintf(p, "%s", tail);
+	ck_assert_uint_eq((size_t)(p - body), len);
+	ck_assert_msg(xr_decode_response(body, len, &v, &err) == 0, "%s", err);
+	ck_assert_int_eq(v.type, XR_ARRAY);
+	ck_assert_uint_eq(v.n, n);
+	ck_assert_uint_eq(strlen(v.items[n - 1].str), rec);
+	xr_value_free(&v);
 	free(body);
 }
 END_TEST
@@ -703,6 +737,7 @@ static Suite *xmlrpc_suite(void)
 	tcase_add_test(tc, empty_body_is_refused);
 	tcase_add_test(tc, deep_nesting_is_refused);
 	tcase_add_test(tc, huge_reply_is_refused);
+	tcase_add_test(tc, large_pool_reply_is_read);
 	tcase_add_test(tc, entities_are_not_expanded_nor_fetched);
 	suite_add_tcase(s, tc);
 	return s;

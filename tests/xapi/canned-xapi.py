@@ -10,8 +10,10 @@ testing the client's transport and its checks of reply shapes.
 to {"raw": "BODY"} (sent as is). Login and logout answer by themselves.
 --mode makes every reply (but login's, unless named) misbehave:
   status500  HTTP 500 with an HTML page       html     200 with an HTML page
-  garbage    200 with text that is not XML    huge     200 with 65 MiB
-  huge-chunked  65 MiB in chunks, no Content-Length
+  garbage    200 with text that is not XML    huge     200 with 256 MiB + 1
+  huge-chunked  257 MiB in chunks, no Content-Length
+(both written 1 MiB at a time, never held whole; one byte over xenbake's
+limit, XR_MAX_REPLY)
   slow       waits 3 s before answering       slave    login: HOST_IS_SLAVE
   session-invalid-once   the first call after login: SESSION_INVALID
 The log gets one line per connection ("connect") and per call
@@ -31,6 +33,8 @@ import time
 import xmlrpc.client
 
 LOCK = threading.Lock()
+HUGE = (256 << 20) + 1          # XR_MAX_REPLY + 1
+SPACES = b" " * (1 << 20)
 
 
 def log(args, line):
@@ -125,17 +129,26 @@ def make_handler(args, replies, state):
             if mode == "garbage":
                 self.send(200, "this is not XML\n", "text/plain")
                 return
-            if mode == "huge":
-                self.send(200, b" " * (65 << 20))
+            if mode == "huge":         # refused on its Content-Length
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(HUGE))
+                self.end_headers()
+                try:
+                    for _ in range(HUGE >> 20):
+                        self.wfile.write(SPACES)
+                    self.wfile.write(b" ")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
                 return
             if mode == "huge-chunked":     # no Content-Length to refuse
                 self.send_response(200)
                 self.send_header("Content-Type", "text/xml")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                chunk = b"%x\r\n%s\r\n" % (1 << 20, b" " * (1 << 20))
+                chunk = b"%x\r\n%s\r\n" % (len(SPACES), SPACES)
                 try:
-                    for _ in range(65):
+                    for _ in range((HUGE >> 20) + 1):
                         self.wfile.write(chunk)
                     self.wfile.write(b"0\r\n\r\n")
                 except (BrokenPipeError, ConnectionResetError):
