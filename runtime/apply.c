@@ -529,6 +529,7 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 
 		if (xr == XB_XS_UNKNOWN) {
 			/* setting XenAPI back could as well make it worse */
+			report->xenstore_unknown = true;
 			*errmsg = fmt("%s%s%s", xs_err, where ? where : "",
 				      p->nwrites ? "; the XenAPI maps stay as written" : "");
 		} else if (!p->nwrites) {

@@ -41,6 +41,8 @@ struct xb_apply_options {
 struct xb_apply_report {
 	size_t xapi_writes;          /* set_* calls that succeeded */
 	bool xenstore_changed;       /* the transaction wrote something */
+	bool xenstore_unknown;       /* the commit went out and its answer was
+					lost: committed or not, nobody knows */
 };
 
 /* x may be NULL without XenAPI, xs NULL without xenstore. a is updated

@@ -879,14 +879,17 @@ static char *change_line(const struct xb_change *c)
  * XenAPI writes first, then the one xenstore transaction, and on failure
  * the XenAPI writes made are set back). */
 static void failed_outcomes(const struct xb_plan *p, bool xapi_written,
-			    bool xs_tried, enum xb_outcome *out)
+			    bool xs_tried, bool xs_unknown, enum xb_outcome *out)
 {
 	size_t i;
 
 	for (i = 0; i < p->nchanges; i++) {
 		if (p->changes[i].where == XB_WHERE_XENSTORE)
-			out[i] = xs_tried ? XB_OUTCOME_UNDONE :
+			out[i] = xs_unknown ? XB_OUTCOME_UNKNOWN :
+				 xs_tried ? XB_OUTCOME_UNDONE :
 				 XB_OUTCOME_NOT_ATTEMPTED;
+		else if (xs_unknown)    /* not set back: see xb_apply */
+			out[i] = XB_OUTCOME_APPLIED;
 		else if (xs_tried)      /* every XenAPI write had been made */
 			out[i] = XB_OUTCOME_UNDONE;
 		else
@@ -925,6 +928,8 @@ static bool verify_outcomes(const struct options *o,
 				break;
 		if (j == now_plan.nchanges)
 			out[i] = XB_OUTCOME_APPLIED;
+		else if (out[i] == XB_OUTCOME_UNKNOWN)   /* still to do */
+			out[i] = XB_OUTCOME_UNDONE;
 	}
 	ok = true;
 out:
@@ -1470,7 +1475,7 @@ static int run(struct options *o)
 					   XB_FIELD_NAME_LABEL;
 			failed_outcomes(&plan, x && xapi_calls(x) > calls0 + renames,
 					xs && xb_xs_stats(xs)->attempts > tries0,
-					ar.outcomes);
+					rep.xenstore_unknown, ar.outcomes);
 			ar.verified = verify_outcomes(o, &desired, x, xs,
 						      &plan, ar.outcomes);
 		}

@@ -20,6 +20,7 @@ const char *xb_outcome_word(enum xb_outcome o)
 	case XB_OUTCOME_APPLIED: return "applied";
 	case XB_OUTCOME_UNDONE: return "undone";
 	case XB_OUTCOME_ROLLED_BACK: return "rolled-back";
+	case XB_OUTCOME_UNKNOWN: return "unknown";
 	case XB_OUTCOME_NOT_ATTEMPTED: break;
 	}
 	return "not-attempted";

@@ -37,6 +37,7 @@ enum xb_outcome {
 	XB_OUTCOME_UNDONE,
 	XB_OUTCOME_ROLLED_BACK,
 	XB_OUTCOME_NOT_ATTEMPTED,
+	XB_OUTCOME_UNKNOWN,          /* its commit's answer was lost */
 };
 
 struct xb_receipt_blob {

@@ -275,6 +275,13 @@ refuse_xs TRANSACTION_END error:EINVAL "the transaction could not be committed: 
 # the commit request went out and no answer came: it may have been made
 refuse_xs TRANSACTION_END close "xenstore: lost the connection to xenstored while committing the transaction (Connection reset by peer): whether it was committed is unknown; the next run, or \`xenbake check\`, will tell"
 grep -q "the host is as it was" "$DIR/err" && fail "TRANSACTION_END close: claims the host is as it was"
+# and its receipt says so of every xenstore change, not "undone"
+"$PY" -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+got = {c["outcome"] for c in r["changes"] if c["where"] == "xenstore"}
+sys.exit(0 if r["result"] == "error" and got == {"unknown"} else 1)' \
+	"$XENBAKE_STATE_DIR/last-receipt.json" ||
+	fail "TRANSACTION_END close: the receipt does not call the commit unknown: $(cat "$XENBAKE_STATE_DIR/last-receipt.json")"
 # a failed read of a guest's name is an error naming the node, not a
 # guest without a name
 refuse_xs READ error:EIO "xenstore: cannot read /local/domain/5/vm: EIO (Input/output error); nothing was changed"
