@@ -81,27 +81,17 @@ static int write_one(struct xapi *x, const struct xb_object *ob,
 	return write_field(x, ob, w->field, map);
 }
 
-/* The first change behind write w: its object's name and its source. */
+/* The change behind write w that has a source position (a removal has
+ * none), else its first: for its object's name and its source. */
 static const struct xb_change *change_of(const struct xb_plan *p,
-					 const struct xb_actual *a,
 					 const struct xb_map_write *w)
 {
-	const struct xb_object *ob = &a->objects[w->object];
-	const struct xb_change *any = NULL;
 	size_t i;
 
-	for (i = 0; i < p->nchanges; i++) {
-		const struct xb_change *c = &p->changes[i];
-
-		if (c->where != XB_WHERE_XAPI || c->field != w->field ||
-		    strcmp(c->uuid, ob->uuid))
-			continue;
-		if (c->source[0])
-			return c;
-		if (!any)
-			any = c;
-	}
-	return any;
+	for (i = w->first_change; i < w->first_change + w->nchanges; i++)
+		if (p->changes[i].source[0])
+			return &p->changes[i];
+	return w->nchanges ? &p->changes[w->first_change] : NULL;
 }
 
 /* "vm \"web-01\" other_config (site.xb:3:5)", malloc'd. */
@@ -117,7 +107,7 @@ static char *describe_write(const struct xb_plan *p,
 			    const struct xb_map_write *w)
 {
 	const struct xb_object *ob = &a->objects[w->object];
-	const struct xb_change *c = change_of(p, a, w);
+	const struct xb_change *c = change_of(p, w);
 
 	return describe(xb_class_keyword(ob->cls), c ? c->object : ob->uuid,
 			xb_field_xapi(w->field), c ? c->source : "");
@@ -304,7 +294,7 @@ static int check_renames(struct xapi *x, struct xb_actual *a,
 		}
 		ob = &a->objects[w->object];
 		if (!ob->pbds_plugged) {
-			c = change_of(p, a, w);
+			c = change_of(p, w);
 			*errmsg = fmt("%s%ssr \"%s\" (%s) cannot be renamed to \"%s\": no PBD is plugged (xapi refuses with SR_HAS_NO_PBDS); nothing was changed, the host is as it was",
 				      c && c->source[0] ? c->source : "",
 				      c && c->source[0] ? ": " : "",
@@ -425,7 +415,7 @@ static int journal_start(const struct xb_apply_options *opt,
 	for (i = 0; i < p->nwrites; i++) {
 		const struct xb_map_write *w = &p->writes[i];
 		const struct xb_object *ob = &a->objects[w->object];
-		const struct xb_change *c = change_of(p, a, w);
+		const struct xb_change *c = change_of(p, w);
 		struct xb_journal_write *jw = &j.writes[j.nwrites++];
 
 		jw->cls = ob->cls;
@@ -527,15 +517,17 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	    (xr = xb_xs_apply(xs, a, p, &report->xenstore_changed, &xs_err))) {
 		char *where = xenstore_sources(p);
 
-		if (xr == XB_XS_UNKNOWN) {
-			/* setting XenAPI back could as well make it worse */
-			report->xenstore_unknown = true;
-			*errmsg = fmt("%s%s%s", xs_err, where ? where : "",
-				      p->nwrites ? "; the XenAPI maps stay as written" : "");
-		} else if (!p->nwrites) {
-			*errmsg = fmt("%s%s; the host is as it was",
-				      xs_err ? xs_err : "xenstore failed",
-				      where ? where : "");
+		/* A commit whose answer was lost may or may not have landed;
+		 * the XenAPI maps are set back all the same: they are what
+		 * lasts (xapi rebuilds a guest's xenstore from them when it
+		 * starts), and the next run, seeing the live data either way,
+		 * finishes the job. */
+		report->xenstore_unknown = xr == XB_XS_UNKNOWN;
+		if (!p->nwrites) {
+			*errmsg = fmt("%s%s%s", xs_err ? xs_err : "xenstore failed",
+				      where ? where : "",
+				      xr == XB_XS_UNKNOWN ? "" :
+				      "; the host is as it was");
 		} else if (restore(x, a, p, done, &undo_failed)) {
 			*errmsg = fmt("%s%s; restoring the XenAPI maps FAILED: %s: the host is left partly changed%s",
 				      xs_err ? xs_err : "xenstore failed",
@@ -543,13 +535,14 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 				      journaled ? "; the journal stays, and the next run sets back what it can" : "");
 			journaled = false;
 		} else {
-			*errmsg = fmt("%s%s; the %zu XenAPI map(s) written were set back: nothing was changed, the host is as it was",
+			*errmsg = fmt("%s%s; the %zu XenAPI map(s) written were set back%s",
 				      xs_err ? xs_err : "xenstore failed",
-				      where ? where : "", p->nwrites);
+				      where ? where : "", p->nwrites,
+				      xr == XB_XS_UNKNOWN ? "" :
+				      ": nothing was changed, the host is as it was");
 		}
 		free(where);
-		if (xr != XB_XS_UNKNOWN)
-			report->xapi_writes = 0;
+		report->xapi_writes = 0;
 		goto out;
 	}
 	test_kill(HOOK_WRITE, "commit");

@@ -888,8 +888,6 @@ static void failed_outcomes(const struct xb_plan *p, bool xapi_written,
 			out[i] = xs_unknown ? XB_OUTCOME_UNKNOWN :
 				 xs_tried ? XB_OUTCOME_UNDONE :
 				 XB_OUTCOME_NOT_ATTEMPTED;
-		else if (xs_unknown)    /* not set back: see xb_apply */
-			out[i] = XB_OUTCOME_APPLIED;
 		else if (xs_tried)      /* every XenAPI write had been made */
 			out[i] = XB_OUTCOME_UNDONE;
 		else

@@ -611,8 +611,10 @@ static int diff_maps(struct planner *pl, enum xb_where where,
 	return r;
 }
 
+/* The write of one map, carrying the changes planned since first_change. */
 static int add_write(struct planner *pl, size_t object, enum xb_field field,
-		     const struct xb_map *old_map, struct xb_map *new_map)
+		     const struct xb_map *old_map, struct xb_map *new_map,
+		     size_t first_change)
 {
 	struct xb_plan *p = pl->p;
 	struct xb_map_write *grown, *w;
@@ -626,6 +628,8 @@ static int add_write(struct planner *pl, size_t object, enum xb_field field,
 	memset(w, 0, sizeof(*w));
 	w->object = object;
 	w->field = field;
+	w->first_change = first_change;
+	w->nchanges = p->nchanges - first_change;
 	w->new_map = *new_map;          /* moved */
 	memset(new_map, 0, sizeof(*new_map));
 	if (xb_map_copy(&w->old_map, old_map))
@@ -784,7 +788,7 @@ static int plan_object(struct planner *pl, size_t oi)
 	};
 	const char *rec = xb_map_get(&ob->other_config, XB_KEY_MANAGED);
 	char *object = object_name(pl->a, ob), *text = NULL;
-	size_t f, i, gi;
+	size_t f, i, gi, first;
 	int r = 0;
 
 	if (!object)
@@ -850,10 +854,11 @@ static int plan_object(struct planner *pl, size_t oi)
 		}
 		if (xb_map_equal(before, &after))
 			continue;
+		first = pl->p->nchanges;
 		r = diff_maps(pl, XB_WHERE_XAPI, ob->cls, object, ob->uuid, -1,
 			      field, before, &after, &t->source[field]);
 		if (!r)
-			r = add_write(pl, oi, field, before, &after);
+			r = add_write(pl, oi, field, before, &after, first);
 		if (r)
 			goto oom;
 	}
@@ -869,6 +874,7 @@ static int plan_object(struct planner *pl, size_t oi)
 		} else if (want && strcmp(want, ob->name_label)) {
 			struct xb_map before_m = { 0 }, after_m = { 0 };
 
+			first = pl->p->nchanges;
 			r = xb_map_set(&before_m, "", ob->name_label);
 			if (!r)
 				r = xb_map_set(&after_m, "", want);
@@ -881,7 +887,7 @@ static int plan_object(struct planner *pl, size_t oi)
 					       false);
 			if (!r)
 				r = add_write(pl, oi, XB_FIELD_NAME_LABEL,
-					      &before_m, &after_m);
+					      &before_m, &after_m, first);
 			xb_map_free(&before_m);
 			xb_map_free(&after_m);
 			if (r)

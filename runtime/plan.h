@@ -55,6 +55,8 @@ struct xb_map_write {
 	size_t object;               /* index in xb_actual.objects */
 	enum xb_field field;
 	struct xb_map old_map, new_map;
+	size_t first_change, nchanges;  /* the changes it carries: a range
+					   of xb_plan.changes, for messages */
 };
 
 /* A running guest on this host whose vm-data differs. */

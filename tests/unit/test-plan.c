@@ -220,7 +220,7 @@ START_TEST(one_map_write_per_object_and_field)
 	struct config c = { 0 };
 	struct xb_plan p;
 	struct xb_desired_object *o;
-	size_t add, mod, rem;
+	size_t add, mod, rem, i, j;
 
 	add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", -1);
 	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1);
@@ -234,6 +234,20 @@ START_TEST(one_map_write_per_object_and_field)
 	ck_assert_uint_eq(p.nwrites, 2);       /* not 5: one per map */
 	ck_assert_uint_eq(p.writes[0].new_map.n, 3);
 	ck_assert_uint_eq(p.writes[1].new_map.n, 3);   /* 2 keys + record */
+	/* each write carries its own changes: the range apply's messages
+	 * and journal take the object's name and source position from */
+	for (i = 0; i < p.nwrites; i++) {
+		const struct xb_map_write *w = &p.writes[i];
+
+		ck_assert_uint_ge(w->nchanges, 2);
+		ck_assert_uint_le(w->first_change + w->nchanges, p.nchanges);
+		for (j = w->first_change; j < w->first_change + w->nchanges; j++) {
+			ck_assert_int_eq(p.changes[j].field, w->field);
+			ck_assert_str_eq(p.changes[j].uuid, "u-web");
+		}
+	}
+	ck_assert_uint_eq(p.writes[0].nchanges + p.writes[1].nchanges,
+			  p.nchanges);
 	xb_plan_count(&p, false, &add, &mod, &rem);
 	ck_assert_uint_eq(add, 5);
 	ck_assert_uint_eq(mod + rem, 0);
