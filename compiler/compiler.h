@@ -250,6 +250,11 @@ enum xbc_piece_kind xbc_str_piece(struct xbc *c, const char *raw,
 				  const struct xbc_loc *quote, size_t off,
 				  struct xbc_piece *p);
 
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no
+ * overlong form, no surrogate, nothing beyond U+10FFFF; 1 for ASCII), n > 0
+ * bytes left; or 0, and why not in *why (static) when why is not NULL. */
+size_t xbc_utf8_len(const unsigned char *p, size_t n, const char **why);
+
 /* ---- stages ------------------------------------------------------------ */
 
 /* Parses path (the main file) and everything it includes. */

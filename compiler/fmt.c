@@ -143,38 +143,6 @@ static const char *keyword(int t)
 
 /* ---- strings ------------------------------------------------------------ */
 
-/* The length of the well-formed UTF-8 sequence at p (RFC 3629), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;         /* no surrogates */
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;         /* up to U+10FFFF */
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 /* Bytes of a string's value as dump writes them (runtime/dump.c). */
 static void put_bytes(struct buf *b, const unsigned char *p, size_t n)
 {
@@ -201,7 +169,8 @@ static void put_bytes(struct buf *b, const unsigned char *p, size_t n)
 		}
 		if (p[i] >= 0x20 && p[i] < 0x7f) {
 			put(b, (const char *)p + i, 1);
-		} else if (p[i] >= 0x80 && (k = utf8_len(p + i, n - i))) {
+		} else if (p[i] >= 0x80 && (k = xbc_utf8_len(p + i, n - i,
+							      NULL))) {
 			put(b, (const char *)p + i, k);
 			i += k - 1;
 		} else {

@@ -128,51 +128,16 @@ static int interpolate(struct xbc *c, const struct constants *k,
  * invalid UTF-8, a C0 control other than tab/LF/CR, U+FFFE, U+FFFF. */
 static size_t xml_char(const unsigned char *p, size_t n, const char **why)
 {
-	uint32_t cp;
-	size_t len, i;
+	size_t len;
 
-	if (p[0] < 0x80) {
-		if (p[0] < 0x20 && p[0] != '\t' && p[0] != '\n' && p[0] != '\r') {
-			*why = "a control character";
-			return 0;
-		}
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		*why = "a byte that is not UTF-8";
+	if (p[0] < 0x20 && p[0] != '\t' && p[0] != '\n' && p[0] != '\r') {
+		*why = "a control character";
 		return 0;
 	}
-	if (len > n) {
-		*why = "a truncated UTF-8 sequence";
-		return 0;
-	}
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			*why = "a truncated UTF-8 sequence";
-			return 0;
-		}
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff) {
-		*why = "an overlong or out-of-range UTF-8 sequence";
-		return 0;
-	}
-	if (cp >= 0xd800 && cp <= 0xdfff) {
-		*why = "a UTF-16 surrogate encoded in UTF-8";
-		return 0;
-	}
-	if (cp == 0xfffe || cp == 0xffff) {
-		*why = "a character XML cannot carry";
+	len = xbc_utf8_len(p, n, why);
+	if (len == 3 && p[0] == 0xef && p[1] == 0xbf &&
+	    (p[2] == 0xbe || p[2] == 0xbf)) {
+		*why = "a character XML cannot carry";   /* U+FFFE, U+FFFF */
 		return 0;
 	}
 	return len;
