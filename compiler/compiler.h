@@ -231,7 +231,9 @@ struct xbc_loc xbc_str_loc(const struct xbc_loc *quote, size_t off);
 
 enum xbc_piece_kind {
 	XBC_PIECE_END,               /* raw's NUL */
-	XBC_PIECE_BYTE,              /* a byte as it is, an escape, or $$ */
+	XBC_PIECE_TEXT,              /* bytes that stand for themselves: no
+				        '\\' and no '$' */
+	XBC_PIECE_BYTE,              /* an escape, or $$ */
 	XBC_PIECE_CONSTANT,          /* ${name}: name at off + 2, len - 3 long */
 	XBC_PIECE_ERROR,             /* malformed, reported at off */
 };

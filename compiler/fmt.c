@@ -204,6 +204,9 @@ static int put_string(struct xbc *c, struct buf *b, const struct elem *e)
 			put_bytes(b, seg, n);
 			n = 0;
 			put(b, e->text + i, p.len);
+		} else if (p.kind == XBC_PIECE_TEXT) {
+			memcpy(seg + n, e->text + i, p.len);
+			n += p.len;
 		} else {
 			seg[n++] = p.byte;
 		}

@@ -15,6 +15,8 @@ struct out {
 	size_t len, cap;
 };
 
+/* from: the raw offset of bytes[0], the others following it; or
+ * FROM_CONSTANT for them all. */
 static int put(struct xbc *c, struct out *o, const char *bytes, size_t n,
 	       size_t from)
 {
@@ -41,7 +43,7 @@ static int put(struct xbc *c, struct out *o, const char *bytes, size_t n,
 	}
 	memcpy(o->buf + o->len, bytes, n);
 	for (i = 0; i < n; i++)
-		o->from[o->len + i] = from;
+		o->from[o->len + i] = from == FROM_CONSTANT ? from : from + i;
 	o->len += n;
 	o->buf[o->len] = '\0';
 	return 0;
@@ -130,9 +132,13 @@ static size_t xml_char(const unsigned char *p, size_t n, const char **why)
 {
 	size_t len;
 
-	if (p[0] < 0x20 && p[0] != '\t' && p[0] != '\n' && p[0] != '\r') {
-		*why = "a control character";
-		return 0;
+	if (p[0] < 0x80) {           /* most bytes: no call for them */
+		if (p[0] < 0x20 && p[0] != '\t' && p[0] != '\n' &&
+		    p[0] != '\r') {
+			*why = "a control character";
+			return 0;
+		}
+		return 1;
 	}
 	len = xbc_utf8_len(p, n, why);
 	if (len == 3 && p[0] == 0xef && p[1] == 0xbf &&
@@ -209,6 +215,8 @@ static int decode(struct xbc *c, const struct constants *k, struct xbc_str *s,
 			goto out;
 		if (p.kind == XBC_PIECE_CONSTANT)
 			err = interpolate(c, k, s, &o, i, r + i + 2, p.len - 3);
+		else if (p.kind == XBC_PIECE_TEXT)
+			err = put(c, &o, r + i, p.len, i);
 		else
 			err = put(c, &o, (const char *)&p.byte, 1, i);
 		if (err)

@@ -84,7 +84,8 @@ enum xbc_piece_kind xbc_str_piece(struct xbc *c, const char *raw,
 			 "constant");
 		return p->kind = XBC_PIECE_ERROR;
 	} else {
-		p->byte = (unsigned char)r[0];
+		p->len = strcspn(r, "\\$");
+		return p->kind = XBC_PIECE_TEXT;
 	}
 	return p->kind;
 }

@@ -78,16 +78,17 @@ static void assert_diag_at(const struct xbc *c, enum xbc_check check,
 
 START_TEST(string_pieces_as_written)
 {
-	/* a, \x41, $$, ${k}, \n, then the end */
-	static const char raw[] = "a\\x41$$${k}\\n";
+	/* ab, \x41, $$, ${k}, \n, cd, then the end */
+	static const char raw[] = "ab\\x41$$${k}\\ncd";
 	static const struct { enum xbc_piece_kind kind; size_t off, len;
 			      unsigned char byte; } want[] = {
-		{ XBC_PIECE_BYTE, 0, 1, 'a' },
-		{ XBC_PIECE_BYTE, 1, 4, 'A' },
-		{ XBC_PIECE_BYTE, 5, 2, '$' },
-		{ XBC_PIECE_CONSTANT, 7, 4, 0 },
-		{ XBC_PIECE_BYTE, 11, 2, '\n' },
-		{ XBC_PIECE_END, 13, 1, 0 },
+		{ XBC_PIECE_TEXT, 0, 2, 0 },
+		{ XBC_PIECE_BYTE, 2, 4, 'A' },
+		{ XBC_PIECE_BYTE, 6, 2, '$' },
+		{ XBC_PIECE_CONSTANT, 8, 4, 0 },
+		{ XBC_PIECE_BYTE, 12, 2, '\n' },
+		{ XBC_PIECE_TEXT, 14, 2, 0 },
+		{ XBC_PIECE_END, 16, 1, 0 },
 	};
 	struct xbc_loc quote = { "t.xb", 3, 10, 3, 10 };
 	struct xbc_piece p;
