@@ -40,6 +40,10 @@ enum xbc_piece_kind xbc_str_piece(struct xbc *c, const char *raw,
 	p->len = 1;
 	if (!r[0])
 		return p->kind = XBC_PIECE_END;
+	if (r[0] != '\\' && r[0] != '$') {
+		p->len = strcspn(r, "\\$");
+		return p->kind = XBC_PIECE_TEXT;
+	}
 	p->kind = XBC_PIECE_BYTE;
 	if (r[0] == '\\') {
 		char ch = r[1];
@@ -77,15 +81,12 @@ enum xbc_piece_kind xbc_str_piece(struct xbc *c, const char *raw,
 		}
 		p->len = (size_t)(end - r) + 1;
 		return p->kind = XBC_PIECE_CONSTANT;
-	} else if (r[0] == '$') {
-		loc = xbc_str_loc(quote, off);
+	} else {
+		loc = xbc_str_loc(quote, off);   /* a '$' alone */
 		d = xbc_report(c, CHECK_SYNTAX, &loc, "a lone '$'");
 		xbc_hint(c, d, "write $$ for a dollar sign, ${name} for a "
 			 "constant");
 		return p->kind = XBC_PIECE_ERROR;
-	} else {
-		p->len = strcspn(r, "\\$");
-		return p->kind = XBC_PIECE_TEXT;
 	}
 	return p->kind;
 }
