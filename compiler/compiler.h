@@ -223,6 +223,40 @@ const char *xbc_nearest(const char *word, const char *const *words, size_t n);
 void *xbc_alloc(struct xbc *c, size_t size);
 char *xbc_strdup(struct xbc *c, const char *s);
 
+/* ---- string literals (strlit.c) ---------------------------------------- */
+
+/* The location of byte off of a string's raw text, whose opening quote is
+ * at quote (strings are one line). */
+struct xbc_loc xbc_str_loc(const struct xbc_loc *quote, size_t off);
+
+enum xbc_piece_kind {
+	XBC_PIECE_END,               /* raw's NUL */
+	XBC_PIECE_TEXT,              /* bytes that stand for themselves: no
+				        '\\' and no '$' */
+	XBC_PIECE_BYTE,              /* an escape, or $$ */
+	XBC_PIECE_CONSTANT,          /* ${name}: name at off + 2, len - 3 long */
+	XBC_PIECE_ERROR,             /* malformed, reported at off */
+};
+
+struct xbc_piece {
+	enum xbc_piece_kind kind;
+	size_t off, len;             /* as written: raw[off..off + len) */
+	unsigned char byte;          /* XBC_PIECE_BYTE: the value's byte */
+};
+
+/* The piece of raw (a string as written, quote the location of its
+ * opening quote) that starts at off, in *p; returns p->kind. The next
+ * piece starts at off + p->len. The one reader of escapes, $$ and ${}:
+ * resolve and fmt both walk strings with it. */
+enum xbc_piece_kind xbc_str_piece(struct xbc *c, const char *raw,
+				  const struct xbc_loc *quote, size_t off,
+				  struct xbc_piece *p);
+
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no
+ * overlong form, no surrogate, nothing beyond U+10FFFF; 1 for ASCII), n > 0
+ * bytes left; or 0, and why not in *why (static) when why is not NULL. */
+size_t xbc_utf8_len(const unsigned char *p, size_t n, const char **why);
+
 /* ---- stages ------------------------------------------------------------ */
 
 /* Parses path (the main file) and everything it includes. */

@@ -336,35 +336,6 @@ static void print_text(const struct xbc *c, bool color, FILE *out)
 			c->nerrors);
 }
 
-/* The length of the valid UTF-8 sequence at p (n bytes left), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1fu;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0fu;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07u;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3fu);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* A JSON string; a byte that is not UTF-8 (a file name or an unknown
  * escape can hold one) becomes U+FFFD, so the array stays valid JSON. */
 static void json_string(const char *s, FILE *out)
@@ -383,7 +354,7 @@ static void json_string(const char *s, FILE *out)
 			fputs("\\t", out);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(out, "\\u%04x", *p);
-		else if (!(len = utf8_len(p, n)))
+		else if (!(len = xbc_utf8_len(p, n, NULL)))
 			fputs("\\ufffd", out), len = 1;
 		else
 			fwrite(p, 1, len, out);

@@ -143,38 +143,6 @@ static const char *keyword(int t)
 
 /* ---- strings ------------------------------------------------------------ */
 
-/* The length of the well-formed UTF-8 sequence at p (RFC 3629), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;         /* no surrogates */
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;         /* up to U+10FFFF */
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 /* Bytes of a string's value as dump writes them (runtime/dump.c). */
 static void put_bytes(struct buf *b, const unsigned char *p, size_t n)
 {
@@ -201,7 +169,8 @@ static void put_bytes(struct buf *b, const unsigned char *p, size_t n)
 		}
 		if (p[i] >= 0x20 && p[i] < 0x7f) {
 			put(b, (const char *)p + i, 1);
-		} else if (p[i] >= 0x80 && (k = utf8_len(p + i, n - i))) {
+		} else if (p[i] >= 0x80 && (k = xbc_utf8_len(p + i, n - i,
+							      NULL))) {
 			put(b, (const char *)p + i, k);
 			i += k - 1;
 		} else {
@@ -211,95 +180,35 @@ static void put_bytes(struct buf *b, const unsigned char *p, size_t n)
 	}
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-static struct xbc_loc at(const struct elem *e, size_t off)
-{
-	struct xbc_loc loc = e->loc;
-
-	loc.first_column += 1 + (int)off;
-	return loc;
-}
-
 /* The raw string of e, canonical, between quotes: escapes decoded and
  * written again the one way dump writes them, each ${name} kept as it is.
- * The errors are resolve.c's, so that a file that would not compile is
- * not rewritten into one that might. */
+ * Read as resolve reads it, with its errors, so that a file that would not
+ * compile is not rewritten into one that might. */
 static int put_string(struct xbc *c, struct buf *b, const struct elem *e)
 {
-	const char *r = e->text;
 	unsigned char *seg = malloc(e->len + 1);   /* value bytes so far */
-	size_t i = 0, n = 0;
-	struct xbc_diag *d;
-	const char *end;
-	struct xbc_loc loc;
-	int hi, lo, ret = -1;
+	struct xbc_piece p;
+	size_t i, n = 0;
+	int ret = -1;
 
 	if (!seg) {
 		b->oom = true;
 		return -1;
 	}
 	put_str(b, "\"");
-	while (r[i]) {
-		if (r[i] == '\\') {
-			char ch = r[i + 1];
-
-			if (ch == '"' || ch == '\\') {
-				seg[n++] = (unsigned char)ch;
-			} else if (ch == 'n' || ch == 't') {
-				seg[n++] = ch == 'n' ? '\n' : '\t';
-			} else if (ch == 'x' && (hi = hexval(r[i + 2])) >= 0 &&
-				   (lo = hexval(r[i + 3])) >= 0) {
-				seg[n++] = (unsigned char)(hi << 4 | lo);
-				i += 4;
-				continue;
-			} else {
-				loc = at(e, i);
-				d = (unsigned char)ch > 0x20 &&
-					(unsigned char)ch < 0x7f ?
-					xbc_report(c, CHECK_SYNTAX, &loc,
-						   "unknown escape '\\%c'", ch) :
-					xbc_report(c, CHECK_SYNTAX, &loc,
-						   "unknown escape: '\\' "
-						   "then byte 0x%02x",
-						   (unsigned char)ch);
-				xbc_hint(c, d, "the escapes are \\\" \\\\ \\n \\t "
-					 "and \\xHH");
-				goto out;
-			}
-			i += 2;
-		} else if (r[i] == '$' && r[i + 1] == '$') {
-			seg[n++] = '$';
-			i += 2;
-		} else if (r[i] == '$' && r[i + 1] == '{') {
-			end = strchr(r + i + 2, '}');
-			if (!end || end == r + i + 2) {
-				loc = at(e, i);
-				xbc_report(c, CHECK_SYNTAX, &loc, "'${' without "
-					   "a name and a closing '}'");
-				goto out;
-			}
+	for (i = 0; xbc_str_piece(c, e->text, &e->loc, i, &p) != XBC_PIECE_END;
+	     i += p.len) {
+		if (p.kind == XBC_PIECE_ERROR)
+			goto out;
+		if (p.kind == XBC_PIECE_CONSTANT) {
 			put_bytes(b, seg, n);
 			n = 0;
-			put(b, r + i, (size_t)(end - r - i) + 1);
-			i = (size_t)(end - r) + 1;
-		} else if (r[i] == '$') {
-			loc = at(e, i);
-			d = xbc_report(c, CHECK_SYNTAX, &loc, "a lone '$'");
-			xbc_hint(c, d, "write $$ for a dollar sign, ${name} "
-				 "for a constant");
-			goto out;
+			put(b, e->text + i, p.len);
+		} else if (p.kind == XBC_PIECE_TEXT) {
+			memcpy(seg + n, e->text + i, p.len);
+			n += p.len;
 		} else {
-			seg[n++] = (unsigned char)r[i++];
+			seg[n++] = p.byte;
 		}
 	}
 	put_bytes(b, seg, n);

@@ -1,6 +1,6 @@
 /* resolve.c - strings as written -> their bytes: escapes, ${constants}
- * and $$, then UTF-8 and the characters XML can carry (xml-char). Errors
- * point at the byte that causes them. */
+ * and $$ (read by strlit.c), then UTF-8 and the characters XML can carry
+ * (xml-char). Errors point at the byte that causes them. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +15,8 @@ struct out {
 	size_t len, cap;
 };
 
+/* from: the raw offset of bytes[0], the others following it; or
+ * FROM_CONSTANT for them all. */
 static int put(struct xbc *c, struct out *o, const char *bytes, size_t n,
 	       size_t from)
 {
@@ -41,19 +43,10 @@ static int put(struct xbc *c, struct out *o, const char *bytes, size_t n,
 	}
 	memcpy(o->buf + o->len, bytes, n);
 	for (i = 0; i < n; i++)
-		o->from[o->len + i] = from;
+		o->from[o->len + i] = from == FROM_CONSTANT ? from : from + i;
 	o->len += n;
 	o->buf[o->len] = '\0';
 	return 0;
-}
-
-/* The location of byte off of s's raw text (strings are one line). */
-static struct xbc_loc at(const struct xbc_str *s, size_t off)
-{
-	struct xbc_loc loc = s->loc;
-
-	loc.first_column += 1 + (int)off;
-	return loc;
 }
 
 static int let_cmp(const void *a, const void *b)
@@ -98,7 +91,7 @@ static int interpolate(struct xbc *c, const struct constants *k,
 		       const char *name, size_t len)
 {
 	struct xbc_let *let = lookup(k, name, len);
-	struct xbc_loc loc = at(s, off);
+	struct xbc_loc loc = xbc_str_loc(&s->loc, off);
 	struct xbc_diag *d;
 	char *word;
 
@@ -133,66 +126,24 @@ static int interpolate(struct xbc *c, const struct constants *k,
 	return put(c, o, let->value.value, let->value.len, FROM_CONSTANT);
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Length of the UTF-8 sequence at p (of n bytes) that XML can carry, or 0:
  * invalid UTF-8, a C0 control other than tab/LF/CR, U+FFFE, U+FFFF. */
 static size_t xml_char(const unsigned char *p, size_t n, const char **why)
 {
-	uint32_t cp;
-	size_t len, i;
+	size_t len;
 
-	if (p[0] < 0x80) {
-		if (p[0] < 0x20 && p[0] != '\t' && p[0] != '\n' && p[0] != '\r') {
+	if (p[0] < 0x80) {           /* most bytes: no call for them */
+		if (p[0] < 0x20 && p[0] != '\t' && p[0] != '\n' &&
+		    p[0] != '\r') {
 			*why = "a control character";
 			return 0;
 		}
 		return 1;
 	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		*why = "a byte that is not UTF-8";
-		return 0;
-	}
-	if (len > n) {
-		*why = "a truncated UTF-8 sequence";
-		return 0;
-	}
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			*why = "a truncated UTF-8 sequence";
-			return 0;
-		}
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff) {
-		*why = "an overlong or out-of-range UTF-8 sequence";
-		return 0;
-	}
-	if (cp >= 0xd800 && cp <= 0xdfff) {
-		*why = "a UTF-16 surrogate encoded in UTF-8";
-		return 0;
-	}
-	if (cp == 0xfffe || cp == 0xffff) {
-		*why = "a character XML cannot carry";
+	len = xbc_utf8_len(p, n, why);
+	if (len == 3 && p[0] == 0xef && p[1] == 0xbf &&
+	    (p[2] == 0xbe || p[2] == 0xbf)) {
+		*why = "a character XML cannot carry";   /* U+FFFE, U+FFFF */
 		return 0;
 	}
 	return len;
@@ -217,7 +168,7 @@ static int check_xml(struct xbc *c, struct xbc_str *s, const char *buf,
 
 			if (raw_off == FROM_CONSTANT)
 				return -1;
-			loc = at(s, raw_off);
+			loc = xbc_str_loc(&s->loc, raw_off);
 			d = xbc_report(c, CHECK_XML_CHAR, &loc,
 				       "%s in a string: xapi would silently cut "
 				       "the string short here", why);
@@ -236,9 +187,10 @@ static int decode(struct xbc *c, const struct constants *k, struct xbc_str *s,
 		  struct xbc_let *self)
 {
 	struct out o = { 0 };
+	struct xbc_piece p;
 	const char *r = s->raw;
-	size_t i = 0;
-	int ret = -1;
+	size_t i;
+	int err, ret = -1;
 
 	if (!r)
 		return -1;
@@ -257,72 +209,18 @@ static int decode(struct xbc *c, const struct constants *k, struct xbc_str *s,
 		self->state = LET_RESOLVING;
 	if (put(c, &o, "", 0, 0))
 		goto out;
-	while (r[i]) {
-		if (r[i] == '\\') {
-			char ch = r[i + 1];
-			int hi, lo;
-
-			if (ch == '"' || ch == '\\') {
-				if (put(c, &o, &ch, 1, i))
-					goto out;
-			} else if (ch == 'n' || ch == 't') {
-				if (put(c, &o, ch == 'n' ? "\n" : "\t", 1, i))
-					goto out;
-			} else if (ch == 'x' && (hi = hexval(r[i + 2])) >= 0 &&
-				   (lo = hexval(r[i + 3])) >= 0) {
-				char byte = (char)(hi << 4 | lo);
-
-				if (put(c, &o, &byte, 1, i))
-					goto out;
-				i += 4;
-				continue;
-			} else {
-				struct xbc_loc loc = at(s, i);
-				struct xbc_diag *d = (unsigned char)ch > 0x20 &&
-					(unsigned char)ch < 0x7f ?
-					xbc_report(c, CHECK_SYNTAX, &loc,
-						   "unknown escape '\\%c'", ch) :
-					xbc_report(c, CHECK_SYNTAX, &loc,
-						   "unknown escape: '\\' "
-						   "then byte 0x%02x",
-						   (unsigned char)ch);
-
-				xbc_hint(c, d, "the escapes are \\\" \\\\ \\n \\t "
-					 "and \\xHH");
-				goto out;
-			}
-			i += 2;
-		} else if (r[i] == '$' && r[i + 1] == '$') {
-			if (put(c, &o, "$", 1, i))
-				goto out;
-			i += 2;
-		} else if (r[i] == '$' && r[i + 1] == '{') {
-			const char *end = strchr(r + i + 2, '}');
-
-			if (!end || end == r + i + 2) {
-				struct xbc_loc loc = at(s, i);
-
-				xbc_report(c, CHECK_SYNTAX, &loc, "'${' without "
-					   "a name and a closing '}'");
-				goto out;
-			}
-			if (interpolate(c, k, s, &o, i, r + i + 2,
-					(size_t)(end - r - i - 2)))
-				goto out;
-			i = (size_t)(end - r) + 1;
-		} else if (r[i] == '$') {
-			struct xbc_loc loc = at(s, i);
-			struct xbc_diag *d = xbc_report(c, CHECK_SYNTAX, &loc,
-							"a lone '$'");
-
-			xbc_hint(c, d, "write $$ for a dollar sign, ${name} "
-				 "for a constant");
+	for (i = 0; xbc_str_piece(c, r, &s->loc, i, &p) != XBC_PIECE_END;
+	     i += p.len) {
+		if (p.kind == XBC_PIECE_ERROR)
 			goto out;
-		} else {
-			if (put(c, &o, r + i, 1, i))
-				goto out;
-			i++;
-		}
+		if (p.kind == XBC_PIECE_CONSTANT)
+			err = interpolate(c, k, s, &o, i, r + i + 2, p.len - 3);
+		else if (p.kind == XBC_PIECE_TEXT)
+			err = put(c, &o, r + i, p.len, i);
+		else
+			err = put(c, &o, (const char *)&p.byte, 1, i);
+		if (err)
+			goto out;
 	}
 	if (check_xml(c, s, o.buf, o.len, o.from))
 		goto out;

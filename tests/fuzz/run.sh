@@ -22,7 +22,7 @@ sodium="$(pkg-config --cflags --libs libsodium)"
 $CC $flags -Wno-unused-function -o "$out/fuzz-parse" "$src/tests/fuzz/fuzz-parse.c" \
 	"$src"/compiler/diag.c "$src"/compiler/ast.c "$src"/compiler/parse.c \
 	"$src"/compiler/resolve.c "$src"/compiler/lower.c "$src"/compiler/emit.c \
-	"$src"/compiler/fmt.c \
+	"$src"/compiler/fmt.c "$src"/compiler/strlit.c \
 	"$build"/grammar/parser.c "$build"/grammar/lexer.c "$src"/runtime/model.c $sodium
 # shellcheck disable=SC2086
 $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-blob" "$src/tests/fuzz/fuzz-blob.c" \

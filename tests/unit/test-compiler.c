@@ -76,6 +76,88 @@ static void assert_diag_at(const struct xbc *c, enum xbc_check check,
 
 /* ---- escapes ------------------------------------------------------------ */
 
+START_TEST(string_pieces_as_written)
+{
+	/* ab, \x41, $$, ${k}, \n, cd, then the end */
+	static const char raw[] = "ab\\x41$$${k}\\ncd";
+	static const struct { enum xbc_piece_kind kind; size_t off, len;
+			      unsigned char byte; } want[] = {
+		{ XBC_PIECE_TEXT, 0, 2, 0 },
+		{ XBC_PIECE_BYTE, 2, 4, 'A' },
+		{ XBC_PIECE_BYTE, 6, 2, '$' },
+		{ XBC_PIECE_CONSTANT, 8, 4, 0 },
+		{ XBC_PIECE_BYTE, 12, 2, '\n' },
+		{ XBC_PIECE_TEXT, 14, 2, 0 },
+		{ XBC_PIECE_END, 16, 1, 0 },
+	};
+	struct xbc_loc quote = { "t.xb", 3, 10, 3, 10 };
+	struct xbc_piece p;
+	struct xbc c;
+	size_t i, off = 0;
+
+	xbc_init(&c);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ck_assert_int_eq(xbc_str_piece(&c, raw, &quote, off, &p),
+				 want[i].kind);
+		ck_assert_int_eq(p.kind, want[i].kind);
+		ck_assert_uint_eq(p.off, want[i].off);
+		ck_assert_uint_eq(p.len, want[i].len);
+		if (p.kind == XBC_PIECE_BYTE)
+			ck_assert_uint_eq(p.byte, want[i].byte);
+		off += p.len;
+	}
+	ck_assert_int_eq(c.ndiags, 0);
+
+	/* an error is reported at its byte: the quote's column + 1 + off */
+	ck_assert_int_eq(xbc_str_piece(&c, "ab\\q", &quote, 2, &p),
+			 XBC_PIECE_ERROR);
+	ck_assert_int_eq(c.ndiags, 1);
+	ck_assert_str_eq(c.diags[0].message, "unknown escape '\\q'");
+	ck_assert_int_eq(c.diags[0].loc.first_line, 3);
+	ck_assert_int_eq(c.diags[0].loc.first_column, 13);
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(utf8_len_follows_rfc_3629)
+{
+	static const struct { const char *p; size_t n, len; const char *why; }
+	cases[] = {
+		{ "a", 1, 1, NULL },
+		{ "\xc3\xa9", 2, 2, NULL },
+		{ "\xe2\x82\xac", 3, 3, NULL },
+		{ "\xef\xbf\xbf", 3, 3, NULL },   /* UTF-8; XML's refusal */
+		{ "\xf4\x8f\xbf\xbf", 4, 4, NULL },
+		{ "\xc0\x80", 2, 0, "a byte that is not UTF-8" },
+		{ "\x80", 1, 0, "a byte that is not UTF-8" },
+		{ "\xe2\x82", 2, 0, "a truncated UTF-8 sequence" },
+		{ "\xe2\x41\x41", 3, 0, "a truncated UTF-8 sequence" },
+		{ "\xe0\x80\x80", 3, 0,
+		  "an overlong or out-of-range UTF-8 sequence" },
+		{ "\xf4\x90\x80\x80", 4, 0,
+		  "an overlong or out-of-range UTF-8 sequence" },
+		{ "\xed\xa0\x80", 3, 0, "a UTF-16 surrogate encoded in UTF-8" },
+	};
+	const unsigned char *p;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		p = (const unsigned char *)cases[i].p;
+		why = NULL;
+		ck_assert_uint_eq(xbc_utf8_len(p, cases[i].n, &why),
+				  cases[i].len);
+		ck_assert_uint_eq(xbc_utf8_len(p, cases[i].n, NULL),
+				  cases[i].len);
+		if (cases[i].why)
+			ck_assert_str_eq(why, cases[i].why);
+		else
+			ck_assert_ptr_null(why);
+	}
+}
+END_TEST
+
+
 START_TEST(escapes_decode_to_their_bytes)
 {
 	struct xbc c;
@@ -509,6 +591,7 @@ static Suite *compiler_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("escapes");
+	tcase_add_test(tc, string_pieces_as_written);
 	tcase_add_test(tc, escapes_decode_to_their_bytes);
 	tcase_add_test(tc, unknown_escape_is_a_syntax_error_at_the_backslash);
 	tcase_add_test(tc, short_hex_escape_is_an_error);
@@ -523,6 +606,7 @@ static Suite *compiler_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("utf8");
+	tcase_add_test(tc, utf8_len_follows_rfc_3629);
 	tcase_add_test(tc, valid_utf8_and_tab_lf_cr_pass);
 	tcase_add_test(tc, bad_utf8_points_at_the_byte);
 	tcase_add_test(tc, control_character_from_an_escape_is_xml_char);
