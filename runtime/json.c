@@ -65,6 +65,36 @@ static int hex4(struct reader *r, unsigned *out)
 	return 0;
 }
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	unsigned c;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	/* overlong, surrogates, beyond U+10FFFF */
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c < 0xe000) || c > 0x10ffff)
+		return 0;
+	return len;
+}
+
 static size_t put_utf8(char *o, unsigned c)
 {
 	if (c < 0x80) {
@@ -109,6 +139,17 @@ static int read_string(struct reader *r, char **out)
 
 		if (c < 0x20)
 			return bad(r, "control character in a string");
+		if (c >= 0x80) {        /* JSON text is UTF-8 (RFC 8259) */
+			size_t len = utf8_len((const unsigned char *)r->p - 1,
+					      (size_t)(r->end - r->p) + 1);
+
+			if (!len)
+				return bad(r, "a byte that is not UTF-8 in a string");
+			memcpy(o, r->p - 1, len);
+			o += len;
+			r->p += len - 1;
+			continue;
+		}
 		if (c != '\\') {
 			*o++ = c;
 			continue;
@@ -144,6 +185,39 @@ static int read_string(struct reader *r, char **out)
 	r->p++;
 	*o = '\0';
 	return 0;
+}
+
+/* The length of the JSON number at p (RFC 8259:
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?), or 0 if there is none. */
+static size_t number_len(const char *p)
+{
+	const char *q = p;
+
+	if (*q == '-')
+		q++;
+	if (*q == '0')
+		q++;
+	else if (*q >= '1' && *q <= '9')
+		while (*q >= '0' && *q <= '9')
+			q++;
+	else
+		return 0;
+	if (*q == '.') {
+		if (!(q[1] >= '0' && q[1] <= '9'))
+			return 0;
+		for (q++; *q >= '0' && *q <= '9'; q++)
+			;
+	}
+	if (*q == 'e' || *q == 'E') {
+		q++;
+		if (*q == '+' || *q == '-')
+			q++;
+		if (!(*q >= '0' && *q <= '9'))
+			return 0;
+		while (*q >= '0' && *q <= '9')
+			q++;
+	}
+	return (size_t)(q - p);
 }
 
 static int read_value(struct reader *r, struct xb_json *v, int depth);
@@ -253,12 +327,14 @@ static int read_value(struct reader *r, struct xb_json *v, int depth)
 	default:
 		if (!strchr("-0123456789", *r->p))
 			return bad(r, "unexpected character");
-		/* strtod stops at the first byte no number has: the text is
-		 * NUL-terminated by the caller's copy */
+		/* strtod reads more than JSON has ("-inf", "0x1p3", "1."):
+		 * the text must be a JSON number up to where strtod stops
+		 * (the caller's copy is NUL-terminated) */
 		errno = 0;
 		v->type = XB_JSON_NUMBER;
 		v->number = strtod(r->p, &end);
-		if (end == r->p || end > r->end || errno)
+		if (end == r->p || end > r->end || errno ||
+		    number_len(r->p) != (size_t)(end - r->p))
 			return bad(r, "bad number");
 		r->p = end;
 		return 0;
@@ -349,35 +425,6 @@ bool xb_json_bool(const struct xb_json *j, const char *key, bool def)
 
 /* ---- writing ---------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned c;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, c = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, c = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, c = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	/* overlong, surrogates, beyond U+10FFFF */
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c < 0xe000) || c > 0x10ffff)
-		return 0;
-	return len;
-}
 
 void xb_put_quoted(FILE *f, const char *s, enum xb_quote how)
 {

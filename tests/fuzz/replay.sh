@@ -4,7 +4,7 @@
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-for h in parse blob xmlrpc journal; do
+for h in parse blob xmlrpc journal json; do
 	dirs=$top_srcdir/tests/fuzz/corpus-$h
 	[ -d "$top_srcdir/tests/fuzz/regress-$h" ] && dirs="$dirs $top_srcdir/tests/fuzz/regress-$h"
 	# shellcheck disable=SC2086

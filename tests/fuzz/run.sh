@@ -33,11 +33,14 @@ $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-journal" "$src/tests/fuzz/fuzz-journal
 	"$src"/runtime/journal.c "$src"/runtime/state.c "$src"/runtime/model.c \
 	"$src"/runtime/errmsg.c $sodium
 # shellcheck disable=SC2086
+$CC $flags -o "$out/fuzz-json" "$src/tests/fuzz/fuzz-json.c" \
+	"$src"/runtime/json.c "$src"/runtime/errmsg.c
+# shellcheck disable=SC2086
 $CC $flags -o "$out/fuzz-xmlrpc" "$src/tests/fuzz/fuzz-xmlrpc.c" \
 	"$src"/runtime/xmlrpc.c "$src"/runtime/errmsg.c $xml -lm
 
 total=0 crashed=
-for h in parse blob xmlrpc journal; do
+for h in parse blob xmlrpc journal json; do
 	mkdir -p "$out/corpus-$h"
 	cp "$src/tests/fuzz/corpus-$h"/* "$out/corpus-$h/"
 	echo "fuzzing $h for ${seconds}s"

@@ -23,7 +23,8 @@ START_TEST(reads_every_kind_of_value)
 	char *err = NULL;
 
 	ck_assert_int_eq(parse(" {\"s\": \"a\\\"b\\\\c\\n\\u00e9\\ud83d\\ude00\", \"n\": -12.5e1,"
-			       " \"t\": true, \"f\": false, \"z\": null, \"a\": [1, [], {}]} ",
+			       " \"t\": true, \"f\": false, \"z\": null, \"a\": [1, [], {}],"
+			       " \"m\": [0, -0, 0.25, 1E+2, 3e-1], \"u\": \"caf\xc3\xa9\"} ",
 			       &j, &err), 0);
 	ck_assert_ptr_null(err);
 	ck_assert_str_eq(xb_json_str(&j, "s", NULL), "a\"b\\c\n\xc3\xa9\xf0\x9f\x98\x80");
@@ -36,6 +37,10 @@ START_TEST(reads_every_kind_of_value)
 	ck_assert_uint_eq(a->n, 3);
 	ck_assert_int_eq(a->items[1].type, XB_JSON_ARRAY);
 	ck_assert_int_eq(a->items[2].type, XB_JSON_OBJECT);
+	a = xb_json_get(&j, "m");
+	ck_assert_uint_eq(a->n, 5);
+	ck_assert(a->items[2].number == 0.25 && a->items[3].number == 100.0);
+	ck_assert_str_eq(xb_json_str(&j, "u", NULL), "caf\xc3\xa9");
 	/* absent or of another type: the default */
 	ck_assert_str_eq(xb_json_str(&j, "n", "def"), "def");
 	ck_assert_ptr_null(xb_json_get(&j, "nope"));
@@ -49,6 +54,11 @@ START_TEST(refuses_what_is_not_json)
 		"", "{", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "\"abc", "tru",
 		"\"\\x\"", "\"\\ud800\"", "\"\\udc00x\"", "\"\\u0000\"",
 		"\"a\tb\"", "1 2", "{1:2}", "nul", "-", "\"\\u12\"",
+		/* numbers strtod reads and JSON has not */
+		"-inf", "-nan", "0x10", "-0x1p3", "01", "1.", "1.e5", "1e",
+		"1e+", "-.5", "1e999",
+		/* JSON text is UTF-8 */
+		"\"\xff\"", "\"a\xc3\"", "\"\xed\xa0\x80\"", "\"\xc0\xaf\"",
 	};
 	char deep[2 * XB_JSON_MAX_DEPTH + 3];
 	struct xb_json j;
