@@ -14,6 +14,7 @@
 
 #include "runtime/errmsg.h"
 #include "runtime/blob.h"
+#include "runtime/utf8.h"
 
 static const uint32_t record_size[XBB_SECT_COUNT] = {
 	[XBB_SECT_STRINGS] = 1,
@@ -58,50 +59,12 @@ const char *xbb_strerror(int err)
 	return "unknown blob error";
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 if there is none:
- * overlong forms, surrogates, code points above U+10FFFF and sequences cut
- * short are all refused. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;     /* continuation byte, 0xc0/0xc1 or > 0xf4 */
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000))
-		return 0;     /* overlong */
-	if (cp >= 0xd800 && cp <= 0xdfff)
-		return 0;     /* surrogate */
-	if (cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 static bool utf8_valid(const unsigned char *s, size_t n)
 {
 	size_t i = 0, len;
 
 	while (i < n) {
-		len = utf8_sequence(s + i, n - i);
+		len = xb_utf8_len(s + i, n - i);
 		if (!len)
 			return false;
 		i += len;

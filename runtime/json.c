@@ -6,6 +6,7 @@
 
 #include "runtime/errmsg.h"
 #include "runtime/json.h"
+#include "runtime/utf8.h"
 
 struct reader {
 	const char *p, *end, *start;
@@ -65,36 +66,6 @@ static int hex4(struct reader *r, unsigned *out)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned c;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, c = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, c = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, c = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	/* overlong, surrogates, beyond U+10FFFF */
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c < 0xe000) || c > 0x10ffff)
-		return 0;
-	return len;
-}
-
 static size_t put_utf8(char *o, unsigned c)
 {
 	if (c < 0x80) {
@@ -140,7 +111,7 @@ static int read_string(struct reader *r, char **out)
 		if (c < 0x20)
 			return bad(r, "control character in a string");
 		if (c >= 0x80) {        /* JSON text is UTF-8 (RFC 8259) */
-			size_t len = utf8_len((const unsigned char *)r->p - 1,
+			size_t len = xb_utf8_len((const unsigned char *)r->p - 1,
 					      (size_t)(r->end - r->p) + 1);
 
 			if (!len)
@@ -445,7 +416,7 @@ void xb_put_quoted(FILE *f, const char *s, enum xb_quote how)
 			fprintf(f, "\\u%04x", *p);
 			continue;
 		}
-		len = utf8_len(p, n);
+		len = xb_utf8_len(p, n);
 		if (len) {
 			fwrite(p, 1, len, f);
 			continue;

@@ -26,15 +26,15 @@ $CC $flags -Wno-unused-function -o "$out/fuzz-parse" "$src/tests/fuzz/fuzz-parse
 	"$build"/grammar/parser.c "$build"/grammar/lexer.c "$src"/runtime/model.c $sodium
 # shellcheck disable=SC2086
 $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-blob" "$src/tests/fuzz/fuzz-blob.c" \
-	"$src"/runtime/blob.c "$src"/runtime/dump.c "$src"/runtime/model.c \
-	"$src"/runtime/errmsg.c $sodium
+	"$src"/runtime/blob.c "$src"/runtime/utf8.c "$src"/runtime/dump.c \
+	"$src"/runtime/model.c "$src"/runtime/errmsg.c $sodium
 # shellcheck disable=SC2086
 $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-journal" "$src/tests/fuzz/fuzz-journal.c" \
 	"$src"/runtime/journal.c "$src"/runtime/state.c "$src"/runtime/model.c \
 	"$src"/runtime/errmsg.c $sodium
 # shellcheck disable=SC2086
 $CC $flags -o "$out/fuzz-json" "$src/tests/fuzz/fuzz-json.c" \
-	"$src"/runtime/json.c "$src"/runtime/errmsg.c
+	"$src"/runtime/json.c "$src"/runtime/utf8.c "$src"/runtime/errmsg.c
 # shellcheck disable=SC2086
 $CC $flags -o "$out/fuzz-xmlrpc" "$src/tests/fuzz/fuzz-xmlrpc.c" \
 	"$src"/runtime/xmlrpc.c "$src"/runtime/errmsg.c $xml -lm

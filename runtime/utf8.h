@@ -1,0 +1,13 @@
+/* utf8.h - UTF-8 as the runtime checks it: in blobs' strings, in the JSON
+ * it reads (receipts) and in the host values it quotes. */
+#ifndef XENBAKE_UTF8_H
+#define XENBAKE_UTF8_H
+
+#include <stddef.h>
+
+/* Length of the valid UTF-8 sequence at s[0..n) (n >= 1), or 0 if there
+ * is none: overlong forms, surrogates, code points above U+10FFFF and
+ * sequences cut short are all refused. */
+size_t xb_utf8_len(const unsigned char *s, size_t n);
+
+#endif
