@@ -693,12 +693,44 @@ static bool listed(const struct req *q, const char *name)
 	return false;
 }
 
+/* Runs a batch of reads outside any transaction, for what ("reading the
+ * guests"). 0 when each has its answer, ENOENT (absent) included; else -1
+ * with *errmsg naming the node or the connection: taking a failed read
+ * for an absent node would misname the guest. */
+static int run_reads(struct xb_xs *xs, struct batch *b, const char *what,
+		     char **errmsg)
+{
+	char ename[128];
+	size_t bad;
+	int e = run(xs, b, 0);
+
+	if (e == -ENOMEM) {
+		set_err(errmsg, "out of memory");
+		return -1;
+	}
+	if (e) {
+		set_err(errmsg, "xenstore: %s: %s%s; nothing was changed", what,
+			e == -EPROTO ? "malformed reply from xenstored: " :
+			"lost the connection to xenstored: ", strerror(-e));
+		return -1;
+	}
+	bad = first_failed(b, true);
+	if (bad != NONE) {
+		set_err(errmsg, "xenstore: cannot %s %s: %s; nothing was changed",
+			b->r[bad].type == XS_DIRECTORY ? "list" : "read",
+			req_path(&b->r[bad]),
+			err_name(b->r[bad].err, ename, sizeof(ename)));
+		return -1;
+	}
+	return 0;
+}
+
 int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 		      bool managed_records, bool read_names, char **errmsg)
 {
 	struct batch b = { 0 }, list = { 0 };
 	struct record *rec = NULL;
-	size_t ndoms = 0, i, *vm = NULL, failed = 0, bad;
+	size_t ndoms = 0, i, *vm = NULL, failed = 0;
 	const char *s;
 	char ename[128];
 	int r = -1, e;
@@ -707,16 +739,8 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 	add(&list, XS_DIRECTORY, NULL, 0, "/local/domain");
 	if (managed_records)
 		add(&list, XS_DIRECTORY, NULL, 0, XB_XS_MANAGED_ROOT);
-	e = run(xs, &list, 0);
-	if (e)
-		goto lost;
-	for (i = 0; i < list.n; i++)
-		if (list.r[i].err && list.r[i].err != ENOENT) {
-			set_err(errmsg, "xenstore: cannot list %s: %s; nothing was changed",
-				req_path(&list.r[i]),
-				err_name(list.r[i].err, ename, sizeof(ename)));
-			goto out;
-		}
+	if (run_reads(xs, &list, "reading the guests", errmsg))
+		goto out;
 	for (s = next_name(&list.r[0], NULL); s; s = next_name(&list.r[0], s))
 		ndoms++;
 	free(a->guests);
@@ -742,18 +766,9 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 			add(&b, XS_READ, NULL, 0, "/local/domain/%ld/name",
 			    domid);
 	}
-	e = run(xs, &b, 0);
-	if (e)
-		goto lost;
-	/* a guest without a vm or name node has none; any other failure
-	 * is no answer, and taking it for "none" would misname the guest */
-	bad = first_failed(&b, true);
-	if (bad != NONE) {
-		set_err(errmsg, "xenstore: cannot read %s: %s; nothing was changed",
-			req_path(&b.r[bad]),
-			err_name(b.r[bad].err, ename, sizeof(ename)));
+	/* a guest without a vm or name node has none */
+	if (run_reads(xs, &b, "reading the guests", errmsg))
 		goto out;
-	}
 	for (i = 0; i < a->nguests; i++) {
 		struct xb_guest *g = &a->guests[i];
 		const char *v = b.r[vm[i]].reply;
@@ -789,13 +804,6 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 	qsort(a->guests, a->nguests, sizeof(*a->guests), cmp_guest);
 	a->have_xenstore = true;
 	r = 0;
-	goto out;
-lost:
-	if (e == -ENOMEM)
-		goto nomem;
-	set_err(errmsg, "xenstore: reading the guests: %s%s; nothing was changed",
-		e == -EPROTO ? "malformed reply from xenstored: " :
-		"lost the connection to xenstored: ", strerror(-e));
 	goto out;
 nomem:
 	set_err(errmsg, "out of memory");
@@ -837,9 +845,8 @@ int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
 	struct xb_map *keys = calloc(p->nguests ? p->nguests : 1,
 				     sizeof(*keys));
 	size_t i, k, *first = calloc(p->nguests ? p->nguests : 1,
-				     sizeof(*first)), bad;
-	char ename[128];
-	int r = -1, e;
+				     sizeof(*first));
+	int r = -1;
 
 	if (!keys || !first)
 		goto nomem;
@@ -847,16 +854,8 @@ int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
 	for (i = 0; i < p->nguests; i++)
 		add(&dirs, XS_READ, NULL, 0, "/local/domain/%d/vm-data",
 		    a->guests[p->guests[i].guest].domid);
-	e = run(xs, &dirs, 0);
-	if (e)
-		goto lost;
-	bad = first_failed(&dirs, true);
-	if (bad != NONE) {
-		set_err(errmsg, "xenstore: cannot read %s: %s; nothing was changed",
-			req_path(&dirs.r[bad]),
-			err_name(dirs.r[bad].err, ename, sizeof(ename)));
+	if (run_reads(xs, &dirs, "reading vm-data", errmsg))
 		goto out;
-	}
 	for (i = 0; i < p->nguests; i++) {
 		const struct xb_guest_plan *gp = &p->guests[i];
 		struct xb_guest *g = &a->guests[gp->guest];
@@ -871,16 +870,8 @@ int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
 			add(&b, XS_READ, NULL, 0, "/local/domain/%d/%s",
 			    g->domid, keys[i].kv[k].key);
 	}
-	e = run(xs, &b, 0);
-	if (e)
-		goto lost;
-	bad = first_failed(&b, true);
-	if (bad != NONE) {
-		set_err(errmsg, "xenstore: cannot read %s: %s; nothing was changed",
-			req_path(&b.r[bad]),
-			err_name(b.r[bad].err, ename, sizeof(ename)));
+	if (run_reads(xs, &b, "reading vm-data", errmsg))
 		goto out;
-	}
 	for (i = 0; i < p->nguests; i++) {
 		struct xb_guest *g = &a->guests[p->guests[i].guest];
 
@@ -892,13 +883,6 @@ int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
 		}
 	}
 	r = 0;
-	goto out;
-lost:
-	if (e == -ENOMEM)
-		goto nomem;
-	set_err(errmsg, "xenstore: reading vm-data: %s%s; nothing was changed",
-		e == -EPROTO ? "malformed reply from xenstored: " :
-		"lost the connection to xenstored: ", strerror(-e));
 	goto out;
 nomem:
 	set_err(errmsg, "out of memory");
