@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "runtime/blob.h"
+#include "lib/blob.h"
 #include "runtime/desired.h"
 
 int main(int argc, char **argv)

@@ -4,7 +4,7 @@
  *   resolve (resolve.c)         strings: escapes, ${constants}, UTF-8
  *   lower (lower.c)             statements -> objects and fields, checked
  *                               against the table of named checks
- *   emit (emit.c)               objects -> blob bytes (runtime/blob.h)
+ *   emit (emit.c)               objects -> blob bytes (lib/blob.h)
  *
  * Everything lives in one struct xbc, freed by xbc_free(): no globals. */
 #ifndef XENBAKE_COMPILER_H
@@ -14,7 +14,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "runtime/model.h"
+#include "lib/model.h"
+#include "lib/utf8.h"
 
 /* ---- locations ------------------------------------------------------- */
 
@@ -251,11 +252,6 @@ struct xbc_piece {
 enum xbc_piece_kind xbc_str_piece(struct xbc *c, const char *raw,
 				  const struct xbc_loc *quote, size_t off,
 				  struct xbc_piece *p);
-
-/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no
- * overlong form, no surrogate, nothing beyond U+10FFFF; 1 for ASCII), n > 0
- * bytes left; or 0, and why not in *why (static) when why is not NULL. */
-size_t xbc_utf8_len(const unsigned char *p, size_t n, const char **why);
 
 /* ---- stages ------------------------------------------------------------ */
 

@@ -354,7 +354,7 @@ static void json_string(const char *s, FILE *out)
 			fputs("\\t", out);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(out, "\\u%04x", *p);
-		else if (!(len = xbc_utf8_len(p, n, NULL)))
+		else if (!(len = xb_utf8_len(p, n, NULL)))
 			fputs("\\ufffd", out), len = 1;
 		else
 			fwrite(p, 1, len, out);

@@ -1,4 +1,4 @@
-/* emit.c - lowered objects -> blob bytes, exactly as runtime/blob.h lays
+/* emit.c - lowered objects -> blob bytes, exactly as lib/blob.h lays
  * them out: strings stored once, positions stored once, everything in the
  * canonical order, the SHA-256 last. Same objects, same bytes. */
 #include <stdint.h>
@@ -9,7 +9,7 @@
 #include <sodium.h>
 
 #include "compiler/compiler.h"
-#include "runtime/blob.h"
+#include "lib/blob.h"
 
 /* An open-addressing set of strings (or positions), each with the number
  * it was given on first insertion. Eight bytes a slot: a million keys cost

@@ -169,7 +169,7 @@ static void put_bytes(struct buf *b, const unsigned char *p, size_t n)
 		}
 		if (p[i] >= 0x20 && p[i] < 0x7f) {
 			put(b, (const char *)p + i, 1);
-		} else if (p[i] >= 0x80 && (k = xbc_utf8_len(p + i, n - i,
+		} else if (p[i] >= 0x80 && (k = xb_utf8_len(p + i, n - i,
 							      NULL))) {
 			put(b, (const char *)p + i, k);
 			i += k - 1;

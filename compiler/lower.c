@@ -1,4 +1,4 @@
-/* lower.c - statements -> the fields of objects (runtime/model.h), checked
+/* lower.c - statements -> the fields of objects (lib/model.h), checked
  * on the way: blocks that select one object are merged, keys and values
  * checked against what XenServer really keeps, and the objects put in the
  * canonical order the blob stores. */

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "compiler/compiler.h"
-#include "runtime/trust.h"
+#include "lib/trust.h"
 
 #define EXIT_SOURCE 1
 #define EXIT_USAGE 2

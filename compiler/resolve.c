@@ -140,7 +140,7 @@ static size_t xml_char(const unsigned char *p, size_t n, const char **why)
 		}
 		return 1;
 	}
-	len = xbc_utf8_len(p, n, why);
+	len = xb_utf8_len(p, n, why);
 	if (len == 3 && p[0] == 0xef && p[1] == 0xbf &&
 	    (p[2] == 0xbe || p[2] == 0xbf)) {
 		*why = "a character XML cannot carry";   /* U+FFFE, U+FFFF */

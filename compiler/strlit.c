@@ -1,7 +1,7 @@
 /* strlit.c - a string literal's raw text, one piece at a time: what both
  * resolve (which makes its value) and fmt (which writes it again, each
  * ${name} kept) read, so that both accept and reject the same strings with
- * the same errors. And the one UTF-8 decoder of the compiler. */
+ * the same errors. */
 #include <stdint.h>
 #include <string.h>
 
@@ -89,50 +89,4 @@ enum xbc_piece_kind xbc_str_piece(struct xbc *c, const char *raw,
 		return p->kind = XBC_PIECE_ERROR;
 	}
 	return p->kind;
-}
-
-size_t xbc_utf8_len(const unsigned char *p, size_t n, const char **why)
-{
-	const char *dummy;
-	uint32_t cp;
-	size_t len, i;
-
-	if (!why)
-		why = &dummy;
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		*why = "a byte that is not UTF-8";
-		return 0;
-	}
-	if (len > n) {
-		*why = "a truncated UTF-8 sequence";
-		return 0;
-	}
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			*why = "a truncated UTF-8 sequence";
-			return 0;
-		}
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff) {
-		*why = "an overlong or out-of-range UTF-8 sequence";
-		return 0;
-	}
-	if (cp >= 0xd800 && cp <= 0xdfff) {
-		*why = "a UTF-16 surrogate encoded in UTF-8";
-		return 0;
-	}
-	return len;
 }

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/blob.h"
-#include "runtime/model.h"
+#include "lib/blob.h"
+#include "lib/model.h"
 
 struct xb_desired_entry {
 	enum xb_field field;

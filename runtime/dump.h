@@ -16,7 +16,7 @@
 
 #include <stdio.h>
 
-#include "runtime/blob.h"
+#include "lib/blob.h"
 
 /* Writes canonical source for a verified blob. 0, or -1 on a write error. */
 int xb_dump(const struct xbb *blob, FILE *out);

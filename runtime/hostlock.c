@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/errmsg.h"
+#include "lib/errmsg.h"
 #include "runtime/hostlock.h"
 
 static double now(void)

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/errmsg.h"
+#include "lib/errmsg.h"
 #include "runtime/journal.h"
 
 #define MAGIC "xenbake-journal"

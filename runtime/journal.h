@@ -38,7 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "runtime/model.h"
+#include "lib/model.h"
 #include "runtime/state.h"
 
 #define XB_JOURNAL_VERSION 1

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/errmsg.h"
+#include "lib/errmsg.h"
 #include "runtime/json.h"
-#include "runtime/utf8.h"
+#include "lib/utf8.h"
 
 struct reader {
 	const char *p, *end, *start;
@@ -112,7 +112,7 @@ static int read_string(struct reader *r, char **out)
 			return bad(r, "control character in a string");
 		if (c >= 0x80) {        /* JSON text is UTF-8 (RFC 8259) */
 			size_t len = xb_utf8_len((const unsigned char *)r->p - 1,
-					      (size_t)(r->end - r->p) + 1);
+					      (size_t)(r->end - r->p) + 1, NULL);
 
 			if (!len)
 				return bad(r, "a byte that is not UTF-8 in a string");
@@ -416,7 +416,7 @@ void xb_put_quoted(FILE *f, const char *s, enum xb_quote how)
 			fprintf(f, "\\u%04x", *p);
 			continue;
 		}
-		len = xb_utf8_len(p, n);
+		len = xb_utf8_len(p, n, NULL);
 		if (len) {
 			fwrite(p, 1, len, f);
 			continue;

@@ -19,7 +19,7 @@
 
 #include "config.h"
 #include "runtime/apply.h"
-#include "runtime/blob.h"
+#include "lib/blob.h"
 #include "runtime/desired.h"
 #include "runtime/dump.h"
 #include "runtime/hostlock.h"
@@ -27,7 +27,7 @@
 #include "runtime/log.h"
 #include "runtime/plan.h"
 #include "runtime/receipt.h"
-#include "runtime/trust.h"
+#include "lib/trust.h"
 #include "runtime/xapi.h"
 #include "runtime/xenstore.h"
 

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "runtime/blob.h"
-#include "runtime/errmsg.h"
+#include "lib/blob.h"
+#include "lib/errmsg.h"
 #include "runtime/json.h"
 #include "runtime/receipt.h"
 

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "runtime/model.h"
+#include "lib/model.h"
 
 /* A string map, kept sorted by key (strcmp), keys unique. */
 struct xb_kv {

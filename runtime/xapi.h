@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "runtime/model.h"
+#include "lib/model.h"
 #include "runtime/state.h"
 
 #define XAPI_DEFAULT_ENDPOINT "unix:/var/lib/xcp/xapi"

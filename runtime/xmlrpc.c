@@ -12,7 +12,7 @@
 #include <libxml/parserInternals.h>
 #include <libxml/SAX2.h>
 
-#include "runtime/errmsg.h"
+#include "lib/errmsg.h"
 #include "runtime/xmlrpc.h"
 
 

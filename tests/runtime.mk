@@ -59,3 +59,9 @@ EXTRA_DIST += $(RUNTIME_SANDBOX_TESTS) tests/runtime/lib.sh \
 # with a clear message and nothing written (tests/hostile/hostile.sh).
 TESTS += tests/hostile/hostile.sh
 EXTRA_DIST += tests/hostile/hostile.sh tests/hostile/xs-proxy.py
+
+# trust: blob ownership and signatures (lib/trust.c)
+check_PROGRAMS += tests/unit/test-trust
+TESTS += tests/unit/test-trust
+tests_unit_test_trust_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_trust_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)

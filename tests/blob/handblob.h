@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/blob.h"
+#include "lib/blob.h"
 
 #define HB_MAX_BYTES   16384
 #define HB_MAX_STRINGS 4096

@@ -14,7 +14,7 @@
 #include <sodium.h>
 #endif
 
-#include "runtime/blob.h"
+#include "lib/blob.h"
 #include "runtime/dump.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

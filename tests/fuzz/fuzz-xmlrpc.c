@@ -7,7 +7,7 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -D_GNU_SOURCE \
  *     $(pkg-config --cflags libxml-2.0) tests/fuzz/fuzz-xmlrpc.c \
- *     runtime/xmlrpc.c runtime/errmsg.c $(pkg-config --libs libxml-2.0) -lm \
+ *     runtime/xmlrpc.c lib/errmsg.c $(pkg-config --libs libxml-2.0) -lm \
  *     -o fuzz-xmlrpc
  *   ./fuzz-xmlrpc -max_total_time=60 tests/fuzz/corpus-xmlrpc
  */

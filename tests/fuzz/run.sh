@@ -23,21 +23,22 @@ $CC $flags -Wno-unused-function -o "$out/fuzz-parse" "$src/tests/fuzz/fuzz-parse
 	"$src"/compiler/diag.c "$src"/compiler/ast.c "$src"/compiler/parse.c \
 	"$src"/compiler/resolve.c "$src"/compiler/lower.c "$src"/compiler/emit.c \
 	"$src"/compiler/fmt.c "$src"/compiler/strlit.c \
-	"$build"/grammar/parser.c "$build"/grammar/lexer.c "$src"/runtime/model.c $sodium
+	"$build"/grammar/parser.c "$build"/grammar/lexer.c "$src"/lib/model.c \
+	"$src"/lib/utf8.c $sodium
 # shellcheck disable=SC2086
 $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-blob" "$src/tests/fuzz/fuzz-blob.c" \
-	"$src"/runtime/blob.c "$src"/runtime/utf8.c "$src"/runtime/dump.c \
-	"$src"/runtime/model.c "$src"/runtime/errmsg.c $sodium
+	"$src"/lib/blob.c "$src"/lib/utf8.c "$src"/runtime/dump.c \
+	"$src"/lib/model.c "$src"/lib/errmsg.c $sodium
 # shellcheck disable=SC2086
 $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-journal" "$src/tests/fuzz/fuzz-journal.c" \
-	"$src"/runtime/journal.c "$src"/runtime/state.c "$src"/runtime/model.c \
-	"$src"/runtime/errmsg.c $sodium
+	"$src"/runtime/journal.c "$src"/runtime/state.c "$src"/lib/model.c \
+	"$src"/lib/errmsg.c $sodium
 # shellcheck disable=SC2086
 $CC $flags -o "$out/fuzz-json" "$src/tests/fuzz/fuzz-json.c" \
-	"$src"/runtime/json.c "$src"/runtime/utf8.c "$src"/runtime/errmsg.c
+	"$src"/runtime/json.c "$src"/lib/utf8.c "$src"/lib/errmsg.c
 # shellcheck disable=SC2086
 $CC $flags -o "$out/fuzz-xmlrpc" "$src/tests/fuzz/fuzz-xmlrpc.c" \
-	"$src"/runtime/xmlrpc.c "$src"/runtime/errmsg.c $xml -lm
+	"$src"/runtime/xmlrpc.c "$src"/lib/errmsg.c $xml -lm
 
 total=0 crashed=
 for h in parse blob xmlrpc journal json; do

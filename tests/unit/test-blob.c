@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "runtime/blob.h"
+#include "lib/blob.h"
 #include "tests/blob/handblob.h"
 
 static struct hb hb;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "compiler/compiler.h"
-#include "runtime/blob.h"
+#include "lib/blob.h"
 
 /* Compiles src as the main file "t.xb"; true when there is no error. */
 static bool compile(struct xbc *c, const char *src)
@@ -145,9 +145,9 @@ START_TEST(utf8_len_follows_rfc_3629)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		p = (const unsigned char *)cases[i].p;
 		why = NULL;
-		ck_assert_uint_eq(xbc_utf8_len(p, cases[i].n, &why),
+		ck_assert_uint_eq(xb_utf8_len(p, cases[i].n, &why),
 				  cases[i].len);
-		ck_assert_uint_eq(xbc_utf8_len(p, cases[i].n, NULL),
+		ck_assert_uint_eq(xb_utf8_len(p, cases[i].n, NULL),
 				  cases[i].len);
 		if (cases[i].why)
 			ck_assert_str_eq(why, cases[i].why);

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "runtime/trust.h"
+#include "lib/trust.h"
 
 static char dir[] = "/tmp/xb-trust-XXXXXX";
 static char keybase[256], blob[256];

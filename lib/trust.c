@@ -9,8 +9,8 @@
 
 #include <sodium.h>
 
-#include "runtime/errmsg.h"
-#include "runtime/trust.h"
+#include "lib/errmsg.h"
+#include "lib/trust.h"
 
 #define PUBLIC_TAG "xenbake-ed25519-public-key"
 #define SECRET_TAG "xenbake-ed25519-secret-key"

@@ -77,7 +77,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/model.h"
+#include "lib/model.h"
 
 #define XBB_MAGIC            "XBAK"
 #define XBB_VERSION          1u

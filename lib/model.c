@@ -1,5 +1,5 @@
 /* model.c - names of the classes and fields in model.h. */
-#include "runtime/model.h"
+#include "lib/model.h"
 
 const char *xb_class_keyword(enum xb_class cls)
 {

@@ -12,9 +12,9 @@
 
 #include <sodium.h>
 
-#include "runtime/errmsg.h"
-#include "runtime/blob.h"
-#include "runtime/utf8.h"
+#include "lib/errmsg.h"
+#include "lib/blob.h"
+#include "lib/utf8.h"
 
 static const uint32_t record_size[XBB_SECT_COUNT] = {
 	[XBB_SECT_STRINGS] = 1,
@@ -64,7 +64,7 @@ static bool utf8_valid(const unsigned char *s, size_t n)
 	size_t i = 0, len;
 
 	while (i < n) {
-		len = xb_utf8_len(s + i, n - i);
+		len = xb_utf8_len(s + i, n - i, NULL);
 		if (!len)
 			return false;
 		i += len;

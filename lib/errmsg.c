@@ -2,7 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "runtime/errmsg.h"
+#include "lib/errmsg.h"
 
 int xb_fail(char **errmsg, const char *fmt, ...)
 {
