@@ -1,11 +1,14 @@
 /* compiler.h - xenbakec's pipeline and the state of one compilation.
  *
- *   parse (grammar/, parse.c)   source files -> blocks, statements, lets
+ *   parse (grammar/)            source files -> blocks, statements, lets
  *   resolve (resolve.c)         strings: escapes, ${constants}, UTF-8
  *   lower (lower.c)             statements -> objects and fields, checked
  *                               against the table of named checks
  *   emit (emit.c)               objects -> blob bytes (lib/blob.h)
  *
+ *   fmt (grammar/fmt.c)         --fmt: a source in canonical layout
+ *
+ * grammar/ includes this header; nothing here includes grammar/.
  * Everything lives in one struct xbc, freed by xbc_free(): no globals. */
 #ifndef XENBAKE_COMPILER_H
 #define XENBAKE_COMPILER_H

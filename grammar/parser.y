@@ -1,5 +1,5 @@
 /* parser.y - the grammar of xenbake.xb(5). Thin: every action is one call
- * into a builder (compiler/ast.c). Pure and reentrant: no globals. */
+ * into a builder (grammar/ast.c). Pure and reentrant: no globals. */
 %define api.pure full
 %define api.location.type {struct xbc_loc}
 %define parse.error verbose
@@ -10,7 +10,7 @@
 
 %code requires {
 #include <stdbool.h>
-#include "compiler/parse.h"
+#include "grammar/parse.h"
 #ifndef YY_TYPEDEF_YY_SCANNER_T
 #define YY_TYPEDEF_YY_SCANNER_T
 typedef void *yyscan_t;

@@ -20,9 +20,9 @@ sodium="$(pkg-config --cflags --libs libsodium)"
 
 # shellcheck disable=SC2086
 $CC $flags -Wno-unused-function -o "$out/fuzz-parse" "$src/tests/fuzz/fuzz-parse.c" \
-	"$src"/compiler/diag.c "$src"/compiler/ast.c "$src"/compiler/parse.c \
+	"$src"/compiler/diag.c "$src"/grammar/ast.c "$src"/grammar/parse.c \
 	"$src"/compiler/resolve.c "$src"/compiler/lower.c "$src"/compiler/emit.c \
-	"$src"/compiler/fmt.c "$src"/compiler/strlit.c \
+	"$src"/grammar/fmt.c "$src"/compiler/strlit.c \
 	"$build"/grammar/parser.c "$build"/grammar/lexer.c "$src"/lib/model.c \
 	"$src"/lib/utf8.c $sodium
 # shellcheck disable=SC2086

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "compiler/parse.h"
+#include "grammar/parse.h"
 #include "grammar/parser.h"
 #include "grammar/lexer.h"
 

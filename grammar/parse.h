@@ -1,6 +1,8 @@
-/* parse.h - what the scanner and the parser share with the compiler: the
- * scanner's state, the token values, and the builders the grammar's
- * actions call. Only grammar/ and parse.c include it. */
+/* parse.h - what the scanner and the parser share with the parse driver
+ * (parse.c) and the builders (ast.c): the scanner's state, the token
+ * values, and the builders the grammar's actions call. Only grammar/
+ * includes it; the rest of the compiler sees the tree through
+ * compiler/compiler.h. */
 #ifndef XENBAKE_PARSE_H
 #define XENBAKE_PARSE_H
 

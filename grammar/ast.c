@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compiler/parse.h"
+#include "grammar/parse.h"
 
 static void take(struct xbc_str *s, struct xbc_tok *tok,
 		 const struct xbc_loc *loc)

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compiler/parse.h"
+#include "grammar/parse.h"
 #include "grammar/parser.h"
 #include "grammar/lexer.h"
 
