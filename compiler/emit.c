@@ -8,8 +8,8 @@
 
 #include <sodium.h>
 
-#include "compiler/compiler.h"
 #include "lib/blob.h"
+#include "compiler/compiler.h"
 
 /* An open-addressing set of strings (or positions), each with the number
  * it was given on first insertion. Eight bytes a slot: a million keys cost

@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "compiler/compiler.h"
 #include "lib/trust.h"
+#include "compiler/compiler.h"
 
 #define EXIT_SOURCE 1
 #define EXIT_USAGE 2

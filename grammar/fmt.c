@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/buf.h"
 #include "grammar/parse.h"
 #include "grammar/parser.h"
 #include "grammar/lexer.h"
@@ -37,41 +38,6 @@ struct elems {
 	size_t n, cap;
 	bool oom;
 };
-
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	char *p;
-	size_t cap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void put_str(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
 
 static struct elem *add(struct elems *es)
 {
@@ -144,7 +110,7 @@ static const char *keyword(int t)
 /* ---- strings ------------------------------------------------------------ */
 
 /* Bytes of a string's value as dump writes them (runtime/dump.c). */
-static void put_bytes(struct buf *b, const unsigned char *p, size_t n)
+static void put_bytes(struct xb_buf *b, const unsigned char *p, size_t n)
 {
 	char hex[5];
 	size_t i, k;
@@ -152,30 +118,30 @@ static void put_bytes(struct buf *b, const unsigned char *p, size_t n)
 	for (i = 0; i < n; i++) {
 		switch (p[i]) {
 		case '\\':
-			put_str(b, "\\\\");
+			xb_buf_str(b, "\\\\");
 			continue;
 		case '"':
-			put_str(b, "\\\"");
+			xb_buf_str(b, "\\\"");
 			continue;
 		case '\n':
-			put_str(b, "\\n");
+			xb_buf_str(b, "\\n");
 			continue;
 		case '\t':
-			put_str(b, "\\t");
+			xb_buf_str(b, "\\t");
 			continue;
 		case '$':
-			put_str(b, "$$");
+			xb_buf_str(b, "$$");
 			continue;
 		}
 		if (p[i] >= 0x20 && p[i] < 0x7f) {
-			put(b, (const char *)p + i, 1);
+			xb_buf_add(b, (const char *)p + i, 1);
 		} else if (p[i] >= 0x80 && (k = xb_utf8_len(p + i, n - i,
 							      NULL))) {
-			put(b, (const char *)p + i, k);
+			xb_buf_add(b, (const char *)p + i, k);
 			i += k - 1;
 		} else {
 			snprintf(hex, sizeof(hex), "\\x%02x", p[i]);
-			put_str(b, hex);
+			xb_buf_str(b, hex);
 		}
 	}
 }
@@ -184,7 +150,7 @@ static void put_bytes(struct buf *b, const unsigned char *p, size_t n)
  * written again the one way dump writes them, each ${name} kept as it is.
  * Read as resolve reads it, with its errors, so that a file that would not
  * compile is not rewritten into one that might. */
-static int put_string(struct xbc *c, struct buf *b, const struct elem *e)
+static int put_string(struct xbc *c, struct xb_buf *b, const struct elem *e)
 {
 	unsigned char *seg = malloc(e->len + 1);   /* value bytes so far */
 	struct xbc_piece p;
@@ -195,7 +161,7 @@ static int put_string(struct xbc *c, struct buf *b, const struct elem *e)
 		b->oom = true;
 		return -1;
 	}
-	put_str(b, "\"");
+	xb_buf_str(b, "\"");
 	for (i = 0; xbc_str_piece(c, e->text, &e->loc, i, &p) != XBC_PIECE_END;
 	     i += p.len) {
 		if (p.kind == XBC_PIECE_ERROR)
@@ -203,7 +169,7 @@ static int put_string(struct xbc *c, struct buf *b, const struct elem *e)
 		if (p.kind == XBC_PIECE_CONSTANT) {
 			put_bytes(b, seg, n);
 			n = 0;
-			put(b, e->text + i, p.len);
+			xb_buf_add(b, e->text + i, p.len);
 		} else if (p.kind == XBC_PIECE_TEXT) {
 			memcpy(seg + n, e->text + i, p.len);
 			n += p.len;
@@ -212,7 +178,7 @@ static int put_string(struct xbc *c, struct buf *b, const struct elem *e)
 		}
 	}
 	put_bytes(b, seg, n);
-	put_str(b, "\"");
+	xb_buf_str(b, "\"");
 	ret = 0;
 out:
 	free(seg);
@@ -248,7 +214,7 @@ static bool bare_key(const char *s, size_t len)
 
 struct layout {
 	struct xbc *c;
-	struct buf out;
+	struct xb_buf out;
 	int depth;                   /* 0, or 1 inside a block */
 	bool line_open;              /* the last line has no '\n' yet */
 	bool after_brace;            /* the last thing written is "{" */
@@ -258,13 +224,13 @@ struct layout {
 static void indent(struct layout *l)
 {
 	if (l->depth)
-		put_str(&l->out, "    ");
+		xb_buf_str(&l->out, "    ");
 }
 
 static void end_line(struct layout *l)
 {
 	if (l->line_open)
-		put_str(&l->out, "\n");
+		xb_buf_str(&l->out, "\n");
 	l->line_open = false;
 }
 
@@ -276,14 +242,14 @@ static void new_line(struct layout *l, const struct elem *e, bool closing)
 
 	end_line(l);
 	if (blank)
-		put_str(&l->out, "\n");
+		xb_buf_str(&l->out, "\n");
 	indent(l);
 	l->after_brace = false;
 }
 
 static void put_comment(struct layout *l, const struct elem *e)
 {
-	put(&l->out, e->text, e->len);
+	xb_buf_add(&l->out, e->text, e->len);
 	l->last_line = e->loc.last_line;
 }
 
@@ -291,7 +257,7 @@ static void put_comment(struct layout *l, const struct elem *e)
  * the comments among them go on lines of their own before it. */
 static int put_unit(struct layout *l, const struct elem *v, size_t n)
 {
-	struct buf *b = &l->out;
+	struct xb_buf *b = &l->out;
 	size_t i, start;
 	bool first = true;
 	const char *kw;
@@ -309,14 +275,14 @@ static int put_unit(struct layout *l, const struct elem *v, size_t n)
 			return -1;
 		}
 		if (!first) {
-			put_str(b, "\n");
+			xb_buf_str(b, "\n");
 			indent(l);
 		}
 		put_comment(l, &v[i]);
 		first = false;
 	}
 	if (!first) {
-		put_str(b, "\n");
+		xb_buf_str(b, "\n");
 		indent(l);
 	}
 	first = true;
@@ -324,17 +290,17 @@ static int put_unit(struct layout *l, const struct elem *v, size_t n)
 		if (v[i].type == COMMENT)
 			continue;
 		if (!first && v[i].type != ';')
-			put_str(b, " ");
+			xb_buf_str(b, " ");
 		kw = keyword(v[i].type);
 		if (kw) {
-			put_str(b, kw);
+			xb_buf_str(b, kw);
 		} else if (v[i].type == IDENT) {
-			put(b, v[i].text, v[i].len);
+			xb_buf_add(b, v[i].text, v[i].len);
 		} else if (v[0].type == INCLUDE) {
 			/* the path is read as written: no escapes there */
-			put_str(b, "\"");
-			put(b, v[i].text, v[i].len);
-			put_str(b, "\"");
+			xb_buf_str(b, "\"");
+			xb_buf_add(b, v[i].text, v[i].len);
+			xb_buf_str(b, "\"");
 		} else {
 			start = b->len;
 			if (put_string(l->c, b, &v[i]))
@@ -378,7 +344,7 @@ static int layout(struct layout *l, const struct elem *v, size_t n,
 		}
 		if (t == COMMENT && l->line_open &&
 		    v[i].loc.first_line == l->last_line) {
-			put_str(&l->out, " ");            /* trailing */
+			xb_buf_str(&l->out, " ");            /* trailing */
 			put_comment(l, &v[i]);
 			end_line(l);
 			l->after_brace = false;
@@ -387,14 +353,14 @@ static int layout(struct layout *l, const struct elem *v, size_t n,
 			put_comment(l, &v[i]);
 			l->line_open = true;
 		} else if (t == '}' && l->line_open && l->after_brace) {
-			put_str(&l->out, " }");           /* an empty block */
+			xb_buf_str(&l->out, " }");           /* an empty block */
 			l->depth = 0;
 			l->after_brace = false;
 			l->last_line = v[i].loc.last_line;
 		} else if (t == '}') {
 			l->depth = 0;
 			new_line(l, &v[i], true);
-			put_str(&l->out, "}");
+			xb_buf_str(&l->out, "}");
 			l->line_open = true;
 			l->last_line = v[i].loc.last_line;
 		} else {

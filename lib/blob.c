@@ -12,8 +12,8 @@
 
 #include <sodium.h>
 
-#include "lib/errmsg.h"
 #include "lib/blob.h"
+#include "lib/errmsg.h"
 #include "lib/utf8.h"
 
 static const uint32_t record_size[XBB_SECT_COUNT] = {

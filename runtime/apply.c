@@ -10,25 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/errmsg.h"
 #include "runtime/apply.h"
 #include "runtime/journal.h"
 #include "runtime/xapi.h"
 #include "runtime/xenstore.h"
 #include "runtime/xmlrpc.h"
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-
-static char *fmt(const char *f, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, f);
-	if (vasprintf(&s, f, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 /* Test builds (-DXB_TEST_HOOKS): XENBAKE_TEST_HOOK_AFTER_WRITE=N kills
  * xenbake with SIGKILL once the journal is on disk and N XenAPI writes
@@ -98,7 +85,7 @@ static const struct xb_change *change_of(const struct xb_plan *p,
 static char *describe(const char *keyword, const char *object,
 		      const char *field, const char *source)
 {
-	return fmt("%s \"%s\" %s%s%s%s", keyword, object, field,
+	return xb_strf("%s \"%s\" %s%s%s%s", keyword, object, field,
 		   source[0] ? " (" : "", source, source[0] ? ")" : "");
 }
 
@@ -129,14 +116,14 @@ static char *xenstore_sources(const struct xb_plan *p)
 			if (p->changes[i].where == XB_WHERE_XENSTORE &&
 			    p->changes[i].domid == gp->domid)
 				src = p->changes[i].source;
-		more = fmt("%s%s%s%s%s", list ? list : "", list ? "; " : "",
+		more = xb_strf("%s%s%s%s%s", list ? list : "", list ? "; " : "",
 			   gp->label, src[0] ? ", from " : "", src);
 		free(list);
 		if (!more)
 			return NULL;
 		list = more;
 	}
-	more = fmt(" (the transaction for %s)", list ? list : "no guest");
+	more = xb_strf(" (the transaction for %s)", list ? list : "no guest");
 	free(list);
 	return more;
 }
@@ -157,7 +144,7 @@ static int restore(struct xapi *x, const struct xb_actual *a,
 			continue;
 		if (write_one(x, ob, w, &w->old_map)) {
 			char *what = describe_write(p, a, w);
-			char *more = fmt("%s%s%s: %s", *failed ? *failed : "",
+			char *more = xb_strf("%s%s%s: %s", *failed ? *failed : "",
 					 *failed ? "; " : "",
 					 what ? what : ob->uuid,
 					 xapi_errmsg(x));
@@ -212,7 +199,7 @@ static void *writer_run(void *arg)
 
 			pthread_mutex_lock(&all->lock);
 			if (!all->error)
-				all->error = fmt("%s: %s", what ? what : "",
+				all->error = xb_strf("%s: %s", what ? what : "",
 						 xapi_errmsg(me->conn));
 			pthread_mutex_unlock(&all->lock);
 			free(what);
@@ -286,7 +273,7 @@ static int check_renames(struct xapi *x, struct xb_actual *a,
 			continue;
 		if (!read) {
 			if (xapi_read_pbds(x, a)) {
-				*errmsg = fmt("reading PBDs: %s; nothing was changed, the host is as it was",
+				*errmsg = xb_strf("reading PBDs: %s; nothing was changed, the host is as it was",
 					      xapi_errmsg(x));
 				return -1;
 			}
@@ -295,7 +282,7 @@ static int check_renames(struct xapi *x, struct xb_actual *a,
 		ob = &a->objects[w->object];
 		if (!ob->pbds_plugged) {
 			c = change_of(p, w);
-			*errmsg = fmt("%s%ssr \"%s\" (%s) cannot be renamed to \"%s\": no PBD is plugged (xapi refuses with SR_HAS_NO_PBDS); nothing was changed, the host is as it was",
+			*errmsg = xb_strf("%s%ssr \"%s\" (%s) cannot be renamed to \"%s\": no PBD is plugged (xapi refuses with SR_HAS_NO_PBDS); nothing was changed, the host is as it was",
 				      c && c->source[0] ? c->source : "",
 				      c && c->source[0] ? ": " : "",
 				      ob->name_label, ob->uuid,
@@ -340,7 +327,7 @@ static int check_request(const struct xb_object *ob, enum xb_field field,
 			if (!xr_xml_safe(kv->key, strlen(kv->key), &bad, &off) ||
 			    !xr_xml_safe(kv->value, strlen(kv->value), &bad,
 					 &off)) {
-				*why = fmt("%s: key \"%.80s\": %s at byte %zu",
+				*why = xb_strf("%s: key \"%.80s\": %s at byte %zu",
 					   method, kv->key, bad, off);
 				goto out;
 			}
@@ -351,14 +338,14 @@ static int check_request(const struct xb_object *ob, enum xb_field field,
 	if (xr_encode_call(method, args, 3, &body, &len, why))
 		goto out;
 	if (len > XAPI_REQUEST_MAX) {
-		*why = fmt("%s: a request of %zu bytes is over the %u bytes XenAPI accepts",
+		*why = xb_strf("%s: a request of %zu bytes is over the %u bytes XenAPI accepts",
 			   method, len, XAPI_REQUEST_MAX);
 		goto out;
 	}
 	r = 0;
 	goto out;
 nomem:
-	*why = fmt("out of memory");
+	*why = xb_strf("out of memory");
 out:
 	free(body);
 	for (i = 0; i < 3; i++)
@@ -380,7 +367,7 @@ static int check_writes(const struct xb_actual *a, const struct xb_plan *p,
 		    !check_request(ob, w->field, &w->old_map, &why))
 			continue;
 		what = describe_write(p, a, w);
-		*errmsg = fmt("%s: %s; nothing was changed, the host is as it was",
+		*errmsg = xb_strf("%s: %s; nothing was changed, the host is as it was",
 			      what ? what : ob->uuid, why ? why : "out of memory");
 		free(what);
 		free(why);
@@ -429,14 +416,14 @@ static int journal_start(const struct xb_apply_options *opt,
 			goto nomem;
 	}
 	if (xb_journal_write(opt->state_dir, &j, &why)) {
-		*errmsg = fmt("cannot write the journal: %s; nothing was changed, the host is as it was (--state-dir picks another directory)",
+		*errmsg = xb_strf("cannot write the journal: %s; nothing was changed, the host is as it was (--state-dir picks another directory)",
 			      why ? why : "out of memory");
 		goto out;
 	}
 	r = 0;
 	goto out;
 nomem:
-	*errmsg = fmt("out of memory; nothing was changed");
+	*errmsg = xb_strf("out of memory; nothing was changed");
 out:
 	free(why);
 	xb_journal_free(&j);
@@ -471,11 +458,11 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	if (!opt)
 		opt = &no_journal;
 	if (p->nwrites && !x) {
-		*errmsg = fmt("the plan needs XenAPI but no XenAPI connection is open");
+		*errmsg = xb_strf("the plan needs XenAPI but no XenAPI connection is open");
 		return -1;
 	}
 	if (p->nguests && !xs) {
-		*errmsg = fmt("the plan needs xenstore but no xenstore connection is open");
+		*errmsg = xb_strf("the plan needs xenstore but no xenstore connection is open");
 		return -1;
 	}
 	/* everything that can be checked before the first write */
@@ -484,7 +471,7 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 		return -1;
 	done = calloc(p->nwrites + 1, sizeof(*done));
 	if (!done) {
-		*errmsg = fmt("out of memory");
+		*errmsg = xb_strf("out of memory");
 		return -1;
 	}
 	if (p->nwrites && opt->state_dir) {
@@ -498,13 +485,13 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 		for (i = 0; i < p->nwrites; i++)
 			report->xapi_writes += done[i];
 		if (restore(x, a, p, done, &undo_failed)) {
-			*errmsg = fmt("%s; restoring the %zu map(s) already written FAILED: %s: the host is left partly changed%s",
+			*errmsg = xb_strf("%s; restoring the %zu map(s) already written FAILED: %s: the host is left partly changed%s",
 				      why ? why : "XenAPI call failed",
 				      report->xapi_writes, undo_failed,
 				      journaled ? "; the journal stays, and the next run sets back what it can" : "");
 			journaled = false;
 		} else {
-			*errmsg = fmt("%s; the %zu map(s) already written were set back: nothing was changed, the host is as it was",
+			*errmsg = xb_strf("%s; the %zu map(s) already written were set back: nothing was changed, the host is as it was",
 				      why ? why : "XenAPI call failed",
 				      report->xapi_writes);
 		}
@@ -524,18 +511,18 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 		 * finishes the job. */
 		report->xenstore_unknown = xr == XB_XS_UNKNOWN;
 		if (!p->nwrites) {
-			*errmsg = fmt("%s%s%s", xs_err ? xs_err : "xenstore failed",
+			*errmsg = xb_strf("%s%s%s", xs_err ? xs_err : "xenstore failed",
 				      where ? where : "",
 				      xr == XB_XS_UNKNOWN ? "" :
 				      "; the host is as it was");
 		} else if (restore(x, a, p, done, &undo_failed)) {
-			*errmsg = fmt("%s%s; restoring the XenAPI maps FAILED: %s: the host is left partly changed%s",
+			*errmsg = xb_strf("%s%s; restoring the XenAPI maps FAILED: %s: the host is left partly changed%s",
 				      xs_err ? xs_err : "xenstore failed",
 				      where ? where : "", undo_failed,
 				      journaled ? "; the journal stays, and the next run sets back what it can" : "");
 			journaled = false;
 		} else {
-			*errmsg = fmt("%s%s; the %zu XenAPI map(s) written were set back%s",
+			*errmsg = xb_strf("%s%s; the %zu XenAPI map(s) written were set back%s",
 				      xs_err ? xs_err : "xenstore failed",
 				      where ? where : "", p->nwrites,
 				      xr == XB_XS_UNKNOWN ? "" :
@@ -638,7 +625,7 @@ static int add_to_list(char **list, char *s)
 
 	if (!s)
 		return -1;
-	more = fmt("%s%s%s", *list ? *list : "", *list ? "; " : "", s);
+	more = xb_strf("%s%s%s", *list ? *list : "", *list ? "; " : "", s);
 	free(s);
 	if (!more)
 		return -1;
@@ -666,7 +653,7 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 	if (!opt->state_dir)
 		return 0;
 	if (xb_journal_read(opt->state_dir, &j, &found, &why)) {
-		*errmsg = fmt("%s; nothing was changed, the host is as it was: an apply cut off by power loss or kill -9 leaves its journal, and this one cannot be used: put the host right by hand (xenbake plan shows it), then remove the journal",
+		*errmsg = xb_strf("%s; nothing was changed, the host is as it was: an apply cut off by power loss or kill -9 leaves its journal, and this one cannot be used: put the host right by hand (xenbake plan shows it), then remove the journal",
 			      why ? why : "cannot read the journal");
 		free(why);
 		return -1;
@@ -674,7 +661,7 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 	if (!found)
 		return 0;
 	if (xb_journal_owner_alive(&j)) {
-		*errmsg = fmt("an apply is in progress (xenbake, pid %d; its journal is in %s): nothing was changed; run again once it has finished",
+		*errmsg = xb_strf("an apply is in progress (xenbake, pid %d; its journal is in %s): nothing was changed; run again once it has finished",
 			      j.pid, opt->state_dir);
 		goto out;
 	}
@@ -715,7 +702,7 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 						      xb_field_xapi(w->field),
 						      w->source);
 
-				*errmsg = fmt("recovery: %s the apply cut off on %s failed at %s: %s; %zu map(s) were written before it; the journal stays in %s and the next run carries on from there",
+				*errmsg = xb_strf("recovery: %s the apply cut off on %s failed at %s: %s; %zu map(s) were written before it; the journal stays in %s and the next run carries on from there",
 					      finish ? "finishing" : "rolling back",
 					      when, what ? what : w->uuid,
 					      xapi_errmsg(x), written,
@@ -734,13 +721,13 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 						 xb_field_xapi(w->field),
 						 w->source)))
 				goto nomem;
-			if (!ob && add_to_list(&others, fmt("(%s is gone)",
+			if (!ob && add_to_list(&others, xb_strf("(%s is gone)",
 							    w->uuid)))
 				goto nomem;
 		}
 	}
 	if (xb_journal_remove(opt->state_dir, &why)) {
-		*errmsg = fmt("recovery: %s the apply cut off on %s, but %s: remove the journal by hand",
+		*errmsg = xb_strf("recovery: %s the apply cut off on %s, but %s: remove the journal by hand",
 			      verb, when, why ? why : "cannot remove the journal");
 		goto out;
 	}
@@ -748,7 +735,7 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 		struct xb_actual fresh = { 0 };
 
 		if (xapi_read_state(x, &fresh)) {
-			*errmsg = fmt("recovery: %s the apply cut off on %s, then reading the host again failed: %s",
+			*errmsg = xb_strf("recovery: %s the apply cut off on %s, then reading the host again failed: %s",
 				      verb, when, xapi_errmsg(x));
 			xb_actual_free(&fresh);
 			goto out;
@@ -756,7 +743,7 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 		xb_actual_free(a);
 		*a = fresh;
 	}
-	*note = fmt("recovery: %s an apply cut off on %s (%s; its journal was in %s): %zu XenAPI map(s) %s, %zu already so%s%zu%s%s",
+	*note = xb_strf("recovery: %s an apply cut off on %s (%s; its journal was in %s): %zu XenAPI map(s) %s, %zu already so%s%zu%s%s",
 		    verb, when, reason, opt->state_dir, written,
 		    finish ? "written" : "set back as they were", already,
 		    ", ", nothers,
@@ -766,7 +753,7 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 	r = 0;
 	goto out;
 nomem:
-	*errmsg = fmt("out of memory");
+	*errmsg = xb_strf("out of memory");
 out:
 	free(why);
 	free(others);

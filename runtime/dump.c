@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "lib/hex.h"
 #include "runtime/dump.h"
 
 /* Writes s as a string literal the compiler reads back to the same bytes. */
@@ -179,8 +180,7 @@ int xb_dump(const struct xbb *blob, FILE *out)
 	uint32_t i;
 
 	fputs("# xenbake dump, blob sha256 ", out);
-	for (i = 0; i < XBB_SHA256_SIZE; i++)
-		fprintf(out, "%02x", hash[i]);
+	xb_hex_put(out, hash, XBB_SHA256_SIZE);
 	fputc('\n', out);
 	for (i = 0; i < blob->nobjects; i++) {
 		xbb_object(blob, i, &obj);

@@ -10,15 +10,8 @@
 #include <unistd.h>
 
 #include "lib/errmsg.h"
+#include "runtime/clock.h"
 #include "runtime/hostlock.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The pid the holder wrote; 0 when it has not yet (or wrote nonsense). */
 static long holder_pid(int fd)
@@ -38,7 +31,7 @@ static long holder_pid(int fd)
 int xb_lock_take(const char *dir, double wait, xb_lock_wait_fn *progress,
 		 void *arg, char **errmsg)
 {
-	double start = now();
+	double start = xb_now();
 	char *path = NULL, pid[32];
 	int fd = -1, n;
 
@@ -66,7 +59,7 @@ int xb_lock_take(const char *dir, double wait, xb_lock_wait_fn *progress,
 				strerror(errno));
 			goto fail;
 		}
-		if (now() - start >= wait) {
+		if (xb_now() - start >= wait) {
 			long holder = holder_pid(fd);
 
 			if (holder)
@@ -81,7 +74,7 @@ int xb_lock_take(const char *dir, double wait, xb_lock_wait_fn *progress,
 			goto fail;
 		}
 		if (progress)
-			progress(now() - start, holder_pid(fd), arg);
+			progress(xb_now() - start, holder_pid(fd), arg);
 		usleep(200000);
 	}
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());

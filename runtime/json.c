@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "lib/errmsg.h"
-#include "runtime/json.h"
 #include "lib/utf8.h"
+#include "runtime/json.h"
 
 struct reader {
 	const char *p, *end, *start;

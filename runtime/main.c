@@ -18,8 +18,11 @@
 #include <sodium.h>
 
 #include "config.h"
-#include "runtime/apply.h"
 #include "lib/blob.h"
+#include "lib/hex.h"
+#include "lib/trust.h"
+#include "runtime/apply.h"
+#include "runtime/clock.h"
 #include "runtime/desired.h"
 #include "runtime/dump.h"
 #include "runtime/hostlock.h"
@@ -27,7 +30,6 @@
 #include "runtime/log.h"
 #include "runtime/plan.h"
 #include "runtime/receipt.h"
-#include "lib/trust.h"
 #include "runtime/xapi.h"
 #include "runtime/xenstore.h"
 
@@ -588,14 +590,6 @@ static void print_json(const char *command, const char *result,
 
 /* ---- waiting at boot ------------------------------------------------------ */
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* What a wait shows: on a terminal one line, rewritten every second; else
  * (the journal, a log file) a plain line every WAIT_LOG_EVERY seconds. */
 #define WAIT_LOG_EVERY 10.0
@@ -610,14 +604,14 @@ struct waiting {
 static void wait_begin(struct waiting *w, const struct options *o,
 		       const char *what)
 {
-	*w = (struct waiting){ .o = o, .what = what, .since = now(),
+	*w = (struct waiting){ .o = o, .what = what, .since = xb_now(),
 			       .shown = -1, .tty = isatty(STDERR_FILENO) };
 }
 
 /* true while there is time left: the deadline is --wait after the start. */
 static bool wait_tick(struct waiting *w, long holder)
 {
-	double t = now(), left = w->o->start + w->o->wait - t;
+	double t = xb_now(), left = w->o->start + w->o->wait - t;
 	char pid[48] = "";
 
 	if (left <= 0)
@@ -639,7 +633,7 @@ static bool wait_tick(struct waiting *w, long holder)
 
 static void wait_end(struct waiting *w, bool ok)
 {
-	double waited = now() - w->since;
+	double waited = xb_now() - w->since;
 
 	if (w->line)
 		fprintf(stderr, "\r\033[K");
@@ -665,7 +659,7 @@ static int take_lock(const struct options *o, char **err)
 	int fd;
 
 	wait_begin(&w, o, "another xenbake's lock");
-	fd = xb_lock_take(o->state_dir, o->wait - (now() - o->start),
+	fd = xb_lock_take(o->state_dir, o->wait - (xb_now() - o->start),
 			  lock_progress, &w, err);
 	wait_end(&w, fd >= 0);
 	return fd;
@@ -711,7 +705,7 @@ static int wait_xapi_cookie(const struct options *o, char **err)
 		usleep(200000);
 	wait_end(&w, ok);
 	if (!ok && asprintf(err, "xapi has not finished starting: no %s after %.0f s (gave up waiting)",
-			    cookie, now() - w.since) < 0)
+			    cookie, xb_now() - w.since) < 0)
 		*err = NULL;
 	return ok ? 0 : -1;
 }
@@ -744,7 +738,7 @@ static struct xapi *connect_xapi(const struct options *o, char **err)
 
 		if (asprintf(&why, "%s (gave up waiting after %.0f s)",
 			     *err ? *err : "cannot log in to xapi",
-			     now() - w.since) >= 0) {
+			     xb_now() - w.since) >= 0) {
 			free(*err);
 			*err = why;
 		}
@@ -1155,14 +1149,6 @@ static int status_blobs(const struct options *o, const struct xb_json *j,
 	return r;
 }
 
-static void hex(const unsigned char *h, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < XBB_SHA256_SIZE; i++)
-		sprintf(out + 2 * i, "%02x", h[i]);
-}
-
 /* A note for each blob that is not the one the receipt recorded. */
 static void note_changed_blobs(FILE *f, const struct xb_json *j,
 			       const struct loaded *l, size_t n)
@@ -1174,7 +1160,7 @@ static void note_changed_blobs(FILE *f, const struct xb_json *j,
 	for (i = 0; i < n; i++) {
 		const char *was = NULL;
 
-		hex(l[i].sha256, now_hex);
+		xb_hex(now_hex, l[i].sha256, XBB_SHA256_SIZE);
 		for (k = 0; blobs && blobs->type == XB_JSON_ARRAY &&
 			    k < blobs->n; k++)
 			if (!strcmp(xb_json_str(&blobs->items[k], "path", ""),
@@ -1554,6 +1540,6 @@ int main(int argc, char **argv)
 	struct options o;
 
 	parse_args(argc, argv, &o);
-	o.start = now();
+	o.start = xb_now();
 	return run(&o);
 }

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "lib/blob.h"
 #include "lib/errmsg.h"
+#include "lib/hex.h"
 #include "runtime/json.h"
 #include "runtime/receipt.h"
 
@@ -85,7 +86,7 @@ static void put_changes(FILE *f, const struct xb_receipt *r)
 static void put_body(FILE *f, const struct xb_receipt *r)
 {
 	const struct xb_plan *p = r->plan;
-	size_t add = 0, mod = 0, rem = 0, i, j;
+	size_t add = 0, mod = 0, rem = 0, i;
 	struct tm tm;
 	char stamp[32];
 
@@ -104,8 +105,7 @@ static void put_body(FILE *f, const struct xb_receipt *r)
 		fputs(", \"sha256\": ", f);
 		if (r->blobs[i].sha256) {
 			fputc('"', f);
-			for (j = 0; j < XBB_SHA256_SIZE; j++)
-				fprintf(f, "%02x", r->blobs[i].sha256[j]);
+			xb_hex_put(f, r->blobs[i].sha256, XBB_SHA256_SIZE);
 			fputc('"', f);
 		} else {
 			fputs("null", f);

@@ -17,6 +17,7 @@
 
 #include <curl/curl.h>
 
+#include "lib/errmsg.h"
 #include "runtime/xapi.h"
 #include "runtime/xmlrpc.h"
 
@@ -66,11 +67,10 @@ static int set_err(struct xapi *x, const char *fmt, ...)
 static int set_err(struct xapi *x, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg = NULL;
+	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	msg = xb_vstrf(fmt, ap);
 	va_end(ap);
 	free(x->errmsg);
 	x->errmsg = msg;

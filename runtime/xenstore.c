@@ -17,6 +17,8 @@
 #include <xenstore.h>
 #include <xenstore_lib.h>
 
+#include "lib/errmsg.h"
+#include "runtime/clock.h"
 #include "runtime/xenstore.h"
 
 #define XS_DEVICE "/dev/xen/xenbus"  /* libxenstore's other way in */
@@ -51,29 +53,6 @@ struct batch {
 	size_t n, cap;
 	bool oom;
 };
-
-static void set_err(char **errmsg, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void set_err(char **errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errmsg || *errmsg)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(errmsg, fmt, ap) < 0)
-		*errmsg = NULL;
-	va_end(ap);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- the wire protocol -------------------------------------------------- */
 
@@ -442,13 +421,13 @@ struct xb_xs *xb_xs_open(double wait, char **errmsg)
 {
 	struct xb_xs *xs = calloc(1, sizeof(*xs));
 	struct batch b = { 0 };
-	double start = now(), last = -1;
+	double start = xb_now(), last = -1;
 	bool tty = isatty(STDERR_FILENO), shown = false;
 	bool answered = false;       /* the last try had a reply, or a bad one */
 	int err = 0;
 
 	if (!xs) {
-		set_err(errmsg, "out of memory");
+		xb_fail_first(errmsg, "out of memory");
 		return NULL;
 	}
 	xs->fd = -1;
@@ -473,12 +452,12 @@ struct xb_xs *xb_xs_open(double wait, char **errmsg)
 			err = errno;
 			answered = false;
 		}
-		if (now() - start >= wait)
+		if (xb_now() - start >= wait)
 			break;
-		if (tty && now() - last >= 1) {
+		if (tty && xb_now() - last >= 1) {
 			fprintf(stderr, "\rxenbake: waiting for xenstored (%.0f s of %.0f s)...",
-				now() - start, wait);
-			last = now();
+				xb_now() - start, wait);
+			last = xb_now();
 			shown = true;
 		}
 		usleep(200000);
@@ -493,11 +472,11 @@ struct xb_xs *xb_xs_open(double wait, char **errmsg)
 
 		/* it runs and answers: not a question of reaching it */
 		if (err == EPROTO)
-			set_err(errmsg, "xenstored%s%s sent a malformed reply to the first request (listing /)%s",
+			xb_fail_first(errmsg, "xenstored%s%s sent a malformed reply to the first request (listing /)%s",
 				sock ? " at " : "", sock ? sock : "",
 				wait > 0 ? " (gave up waiting)" : "");
 		else
-			set_err(errmsg, "xenstored%s%s answered the first request (listing /) with %s%s",
+			xb_fail_first(errmsg, "xenstored%s%s answered the first request (listing /) with %s%s",
 				sock ? " at " : "", sock ? sock : "",
 				err_name(err, name, sizeof(name)),
 				wait > 0 ? " (gave up waiting)" : "");
@@ -507,7 +486,7 @@ struct xb_xs *xb_xs_open(double wait, char **errmsg)
 	if (xs->fd < 0) {
 		const char *sock = getenv("XENSTORED_PATH");
 
-		set_err(errmsg, "cannot reach xenstored%s%s: %s%s",
+		xb_fail_first(errmsg, "cannot reach xenstored%s%s: %s%s",
 			sock ? " at " : "", sock ? sock : "",
 			strerror(err ? err : EIO),
 			wait > 0 ? " (gave up waiting)" :
@@ -705,18 +684,18 @@ static int run_reads(struct xb_xs *xs, struct batch *b, const char *what,
 	int e = run(xs, b, 0);
 
 	if (e == -ENOMEM) {
-		set_err(errmsg, "out of memory");
+		xb_fail_first(errmsg, "out of memory");
 		return -1;
 	}
 	if (e) {
-		set_err(errmsg, "xenstore: %s: %s%s; nothing was changed", what,
+		xb_fail_first(errmsg, "xenstore: %s: %s%s; nothing was changed", what,
 			e == -EPROTO ? "malformed reply from xenstored: " :
 			"lost the connection to xenstored: ", strerror(-e));
 		return -1;
 	}
 	bad = first_failed(b, true);
 	if (bad != NONE) {
-		set_err(errmsg, "xenstore: cannot %s %s: %s; nothing was changed",
+		xb_fail_first(errmsg, "xenstore: cannot %s %s: %s; nothing was changed",
 			b->r[bad].type == XS_DIRECTORY ? "list" : "read",
 			req_path(&b->r[bad]),
 			err_name(b->r[bad].err, ename, sizeof(ename)));
@@ -796,7 +775,7 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 	if (e == -ENOMEM)
 		goto nomem;
 	if (e) {
-		set_err(errmsg, "xenstore: cannot read the managed record of domain %d: %s; nothing was changed",
+		xb_fail_first(errmsg, "xenstore: cannot read the managed record of domain %d: %s; nothing was changed",
 			a->guests[failed].domid,
 			err_name(-e, ename, sizeof(ename)));
 		goto out;
@@ -806,7 +785,7 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 	r = 0;
 	goto out;
 nomem:
-	set_err(errmsg, "out of memory");
+	xb_fail_first(errmsg, "out of memory");
 out:
 	for (i = 0; rec && i < ndoms; i++)
 		free(rec[i].path);
@@ -885,7 +864,7 @@ int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
 	r = 0;
 	goto out;
 nomem:
-	set_err(errmsg, "out of memory");
+	xb_fail_first(errmsg, "out of memory");
 out:
 	for (i = 0; keys && i < p->nguests; i++)
 		xb_map_free(&keys[i]);
@@ -931,16 +910,16 @@ static int run_checked(struct xb_xs *xs, struct batch *b, uint32_t tx,
 	size_t bad;
 
 	if (e == -ENOMEM) {
-		set_err(errmsg, "out of memory");
+		xb_fail_first(errmsg, "out of memory");
 		return -1;
 	}
 	if (e == -E2BIG) {
-		set_err(errmsg, "xenstore: a request is longer than xenstored takes (%d bytes); nothing was written",
+		xb_fail_first(errmsg, "xenstore: a request is longer than xenstored takes (%d bytes); nothing was written",
 			XENSTORE_PAYLOAD_MAX);
 		return -1;
 	}
 	if (e) {
-		set_err(errmsg, "xenstore: lost the connection to xenstored: %s; nothing was written",
+		xb_fail_first(errmsg, "xenstore: lost the connection to xenstored: %s; nothing was written",
 			strerror(-e));
 		return -1;
 	}
@@ -949,7 +928,7 @@ static int run_checked(struct xb_xs *xs, struct batch *b, uint32_t tx,
 		return 0;
 	if (b->r[bad].err == EAGAIN)
 		return -EAGAIN;
-	set_err(errmsg, "xenstore: %s%s%s: %s", doing(b->r[bad].type),
+	xb_fail_first(errmsg, "xenstore: %s%s%s: %s", doing(b->r[bad].type),
 		*req_path(&b->r[bad]) ? " " : "", req_path(&b->r[bad]),
 		strerror(b->r[bad].err));
 	return -1;
@@ -1038,7 +1017,7 @@ static int first_round(struct xb_xs *xs, uint32_t tx, struct gstate *gs,
 		if (gs[i].vm != NONE &&
 		    (!v || strncmp(v, "/vm/", 4) ||
 		     strcmp(v + 4, gs[i].gp->vm_uuid))) {
-			set_err(errmsg, "xenstore: %s: domain %d is no longer VM %s (it was shut down or replaced while xenbake ran); run xenbake again",
+			xb_fail_first(errmsg, "xenstore: %s: domain %d is no longer VM %s (it was shut down or replaced while xenbake ran); run xenbake again",
 				gs[i].gp->label, gs[i].g->domid,
 				gs[i].gp->vm_uuid);
 			r = -1;
@@ -1112,7 +1091,7 @@ static int read_round(struct xb_xs *xs, uint32_t tx, struct gstate *gs,
 			goto out;
 		}
 		if (e) {
-			set_err(errmsg, "xenstore: reading %s: %s",
+			xb_fail_first(errmsg, "xenstore: reading %s: %s",
 				gs[failed].rec_path, strerror(-e));
 			r = -1;
 			goto out;
@@ -1153,7 +1132,7 @@ static int read_round(struct xb_xs *xs, uint32_t tx, struct gstate *gs,
 	r = run_checked(xs, b, tx, true, errmsg);
 	goto out;
 nomem:
-	set_err(errmsg, "out of memory");
+	xb_fail_first(errmsg, "out of memory");
 	r = -1;
 out:
 	free(rec);
@@ -1258,7 +1237,7 @@ static int queue_guest(struct xb_xs *xs, uint32_t tx, struct gstate *s,
 	*changed = true;
 	goto out;
 nomem:
-	set_err(errmsg, "out of memory");
+	xb_fail_first(errmsg, "out of memory");
 	r = -1;
 out:
 	free(path);
@@ -1301,7 +1280,7 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 	unsigned long id;
 
 	if (!gs) {
-		set_err(errmsg, "out of memory");
+		xb_fail_first(errmsg, "out of memory");
 		return -1;
 	}
 	add(&b, XS_TRANSACTION_START, NULL, 0, "%s", "");
@@ -1310,13 +1289,13 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 		errno = 0;
 		id = strtoul(b.r[0].reply ? b.r[0].reply : "", &end, 10);
 		if (errno || !end || *end || !id || id > UINT32_MAX) {
-			set_err(errmsg, "xenstore: cannot start a transaction: bad reply from xenstored");
+			xb_fail_first(errmsg, "xenstore: cannot start a transaction: bad reply from xenstored");
 			r = -1;
 		}
 		tx = (uint32_t)id;
 	} else if (r == -EAGAIN) {
 		r = -1;                     /* no transaction to redo */
-		set_err(errmsg, "xenstore: cannot start a transaction: %s",
+		xb_fail_first(errmsg, "xenstore: cannot start a transaction: %s",
 			strerror(EAGAIN));
 	}
 	batch_reset(&b);
@@ -1356,7 +1335,7 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 				continue;
 			if (asprintf(&path, "%s/%s", base,
 				     gs[i].remove.kv[k].key) < 0) {
-				set_err(errmsg, "out of memory");
+				xb_fail_first(errmsg, "out of memory");
 				r = -1;
 				break;
 			}
@@ -1378,24 +1357,24 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 		int e = run(xs, &b, tx);
 
 		if (e == -ENOMEM) {
-			set_err(errmsg, "out of memory");
+			xb_fail_first(errmsg, "out of memory");
 			r = -1;
 		} else if (e && xs->unsent) {
 			/* xenstored never had the whole request, and the
 			 * transaction ends with the connection */
 			r = -1;
-			set_err(errmsg, "xenstore: lost the connection to xenstored before the commit was sent: %s; nothing was written",
+			xb_fail_first(errmsg, "xenstore: lost the connection to xenstored before the commit was sent: %s; nothing was written",
 				strerror(-e));
 		} else if (e) {
 			/* the request reached xenstored, which may have
 			 * committed before the connection went */
 			r = XB_XS_UNKNOWN;
-			set_err(errmsg, "xenstore: lost the connection to xenstored while committing the transaction (%s): whether it was committed is unknown; the next run, or `xenbake check`, will tell",
+			xb_fail_first(errmsg, "xenstore: lost the connection to xenstored while committing the transaction (%s): whether it was committed is unknown; the next run, or `xenbake check`, will tell",
 				strerror(-e));
 		} else if (b.r[0].err) {
 			r = b.r[0].err == EAGAIN ? -EAGAIN : -1;
 			if (r == -1)
-				set_err(errmsg, "xenstore: the transaction could not be committed: %s; nothing was written",
+				xb_fail_first(errmsg, "xenstore: the transaction could not be committed: %s; nothing was written",
 					strerror(b.r[0].err));
 		}
 	} else {
@@ -1429,7 +1408,7 @@ int xb_xs_apply(struct xb_xs *xs, const struct xb_actual *a,
 			       1000u);
 		}
 	}
-	set_err(errmsg, "xenstore: the transaction conflicted with other writers %d times; gave up, nothing was written",
+	xb_fail_first(errmsg, "xenstore: the transaction conflicted with other writers %d times; gave up, nothing was written",
 		XB_XS_ATTEMPTS);
 	return -1;
 }

@@ -12,6 +12,7 @@
 #include <libxml/parserInternals.h>
 #include <libxml/SAX2.h>
 
+#include "lib/buf.h"
 #include "lib/errmsg.h"
 #include "runtime/xmlrpc.h"
 
@@ -185,47 +186,8 @@ bool xr_xml_safe(const char *s, size_t len, const char **why, size_t *offset)
 	return true;
 }
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	size_t cap;
-	char *p;
-
-	if (b->oom)
-		return;
-	if (n > SIZE_MAX - b->len - 1) {
-		b->oom = true;
-		return;
-	}
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap = cap > SIZE_MAX / 2 ? b->len + n + 1 : cap * 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
 /* Escapes &, <, > and CR (which an XML parser would turn into LF). */
-static int buf_text(struct buf *b, const char *s, const char *what,
+static int buf_text(struct xb_buf *b, const char *s, const char *what,
 		    char **errmsg)
 {
 	size_t len = strlen(s), i, start = 0, offset;
@@ -242,15 +204,15 @@ static int buf_text(struct buf *b, const char *s, const char *what,
 		case '\r': rep = "&#13;"; break;
 		default: continue;
 		}
-		buf_add(b, s + start, i - start);
-		buf_str(b, rep);
+		xb_buf_add(b, s + start, i - start);
+		xb_buf_str(b, rep);
 		start = i + 1;
 	}
-	buf_add(b, s + start, len - start);
+	xb_buf_add(b, s + start, len - start);
 	return 0;
 }
 
-static int encode_value(struct buf *b, const struct xr_value *v, int depth,
+static int encode_value(struct xb_buf *b, const struct xr_value *v, int depth,
 			char **errmsg)
 {
 	char num[64];
@@ -259,34 +221,34 @@ static int encode_value(struct buf *b, const struct xr_value *v, int depth,
 	if (depth > XR_MAX_DEPTH)
 		return xb_fail(errmsg, "cannot send a value nested deeper than %d",
 			    XR_MAX_DEPTH);
-	buf_str(b, "<value>");
+	xb_buf_str(b, "<value>");
 	switch (v->type) {
 	case XR_NIL:
-		buf_str(b, "<nil/>");
+		xb_buf_str(b, "<nil/>");
 		break;
 	case XR_STRING:
 	case XR_DATETIME:
 	case XR_BASE64: {
 		const char *tag = xr_type_name(v->type);
 
-		buf_str(b, "<");
-		buf_str(b, tag);
-		buf_str(b, ">");
+		xb_buf_str(b, "<");
+		xb_buf_str(b, tag);
+		xb_buf_str(b, ">");
 		if (buf_text(b, v->str ? v->str : "", "a string", errmsg))
 			return -1;
-		buf_str(b, "</");
-		buf_str(b, tag);
-		buf_str(b, ">");
+		xb_buf_str(b, "</");
+		xb_buf_str(b, tag);
+		xb_buf_str(b, ">");
 		break;
 	}
 	case XR_INT:
 		snprintf(num, sizeof(num), v->num >= INT32_MIN &&
 			 v->num <= INT32_MAX ? "<int>%lld</int>" :
 			 "<i8>%lld</i8>", v->num);
-		buf_str(b, num);
+		xb_buf_str(b, num);
 		break;
 	case XR_BOOL:
-		buf_str(b, v->num ? "<boolean>1</boolean>" :
+		xb_buf_str(b, v->num ? "<boolean>1</boolean>" :
 			"<boolean>0</boolean>");
 		break;
 	case XR_DOUBLE:
@@ -294,54 +256,54 @@ static int encode_value(struct buf *b, const struct xr_value *v, int depth,
 			return xb_fail(errmsg, "cannot send a double that is not "
 				    "finite");
 		snprintf(num, sizeof(num), "<double>%.17g</double>", v->dbl);
-		buf_str(b, num);
+		xb_buf_str(b, num);
 		break;
 	case XR_ARRAY:
-		buf_str(b, "<array><data>");
+		xb_buf_str(b, "<array><data>");
 		for (i = 0; i < v->n; i++)
 			if (encode_value(b, &v->items[i], depth + 1, errmsg))
 				return -1;
-		buf_str(b, "</data></array>");
+		xb_buf_str(b, "</data></array>");
 		break;
 	case XR_STRUCT:
-		buf_str(b, "<struct>");
+		xb_buf_str(b, "<struct>");
 		for (i = 0; i < v->n; i++) {
-			buf_str(b, "<member><name>");
+			xb_buf_str(b, "<member><name>");
 			if (buf_text(b, v->names[i], "a member name", errmsg))
 				return -1;
-			buf_str(b, "</name>");
+			xb_buf_str(b, "</name>");
 			if (encode_value(b, &v->items[i], depth + 1, errmsg))
 				return -1;
-			buf_str(b, "</member>");
+			xb_buf_str(b, "</member>");
 		}
-		buf_str(b, "</struct>");
+		xb_buf_str(b, "</struct>");
 		break;
 	default:
 		return xb_fail(errmsg, "cannot send a value of unknown type %d",
 			    (int)v->type);
 	}
-	buf_str(b, "</value>");
+	xb_buf_str(b, "</value>");
 	return 0;
 }
 
 int xr_encode_call(const char *method, const struct xr_value *params,
 		   size_t nparams, char **out, size_t *outlen, char **errmsg)
 {
-	struct buf b = { 0 };
+	struct xb_buf b = { 0 };
 	size_t i;
 	int ret = -1;
 
-	buf_str(&b, "<?xml version=\"1.0\"?>\n<methodCall><methodName>");
+	xb_buf_str(&b, "<?xml version=\"1.0\"?>\n<methodCall><methodName>");
 	if (buf_text(&b, method, "a method name", errmsg))
 		goto out;
-	buf_str(&b, "</methodName><params>");
+	xb_buf_str(&b, "</methodName><params>");
 	for (i = 0; i < nparams; i++) {
-		buf_str(&b, "<param>");
+		xb_buf_str(&b, "<param>");
 		if (encode_value(&b, &params[i], 0, errmsg))
 			goto out;
-		buf_str(&b, "</param>");
+		xb_buf_str(&b, "</param>");
 	}
-	buf_str(&b, "</params></methodCall>\n");
+	xb_buf_str(&b, "</params></methodCall>\n");
 	if (b.oom) {
 		xb_fail(errmsg, "out of memory encoding %s", method);
 		goto out;
@@ -397,7 +359,7 @@ struct decoder {
 	xmlParserCtxtPtr ctxt;
 	struct frame stack[MAX_FRAMES];
 	int top;                     /* frames in use */
-	struct buf text;             /* text of the innermost leaf or value */
+	struct xb_buf text;             /* text of the innermost leaf or value */
 	size_t values, max_values;
 	bool saw_dtd, is_fault, have_result;
 	struct xr_value result;      /* the param's value, or the fault's */
@@ -417,8 +379,7 @@ static int derr(struct decoder *d, const char *fmt, ...)
 	if (d->err)
 		return -1;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	msg = xb_vstrf(fmt, ap);
 	va_end(ap);
 	if (line > 0)
 		xb_fail(&d->err, "malformed reply (line %d): %s", line,
@@ -945,11 +906,11 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
 	switch (f->kind) {
 	case F_LEAF:
 	case F_NAME:
-		buf_add(&d->text, (const char *)ch, (size_t)len);
+		xb_buf_add(&d->text, (const char *)ch, (size_t)len);
 		return;
 	case F_VALUE:
 		if (!f->typed) {
-			buf_add(&d->text, (const char *)ch, (size_t)len);
+			xb_buf_add(&d->text, (const char *)ch, (size_t)len);
 			return;
 		}
 		if (!blank((const char *)ch, (size_t)len))
@@ -1041,7 +1002,7 @@ static bool is_reference(const char *s, size_t n)
 static char *repair_names(const char *body, size_t len, size_t *outlen,
 			  bool *oom)
 {
-	struct buf b = { 0 };
+	struct xb_buf b = { 0 };
 	const char *p = body, *end = body + len, *copied = body, *close;
 
 	*oom = false;
@@ -1063,8 +1024,8 @@ static char *repair_names(const char *body, size_t len, size_t *outlen,
 				if (*q != '<' && (*q != '&' ||
 				    is_reference(q, (size_t)(close - q))))
 					continue;
-				buf_add(&b, copied, (size_t)(q - copied));
-				buf_str(&b, *q == '<' ? "&lt;" : "&amp;");
+				xb_buf_add(&b, copied, (size_t)(q - copied));
+				xb_buf_str(&b, *q == '<' ? "&lt;" : "&amp;");
 				copied = q + 1;
 			}
 		} else {
@@ -1077,7 +1038,7 @@ static char *repair_names(const char *body, size_t len, size_t *outlen,
 	}
 	if (!b.p && !b.oom)
 		return NULL;
-	buf_add(&b, copied, (size_t)(end - copied));
+	xb_buf_add(&b, copied, (size_t)(end - copied));
 	if (b.oom) {
 		free(b.p);
 		*oom = true;

@@ -22,7 +22,7 @@ sodium="$(pkg-config --cflags --libs libsodium)"
 $CC $flags -Wno-unused-function -o "$out/fuzz-parse" "$src/tests/fuzz/fuzz-parse.c" \
 	"$src"/compiler/diag.c "$src"/grammar/ast.c "$src"/grammar/parse.c \
 	"$src"/compiler/resolve.c "$src"/compiler/lower.c "$src"/compiler/emit.c \
-	"$src"/grammar/fmt.c "$src"/compiler/strlit.c \
+	"$src"/grammar/fmt.c "$src"/compiler/strlit.c "$src"/lib/buf.c \
 	"$build"/grammar/parser.c "$build"/grammar/lexer.c "$src"/lib/model.c \
 	"$src"/lib/utf8.c $sodium
 # shellcheck disable=SC2086
@@ -38,7 +38,7 @@ $CC $flags -o "$out/fuzz-json" "$src/tests/fuzz/fuzz-json.c" \
 	"$src"/runtime/json.c "$src"/lib/utf8.c "$src"/lib/errmsg.c
 # shellcheck disable=SC2086
 $CC $flags -o "$out/fuzz-xmlrpc" "$src/tests/fuzz/fuzz-xmlrpc.c" \
-	"$src"/runtime/xmlrpc.c "$src"/lib/errmsg.c $xml -lm
+	"$src"/runtime/xmlrpc.c "$src"/lib/errmsg.c "$src"/lib/buf.c $xml -lm
 
 total=0 crashed=
 for h in parse blob xmlrpc journal json; do

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compiler/compiler.h"
 #include "lib/blob.h"
+#include "compiler/compiler.h"
 
 /* Compiles src as the main file "t.xb"; true when there is no error. */
 static bool compile(struct xbc *c, const char *src)
