@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib/errmsg.h"
+#include "lib/hex.h"
 #include "runtime/journal.h"
 
 #define MAGIC "xenbake-journal"
@@ -41,18 +42,6 @@ static void put_string(FILE *f, const char *s)
 
 	fprintf(f, "%zu:", n);
 	fwrite(s, 1, n, f);
-}
-
-static void put_hex(char *out, const unsigned char *h, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[h[i] >> 4];
-		out[2 * i + 1] = digits[h[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 static void put_map(FILE *f, const char *tag, const struct xb_map *m)
@@ -87,7 +76,7 @@ int xb_journal_format(const struct xb_journal *j, char **buf, size_t *len,
 	put_string(f, j->boot_id ? j->boot_id : "");
 	fprintf(f, "\nblobs %zu\n", j->nblobs);
 	for (i = 0; i < j->nblobs; i++) {
-		put_hex(hex, j->blobs[i], XB_JOURNAL_SHA256_SIZE);
+		xb_hex(hex, j->blobs[i], XB_JOURNAL_SHA256_SIZE);
 		fprintf(f, "blob %s\n", hex);
 	}
 	fprintf(f, "writes %zu\n", j->nwrites);
@@ -112,7 +101,7 @@ int xb_journal_format(const struct xb_journal *j, char **buf, size_t *len,
 		return xb_fail(errmsg, "out of memory");
 	}
 	crypto_hash_sha256(h, (const unsigned char *)*buf, *len);
-	put_hex(hex, h, sizeof(h));
+	xb_hex(hex, h, sizeof(h));
 	fprintf(f, "end %s\n", hex);
 	if (fclose(f)) {
 		free(*buf);

@@ -1,4 +1,4 @@
-/* json.c - a small JSON reader and string writer: see json.h. */
+/* json.c - a small JSON reader: see json.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -392,40 +392,4 @@ bool xb_json_bool(const struct xb_json *j, const char *key, bool def)
 	const struct xb_json *v = xb_json_get(j, key);
 
 	return v && v->type == XB_JSON_BOOL ? v->boolean : def;
-}
-
-/* ---- writing ---------------------------------------------------------- */
-
-
-void xb_put_quoted(FILE *f, const char *s, enum xb_quote how)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), len;
-
-	fputc('"', f);
-	for (; n; p += len, n -= len) {
-		len = 1;
-		switch (*p) {
-		case '"': fputs("\\\"", f); continue;
-		case '\\': fputs("\\\\", f); continue;
-		case '\n': fputs("\\n", f); continue;
-		case '\t': fputs("\\t", f); continue;
-		case '\r': fputs("\\r", f); continue;
-		}
-		if (*p < 0x20 || *p == 0x7f) {
-			fprintf(f, "\\u%04x", *p);
-			continue;
-		}
-		len = xb_utf8_len(p, n, NULL);
-		if (len) {
-			fwrite(p, 1, len, f);
-			continue;
-		}
-		len = 1;
-		if (how == XB_QUOTE_JSON)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fprintf(f, "\\x%02x", *p);
-	}
-	fputc('"', f);
 }

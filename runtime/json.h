@@ -1,7 +1,7 @@
 /* json.h - a small JSON reader, for the receipts xenbake wrote itself
  * (`status`); still bounds-checked as for any file: depth, sizes, UTF-8
- * escapes, no NUL inside strings. And the one string writer for all the
- * JSON xenbake prints (plans, receipts) and for quoted values in text. */
+ * escapes, no NUL inside strings. The strings xenbake writes are quoted
+ * by lib/quote.h. */
 #ifndef XENBAKE_JSON_H
 #define XENBAKE_JSON_H
 
@@ -40,18 +40,5 @@ const char *xb_json_str(const struct xb_json *j, const char *key,
 			const char *def);
 double xb_json_num(const struct xb_json *j, const char *key, double def);
 bool xb_json_bool(const struct xb_json *j, const char *key, bool def);
-
-/* How xb_put_quoted writes a byte that is not part of valid UTF-8 (host
- * values are any bytes a guest wrote):
- * JSON     as \u00XX, the code point of the same number, so the output
- *          stays valid JSON (RFC 8259 text is UTF-8) and the byte can be
- *          recovered;
- * DISPLAY  as \xXX, so a terminal shows it and no reader mistakes it for
- *          a character. */
-enum xb_quote { XB_QUOTE_JSON, XB_QUOTE_DISPLAY };
-
-/* s between double quotes, with JSON's escapes for '"', '\\', control
- * characters and DEL; valid UTF-8 is copied as it is. */
-void xb_put_quoted(FILE *f, const char *s, enum xb_quote how);
 
 #endif

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "lib/blob.h"
 #include "lib/hex.h"
+#include "lib/quote.h"
 #include "lib/trust.h"
 #include "runtime/apply.h"
 #include "runtime/clock.h"

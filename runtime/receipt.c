@@ -12,6 +12,7 @@
 #include "lib/blob.h"
 #include "lib/errmsg.h"
 #include "lib/hex.h"
+#include "lib/quote.h"
 #include "runtime/json.h"
 #include "runtime/receipt.h"
 

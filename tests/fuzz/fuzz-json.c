@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/quote.h"
 #include "runtime/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -18,27 +18,26 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 xml="$(pkg-config --cflags --libs libxml-2.0)"
 sodium="$(pkg-config --cflags --libs libsodium)"
 
+# every harness links all of lib/, as both programs do
+lib=$(ls "$src"/lib/*.c)
 # shellcheck disable=SC2086
 $CC $flags -Wno-unused-function -o "$out/fuzz-parse" "$src/tests/fuzz/fuzz-parse.c" \
-	"$src"/compiler/diag.c "$src"/grammar/ast.c "$src"/grammar/parse.c \
-	"$src"/compiler/resolve.c "$src"/compiler/lower.c "$src"/compiler/emit.c \
-	"$src"/grammar/fmt.c "$src"/compiler/strlit.c "$src"/lib/buf.c \
-	"$build"/grammar/parser.c "$build"/grammar/lexer.c "$src"/lib/model.c \
-	"$src"/lib/utf8.c $sodium
+	"$src"/compiler/diag.c "$src"/compiler/resolve.c "$src"/compiler/lower.c \
+	"$src"/compiler/emit.c "$src"/compiler/strlit.c "$src"/grammar/ast.c \
+	"$src"/grammar/parse.c "$src"/grammar/fmt.c \
+	"$build"/grammar/parser.c "$build"/grammar/lexer.c $lib $sodium
 # shellcheck disable=SC2086
 $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-blob" "$src/tests/fuzz/fuzz-blob.c" \
-	"$src"/lib/blob.c "$src"/lib/utf8.c "$src"/runtime/dump.c \
-	"$src"/lib/model.c "$src"/lib/errmsg.c $sodium
+	"$src"/runtime/dump.c $lib $sodium
 # shellcheck disable=SC2086
 $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-journal" "$src/tests/fuzz/fuzz-journal.c" \
-	"$src"/runtime/journal.c "$src"/runtime/state.c "$src"/lib/model.c \
-	"$src"/lib/errmsg.c $sodium
+	"$src"/runtime/journal.c "$src"/runtime/state.c $lib $sodium
 # shellcheck disable=SC2086
 $CC $flags -o "$out/fuzz-json" "$src/tests/fuzz/fuzz-json.c" \
-	"$src"/runtime/json.c "$src"/lib/utf8.c "$src"/lib/errmsg.c
+	"$src"/runtime/json.c $lib $sodium
 # shellcheck disable=SC2086
 $CC $flags -o "$out/fuzz-xmlrpc" "$src/tests/fuzz/fuzz-xmlrpc.c" \
-	"$src"/runtime/xmlrpc.c "$src"/lib/errmsg.c "$src"/lib/buf.c $xml -lm
+	"$src"/runtime/xmlrpc.c $lib $xml $sodium -lm
 
 total=0 crashed=
 for h in parse blob xmlrpc journal json; do
