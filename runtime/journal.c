@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/atomic.h"
 #include "lib/errmsg.h"
 #include "lib/hex.h"
 #include "runtime/journal.h"
@@ -434,83 +435,23 @@ bool xb_journal_owner_alive(const struct xb_journal *j)
 	return alive;
 }
 
-static int sync_dir(const char *dir, char **errmsg)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0 || fsync(fd)) {
-		int e = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return xb_fail(errmsg, "cannot sync the directory %s: %s", dir,
-			       strerror(e));
-	}
-	close(fd);
-	return 0;
-}
-
 int xb_journal_write(const char *dir, const struct xb_journal *j,
 		     char **errmsg)
 {
-	char *buf = NULL, *path = NULL, *tmp = NULL;
-	size_t len = 0, off = 0;
-	int fd = -1, r = -1;
+	char *buf = NULL;
+	size_t len = 0;
+	int r = -1;
 
 	if (xb_journal_format(j, &buf, &len, errmsg))
 		return -1;
-	if (asprintf(&path, "%s/" XB_JOURNAL_NAME, dir) < 0 ||
-	    asprintf(&tmp, "%s/" XB_JOURNAL_NAME ".tmp", dir) < 0) {
-		path = tmp = NULL;
-		xb_fail(errmsg, "out of memory");
-		goto out;
-	}
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		xb_fail(errmsg, "cannot create %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
-	if (fd < 0) {
-		xb_fail(errmsg, "cannot create %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, buf + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			xb_fail(errmsg, "cannot write %s: %s", tmp,
-				strerror(errno));
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd)) {
-		xb_fail(errmsg, "cannot sync %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd)) {
-		fd = -1;
-		xb_fail(errmsg, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path)) {
-		xb_fail(errmsg, "cannot rename %s to %s: %s", tmp, path,
-			strerror(errno));
-		goto out;
-	}
-	r = sync_dir(dir, errmsg);
+	r = xb_write_atomic(dir, XB_JOURNAL_NAME, XB_JOURNAL_NAME ".tmp", buf,
+			    len, XB_ATOMIC_SYNC, errmsg);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (r && tmp)
-		unlink(tmp);
 	free(buf);
-	free(path);
-	free(tmp);
 	return r;
 }
 
@@ -588,7 +529,7 @@ int xb_journal_remove(const char *dir, char **errmsg)
 		r = xb_fail(errmsg, "cannot remove %s: %s", path,
 			    strerror(errno));
 	else
-		r = sync_dir(dir, errmsg);
+		r = xb_sync_dir(dir, errmsg);
 	free(path);
 	return r;
 }

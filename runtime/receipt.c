@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "lib/blob.h"
+#include "lib/atomic.h"
 #include "lib/errmsg.h"
 #include "lib/hex.h"
 #include "lib/quote.h"
@@ -148,61 +149,28 @@ static void put_body(FILE *f, const struct xb_receipt *r)
 	fputs("]}\n", f);
 }
 
-/* DIR/NAME from a temporary file in DIR, renamed over it when complete.
- * Not synced: a receipt is a record, not what makes apply safe (the
- * journal is, and it is synced); two fsyncs would double the cost of a
- * no-op apply at boot. After a power loss the newest receipt may be
- * missing or empty, which status reports. */
-static int write_atomic(const char *dir, const char *name,
-			const struct xb_receipt *r, char **errmsg)
+/* DIR/NAME, replaced whole. Not synced: a receipt is a record, not what
+ * makes apply safe (the journal is, and it is synced); two fsyncs would
+ * double the cost of a no-op apply at boot. After a power loss the newest
+ * receipt may be missing or empty, which status reports. */
+static int write_receipt(const char *dir, const char *name,
+			 const struct xb_receipt *r, char **errmsg)
 {
-	char *path = NULL, *tmp = NULL;
-	FILE *f = NULL;
-	int fd = -1, rc = -1;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
 
-	if (asprintf(&path, "%s/%s", dir, name) < 0 ||
-	    asprintf(&tmp, "%s/.%s.XXXXXX", dir, name) < 0) {
-		path = tmp = NULL;
-		xb_fail(errmsg, "out of memory");
-		goto out;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		xb_fail(errmsg, "cannot create %s: %s", tmp, strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		xb_fail(errmsg, "cannot write %s: %s", tmp, strerror(errno));
-		close(fd);
-		goto out;
-	}
+	f = open_memstream(&text, &len);
+	if (!f)
+		return xb_fail(errmsg, "out of memory");
 	put_body(f, r);
-	if (fflush(f) || ferror(f)) {
-		xb_fail(errmsg, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
+	if (fclose(f) || !text) {
+		free(text);
+		return xb_fail(errmsg, "out of memory");
 	}
-	if (fclose(f)) {
-		f = NULL;
-		xb_fail(errmsg, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	f = NULL;
-	if (rename(tmp, path)) {
-		xb_fail(errmsg, "cannot rename %s to %s: %s", tmp, path,
-			strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (f)
-		fclose(f);
-	if (rc && tmp)
-		unlink(tmp);
-	free(path);
-	free(tmp);
+	rc = xb_write_atomic(dir, name, NULL, text, len, 0, errmsg);
+	free(text);
 	return rc;
 }
 
@@ -272,8 +240,8 @@ int xb_receipt_write(const char *dir, const struct xb_receipt *r,
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
 	snprintf(name, sizeof(name), "%s.%06ldZ.json", stamp,
 		 r->time.tv_nsec / 1000);
-	if (write_atomic(sub, name, r, errmsg) ||
-	    write_atomic(dir, XB_RECEIPT_LAST, r, errmsg))
+	if (write_receipt(sub, name, r, errmsg) ||
+	    write_receipt(dir, XB_RECEIPT_LAST, r, errmsg))
 		goto out;
 	prune(sub);
 	if (written && asprintf(written, "%s/%s", sub, name) < 0)
