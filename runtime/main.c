@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "lib/blob.h"
+#include "lib/errmsg.h"
 #include "lib/hex.h"
 #include "lib/quote.h"
 #include "lib/trust.h"
@@ -670,21 +671,30 @@ static int wait_xenstored(const struct options *o, struct xb_xs **xs,
 			  char **err)
 {
 	struct waiting w;
+	bool answered = false;
+	char *why;
 
 	wait_begin(&w, o, "xenstored");
 	for (;;) {
 		free(*err);
 		*err = NULL;
-		/* one try each time (the waiting and its lines are ours, the
-		 * same for every wait); any wait > 0 words the error as
-		 * "gave up waiting" */
-		*xs = xb_xs_open(o->wait > 0 ? 1e-9 : 0, err);
+		*xs = xb_xs_open(&answered, err);
 		if (*xs || !wait_tick(&w, 0))
 			break;
 		usleep(200000);
 	}
 	wait_end(&w, *xs != NULL);
-	return *xs ? 0 : -1;
+	if (*xs)
+		return 0;
+	if (*err && (o->wait > 0 || !answered)) {
+		why = xb_strf("%s%s", *err, o->wait > 0 ? " (gave up waiting)" :
+			      " (is it running? --wait SECONDS waits for it)");
+		if (why) {
+			free(*err);
+			*err = why;
+		}
+	}
+	return -1;
 }
 
 /* The cookie is on dom0 beside the local socket; a remote xapi has its own,

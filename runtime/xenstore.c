@@ -417,80 +417,55 @@ static int connect_xenstored(bool *is_socket)
 	return open(dev, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 }
 
-struct xb_xs *xb_xs_open(double wait, char **errmsg)
+struct xb_xs *xb_xs_open(bool *answered, char **errmsg)
 {
 	struct xb_xs *xs = calloc(1, sizeof(*xs));
 	struct batch b = { 0 };
-	double start = xb_now(), last = -1;
-	bool tty = isatty(STDERR_FILENO), shown = false;
-	bool answered = false;       /* the last try had a reply, or a bad one */
 	int err = 0;
 
+	*answered = false;           /* a reply came, or a bad one */
 	if (!xs) {
 		xb_fail_first(errmsg, "out of memory");
 		return NULL;
 	}
-	xs->fd = -1;
-	for (;;) {
-		err = 0;
-		xs->fd = connect_xenstored(&xs->is_socket);
-		if (xs->fd >= 0) {
-			int r;
+	xs->fd = connect_xenstored(&xs->is_socket);
+	if (xs->fd >= 0) {
+		int r;
 
-			xs->broken = 0;
-			xs->inlen = 0;
-			add(&b, XS_DIRECTORY, NULL, 0, "/");
-			r = run(xs, &b, 0);
-			err = r ? -r : b.r[0].err;
-			answered = (!r && err) || r == -EPROTO;
-			batch_reset(&b);
-			if (!err)
-				break;
+		add(&b, XS_DIRECTORY, NULL, 0, "/");
+		r = run(xs, &b, 0);
+		err = r ? -r : b.r[0].err;
+		*answered = (!r && err) || r == -EPROTO;
+		batch_free(&b);
+		if (err) {
 			close(xs->fd);
 			xs->fd = -1;
-		} else {
-			err = errno;
-			answered = false;
 		}
-		if (xb_now() - start >= wait)
-			break;
-		if (tty && xb_now() - last >= 1) {
-			fprintf(stderr, "\rxenbake: waiting for xenstored (%.0f s of %.0f s)...",
-				xb_now() - start, wait);
-			last = xb_now();
-			shown = true;
-		}
-		usleep(200000);
+	} else {
+		err = errno;
 	}
-	batch_free(&b);
 	memset(&xs->st, 0, sizeof(xs->st));
-	if (shown)
-		fprintf(stderr, "\r\033[K");
-	if (xs->fd < 0 && answered) {
+	if (xs->fd < 0 && *answered) {
 		const char *sock = getenv("XENSTORED_PATH");
 		char name[128];
 
 		/* it runs and answers: not a question of reaching it */
 		if (err == EPROTO)
-			xb_fail_first(errmsg, "xenstored%s%s sent a malformed reply to the first request (listing /)%s",
-				sock ? " at " : "", sock ? sock : "",
-				wait > 0 ? " (gave up waiting)" : "");
+			xb_fail_first(errmsg, "xenstored%s%s sent a malformed reply to the first request (listing /)",
+				sock ? " at " : "", sock ? sock : "");
 		else
-			xb_fail_first(errmsg, "xenstored%s%s answered the first request (listing /) with %s%s",
+			xb_fail_first(errmsg, "xenstored%s%s answered the first request (listing /) with %s",
 				sock ? " at " : "", sock ? sock : "",
-				err_name(err, name, sizeof(name)),
-				wait > 0 ? " (gave up waiting)" : "");
+				err_name(err, name, sizeof(name)));
 		free(xs);
 		return NULL;
 	}
 	if (xs->fd < 0) {
 		const char *sock = getenv("XENSTORED_PATH");
 
-		xb_fail_first(errmsg, "cannot reach xenstored%s%s: %s%s",
+		xb_fail_first(errmsg, "cannot reach xenstored%s%s: %s",
 			sock ? " at " : "", sock ? sock : "",
-			strerror(err ? err : EIO),
-			wait > 0 ? " (gave up waiting)" :
-			" (is it running? --wait SECONDS waits for it)");
+			strerror(err ? err : EIO));
 		free(xs);
 		return NULL;
 	}

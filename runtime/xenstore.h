@@ -67,10 +67,12 @@ struct xb_xs_stats {
 	unsigned long reads, writes, removes, perms, mkdirs;
 };
 
-/* Connects (see above; XENSTORED_PATH picks the socket). With wait > 0,
- * retries for up to wait seconds until a request is answered, printing
- * progress on stderr if it is a terminal. NULL with *errmsg set. */
-struct xb_xs *xb_xs_open(double wait, char **errmsg);
+/* Connects (see above; XENSTORED_PATH picks the socket) and lists / once,
+ * so that a daemon that does not answer is found now. NULL with *errmsg
+ * set, and *answered true when xenstored ran but refused or garbled that
+ * first request (so waiting for it to start is no cure). The caller does
+ * any waiting. */
+struct xb_xs *xb_xs_open(bool *answered, char **errmsg);
 void xb_xs_close(struct xb_xs *xs);
 const struct xb_xs_stats *xb_xs_stats(const struct xb_xs *xs);
 
