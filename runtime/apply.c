@@ -443,13 +443,38 @@ static void journal_end(const struct xb_apply_options *opt)
 	free(why);
 }
 
+/* Each change's outcome, from the step that failed: XenAPI writes come
+ * first, then the one xenstore transaction; when either fails, the XenAPI
+ * writes made are set back. */
+static void set_outcomes(const struct xb_plan *p, bool xapi_sent,
+			 bool xs_started, bool xs_unknown, enum xb_outcome *out)
+{
+	size_t i;
+
+	for (i = 0; out && i < p->nchanges; i++) {
+		if (p->changes[i].where == XB_WHERE_XENSTORE)
+			out[i] = xs_unknown ? XB_OUTCOME_UNKNOWN :
+				 xs_started ? XB_OUTCOME_UNDONE :
+				 XB_OUTCOME_NOT_ATTEMPTED;
+		else if (xs_started)    /* every XenAPI write had been made */
+			out[i] = XB_OUTCOME_UNDONE;
+		else
+			out[i] = xapi_sent ? XB_OUTCOME_ROLLED_BACK :
+				 XB_OUTCOME_NOT_ATTEMPTED;
+	}
+}
+
 int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	     const struct xb_plan *p, const struct xb_apply_options *opt,
-	     struct xb_apply_report *report, char **errmsg)
+	     struct xb_apply_report *report, enum xb_outcome *outcomes,
+	     char **errmsg)
 {
 	static const struct xb_apply_options no_journal = { 0 };
 	char *undo_failed = NULL, *xs_err = NULL, *why = NULL;
 	bool *done = NULL, journaled = false;
+	bool xapi_sent = false, xs_started = false;
+	unsigned long calls;
+	unsigned tries;
 	size_t i;
 	int r = -1, xr;
 
@@ -459,20 +484,20 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 		opt = &no_journal;
 	if (p->nwrites && !x) {
 		*errmsg = xb_strf("the plan needs XenAPI but no XenAPI connection is open");
-		return -1;
+		goto out;
 	}
 	if (p->nguests && !xs) {
 		*errmsg = xb_strf("the plan needs xenstore but no xenstore connection is open");
-		return -1;
+		goto out;
 	}
 	/* everything that can be checked before the first write */
 	if (p->nwrites && (check_renames(x, a, p, errmsg) ||
 			   check_writes(a, p, errmsg)))
-		return -1;
+		goto out;
 	done = calloc(p->nwrites + 1, sizeof(*done));
 	if (!done) {
 		*errmsg = xb_strf("out of memory");
-		return -1;
+		goto out;
 	}
 	if (p->nwrites && opt->state_dir) {
 		if (journal_start(opt, a, p, errmsg))
@@ -481,7 +506,9 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	}
 	test_kill(HOOK_WRITE, "0");
 
+	calls = x ? xapi_calls(x) : 0;
 	if (p->nwrites && write_all(x, a, p, done, &why)) {
+		xapi_sent = xapi_calls(x) > calls;
 		for (i = 0; i < p->nwrites; i++)
 			report->xapi_writes += done[i];
 		if (restore(x, a, p, done, &undo_failed)) {
@@ -500,9 +527,12 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	}
 	report->xapi_writes = p->nwrites;
 
+	tries = xs ? xb_xs_stats(xs)->attempts : 0;
 	if (p->nguests &&
 	    (xr = xb_xs_apply(xs, a, p, &report->xenstore_changed, &xs_err))) {
 		char *where = xenstore_sources(p);
+
+		xs_started = xb_xs_stats(xs)->attempts > tries;
 
 		/* A commit whose answer was lost may or may not have landed;
 		 * the XenAPI maps are set back all the same: they are what
@@ -533,8 +563,13 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 		goto out;
 	}
 	test_kill(HOOK_WRITE, "commit");
+	for (i = 0; outcomes && i < p->nchanges; i++)
+		outcomes[i] = XB_OUTCOME_APPLIED;
 	r = 0;
 out:
+	if (r)
+		set_outcomes(p, xapi_sent, xs_started,
+			     report->xenstore_unknown, outcomes);
 	if (journaled)
 		journal_end(opt);
 	free(undo_failed);

@@ -38,6 +38,16 @@ struct xb_apply_options {
 	size_t nblobs;
 };
 
+/* What became of one change of the plan, as the apply that tried it
+ * knows it (written, not written, or unknown). */
+enum xb_outcome {
+	XB_OUTCOME_APPLIED,          /* written and in place */
+	XB_OUTCOME_UNDONE,           /* written, then set back */
+	XB_OUTCOME_ROLLED_BACK,      /* its XenAPI writes were set back */
+	XB_OUTCOME_NOT_ATTEMPTED,    /* never sent */
+	XB_OUTCOME_UNKNOWN,          /* its commit's answer was lost */
+};
+
 struct xb_apply_report {
 	size_t xapi_writes;          /* set_* calls that succeeded */
 	bool xenstore_changed;       /* the transaction wrote something */
@@ -46,11 +56,13 @@ struct xb_apply_report {
 };
 
 /* x may be NULL without XenAPI, xs NULL without xenstore. a is updated
- * (PBDs are read when an SR is renamed). 0, or -1 with *errmsg (malloc'd),
- * which also says whether restoring worked. */
+ * (PBDs are read when an SR is renamed). outcomes (p->nchanges entries,
+ * or NULL) gets what became of each change. 0, or -1 with *errmsg
+ * (malloc'd), which also says whether restoring worked. */
 int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	     const struct xb_plan *p, const struct xb_apply_options *opt,
-	     struct xb_apply_report *report, char **errmsg);
+	     struct xb_apply_report *report, enum xb_outcome *outcomes,
+	     char **errmsg);
 
 /* A journal left in opt->state_dir by a cut-off apply: finished if may_finish
  * (the command is apply) and it names the same blobs, else rolled back (see

@@ -771,6 +771,20 @@ static bool selects_by_name(const struct xb_desired *d)
 	return false;
 }
 
+/* A read of xenstore failed. The reader cannot know what else this run
+ * did; here, before any write, nothing was changed. Returns -1. */
+static int read_failed(char **err)
+{
+	char *why = xb_strf("%s; nothing was changed",
+			    *err ? *err : "out of memory");
+
+	if (why) {
+		free(*err);
+		*err = why;
+	}
+	return -1;
+}
+
 /* The host as it is (through open connections), and the plan to make it
  * match d. 0; -1: reading failed (*err); 1: the plan failed, *planned says
  * how (xb_plan_make's -1: plan->errors, or -ENOMEM). */
@@ -807,14 +821,14 @@ static int read_and_plan(const struct options *o, const struct xb_desired *d,
 	}
 	if (xs && xb_xs_read_guests(xs, actual, o->no_xapi,
 				    o->no_xapi && selects_by_name(d), err))
-		return -1;
+		return read_failed(err);
 	/* a first pass tells which guests' keys to read */
 	if (xs) {
 		popt.every_guest = true;
 		r = xb_plan_make(d, actual, &popt, &first);
 		if (r == 0 && xb_xs_read_vm_data(xs, actual, &first, err)) {
 			xb_plan_free(&first);
-			return -1;
+			return read_failed(err);
 		}
 		xb_plan_free(&first);
 		popt.every_guest = false;
@@ -879,27 +893,6 @@ static char *change_line(const struct xb_change *c)
 }
 
 /* ---- apply: outcomes, receipts, the log ------------------------------------- */
-
-/* What the failed apply's steps were, from the requests it made (apply.h:
- * XenAPI writes first, then the one xenstore transaction, and on failure
- * the XenAPI writes made are set back). */
-static void failed_outcomes(const struct xb_plan *p, bool xapi_written,
-			    bool xs_tried, bool xs_unknown, enum xb_outcome *out)
-{
-	size_t i;
-
-	for (i = 0; i < p->nchanges; i++) {
-		if (p->changes[i].where == XB_WHERE_XENSTORE)
-			out[i] = xs_unknown ? XB_OUTCOME_UNKNOWN :
-				 xs_tried ? XB_OUTCOME_UNDONE :
-				 XB_OUTCOME_NOT_ATTEMPTED;
-		else if (xs_tried)      /* every XenAPI write had been made */
-			out[i] = XB_OUTCOME_UNDONE;
-		else
-			out[i] = xapi_written ? XB_OUTCOME_ROLLED_BACK :
-				 XB_OUTCOME_NOT_ATTEMPTED;
-	}
-}
 
 static bool same_target(const struct xb_change *a, const struct xb_change *b)
 {
@@ -1426,9 +1419,6 @@ static int run(struct options *o)
 	case CMD_APPLY: {
 		struct xb_apply_report rep;
 		sigset_t stop_signals, old_mask;
-		unsigned long calls0 = x ? xapi_calls(x) : 0;
-		unsigned tries0 = xs ? xb_xs_stats(xs)->attempts : 0;
-		bool renames = false;
 
 		ar.outcomes = calloc(plan.nchanges + 1, sizeof(*ar.outcomes));
 		if (!ar.outcomes) {
@@ -1462,18 +1452,11 @@ static int run(struct options *o)
 		sigaddset(&stop_signals, SIGTERM);
 		sigaddset(&stop_signals, SIGHUP);
 		sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
-		r = xb_apply(x, xs, &actual, &plan, &aopt, &rep, &err);
-		if (r) {
-			/* a rename first reads the PBDs: one call, no write */
-			for (i = 0; i < plan.nwrites; i++)
-				renames |= plan.writes[i].field ==
-					   XB_FIELD_NAME_LABEL;
-			failed_outcomes(&plan, x && xapi_calls(x) > calls0 + renames,
-					xs && xb_xs_stats(xs)->attempts > tries0,
-					rep.xenstore_unknown, ar.outcomes);
+		r = xb_apply(x, xs, &actual, &plan, &aopt, &rep, ar.outcomes,
+			     &err);
+		if (r)
 			ar.verified = verify_outcomes(o, &desired, x, xs,
 						      &plan, ar.outcomes);
-		}
 		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		if (r) {
 			xb_log(LOG_ERR, "apply %s failed: %s", o->blob_path,
@@ -1484,8 +1467,6 @@ static int run(struct options *o)
 			ar.error = NULL;
 			goto fail_reported;
 		}
-		for (i = 0; i < plan.nchanges; i++)
-			ar.outcomes[i] = XB_OUTCOME_APPLIED;
 		log_outcomes(&plan, ar.outcomes, false);
 		if (o->json)
 			print_json(cmd, "applied", &plan, &actual, NULL, 0);

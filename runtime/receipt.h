@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "runtime/apply.h"
 #include "runtime/plan.h"
 #include "runtime/state.h"
 #include "runtime/xenstore.h"
@@ -31,14 +32,6 @@
 #define XB_RECEIPTS_KEPT 50
 #define XB_RECEIPT_LAST "last-receipt.json"
 #define XB_RECEIPT_DIR "receipts"
-
-enum xb_outcome {
-	XB_OUTCOME_APPLIED,
-	XB_OUTCOME_UNDONE,
-	XB_OUTCOME_ROLLED_BACK,
-	XB_OUTCOME_NOT_ATTEMPTED,
-	XB_OUTCOME_UNKNOWN,          /* its commit's answer was lost */
-};
 
 struct xb_receipt_blob {
 	const char *path;

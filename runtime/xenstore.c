@@ -663,14 +663,14 @@ static int run_reads(struct xb_xs *xs, struct batch *b, const char *what,
 		return -1;
 	}
 	if (e) {
-		xb_fail_first(errmsg, "xenstore: %s: %s%s; nothing was changed", what,
+		xb_fail_first(errmsg, "xenstore: %s: %s%s", what,
 			e == -EPROTO ? "malformed reply from xenstored: " :
 			"lost the connection to xenstored: ", strerror(-e));
 		return -1;
 	}
 	bad = first_failed(b, true);
 	if (bad != NONE) {
-		xb_fail_first(errmsg, "xenstore: cannot %s %s: %s; nothing was changed",
+		xb_fail_first(errmsg, "xenstore: cannot %s %s: %s",
 			b->r[bad].type == XS_DIRECTORY ? "list" : "read",
 			req_path(&b->r[bad]),
 			err_name(b->r[bad].err, ename, sizeof(ename)));
@@ -750,7 +750,7 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 	if (e == -ENOMEM)
 		goto nomem;
 	if (e) {
-		xb_fail_first(errmsg, "xenstore: cannot read the managed record of domain %d: %s; nothing was changed",
+		xb_fail_first(errmsg, "xenstore: cannot read the managed record of domain %d: %s",
 			a->guests[failed].domid,
 			err_name(-e, ename, sizeof(ename)));
 		goto out;
