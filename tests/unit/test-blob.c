@@ -11,6 +11,7 @@
 
 #include "lib/blob.h"
 #include "tests/blob/handblob.h"
+#include "tests/unit/check-main.h"
 
 static struct hb hb;
 static struct xbb view;
@@ -987,7 +988,7 @@ START_TEST(load_file_refuses_too_big)
 }
 END_TEST
 
-static Suite *blob_suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("blob");
 	TCase *tc;
@@ -1075,15 +1076,4 @@ static Suite *blob_suite(void)
 	tcase_add_test(tc, load_file_refuses_too_big);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(blob_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -10,6 +10,7 @@
 
 #include "lib/blob.h"
 #include "compiler/compiler.h"
+#include "tests/unit/check-main.h"
 
 /* Compiles src as the main file "t.xb"; true when there is no error. */
 static bool compile(struct xbc *c, const char *src)
@@ -585,7 +586,7 @@ START_TEST(fmt_keeps_a_nul_in_a_comment_and_reads_no_include)
 }
 END_TEST
 
-static Suite *compiler_suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("compiler");
 	TCase *tc;
@@ -639,15 +640,4 @@ static Suite *compiler_suite(void)
 	tcase_add_test(tc, fmt_keeps_a_nul_in_a_comment_and_reads_no_include);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(compiler_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

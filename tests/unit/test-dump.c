@@ -6,6 +6,7 @@
 
 #include "runtime/dump.h"
 #include "tests/blob/handblob.h"
+#include "tests/unit/check-main.h"
 
 static struct hb hb;
 
@@ -316,7 +317,7 @@ START_TEST(write_error_is_reported)
 }
 END_TEST
 
-static Suite *dump_suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("dump");
 	TCase *tc;
@@ -343,15 +344,4 @@ static Suite *dump_suite(void)
 	tcase_add_test(tc, write_error_is_reported);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(dump_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "runtime/journal.h"
+#include "tests/unit/check-main.h"
 
 /* Two writes: a VM's xenstore_data with a multi-line value, an SR's name. */
 static void sample(struct xb_journal *j)
@@ -313,12 +314,10 @@ START_TEST(file_round_trip)
 }
 END_TEST
 
-int main(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("journal");
 	TCase *tc = tcase_create("journal");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, every_truncation_is_refused);
@@ -328,9 +327,5 @@ int main(void)
 	tcase_add_test(tc, checksum_names_the_damage);
 	tcase_add_test(tc, file_round_trip);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "runtime/plan.h"
+#include "tests/unit/check-main.h"
 
 #define POS(l, c) ((struct xbb_pos){ "t.xb", (l), (c) })
 
@@ -686,7 +687,7 @@ START_TEST(many_objects_each_block_finds_its_own)
 }
 END_TEST
 
-static Suite *plan_suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("plan");
 	struct { const char *name; const TTest *test; } cases[] = {
@@ -714,15 +715,4 @@ static Suite *plan_suite(void)
 		suite_add_tcase(s, tc);
 	}
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(plan_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

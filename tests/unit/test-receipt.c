@@ -10,6 +10,7 @@
 
 #include "runtime/json.h"
 #include "runtime/receipt.h"
+#include "tests/unit/check-main.h"
 
 static int parse(const char *text, struct xb_json *j, char **err)
 {
@@ -201,7 +202,7 @@ START_TEST(keeps_the_newest_receipts)
 }
 END_TEST
 
-static Suite *receipt_suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("receipt");
 	TCase *tc;
@@ -215,15 +216,4 @@ static Suite *receipt_suite(void)
 	tcase_add_test(tc, keeps_the_newest_receipts);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(receipt_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "runtime/state.h"
+#include "tests/unit/check-main.h"
 
 START_TEST(keys_stay_sorted_and_unique)
 {
@@ -67,18 +68,42 @@ START_TEST(copy_is_deep_and_equal)
 }
 END_TEST
 
-START_TEST(freeing_an_empty_state_is_fine)
+START_TEST(freeing_leaves_an_empty_state)
 {
 	struct xb_actual a = { 0 };
+	struct xb_map m = { 0 };
 
+	/* a state with something in it: freed, it is empty and can be
+	 * freed again (cleanup paths free what may be freed already) */
+	a.objects = calloc(1, sizeof(*a.objects));
+	ck_assert_ptr_nonnull(a.objects);
+	a.nobjects = 1;
+	a.objects[0].uuid = strdup("u");
+	ck_assert_int_eq(xb_map_set(&a.objects[0].other_config, "k", "v"), 0);
+	a.this_host = strdup("OpaqueRef:h");
+	a.have_xapi = true;
+	xb_actual_free(&a);
+	ck_assert_ptr_null(a.objects);
+	ck_assert_uint_eq(a.nobjects, 0);
+	ck_assert_ptr_null(a.this_host);
+	ck_assert(!a.have_xapi);
 	xb_actual_free(&a);
 	xb_actual_free(NULL);
+
+	ck_assert_int_eq(xb_map_set(&m, "k", "v"), 0);
+	xb_map_free(&m);
+	ck_assert_ptr_null(m.kv);
+	ck_assert_uint_eq(m.n, 0);
+	/* and a freed map is an empty one, ready for use */
+	ck_assert_ptr_null(xb_map_get(&m, "k"));
+	ck_assert_int_eq(xb_map_set(&m, "k", "w"), 0);
+	ck_assert_str_eq(xb_map_get(&m, "k"), "w");
+	xb_map_free(&m);
 	xb_map_free(NULL);
-	ck_assert_uint_eq(a.nobjects, 0);
 }
 END_TEST
 
-static Suite *state_suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("state");
 	TCase *tc;
@@ -93,18 +118,7 @@ static Suite *state_suite(void)
 	tcase_add_test(tc, copy_is_deep_and_equal);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("free");
-	tcase_add_test(tc, freeing_an_empty_state_is_fine);
+	tcase_add_test(tc, freeing_leaves_an_empty_state);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(state_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

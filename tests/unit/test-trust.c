@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "lib/trust.h"
+#include "tests/unit/check-main.h"
 
 static char dir[] = "/tmp/xb-trust-XXXXXX";
 static char keybase[256], blob[256];
@@ -172,7 +173,7 @@ START_TEST(root_refuses_blob_others_can_write)
 }
 END_TEST
 
-static Suite *trust_suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("trust");
 	TCase *tc = tcase_create("signatures");
@@ -192,15 +193,4 @@ static Suite *trust_suite(void)
 	tcase_add_test(tc, root_refuses_blob_others_can_write);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(trust_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "runtime/xapi.h"
+#include "tests/unit/check-main.h"
 
 static char dir[] = "/tmp/xb-xapi-XXXXXX";
 static char pwfile[300], sock[300];
@@ -153,7 +154,7 @@ START_TEST(null_handle_is_harmless)
 }
 END_TEST
 
-static Suite *xapi_suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("xapi");
 	TCase *tc;
@@ -172,15 +173,4 @@ static Suite *xapi_suite(void)
 	tcase_add_test(tc, null_handle_is_harmless);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(xapi_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
