@@ -2,6 +2,8 @@
 # The committed fuzz seeds (tests/fuzz/corpus-blob) are exactly the blobs
 # gen-seeds builds by hand today, and each of them opens (gen-seeds checks).
 set -eu
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$(pwd)}"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$top_builddir/tests/blob/gen-seeds" "$out"

@@ -7,7 +7,7 @@
 # and fails under -Werror, and is silent under -Wno-CHECK.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
+: "${top_builddir:=$(pwd)}"
 XENBAKEC=$top_builddir/xenbakec
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -4,7 +4,7 @@
 # `xenbake dump` is roundtrip.sh).
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
+: "${top_builddir:=$(pwd)}"
 XENBAKEC=$top_builddir/xenbakec
 T=$top_srcdir/tests/compiler
 PY=${PYTHON3:-/usr/bin/python3}

@@ -9,7 +9,7 @@
 # shellcheck disable=SC2015   # "A && ok || fail": ok never fails
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
+: "${top_builddir:=$(pwd)}"
 XENBAKEC=$top_builddir/xenbakec
 XENBAKE=$top_builddir/xenbake
 T=$top_srcdir/tests/compiler

@@ -5,7 +5,7 @@
 # an error, 0 if only warnings.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
+: "${top_builddir:=$(pwd)}"
 XENBAKEC=$top_builddir/xenbakec
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

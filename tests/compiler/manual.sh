@@ -7,7 +7,7 @@
 # A statement outside any block is tried inside vm "web-01" { ... }.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
+: "${top_builddir:=$(pwd)}"
 exec python3 - "$top_srcdir/man/xenbake.xb.5" "$top_builddir/xenbakec" \
 	"$top_srcdir/compiler/diag.c" <<'EOF'
 import os, re, subprocess, sys, tempfile

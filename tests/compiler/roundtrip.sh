@@ -4,7 +4,7 @@
 # every example. Skipped (77) until the runtime's `xenbake` is built.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
+: "${top_builddir:=$(pwd)}"
 XENBAKEC=$top_builddir/xenbakec
 XENBAKE=$top_builddir/xenbake
 T=$top_srcdir/tests/compiler

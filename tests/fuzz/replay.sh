@@ -3,7 +3,7 @@
 # needed): an input that once crashed must not crash again.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
+: "${top_builddir:=$(pwd)}"
 for h in parse blob xmlrpc journal json; do
 	dirs=$top_srcdir/tests/fuzz/corpus-$h
 	[ -d "$top_srcdir/tests/fuzz/regress-$h" ] && dirs="$dirs $top_srcdir/tests/fuzz/regress-$h"

@@ -12,7 +12,7 @@
 #   xenstored errors, huge or mistyped replies, a dropped connection on
 #             each kind of request (tests/hostile/xs-proxy.py)
 # Ends with "hostile inputs: N tried, N refused cleanly".
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 PROXY=$top_srcdir/tests/hostile/xs-proxy.py
 tried=0

@@ -8,7 +8,8 @@
 # Builds the whole project once more, so it runs only when asked:
 #   XENBAKE_TEST_PACKAGE=1 make check TESTS=tests/package/deb.sh
 set -eu
-: "${top_srcdir:?}" "${top_builddir:?}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$(pwd)}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
 

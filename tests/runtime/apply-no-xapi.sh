@@ -4,7 +4,7 @@
 # whose only writes besides the keys are each guest's vm-data directory
 # (mkdir, permissions) and record; a second apply says "No changes." and
 # sends no write at all.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 sandbox_up "$(fixture)"
 compile site <<'XB'
 vm "web-01" {

@@ -4,7 +4,7 @@
 # waits for xapi as a host boots (its init-complete cookie on the local
 # socket, then a login) and gives up with a clear message when xenstored
 # never answers; what apply did reaches the system log.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 sandbox_up "$(fixture)"
 mkdir -p "$DIR/etc"

@@ -3,7 +3,7 @@
 # the first commit (xenbake-hooks runs $XENBAKE_TEST_HOOK_BEFORE_COMMIT):
 # the commit fails with EAGAIN, xenbake redoes the transaction, and the
 # apply succeeds with the config's values, in two transactions.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 HOOKED=$top_builddir/tests/runtime/xenbake-hooks
 [ -x "$HOOKED" ] || skip "no tests/runtime/xenbake-hooks"
 sandbox_up "$(fixture)"

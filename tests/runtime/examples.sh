@@ -3,7 +3,7 @@
 # through the simulator and the real xenstored: plan shows pending changes,
 # apply, check matches, a second apply writes nothing at all, then one
 # value edited (in the dumped source) is applied as exactly that change.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 found=0
 for ex in "$top_srcdir"/examples/*/; do

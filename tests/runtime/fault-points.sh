@@ -7,7 +7,7 @@
 # it. Then the same at the first writes of an apply big enough to write
 # over several connections at once (each one's first call on a new
 # connection, where a lost reply cannot be retried).
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 HOOKED=$top_builddir/tests/runtime/xenbake-hooks
 [ -x "$HOOKED" ] || skip "no tests/runtime/xenbake-hooks"

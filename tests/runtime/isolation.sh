@@ -4,7 +4,7 @@
 # guest 5's. A vm-data someone else made (here the guest itself) is left
 # as it is, and each node and directory xenbake creates in it is made
 # dom0's, readable by that guest only, one by one.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 sandbox_up "$(fixture)"
 compile site <<'XB'
 vm "web-01" { vm-data "secret/token" = "s3cr3t"; }

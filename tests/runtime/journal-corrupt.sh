@@ -4,7 +4,7 @@
 # nothing is written to the host; put back whole, it is rolled back. And:
 # a journal that cannot be written stops apply before the first write; a
 # write that fails names its source position and leaves no journal.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 HOOKED=$top_builddir/tests/runtime/xenbake-hooks
 [ -x "$HOOKED" ] || skip "no tests/runtime/xenbake-hooks"

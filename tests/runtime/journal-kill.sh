@@ -6,7 +6,7 @@
 # exactly as before the apply or exactly as the config asks; never between.
 # Then: a map someone changed since is left alone (and named), a kill in
 # the middle of a recovery is recovered too.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 HOOKED=$top_builddir/tests/runtime/xenbake-hooks
 [ -x "$HOOKED" ] || skip "no tests/runtime/xenbake-hooks"

@@ -2,7 +2,7 @@
 # kill -9 while four connections write at once (100 writes): the writes
 # made by then are not a prefix of the plan, yet the next run still rolls
 # them all back or finishes them all, from the journal.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 HOOKED=$top_builddir/tests/runtime/xenbake-hooks
 [ -x "$HOOKED" ] || skip "no tests/runtime/xenbake-hooks"

@@ -3,7 +3,7 @@
 # whose set_ request would be over the 300 KiB xapi reads, planned after
 # writes that would go through, stops the apply with no write at all and
 # no journal, naming the object and the source position.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 sandbox_up "$(fixture)"
 JOURNAL=$XENBAKE_STATE_DIR/journal

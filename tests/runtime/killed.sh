@@ -4,7 +4,7 @@
 # (2) xenstored dies just before the commit: apply exits 1 and says nothing
 # was written. (3) SIGTERM just before the commit waits until the apply is
 # whole: every key is there.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 HOOKED=$top_builddir/tests/runtime/xenbake-hooks
 [ -x "$HOOKED" ] || skip "no tests/runtime/xenbake-hooks"
 sandbox_up "$(fixture)"

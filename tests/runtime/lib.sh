@@ -1,5 +1,5 @@
 # tests/runtime/lib.sh - sourced by the runtime's sandbox tests.
-#   . "$top_srcdir/tests/runtime/lib.sh"
+#   . "$(dirname "$0")/../runtime/lib.sh"   (from tests/AREA/NAME.sh)
 #   sandbox_up FIXTURE        # fresh DIR (mktemp -d), sandbox up, env loaded
 #   compile NAME <<EOF ...    # $DIR/NAME.xb -> $DIR/NAME.xbb with xenbakec
 #   xs_get PATH / xs_perms PATH   read with an independent client (pyxs)
@@ -7,7 +7,12 @@
 # XENBAKE_WRAPPER="valgrind -q --error-exitcode=99 ..." runs every $XENBAKE
 # under that command (scripts/test: memcheck over the sandbox tests).
 set -eu
-: "${top_srcdir:?}" "${top_builddir:?}"
+# run by make check, or by itself from a build directory
+# (cd build && sh ../tests/AREA/NAME.sh): the test's own path gives the
+# source tree, the current directory the build
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$(pwd)}"
+export top_srcdir top_builddir
 PY=${PYTHON3:-/usr/bin/python3}
 XENBAKE=$top_builddir/xenbake
 XENBAKEC=$top_builddir/xenbakec

@@ -2,7 +2,7 @@
 # Two applies never overlap: the second fails at once naming the holder's
 # pid, or with --wait waits until the lock is free. The lock is flock(2) on
 # STATE/lock, so any holder counts (here util-linux's flock).
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 command -v flock >/dev/null || skip "no flock(1)"
 sandbox_up "$(fixture)"
 STATE=$DIR/new/state

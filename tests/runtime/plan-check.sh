@@ -1,7 +1,7 @@
 #!/bin/sh
 # plan and check: exit codes, terraform-like lines, --json, drift naming
 # the key and its source position, selector errors naming theirs.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 sandbox_up "$(fixture)"
 compile site <<'XB'
 vm "web-01" {

@@ -12,7 +12,7 @@
 # pyxs for each host's xenstored): each guest's vm-data is in its own
 # host's xenstored and nowhere else, every managed-keys record is the one
 # the config gives. A second round on every host changes nothing.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 FX=$top_srcdir/tests/runtime/pool4.json
 HOSTS="1 2 3 4"

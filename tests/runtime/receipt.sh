@@ -3,7 +3,7 @@
 # receipt that validates against schema/receipt.schema.json, with the blob's
 # real SHA-256 and each change's outcome; `status` shows it and tells
 # whether the host still matches (0), has drifted (2) or cannot say (1).
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 "$PY" -c 'import jsonschema' 2>/dev/null || skip "python3-jsonschema not installed"
 sandbox_up "$(fixture)"

@@ -2,7 +2,7 @@
 # A key dropped from the config is removed; a key someone else wrote, in
 # the same directory, stays. A guest the config no longer names loses the
 # keys its managed record lists, and only those.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 sandbox_up "$(fixture)"
 compile v1 <<'XB'
 vm "web-01" { vm-data "role" = "frontend"; vm-data "old" = "x"; vm-data "tmp/a/b" = "1"; }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # A damaged blob is refused before any request to xenstore: not one
 # connection shows up in the daemon's trace.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 sandbox_up "$(fixture)"
 compile site <<'XB'
 vm "web-01" { vm-data "role" = "frontend"; }

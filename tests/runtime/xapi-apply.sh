@@ -3,7 +3,7 @@
 # check; VM.xenstore_data (persistent) and the running guest's live vm-data
 # both hold the keys; a second apply writes nothing anywhere; an edit is
 # applied as exactly that difference.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 sandbox_up "$(fixture)"
 [ -n "$XENBAKE_XAPI" ] || fail "the sandbox has no XenAPI endpoint"

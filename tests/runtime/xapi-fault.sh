@@ -2,7 +2,7 @@
 # A XenAPI write fails halfway (the simulator answers the network's
 # set_other_config with a Failure): apply exits 1, the maps written before
 # it are set back, and the running guest's vm-data is as before too.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 sandbox_up "$(fixture)"
 compile site <<'XB'

@@ -3,7 +3,7 @@
 # overrides XENBAKE_XAPI, an unreachable XenAPI is an error before any
 # write, check --json names the drift, and a template or the control
 # domain is never selected by name.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 sandbox_up "$(fixture)"
 compile site <<'XB'

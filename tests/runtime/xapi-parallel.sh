@@ -4,7 +4,7 @@
 # while other connections are writing) leaves the whole database as it
 # was; without the fault every write lands, counted once, and a second
 # apply makes none.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 "$PY" "$top_srcdir/bench/gen-fixture.py" 200 halted >"$DIR/host.json"
 sandbox_up "$DIR/host.json"

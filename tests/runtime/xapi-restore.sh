@@ -2,7 +2,7 @@
 # All or nothing across both backends: the XenAPI writes succeed, then the
 # xenstore transaction conflicts every time (a writer before each commit):
 # apply gives up, exits 1, and the XenAPI maps are set back as they were.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 HOOKED=$top_builddir/tests/runtime/xenbake-hooks
 [ -x "$HOOKED" ] || skip "no tests/runtime/xenbake-hooks"

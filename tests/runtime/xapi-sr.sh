@@ -2,7 +2,7 @@
 # Renaming an SR: planned as a name_label change, applied with one
 # set_name_label, found again by its new name (no change the second time);
 # an SR with no plugged PBD is refused before anything is written.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 cat >"$DIR/host.json" <<'FXEOF'
 {"hosts": [{"uuid": "0b7a0c52-0000-4000-8000-000000000001",

@@ -5,7 +5,7 @@
 # xenbake --json, like the receipts, writes such a byte as the code point of
 # the same number (\u00ff), so it can be told apart and recovered; its text
 # output shows it as \xff.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 "$PY" -c 'import jsonschema' 2>/dev/null || skip "python3-jsonschema not installed"
 sandbox_up "$(fixture)"
 # host_value PRINTF-FORMAT: web-01's live vm-data/role := those bytes

@@ -4,7 +4,7 @@
 # bad sources, and xenbake plan, check and apply --json against the sandbox
 # host through every result each can give. A deliberately wrong document
 # must be rejected, so a validator that accepts anything fails here too.
-. "$top_srcdir/tests/runtime/lib.sh"
+. "$(dirname "$0")/../runtime/lib.sh"
 SCHEMA=$top_srcdir/schema
 CHECK="$PY $top_srcdir/tests/schema/check-json.py"
 "$PY" -c 'import jsonschema' 2>/dev/null || skip "python3-jsonschema not installed"

@@ -3,7 +3,12 @@
 # XENBAKE_WRAPPER="valgrind -q --error-exitcode=99 ..." runs the probe under
 # that command (scripts/test: memcheck over the XenAPI client).
 set -eu
-: "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
+# run by make check, or by itself from a build directory
+# (cd build && sh ../tests/AREA/NAME.sh): the test's own path gives the
+# source tree, the current directory the build
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$(pwd)}"
+export top_srcdir top_builddir
 PY=${PYTHON3:-/usr/bin/python3}
 PROBE=$top_builddir/tests/xapi/xapi-probe
 REPLIES=$top_srcdir/tests/xapi/canned-replies.json

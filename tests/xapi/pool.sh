@@ -2,7 +2,7 @@
 # A pool member answers login with HOST_IS_SLAVE [master]: the client logs
 # in on the master (same scheme and port), once. A session that expires
 # (SESSION_INVALID) is renewed by one new login and the call retried.
-. "$top_srcdir/tests/xapi/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 # the master on 127.0.0.2, the member on 127.0.0.1, same port
 canned master --bind 127.0.0.2 --replies "$REPLIES"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Records of the wrong shape: each gives an error naming the call, the
 # record and the field, never a crash, and nothing is half-read.
-. "$top_srcdir/tests/xapi/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 # mutate NAME PYTHON-STATEMENT: a copy of the canned replies, changed by
 # the statement (r is the dict), served by a new server NAME.

@@ -3,7 +3,7 @@
 # 127.0.0.1, same port. Over TCP the member answers HOST_IS_SLAVE and the
 # client logs in on the master; over the member's unix socket calls are
 # forwarded to the master.
-. "$top_srcdir/tests/xapi/lib.sh"
+. "$(dirname "$0")/lib.sh"
 [ -e "$top_srcdir/tests/sandbox/xapisim.py" ] || { echo "no simulator yet: skipped"; exit 77; }
 
 FIXTURE=$top_srcdir/tests/xapi/pool-fixture.json

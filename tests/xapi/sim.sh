@@ -3,7 +3,7 @@
 # over the unix socket, read_state gives the fixture's objects in exactly
 # 5 calls (plus login), set_map and set_name_label round trip, faults come
 # with code and params, and the session is logged out at exit.
-. "$top_srcdir/tests/xapi/lib.sh"
+. "$(dirname "$0")/lib.sh"
 [ -e "$top_srcdir/tests/sandbox/xapisim.py" ] || { echo "no simulator yet: skipped"; exit 77; }
 
 FIXTURE=$top_srcdir/tests/xapi/fixture.json

@@ -2,7 +2,7 @@
 # https: the server certificate is verified by default; a CA given by
 # option or XENBAKE_CA_FILE makes it pass; --insecure skips the check; a
 # certificate for another name fails even with the right CA.
-. "$top_srcdir/tests/xapi/lib.sh"
+. "$(dirname "$0")/lib.sh"
 command -v openssl >/dev/null 2>&1 || { echo "no openssl: skipped"; exit 77; }
 
 EC="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"

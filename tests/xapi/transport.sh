@@ -3,7 +3,7 @@
 # count, one kept-alive connection, the unix socket, the password file,
 # and clear errors for HTTP failures, HTML, garbage, oversized and slow
 # replies, refused connections and bad endpoints.
-. "$top_srcdir/tests/xapi/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 canned ok --replies "$REPLIES" --unix "$T/xapi.sock"
 URL=http://127.0.0.1:$(port ok)
