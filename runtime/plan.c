@@ -1053,6 +1053,12 @@ void xb_plan_count(const struct xb_plan *p, bool bookkeeping, size_t *add,
 	}
 }
 
+const char *xb_change_op_word(enum xb_change_op op)
+{
+	return op == XB_CHANGE_ADD ? "add" : op == XB_CHANGE_MODIFY ?
+	       "change" : "remove";
+}
+
 bool xb_plan_empty(const struct xb_plan *p)
 {
 	return !p->nchanges && !p->nwrites && !p->nguests;

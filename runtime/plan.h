@@ -104,6 +104,10 @@ void xb_plan_count(const struct xb_plan *p, bool bookkeeping, size_t *add,
 /* True when applying would write something (any change at all). */
 bool xb_plan_empty(const struct xb_plan *p);
 
+/* "add", "change" or "remove": a change's op as plans, JSON and receipts
+ * name it. */
+const char *xb_change_op_word(enum xb_change_op op);
+
 /* The managed record: parse lines into "FIELD:KEY" -> "", each line with
  * prefix put before it (the xenstore record leaves out its common
  * "xenstore_data:vm-data/"; XenAPI's keeps every name whole: ""), and

@@ -43,12 +43,6 @@ static void put_str_or_null(FILE *f, const char *s)
 		fputs("null", f);
 }
 
-static const char *op_word(enum xb_change_op op)
-{
-	return op == XB_CHANGE_ADD ? "add" : op == XB_CHANGE_MODIFY ?
-	       "change" : "remove";
-}
-
 static void put_changes(FILE *f, const struct xb_receipt *r)
 {
 	const struct xb_plan *p = r->plan;
@@ -59,7 +53,7 @@ static void put_changes(FILE *f, const struct xb_receipt *r)
 		const struct xb_change *c = &p->changes[i];
 
 		fprintf(f, "%s\n  {\"op\": \"%s\", \"where\": \"%s\", \"class\": \"%s\", \"object\": ",
-			i ? "," : "", op_word(c->op),
+			i ? "," : "", xb_change_op_word(c->op),
 			c->where == XB_WHERE_XAPI ? "xapi" : "xenstore",
 			xb_class_keyword(c->cls));
 		put_str(f, c->object);

@@ -1,0 +1,119 @@
+/* cli.h - what the files of the `xenbake` program share: its options,
+ * the blobs it loaded, and one function per job. main.c parses the command
+ * line and runs a command; load.c reads and verifies blobs; wait.c waits
+ * at boot; host.c reads the host and plans; render.c prints changes and
+ * plans (text and --json); cmd-apply.c and cmd-status.c are what those
+ * commands do beyond the plan. */
+#ifndef XENBAKE_CLI_H
+#define XENBAKE_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "lib/blob.h"
+#include "runtime/apply.h"
+#include "runtime/desired.h"
+#include "runtime/json.h"
+#include "runtime/plan.h"
+#include "runtime/state.h"
+
+struct xapi;
+struct xb_xs;
+
+enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_PENDING = 2 };
+
+enum command { CMD_DUMP, CMD_PLAN, CMD_APPLY, CMD_CHECK, CMD_STATUS };
+
+#define DEFAULT_STATE_DIR "/var/lib/xenbake"
+#define STATE_DIR_ENV "XENBAKE_STATE_DIR"
+/* xapi creates it when it has finished starting (xapi-init-complete) */
+#define XAPI_COOKIE "/var/run/xapi_init_complete.cookie"
+#define XAPI_COOKIE_ENV "XENBAKE_XAPI_COOKIE"
+
+struct options {
+	enum command cmd;
+	const char *blob_path;
+	const char *xapi;
+	const char *password_file;
+	const char *state_dir;
+	const char *signature_key;
+	bool no_xapi, no_xenstore, json, verbose, no_syslog;
+	bool xapi_given;             /* --xapi on the command line */
+	double wait;
+	double start;                /* monotonic: --wait counts from here */
+};
+
+struct loaded {
+	char *path;
+	void *buf;
+	size_t len;
+	struct xbb blob;
+	bool ok;                     /* verified */
+	unsigned char sha256[XBB_SHA256_SIZE];   /* of the file, as sha256sum */
+};
+
+/* One apply, for its receipt. */
+struct apply_run {
+	struct timespec time;
+	struct loaded *blobs;
+	size_t nblobs;
+	const struct xb_plan *plan;  /* NULL: failed before planning */
+	const struct xb_actual *actual;
+	enum xb_outcome *outcomes;
+	bool verified;
+	struct xapi *x;
+	struct xb_xs *xs;
+	const char *error;
+};
+
+/* load.c: every blob o names, verified; 0, or -1 with the reason printed. */
+int load_blobs(const struct options *o, struct loaded **out, size_t *n);
+void free_blobs(struct loaded *l, size_t n);
+/* Each of names, verified. *n counts the ones tried, the failed one
+ * included (its blob is zeroed). */
+int load_list(const struct options *o, char **names, size_t nnames,
+	      struct loaded **out, size_t *n);
+void free_names(char **names, size_t n);
+
+/* wait.c: each waits up to --wait; -1 / NULL with *err. */
+int take_lock(const struct options *o, char **err);
+int wait_xenstored(const struct options *o, struct xb_xs **xs, char **err);
+struct xapi *connect_xapi(const struct options *o, char **err);
+
+/* host.c: the host as it is, and the plan to make it match d. 0; -1:
+ * reading failed (*err); 1: the plan failed, *planned says how
+ * (xb_plan_make's -1: plan->errors, or -ENOMEM). recover: undo or finish
+ * a cut-off apply first (NULL: not). */
+int read_and_plan(const struct options *o, const struct xb_desired *d,
+		  struct xapi *x, struct xb_xs *xs,
+		  const struct xb_apply_options *recover,
+		  struct xb_actual *actual, struct xb_plan *plan,
+		  int *planned, char **err);
+
+/* render.c: the one renderer of a change, for people and for --json. */
+void put_quoted(FILE *f, const char *s);
+void put_json(FILE *f, const char *s);
+void put_json_or_null(FILE *f, const char *s);
+void put_name(FILE *f, const char *s);
+void print_change(FILE *f, const struct xb_change *c);
+void print_json(const char *command, const char *result,
+		const struct xb_plan *p, const struct xb_actual *a,
+		char **errors, size_t nerrors);
+size_t print_drift(FILE *f, const struct xb_plan *plan);
+char *change_line(const struct xb_change *c);
+
+/* cmd-apply.c */
+bool verify_outcomes(const struct options *o, const struct xb_desired *d,
+		     struct xapi *x, struct xb_xs *xs, const struct xb_plan *p,
+		     enum xb_outcome *out);
+void log_outcomes(const struct xb_plan *p, const enum xb_outcome *out,
+		  bool failed);
+void save_receipt(const struct options *o, const struct apply_run *a,
+		  const char *result);
+
+/* cmd-status.c */
+int show_status(struct options *o);
+
+#endif

@@ -1,0 +1,268 @@
+/* cmd-status.c - `xenbake status`: the last receipt, and whether the
+ * blobs are still the ones it names; see cli.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "config.h"
+#include "lib/blob.h"
+#include "lib/errmsg.h"
+#include "lib/hex.h"
+#include "lib/quote.h"
+#include "lib/trust.h"
+#include "runtime/apply.h"
+#include "runtime/cli.h"
+#include "runtime/clock.h"
+#include "runtime/desired.h"
+#include "runtime/dump.h"
+#include "runtime/hostlock.h"
+#include "runtime/json.h"
+#include "runtime/log.h"
+#include "runtime/plan.h"
+#include "runtime/receipt.h"
+#include "runtime/xapi.h"
+#include "runtime/xenstore.h"
+
+/* ---- status ----------------------------------------------------------------- */
+
+static void put_receipt_change(FILE *f, const struct xb_json *c)
+{
+	const char *op = xb_json_str(c, "op", "?"), *old, *new;
+	const char *field = xb_json_str(c, "field", ""),
+		   *key = xb_json_str(c, "key", ""),
+		   *src = xb_json_str(c, "source", NULL);
+	bool book = xb_json_bool(c, "bookkeeping", false);
+
+	fprintf(f, "  %-13s %c %s ", xb_json_str(c, "outcome", "?"),
+		!strcmp(op, "add") ? '+' : !strcmp(op, "change") ? '~' : '-',
+		xb_json_str(c, "class", "?"));
+	put_name(f, xb_json_str(c, "object", "?"));
+	fputc(' ', f);
+	if (!strcmp(xb_json_str(c, "where", ""), "xenstore"))
+		fprintf(f, "[domain %.0f] %s", xb_json_num(c, "domid", -1),
+			book ? "managed-keys record" : key);
+	else if (!strcmp(field, "name_label"))
+		fputs("name_label", f);
+	else
+		fprintf(f, "%s[%s]", field, key);
+	old = xb_json_str(c, "old", NULL);
+	new = xb_json_str(c, "new", NULL);
+	if (book) {
+		fputs(": (the record of managed keys)", f);
+	} else {
+		fputs(": ", f);
+		if (old)
+			put_quoted(f, old);
+		if (old && new)
+			fputs(" -> ", f);
+		if (new)
+			put_quoted(f, new);
+	}
+	if (src)
+		fprintf(f, "  (%s)", src);
+	fputc('\n', f);
+}
+
+static void print_receipt(FILE *f, const struct xb_json *j)
+{
+	const struct xb_json *blobs = xb_json_get(j, "blobs"),
+			     *changes = xb_json_get(j, "changes"),
+			     *calls = xb_json_get(j, "xapi_calls"),
+			     *xs = xb_json_get(j, "xenstore_requests"),
+			     *sum = xb_json_get(j, "summary"), *writes;
+	const char *err = xb_json_str(j, "error", NULL);
+	size_t i;
+
+	fprintf(f, "Last apply: %s, %s (pid %.0f, %.2f s)\n",
+		xb_json_str(j, "time", "?"), xb_json_str(j, "result", "?"),
+		xb_json_num(j, "pid", 0), xb_json_num(j, "seconds", 0));
+	if (err)
+		fprintf(f, "  error: %s\n", err);
+	for (i = 0; blobs && blobs->type == XB_JSON_ARRAY && i < blobs->n; i++)
+		fprintf(f, "  blob %s\n       sha256 %s\n",
+			xb_json_str(&blobs->items[i], "path", "?"),
+			xb_json_str(&blobs->items[i], "sha256",
+				    "(not verified)"));
+	fprintf(f, "Changes: %.0f added, %.0f changed, %.0f removed%s\n",
+		xb_json_num(sum, "add", 0), xb_json_num(sum, "change", 0),
+		xb_json_num(sum, "remove", 0),
+		xb_json_bool(j, "verified", false) ?
+		" (outcomes checked on the host after the failure)" : "");
+	for (i = 0; changes && changes->type == XB_JSON_ARRAY &&
+		    i < changes->n; i++)
+		put_receipt_change(f, &changes->items[i]);
+	if (xb_json_str(j, "xapi", NULL)) {
+		writes = xb_json_get(calls, "writes");
+		fprintf(f, "XenAPI at %s: %.0f call%s", xb_json_str(j, "xapi", ""),
+			xb_json_num(calls, "count", 0),
+			xb_json_num(calls, "count", 0) == 1 ? "" : "s");
+		for (i = 0; writes && writes->type == XB_JSON_ARRAY &&
+			    i < writes->n; i++)
+			fprintf(f, "%s%s", i ? ", " : "; writes: ",
+				writes->items[i].string ?
+				writes->items[i].string : "?");
+		fputc('\n', f);
+	}
+	if (xs && xs->type == XB_JSON_OBJECT)
+		fprintf(f, "xenstore: %.0f transaction%s, %.0f reads, %.0f writes, %.0f removes, %.0f mkdirs, %.0f set-perms\n",
+			xb_json_num(xs, "transactions", 0),
+			xb_json_num(xs, "transactions", 0) == 1 ? "" : "s",
+			xb_json_num(xs, "reads", 0), xb_json_num(xs, "writes", 0),
+			xb_json_num(xs, "removes", 0),
+			xb_json_num(xs, "mkdirs", 0),
+			xb_json_num(xs, "set_perms", 0));
+}
+
+/* The blobs to check the host against: BLOB, else those of the receipt. */
+static int status_blobs(const struct options *o, const struct xb_json *j,
+			struct loaded **l, size_t *n)
+{
+	const struct xb_json *blobs = xb_json_get(j, "blobs");
+	char **names = NULL;
+	size_t i, nnames = 0;
+	int r;
+
+	if (o->blob_path)
+		return load_blobs(o, l, n);
+	if (!blobs || blobs->type != XB_JSON_ARRAY || !blobs->n) {
+		fprintf(stderr, "xenbake: status: the receipt names no blob; name one\n");
+		return -1;
+	}
+	names = calloc(blobs->n, sizeof(*names));
+	if (!names)
+		return -1;
+	for (i = 0; i < blobs->n; i++) {
+		const char *p = xb_json_str(&blobs->items[i], "path", NULL);
+
+		if (!p || !(names[nnames++] = strdup(p))) {
+			fprintf(stderr, "xenbake: status: a blob of the receipt has no path\n");
+			free_names(names, nnames);
+			return -1;
+		}
+	}
+	r = load_list(o, names, nnames, l, n);
+	free_names(names, nnames);
+	return r;
+}
+
+/* A note for each blob that is not the one the receipt recorded. */
+static void note_changed_blobs(FILE *f, const struct xb_json *j,
+			       const struct loaded *l, size_t n)
+{
+	const struct xb_json *blobs = xb_json_get(j, "blobs");
+	char now_hex[2 * XBB_SHA256_SIZE + 1];
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		const char *was = NULL;
+
+		xb_hex(now_hex, l[i].sha256, XBB_SHA256_SIZE);
+		for (k = 0; blobs && blobs->type == XB_JSON_ARRAY &&
+			    k < blobs->n; k++)
+			if (!strcmp(xb_json_str(&blobs->items[k], "path", ""),
+				    l[i].path))
+				was = xb_json_str(&blobs->items[k], "sha256",
+						  NULL);
+		if (!was)
+			fprintf(f, "note: %s was not part of the last apply\n",
+				l[i].path);
+		else if (strcmp(was, now_hex))
+			fprintf(f, "note: %s has changed since the last apply (sha256 now %s)\n",
+				l[i].path, now_hex);
+	}
+}
+
+int show_status(struct options *o)
+{
+	char *text = NULL, *err = NULL;
+	struct xb_json j = { 0 };
+	struct loaded *blobs = NULL;
+	size_t len, nblobs = 0, i, drift;
+	struct xb_desired desired = { 0 };
+	struct xb_actual actual = { 0 };
+	struct xb_plan plan = { 0 };
+	struct xapi *x = NULL;
+	struct xb_xs *xs = NULL;
+	FILE *out = o->json ? stderr : stdout;
+	int rc = EXIT_ERROR, planned;
+
+	if (xb_receipt_read_last(o->state_dir, &text, &len, &err)) {
+		fprintf(stderr, "xenbake: status: %s\n", err);
+		goto out;
+	}
+	if (xb_json_parse(text, len, &j, &err) ||
+	    j.type != XB_JSON_OBJECT) {
+		fprintf(stderr, "xenbake: status: %s/%s: %s\n", o->state_dir,
+			XB_RECEIPT_LAST, err ? err : "not a JSON object");
+		goto out;
+	}
+	if (o->json)
+		fwrite(text, 1, len, stdout);
+	else
+		print_receipt(stdout, &j);
+	fflush(stdout);
+
+	/* the host now, in the receipt's way unless told otherwise */
+	if (!o->blob_path) {
+		if (!xb_json_str(&j, "xapi", NULL))
+			o->no_xapi = true;
+		else if (!o->xapi_given)
+			o->xapi = xb_json_str(&j, "xapi", o->xapi);
+		if (!xb_json_bool(&j, "xenstore", true))
+			o->no_xenstore = true;
+	}
+	if (o->no_xapi && o->no_xenstore) {
+		fprintf(out, "Host: not checked: the receipt used neither XenAPI nor xenstore\n");
+		goto out;
+	}
+	if (status_blobs(o, &j, &blobs, &nblobs))
+		goto out;
+	note_changed_blobs(out, &j, blobs, nblobs);
+	for (i = 0; i < nblobs; i++)
+		if (xb_desired_add_blob(&desired, &blobs[i].blob)) {
+			fprintf(stderr, "xenbake: out of memory\n");
+			goto out;
+		}
+	if ((!o->no_xenstore && wait_xenstored(o, &xs, &err)) ||
+	    (!o->no_xapi && !(x = connect_xapi(o, &err))) ||
+	    read_and_plan(o, &desired, x, xs, NULL, &actual, &plan, &planned,
+			  &err) < 0) {
+		fprintf(out, "Host: not checked: %s\n", err ? err : "unreachable");
+		goto out;
+	}
+	if (planned) {
+		for (i = 0; i < plan.nerrors; i++)
+			fprintf(stderr, "status: error: %s\n", plan.errors[i]);
+		fprintf(out, "Host: not checked: the plan has errors\n");
+		goto out;
+	}
+	drift = print_drift(out, &plan);
+	if (drift)
+		fprintf(out, "Host: %zu key%s drifted from the config.\n", drift,
+			drift == 1 ? " has" : "s have");
+	else
+		fprintf(out, "Host: matches the config.\n");
+	rc = drift ? EXIT_PENDING : EXIT_OK;
+out:
+	free(err);
+	free(text);
+	xb_json_free(&j);
+	xb_plan_free(&plan);
+	xapi_close(x);
+	xb_xs_close(xs);
+	xb_actual_free(&actual);
+	xb_desired_free(&desired);
+	free_blobs(blobs, nblobs);
+	return rc;
+}
