@@ -134,6 +134,35 @@ static int parse_int(const char **p)
 	return **p >= '0' && **p <= '9' ? -1 : (int)v;
 }
 
+/* A file name from a position line is shown in diagnostics and kept in
+ * the blob: checked as any string is (xml-char), and no control
+ * character at all, as a name is one line. */
+static bool directive_name_ok(struct xbc *c, const char *name, size_t n,
+			      const struct xbc_loc *loc)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	const char *why = NULL;
+	size_t i = 0, len;
+	struct xbc_diag *d;
+
+	while (i < n) {
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			why = "a control character";
+			break;
+		}
+		if (!(len = xbc_utf8_len(p + i, n - i, &why)))
+			break;
+		i += len;
+	}
+	if (i == n && n)
+		return true;
+	d = xbc_report(c, CHECK_XML_CHAR, loc, "%s in the file name of a "
+		       "position line", n ? why : "an empty name");
+	xbc_hint(c, d, "a position line is #@ \"FILE\" LINE:COLUMN, FILE "
+		 "UTF-8 text without control characters");
+	return false;
+}
+
 /* "#@ "FILE" LINE:COL" (what `xenbake dump` writes): the next token is
  * recorded as being at FILE:LINE:COL, so that a dump recompiles to the
  * very blob it came from. */
@@ -186,10 +215,13 @@ void xbc_scan_directive(struct xbc_scan *s, const char *text, size_t len,
 		p++;
 	if (p != end)
 		goto bad;
+	if (!directive_name_ok(s->c, name, n, loc))
+		goto out;
 	s->override.file = intern_name(s->c, name);
 	s->override.first_line = line;
 	s->override.first_column = col;
 	s->have_override = s->override.file != NULL;
+out:
 	free(name);
 	return;
 bad:

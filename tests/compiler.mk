@@ -1,14 +1,14 @@
 # tests/compiler.mk: xenbakec, from the outside (shell tests over bad-*.xb,
 # golden diagnostics, options, includes, determinism, the round trip,
 # --fmt) and from the inside (Check unit tests of its stages).
-TESTS += tests/compiler/checks.sh tests/compiler/compile.sh \
+TESTS += tests/compiler/checks.sh tests/compiler/compile.sh tests/compiler/bounds.sh \
 	tests/compiler/golden.sh tests/compiler/roundtrip.sh \
 	tests/compiler/manual.sh tests/compiler/fmt.sh tests/unit/test-compiler
 check_PROGRAMS += tests/unit/test-compiler
 tests_unit_test_compiler_SOURCES = tests/unit/test-compiler.c
 tests_unit_test_compiler_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SODIUM_CFLAGS)
 tests_unit_test_compiler_LDADD = $(COMPILER_LIBS) $(CHECK_LIBS)
-EXTRA_DIST += tests/compiler/checks.sh tests/compiler/compile.sh \
+EXTRA_DIST += tests/compiler/checks.sh tests/compiler/compile.sh tests/compiler/bounds.sh \
 	tests/compiler/golden.sh tests/compiler/golden.test \
 	tests/compiler/roundtrip.sh tests/compiler/manual.sh tests/compiler/fmt.sh \
 	tests/compiler/all-statements.xb tests/compiler/bad tests/compiler/inc examples
