@@ -142,5 +142,69 @@ check "--sign writes BLOB.sig" '[ -s "$work/s.xbb.sig" ]'
 "$XENBAKEC" --sign "$work/nokey.key" -o "$work/t.xbb" "$T/all-statements.xb" 2>/dev/null
 check "a bad key is an error before any output" '[ $? -eq 2 ] && [ ! -e "$work/t.xbb" ]'
 
+# --- --gen-key keeps an existing key unless --force
+cp "$work/k.key" "$work/k.key.old"
+cp "$work/k.pub" "$work/k.pub.old"
+"$XENBAKEC" --gen-key "$work/k" 2>"$work/err"
+check "--gen-key onto an existing key: exit 2, said" \
+	'[ $? -eq 2 ] && grep -q "k.key exists; not replaced.*--force" "$work/err"'
+check "--gen-key onto an existing key: both files kept" \
+	'cmp -s "$work/k.key" "$work/k.key.old" && cmp -s "$work/k.pub" "$work/k.pub.old"'
+rm "$work/k.key"
+"$XENBAKEC" --gen-key "$work/k" 2>/dev/null
+check "--gen-key onto an existing .pub alone: exit 2, kept" \
+	'[ $? -eq 2 ] && [ ! -e "$work/k.key" ] && cmp -s "$work/k.pub" "$work/k.pub.old"'
+cp "$work/k.key.old" "$work/k.key"
+"$XENBAKEC" --gen-key "$work/k" --force 2>/dev/null
+check "--gen-key --force replaces the pair" \
+	'[ $? -eq 0 ] && ! cmp -s "$work/k.key" "$work/k.key.old" && ! cmp -s "$work/k.pub" "$work/k.pub.old"'
+ln -s "$work/k.key.old" "$work/l.key"
+"$XENBAKEC" --gen-key "$work/l" --force 2>/dev/null
+check "--gen-key --force onto a symbolic link: exit 2, target kept" \
+	'[ $? -eq 2 ] && [ -L "$work/l.key" ] && [ ! -e "$work/l.pub" ] && cmp -s "$work/k.key.old" "$work/l.key"'
+"$XENBAKEC" --force -o "$work/f.xbb" "$T/all-statements.xb" -I "$T/inc/lib" 2>/dev/null
+check "--force without --gen-key: exit 2" '[ $? -eq 2 ] && [ ! -e "$work/f.xbb" ]'
+
+# --- -o never replaces its own source, an include, a link or a device
+mkdir "$work/o"
+printf 'include "inc.xb";\nvm "a" { vm-data "k" = "1"; }\n' >"$work/o/src.xb"
+printf 'vm "b" { vm-data "k" = "1"; }\n' >"$work/o/inc.xb"
+cp "$work/o/src.xb" "$work/o/src.orig"
+cp "$work/o/inc.xb" "$work/o/inc.orig"
+unchanged() { cmp -s "$work/o/src.xb" "$work/o/src.orig" && cmp -s "$work/o/inc.xb" "$work/o/inc.orig" &&
+	[ "$(ls "$work/o" | grep -c XXXX)" -eq 0 ] && [ "$(ls "$work/o" | grep -c "\.xb\.")" -eq 0 ]; }
+"$XENBAKEC" -o "$work/o/src.xb" "$work/o/src.xb" 2>"$work/err"
+check "-o onto the source: exit 2, said, nothing written" \
+	'[ $? -eq 2 ] && grep -q "is the source" "$work/err" && unchanged'
+(cd "$work/o" && "$XENBAKEC" -o ./inc.xb src.xb) 2>"$work/err"
+check "-o onto an included file: exit 2, said, nothing written" \
+	'[ $? -eq 2 ] && grep -q "an included file" "$work/err" && unchanged'
+ln "$work/o/src.xb" "$work/o/hard.xbb"
+"$XENBAKEC" -o "$work/o/hard.xbb" "$work/o/src.xb" 2>/dev/null
+check "-o onto a hard link to the source: exit 2" '[ $? -eq 2 ] && unchanged'
+rm "$work/o/hard.xbb"
+ln -s src.xb "$work/o/link.xbb"
+"$XENBAKEC" -o "$work/o/link.xbb" "$work/o/src.xb" 2>"$work/err"
+check "-o onto a symbolic link: exit 2, said, the link kept" \
+	'[ $? -eq 2 ] && grep -q "symbolic link" "$work/err" && [ -L "$work/o/link.xbb" ] && unchanged'
+ln -s nowhere "$work/o/dangling.xbb"
+"$XENBAKEC" -o "$work/o/dangling.xbb" "$work/o/src.xb" 2>/dev/null
+check "-o onto a dangling symbolic link: exit 2" '[ $? -eq 2 ] && [ -L "$work/o/dangling.xbb" ]'
+mkfifo "$work/o/fifo.xbb"
+"$XENBAKEC" -o "$work/o/fifo.xbb" "$work/o/src.xb" 2>"$work/err"
+check "-o onto a FIFO: exit 2, said, the FIFO kept" \
+	'[ $? -eq 2 ] && grep -q "not a regular file" "$work/err" && [ -p "$work/o/fifo.xbb" ]'
+"$XENBAKEC" -o /dev/null "$work/o/src.xb" 2>"$work/err"
+check "-o onto a device: exit 2, said" '[ $? -eq 2 ] && grep -q "not a regular file" "$work/err" && [ -c /dev/null ]'
+ln -s nowhere "$work/o/out.xbb.sig"
+"$XENBAKEC" --sign "$work/k.key" -o "$work/o/out.xbb" "$work/o/src.xb" 2>/dev/null
+check "--sign onto a symbolic link: exit 2, no blob" '[ $? -eq 2 ] && [ ! -e "$work/o/out.xbb" ] && [ -L "$work/o/out.xbb.sig" ]'
+"$XENBAKEC" --check -o "$work/o/src.xb" "$work/o/src.xb" 2>/dev/null
+check "--check with -o onto the source writes nothing and passes" '[ $? -eq 0 ] && unchanged'
+"$XENBAKEC" -o "$work/o/new.xbb" "$work/o/src.xb"
+check "-o onto a new file still works" '[ $? -eq 0 ] && [ -s "$work/o/new.xbb" ]'
+"$XENBAKEC" -o "$work/o/new.xbb" "$work/o/src.xb"
+check "-o onto an old blob still works" '[ $? -eq 0 ] && [ -s "$work/o/new.xbb" ]'
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
