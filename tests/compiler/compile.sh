@@ -142,6 +142,83 @@ check "--sign writes BLOB.sig" '[ -s "$work/s.xbb.sig" ]'
 "$XENBAKEC" --sign "$work/nokey.key" -o "$work/t.xbb" "$T/all-statements.xb" 2>/dev/null
 check "a bad key is an error before any output" '[ $? -eq 2 ] && [ ! -e "$work/t.xbb" ]'
 
+# --- paths in diagnostics as the user can open them: from the current
+# directory, as written (editors and CI annotations open them)
+mkdir -p "$work/rel/site/vms"
+printf 'include "vms/web.xb";\n' >"$work/rel/site/main.xb"
+printf 'vm "a" { xenstore-data "k" = "1"; }\n' >"$work/rel/site/vms/web.xb"
+(cd "$work/rel" && "$XENBAKEC" --check ./site/main.xb) 2>"$work/err"
+check "an included file is named from the current directory" \
+	'grep -q "^site/vms/web.xb:1:24: error: .*\[xenstore-data-prefix\]" "$work/err"'
+(cd "$work/rel/site/vms" && "$XENBAKEC" --check ../main.xb) 2>"$work/err"
+check "... also from below the main file" \
+	'grep -q "^\.\./vms/web.xb:1:24: error: " "$work/err"'
+(cd "$work/rel" && "$XENBAKEC" --check --diagnostics=json site/main.xb) >"$work/json" 2>/dev/null
+check "... and in JSON" '"$PY" -c "
+import json, sys
+assert json.load(open(sys.argv[1]))[0][\"file\"] == \"site/vms/web.xb\"
+" "$work/json"'
+(cd "$work/rel" && "$XENBAKEC" -o a.xbb site/main.xb 2>/dev/null ||
+	"$XENBAKEC" -Wno-xenstore-data-prefix -o a.xbb site/main.xb 2>/dev/null)
+check "the blob still names files from the main file's folder" \
+	'grep -q "vms/web.xb" "$work/rel/a.xbb" && ! grep -q "site/vms" "$work/rel/a.xbb"'
+
+# --- JSON diagnostics sorted by file, line, column (found in another
+# order: constants are resolved before blocks are lowered)
+printf 'vm "a" { xenstore-data "k" = "1"; }\nvm "b" { vm-data "k" = "${nope}"; }\ninclude "z.xb";\n' >"$work/rel/sort.xb"
+printf 'vm "c" { vm-data "k" = "${nope}"; }\n' >"$work/rel/z.xb"
+(cd "$work/rel" && "$XENBAKEC" --check --diagnostics=json sort.xb) >"$work/json" 2>/dev/null
+check "json: sorted by file, line and column" '"$PY" -c "
+import json, sys
+d = [(x[\"file\"], x[\"line\"], x[\"column\"]) for x in json.load(open(sys.argv[1]))]
+assert d == sorted(d) and len(d) == 3, d
+" "$work/json"'
+
+# --- a constants file shared by several entry points: its lets are not
+# unused-constant in the one that does not use them all
+mkdir -p "$work/shared"
+printf 'let site = "par-1";\nlet dns = "10.0.0.53";\n' >"$work/shared/common.xb"
+printf 'include "common.xb";\nvm "a" { vm-data "site" = "${site}"; }\n' >"$work/shared/a.xb"
+printf 'include "common.xb";\nvm "b" { vm-data "dns" = "${dns}"; }\n' >"$work/shared/b.xb"
+printf 'include "common.xb";\nlet mine = "x";\nvm "c" { vm-data "dns" = "${dns}"; }\n' >"$work/shared/c.xb"
+"$XENBAKEC" --check -Werror "$work/shared/a.xb" 2>"$work/err" &&
+	"$XENBAKEC" --check -Werror "$work/shared/b.xb" 2>>"$work/err"
+check "a shared constants file: -Werror passes on each entry point" '[ $? -eq 0 ] && [ ! -s "$work/err" ]'
+"$XENBAKEC" --check -Werror "$work/shared/c.xb" 2>"$work/err"
+check "an unused let of the main file is still reported" \
+	'[ $? -eq 1 ] && grep -q "c.xb:2:5: error: constant .mine. is never used" "$work/err" && ! grep -q "site" "$work/err"'
+
+# --- the README's CI line, on the GitOps example
+ci=$(sed -n 's/^`\(xenbakec --fmt --check .*-Werror site.xb\)`$/\1/p' "$top_srcdir/README.md")
+check "README: the CI line is found" '[ -n "$ci" ]'
+(cd "$top_srcdir/examples/gitops" && PATH=$(cd "$top_builddir" && pwd):$PATH &&
+	eval "$(echo "$ci" | sed "s/git ls-files '\*.xb'/find . -name '*.xb'/")") 2>"$work/err"
+check "README: the CI line passes on examples/gitops" '[ $? -eq 0 ] && [ ! -s "$work/err" ]'
+
+# --- bash completion: -Wno- offers exactly the checks that can be
+# turned off, -W every check
+if command -v bash >/dev/null 2>&1; then
+	complete_w() {
+		bash -c '
+			_init_completion() { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; }
+			_filedir() { :; }
+			complete() { :; }
+			. "$1"
+			COMP_WORDS=(xenbakec "$2"); COMP_CWORD=1
+			_xenbakec
+			printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$top_srcdir/contrib/bash-completion/xenbake" "$1"
+	}
+	"$XENBAKEC" --help | awk '/^Checks/ { on = 1; next } on && /^  [a-z]/ { print $1, $2 }' >"$work/table"
+	awk '$2 != "error*" { print "-Wno-" $1 }' "$work/table" | sort >"$work/want"
+	complete_w -Wno- >"$work/got"
+	check "completion: -Wno- offers the checks that can be turned off" 'cmp -s "$work/want" "$work/got"' ||
+		diff "$work/want" "$work/got"
+	awk '{ print "-W" $1 }' "$work/table" | sort >"$work/want"
+	complete_w -W | grep -v -e '^-Werror$' -e '^-Wno-$' >"$work/got"
+	check "completion: -W offers every check" 'cmp -s "$work/want" "$work/got"' ||
+		diff "$work/want" "$work/got"
+fi
+
 # --- --gen-key keeps an existing key unless --force
 cp "$work/k.key" "$work/k.key.old"
 cp "$work/k.pub" "$work/k.pub.old"
