@@ -107,6 +107,7 @@ bool xbc_scan_unclosed(struct xbc_scan *s, struct xbc_loc *loc,
 		xbc_note(c, d, &s->open_loc, "the block opens here");
 	xbc_hint(c, d, "close the block with '}' before '%s'", text);
 	/* the word is read again, after the '}' this returns */
+	s->last_name = NULL;
 	s->line = loc->first_line;
 	s->column = loc->first_column;
 	s->depth--;
