@@ -103,7 +103,9 @@ check "the caret under the column in the window" \
 	 [ "$(sed -n 3p err | wc -c)" -eq "$(($(sed -n 2p err | sed "s/?.*//" | wc -c) + 1))" ]'
 if command -v strace >/dev/null 2>&1; then
 	strace -f -e trace=write -o trace "$XENBAKEC" --check long.xb 2>/dev/null
-	writes=$(grep -c "^[0-9]* *write(2," trace)
+	# (a sanitizer's own "==PID==" lines aside: LeakSanitizer cannot
+	# run under strace and says so)
+	writes=$(grep "^[0-9]* *write(2," trace | grep -vc "write(2, \"==")
 	check "an error on a 12 MB line: few writes ($writes)" '[ "$writes" -le 5 ]'
 fi
 
