@@ -57,6 +57,10 @@ enum xbc_check {
 	CHECK_MAP_KEY,
 	CHECK_UNDEFINED_CONSTANT,
 	CHECK_INCLUDE,
+	CHECK_EXPANSION,
+	CHECK_VM_DATA_PREFIX,
+	CHECK_UUID,
+	CHECK_EMPTY_NAME,
 	CHECK_HIDDEN_SR,
 	CHECK_TOOLS_SR_RENAME,
 	CHECK_UNUSED_CONSTANT,
@@ -77,6 +81,7 @@ extern const struct xbc_check_info xbc_checks[CHECK_COUNT];
 
 #define XBC_MAX_NOTES 2
 #define XBC_MAX_ERRORS 20
+#define XBC_MAX_WARNINGS 50          /* shown; the others are counted */
 
 struct xbc_diag {
 	enum xbc_severity severity;

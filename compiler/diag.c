@@ -33,6 +33,14 @@ const struct xbc_check_info xbc_checks[CHECK_COUNT] = {
 		"an unknown ${name}" },
 	[CHECK_INCLUDE] = { "include", SEV_ERROR, true,
 		"a missing or cyclic include" },
+	[CHECK_EXPANSION] = { "expansion", SEV_ERROR, true,
+		"constants that expand to over 1 MiB in a string, 256 MiB in all" },
+	[CHECK_VM_DATA_PREFIX] = { "vm-data-prefix", SEV_ERROR, false,
+		"a vm-data key that starts with vm-data/ (it would be doubled)" },
+	[CHECK_UUID] = { "uuid", SEV_ERROR, false,
+		"a uuid selector that is not a uuid (8-4-4-4-12 hex digits)" },
+	[CHECK_EMPTY_NAME] = { "empty-name", SEV_ERROR, false,
+		"an empty name or uuid in a selector (nothing has it)" },
 	[CHECK_HIDDEN_SR] = { "hidden-sr", SEV_WARNING, false,
 		"hide-from-xencenter on an sr (documented for vm, network, pif)" },
 	[CHECK_TOOLS_SR_RENAME] = { "tools-sr-rename", SEV_WARNING, false,
@@ -143,6 +151,11 @@ struct xbc_diag *xbc_report(struct xbc *c, enum xbc_check check,
 
 	if (!xbc_check_on(c, check) || c->stop)
 		return NULL;
+	/* warnings past the cap are counted, not kept: a file of 200,000
+	 * unused lets must not make 200,000 diagnostics */
+	if (c->opt.severity[check] == SEV_WARNING &&
+	    ++c->nwarnings > XBC_MAX_WARNINGS)
+		return NULL;
 	if (c->ndiags == c->diags_cap) {
 		size_t cap = c->diags_cap ? 2 * c->diags_cap : 16;
 		struct xbc_diag *p = realloc(c->diags, cap * sizeof(*p));
@@ -163,12 +176,8 @@ struct xbc_diag *xbc_report(struct xbc *c, enum xbc_check check,
 	va_start(ap, fmt);
 	d->message = vformat(c, fmt, ap);
 	va_end(ap);
-	if (d->severity == SEV_ERROR) {
-		if (++c->nerrors >= XBC_MAX_ERRORS)
-			c->stop = true;
-	} else {
-		c->nwarnings++;
-	}
+	if (d->severity == SEV_ERROR && ++c->nerrors >= XBC_MAX_ERRORS)
+		c->stop = true;
 	return d;
 }
 
@@ -278,25 +287,113 @@ static int line_index(struct xbc_file *f)
 	return 0;
 }
 
+/* What a terminal may be shown of a source line or a message: a control
+ * byte, a byte that is not UTF-8 or a C1 control (U+0080..U+009F, which
+ * some terminals obey) as \xHH; the width it takes in *width. Returns
+ * how many bytes of p (n > 0 left) it stands for. */
+static size_t show_char(const unsigned char *p, size_t n, bool keep_tab,
+			FILE *out, int *width)
+{
+	char esc[8];
+	size_t len = 1;
+
+	*width = 1;
+	esc[0] = '\0';
+	if (p[0] == '\t' && keep_tab) {
+		esc[0] = '\t';
+		esc[1] = '\0';
+	} else if (p[0] == '\t' || p[0] == '\n' || p[0] == '\r') {
+		snprintf(esc, sizeof(esc), "\\%c",
+			 p[0] == '\t' ? 't' : p[0] == '\n' ? 'n' : 'r');
+	} else if (p[0] < 0x20 || p[0] == 0x7f) {
+		snprintf(esc, sizeof(esc), "\\x%02x", p[0]);
+	} else if (p[0] >= 0x80 && (!(len = xb_utf8_len(p, n, NULL)) ||
+				    (p[0] == 0xc2 && p[1] < 0xa0))) {
+		snprintf(esc, sizeof(esc), "\\x%02x", p[0]);
+		len = 1;
+	}
+	if (esc[0] && esc[0] != '\t')
+		*width = (int)strlen(esc);
+	if (out && esc[0])
+		fputs(esc, out);
+	else if (out)
+		fwrite(p, 1, len, out);
+	return len;
+}
+
+/* A message, hint or file name: one line, nothing a terminal obeys. */
+static void put_text(const char *s, FILE *out)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p);
+	int width;
+
+	while (n) {
+		size_t len = show_char(p, n, false, out, &width);
+
+		p += len;
+		n -= len;
+	}
+}
+
+#define WINDOW_BEFORE 60             /* bytes of a long line left of the caret */
+#define WINDOW_WIDTH 120             /* bytes shown of a long line */
+
 /* The source line of loc and a caret under its column (tabs kept, so the
- * caret lines up). */
+ * caret lines up); a long line is cut to a window around the column,
+ * marked with "...". */
 static void print_source(const struct xbc *c, const struct xbc_loc *loc,
 			 FILE *out)
 {
 	struct xbc_file *f = file_named(c, loc->file);
-	const char *p, *end;
-	int col;
+	const unsigned char *p, *end, *from, *to, *q, *caret;
+	size_t n;
+	int width;
 
 	if (!f || loc->first_line < 1 || line_index(f) ||
 	    (size_t)loc->first_line > f->nlines)
 		return;
-	p = f->text + f->lines[loc->first_line - 1];
-	end = memchr(p, '\n', f->len - (size_t)(p - f->text));
+	p = (const unsigned char *)f->text + f->lines[loc->first_line - 1];
+	end = memchr(p, '\n', f->len - (size_t)((const char *)p - f->text));
 	if (!end)
-		end = f->text + f->len;
-	fprintf(out, "%.*s\n", (int)(end - p), p);
-	for (col = 1; col < loc->first_column && p + col - 1 < end; col++)
-		fputc(p[col - 1] == '\t' ? '\t' : ' ', out);
+		end = (const unsigned char *)f->text + f->len;
+	if (end > p && end[-1] == '\r')
+		end--;               /* a CR LF file */
+	n = (size_t)(end - p);
+	caret = loc->first_column < 1 ? p :
+		(size_t)loc->first_column - 1 > n ? end :
+		p + loc->first_column - 1;
+	from = p;
+	to = end;
+	if (n > WINDOW_WIDTH) {
+		if ((size_t)(caret - p) > WINDOW_BEFORE)
+			from = caret - WINDOW_BEFORE;
+		if ((size_t)(end - from) > WINDOW_WIDTH)
+			to = from + WINDOW_WIDTH;
+		else
+			from = end - WINDOW_WIDTH;
+		/* whole UTF-8 sequences only */
+		while (from > p && from < end && (*from & 0xc0) == 0x80)
+			from++;
+		while (to < end && to > from && (*to & 0xc0) == 0x80)
+			to--;
+	}
+	if (from > p)
+		fputs("...", out);
+	for (q = from; q < to;)
+		q += show_char(q, (size_t)(to - q), true, out, &width);
+	fputs(to < end ? "...\n" : "\n", out);
+	if (from > p)
+		fputs("   ", out);
+	for (q = from; q < caret && q < to;) {
+		size_t len = show_char(q, (size_t)(to - q), true, NULL, &width);
+
+		if (*q == '\t')
+			fputc('\t', out);
+		else
+			fprintf(out, "%*s", width, "");
+		q += len;
+	}
 	fputs("^\n", out);
 }
 
@@ -305,35 +402,102 @@ static const char *severity_name(enum xbc_severity s)
 	return s == SEV_ERROR ? "error" : "warning";
 }
 
-static void print_text(const struct xbc *c, bool color, FILE *out)
+/* A file's name as the user can open it: the path it was read by (from
+ * the current directory, as written), tidied; a name only known from a
+ * position line as it is. malloc'd, or NULL when out of memory. */
+static char *shown_name(const struct xbc *c, const char *name)
+{
+	const struct xbc_file *f;
+	char *s, *w;
+	const char *r;
+
+	for (f = c->files; f; f = f->next)
+		if (f->name == name)
+			break;
+	r = f && f->path && f->text ? f->path : name ? name : "";
+	s = malloc(strlen(r) + 1);
+	if (!s)
+		return NULL;
+	/* drop "./" segments and doubled slashes: "./a//./b" -> "a/b" */
+	for (w = s; *r;) {
+		if ((r[0] == '.' && r[1] == '/' && (w == s || w[-1] == '/')) ||
+		    (r[0] == '/' && w > s && w[-1] == '/')) {
+			r += r[0] == '.' ? 2 : 1;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+	return s;
+}
+
+static void print_loc(const struct xbc *c, const struct xbc_loc *loc,
+		      FILE *out)
+{
+	char *name = shown_name(c, loc->file);
+
+	put_text(name ? name : loc->file, out);
+	fprintf(out, ":%d:%d:", loc->first_line, loc->first_column);
+	free(name);
+}
+
+/* One diagnostic, made whole in memory and written at once: stderr has
+ * no buffer, and a byte per write(2) made one error on a long line take
+ * most of a minute. */
+static void print_one(const struct xbc *c, const struct xbc_diag *d,
+		      bool color, FILE *out)
 {
 	const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
-	size_t i;
+	const char *sev_color = !color ? "" :
+		d->severity == SEV_ERROR ? "\033[1;31m" : "\033[1;35m";
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
 	int n;
 
-	for (i = 0; i < c->ndiags; i++) {
-		const struct xbc_diag *d = &c->diags[i];
-		const char *sev_color = !color ? "" :
-			d->severity == SEV_ERROR ? "\033[1;31m" : "\033[1;35m";
-
-		fprintf(out, "%s%s:%d:%d:%s %s%s:%s %s [%s]\n", bold,
-			d->loc.file, d->loc.first_line, d->loc.first_column,
-			reset, sev_color, severity_name(d->severity), reset,
-			d->message ? d->message : "", xbc_checks[d->check].name);
-		print_source(c, &d->loc, out);
-		if (d->hint)
-			fprintf(out, "%shint:%s %s\n", bold, reset, d->hint);
-		for (n = 0; n < d->nnotes; n++) {
-			fprintf(out, "%s%s:%d:%d:%s note: %s\n", bold,
-				d->note_loc[n].file, d->note_loc[n].first_line,
-				d->note_loc[n].first_column, reset,
-				d->note[n] ? d->note[n] : "");
-			print_source(c, &d->note_loc[n], out);
-		}
+	if (!m)
+		m = out;             /* no memory: slowly, but said */
+	fputs(bold, m);
+	print_loc(c, &d->loc, m);
+	fprintf(m, "%s %s%s:%s ", reset, sev_color, severity_name(d->severity),
+		reset);
+	put_text(d->message, m);
+	fprintf(m, " [%s]\n", xbc_checks[d->check].name);
+	print_source(c, &d->loc, m);
+	if (d->hint) {
+		fprintf(m, "%shint:%s ", bold, reset);
+		put_text(d->hint, m);
+		fputc('\n', m);
 	}
+	for (n = 0; n < d->nnotes; n++) {
+		fputs(bold, m);
+		print_loc(c, &d->note_loc[n], m);
+		fprintf(m, "%s note: ", reset);
+		put_text(d->note[n], m);
+		fputc('\n', m);
+		print_source(c, &d->note_loc[n], m);
+	}
+	if (m != out) {
+		if (fclose(m) == 0)
+			fwrite(buf, 1, len, out);
+		free(buf);
+	}
+	fflush(out);
+}
+
+static void print_text(const struct xbc *c, bool color, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < c->ndiags; i++)
+		print_one(c, &c->diags[i], color, out);
 	if (c->stop && c->nerrors >= XBC_MAX_ERRORS)
 		fprintf(out, "xenbakec: too many errors (%d), stopping\n",
 			c->nerrors);
+	if (c->nwarnings > XBC_MAX_WARNINGS)
+		fprintf(out, "xenbakec: %d more warnings not shown (the first "
+			"%d are)\n", c->nwarnings - XBC_MAX_WARNINGS,
+			XBC_MAX_WARNINGS);
 }
 
 /* A JSON string; a byte that is not UTF-8 (a file name or an unknown
@@ -364,25 +528,60 @@ static void json_string(const char *s, FILE *out)
 	fputc('"', out);
 }
 
-static void json_loc(const struct xbc_loc *loc, FILE *out)
+static void json_loc(const struct xbc *c, const struct xbc_loc *loc,
+		     FILE *out)
 {
+	char *name = shown_name(c, loc->file);
+
 	fputs("\"file\":", out);
-	json_string(loc->file, out);
+	json_string(name ? name : loc->file, out);
 	fprintf(out, ",\"line\":%d,\"column\":%d", loc->first_line,
 		loc->first_column);
+	free(name);
 }
 
+struct sorted_diag {
+	const struct xbc_diag *d;
+	char *file;                  /* as shown */
+	size_t seq;                  /* as found: ties keep their order */
+};
+
+static int sorted_cmp(const void *pa, const void *pb)
+{
+	const struct sorted_diag *a = pa, *b = pb;
+	int cmp = strcmp(a->file, b->file);
+
+	if (cmp)
+		return cmp;
+	if (a->d->loc.first_line != b->d->loc.first_line)
+		return a->d->loc.first_line < b->d->loc.first_line ? -1 : 1;
+	if (a->d->loc.first_column != b->d->loc.first_column)
+		return a->d->loc.first_column < b->d->loc.first_column ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* The array, sorted by file, line and column, so that two runs (and
+ * two versions) list the findings alike. Out of memory: as found. */
 static void print_json(const struct xbc *c, FILE *out)
 {
+	struct sorted_diag *v = calloc(c->ndiags + 1, sizeof(*v));
 	size_t i;
 	int n;
 
+	for (i = 0; v && i < c->ndiags; i++) {
+		v[i].d = &c->diags[i];
+		v[i].seq = i;
+		if (!(v[i].file = shown_name(c, c->diags[i].loc.file)))
+			break;
+	}
+	if (v && i == c->ndiags)
+		qsort(v, c->ndiags, sizeof(*v), sorted_cmp);
 	fputc('[', out);
 	for (i = 0; i < c->ndiags; i++) {
-		const struct xbc_diag *d = &c->diags[i];
+		const struct xbc_diag *d = v && v[i].d ? v[i].d : &c->diags[i];
 
 		fputs(i ? ",\n{" : "\n{", out);
-		json_loc(&d->loc, out);
+		json_loc(c, &d->loc, out);
 		fprintf(out, ",\"severity\":\"%s\",\"check\":\"%s\",\"message\":",
 			severity_name(d->severity), xbc_checks[d->check].name);
 		json_string(d->message, out);
@@ -394,7 +593,7 @@ static void print_json(const struct xbc *c, FILE *out)
 		fputs(",\"notes\":[", out);
 		for (n = 0; n < d->nnotes; n++) {
 			fputs(n ? ",{" : "{", out);
-			json_loc(&d->note_loc[n], out);
+			json_loc(c, &d->note_loc[n], out);
 			fputs(",\"message\":", out);
 			json_string(d->note[n], out);
 			fputc('}', out);
@@ -402,6 +601,9 @@ static void print_json(const struct xbc *c, FILE *out)
 		fputs("]}", out);
 	}
 	fputs(c->ndiags ? "\n]\n" : "]\n", out);
+	for (i = 0; v && i < c->ndiags; i++)
+		free(v[i].file);
+	free(v);
 }
 
 void xbc_print_diags(const struct xbc *c, bool json, bool color, FILE *out)

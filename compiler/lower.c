@@ -200,6 +200,15 @@ static const char *xenstore_key(struct xbc *c, const struct xbc_stmt *s,
 		check_xenstore_key(c, &s->key, key + off, off);
 		return key;
 	}
+	if (!strncmp(key, XB_VM_DATA_PREFIX, plen)) {
+		struct xbc_diag *d = xbc_report(c, CHECK_VM_DATA_PREFIX,
+			&s->key.loc, "vm-data key \"%s\" would be stored as "
+			"vm-data/%s: vm-data adds the prefix itself", key, key);
+
+		xbc_hint(c, d, "drop the prefix: vm-data \"%s\" = ...", key + plen);
+		if (d)
+			return NULL;
+	}
 	check_xenstore_key(c, &s->key, key, 0);
 	if (asprintf(&full, "%s%s", XB_VM_DATA_PREFIX, key) < 0) {
 		c->out_of_memory = c->stop = true;
@@ -380,6 +389,61 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 	}
 }
 
+/* ---- selectors ------------------------------------------------------------- */
+
+/* 8-4-4-4-12 hexadecimal digits, as xapi makes them */
+static bool is_uuid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !((s[i] >= '0' && s[i] <= '9') ||
+					   (s[i] >= 'a' && s[i] <= 'f') ||
+					   (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	}
+	return !s[36];
+}
+
+/* A selector nothing can match: an empty name, a uuid that is not one.
+ * true when the block may be lowered. */
+static bool check_selector(struct xbc *c, const struct xbc_block *b)
+{
+	struct xbc_diag *d;
+
+	if (!*b->selector.value) {
+		d = xbc_report(c, CHECK_EMPTY_NAME, &b->selector.loc,
+			       "%s %s with an empty %s: no object is selected "
+			       "by it", article(b->cls), xb_class_keyword(b->cls),
+			       b->by_uuid ? "uuid" : "name");
+		xbc_hint(c, d, "write the object's %s between the quotes",
+			 b->by_uuid ? "uuid" : b->cls == XB_CLASS_PIF ?
+			 "device (eth1)" : "name_label");
+		if (d)
+			return false;
+	} else if (b->by_uuid && !is_uuid(b->selector.value)) {
+		d = xbc_report(c, CHECK_UUID, &b->selector.loc,
+			       "\"%s\" is not a uuid: xapi's are 8-4-4-4-12 "
+			       "hexadecimal digits", b->selector.value);
+		xbc_hint(c, d, "xe %s-list params=uuid lists them; to select "
+			 "by name, drop the word uuid",
+			 b->cls == XB_CLASS_SR ? "sr" : b->cls == XB_CLASS_PIF ?
+			 "pif" : b->cls == XB_CLASS_NETWORK ? "network" : "vm");
+		if (d)
+			return false;
+	}
+	if (b->host.raw && b->host.value && !*b->host.value) {
+		d = xbc_report(c, CHECK_EMPTY_NAME, &b->host.loc,
+			       "an empty host name: no host is selected by it");
+		xbc_hint(c, d, "write the host's name_label, or drop host");
+		if (d)
+			return false;
+	}
+	return true;
+}
+
 /* ---- after merging ----------------------------------------------------------- */
 
 static const struct xbc_entry *find_entry(const struct xbc_object *o,
@@ -525,6 +589,8 @@ void xbc_lower(struct xbc *c)
 
 		if (!b->selector.value || (b->host.raw && !b->host.value))
 			continue;       /* reported when decoded */
+		if (!check_selector(c, b))
+			continue;
 		if (b->host.raw) {
 			if (b->cls != XB_CLASS_PIF) {
 				struct xbc_diag *d = xbc_report(c,

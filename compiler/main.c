@@ -40,7 +40,9 @@ static void usage(FILE *out)
 "  -Werror=CHECK          make one check an error\n"
 "      --diagnostics=json print the diagnostics as one JSON array on stdout\n"
 "      --sign KEY.key     also write OUT.xbb.sig, an ed25519 signature\n"
-"      --gen-key NAME     make NAME.key (secret) and NAME.pub, then exit\n"
+"      --gen-key NAME     make NAME.key (secret) and NAME.pub, then exit;\n"
+"                         an existing key is kept unless --force\n"
+"      --force            with --gen-key: replace NAME.key and NAME.pub\n"
 "  -h, --help             this text;  --version  the version\n"
 "\n"
 "A source (xenbake.xb(5)):\n"
@@ -77,6 +79,8 @@ static void usage(FILE *out)
 	fputs("\nExit status: 0 compiled, 1 errors in the source, 2 usage or "
 	      "I/O error;\nafter an error the output file is not created, "
 	      "and an old one is kept.\n"
+	      "-o refuses to write onto a source or included file, a symbolic "
+	      "link or\nanything but a regular file (exit 2, nothing written).\n"
 	      "--fmt reads no include and resolves nothing: let, include and "
 	      "${name} stay\nas written. It exits 1 on a syntax error (writing "
 	      "nothing), or with --check\nwhen a file is not canonical.\n", out);
@@ -138,6 +142,85 @@ fail:
 		unlink(tmp);
 	free(tmp);
 	return -1;
+}
+
+/* The blob (or its signature) is renamed over path: refused when path is
+ * a symbolic link, not a regular file (a device, a FIFO: a rename would
+ * replace the node), or one of the files read. 0, or -1 said why. */
+static int check_output(const struct xbc *c, const char *path)
+{
+	const struct xbc_file *f;
+	struct stat out, in;
+
+	if (lstat(path, &out)) {
+		if (errno == ENOENT)
+			return 0;
+		fprintf(stderr, "xenbakec: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(out.st_mode)) {
+		fprintf(stderr, "xenbakec: %s: a symbolic link; xenbakec "
+			"replaces regular files only (-o the link's target)\n",
+			path);
+		return -1;
+	}
+	if (!S_ISREG(out.st_mode)) {
+		fprintf(stderr, "xenbakec: %s: not a regular file (a device, "
+			"FIFO, socket or directory); xenbakec replaces regular "
+			"files only\n", path);
+		return -1;
+	}
+	for (f = c->files; f; f = f->next) {
+		if (!f->path || !f->text || stat(f->path, &in))
+			continue;
+		if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+			fprintf(stderr, "xenbakec: %s: is %s, which this "
+				"compilation reads; the blob would replace "
+				"it (-o OUT.xbb elsewhere)\n", path,
+				f == c->main_file ? "the source" :
+				"an included file");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* --gen-key: an existing key is a secret that blobs are signed with and
+ * hosts trust; replaced only when asked. 0, or -1 said why. */
+static int check_new_key(const char *name, bool force)
+{
+	static const char *const suffixes[] = { ".key", ".pub" };
+	struct stat st;
+	char *path = NULL;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < 2 && !ret; i++) {
+		if (asprintf(&path, "%s%s", name, suffixes[i]) < 0) {
+			fputs("xenbakec: out of memory\n", stderr);
+			return -1;
+		}
+		if (lstat(path, &st)) {
+			if (errno != ENOENT) {
+				fprintf(stderr, "xenbakec: %s: %s\n", path,
+					strerror(errno));
+				ret = -1;
+			}
+		} else if (!S_ISREG(st.st_mode)) {
+			fprintf(stderr, "xenbakec: %s: exists and is not a "
+				"regular file; refusing to write a key there\n",
+				path);
+			ret = -1;
+		} else if (!force) {
+			fprintf(stderr, "xenbakec: %s exists; not replaced: "
+				"hosts that trust %s.pub would refuse what a new "
+				"key signs (--force replaces it)\n", path, name);
+			ret = -1;
+		}
+		free(path);
+		path = NULL;
+	}
+	return ret;
 }
 
 /* --check --fmt: where the file first differs from its canonical layout,
@@ -258,7 +341,7 @@ out:
 }
 
 enum { OPT_CHECK = 256, OPT_DIAG, OPT_SIGN, OPT_GEN_KEY, OPT_VERSION,
-       OPT_FMT };
+       OPT_FMT, OPT_FORCE };
 
 int main(int argc, char **argv)
 {
@@ -268,17 +351,20 @@ int main(int argc, char **argv)
 		{ "diagnostics", required_argument, NULL, OPT_DIAG },
 		{ "sign", required_argument, NULL, OPT_SIGN },
 		{ "gen-key", required_argument, NULL, OPT_GEN_KEY },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct xbc c;
 	const char *output = NULL, *sign_key = NULL, *why = NULL;
+	const char *gen_key = NULL;
 	const char **dirs = NULL;
-	char *out_path = NULL, *tmp = NULL, *err = NULL;
+	char *out_path = NULL, *tmp = NULL, *err = NULL, *sig_path = NULL;
 	unsigned char *blob = NULL, sk[XB_SECRET_KEY_SIZE];
 	size_t len = 0, ndirs = 0;
-	bool check_only = false, json = false, fmt = false, color;
+	bool check_only = false, json = false, fmt = false, force = false;
+	bool color;
 	int opt, i, r, ret = EXIT_USAGE;
 
 	xbc_init(&c);
@@ -317,15 +403,11 @@ int main(int argc, char **argv)
 			sign_key = optarg;
 			break;
 		case OPT_GEN_KEY:
-			if (xb_key_generate(optarg, &err)) {
-				fprintf(stderr, "xenbakec: %s\n", err);
-				goto out;
-			}
-			fprintf(stderr, "xenbakec: wrote %s.key (keep it secret) "
-				"and %s.pub (give it to xenbake "
-				"--require-signature)\n", optarg, optarg);
-			ret = 0;
-			goto out;
+			gen_key = optarg;
+			break;
+		case OPT_FORCE:
+			force = true;
+			break;
 		case 'h':
 			usage(stdout);
 			ret = 0;
@@ -338,6 +420,29 @@ int main(int argc, char **argv)
 			fputs("Try 'xenbakec --help'.\n", stderr);
 			goto out;
 		}
+	}
+	if (gen_key) {
+		/* after every option: --force may come after it */
+		if (optind != argc || fmt) {
+			fputs("xenbakec: --gen-key NAME takes no source file "
+			      "(xenbakec --help)\n", stderr);
+			goto out;
+		}
+		if (check_new_key(gen_key, force))
+			goto out;
+		if (xb_key_generate(gen_key, &err)) {
+			fprintf(stderr, "xenbakec: %s\n", err);
+			goto out;
+		}
+		fprintf(stderr, "xenbakec: wrote %s.key (keep it secret) "
+			"and %s.pub (give it to xenbake "
+			"--require-signature)\n", gen_key, gen_key);
+		ret = 0;
+		goto out;
+	}
+	if (force) {
+		fputs("xenbakec: --force goes with --gen-key only\n", stderr);
+		goto out;
 	}
 	if (fmt) {
 		if (optind == argc || sign_key ||
@@ -378,6 +483,17 @@ int main(int argc, char **argv)
 		ret = EXIT_USAGE;           /* the main file could not be read */
 		goto out;
 	}
+	if (!check_only && check_output(&c, out_path))
+		goto out;                   /* before anything is written */
+	if (!check_only && sign_key) {
+		if (asprintf(&sig_path, "%s%s", out_path, XB_SIG_SUFFIX) < 0) {
+			sig_path = NULL;
+			fputs("xenbakec: out of memory\n", stderr);
+			goto out;
+		}
+		if (check_output(&c, sig_path))
+			goto out;
+	}
 	xbc_compile(&c);
 	color = !json && isatty(STDERR_FILENO) && !getenv("NO_COLOR");
 	xbc_print_diags(&c, json, color, json ? stdout : stderr);
@@ -401,6 +517,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xenbakec: %s\n", err);
 		goto out;
 	}
+	/* once more: the path may have been replaced while compiling */
+	if (check_output(&c, out_path))
+		goto out;
 	if (rename(tmp, out_path)) {
 		fprintf(stderr, "xenbakec: %s: %s\n", out_path, strerror(errno));
 		goto out;
@@ -418,6 +537,7 @@ out:
 	free(err);
 	free(blob);
 	free(out_path);
+	free(sig_path);
 	free(dirs);
 	xbc_free(&c);
 	return ret;

@@ -9,6 +9,11 @@
 
 #define FROM_CONSTANT SIZE_MAX  /* an output byte that came from a ${} */
 
+/* What constants may expand to: one string, and every string of the
+ * compilation together. Doubling lets would otherwise ask for 2^N bytes. */
+#define MAX_EXPANSION (1UL << 20)
+#define MAX_EXPANSION_TOTAL (256UL << 20)
+
 struct out {
 	char *buf;
 	size_t *from;                /* for each byte: offset in raw */
@@ -59,6 +64,8 @@ struct constants {
 	struct xbc_let **sorted;
 	const char **names;
 	size_t n;
+	size_t expanded;             /* bytes made by ${} so far, in all */
+	bool over;                   /* the total was exceeded (said once) */
 };
 
 static struct xbc_let *lookup(const struct constants *k, const char *name,
@@ -82,11 +89,13 @@ static struct xbc_let *lookup(const struct constants *k, const char *name,
 	return NULL;
 }
 
-static int decode(struct xbc *c, const struct constants *k, struct xbc_str *s,
+static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
 		  struct xbc_let *self);
+static void resolve_let(struct xbc *c, struct constants *k,
+			struct xbc_let *root);
 
 /* ${name} at raw offset off. */
-static int interpolate(struct xbc *c, const struct constants *k,
+static int interpolate(struct xbc *c, struct constants *k,
 		       struct xbc_str *s, struct out *o, size_t off,
 		       const char *name, size_t len)
 {
@@ -120,9 +129,28 @@ static int interpolate(struct xbc *c, const struct constants *k,
 		return -1;
 	}
 	if (let->state == LET_UNRESOLVED)
-		decode(c, k, &let->value, let);   /* sets value or fails */
+		resolve_let(c, k, let);       /* sets value or fails */
 	if (!let->value.value)
 		return -1;                   /* reported where it is defined */
+	if (o->len + let->value.len > MAX_EXPANSION) {
+		d = xbc_report(c, CHECK_EXPANSION, &loc, "'${%s}' makes this "
+			       "string longer than %lu bytes", let->name,
+			       MAX_EXPANSION);
+		xbc_hint(c, d, "constants that use each other twice or more "
+			 "grow exponentially");
+		return -1;
+	}
+	k->expanded += let->value.len;
+	if (k->expanded > MAX_EXPANSION_TOTAL) {
+		if (!k->over) {
+			d = xbc_report(c, CHECK_EXPANSION, &loc, "constants "
+				       "expand to more than %lu MiB in all",
+				       MAX_EXPANSION_TOTAL >> 20);
+			xbc_hint(c, d, "use large constants fewer times");
+		}
+		k->over = true;
+		return -1;
+	}
 	return put(c, o, let->value.value, let->value.len, FROM_CONSTANT);
 }
 
@@ -183,7 +211,7 @@ static int check_xml(struct xbc *c, struct xbc_str *s, const char *buf,
 
 /* Decodes s; self is the let whose value s is, if any: it is marked while
  * decoded, so that a cycle of constants is seen. */
-static int decode(struct xbc *c, const struct constants *k, struct xbc_str *s,
+static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
 		  struct xbc_let *self)
 {
 	struct out o = { 0 };
@@ -236,6 +264,93 @@ out:
 	return ret;
 }
 
+/* The next ${name} of raw from *off on, skipping escapes and $$; its
+ * name in *name, *len. false at the end. Errors are left to decode. */
+static bool next_reference(const char *raw, size_t *off, const char **name,
+			   size_t *len)
+{
+	const char *r = raw + *off, *end;
+
+	while (*r) {
+		if (r[0] == '\\' || (r[0] == '$' && r[1] == '$')) {
+			r += r[1] ? 2 : 1;
+		} else if (r[0] == '$' && r[1] == '{' &&
+			   (end = strchr(r + 2, '}'))) {
+			*name = r + 2;
+			*len = (size_t)(end - r - 2);
+			*off = (size_t)(end + 1 - raw);
+			return true;
+		} else {
+			r++;
+		}
+	}
+	*off = (size_t)(r - raw);
+	return false;
+}
+
+struct frame {
+	struct xbc_let *let;
+	size_t off;                  /* where to look for its next ${} */
+};
+
+/* Decodes root after every constant it uses, depth first with a stack of
+ * its own: a chain of 100,000 lets must not need 100,000 C frames. A let
+ * on the stack is LET_RESOLVING, so a cycle is found (and reported) by
+ * interpolate when the let that closes it is decoded. */
+static void resolve_let(struct xbc *c, struct constants *k,
+			struct xbc_let *root)
+{
+	struct frame *stack = NULL, *grown;
+	size_t n = 0, cap = 0, len;
+	const char *name;
+	struct xbc_let *dep;
+
+	if (root->state != LET_UNRESOLVED)
+		return;
+	cap = 16;
+	stack = malloc(cap * sizeof(*stack));
+	if (!stack) {
+		c->out_of_memory = c->stop = true;
+		return;
+	}
+	stack[n++] = (struct frame){ root, 0 };
+	root->state = LET_RESOLVING;
+	while (n && !c->stop) {
+		struct frame *top = &stack[n - 1];
+
+		dep = NULL;
+		while (top->let->value.raw &&
+		       next_reference(top->let->value.raw, &top->off, &name,
+				      &len)) {
+			dep = lookup(k, name, len);
+			if (dep && dep->state == LET_UNRESOLVED)
+				break;
+			dep = NULL;
+		}
+		if (!dep) {
+			decode(c, k, &top->let->value, top->let);
+			n--;
+			continue;
+		}
+		if (n == cap) {
+			grown = realloc(stack, 2 * cap * sizeof(*stack));
+			if (!grown) {
+				c->out_of_memory = c->stop = true;
+				break;
+			}
+			stack = grown;
+			cap *= 2;
+		}
+		dep->state = LET_RESOLVING;
+		stack[n++] = (struct frame){ dep, 0 };
+	}
+	/* stopped midway: what is left on the stack stays unresolved */
+	while (n)
+		if (stack[--n].let->state == LET_RESOLVING)
+			stack[n].let->state = LET_FAILED;
+	free(stack);
+}
+
 void xbc_resolve(struct xbc *c)
 {
 	struct constants k = { 0 };
@@ -277,8 +392,7 @@ void xbc_resolve(struct xbc *c)
 		k.names[i] = k.sorted[i]->name;
 
 	for (l = c->lets; l && !c->stop; l = l->next)
-		if (l->state == LET_UNRESOLVED)
-			decode(c, &k, &l->value, l);
+		resolve_let(c, &k, l);
 	for (b = c->blocks; b && !c->stop; b = b->next) {
 		decode(c, &k, &b->selector, NULL);
 		if (b->host.raw)
@@ -291,7 +405,10 @@ void xbc_resolve(struct xbc *c)
 		}
 	}
 	for (l = c->lets; l && !c->stop; l = l->next) {
-		if (!l->used) {
+		/* a let of an included file is shared: another entry point
+		 * that includes the file may be the one that uses it */
+		if (!l->used && (!c->main_file ||
+				 l->loc.file == c->main_file->name)) {
 			struct xbc_diag *d = xbc_report(c, CHECK_UNUSED_CONSTANT,
 				&l->loc, "constant '%s' is never used", l->name);
 

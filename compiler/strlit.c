@@ -51,8 +51,8 @@ enum xbc_piece_kind xbc_str_piece(struct xbc *c, const char *raw,
 		p->len = 2;
 		if (ch == '"' || ch == '\\') {
 			p->byte = (unsigned char)ch;
-		} else if (ch == 'n' || ch == 't') {
-			p->byte = ch == 'n' ? '\n' : '\t';
+		} else if (ch == 'n' || ch == 't' || ch == 'r') {
+			p->byte = ch == 'n' ? '\n' : ch == 't' ? '\t' : '\r';
 		} else if (ch == 'x' && (hi = hexval(r[2])) >= 0 &&
 			   (lo = hexval(r[3])) >= 0) {
 			p->byte = (unsigned char)(hi << 4 | lo);
@@ -65,7 +65,8 @@ enum xbc_piece_kind xbc_str_piece(struct xbc *c, const char *raw,
 				xbc_report(c, CHECK_SYNTAX, &loc,
 					   "unknown escape: '\\' then byte 0x%02x",
 					   (unsigned char)ch);
-			xbc_hint(c, d, "the escapes are \\\" \\\\ \\n \\t and \\xHH");
+			xbc_hint(c, d, "the escapes are \\\" \\\\ \\n \\r \\t and "
+				 "\\xHH");
 			return p->kind = XBC_PIECE_ERROR;
 		}
 	} else if (r[0] == '$' && r[1] == '$') {

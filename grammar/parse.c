@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,12 +41,16 @@ void xbc_scan_step(struct xbc_scan *s, struct xbc_loc *loc, const char *text,
 
 void xbc_scan_token(struct xbc_scan *s, struct xbc_loc *loc)
 {
-	if (!s->have_override)
-		return;
-	loc->file = s->override.file;
-	loc->first_line = s->override.first_line;
-	loc->first_column = s->override.first_column;
-	s->have_override = false;
+	if (s->have_override) {
+		loc->file = s->override.file;
+		loc->first_line = s->override.first_line;
+		loc->first_column = s->override.first_column;
+		s->have_override = false;
+	}
+	if (!s->skip_to) {
+		s->prev_loc = s->last_loc;
+		s->last_loc = *loc;
+	}
 }
 
 char *xbc_scan_text(struct xbc_scan *s, const char *text, size_t len)
@@ -62,6 +67,85 @@ char *xbc_scan_text(struct xbc_scan *s, const char *text, size_t len)
 	return p;
 }
 
+bool xbc_scan_kind(struct xbc_scan *s, int tok)
+{
+	if (tok == '{' && s->depth++ == 0)
+		s->open_loc = s->last_loc;
+	if (tok == '}' && s->depth > 0)
+		s->depth--;
+	if (s->skip_to) {
+		if (tok && !(tok == ';' && s->depth == s->skip_to - 1) &&
+		    !(tok == '}' && s->depth <= s->skip_to - 1))
+			return false;
+		s->skip_to = 0;
+	}
+	s->prev_tok = s->last_tok;
+	s->last_tok = tok;
+	return true;
+}
+
+bool xbc_scan_unclosed(struct xbc_scan *s, struct xbc_loc *loc,
+		       const char *text)
+{
+	struct xbc *c = s->c;
+	struct xbc_diag *d;
+
+	if (s->depth == 0 || s->skip_to ||
+	    (s->last_tok != ';' && s->last_tok != '{'))
+		return false;
+	if (c->cur_block && c->cur_block->selector.raw)
+		d = xbc_report(c, CHECK_SYNTAX, loc, "'%s' inside the block of "
+			       "%s \"%s\": that block's closing '}' is missing",
+			       text, xb_class_keyword(c->cur_block->cls),
+			       c->cur_block->selector.raw);
+	else
+		d = xbc_report(c, CHECK_SYNTAX, loc, "'%s' inside a block: "
+			       "that block's closing '}' is missing", text);
+	if (c->cur_block)
+		xbc_note(c, d, &c->cur_block->loc, "the block starts here");
+	else
+		xbc_note(c, d, &s->open_loc, "the block opens here");
+	xbc_hint(c, d, "close the block with '}' before '%s'", text);
+	/* the word is read again, after the '}' this returns */
+	s->last_name = NULL;
+	s->line = loc->first_line;
+	s->column = loc->first_column;
+	s->depth--;
+	s->prev_tok = s->last_tok;
+	s->last_tok = '}';
+	return true;
+}
+
+void xbc_scan_habit(struct xbc_scan *s, const struct xbc_loc *loc,
+		    const char *text, size_t len)
+{
+	struct xbc *c = s->c;
+	struct xbc_diag *d;
+
+	if (s->skip_to)
+		return;
+	if (text[0] == '\'') {
+		d = xbc_report(c, CHECK_SYNTAX, loc, "single quotes: strings "
+			       "are written in double quotes");
+		xbc_hint(c, d, "write \"%.*s\"", (int)(len > 2 ? len - 2 : 0),
+			 text + 1);
+	} else if (text[0] == ',') {
+		d = xbc_report(c, CHECK_SYNTAX, loc, "a ',': statements end "
+			       "with ';', and nothing separates or follows "
+			       "them");
+		xbc_hint(c, d, "write ';' here (or remove the ',')");
+	} else if (text[0] == ':') {
+		d = xbc_report(c, CHECK_SYNTAX, loc, "a ':' where '=' gives "
+			       "a key its value");
+		xbc_hint(c, d, "write KEY = \"VALUE\";");
+	} else {
+		d = xbc_report(c, CHECK_SYNTAX, loc, "a bare number: every "
+			       "value is a string");
+		xbc_hint(c, d, "write \"%.*s\" (in double quotes)", (int)len,
+			 text);
+	}
+}
+
 /* Every word of the language, for "did you mean" */
 static const char *const keywords[] = {
 	"let", "include", "vm", "sr", "network", "pif", "uuid", "host",
@@ -69,16 +153,144 @@ static const char *const keywords[] = {
 	"hide-from-xencenter", "name-label", "i18n-key",
 };
 
+/* what may start a top-level item, and a statement */
+static const char *const top_words[] = {
+	"vm", "sr", "network", "pif", "let", "include",
+};
+static const char *const stmt_words[] = {
+	"vm-data", "xenstore-data", "other-config", "hide-from-xencenter",
+	"name-label", "i18n-key",
+};
+
+/* Words of language version 2 (xenbake.xb(5)) this compiler does not
+ * read yet: said so, rather than a suggestion that misleads. */
+static const char *const v2_words[] = {
+	"pool", "host", "for", "template", "use", "tag", "owner", "match",
+	"name-description", "once", "file", "secret", "vlan",
+};
+
+/* XenAPI classes xenbake does not configure */
+static const char *const other_classes[] = {
+	"vif", "vbd", "vdi", "pbd", "bond", "vlan", "tunnel", "sm", "pgpu",
+	"vgpu", "gpu_group", "vtpm", "vusb", "pusb", "pci", "vm_appliance",
+	"vmss", "task", "console", "crashdump", "message", "secret", "user",
+	"role", "subject", "cluster", "certificate", "repository", "blob",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool word_in(const char *word, const char *const *words, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcasecmp(word, words[i]))
+			return true;
+	return false;
+}
+
+/* A syntax error about the name word (the lookahead) where an item or
+ * a statement starts, or a word of version 2: reported, and true (the
+ * rest of the item is then skipped: the parser cannot read it). */
+static bool name_error(struct xbc *c, struct xbc_scan *s,
+		       const struct xbc_loc *loc, const char *msg,
+		       const char *word)
+{
+	bool top = s->depth == 0 && (s->prev_tok == 0 || s->prev_tok == ';' ||
+				     s->prev_tok == '}');
+	bool stmt = s->depth > 0 && (s->prev_tok == ';' || s->prev_tok == '{');
+	const char *near;
+	struct xbc_diag *d;
+
+	if (word_in(word, v2_words, COUNT(v2_words)) &&
+	    !(top && word_in(word, other_classes, COUNT(other_classes)))) {
+		d = xbc_report(c, CHECK_SYNTAX, loc, "'%s' is a word of xenbake "
+			       "language version 2, not supported yet by this "
+			       "compiler version", word);
+		xbc_hint(c, d, "this xenbakec reads language version 1: "
+			 "let, include, and vm, sr, network and pif blocks");
+		return true;
+	}
+	if (top && word_in(word, other_classes, COUNT(other_classes))) {
+		d = xbc_report(c, CHECK_SYNTAX, loc, "'%s' is not a class "
+			       "xenbake configures: it knows vm, sr, network "
+			       "and pif", word);
+		return true;
+	}
+	if (top || stmt) {
+		d = xbc_report(c, CHECK_SYNTAX, loc, "unexpected name '%s' "
+			       "where %s starts", word, top ? "a top-level item" :
+			       "a statement");
+		near = top ? xbc_nearest(word, top_words, COUNT(top_words)) :
+			xbc_nearest(word, stmt_words, COUNT(stmt_words));
+		if (near) {
+			xbc_hint(c, d, "did you mean '%s'?", near);
+		} else if ((near = xbc_nearest(word, v2_words,
+						COUNT(v2_words)))) {
+			xbc_hint(c, d, "did you mean '%s'? It is a word of "
+				 "language version 2, not supported yet by "
+				 "this compiler version", near);
+		} else if (top) {
+			xbc_hint(c, d, "a top-level item is vm, sr, network or "
+				 "pif \"NAME\" { ... }, let or include");
+		} else {
+			xbc_hint(c, d, "the statements are vm-data, "
+				 "xenstore-data, other-config, "
+				 "hide-from-xencenter, name-label and i18n-key");
+		}
+		return true;
+	}
+	return false;
+}
+
 void xbc_parse_error(struct xbc *c, void *scanner, const struct xbc_loc *loc,
 		     const char *msg)
 {
-	const struct xbc_scan *s = yyget_extra(scanner);
-	const char *near = NULL;
+	struct xbc_scan *s = yyget_extra(scanner);
 	struct xbc_diag *d;
 	size_t before = c->ndiags;
 	const char *un = s->last_name ? strstr(msg, "unexpected name") : NULL;
+	const char *what, *comma, *near;
 	char *named = NULL;
+	struct xbc_loc end;
 
+	if (s->last_name && name_error(c, s, loc, msg, s->last_name)) {
+		s->skip_to = s->depth + 1;
+		return;
+	}
+	if (s->last_tok == HOST && s->depth == 0 && s->prev_tok != STRING) {
+		d = xbc_report(c, CHECK_SYNTAX, loc, "a host block is xenbake "
+			       "language version 2, not supported yet by this "
+			       "compiler version");
+		xbc_hint(c, d, "this xenbakec sets other-config on vm, sr, "
+			 "network and pif");
+		s->skip_to = s->depth + 1;
+		return;
+	}
+	/* "expecting ';'": said where the ';' belongs, after the token
+	 * before, not at the next line's first word */
+	if (strstr(msg, "expecting ';'") && s->prev_tok &&
+	    (what = strstr(msg, "unexpected "))) {
+		what += strlen("unexpected ");
+		comma = strchr(what, ',');
+		end = s->prev_loc;
+		end.first_line = end.last_line;
+		end.first_column = end.last_column;
+		d = xbc_report(c, CHECK_SYNTAX, &end, "missing ';' at the end "
+			       "of this statement");
+		if (s->last_name)
+			xbc_hint(c, d, "every statement ends with ';' ('%s' at "
+				 "%d:%d cannot continue it)", s->last_name,
+				 loc->first_line, loc->first_column);
+		else
+			xbc_hint(c, d, "every statement ends with ';' (%s%.*s%s "
+				 "at %d:%d cannot continue it)",
+				 *what == '\'' ? "" : "'",
+				 (int)(comma ? comma - what : (long)strlen(what)),
+				 what, *what == '\'' ? "" : "'",
+				 loc->first_line, loc->first_column);
+		return;
+	}
 	/* "unexpected name" -> "unexpected name 'vmdata'" */
 	if (un && asprintf(&named, "%.*sunexpected name '%s'%s",
 			   (int)(un - msg), msg, s->last_name,
@@ -96,13 +308,11 @@ void xbc_parse_error(struct xbc *c, void *scanner, const struct xbc_loc *loc,
 	}
 	if (!s->last_name)
 		return;
-	near = xbc_nearest(s->last_name, keywords,
-			   sizeof(keywords) / sizeof(keywords[0]));
-	if (near)
+	if ((near = xbc_nearest(s->last_name, keywords, COUNT(keywords))))
 		xbc_hint(c, d, "did you mean '%s'?", near);
-	else
-		xbc_hint(c, d, "a name stands only after i18n-key and let; "
-			 "anything else is a \"string\"");
+	else if (strstr(msg, "expecting string"))
+		xbc_hint(c, d, "names and values are written in double "
+			 "quotes: \"%s\"", s->last_name);
 }
 
 /* The interned name: every location in a file points at the same string. */
@@ -132,6 +342,35 @@ static int parse_int(const char **p)
 	while (**p >= '0' && **p <= '9' && v < INT_MAX / 10)
 		v = v * 10 + *(*p)++ - '0';
 	return **p >= '0' && **p <= '9' ? -1 : (int)v;
+}
+
+/* A file name from a position line is shown in diagnostics and kept in
+ * the blob: checked as any string is (xml-char), and no control
+ * character at all, as a name is one line. */
+static bool directive_name_ok(struct xbc *c, const char *name, size_t n,
+			      const struct xbc_loc *loc)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	const char *why = NULL;
+	size_t i = 0, len;
+	struct xbc_diag *d;
+
+	while (i < n) {
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			why = "a control character";
+			break;
+		}
+		if (!(len = xb_utf8_len(p + i, n - i, &why)))
+			break;
+		i += len;
+	}
+	if (i == n && n)
+		return true;
+	d = xbc_report(c, CHECK_XML_CHAR, loc, "%s in the file name of a "
+		       "position line", n ? why : "an empty name");
+	xbc_hint(c, d, "a position line is #@ \"FILE\" LINE:COLUMN, FILE "
+		 "UTF-8 text without control characters");
+	return false;
 }
 
 /* "#@ "FILE" LINE:COL" (what `xenbake dump` writes): the next token is
@@ -186,10 +425,13 @@ void xbc_scan_directive(struct xbc_scan *s, const char *text, size_t len,
 		p++;
 	if (p != end)
 		goto bad;
+	if (!directive_name_ok(s->c, name, n, loc))
+		goto out;
 	s->override.file = intern_name(s->c, name);
 	s->override.first_line = line;
 	s->override.first_column = col;
 	s->have_override = s->override.file != NULL;
+out:
 	free(name);
 	return;
 bad:

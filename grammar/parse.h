@@ -34,6 +34,12 @@ struct xbc_scan {
 				        a name (borrowed: the parser owns it),
 				        for "did you mean" on a syntax error */
 	struct xbc_loc override;
+	int depth;                   /* of braces, as scanned */
+	int skip_to;                 /* > 0: skipping to the ';' or '}' that
+				        ends the item at depth skip_to - 1 */
+	struct xbc_loc open_loc;     /* of the last '{' at depth 0 */
+	int last_tok, prev_tok;      /* the last two tokens, 0 before */
+	struct xbc_loc last_loc, prev_loc;   /* and where they are */
 	/* Set by the formatter: every comment, "#@" lines too (then not
 	   obeyed), is passed here, in order with the tokens; NULL: skipped. */
 	void (*comment)(struct xbc_scan *s, const char *text, size_t len,
@@ -45,6 +51,17 @@ struct xbc_scan {
 void xbc_scan_step(struct xbc_scan *s, struct xbc_loc *loc, const char *text,
 		   size_t len);
 void xbc_scan_token(struct xbc_scan *s, struct xbc_loc *loc);
+/* Called with each token the scanner reads (after xbc_scan_token): false
+ * when it is skipped, after an error that skips the rest of an item. */
+bool xbc_scan_kind(struct xbc_scan *s, int tok);
+/* A word that starts a top-level item, at loc: true (and reported) when
+ * it stands where a statement of a block would, so that the block's '}'
+ * must be missing; the scanner's position is set back to loc. */
+bool xbc_scan_unclosed(struct xbc_scan *s, struct xbc_loc *loc,
+		       const char *text);
+/* Single quotes, a bare number, ',' or ':': a specific error. */
+void xbc_scan_habit(struct xbc_scan *s, const struct xbc_loc *loc,
+		    const char *text, size_t len);
 void xbc_scan_directive(struct xbc_scan *s, const char *text, size_t len,
 			const struct xbc_loc *loc);
 char *xbc_scan_text(struct xbc_scan *s, const char *text, size_t len);

@@ -18,7 +18,7 @@ check() { if eval "$2"; then ok; else fail "$1"; fi; }
 
 # --- exact text of a diagnostic: location, message, source line, caret, hint
 printf 'vm "web-01" {\n\txenstore-data "tier" = "1";\n}\n' >"$work/tab.xb"
-"$XENBAKEC" --check "$work/tab.xb" 2>"$work/err"
+(cd "$work" && "$XENBAKEC" --check tab.xb) 2>"$work/err"
 check "exit 1 on an error" '[ $? -eq 1 ]'
 printf '%s\n' \
  'tab.xb:2:16: error: xenstore-data key "tier" is outside vm-data/: XenServer drops it without a word when the VM starts [xenstore-data-prefix]' \
@@ -43,10 +43,10 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert isinstance(d, list) and len(d) == 2, d
 assert d[0][\"check\"] == \"duplicate-key\" and d[0][\"severity\"] == \"error\"
-assert (d[0][\"file\"], d[0][\"line\"], d[0][\"column\"]) == (\"bad-duplicate-key.xb\", 8, 5)
+assert (d[0][\"file\"], d[0][\"line\"], d[0][\"column\"]) == (sys.argv[2], 8, 5), d[0]
 assert d[0][\"notes\"][0][\"line\"] == 5 and d[0][\"notes\"][0][\"message\"] == \"also defined here\"
 assert set(d[0]) == {\"file\", \"line\", \"column\", \"severity\", \"check\", \"message\", \"hint\", \"notes\"}
-" "$work/json"'
+" "$work/json" "$T/bad/bad-duplicate-key.xb"'
 "$XENBAKEC" --check --diagnostics=json "$T/all-statements.xb" -I "$T/inc/lib" >"$work/json"
 check "json: a clean file gives []" '"$PY" -c "import json,sys; assert json.load(open(sys.argv[1])) == []" "$work/json"'
 
@@ -115,7 +115,7 @@ check "an include relative to the including file (in a subfolder)" '[ $? -eq 0 ]
 check "positions name included files relative to the main file" 'grep -q "sub/c.xb" "$work/inc2/a.xbb" && ! grep -q "$work" "$work/inc2/a.xbb"'
 printf 'include "../a.xb";\nlet x = "1";\n' >"$work/inc2/sub/b.xb"
 "$XENBAKEC" --check "$work/inc2/a.xb" 2>"$work/err"
-check "an include cycle: exit 1, named at the include that closes it" '[ $? -eq 1 ] && grep -q "^sub/b.xb:1:9: error: .*cycle.*\[include\]" "$work/err"'
+check "an include cycle: exit 1, named at the include that closes it" '[ $? -eq 1 ] && grep -q "^$work/inc2/sub/b.xb:1:9: error: .*cycle.*\[include\]" "$work/err"'
 
 printf 'include "%s/inc2/sub/c.xb";\n' "$work" >"$work/inc2/abs.xb"
 mkdir -p "$work/inc2/deep"
@@ -141,6 +141,147 @@ check "no absolute path in the blob" '! grep -q "$top_srcdir" "$work/a.xbb"'
 check "--sign writes BLOB.sig" '[ -s "$work/s.xbb.sig" ]'
 "$XENBAKEC" --sign "$work/nokey.key" -o "$work/t.xbb" "$T/all-statements.xb" 2>/dev/null
 check "a bad key is an error before any output" '[ $? -eq 2 ] && [ ! -e "$work/t.xbb" ]'
+
+# --- paths in diagnostics as the user can open them: from the current
+# directory, as written (editors and CI annotations open them)
+mkdir -p "$work/rel/site/vms"
+printf 'include "vms/web.xb";\n' >"$work/rel/site/main.xb"
+printf 'vm "a" { xenstore-data "k" = "1"; }\n' >"$work/rel/site/vms/web.xb"
+(cd "$work/rel" && "$XENBAKEC" --check ./site/main.xb) 2>"$work/err"
+check "an included file is named from the current directory" \
+	'grep -q "^site/vms/web.xb:1:24: error: .*\[xenstore-data-prefix\]" "$work/err"'
+(cd "$work/rel/site/vms" && "$XENBAKEC" --check ../main.xb) 2>"$work/err"
+check "... also from below the main file" \
+	'grep -q "^\.\./vms/web.xb:1:24: error: " "$work/err"'
+(cd "$work/rel" && "$XENBAKEC" --check --diagnostics=json site/main.xb) >"$work/json" 2>/dev/null
+check "... and in JSON" '"$PY" -c "
+import json, sys
+assert json.load(open(sys.argv[1]))[0][\"file\"] == \"site/vms/web.xb\"
+" "$work/json"'
+(cd "$work/rel" && "$XENBAKEC" -o a.xbb site/main.xb 2>/dev/null ||
+	"$XENBAKEC" -Wno-xenstore-data-prefix -o a.xbb site/main.xb 2>/dev/null)
+check "the blob still names files from the main file's folder" \
+	'grep -q "vms/web.xb" "$work/rel/a.xbb" && ! grep -q "site/vms" "$work/rel/a.xbb"'
+
+# --- JSON diagnostics sorted by file, line, column (found in another
+# order: constants are resolved before blocks are lowered)
+printf 'vm "a" { xenstore-data "k" = "1"; }\nvm "b" { vm-data "k" = "${nope}"; }\ninclude "z.xb";\n' >"$work/rel/sort.xb"
+printf 'vm "c" { vm-data "k" = "${nope}"; }\n' >"$work/rel/z.xb"
+(cd "$work/rel" && "$XENBAKEC" --check --diagnostics=json sort.xb) >"$work/json" 2>/dev/null
+check "json: sorted by file, line and column" '"$PY" -c "
+import json, sys
+d = [(x[\"file\"], x[\"line\"], x[\"column\"]) for x in json.load(open(sys.argv[1]))]
+assert d == sorted(d) and len(d) == 3, d
+" "$work/json"'
+
+# --- a constants file shared by several entry points: its lets are not
+# unused-constant in the one that does not use them all
+mkdir -p "$work/shared"
+printf 'let site = "par-1";\nlet dns = "10.0.0.53";\n' >"$work/shared/common.xb"
+printf 'include "common.xb";\nvm "a" { vm-data "site" = "${site}"; }\n' >"$work/shared/a.xb"
+printf 'include "common.xb";\nvm "b" { vm-data "dns" = "${dns}"; }\n' >"$work/shared/b.xb"
+printf 'include "common.xb";\nlet mine = "x";\nvm "c" { vm-data "dns" = "${dns}"; }\n' >"$work/shared/c.xb"
+"$XENBAKEC" --check -Werror "$work/shared/a.xb" 2>"$work/err" &&
+	"$XENBAKEC" --check -Werror "$work/shared/b.xb" 2>>"$work/err"
+check "a shared constants file: -Werror passes on each entry point" '[ $? -eq 0 ] && [ ! -s "$work/err" ]'
+"$XENBAKEC" --check -Werror "$work/shared/c.xb" 2>"$work/err"
+check "an unused let of the main file is still reported" \
+	'[ $? -eq 1 ] && grep -q "c.xb:2:5: error: constant .mine. is never used" "$work/err" && ! grep -q "site" "$work/err"'
+
+# --- the README's CI line, on the GitOps example
+ci=$(sed -n 's/^`\(xenbakec --fmt --check .*-Werror site.xb\)`$/\1/p' "$top_srcdir/README.md")
+check "README: the CI line is found" '[ -n "$ci" ]'
+(cd "$top_srcdir/examples/gitops" && PATH=$(cd "$top_builddir" && pwd):$PATH &&
+	eval "$(echo "$ci" | sed "s/git ls-files '\*.xb'/find . -name '*.xb'/")") 2>"$work/err"
+check "README: the CI line passes on examples/gitops" '[ $? -eq 0 ] && [ ! -s "$work/err" ]'
+
+# --- bash completion: -Wno- offers exactly the checks that can be
+# turned off, -W every check
+if command -v bash >/dev/null 2>&1; then
+	complete_w() {
+		bash -c '
+			_init_completion() { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; }
+			_filedir() { :; }
+			complete() { :; }
+			. "$1"
+			COMP_WORDS=(xenbakec "$2"); COMP_CWORD=1
+			_xenbakec
+			printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$top_srcdir/contrib/bash-completion/xenbake" "$1"
+	}
+	"$XENBAKEC" --help | awk '/^Checks/ { on = 1; next } on && /^  [a-z]/ { print $1, $2 }' >"$work/table"
+	awk '$2 != "error*" { print "-Wno-" $1 }' "$work/table" | sort >"$work/want"
+	complete_w -Wno- >"$work/got"
+	check "completion: -Wno- offers the checks that can be turned off" 'cmp -s "$work/want" "$work/got"' ||
+		diff "$work/want" "$work/got"
+	awk '{ print "-W" $1 }' "$work/table" | sort >"$work/want"
+	complete_w -W | grep -v -e '^-Werror$' -e '^-Wno-$' >"$work/got"
+	check "completion: -W offers every check" 'cmp -s "$work/want" "$work/got"' ||
+		diff "$work/want" "$work/got"
+fi
+
+# --- --gen-key keeps an existing key unless --force
+cp "$work/k.key" "$work/k.key.old"
+cp "$work/k.pub" "$work/k.pub.old"
+"$XENBAKEC" --gen-key "$work/k" 2>"$work/err"
+check "--gen-key onto an existing key: exit 2, said" \
+	'[ $? -eq 2 ] && grep -q "k.key exists; not replaced.*--force" "$work/err"'
+check "--gen-key onto an existing key: both files kept" \
+	'cmp -s "$work/k.key" "$work/k.key.old" && cmp -s "$work/k.pub" "$work/k.pub.old"'
+rm "$work/k.key"
+"$XENBAKEC" --gen-key "$work/k" 2>/dev/null
+check "--gen-key onto an existing .pub alone: exit 2, kept" \
+	'[ $? -eq 2 ] && [ ! -e "$work/k.key" ] && cmp -s "$work/k.pub" "$work/k.pub.old"'
+cp "$work/k.key.old" "$work/k.key"
+"$XENBAKEC" --gen-key "$work/k" --force 2>/dev/null
+check "--gen-key --force replaces the pair" \
+	'[ $? -eq 0 ] && ! cmp -s "$work/k.key" "$work/k.key.old" && ! cmp -s "$work/k.pub" "$work/k.pub.old"'
+ln -s "$work/k.key.old" "$work/l.key"
+"$XENBAKEC" --gen-key "$work/l" --force 2>/dev/null
+check "--gen-key --force onto a symbolic link: exit 2, target kept" \
+	'[ $? -eq 2 ] && [ -L "$work/l.key" ] && [ ! -e "$work/l.pub" ] && cmp -s "$work/k.key.old" "$work/l.key"'
+"$XENBAKEC" --force -o "$work/f.xbb" "$T/all-statements.xb" -I "$T/inc/lib" 2>/dev/null
+check "--force without --gen-key: exit 2" '[ $? -eq 2 ] && [ ! -e "$work/f.xbb" ]'
+
+# --- -o never replaces its own source, an include, a link or a device
+mkdir "$work/o"
+printf 'include "inc.xb";\nvm "a" { vm-data "k" = "1"; }\n' >"$work/o/src.xb"
+printf 'vm "b" { vm-data "k" = "1"; }\n' >"$work/o/inc.xb"
+cp "$work/o/src.xb" "$work/o/src.orig"
+cp "$work/o/inc.xb" "$work/o/inc.orig"
+unchanged() { cmp -s "$work/o/src.xb" "$work/o/src.orig" && cmp -s "$work/o/inc.xb" "$work/o/inc.orig" &&
+	[ "$(ls "$work/o" | grep -c XXXX)" -eq 0 ] && [ "$(ls "$work/o" | grep -c "\.xb\.")" -eq 0 ]; }
+"$XENBAKEC" -o "$work/o/src.xb" "$work/o/src.xb" 2>"$work/err"
+check "-o onto the source: exit 2, said, nothing written" \
+	'[ $? -eq 2 ] && grep -q "is the source" "$work/err" && unchanged'
+(cd "$work/o" && "$XENBAKEC" -o ./inc.xb src.xb) 2>"$work/err"
+check "-o onto an included file: exit 2, said, nothing written" \
+	'[ $? -eq 2 ] && grep -q "an included file" "$work/err" && unchanged'
+ln "$work/o/src.xb" "$work/o/hard.xbb"
+"$XENBAKEC" -o "$work/o/hard.xbb" "$work/o/src.xb" 2>/dev/null
+check "-o onto a hard link to the source: exit 2" '[ $? -eq 2 ] && unchanged'
+rm "$work/o/hard.xbb"
+ln -s src.xb "$work/o/link.xbb"
+"$XENBAKEC" -o "$work/o/link.xbb" "$work/o/src.xb" 2>"$work/err"
+check "-o onto a symbolic link: exit 2, said, the link kept" \
+	'[ $? -eq 2 ] && grep -q "symbolic link" "$work/err" && [ -L "$work/o/link.xbb" ] && unchanged'
+ln -s nowhere "$work/o/dangling.xbb"
+"$XENBAKEC" -o "$work/o/dangling.xbb" "$work/o/src.xb" 2>/dev/null
+check "-o onto a dangling symbolic link: exit 2" '[ $? -eq 2 ] && [ -L "$work/o/dangling.xbb" ]'
+mkfifo "$work/o/fifo.xbb"
+"$XENBAKEC" -o "$work/o/fifo.xbb" "$work/o/src.xb" 2>"$work/err"
+check "-o onto a FIFO: exit 2, said, the FIFO kept" \
+	'[ $? -eq 2 ] && grep -q "not a regular file" "$work/err" && [ -p "$work/o/fifo.xbb" ]'
+"$XENBAKEC" -o /dev/null "$work/o/src.xb" 2>"$work/err"
+check "-o onto a device: exit 2, said" '[ $? -eq 2 ] && grep -q "not a regular file" "$work/err" && [ -c /dev/null ]'
+ln -s nowhere "$work/o/out.xbb.sig"
+"$XENBAKEC" --sign "$work/k.key" -o "$work/o/out.xbb" "$work/o/src.xb" 2>/dev/null
+check "--sign onto a symbolic link: exit 2, no blob" '[ $? -eq 2 ] && [ ! -e "$work/o/out.xbb" ] && [ -L "$work/o/out.xbb.sig" ]'
+"$XENBAKEC" --check -o "$work/o/src.xb" "$work/o/src.xb" 2>/dev/null
+check "--check with -o onto the source writes nothing and passes" '[ $? -eq 0 ] && unchanged'
+"$XENBAKEC" -o "$work/o/new.xbb" "$work/o/src.xb"
+check "-o onto a new file still works" '[ $? -eq 0 ] && [ -s "$work/o/new.xbb" ]'
+"$XENBAKEC" -o "$work/o/new.xbb" "$work/o/src.xb"
+check "-o onto an old blob still works" '[ $? -eq 0 ] && [ -s "$work/o/new.xbb" ]'
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

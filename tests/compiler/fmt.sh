@@ -167,7 +167,7 @@ for mode in "" "-o -" "-o $work/ip/bad-out.xb" "--check"; do
 	rc=0
 	# shellcheck disable=SC2086
 	"$XENBAKEC" --fmt $mode "$work/ip/bad.xb" >"$work/out" 2>"$work/err" || rc=$?
-	[ $rc -eq 1 ] && grep -q 'bad.xb:3:1: error: .*\[syntax\]' "$work/err" && ok ||
+	[ $rc -eq 1 ] && grep -q 'bad.xb:2:22: error: missing .;. .*\[syntax\]' "$work/err" && ok ||
 		fail "--fmt $mode of a syntax error: status $rc: $(cat "$work/err")"
 	[ ! -s "$work/out" ] && cmp -s "$work/ip/bad.xb" "$work/ip/bad.orig" && [ ! -e "$work/ip/bad-out.xb" ] && ok ||
 		fail "--fmt $mode of a syntax error wrote something"

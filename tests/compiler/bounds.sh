@@ -1,0 +1,139 @@
+#!/bin/sh
+# bounds.sh - hostile sources cost xenbakec bounded time, memory, stack
+# and output: long chains of constants, constants that double, many
+# warnings, one error on a long line, control bytes in an echoed line and
+# in position lines. The inputs are made here, not kept in the tree.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+XENBAKEC=$(cd "$top_builddir" && pwd)/xenbakec
+PY=${PYTHON3:-/usr/bin/python3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+ok() { passed=$((passed + 1)); }
+fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+check() { if eval "$2"; then ok; else fail "$1"; fi; }
+
+cd "$work" || exit 1
+
+# --- 100,000 lets, each defined by the next one: no C recursion per let
+# (this was a SIGSEGV, decode and interpolate calling each other)
+"$PY" - <<'EOF'
+n = 100000
+with open("chain.xb", "w") as f:
+    for i in range(n):
+        f.write('let a%d = "${a%d}";\n' % (i, i + 1))
+    f.write('let a%d = "end";\nvm "v" { vm-data "k" = "${a0}"; }\n' % n)
+with open("cycle.xb", "w") as f:
+    for i in range(n):
+        f.write('let a%d = "${a%d}";\n' % (i, (i + 1) % n))
+    f.write('vm "v" { vm-data "k" = "${a0}"; }\n')
+EOF
+rc=0
+(ulimit -s 8192; "$XENBAKEC" -o chain.xbb chain.xb) 2>err || rc=$?
+check "a chain of 100,000 lets compiles (exit $rc)" '[ $rc -eq 0 ] && [ ! -s err ]'
+rc=0
+(ulimit -s 8192; "$XENBAKEC" --check cycle.xb) 2>err || rc=$?
+check "a cycle of 100,000 lets is one located error (exit $rc)" \
+	'[ $rc -eq 1 ] && [ "$(grep -c "error:" err)" -eq 1 ] &&
+	 grep -q "^cycle.xb:100000:[0-9]*: error: constant .a0. is defined in terms of itself \[undefined-constant\]" err'
+
+# --- 40 lets that each double the one before: 2^40 bytes, refused at the
+# ${} that goes over, with its location
+"$PY" - <<'EOF'
+with open("double.xb", "w") as f:
+    f.write('let a0 = "xxxxxxxx";\n')
+    for i in range(1, 41):
+        f.write('let a%d = "${a%d}${a%d}";\n' % (i, i - 1, i - 1))
+    f.write('vm "v" { vm-data "k" = "${a40}"; }\n')
+# under the limit for one string, over it for all strings together
+with open("wide.xb", "w") as f:
+    f.write('let a0 = "%s";\n' % ("x" * 1000))
+    f.write('let big = "%s";\n' % ("${a0}" * 1000))
+    for i in range(300):
+        f.write('vm "v%d" { other-config "k" = "${big}"; }\n' % i)
+EOF
+rc=0
+(ulimit -t 20; "$XENBAKEC" --check double.xb) 2>err || rc=$?
+check "doubling lets: exit 1 (not $rc), at the \${} that goes over" \
+	'[ $rc -eq 1 ] && grep -q "^double.xb:19:18: error: .\${a17}. makes this string longer than 1048576 bytes \[expansion\]" err'
+check "doubling lets: not 'out of memory'" '! grep -q "out of memory" err'
+rc=0
+(ulimit -t 20; "$XENBAKEC" --check wide.xb) 2>err || rc=$?
+check "constants over 256 MiB in all: one error (exit $rc)" \
+	'[ $rc -eq 1 ] && [ "$(grep -c "error:" err)" -eq 1 ] &&
+	 grep -q "^wide.xb:[0-9]*:[0-9]*: error: constants expand to more than 256 MiB in all \[expansion\]" err'
+
+# --- 200,000 warnings: 50 shown, the rest counted
+"$PY" -c '
+with open("warn.xb", "w") as f:
+    for i in range(200000):
+        f.write("let u%d = \"x\";\n" % i)
+'
+rc=0
+"$XENBAKEC" --check warn.xb 2>err || rc=$?
+check "many warnings: exit 0 (not $rc)" '[ $rc -eq 0 ]'
+check "many warnings: 50 shown" '[ "$(grep -c "warning:" err)" -eq 50 ]'
+check "many warnings: how many were not shown is said" \
+	'grep -qx "xenbakec: 199950 more warnings not shown (the first 50 are)" err'
+"$XENBAKEC" --check --diagnostics=json warn.xb >json 2>/dev/null
+check "many warnings, json: 50 in the array" \
+	'"$PY" -c "import json,sys; assert len(json.load(open(sys.argv[1]))) == 50" json'
+
+# --- one error on a 12 MB line: a window of the line, written in a few
+# write(2)s, not a byte per call
+"$PY" -c '
+with open("long.xb", "w") as f:
+    f.write("let x = \"" + "y" * 12000000 + "\"; ? let z = \"1\";\n")
+'
+rc=0
+start=$(date +%s)
+"$XENBAKEC" --check long.xb 2>err || rc=$?
+took=$(($(date +%s) - start))
+check "an error on a 12 MB line: exit 1 (not $rc)" '[ $rc -eq 1 ]'
+check "an error on a 12 MB line: under 5 s (took $took s)" '[ $took -lt 5 ]'
+check "an error on a 12 MB line: a short echo ($(wc -c <err) bytes)" \
+	'[ "$(wc -c <err)" -lt 1000 ]'
+check "the window around the column, cut with ..." \
+	'grep -q "^\.\.\.y*\"; ? let z = \"1\";$" err'
+check "the caret under the column in the window" \
+	'[ "$(sed -n 3p err | tr -d " ")" = "^" ] &&
+	 [ "$(sed -n 3p err | wc -c)" -eq "$(($(sed -n 2p err | sed "s/?.*//" | wc -c) + 1))" ]'
+if command -v strace >/dev/null 2>&1; then
+	strace -f -e trace=write -o trace "$XENBAKEC" --check long.xb 2>/dev/null
+	# (a sanitizer's own "==PID==" lines aside: LeakSanitizer cannot
+	# run under strace and says so)
+	writes=$(grep "^[0-9]* *write(2," trace | grep -vc "write(2, \"==")
+	check "an error on a 12 MB line: few writes ($writes)" '[ "$writes" -le 5 ]'
+fi
+
+# --- control bytes in an echoed line are shown escaped, never sent
+printf 'vm "a" { vm-data "k" = "1" } # \033]0;owned\007 \302\233\n' >esc.xb
+"$XENBAKEC" --check esc.xb 2>err
+check "control bytes in an echoed line: escaped" \
+	'grep -qF "# \\x1b]0;owned\\x07 \\xc2\\x9b" err'
+check "control bytes in an echoed line: none sent" \
+	'! LC_ALL=C grep -q "$(printf "[\033\007]")" err &&
+	 ! LC_ALL=C grep -q "$(printf "\302\233")" err'
+
+# --- position lines: their file name is checked as any string
+printf '#@ "a\\x1b[2Jb.xb" 1:1\nvm "a" { vm-data "k" = "1"; }\n' >pos-esc.xb
+printf '#@ "a\033b.xb" 1:1\nvm "a" { vm-data "k" = "1"; }\n' >pos-raw.xb
+printf '#@ "a\\xffb.xb" 1:1\nvm "a" { vm-data "k" = "1"; }\n' >pos-utf8.xb
+for f in pos-esc pos-raw pos-utf8; do
+	rc=0
+	"$XENBAKEC" -o "$f.xbb" "$f.xb" 2>err || rc=$?
+	check "$f: exit 1 (not $rc), [xml-char] at the position line" \
+		'[ $rc -eq 1 ] && grep -q "^$f.xb:1:1: error: .* in the file name of a position line \[xml-char\]" err'
+	check "$f: no blob" '[ ! -e "$f.xbb" ]'
+	check "$f: no raw control byte on stderr" \
+		'! LC_ALL=C grep -q "$(printf "\033")" err'
+done
+printf '#@ "vms/a.xb" 3:5\nvm "a" { vm-data "k" = "1"; }\n' >pos-ok.xb
+"$XENBAKEC" -o pos-ok.xbb pos-ok.xb
+check "a good position line still compiles" '[ $? -eq 0 ] && [ -s pos-ok.xbb ]'
+
+echo "bounds.sh: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
