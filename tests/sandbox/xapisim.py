@@ -532,7 +532,9 @@ class Database:
                 rec["master"] = self._by_uuid("host", p["master"], "pool")
                 self.master = rec["master"]
         for vm in fx.get("vms") or []:
-            running = vm.get("power_state", "Halted") == "Running"
+            # a paused VM has its domain and its host too
+            running = vm.get("power_state", "Halted") in ("Running",
+                                                          "Paused")
             ref = self._add("VM", vm, {
                 "name_label": str(vm.get("name_label", "")),
                 "name_description": str(vm.get("name_description", "")),
@@ -976,8 +978,8 @@ class Api:
         if not snap and src["power_state"] not in ("Halted", "Suspended"):
             raise XapiError("VM_BAD_POWER_STATE", ref, "halted",
                             src["power_state"].lower())
-        if sr is not None and sr != NULL_REF:
-            self._obj("SR", sr)
+        # VM.copy's sr: an invalid reference means the disks' own SRs
+        # (no disks here, so nothing else to check)
         oc = dict(src["other_config"])
         if not snap:
             # clones and copies get a new mac_seed (added if absent)
@@ -1064,7 +1066,7 @@ class Api:
             self.reported[(host, domid)] = trees
             for ref, rec in self.db.objects["VM"].items():
                 if rec["resident_on"] == host and rec["domid"] == domid and \
-                        rec["power_state"] == "Running" and \
+                        rec["power_state"] in ("Running", "Paused") and \
                         rec["xenstore_data"] != trees:
                     rec["xenstore_data"] = trees
                     self._changed("VM", ref)
@@ -1441,7 +1443,8 @@ class Sim:
         for host, store in xs.items() if opts.xenstore_sync else ():
             domids = [vm["domid"] for vm in self.db.objects["VM"].values()
                       if vm["resident_on"] == host and
-                      vm["power_state"] == "Running" and vm["domid"] > 0 and
+                      vm["power_state"] in ("Running", "Paused") and
+                      vm["domid"] > 0 and
                       not vm["is_control_domain"]]
             for domid in domids:
                 try:
@@ -1459,8 +1462,8 @@ class Sim:
     def boot_sync(self, xs):
         """The running VMs "started" with their vm-data/FIST keys."""
         for ref, vm in self.db.objects["VM"].items():
-            if vm["power_state"] != "Running" or vm["is_control_domain"] \
-                    or vm["domid"] < 0:
+            if vm["power_state"] not in ("Running", "Paused") or \
+                    vm["is_control_domain"] or vm["domid"] < 0:
                 continue
             kept = {k: xml_cut(v) for k, v in vm["xenstore_data"].items()
                     if allowed_xs_key(k)}
