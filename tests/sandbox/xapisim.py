@@ -4,7 +4,7 @@
     xapisim.py --fixture FIXTURE.json --port 0 --port-file FILE
                --unix SOCKPATH --xenstored XS_SOCKET --pid-file FILE
                [--host NAME] [--bind ADDR] [--password PW]
-               [--fault SPEC]... [--latency-ms MS]
+               [--auth-fail-delay S] [--fault SPEC]... [--latency-ms MS]
 
 Speaks XenAPI as xapi does: XML-RPC on
 POST / and /RPC2 (and, like xapi's longest-prefix routing, any other POST
@@ -15,13 +15,20 @@ Python 3 standard library plus Debian's python3-pyxs only.
 
 The database is loaded from the fixture (the sandbox format of CONTRACT.md;
 extra fields welcome: "ref", "pbds", "pbds_plugged", "master", "pools",
-"name_description", ...). VM.set_xenstore_data on a running VM rewrites
-the guest's vm-data and FIST trees in the sandbox's xenstored in one
-transaction, as xapi (through xenopsd) does; nodes are owned by dom0 and
-readable by the guest. At start, the vm-data/FIST keys of every running
-VM of this host are written into xenstore the same way (the VM "booted"
-with them) and other keys are dropped from VM.xenstore_data, as xapi does
-(--no-boot-sync keeps the fixture as it is). And as xapi copies what
+"name_description", "snapshot_of", "root_password", ...).
+VM.set_xenstore_data on a running VM rewrites the guest's vm-data and
+FIST trees in the sandbox's xenstored in one transaction, as xapi
+(through xenopsd) does: written by dom0 without setting permissions, so
+the nodes inherit /local/domain/N's (n0 rN, as tests/sandbox/up builds
+it): the guest reads them and may no longer write there. At start, the
+vm-data/FIST keys of every running or paused VM of this host are written
+into its vm-data without wiping it (the VM "booted" with them; they
+inherit the guest's own vm-data) and other keys are dropped from
+VM.xenstore_data, as xapi does (--no-boot-sync keeps the fixture as it
+is). A paused VM's set_xenstore_data changes the database only.
+VM.snapshot, VM.clone and VM.copy copy the record as xapi's
+copy_vm_record does (docs/xapi-facts.md); tags are sets (add_tags,
+remove_tags, set_tags). And as xapi copies what
 xenopsd reads of those trees back into VM.xenstore_data whenever they
 change, every node under vm-data/ and FIST/ (directories included, with
 their values, usually "") becomes the field: at once after
@@ -57,12 +64,22 @@ Fault SPECs (CLI --fault, repeatable; env XAPISIM_FAULTS, ';'-separated):
   one (of that method). Latency: --latency-ms or env XAPISIM_LATENCY_MS,
   added before every call.
 
+Logins. Over TCP, when root's password is known (the fixture's
+"root_password" or --password), a login by anyone else or with another
+password waits --auth-fail-delay seconds (default 5, as xapi; env
+XAPISIM_AUTH_FAIL_DELAY) and fails with SESSION_AUTHENTICATION_FAILED;
+with no password given any is accepted. The unix socket takes any user
+and password.
+
 Pools. The fixture may hold several hosts (one with "master": true, else
 the first is the master). --host NAME makes this instance that host: over
 TCP a member answers session.login_with_password with HOST_IS_SLAVE
-[master address]; over its unix socket it forwards every call to
---master-url when given (as a member's xapi forwards to the master), else
-serves them from its own copy of the database. A multi-host sandbox is one
+[master address]; over its unix socket it answers a login itself (a
+session of this host, made in the master's database) and forwards every
+other call to --master-url when given (as a member's xapi forwards to the
+master), else serves them from its own copy of the database. A member
+with a --master-url that does not answer is in emergency mode: every call
+(login included, either socket) fails with INTERNAL_ERROR. A multi-host sandbox is one
 tests/sandbox/up per host, each in its own directory, all loading the same
 fixture; each host's simulator listens on that host's fixture "address",
 all on the same port; the master is told each member's xenstored so that
@@ -86,8 +103,9 @@ Fidelity notes: strings are sent untyped (<value>x</value>) and ints as
 untyped strings in XML-RPC but numbers in JSON-RPC, as xapi does; a body
 over 300 KiB or without Content-Length gets HTTP 500 and the connection is
 closed. xapi's XML-RPC encoder writes struct member names (map keys)
-without escaping them; --raw-member-names does the same (off by default,
-since a key with '&' or '<' then makes the reply malformed XML).
+without escaping them, and so does the simulator (a key with '&' or '<'
+then makes the reply malformed XML, as with xapi);
+--escape-member-names escapes them.
 """
 import argparse
 import http.server
