@@ -7,7 +7,10 @@
 #   data     BENCH_WRITERS writers, each for a share of the guests, the
 #            guest agent's kind of traffic (data/meminfo_free, data/updated)
 #   vm-data  the same, but the guests report back through their vm-data
-#            (vm-data/report/seq): the nodes xenbake's transaction reads
+#            (vm-data/report/seq), in the tree xenbake's transaction writes
+#   churn    the guests make and remove a node in their vm-data
+#            (vm-data/churn): vm-data itself changes, which xenbake's
+#            transaction changes too (the conflicting case)
 # on Debian's C xenstored and on oxenstored (what XenServer runs), each
 # run on a fresh daemon whose guests are in the boot state xenopsd leaves
 # (/local/domain/N n0 rN, vm-data and data the guest's). Runs are
@@ -19,7 +22,9 @@
 # last attempt) or left a key missing.
 # Environment: BENCH_ROUNDS (5), BENCH_WRITERS (4), BENCH_GUESTS (100),
 # BENCH_KEYS (10 per guest), BENCH_DAEMONS ("c ocaml"), BENCH_LOADS
-# ("quiet data vm-data").
+# ("quiet data vm-data churn"), BENCH_RATE (guest writes a second per
+# writer; 0, the default: as fast as the daemon answers, which on a small
+# machine also takes CPU from the daemon and xenbake).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=$(cd "${1:-$top/build}" && pwd)
@@ -28,7 +33,8 @@ WRITERS=${BENCH_WRITERS:-4}
 GUESTS=${BENCH_GUESTS:-100}
 KEYS=${BENCH_KEYS:-10}
 DAEMONS=${BENCH_DAEMONS:-c ocaml}
-LOADS=${BENCH_LOADS:-quiet data vm-data}
+LOADS=${BENCH_LOADS:-quiet data vm-data churn}
+RATE=${BENCH_RATE:-0}
 OXENSTORED=${OXENSTORED:-/usr/lib/xen-4.17/bin/oxenstored}
 XENSTORED=${XENSTORED_BIN:-/usr/lib/xen-4.17/bin/xenstored}
 PY=/usr/bin/python3
@@ -147,7 +153,7 @@ while [ $r -le "$ROUNDS" ]; do
 				while [ $w -lt "$WRITERS" ]; do
 					doms=$(seq $((w + 1)) "$WRITERS" "$GUESTS" | tr '\n' ' ')
 					# shellcheck disable=SC2086
-					"$PY" "$top/bench/xs-writer.py" "$R" "$LOAD" $doms \
+					"$PY" "$top/bench/xs-writer.py" "$R" "$LOAD" "$RATE" $doms \
 						>"$W/writer.$w" 2>&1 &
 					WPIDS="$WPIDS $!"
 					w=$((w + 1))
@@ -195,7 +201,7 @@ PYEOF
 done
 down_all
 
-echo "xenbake apply --no-xapi: $GUESTS guests x $KEYS vm-data keys, $WRITERS busy-guest writers, $ROUNDS interleaved rounds"
+echo "xenbake apply --no-xapi: $GUESTS guests x $KEYS vm-data keys, $WRITERS busy-guest writers (rate $RATE/s each, 0: flat out), $ROUNDS interleaved rounds"
 "$PY" - "$W/results" <<'PYEOF'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
@@ -219,4 +225,4 @@ for d, load in seen:
         max((int(r[4]) for r in rs), default=0),
         len(rs) - len(ok), sum(int(r[6]) for r in ok), rate))
 PYEOF
-echo "reproduce: bench/xs-busy.sh $B"
+echo "reproduce: BENCH_RATE=$RATE BENCH_ROUNDS=$ROUNDS BENCH_LOADS=\"$LOADS\" bench/xs-busy.sh $B"

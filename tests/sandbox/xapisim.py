@@ -867,7 +867,8 @@ class Api:
                    "power_state": "", "domid": 0, "resident_on": "",
                    "is_a_template": False, "is_control_domain": False,
                    "is_a_snapshot": False, "xenstore_data": {},
-                   "platform": {}},
+                   "platform": {}, "snapshot_of": "", "snapshots": [],
+                   "snapshot_info": {}, "is_default_template": False},
             "SR": {"name_label": "", "name_description": "", "PBDs": [],
                    "sm_config": {}},
             "PBD": {"host": "", "SR": "", "currently_attached": False,
@@ -879,6 +880,8 @@ class Api:
             "host": {"name_label": "", "address": ""},
         }
         base.update(extra.get(cls, {}))
+        if cls in NAMED:
+            base["tags"] = []
         return base
 
     def _getter_all(self, cls):
