@@ -194,7 +194,7 @@ PYEOF
 )
 			# writes: by all writers from start (1 s before the apply) to stop
 			echo "$DAEMON $LOAD $r $rc ${tx:-0} $((t1 - t0)) $missing $writes" >>"$W/results"
-			[ "$rc" = 0 ] || { echo "bench: $DAEMON $LOAD round $r: apply failed:" >&2; tail -n 3 "$W/err" >&2; }
+			[ "$rc" = 0 ] || { echo "bench: $DAEMON $LOAD round $r: apply failed:" >&2; tail -n 2 "$W/err" | cut -c1-160 >&2; }
 		done
 	done
 	r=$((r + 1))
