@@ -86,7 +86,10 @@ refuse_source unterminated "unterminated string"
 sources=$tried
 
 # ---- the host -------------------------------------------------------------
-sandbox_up "$(fixture)"
+# issue 13 point 4: the old sandbox's guests have no vm-data, so that
+# xenbake creates it (the MKDIR refusal below); at the real boot state
+# every running guest has one
+sandbox_up "$(fixture legacy)"
 compile site <<'XB'
 vm "web-01" { vm-data "role" = "frontend"; vm-data "tier" = "1";
               other-config "owner" = "ops"; }

@@ -4,7 +4,7 @@
     xapisim.py --fixture FIXTURE.json --port 0 --port-file FILE
                --unix SOCKPATH --xenstored XS_SOCKET --pid-file FILE
                [--host NAME] [--bind ADDR] [--password PW]
-               [--fault SPEC]... [--latency-ms MS]
+               [--auth-fail-delay S] [--fault SPEC]... [--latency-ms MS]
 
 Speaks XenAPI as xapi does: XML-RPC on
 POST / and /RPC2 (and, like xapi's longest-prefix routing, any other POST
@@ -15,13 +15,20 @@ Python 3 standard library plus Debian's python3-pyxs only.
 
 The database is loaded from the fixture (the sandbox format of CONTRACT.md;
 extra fields welcome: "ref", "pbds", "pbds_plugged", "master", "pools",
-"name_description", ...). VM.set_xenstore_data on a running VM rewrites
-the guest's vm-data and FIST trees in the sandbox's xenstored in one
-transaction, as xapi (through xenopsd) does; nodes are owned by dom0 and
-readable by the guest. At start, the vm-data/FIST keys of every running
-VM of this host are written into xenstore the same way (the VM "booted"
-with them) and other keys are dropped from VM.xenstore_data, as xapi does
-(--no-boot-sync keeps the fixture as it is). And as xapi copies what
+"name_description", "snapshot_of", "root_password", ...).
+VM.set_xenstore_data on a running VM rewrites the guest's vm-data and
+FIST trees in the sandbox's xenstored in one transaction, as xapi
+(through xenopsd) does: written by dom0 without setting permissions, so
+the nodes inherit /local/domain/N's (n0 rN, as tests/sandbox/up builds
+it): the guest reads them and may no longer write there. At start, the
+vm-data/FIST keys of every running or paused VM of this host are written
+into its vm-data without wiping it (the VM "booted" with them; they
+inherit the guest's own vm-data) and other keys are dropped from
+VM.xenstore_data, as xapi does (--no-boot-sync keeps the fixture as it
+is). A paused VM's set_xenstore_data changes the database only.
+VM.snapshot, VM.clone and VM.copy copy the record as xapi's
+copy_vm_record does (docs/xapi-facts.md); tags are sets (add_tags,
+remove_tags, set_tags). And as xapi copies what
 xenopsd reads of those trees back into VM.xenstore_data whenever they
 change, every node under vm-data/ and FIST/ (directories included, with
 their values, usually "") becomes the field: at once after
@@ -57,12 +64,22 @@ Fault SPECs (CLI --fault, repeatable; env XAPISIM_FAULTS, ';'-separated):
   one (of that method). Latency: --latency-ms or env XAPISIM_LATENCY_MS,
   added before every call.
 
+Logins. Over TCP, when root's password is known (the fixture's
+"root_password" or --password), a login by anyone else or with another
+password waits --auth-fail-delay seconds (default 5, as xapi; env
+XAPISIM_AUTH_FAIL_DELAY) and fails with SESSION_AUTHENTICATION_FAILED;
+with no password given any is accepted. The unix socket takes any user
+and password.
+
 Pools. The fixture may hold several hosts (one with "master": true, else
 the first is the master). --host NAME makes this instance that host: over
 TCP a member answers session.login_with_password with HOST_IS_SLAVE
-[master address]; over its unix socket it forwards every call to
---master-url when given (as a member's xapi forwards to the master), else
-serves them from its own copy of the database. A multi-host sandbox is one
+[master address]; over its unix socket it answers a login itself (a
+session of this host, made in the master's database) and forwards every
+other call to --master-url when given (as a member's xapi forwards to the
+master), else serves them from its own copy of the database. A member
+with a --master-url that does not answer is in emergency mode: every call
+(login included, either socket) fails with INTERNAL_ERROR. A multi-host sandbox is one
 tests/sandbox/up per host, each in its own directory, all loading the same
 fixture; each host's simulator listens on that host's fixture "address",
 all on the same port; the master is told each member's xenstored so that
@@ -86,8 +103,9 @@ Fidelity notes: strings are sent untyped (<value>x</value>) and ints as
 untyped strings in XML-RPC but numbers in JSON-RPC, as xapi does; a body
 over 300 KiB or without Content-Length gets HTTP 500 and the connection is
 closed. xapi's XML-RPC encoder writes struct member names (map keys)
-without escaping them; --raw-member-names does the same (off by default,
-since a key with '&' or '<' then makes the reply malformed XML).
+without escaping them, and so does the simulator (a key with '&' or '<'
+then makes the reply malformed XML, as with xapi);
+--escape-member-names escapes them.
 """
 import argparse
 import http.server
@@ -108,6 +126,12 @@ MAX_BODY = 300 * 1024
 API_MAJOR, API_MINOR = 2, 21
 NULL_REF = "OpaqueRef:NULL"
 XS_PREFIXES = ("vm-data", "FIST")
+# what a member in emergency mode still answers (none is simulated: they
+# get MESSAGE_METHOD_UNKNOWN rather than the emergency-mode error)
+EMERGENCY_CALLS = {"session.slave_local_login_with_password",
+                   "session.local_logout", "pool.emergency_reset_master",
+                   "pool.emergency_transition_to_master",
+                   "host.emergency_ha_disable"}
 REF_NAMESPACE = uuidlib.UUID("5e1a5e1a-0000-4000-8000-00000000a5a5")
 
 # fixture key -> class, and back
@@ -116,13 +140,13 @@ FIXTURE_CLASSES = [("pools", "pool"), ("hosts", "host"), ("vms", "VM"),
 # fields listing the objects that point here: rebuilt on load, not dumped
 BACK_REFS = {"host": {"PIFs", "PBDs", "resident_VMs"},
              "SR": {"PBDs", "VDIs"}, "network": {"PIFs", "VIFs"},
-             "VM": {"VIFs", "VBDs"}}
+             "VM": {"VIFs", "VBDs", "snapshots"}}
 CLASSES = ["session", "pool", "host", "VM", "SR", "PBD", "network", "PIF"]
 # classes with name_label / name_description setters
 NAMED = {"pool", "host", "VM", "SR", "network"}
 # fields that hold refs to other objects (for the fixture: given as uuids)
 REF_FIELDS = {"pool": {"master": "host", "default_SR": "SR"},
-              "VM": {"resident_on": "host"},
+              "VM": {"resident_on": "host", "snapshot_of": "VM"},
               "PBD": {"host": "host", "SR": "SR"},
               "PIF": {"host": "host", "network": "network"}}
 
@@ -305,12 +329,16 @@ class Xenstore:
     def rewrite(self, domid, data):
         xs_guarded(self._rewrite, domid, data)
 
+    def boot_write(self, domid, data):
+        xs_guarded(self._rewrite, domid, data, False)
+
     def read_trees(self, domid):
         return xs_guarded(self._read_trees, domid)
 
-    def _rewrite(self, domid, data):
-        """One transaction: remove the old trees, write the new keys
-        (dom0 owns them, the guest may read them). Retries on EAGAIN."""
+    def _rewrite(self, domid, data, wipe=True):
+        """One transaction: remove the old trees (unless at domain build,
+        when the keys go into the vm-data the guest owns), write the new
+        keys. Retries on EAGAIN."""
         from pyxs import Client
         from pyxs.exceptions import PyXSError
         base = "/local/domain/%d" % domid
@@ -319,24 +347,17 @@ class Xenstore:
             with self.lock, Client(unix_socket_path=self.path) as c:
                 c.transaction()
                 try:
-                    for p in XS_PREFIXES:
+                    for p in XS_PREFIXES if wipe else ():
                         if c.exists((base + "/" + p).encode()):
                             c.delete((base + "/" + p).encode())
-                    made = set()
-                    perms = [b"n0", ("r%d" % domid).encode()]
+                    # written as dom0 without setting permissions:
+                    # each new node inherits its parent's, so on a
+                    # domain in the boot state (/local/domain/N n0 rN)
+                    # the guest may read the new vm-data but no longer
+                    # write it (xenopsd's set_xsdata)
                     for k in keys:
-                        parts = k.split("/")
-                        for i in range(1, len(parts)):
-                            d = base + "/" + "/".join(parts[:i])
-                            if d not in made:
-                                made.add(d)
-                                if not c.exists(d.encode()):
-                                    c.mkdir(d.encode())
-                                    c.set_perms(d.encode(), perms)
                         path = (base + "/" + k).encode()
                         xs_write(c, path, data[k].encode("utf-8"))
-                        c.set_perms(path, perms)
-                        made.add(base + "/" + k)
                 except PyXSError:
                     c.rollback()
                     raise
@@ -449,6 +470,8 @@ class Database:
         self.events = []          # (id, class, operation, ref, snapshot)
         self.event_id = 0
         self.logged_out = []
+        pw = fixture.get("root_password")
+        self.root_password = None if pw is None else str(pw)
         self._load(fixture)
         hosts = self.objects["host"]
         self.this_host = self.master
@@ -527,7 +550,9 @@ class Database:
                 rec["master"] = self._by_uuid("host", p["master"], "pool")
                 self.master = rec["master"]
         for vm in fx.get("vms") or []:
-            running = vm.get("power_state", "Halted") == "Running"
+            # a paused VM has its domain and its host too
+            running = vm.get("power_state", "Halted") in ("Running",
+                                                          "Paused")
             ref = self._add("VM", vm, {
                 "name_label": str(vm.get("name_label", "")),
                 "name_description": str(vm.get("name_description", "")),
@@ -541,6 +566,11 @@ class Database:
                                                  False)),
                 "is_a_snapshot": bool(vm.get("is_a_snapshot", False)),
                 "snapshot_of": NULL_REF,
+                "snapshot_time": str(vm.get("snapshot_time",
+                                            "19700101T00:00:00Z")),
+                "snapshot_info": _smap(vm.get("snapshot_info"),
+                                       "snapshot_info"),
+                "snapshots": [],
                 "other_config": _smap(vm.get("other_config"), "other_config"),
                 "xenstore_data": _smap(vm.get("xenstore_data"),
                                        "xenstore_data"),
@@ -549,12 +579,19 @@ class Database:
                 "VIFs": [], "VBDs": [],
             })
             rec = self.objects["VM"][ref]
+            rec["_snapshot_of"] = vm.get("snapshot_of")
             if running:
                 rec["resident_on"] = self._by_uuid(
                     "host", vm.get("resident_on") or
                     self.objects["host"][self.master]["uuid"], "resident_on")
                 self.objects["host"][rec["resident_on"]][
                     "resident_VMs"].append(ref)
+        for ref, rec in self.objects["VM"].items():
+            of = rec.pop("_snapshot_of", None)
+            if of:
+                rec["snapshot_of"] = self._by_uuid("VM", of, "snapshot_of")
+                self.objects["VM"][rec["snapshot_of"]]["snapshots"].append(
+                    ref)
         for sr in fx.get("srs") or []:
             self._add("SR", sr, {
                 "name_label": str(sr.get("name_label", "")),
@@ -651,6 +688,8 @@ class Database:
                         d["pbds"] = pbds
                     items.append(d)
                 out[key] = items
+            if self.root_password is not None:
+                out["root_password"] = self.root_password
             out["sessions"] = [self.session_info(r, s) for r, s in
                                self.objects["session"].items()]
             out["logged_out"] = list(self.logged_out)
@@ -768,6 +807,8 @@ class Api:
                           self._obj(c, ref).get(f))
                 if isinstance(value, dict):
                     self._map_methods(cls, field)
+            if "tags" in sample:
+                self._tag_methods(cls)
             if cls in NAMED:
                 for field in ("name_label", "name_description"):
                     self._add("%s.set_%s" % (cls, field),
@@ -778,6 +819,14 @@ class Api:
                    ("version", "string"), ("originator", "string")],
                   None, session=False, expected=(2, 4))
         self._add("session.logout", [], self._logout)
+        self._add("VM.snapshot", [("vm", "ref:VM"), ("new_name", "string")],
+                  lambda s, vm, name: self._copy_vm(vm, name, "snapshot"))
+        self._add("VM.clone", [("vm", "ref:VM"), ("new_name", "string")],
+                  lambda s, vm, name: self._copy_vm(vm, name, "clone"))
+        self._add("VM.copy", [("vm", "ref:VM"), ("new_name", "string"),
+                              ("sr", "string")],
+                  lambda s, vm, name, sr: self._copy_vm(vm, name, "copy",
+                                                        sr))
         self._add("session.get_this_host", [("self", "ref:session")],
                   lambda s, ref: self._obj("session", ref)["this_host"])
         self._add("pool.get_master", [("self", "ref:pool")],
@@ -818,7 +867,8 @@ class Api:
                    "power_state": "", "domid": 0, "resident_on": "",
                    "is_a_template": False, "is_control_domain": False,
                    "is_a_snapshot": False, "xenstore_data": {},
-                   "platform": {}},
+                   "platform": {}, "snapshot_of": "", "snapshots": [],
+                   "snapshot_info": {}, "is_default_template": False},
             "SR": {"name_label": "", "name_description": "", "PBDs": [],
                    "sm_config": {}},
             "PBD": {"host": "", "SR": "", "currently_attached": False,
@@ -830,6 +880,8 @@ class Api:
             "host": {"name_label": "", "address": ""},
         }
         base.update(extra.get(cls, {}))
+        if cls in NAMED:
+            base["tags"] = []
         return base
 
     def _getter_all(self, cls):
@@ -905,6 +957,90 @@ class Api:
         self._add("%s.remove_from_%s" % (cls, field),
                   [sref, ("key", "string")], remove_from)
 
+    def _tag_methods(self, cls):
+        """Sets in xapi's database (database/db_cache_types.ml):
+        add_ puts a value not yet there in front, remove_ drops every
+        copy, set_ stores the list."""
+        sref = ("self", "ref:" + cls)
+
+        def set_tags(s, ref, value):
+            rec = self._obj(cls, ref)
+            rec["tags"] = [xml_cut(t) for t in value]
+            self._changed(cls, ref)
+            return ""
+
+        def add_tags(s, ref, value):
+            rec = self._obj(cls, ref)
+            value = xml_cut(value)
+            if value not in rec["tags"]:
+                rec["tags"] = [value] + rec["tags"]
+                self._changed(cls, ref)
+            return ""
+
+        def remove_tags(s, ref, value):
+            rec = self._obj(cls, ref)
+            if value in rec["tags"]:
+                rec["tags"] = [t for t in rec["tags"] if t != value]
+                self._changed(cls, ref)
+            return ""
+        self._add(cls + ".set_tags", [sref, ("value", "strings")], set_tags)
+        self._add(cls + ".add_tags", [sref, ("value", "string")], add_tags)
+        self._add(cls + ".remove_tags", [sref, ("value", "string")],
+                  remove_tags)
+
+    def _copy_vm(self, ref, name, op, sr=None):
+        """VM.snapshot, VM.clone, VM.copy: the new record as xapi's
+        xapi_vm_clone.ml copy_vm_record makes it (no disks here)."""
+        src = self._obj("VM", ref)
+        snap = op == "snapshot"
+        if src["is_control_domain"]:
+            raise XapiError("OPERATION_NOT_ALLOWED",
+                            "%s of a control domain" % op)
+        if not snap and src["power_state"] not in ("Halted", "Suspended"):
+            raise XapiError("VM_BAD_POWER_STATE", ref, "halted",
+                            src["power_state"].lower())
+        # VM.copy's sr: an invalid reference means the disks' own SRs
+        # (no disks here, so nothing else to check)
+        oc = dict(src["other_config"])
+        if not snap:
+            # clones and copies get a new mac_seed (added if absent)
+            oc["mac_seed"] = new_uuid()
+        for k in ("default_template", "xensource_internal"):
+            oc.pop(k, None)
+        if src["is_a_template"] and "base_template_name" not in oc:
+            oc["base_template_name"] = src["name_label"]
+        new = {}
+        for k, v in src.items():
+            if k.startswith("_") or k in BACK_REFS["VM"]:
+                continue
+            new[k] = json.loads(json.dumps(v))      # a deep copy
+        uuid = new_uuid()
+        new_ref = "OpaqueRef:" + new_uuid()
+        new.update({
+            "uuid": uuid, "name_label": xml_cut(name),
+            "power_state": "Halted", "domid": -1, "resident_on": NULL_REF,
+            "is_a_template": snap or src["is_a_template"],
+            "is_default_template": False, "is_a_snapshot": snap,
+            "snapshot_of": ref if snap else NULL_REF,
+            "snapshot_time": time.strftime("%Y%m%dT%H:%M:%SZ",
+                                           time.gmtime())
+            if snap else "19700101T00:00:00Z",
+            "snapshot_info": {"power-state-at-snapshot":
+                              src["power_state"],
+                              "disk-snapshot-type": "crash_consistent"}
+            if snap else {},
+            "other_config": oc,
+            "xenstore_data": dict(src["xenstore_data"]),
+            "tags": list(src["tags"]),
+            "VIFs": [], "VBDs": [], "snapshots": [],
+        })
+        self.db.objects["VM"][new_ref] = new
+        if snap:
+            src["snapshots"].append(new_ref)
+            self._changed("VM", ref)
+        self.db.record_event("VM", "add", new_ref)
+        return new_ref
+
     def _store_map(self, cls, ref, rec, field, new):
         if cls == "VM" and field == "xenstore_data" and \
                 rec["power_state"] == "Running" and rec["domid"] >= 0 and \
@@ -951,7 +1087,7 @@ class Api:
             self.reported[(host, domid)] = trees
             for ref, rec in self.db.objects["VM"].items():
                 if rec["resident_on"] == host and rec["domid"] == domid and \
-                        rec["power_state"] == "Running" and \
+                        rec["power_state"] in ("Running", "Paused") and \
                         rec["xenstore_data"] != trees:
                     rec["xenstore_data"] = trees
                     self._changed("VM", ref)
@@ -969,19 +1105,28 @@ class Api:
                 master = self.db.objects["host"][self.db.master]
                 raise XapiError("HOST_IS_SLAVE", master["address"])
             want = self.opts.password
-            if want is not None and pwd != want:
+            if want is None:
+                want = self.db.root_password
+            if want is not None and (user != "root" or pwd != want):
+                # xapi_session.ml thread_delay_and_raise_error: 5 s
+                # against brute force, then the failure (no lock held)
+                time.sleep(self.opts.auth_fail_delay)
                 raise XapiError("SESSION_AUTHENTICATION_FAILED", user,
                                 "Authentication failure")
+        return self.new_session(user, params[3] if len(params) > 3 else "",
+                                conn, self.db.this_host)
+
+    def new_session(self, user, originator, conn, host):
         uuid = new_uuid()
         ref = "OpaqueRef:" + new_uuid()
         now = time.strftime("%Y%m%dT%H:%M:%SZ", time.gmtime())
         with self.db.lock:
             self.db.objects["session"][ref] = {
-                "uuid": uuid, "this_host": self.db.this_host,
+                "uuid": uuid, "this_host": host,
                 "this_user": NULL_REF, "last_active": now,
                 "validation_time": now, "pool": False,
                 "auth_user_name": user, "is_local_superuser": True,
-                "originator": params[3] if len(params) > 3 else "",
+                "originator": originator,
                 "other_config": {}, "parent": NULL_REF,
                 "_socket": conn["socket"], "_transport": conn["transport"],
             }
@@ -1319,7 +1464,8 @@ class Sim:
         for host, store in xs.items() if opts.xenstore_sync else ():
             domids = [vm["domid"] for vm in self.db.objects["VM"].values()
                       if vm["resident_on"] == host and
-                      vm["power_state"] == "Running" and vm["domid"] > 0 and
+                      vm["power_state"] in ("Running", "Paused") and
+                      vm["domid"] > 0 and
                       not vm["is_control_domain"]]
             for domid in domids:
                 try:
@@ -1337,8 +1483,8 @@ class Sim:
     def boot_sync(self, xs):
         """The running VMs "started" with their vm-data/FIST keys."""
         for ref, vm in self.db.objects["VM"].items():
-            if vm["power_state"] != "Running" or vm["is_control_domain"] \
-                    or vm["domid"] < 0:
+            if vm["power_state"] not in ("Running", "Paused") or \
+                    vm["is_control_domain"] or vm["domid"] < 0:
                 continue
             kept = {k: xml_cut(v) for k, v in vm["xenstore_data"].items()
                     if allowed_xs_key(k)}
@@ -1347,7 +1493,9 @@ class Sim:
             target = xs.get(vm["resident_on"]) \
                 if vm["resident_on"] == self.db.this_host else None
             if target is not None and kept:
-                target.rewrite(vm["domid"], kept)
+                # at domain build: into the guest's own vm-data, the
+                # keys inheriting its permissions
+                target.boot_write(vm["domid"], kept)
 
     def next_conn_id(self):
         """Connections are numbered from 1, over both sockets."""
@@ -1375,6 +1523,16 @@ class Sim:
             return self.db.dump()
         if name == "expire_sessions":
             return self.api.expire_sessions()
+        if name == "member_login":
+            # a member's local login, made in this (the master's) database
+            host, user, originator = (list(arg) + ["", "", ""])[:3]
+            hits = [r for r, h in self.db.objects["host"].items()
+                    if h["name_label"] == host]
+            if len(hits) != 1:
+                raise ValueError("member_login: no host %r" % host)
+            return self.api.new_session(
+                user, originator, {"socket": "unix", "transport": "member"},
+                hits[0])
         if name == "faults":
             return self.faults_view()
         raise KeyError(name)
@@ -1514,6 +1672,55 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return (self.server.kind == "unix" and sim.opts.master_url and
                 not sim.api.is_master())
 
+    def _emergency(self, method):
+        """A member whose master does not answer is in emergency mode:
+        every call but the emergency ones, login included, on either
+        socket, gets the emergency-mode error (api_server.ml); the
+        member's start-up (xapi.ml) leaves INTERNAL_ERROR there when
+        the master cannot be reached at all."""
+        sim = self.server.sim
+        if not sim.opts.master_url or sim.api.is_master() or \
+                method.startswith("sim.") or method in EMERGENCY_CALLS:
+            return None
+        u = urllib.parse.urlsplit(sim.opts.master_url)
+        try:
+            socket.create_connection((u.hostname, u.port or 80),
+                                     timeout=1.0).close()
+            return None
+        except OSError as e:
+            return XapiError("INTERNAL_ERROR", "cannot contact the pool "
+                             "master %s: %s" % (u.hostname, e.strerror))
+
+    def _local_login(self, params, transport):
+        """A member answers a login on its unix socket itself (the
+        session, written to the master's database, names the member as
+        this_host); only the other calls are forwarded."""
+        sim = self.server.sim
+        rule = sim.faults.count_call("session.login_with_password", params,
+                                     self._conn(transport))
+        if rule is not None:
+            raise XapiError(*rule["error"]) if rule["kind"] == "fail" \
+                else DropConnection(after=rule["kind"] == "drop-after")
+        if not 2 <= len(params) <= 4:
+            raise XapiError("MESSAGE_PARAMETER_COUNT_MISMATCH",
+                            "session.login_with_password", 4, len(params))
+        me = sim.db.objects["host"][sim.db.this_host]["name_label"]
+        u = urllib.parse.urlsplit(sim.opts.master_url)
+        import http.client
+        c = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=60)
+        try:
+            c.request("POST", "/sim/member-login", json.dumps(
+                [me, str(params[0]), str(params[3]) if len(params) > 3
+                 else ""]).encode(), {"Content-Type": "application/json"})
+            r = c.getresponse()
+            data = r.read()
+            if r.status != 200:
+                raise XapiError("INTERNAL_ERROR", data.decode("utf-8",
+                                                              "replace"))
+            return json.loads(data)
+        finally:
+            c.close()
+
     def _run(self, method, params, transport):
         """Counts, logs, applies faults and latency, then calls."""
         sim = self.server.sim
@@ -1544,18 +1751,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
             pass
 
     def _xmlrpc(self, body):
-        if self._member_forwards():
-            self._forward(body)
-            return
         try:
             method, params = parse_xmlrpc(body)
         except Exception as e:       # xapi: not a Server_error -> 500
+            if self._member_forwards():
+                self._forward(body)
+                return
             self._error500("cannot parse the XML-RPC call: %s" %
                            _xml_escape(str(e)))
             return
-        raw = self.server.sim.opts.raw_member_names
+        raw = not self.server.sim.opts.escape_member_names
+        emergency = self._emergency(method)
+        if emergency is None and self._member_forwards() and \
+                method != "session.login_with_password":
+            self._forward(body)
+            return
         try:
-            value = self._run(method, params, "xmlrpc")
+            if emergency is not None:
+                raise emergency
+            if self._member_forwards():
+                value = self._local_login(params, "xmlrpc")
+            else:
+                value = self._run(method, params, "xmlrpc")
             if method == "system.listMethods":
                 out = xml_response(value, raw)      # xapi: not wrapped
             elif method.startswith("sim."):
@@ -1576,9 +1793,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._reply(200, out, "text/xml")
 
     def _jsonrpc(self, body):
-        if self._member_forwards():
-            self._forward(body)
-            return
         try:
             req = json.loads(body.decode("utf-8", "surrogateescape"),
                              strict=False)
@@ -1589,14 +1803,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not isinstance(params, list):
                 raise ValueError("params must be an array")
         except ValueError as e:
+            if self._member_forwards():
+                self._forward(body)
+                return
             self._error500("cannot parse the JSON-RPC call: %s" %
                            _xml_escape(str(e)))
             return
         v2 = req.get("jsonrpc") == "2.0"
         rid = req.get("id")
         method = req["method"]
+        emergency = self._emergency(method)
+        if emergency is None and self._member_forwards() and \
+                method != "session.login_with_password":
+            self._forward(body)
+            return
         try:
-            value = self._run(method, params, "jsonrpc")
+            if emergency is not None:
+                raise emergency
+            if self._member_forwards():
+                value = self._local_login(params, "jsonrpc")
+            else:
+                value = self._run(method, params, "jsonrpc")
             out = {"result": value, "id": rid}
             if v2:
                 out["jsonrpc"] = "2.0"
@@ -1695,7 +1922,16 @@ def parse_args(argv):
                    "into VM.xenstore_data when they change (env "
                    "XAPISIM_XENSTORE_SYNC=0)")
     p.add_argument("--raw-member-names", action="store_true",
-                   help="do not escape struct member names, as xapi")
+                   help="accepted for old scripts: the default now")
+    p.add_argument("--escape-member-names", action="store_true",
+                   help="escape struct member names (map keys) in "
+                   "XML-RPC replies; xapi does not")
+    p.add_argument("--auth-fail-delay", type=float,
+                   default=float(os.environ.get("XAPISIM_AUTH_FAIL_DELAY",
+                                                "5")),
+                   help="seconds a failed TCP login waits before its "
+                   "SESSION_AUTHENTICATION_FAILED, as xapi (default 5; "
+                   "env XAPISIM_AUTH_FAIL_DELAY)")
     p.add_argument("--verbose", action="store_true", help="log requests")
     opts = p.parse_args(argv)
     env = os.environ.get("XAPISIM_MEMBER_XENSTORED", "")

@@ -44,4 +44,31 @@ if [ -x "$PROBE" ]; then
 	grep -q "name=app-02 running=1 domid=7" "$DIR/probe.out" ||
 		{ cat "$DIR/probe.out" >&2; fail "xapi-probe state"; }
 fi
+
+# the master goes away: the member is in emergency mode and refuses every
+# call, login included, on its unix socket and over TCP (no HOST_IS_SLAVE
+# to follow any more), with XenAPI.py on TCP and a raw call on the socket
+"$SANDBOX/down" "$M"
+PYTHONPATH=$SIMTESTS "$PY" - "http://127.0.0.2:$P" "$S/xapi.sock" <<'PYEOF' ||
+import sys, xmlrpc.client
+from os_xenapi.client import XenAPI
+from simlib import UnixHTTPConnection, calls, check
+url, sock = sys.argv[1:]
+try:
+    XenAPI.Session(url).xenapi.login_with_password("root", "")
+    check(False, "the member took a login without its master")
+except XenAPI.Failure as e:
+    check(e.details[0] == "INTERNAL_ERROR" and "pool master" in e.details[1],
+          "emergency mode over TCP", e.details)
+c = UnixHTTPConnection(sock)
+for method, params in (("session.login_with_password", ("root", "")),
+                       ("VM.get_all", ("OpaqueRef:x",))):
+    c.request("POST", "/", xmlrpc.client.dumps(params, method),
+              {"Content-Type": "text/xml"})
+    r = xmlrpc.client.loads(c.getresponse().read())[0][0]
+    check(r["Status"] == "Failure" and
+          r["ErrorDescription"][0] == "INTERNAL_ERROR", method, r)
+print("emergency mode: ok")
+PYEOF
+	{ cat "$S/xapisim.log" >&2; fail "emergency mode"; }
 echo "pool.sh: ok"

@@ -10,7 +10,8 @@ sim_py wire.py "$URL" "$XAPISOCK"
 sim_get "$URL" /sim/state >"$DIR/state.json"
 "$PY" "$SANDBOX/xapisim.py" --fixture "$DIR/state.json" --port 0 \
 	--port-file "$DIR/p2.port" --unix "$DIR/p2.sock" --pid-file "$DIR/sb/p2.pid" \
-	--password secret --no-boot-sync >"$DIR/p2.log" 2>&1 &
+	--password secret --auth-fail-delay 0.3 --no-boot-sync \
+	>"$DIR/p2.log" 2>&1 &
 P2PID=$!
 i=0
 until [ -s "$DIR/p2.port" ]; do
@@ -22,7 +23,7 @@ URL2=http://127.0.0.1:$(cat "$DIR/p2.port")
 sim_get "$URL2" /sim/state >"$DIR/state2.json"
 PYTHONPATH=$SIMTESTS "$PY" - "$URL2" "$DIR/p2.sock" "$DIR/state.json" \
 	"$DIR/state2.json" <<'PYEOF' || fail "password and round trip"
-import json, sys, xmlrpc.client
+import json, sys, time, xmlrpc.client
 from simlib import UnixHTTPConnection, check
 url, sock, a, b = sys.argv[1:]
 one, two = json.load(open(a)), json.load(open(b))
@@ -30,7 +31,9 @@ for k in ("sessions", "logged_out"):
     one.pop(k), two.pop(k)
 check(one == two, "the dump loads back as the same database")
 p = xmlrpc.client.ServerProxy(url)
+t0 = time.time()
 r = p.session.login_with_password("root", "wrong")
+check(time.time() - t0 >= 0.27, "the failure waits --auth-fail-delay")
 check(r == {"Status": "Failure", "ErrorDescription": [
     "SESSION_AUTHENTICATION_FAILED", "root", "Authentication failure"]},
     "wrong password over TCP", r)
@@ -59,10 +62,10 @@ wait "$P2PID" || rc=$?
 rm -f "$DIR/sb/p2.pid"
 
 # --no-xenstore-sync: the live trees are still rewritten, but the field
-# keeps what was set (no copy back); --raw-member-names
+# keeps what was set (no copy back); map keys unescaped by default
 "$PY" "$SANDBOX/xapisim.py" --fixture "$SIMTESTS/fixture.json" --port 0 \
 	--port-file "$DIR/p3.port" --pid-file "$DIR/sb/p3.pid" \
-	--xenstored "$XSOCK" --no-xenstore-sync --raw-member-names \
+	--xenstored "$XSOCK" --no-xenstore-sync \
 	>"$DIR/p3.log" 2>&1 &
 i=0
 until [ -s "$DIR/p3.port" ]; do
@@ -87,7 +90,7 @@ check(xs_tree(sys.argv[2], "/local/domain/5/vm-data") == {"a": "", "a/b": "1"},
 time.sleep(0.3)
 check(s.xenapi.VM.get_xenstore_data(vm) == {"vm-data/a/b": "1", "other": "2"},
       "field as set", s.xenapi.VM.get_xenstore_data(vm))
-# --raw-member-names: map keys unescaped, as xapi's encoder writes them
+# map keys unescaped, as xapi's encoder writes them
 import http.client, xmlrpc.client, urllib.parse
 s.xenapi.VM.set_other_config(vm, {"a&b": "x&y"})
 u = urllib.parse.urlsplit(sys.argv[1])
