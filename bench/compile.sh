@@ -1,8 +1,10 @@
 #!/bin/sh
 # bench/compile.sh [N] [K] - xenbakec beside dtc, in one run: N VMs x K
 # vm-data keys (default 100000 x 10) against a device tree with as many
-# nodes and properties. Prints wall time and peak memory of each, the
-# ratios, and the command that reproduces it. Run from a build directory.
+# nodes and properties, and beside the floor of any compiler, reading the
+# same source bytes (cat, sha256sum). Samples are interleaved (bench/lib.sh):
+# median and spread of BENCH_RUNS runs each, the ratios of the medians, and
+# the command that reproduces it. Run from a build directory.
 set -eu
 N=${1:-100000}
 K=${2:-10}
@@ -11,30 +13,32 @@ build=${top_builddir:-$(pwd)}
 PY=${PYTHON3:-/usr/bin/python3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+. "$src/bench/lib.sh"
 command -v dtc >/dev/null || { echo "bench: dtc missing (device-tree-compiler)" >&2; exit 77; }
-[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (package time)" >&2; exit 77; }
 
 "$PY" "$src/bench/gen-source.py" "$N" "$K" "$work/in.xb" "$work/in.dts"
 
-# best of 3: wall seconds and peak kB
-measure() {
-	best_t= best_m=
-	for _ in 1 2 3; do
-		/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
-			{ cat "$work/err" >&2; exit 1; }
-		read -r t m <"$work/time"
-		if [ -z "$best_t" ] || [ "$(echo "$t < $best_t" | bc)" = 1 ]; then best_t=$t; fi
-		if [ -z "$best_m" ] || [ "$m" -lt "$best_m" ]; then best_m=$m; fi
-	done
-	echo "$best_t $best_m"
-}
-set -- $(measure "$build/xenbakec" -o "$work/out.xbb" "$work/in.xb")
-xt=$1 xm=$2
-set -- $(measure dtc -I dts -O dtb -o "$work/out.dtb" "$work/in.dts")
-dt=$1 dm=$2
-printf 'compile %d VMs x %d keys (%d MB source)\n' "$N" "$K" "$(( $(wc -c <"$work/in.xb") / 1000000 ))"
-printf '  %-10s %8s s %8d MB peak   blob %d MB\n' xenbakec "$xt" $((xm / 1024)) "$(( $(wc -c <"$work/out.xbb") / 1000000 ))"
-printf '  %-10s %8s s %8d MB peak   dtb  %d MB\n' dtc "$dt" $((dm / 1024)) "$(( $(wc -c <"$work/out.dtb") / 1000000 ))"
-printf '  time ratio xenbakec/dtc %.2f, memory ratio %.2f\n' \
-	"$(echo "$xt / $dt" | bc -l)" "$(echo "$xm / $dm" | bc -l)"
+r=0
+while [ $r -lt "$BENCH_RUNS" ]; do
+	sample xenbakec "$build/xenbakec" -o "$work/out.xbb" "$work/in.xb"
+	sample dtc dtc -I dts -O dtb -o "$work/out.dtb" "$work/in.dts"
+	sample sha256sum sha256sum "$work/in.xb"
+	sample cat cat "$work/in.xb"
+	r=$((r + 1))
+done
+
+xt=$(median xenbakec 1) dt=$(median dtc 1) st=$(median sha256sum 1)
+printf 'compile %d VMs x %d keys (%d MB source), median (min-max) of %d interleaved runs\n' \
+	"$N" "$K" "$(( $(wc -c <"$work/in.xb") / 1000000 ))" "$BENCH_RUNS"
+printf '  %-10s %-28s %6s MB peak   blob %d MB\n' xenbakec "$(seconds xenbakec)" \
+	"$(megabytes xenbakec)" "$(( $(wc -c <"$work/out.xbb") / 1000000 ))"
+printf '  %-10s %-28s %6s MB peak   dtb  %d MB\n' dtc "$(seconds dtc)" \
+	"$(megabytes dtc)" "$(( $(wc -c <"$work/out.dtb") / 1000000 ))"
+printf '  %-10s %-28s (the source, hashed)\n' sha256sum "$(seconds sha256sum)"
+printf '  %-10s %-28s (the source, read)\n' cat "$(seconds cat)"
+printf '  xenbakec is %sx faster than dtc; memory ratio xenbakec/dtc %s; time ratio xenbakec/sha256sum %s\n' \
+	"$(ratio "$dt" "$xt")" "$(ratio "$(median xenbakec 3)" "$(median dtc 3)")" \
+	"$(ratio "$xt" "$st")"
+printf '  peak memory / source size %s\n' \
+	"$(ratio "$(median xenbakec 3)" "$(( $(wc -c <"$work/in.xb") / 1024 ))")"
 echo "  reproduce: (cd BUILD && sh $src/bench/compile.sh $N $K)"

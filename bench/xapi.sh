@@ -1,17 +1,19 @@
 #!/bin/sh
 # bench/xapi.sh [N] [K] [LATENCY_MS] - applying N VMs x K vm-data keys,
 # plus an SR, a network and a PIF, through XenAPI with LATENCY_MS added to
-# every call by the simulator (default 1000 x 10, 1 ms), in one run:
-#   xenbake apply            (one get_all_records per class, one set_ per
-#                             changed map)
-#   bench/xapi-perkey.py     (what users do today: Debian's XenAPI.py, one
-#                             call per key, as xe vm-param-set and Ansible)
-# Prints wall time and the XenAPI calls the simulator counted for each, a
-# no-op re-apply, and the command that reproduces it. Run from a build
-# directory. The VMs are halted: VM.set_xenstore_data on a running VM also
-# rewrites the guest's xenstore (which add_to_xenstore_data never does, so
-# the per-key way leaves running guests stale); xenstore has its own
-# benchmark (bench/xenstore.sh), this one counts XenAPI calls.
+# every call by the simulator (default 1000 x 10, 1 ms), beside:
+#   batched, 1 and 4 connections   bench/xapi-batched.py: xenbake's
+#       algorithm in a short XenAPI.py script (get_all_records, one set_
+#       per map): the peer a user would write
+#   per-key   bench/xapi-perkey.py: one call per key, what `xe
+#       vm-param-set` and Ansible users do today
+#   fetch     bench/xapi-fetch.sh: the raw bytes of the replies a no-op
+#       apply reads, with curl: the floor of the no-op
+# Each round runs every way once on a fresh simulator, in turns; the
+# figures are the median and spread of XAPI_RUNS rounds (default 3), with
+# the XenAPI calls the simulator counted. Run from a build directory. The
+# VMs are halted: VM.set_xenstore_data on a running VM also rewrites the
+# guest's xenstore; xenstore has its own benchmark (bench/xenstore.sh).
 set -eu
 N=${1:-1000}
 K=${2:-10}
@@ -23,6 +25,8 @@ work=$(mktemp -d)
 # the journal and the receipt stay in the run's directory, not the host's
 export XENBAKE_STATE_DIR="$work/state"
 trap '"$src/tests/sandbox/down" "$work/sb"; rm -rf "$work"' EXIT
+. "$src/bench/lib.sh"
+RUNS=${XAPI_RUNS:-3}
 
 "$PY" "$src/bench/gen-fixture.py" "$N" halted >"$work/host.json"
 "$PY" "$src/bench/gen-source.py" "$N" "$K" "$work/site.xb" "$work/unused.dts"
@@ -39,7 +43,6 @@ r = u.Request(sys.argv[1] + sys.argv[2], data=sys.argv[3].encode() if len(sys.ar
 print(u.urlopen(r).read().decode())' "$XENBAKE_XAPI" "$@"
 }
 calls() { sim /sim/calls | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["count"])'; }
-now() { date +%s.%N; }
 fresh() {
 	"$src/tests/sandbox/down" "$work/sb"
 	XAPISIM_LATENCY_MS=$LAT "$src/tests/sandbox/up" "$work/host.json" "$work/sb" 2>/dev/null
@@ -47,30 +50,42 @@ fresh() {
 	sim /sim/latency "$LAT" >/dev/null
 	sim /sim/reset-calls "" >/dev/null
 }
+# way NAME CMD...: one sample of CMD on the current simulator, and its calls
+way() {
+	name=$1
+	shift
+	sim /sim/reset-calls "" >/dev/null
+	sample "$name" "$@"
+	calls >"$work/$name.calls"
+}
 
-fresh
-t0=$(now)
-"$build/xenbake" apply --no-xenstore "$work/site.xbb" >/dev/null
-t1=$(now)
-xb_calls=$(calls)
-sim /sim/reset-calls "" >/dev/null
-t2=$(now)
-"$build/xenbake" apply --no-xenstore "$work/site.xbb" >"$work/noop"
-t3=$(now)
-noop_calls=$(calls)
-grep -q "No changes" "$work/noop" || { echo "bench: the second apply changed something" >&2; exit 1; }
+r=0
+while [ $r -lt "$RUNS" ]; do
+	fresh
+	way xenbake "$build/xenbake" apply --no-xenstore "$work/site.xbb"
+	way noop "$build/xenbake" apply --no-xenstore "$work/site.xbb"
+	way fetch sh "$src/bench/xapi-fetch.sh" "$XENBAKE_XAPI"
+	fresh
+	way batched1 "$PY" "$src/bench/xapi-batched.py" "$XENBAKE_XAPI" "$N" "$K" 1
+	fresh
+	way batched4 "$PY" "$src/bench/xapi-batched.py" "$XENBAKE_XAPI" "$N" "$K" 4
+	fresh
+	way perkey "$PY" "$src/bench/xapi-perkey.py" "$XENBAKE_XAPI" "$N" "$K"
+	r=$((r + 1))
+done
 
-fresh
-t4=$(now)
-"$PY" "$src/bench/xapi-perkey.py" "$XENBAKE_XAPI" "$N" "$K"
-t5=$(now)
-py_calls=$(calls)
-
-xb=$(echo "$t1 - $t0" | bc -l) noop=$(echo "$t3 - $t2" | bc -l) py=$(echo "$t5 - $t4" | bc -l)
-printf 'XenAPI apply, %d VMs x %d keys + SR, network, PIF, %d ms per call\n' "$N" "$K" "$LAT"
-printf '  %-28s %8.2f s %8d calls\n' "xenbake apply" "$xb" "$xb_calls"
-printf '  %-28s %8.2f s %8d calls\n' "xenbake apply (no-op)" "$noop" "$noop_calls"
-printf '  %-28s %8.2f s %8d calls\n' "XenAPI.py, one call per key" "$py" "$py_calls"
-printf '  speed-up %.1fx, calls %.1fx fewer\n' "$(echo "$py / $xb" | bc -l)" \
-	"$(echo "$py_calls / $xb_calls" | bc -l)"
+xb=$(median xenbake 1)
+printf 'XenAPI apply, %d VMs x %d keys + SR, network, PIF, %d ms per call, median (min-max) of %d rounds\n' \
+	"$N" "$K" "$LAT" "$RUNS"
+line() { printf '  %-32s %-28s %8s calls\n' "$1" "$(seconds "$2")" "$(cat "$work/$2.calls")"; }
+line "xenbake apply" xenbake
+line "batched XenAPI.py, 1 connection" batched1
+line "batched XenAPI.py, 4 connections" batched4
+line "XenAPI.py, one call per key" perkey
+line "xenbake apply (no-op)" noop
+line "curl, the no-op's replies" fetch
+printf '  speed-up %sx over per-key, %sx over batched (1 conn), %sx over batched (4 conns)\n' \
+	"$(ratio "$(median perkey 1)" "$xb")" "$(ratio "$(median batched1 1)" "$xb")" \
+	"$(ratio "$(median batched4 1)" "$xb")"
+printf '  no-op / fetch of its replies %s\n' "$(ratio "$(median noop 1)" "$(median fetch 1)")"
 echo "  reproduce: (cd BUILD && sh $src/bench/xapi.sh $N $K $LAT)"

@@ -16,14 +16,14 @@
 # Targets: xenbake >= 10x faster than per-key, within 1.2x of bare, no-op
 # = 0 writes. Each ratio is printed with the command that reproduces it.
 # Environment: BENCH_SIZES (default "1000 10000"), BENCH_GUESTS (100),
-# BENCH_REPEAT (3: best of), BENCH_DAEMONS ("c ocaml"),
+# BENCH_REPEAT (5: the median of, in turns), BENCH_DAEMONS ("c ocaml"),
 # BENCH_PERKEY_MAX (10000: above, per-key is skipped).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=$(cd "${1:-$top/build}" && pwd)
 SIZES=${BENCH_SIZES:-1000 10000}
 GUESTS=${BENCH_GUESTS:-100}
-REPEAT=${BENCH_REPEAT:-3}
+REPEAT=${BENCH_REPEAT:-5}
 PERKEY_MAX=${BENCH_PERKEY_MAX:-10000}
 DAEMONS=${BENCH_DAEMONS:-c ocaml}
 OXENSTORED=${OXENSTORED:-/usr/lib/xen-4.17/bin/oxenstored}
@@ -138,7 +138,10 @@ up() {   # up DAEMON [trace]: a fresh daemon
 
 ms() { date +%s%N; }
 secs() { echo "$1 $2" | awk '{ printf "%.4f", ($2 - $1) / 1e9 }'; }
-best() { printf '%s\n' "$@" | sort -g | head -n 1; }
+# median of the samples, and "min-max"
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+	END { printf "%.4f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+spread() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f-%.3f", v[1], v[NR] }'; }
 ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
 # requests xenbake sent (IN lines) after the trace had $1 lines
 requests() { tail -n +"$(($1 + 1))" "$W/xs/trace" | grep -c '^IN ' || true; }
@@ -163,6 +166,15 @@ for i in range(n):
     print('}')
 PYEOF
 	"$B/xenbakec" -o "$W/site.xbb" "$W/site.xb"
+	# every path and value for one xenstore-write process (one transaction)
+	"$PY" - "$GUESTS" "$K" "$FIRST" >"$W/pairs" <<'PYEOF'
+import sys
+n, k, first = (int(a) for a in sys.argv[1:])
+for i in range(n):
+    for j in range(k):
+        sys.stdout.write("/local/domain/%d/vm-data/k%05d\0value-%d-%d\0"
+                         % (first + i, j, first + i, j))
+PYEOF
 
 	perkey=-
 	if [ "$N" -le "$PERKEY_MAX" ]; then
@@ -181,7 +193,7 @@ PYEOF
 		perkey=$(secs "$t0" "$(ms)")
 	fi
 
-	bare_runs="" raw_runs="" xb_runs="" noop_runs=""
+	bare_runs="" raw_runs="" xb_runs="" noop_runs="" one_runs=""
 	r=0
 	while [ $r -lt "$REPEAT" ]; do
 		up "$DAEMON"
@@ -192,6 +204,10 @@ PYEOF
 		t0=$(ms)
 		"$W/xs-raw" "$GUESTS" "$K" "$FIRST" >/dev/null
 		raw_runs="$raw_runs $(secs "$t0" "$(ms)")"
+		up "$DAEMON"
+		t0=$(ms)
+		xargs -0 xenstore-write <"$W/pairs"
+		one_runs="$one_runs $(secs "$t0" "$(ms)")"
 		up "$DAEMON"
 		t0=$(ms)
 		"$B/xenbake" apply --no-xapi "$W/site.xbb" >/dev/null 2>"$W/err" ||
@@ -205,8 +221,8 @@ PYEOF
 		r=$((r + 1))
 	done
 	# shellcheck disable=SC2086
-	bare=$(best $bare_runs); raw=$(best $raw_runs)
-	xb=$(best $xb_runs); noop=$(best $noop_runs)
+	bare=$(median $bare_runs); raw=$(median $raw_runs)
+	xb=$(median $xb_runs); noop=$(median $noop_runs); one=$(median $one_runs)
 
 	req=- noop_wr=-
 	if [ "$DAEMON" = c ]; then
@@ -242,6 +258,8 @@ PYEOF
 		}
 		echo "$DAEMON $N: xenbake takes $(ratio "$xb" "$bare")x the time of bare (target <= 1.2): $again"
 		echo "$DAEMON $N: xenbake takes $(ratio "$xb" "$raw")x the time of raw (the limit): $again"
+		echo "$DAEMON $N: xenbake takes $(ratio "$xb" "$one")x the time of one xenstore-write process with all pairs ($one s, spread $(spread $one_runs)): $again"
+		echo "$DAEMON $N: spread (min-max) bare $(spread $bare_runs), raw $(spread $raw_runs), xenbake $(spread $xb_runs), no-op $(spread $noop_runs)"
 		echo "$DAEMON $N: xenbake sends $req requests per apply, $noop_wr writes in the no-op: $again"
 	} >>"$W/ratios"
 done
@@ -252,7 +270,7 @@ echo
 t0=$(ms); i=0
 while [ $i -lt 20 ]; do "$B/xenbake" --version >/dev/null; i=$((i + 1)); done
 startup=$(echo "$t0 $(ms)" | awk '{ printf "%.4f", ($2 - $1) / 20e9 }')
-echo "(wall seconds of whole processes, best of $REPEAT; x-perkey = per-key / xenbake, x-bare = xenbake / bare,"
+echo "(wall seconds of whole processes, the median of $REPEAT runs taken in turns; x-perkey = per-key / xenbake, x-bare = xenbake / bare,"
 echo " x-raw = xenbake / raw; req/apply = requests xenbake sent in its first apply; noop-wr = writes of the second)"
 echo "xenbake's own start (exec + dynamic libraries, --version): $startup s"
 echo "reproduce: bench/xenstore.sh $B"
