@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/managed.h"
 #include "runtime/plan.h"
 
 #define NO_INDEX SIZE_MAX
@@ -118,70 +119,6 @@ nomem:
 static char *dup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;
-}
-
-/* ---- managed record --------------------------------------------------- */
-
-int xb_managed_parse(const char *text, const char *prefix,
-		     struct xb_map *out)
-{
-	const char *line = text;
-
-	while (line && *line) {
-		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		char *name = NULL;
-		int r = 0;
-
-		if (len && asprintf(&name, "%s%.*s", prefix, (int)len,
-				    line) < 0)
-			return -ENOMEM;
-		/* a line that names no field is not ours to act on */
-		if (name && (!strncmp(name, "xenstore_data:", 14) ||
-			     !strncmp(name, "other_config:", 13)) &&
-		    strchr(name, ':')[1])
-			r = xb_map_set(out, name, "");
-		free(name);
-		if (r)
-			return r;
-		line = end ? end + 1 : NULL;
-	}
-	return 0;
-}
-
-char *xb_managed_format(const struct xb_map *managed, const char *prefix)
-{
-	size_t plen = strlen(prefix), len = 1, i;
-	char *out, *w;
-
-	for (i = 0; i < managed->n; i++)
-		len += strlen(managed->kv[i].key) + 1;
-	out = malloc(len);
-	if (!out)
-		return NULL;
-	w = out;
-	for (i = 0; i < managed->n; i++) {
-		const char *k = managed->kv[i].key;
-
-		if (strncmp(k, prefix, plen))
-			continue;
-		if (w != out)
-			*w++ = '\n';
-		strcpy(w, k + plen);
-		w += strlen(w);
-	}
-	*w = '\0';
-	return out;
-}
-
-/* "FIELD:KEY" for the managed record */
-static char *managed_name(enum xb_field field, const char *key)
-{
-	char *s = NULL;
-
-	if (asprintf(&s, "%s:%s", xb_field_xapi(field), key) < 0)
-		return NULL;
-	return s;
 }
 
 /* ---- selection ---------------------------------------------------------- */
@@ -677,20 +614,18 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 		if (!r)
 			r = xb_map_set(&after, k, want->kv[i].value);
 		if (!r) {
-			char *m = managed_name(XB_FIELD_XENSTORE_DATA, k);
+			char *m = xb_managed_name(XB_FIELD_XENSTORE_DATA, k);
 
 			r = m ? xb_map_set(&new_managed, m, "") : -ENOMEM;
 			free(m);
 		}
 	}
 	for (i = 0; !r && i < managed->n; i++) {
-		const char *k = managed->kv[i].key;
-		const char *colon = strchr(k, ':');
+		const char *key = xb_managed_key(managed->kv[i].key,
+						 XB_FIELD_XENSTORE_DATA);
 
-		if (!colon || strncmp(k, "xenstore_data:", 14))
-			continue;
-		if (!xb_map_get(&desired, colon + 1))
-			xb_map_del(&after, colon + 1);
+		if (key && !xb_map_get(&desired, key))
+			xb_map_del(&after, key);
 	}
 	if (r)
 		goto out;
@@ -801,7 +736,7 @@ static int plan_object(struct planner *pl, size_t oi)
 		const struct xb_map *want = &t->want[map_fields[f]];
 
 		for (i = 0; i < want->n; i++) {
-			char *m = managed_name(map_fields[f], want->kv[i].key);
+			char *m = xb_managed_name(map_fields[f], want->kv[i].key);
 
 			r = m ? xb_map_set(&new_managed, m, "") : -ENOMEM;
 			free(m);

@@ -108,14 +108,4 @@ bool xb_plan_empty(const struct xb_plan *p);
  * name it. */
 const char *xb_change_op_word(enum xb_change_op op);
 
-/* The managed record: parse lines into "FIELD:KEY" -> "", each line with
- * prefix put before it (the xenstore record leaves out its common
- * "xenstore_data:vm-data/"; XenAPI's keeps every name whole: ""), and
- * format such a map back: the names that start with prefix, without it
- * (sorted lines, '\n' separated, no final newline). Lines that name no
- * field are dropped. */
-int xb_managed_parse(const char *text, const char *prefix,
-		     struct xb_map *out);
-char *xb_managed_format(const struct xb_map *managed, const char *prefix);
-
 #endif

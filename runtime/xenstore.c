@@ -19,6 +19,7 @@
 
 #include "lib/errmsg.h"
 #include "runtime/clock.h"
+#include "runtime/managed.h"
 #include "runtime/xenstore.h"
 
 #define XS_DEVICE "/dev/xen/xenbus"  /* libxenstore's other way in */
@@ -501,9 +502,6 @@ static char *record_path(const struct xb_guest *g)
 	return r < 0 ? NULL : s;
 }
 
-/* A record's text: "KEY" lines for "xenstore_data:vm-data/KEY" entries. */
-#define RECORD_PREFIX "xenstore_data:" XB_VM_DATA_PREFIX
-
 /* One record being read: its node, what it held so far, its chunks. */
 struct record {
 	char *path;                  /* NULL: none to read */
@@ -567,7 +565,7 @@ static int read_records(struct xb_xs *xs, uint32_t tx, struct record *rec,
 				value[len > 2 ? len - 2 : 0] = '\0';
 				pending = true;
 			}
-			r = xb_managed_parse(value, RECORD_PREFIX,
+			r = xb_managed_parse(value, XB_MANAGED_XS_PREFIX,
 					     rec[i].managed);
 			if (r)
 				*failed = i;
@@ -782,12 +780,12 @@ static int keys_of_interest(const struct xb_guest_plan *gp,
 	for (i = 0; !r && i < gp->desired.n; i++)
 		r = xb_map_set(keys, gp->desired.kv[i].key, "");
 	for (i = 0; !r && i < managed->n; i++) {
-		const char *k = managed->kv[i].key;
+		const char *key = xb_managed_key(managed->kv[i].key,
+						 XB_FIELD_XENSTORE_DATA);
 
-		if (!strncmp(k, "xenstore_data:", 14) &&
-		    !strncmp(k + 14, XB_VM_DATA_PREFIX,
-			     strlen(XB_VM_DATA_PREFIX)))
-			r = xb_map_set(keys, k + 14, "");
+		if (key && !strncmp(key, XB_VM_DATA_PREFIX,
+				    strlen(XB_VM_DATA_PREFIX)))
+			r = xb_map_set(keys, key, "");
 	}
 	return r;
 }
@@ -1016,14 +1014,14 @@ static int to_remove(struct gstate *s, const struct xb_map *mgd)
 	size_t i;
 
 	for (i = 0; i < mgd->n; i++) {
-		const char *k = mgd->kv[i].key;
+		const char *key = xb_managed_key(mgd->kv[i].key,
+						 XB_FIELD_XENSTORE_DATA);
 
-		if (strncmp(k, "xenstore_data:", 14) ||
-		    strncmp(k + 14, XB_VM_DATA_PREFIX,
-			    strlen(XB_VM_DATA_PREFIX)) ||
-		    xb_map_get(&s->gp->desired, k + 14))
+		if (!key || strncmp(key, XB_VM_DATA_PREFIX,
+				    strlen(XB_VM_DATA_PREFIX)) ||
+		    xb_map_get(&s->gp->desired, key))
 			continue;
-		if (xb_map_set(&s->remove, k + 14, ""))
+		if (xb_map_set(&s->remove, key, ""))
 			return -ENOMEM;
 	}
 	return 0;
@@ -1184,9 +1182,10 @@ static int queue_guest(struct xb_xs *xs, uint32_t tx, struct gstate *s,
 	if (!p->managed_in_xenstore)
 		goto out;
 	for (k = 0; k < want->n; k++) {
-		char *m = NULL;
+		char *m = xb_managed_name(XB_FIELD_XENSTORE_DATA,
+					  want->kv[k].key);
 
-		if (asprintf(&m, "xenstore_data:%s", want->kv[k].key) < 0)
+		if (!m)
 			goto nomem;
 		r = xb_map_set(&desired_rec, m, "");
 		free(m);
@@ -1204,7 +1203,7 @@ static int queue_guest(struct xb_xs *xs, uint32_t tx, struct gstate *s,
 			add_perms(w, 0, XB_XS_MANAGED_ROOT);
 			*root = 1;
 		}
-		text = xb_managed_format(&desired_rec, RECORD_PREFIX);
+		text = xb_managed_format(&desired_rec, XB_MANAGED_XS_PREFIX);
 		if (!text)
 			goto nomem;
 		add_record(w, s->rec_path, text, s->chunks, *root != 1);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/managed.h"
 #include "runtime/plan.h"
 #include "tests/unit/check-main.h"
 
