@@ -1,7 +1,7 @@
 #!/bin/sh
 # The simulator's fault switches (see faults.py): rules and latency given
 # at start through the environment, then changed at run time.
-. "$top_srcdir/tests/sim/lib.sh"
+. "$(dirname "$0")/lib.sh"
 "$PY" -c 'import os_xenapi' 2>/dev/null || skip "python3-os-xenapi not installed"
 F1='fail:VM.get_all_records#1:HOST_OFFLINE:xs-01'
 F2='fail:SR.get_all#+1*:["SR_BACKEND_FAILURE_1","a:b"]'

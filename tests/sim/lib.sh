@@ -1,10 +1,15 @@
 # tests/sim/lib.sh - sourced by the simulator's fidelity tests:
-#   . "$top_srcdir/tests/sim/lib.sh"
+#   . "$(dirname "$0")/lib.sh"
 #   sandbox_up [FIXTURE]   # a fresh sandbox in $DIR/sb (tests/sandbox/up),
 #                          # stopped on exit; sets PORT, URL, XSOCK, XAPISOCK
 #   sim_py FILE.py ARGS... # runs a test script with Debian's python3
 set -eu
-: "${top_srcdir:?run through make check}"
+# run by make check, or by itself from a build directory
+# (cd build && sh ../tests/sim/NAME.sh): the test's own path gives the
+# source tree, the current directory the build
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$(pwd)}"
+export top_srcdir top_builddir
 PY=${PYTHON3:-/usr/bin/python3}
 SANDBOX=$top_srcdir/tests/sandbox
 SIMTESTS=$top_srcdir/tests/sim

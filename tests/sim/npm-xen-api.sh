@@ -3,7 +3,7 @@
 # forced JSON-RPC, forced XML-RPC, and the default (auto) with the event
 # loop on. Needs `npm ci --prefix tests/sim` (node_modules is not kept in
 # git); skipped without it.
-. "$top_srcdir/tests/sim/lib.sh"
+. "$(dirname "$0")/lib.sh"
 command -v node >/dev/null || skip "node not installed"
 [ -d "$SIMTESTS/node_modules/xen-api" ] ||
 	skip "npm xen-api not installed: run npm ci --prefix tests/sim"

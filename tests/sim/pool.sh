@@ -3,7 +3,7 @@
 # host, on 127.0.0.1 and 127.0.0.2, same port); see pool.py. Then the
 # real clients follow HOST_IS_SLAVE from the member to the master: npm's
 # xen-api (when installed) and xenbake's own client (when built).
-. "$top_srcdir/tests/sim/lib.sh"
+. "$(dirname "$0")/lib.sh"
 "$PY" -c 'import os_xenapi' 2>/dev/null || skip "python3-os-xenapi not installed"
 FX=$SIMTESTS/pool.json
 M=$DIR/master

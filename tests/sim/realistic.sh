@@ -3,7 +3,7 @@
 # tests/sim/pool3.json, checked to be current) served as host xs-01, driven
 # by Debian's XenAPI.py (see realistic.py). A failed login waits 0.5 s
 # here (XAPISIM_AUTH_FAIL_DELAY) instead of xapi's 5 s.
-. "$top_srcdir/tests/sim/lib.sh"
+. "$(dirname "$0")/lib.sh"
 "$PY" -c 'import os_xenapi' 2>/dev/null || skip "python3-os-xenapi not installed"
 "$PY" "$SANDBOX/gen-pool.py" --root-password xenroot >"$DIR/pool3.json" ||
 	fail "gen-pool.py"

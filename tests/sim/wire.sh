@@ -1,7 +1,7 @@
 #!/bin/sh
 # The wire rules with a raw HTTP client (see wire.py), then a password
 # over TCP, and /sim/state loaded back as a fixture gives the same state.
-. "$top_srcdir/tests/sim/lib.sh"
+. "$(dirname "$0")/lib.sh"
 sandbox_up
 sim_py wire.py "$URL" "$XAPISOCK"
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Debian's unmodified XenAPI.py against the simulator (see xenapi-py.py).
-. "$top_srcdir/tests/sim/lib.sh"
+. "$(dirname "$0")/lib.sh"
 "$PY" -c 'import os_xenapi' 2>/dev/null || skip "python3-os-xenapi not installed"
 SANDBOX_TRACE=1 sandbox_up
 sim_py xenapi-py.py "$URL" "$XSOCK" "$SIMTESTS/fixture.json" "$DIR/sb/trace"
