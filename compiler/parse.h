@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* parse.h - what the scanner and the parser share with the compiler: the
  * scanner's state, the token values, and the builders the grammar's
  * actions call. Only grammar/ and parse.c include it. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # runtime/core.mk (included from the top-level Makefile.am)
 # The runtime's core: desired state, planner, xenstore backend, apply, and
 # the `xenbake` command itself.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* errmsg.h - the runtime's error convention: a function that fails sets
  * *errmsg to a malloc'd message (or NULL when even that fails) and
  * returns -1. */

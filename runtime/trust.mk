@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # runtime/trust.mk: blob ownership and signatures
 runtime_libxbruntime_a_SOURCES += runtime/trust.c runtime/trust.h
 

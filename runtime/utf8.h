@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* utf8.h - UTF-8 as the runtime checks it: in blobs' strings, in the JSON
  * it reads (receipts) and in the host values it quotes. */
 #ifndef XENBAKE_UTF8_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xapi.c - the XenAPI client: XML-RPC over libcurl on one kept-alive
  * connection, replies decoded by xmlrpc.c, records converted into state.h.
  *

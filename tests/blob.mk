@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/blob.mk (included from the top-level Makefile.am)
 # The blob reader and `dump`, against blobs built by hand (tests/blob/).
 HANDBLOB_SOURCES = tests/blob/handblob.c tests/blob/handblob.h

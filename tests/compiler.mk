@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/compiler.mk: xenbakec, from the outside (shell tests over bad-*.xb,
 # golden diagnostics, options, includes, determinism, the round trip,
 # --fmt) and from the inside (Check unit tests of its stages).

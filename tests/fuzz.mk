@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/fuzz.mk: the libFuzzer harnesses. Every build replays their seeds
 # and past crashes (tests/fuzz/replay.c stands in for libFuzzer), so a
 # harness cannot rot; `make fuzz` fuzzes each for FUZZ_SECONDS with clang.

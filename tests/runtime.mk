@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/runtime.mk (included from the top-level Makefile.am)
 # The runtime: the planner without a daemon (tests/unit/test-plan), and
 # `xenbake` against the sandbox host (tests/runtime/*.sh).

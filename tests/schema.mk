@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/schema.mk (included from the top-level Makefile.am)
 # The JSON the programs print, against schema/*.schema.json. check-json.py
 # is the one validator, for any schema: check-json.py SCHEMA FILE...

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/sim.mk (included from the top-level Makefile.am)
 # The sandbox's XenAPI simulator (tests/sandbox/xapisim.py) against real,
 # unmodified clients: Debian's XenAPI.py and Xen Orchestra's npm xen-api

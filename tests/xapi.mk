@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/xapi.mk (included from the top-level Makefile.am)
 # The XenAPI client: XML-RPC unit tests, and tests against the simulator
 # and a canned-reply server through xapi-probe.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The Debian packages (debian/): built with dpkg-buildpackage from a clean
 # copy of the tree, their fields and contents checked, then installed with
 # dpkg into an empty root, where the files must land (programs, manual

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/runtime/lib.sh - sourced by the runtime's sandbox tests.
 #   . "$top_srcdir/tests/runtime/lib.sh"
 #   sandbox_up FIXTURE        # fresh DIR (mktemp -d), sandbox up, env loaded

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/sim/lib.sh - sourced by the simulator's fidelity tests:
 #   . "$top_srcdir/tests/sim/lib.sh"
 #   sandbox_up [FIXTURE]   # a fresh sandbox in $DIR/sb (tests/sandbox/up),

@@ -1,3 +1,4 @@
+" SPDX-License-Identifier: MIT
 " Vim syntax file
 " Language:	xenbake configuration (*.xb), see xenbake.xb(5)
 if exists("b:current_syntax")
