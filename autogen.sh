@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Regenerates the build system: run once after a fresh clone, then ./configure.
 set -e
 cd "$(dirname "$0")"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench-load.c - what `xenbake` does with a blob before it talks to the
  * host, and nothing else: read the file, verify it (xbb_open: hash, every
  * section, record and string), and turn it into the planner's input

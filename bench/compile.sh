@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/compile.sh [N] [K] - xenbakec beside dtc, in one run: N VMs x K
 # vm-data keys (default 100000 x 10) against a device tree with as many
 # nodes and properties, and beside the floor of any compiler, reading the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """gen-fixture.py N [halted] - a sandbox fixture (CONTRACT.md's format)
 for the synthetic sources of gen-source.py: N VMs vm-00000.. running with
 domids 1..N on one host (or halted), plus an SR, a network and its PIF.

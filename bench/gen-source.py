@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """gen-source.py N K OUT.xb OUT.dts - a synthetic config of N VMs with K
 vm-data keys each, and a device tree with the same number of nodes and
 properties (the same bytes of names and values, near enough), so that

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/growth.sh [SIZES] - how each stage grows with the config: N VMs x
 # 10 vm-data keys for N in SIZES (default "1000 10000 30000 100000"),
 # plus an SR, a network and a PIF:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/load.sh [N] [K] - what xenbake does with a blob before it talks to
 # the host (read, verify every byte, build the planner's input:
 # bench/bench-load) for N VMs x K keys (default 100000 x 10), beside

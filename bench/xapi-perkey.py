@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """xapi-perkey.py URL N K - what users do today, as `xe vm-param-set` and
 Ansible do: one XenAPI call per key, through Debian's unmodified XenAPI.py.
 For each of N VMs (vm-00000..) it sets K vm-data keys with

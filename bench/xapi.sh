@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/xapi.sh [N] [K] [LATENCY_MS] - applying N VMs x K vm-data keys,
 # plus an SR, a network and a PIF, through XenAPI with LATENCY_MS added to
 # every call by the simulator (default 1000 x 10, 1 ms), beside:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/xenstore.sh [BUILD_DIR] - xenbake's xenstore apply against the
 # other ways to put the same vm-data into 100 running guests:
 #   per-key   a shell loop of `xenstore-write`, one process per key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xs-bare.c - the baseline xenbake's xenstore apply is measured against:
  * a bare libxenstore loop writing GUESTS x KEYS vm-data nodes in ONE
  * transaction, the same paths and values bench/xenstore.sh gives xenbake,

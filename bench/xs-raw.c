@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xs-raw.c - the speed limit of xenstored itself, for bench/xenstore.sh:
  * the same GUESTS x KEYS vm-data writes as xs-bare.c, in ONE transaction,
  * but spoken directly on the daemon's socket and pipelined: every write is

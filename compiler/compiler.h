@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* compiler.h - xenbakec's pipeline and the state of one compilation.
  *
  *   parse (grammar/)            source files -> blocks, statements, lets

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* diag.c - the table of named checks, and diagnostics: recorded as they are
  * found, printed together at the end as text (source line and caret) or as
  * one JSON array. */

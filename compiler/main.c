@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c - xenbakec: compile a xenbake source (*.xb) into a blob (*.xbb),
  * or (--fmt) rewrite sources in canonical layout.
  * Exit status: 0 compiled, 1 errors in the source, 2 usage or I/O error.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* resolve.c - strings as written -> their bytes: escapes, ${constants}
  * and $$ (read by strlit.c), then UTF-8 and the characters XML can carry
  * (xml-char). Errors point at the byte that causes them. */

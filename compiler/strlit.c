@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* strlit.c - a string literal's raw text, one piece at a time: what both
  * resolve (which makes its value) and fmt (which writes it again, each
  * ${name} kept) read, so that both accept and reject the same strings with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ast.c - the builders the grammar's actions call, and the tree's cleanup.
  * Builders take ownership of token texts; nodes are linked into struct xbc
  * as they are built, so an error midway leaks nothing. */

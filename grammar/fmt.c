@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fmt.c - `xenbakec --fmt`: a source in canonical layout, the one `xenbake
  * dump` writes, with its comments. It works on the token stream, not the
  * tree: the tree has no comments, and has resolved nothing the formatter

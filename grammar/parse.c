@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* parse.c - runs the scanner and the parser over the main file and, depth
  * first, over every file it includes; the scanner's location keeping. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* parser.y - the grammar of xenbake.xb(5). Thin: every action is one call
  * into a builder (grammar/ast.c). Pure and reentrant: no globals. */
 %define api.pure full

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* blob.c - the bounds-checked blob reader (see blob.h for the layout and the
  * order of the checks). xbb_open() checks everything once; afterwards the
  * accessors read records without checks of their own. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* blob.h - the xenbake blob (*.xbb): the one definition of its byte layout,
  * and the bounds-checked reader. The compiler includes this file to write
  * blobs; the runtime reads them. Nothing here depends on the compiler.

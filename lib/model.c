@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* model.c - names of the classes and fields in model.h. */
 #include "lib/model.h"
 

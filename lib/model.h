@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* model.h - what xenbake configures: the classes it selects and the fields
  * it writes. The one vocabulary shared by the compiler (which lowers source
  * statements into these fields) and the runtime (which applies them).

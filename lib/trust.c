@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* trust.c - blob file ownership, ed25519 keys and detached signatures. */
 #include <errno.h>
 #include <fcntl.h>

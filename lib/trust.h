@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* trust.h - whom xenbake believes: who owns the blob file, and who signed
  * it. Both are decided before any I/O to xapi or xenstore.
  *

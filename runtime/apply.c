@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* apply.c - a plan carried out all or nothing: see apply.h. */
 #include <errno.h>
 #include <pthread.h>

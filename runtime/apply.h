@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* apply.h - carries out a plan, all or nothing.
  *
  * Order: validate everything that can be checked before writing (SRs to

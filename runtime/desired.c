@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* desired.c - the blob's objects and entries as the planner's input. */
 #include <errno.h>
 #include <stdio.h>

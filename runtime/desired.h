@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* desired.h - what the blob asks for: the objects it selects and the field
  * values it sets, each with the source position that set it, so run-time
  * errors point at the source ("site.xb:12:5"). Strings point into the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dump.c - a verified blob back to canonical source: the lowering of
  * model.h undone, statements in the blob's (canonical) entry order, each
  * block and statement preceded by a position line (see dump.h) so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dump.h - a blob back to canonical source (`xenbake dump`). Compiling the
  * output gives a blob identical to the input.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hostlock.c - one apply at a time: see hostlock.h. */
 #include <errno.h>
 #include <fcntl.h>

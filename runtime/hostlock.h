@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hostlock.h - one apply at a time on a host: flock(2) on DIR/lock.
  *
  * The lock is held from before the host is read until the receipt is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* journal.c - the apply journal: its format and its durable file (see
  * journal.h). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* journal.h - the record of an apply in progress, so that an apply cut off
  * by power loss or kill -9 is rolled back or finished by the next run.
  *

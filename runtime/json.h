@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* json.h - a small JSON reader, for the receipts xenbake wrote itself
  * (`status`); still bounds-checked as for any file: depth, sizes, UTF-8
  * escapes, no NUL inside strings. The strings xenbake writes are quoted

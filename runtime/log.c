@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.c - messages for the system log: see log.h. */
 #include <errno.h>
 #include <fcntl.h>

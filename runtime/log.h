@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.h - what xenbake did, for the system log (the journal on a host),
  * besides what it prints on stderr.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c - `xenbake`: dump, plan, apply or check a blob on this host.
  *
  * Every blob is verified (owner, signature when required, then xbb_open:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* plan.c - desired minus actual = changes. No I/O: see plan.h. */
 #include <errno.h>
 #include <stdarg.h>

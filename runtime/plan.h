@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* plan.h - desired state minus actual state = changes. Pure: no I/O, so
  * every rule is unit-tested on hand-built states.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* receipt.c - the record of each apply: see receipt.h. */
 #include <dirent.h>
 #include <errno.h>

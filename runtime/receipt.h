@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* receipt.h - what one apply did, kept in the state directory:
  *   DIR/receipts/YYYYMMDDTHHMMSS.uuuuuuZ.json   one per apply, the newest
  *                                               XB_RECEIPTS_KEPT kept

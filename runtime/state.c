@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* state.c - the plain values of state.h: a sorted string map, and freeing
  * what the backends read. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* state.h - the host's actual state, as the backends read it: plain values,
  * owned by struct xb_actual, freed by xb_actual_free(). The planner compares
  * it with the blob's desired state; it never does I/O itself. */

@@ -1,9 +1,12 @@
+/* SPDX-License-Identifier: MIT */
 /* xapi.c - the XenAPI client: XML-RPC over libcurl on one kept-alive
  * connection, replies decoded by xmlrpc.c, records converted into state.h.
  *
  * Every reply is untrusted: a record of the wrong shape is an error naming
  * the call, the object and the field, never a crash and never a silent
  * skip. The password is read from a file only, and never printed. */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,6 +23,13 @@
 #include "lib/errmsg.h"
 #include "runtime/xapi.h"
 #include "runtime/xmlrpc.h"
+
+/* glibc < 2.25 (EL7's 2.17) has no explicit_bzero; libsodium's wipe does
+ * the same (configure checks) */
+#ifndef HAVE_EXPLICIT_BZERO
+#include <sodium.h>
+#define explicit_bzero(p, n) sodium_memzero((p), (n))
+#endif
 
 #define DEFAULT_TIMEOUT_MS  30000L
 #define DEFAULT_USER        "root"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xapi.h - a XenAPI client: XML-RPC over libcurl (unix socket, http, https)
  * with replies parsed by libxml2, and the few calls xenbake makes.
  *

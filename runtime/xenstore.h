@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore.h - the xenstore backend: reads the running guests of this
  * host and writes their vm-data in ONE transaction.
  *

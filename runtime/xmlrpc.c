@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xmlrpc.c - XML-RPC values, requests and untrusted replies (libxml2). */
 #include <errno.h>
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xmlrpc.h - XML-RPC values, the request encoder and the reply decoder the
  * XenAPI client speaks. Replies are untrusted: the decoder checks every
  * type, caps nesting and counts, never loads a DTD, never fetches or expands

@@ -1,4 +1,5 @@
 ;;; xenbake-mode.el --- major mode for xenbake configuration files (*.xb)
+;; SPDX-License-Identifier: MIT
 
 ;;; Commentary:
 ;; Highlighting, comments and indentation for the language of xenbake.xb(5).

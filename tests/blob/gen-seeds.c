@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gen-seeds.c - writes the fuzz seeds for fuzz-blob into DIR: valid blobs
  * built by hand (tests/blob/handblob.h), each checked to open.
  *   gen-seeds DIR

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* handblob.c - see handblob.h. Aborts on misuse: these are test tools. */
 #include <stdio.h>
 #include <stdlib.h>

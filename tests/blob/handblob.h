@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* handblob.h - blobs assembled byte by byte for the reader's tests and the
  * fuzz seeds, on purpose without the compiler's writer: the tests must not
  * share the writer's mistakes. A builder collects strings, objects, entries

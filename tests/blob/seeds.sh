@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The committed fuzz seeds (tests/fuzz/corpus-blob) are exactly the blobs
 # gen-seeds builds by hand today, and each of them opens (gen-seeds checks).
 set -eu

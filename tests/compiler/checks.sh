@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Every bad-*.xb / warn-*.xb under tests/compiler/bad/ states what must be
 # reported, in lines "# expect: SEVERITY [FILE:]LINE:COL CHECK" (or "note
 # LINE:COL TEXT", "hint TEXT"). For each file this asserts those

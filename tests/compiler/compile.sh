@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # xenbakec beyond single checks: exact diagnostics, JSON diagnostics,
 # includes, options, byte-identical output (the round trip through
 # `xenbake dump` is roundtrip.sh).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # fmt.sh - xenbakec --fmt: each tests/compiler/fmt/NAME.in.xb formats to
 # NAME.out.xb, which is canonical (--check 0) while the input is not
 # (--check 1); formatting is idempotent on every source of the tree; it

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # golden.sh - every case of tests/compiler/golden.test: the source compiled
 # with --check must print exactly the expected text (location, message,
 # check, source line, caret, hint, notes), and exit 1 if that text holds

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The CHECKS section of xenbake.xb(5) is held to the compiler: every check
 # of xenbakec's table is documented there, and every example in it does
 # what its comment says. A line marked "# caught" (with the unmarked lines

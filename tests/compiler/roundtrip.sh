@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # roundtrip.sh - compile -> `xenbake dump` -> compile gives the identical
 # blob (and the same dump again), for a file using every statement and for
 # every example. Skipped (77) until the runtime's `xenbake` is built.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-blob.c - libFuzzer harness for the blob reader and `dump`: any
  * input either is refused by xbb_open or opens, and then every object and
  * entry reads back within bounds and dumps without error.

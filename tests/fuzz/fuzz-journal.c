@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-journal.c - libFuzzer harness for the apply journal's reader: any
  * input is refused with a message or parses, and then it is canonical:
  * formatting what was read gives back the very same bytes.

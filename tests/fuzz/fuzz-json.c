@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-json.c - libFuzzer harness for the JSON reader `xenbake status`
  * reads receipts with: any input is refused with a message or parses;
  * what parses, written back out with xenbake's own string writer (the one

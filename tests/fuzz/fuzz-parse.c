@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-parse.c - libFuzzer harness: the whole compiler (scanner, parser,
  * resolve, checks, emit) over arbitrary bytes as one source file, and the
  * diagnostics printed both ways (to /dev/null). Any include refers to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-xmlrpc.c - libFuzzer harness over the XML-RPC reply decoder.
  *
  * Any input must give a value or an error, never a crash, a leak or

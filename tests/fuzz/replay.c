@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* replay.c - runs a libFuzzer harness over files without libFuzzer, so the
  * suite replays every seed and every past crash on each build (and under
  * the sanitizers and valgrind).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Replays every harness's seeds and regression inputs (no libFuzzer
 # needed): an input that once crashed must not crash again.
 set -eu

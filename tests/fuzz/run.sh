@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/fuzz/run.sh [SECONDS] - builds each libFuzzer harness with clang
 # (ASan + UBSan) and fuzzes it for SECONDS (default 60), starting from its
 # seeds. A crash fails the run after the other harnesses had their turn:

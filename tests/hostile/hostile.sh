@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/hostile/hostile.sh - hostile inputs, each refused with a clear
 # message (asserted) and, where a host is involved, nothing written to it
 # (xenstore compared node by node, the simulator's XenAPI calls counted):

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """xs-proxy.py - a xenstore socket in front of the sandbox's real xenstored
 that misbehaves on one request type, for tests/hostile/hostile.sh:
 

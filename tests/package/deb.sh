@@ -1,10 +1,14 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The Debian packages (debian/): built with dpkg-buildpackage from a clean
 # copy of the tree, their fields and contents checked, then installed with
 # dpkg into an empty root, where the files must land (programs, manual
 # pages, the unit with the right ExecStart, enabled by its maintainer
 # script) and the installed programs must compile and dump an example
-# exactly as the build tree's do. Purging must leave nothing behind.
+# exactly as the build tree's do, and compile, plan, apply and report
+# status against the sandbox host (tests/package/lib.sh). lintian, when
+# installed, has nothing to say (overrides, each with its reason, in
+# debian/*.lintian-overrides). Purging must leave nothing behind.
 # Builds the whole project once more, so it runs only when asked:
 #   XENBAKE_TEST_PACKAGE=1 make check TESTS=tests/package/deb.sh
 set -eu
@@ -20,6 +24,7 @@ command -v dh >/dev/null || skip "debhelper not installed"
 PATH=$PATH:/usr/sbin:/sbin
 # the build below is a make of its own, not part of this one
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES GNUMAKEFLAGS
+. "$top_srcdir/tests/package/lib.sh"
 
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
@@ -93,9 +98,10 @@ files "$R" >"$W/r.files"
 for f in /usr/bin/xenbakec /usr/share/man/man1/xenbakec.1.gz \
 	/usr/share/man/man5/xenbake.xb.5.gz \
 	/usr/share/xenbake/schema/diagnostics.schema.json \
-	/usr/share/vim/addons/syntax/xenbake.vim \
-	/usr/share/vim/addons/ftdetect/xenbake.vim \
+	/usr/share/vim/vimfiles/syntax/xenbake.vim \
+	/usr/share/vim/vimfiles/ftdetect/xenbake.vim \
 	/usr/share/emacs/site-lisp/xenbake-mode.el \
+	/etc/emacs/site-start.d/50xenbake-mode.el \
 	/usr/share/bash-completion/completions/xenbakec \
 	/usr/share/doc/xenbakec/copyright; do
 	grep -qx "$f" "$W/c.files" || fail "xenbakec lacks $f"
@@ -103,11 +109,14 @@ done
 for f in /usr/sbin/xenbake /usr/share/man/man8/xenbake.8.gz \
 	/lib/systemd/system/xenbake.service /etc/xenbake /var/lib/xenbake \
 	/usr/share/xenbake/schema/plan.schema.json \
+	/usr/share/xenbake/schema/receipt.schema.json \
 	/usr/share/bash-completion/completions/xenbake \
 	/usr/share/doc/xenbake/copyright; do
 	grep -qx "$f" "$W/r.files" || fail "xenbake lacks $f"
 done
-grep -q 'sbin/xenbake$\|man8\|systemd\|plan.schema' "$W/c.files" &&
+dpkg-deb -c "$R" | grep -q '^drwx------ root/root .* \./var/lib/xenbake/$' ||
+	{ dpkg-deb -c "$R" | grep var/lib >&2; fail "/var/lib/xenbake is not 0700 in the package"; }
+grep -q 'sbin/xenbake$\|man8\|systemd\|plan.schema\|receipt.schema' "$W/c.files" &&
 	fail "the compiler package holds runtime files"
 grep -q 'bin/xenbakec$\|man1\|man5\|vim\|emacs\|diagnostics.schema' "$W/r.files" &&
 	fail "the runtime package holds compiler files"
@@ -115,6 +124,16 @@ grep -q 'bin/xenbakec$\|man1\|man5\|vim\|emacs\|diagnostics.schema' "$W/r.files"
 dpkg-deb -c "$C" | awk '/^d/ { print $6 }' | sed 's|^\./|/|; s|/$||' | sort >"$W/c.dirs"
 comm -12 "$W/c.files" "$W/r.files" | comm -23 - "$W/c.dirs" >"$W/both"
 [ ! -s "$W/both" ] || { cat "$W/both" >&2; fail "both packages ship these files"; }
+
+# -- lintian, when installed: silent (debian/*.lintian-overrides say why
+# for what it accepts)
+if command -v lintian >/dev/null; then
+	as_root=
+	[ "$(id -u)" -ne 0 ] || as_root=--allow-root
+	lintian $as_root --fail-on warning,error "$C" "$R" >"$W/lintian.out" 2>&1 ||
+		{ cat "$W/lintian.out" >&2; fail "lintian"; }
+	[ ! -s "$W/lintian.out" ] || { cat "$W/lintian.out" >&2; fail "lintian has findings"; }
+fi
 
 # -- install into an empty root, maintainer scripts included: dpkg runs
 # them outside the root (there is no shell in it) with DPKG_ROOT set,
@@ -167,6 +186,10 @@ cmp "$W/built.xbb" "$W/installed.xbb" || fail "the installed compiler's blob dif
 [ -s "$W/built.dump" ] || fail "empty dump"
 diff -u "$W/built.dump" "$W/installed.dump" || fail "the installed runtime dumps differently"
 "$ROOT/usr/sbin/xenbake" --version | grep -q "^xenbake $UPSTREAM" || fail "installed --version"
+[ "$(stat -c %a "$ROOT/var/lib/xenbake")" = 700 ] || fail "installed /var/lib/xenbake not 0700"
+# compile, plan, apply, status against the sandbox, from the root
+mkdir "$W/run"
+installed_run "$ROOT" "$W/run"
 
 # -- purge: the files and the enablement go, the root is as it was
 dpkg_root -P xenbake xenbakec >"$W/purge.log" 2>&1 ||

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # apply --no-xapi: the keys land in the running guests' xenstore with the
 # right permissions, read back by an independent client; one transaction,
 # whose only writes besides the keys are each guest's vm-data directory

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The boot-time call of the systemd unit: apply a directory of blobs (in
 # name order, as one config) and leave the receipt `status` shows; --wait
 # waits for xapi as a host boots (its init-complete cookie on the local

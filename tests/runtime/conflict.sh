@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A concurrent writer changes a node the transaction touched, just before
 # the first commit (xenbake-hooks runs $XENBAKE_TEST_HOOK_BEFORE_COMMIT):
 # the commit fails with EAGAIN, xenbake redoes the transaction, and the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Every example (examples/NAME/ with NAME.xb or site.xb, and host.json)
 # through the simulator and the real xenstored: plan shows pending changes,
 # apply, check matches, a second apply writes nothing at all, then one

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """fault-points.py XENBAKE HOOKED SANDBOX_DIR FIXTURE A.xbb B.xbb - drives
 tests/runtime/fault-points.sh: the host holds config A; then B (which
 adds, changes and removes keys, renames an SR) is applied with one

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Every failure at every point of a realistic apply (fault-points.py): the
 # simulator's fault switches at each XenAPI call (a Failure, the connection
 # dropped before or after the call runs, the session gone), corrupted

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Guest isolation: as unprivileged guests on their own rings (xsguest.py),
 # guest 5 reads its vm-data but cannot change it, and guest 6 cannot read
 # guest 5's. A vm-data someone else made (here the guest itself) is left

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The journal is untrusted input: damaged, cut short, emptied or replaced,
 # it stops plan, check and apply with exit 1 and a message naming it, and
 # nothing is written to the host; put back whole, it is rolled back. And:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # kill -9 between XenAPI writes, at every write: the next run finds the
 # journal and rolls the cut-off apply back (plan, check, or an apply of
 # another blob) or finishes it (an apply of the same blob). Either way the

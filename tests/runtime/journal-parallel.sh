@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # kill -9 while four connections write at once (100 writes): the writes
 # made by then are not a prefix of the plan, yet the next run still rolls
 # them all back or finishes them all, from the journal.

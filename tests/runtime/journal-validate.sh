@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Everything that can be checked is checked before the first write: a map
 # whose set_ request would be over the 300 KiB xapi reads, planned after
 # writes that would go through, stops the apply with no write at all and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Killed mid-apply. (1) xenbake itself dies (SIGKILL) just before its
 # commit: the transaction dies with it, nothing of it is in the store.
 # (2) xenstored dies just before the commit: apply exits 1 and says nothing

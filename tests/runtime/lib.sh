@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/runtime/lib.sh - sourced by the runtime's sandbox tests.
 #   . "$(dirname "$0")/../runtime/lib.sh"   (from tests/AREA/NAME.sh)
 #   sandbox_up FIXTURE        # fresh DIR (mktemp -d), sandbox up, env loaded

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Two applies never overlap: the second fails at once naming the holder's
 # pid, or with --wait waits until the lock is free. The lock is flock(2) on
 # STATE/lock, so any holder counts (here util-linux's flock).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # plan and check: exit codes, terraform-like lines, --json, drift naming
 # the key and its source position, selector errors naming theirs.
 . "$(dirname "$0")/../runtime/lib.sh"

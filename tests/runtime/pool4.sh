@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A pool of four hosts (tests/runtime/pool4.json: xs-01 the master on
 # 127.0.0.1, members xs-02..04 on 127.0.0.2..4, one xenstored and one
 # simulator each), and `xenbake apply` run on all four AT ONCE, each with

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Receipts: every apply (applied, nothing to do, failed) leaves one JSON
 # receipt that validates against schema/receipt.schema.json, with the blob's
 # real SHA-256 and each change's outcome; `status` shows it and tells

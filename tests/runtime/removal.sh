@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A key dropped from the config is removed; a key someone else wrote, in
 # the same directory, stays. A guest the config no longer names loses the
 # keys its managed record lists, and only those.

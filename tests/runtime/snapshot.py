@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """snapshot.py URL XENSTORED_SOCKET... - the whole state of a sandbox pool
 as one canonical JSON document on stdout, for tests that compare states
 rather than count requests:

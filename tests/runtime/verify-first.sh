@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A damaged blob is refused before any request to xenstore: not one
 # connection shows up in the daemon's trace.
 . "$(dirname "$0")/../runtime/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # One plan across both backends, through the XenAPI simulator: plan, apply,
 # check; VM.xenstore_data (persistent) and the running guest's live vm-data
 # both hold the keys; a second apply writes nothing anywhere; an edit is

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A XenAPI write fails halfway (the simulator answers the network's
 # set_other_config with a Failure): apply exits 1, the maps written before
 # it are set back, and the running guest's vm-data is as before too.

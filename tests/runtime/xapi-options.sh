@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Options around XenAPI: --no-xenstore leaves xenstore alone, --xapi
 # overrides XENBAKE_XAPI, an unreachable XenAPI is an error before any
 # write, check --json names the drift, and a template or the control

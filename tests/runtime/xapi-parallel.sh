@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Many XenAPI writes go out over several connections at once. All or
 # nothing still holds: a write that fails midway (the 150th set_ call,
 # while other connections are writing) leaves the whole database as it

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # All or nothing across both backends: the XenAPI writes succeed, then the
 # xenstore transaction conflicts every time (a writer before each commit):
 # apply gives up, exits 1, and the XenAPI maps are set back as they were.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Renaming an SR: planned as a name_label change, applied with one
 # set_name_label, found again by its new name (no change the second time);
 # an SR with no plugged PBD is refused before anything is written.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """show-state.py URL - prints what a XenAPI host holds for the fields
 xenbake manages, read with Debian's unmodified XenAPI.py client:
     /usr/bin/python3 tests/sandbox/show-state.py http://127.0.0.1:PORT

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """xapisim.py - a XenAPI simulator for the test sandbox.
 
     xapisim.py --fixture FIXTURE.json --port 0 --port-file FILE

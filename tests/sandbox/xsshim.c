@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xsshim.c - LD_PRELOAD shim: run Debian's xenstored/oxenstored (Xen 4.17)
  * with no hypervisor. Only the hypervisor edges are faked; transactions,
  * permissions and quotas are the daemon's own code. Unix-socket clients = dom0.

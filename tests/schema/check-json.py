@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """check-json.py SCHEMA FILE... - validate JSON documents against a schema.
 
 Each FILE ("-" for standard input) must hold exactly one JSON document that

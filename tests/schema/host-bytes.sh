@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A host value that is not UTF-8 (any guest can write one into its own
 # vm-data) must still give valid JSON: RFC 8259 text is UTF-8, and
 # xenbakec --diagnostics=json already prints such bytes as U+FFFD.

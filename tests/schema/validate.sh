@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The JSON the programs really print, checked against the schemas they
 # install (schema/*.schema.json): xenbakec --diagnostics=json on good and
 # bad sources, and xenbake plan, check and apply --json against the sandbox

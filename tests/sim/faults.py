@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """faults.py URL - the simulator's fault switches. The sandbox was started
 with XAPISIM_FAULTS and XAPISIM_LATENCY_MS (see faults.sh); then rules are
 added at run time through /sim/ and through sim.* calls."""

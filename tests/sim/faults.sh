@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The simulator's fault switches (see faults.py): rules and latency given
 # at start through the environment, then changed at run time.
 . "$(dirname "$0")/lib.sh"

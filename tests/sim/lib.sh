@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/sim/lib.sh - sourced by the simulator's fidelity tests:
 #   . "$(dirname "$0")/lib.sh"
 #   sandbox_up [FIXTURE]   # a fresh sandbox in $DIR/sb (tests/sandbox/up),

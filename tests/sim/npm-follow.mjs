@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // npm-follow.mjs MEMBER_URL - Xen Orchestra's unmodified `xen-api`, given
 // a pool member, follows HOST_IS_SLAVE to the master and reads the pool.
 import assert from 'node:assert/strict'

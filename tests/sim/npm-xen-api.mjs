@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // npm-xen-api.mjs URL TRANSPORT [events] - Xen Orchestra's unmodified
 // `xen-api` client against the simulator: connect (login with two
 // arguments, pool.get_all_records, system.listMethods), read the pool and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Xen Orchestra's npm `xen-api` client, unmodified, against the simulator:
 # forced JSON-RPC, forced XML-RPC, and the default (auto) with the event
 # loop on. Needs `npm ci --prefix tests/sim` (node_modules is not kept in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """pool.py MASTER_URL MEMBER_URL MEMBER_SOCKET MASTER_XS MEMBER_XS - a
 two-host pool: the member refuses logins over TCP with HOST_IS_SLAVE
 [master address], forwards its unix socket's calls to the master, and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A two-host pool as two sandboxes (one xenstored and one simulator per
 # host, on 127.0.0.1 and 127.0.0.2, same port); see pool.py. Then the
 # real clients follow HOST_IS_SLAVE from the member to the master: npm's

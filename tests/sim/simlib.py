@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """simlib.py - helpers for the simulator's fidelity tests (tests/sim/):
 the simulator's /sim/ controls over http.client, a XenAPI Failure
 checker, and independent xenstore reads through Debian's pyxs."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """wire.py URL XAPI_SOCKET - the wire rules of XenAPI, with a raw HTTP
 client (http.client), over TCP and the unix socket: paths and content
 types, reply shapes of XML-RPC and JSON-RPC v1/v2, listMethods, arity,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The wire rules with a raw HTTP client (see wire.py), then a password
 # over TCP, and /sim/state loaded back as a fixture gives the same state.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """xenapi-py.py URL XENSTORED_SOCKET FIXTURE TRACE - Debian's unmodified
 XenAPI.py (python3-os-xenapi) against the simulator: login and the calls
 the client makes after it, records of every class against the fixture,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-blob.c - the blob reader against blobs built by hand, one malformed
  * blob per error path, each asserting the exact error code. */
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-compiler.c - the compiler's stages on sources held in memory:
  * string escapes, ${} interpolation, UTF-8 and xml-char validation, the
  * nearest-word suggestion, -W options, merging and lowering, that the

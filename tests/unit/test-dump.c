@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-dump.c - `xenbake dump` of hand-built blobs, against exact text. */
 #include <check.h>
 #include <stdio.h>

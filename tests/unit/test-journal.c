@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-journal.c - the apply journal: what is written reads back the same,
  * and a journal that is damaged, cut short or hand-made wrong is refused
  * with a message, never half read. */

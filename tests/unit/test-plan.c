@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-plan.c - the planner on hand-built desired and actual states: no
  * daemon, no blob. Each test states the host, the config, and the changes,
  * XenAPI calls and guest writes the planner must (and must not) ask for. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-receipt.c - the JSON reader `status` uses, and receipts read back
  * through it: every byte a host may hold in a value survives as valid JSON,
  * and the newest receipts are kept. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-state.c - the sorted string map every state is made of. */
 #include <check.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-trust.c - blob ownership checks, keys and detached signatures. */
 #include <check.h>
 #include <fcntl.h>

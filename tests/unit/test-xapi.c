@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-xapi.c - the XenAPI client's checks that need no server: endpoints,
  * the password file, NULL handles. (Calls are tested in tests/xapi/.) */
 #include <check.h>

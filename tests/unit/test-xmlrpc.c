@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-xmlrpc.c - the XML-RPC encoder and the reply decoder, including a
  * table of hostile replies that must each give a clear error. */
 #include <check.h>

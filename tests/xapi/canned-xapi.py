@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """canned-xapi.py - a tiny XML-RPC server with canned XenAPI replies, for
 testing the client's transport and its checks of reply shapes.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/xapi/lib.sh - sourced by tests/xapi/*.sh: a scratch directory, the
 # probe, and canned XenAPI servers that are stopped on exit.
 # XENBAKE_WRAPPER="valgrind -q --error-exitcode=99 ..." runs the probe under

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A pool member answers login with HOST_IS_SLAVE [master]: the client logs
 # in on the master (same scheme and port), once. A session that expires
 # (SESSION_INVALID) is renewed by one new login and the call retried.

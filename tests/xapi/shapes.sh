@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Records of the wrong shape: each gives an error naming the call, the
 # record and the field, never a crash, and nothing is half-read.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A two-host pool of simulators: the master on 127.0.0.2, the member on
 # 127.0.0.1, same port. Over TCP the member answers HOST_IS_SLAVE and the
 # client logs in on the master; over the member's unix socket calls are

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The XenAPI client against the sandbox's simulator: login over TCP and
 # over the unix socket, read_state gives the fixture's objects in exactly
 # 5 calls (plus login), set_map and set_name_label round trip, faults come

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # https: the server certificate is verified by default; a CA given by
 # option or XENBAKE_CA_FILE makes it pass; --insecure skips the check; a
 # certificate for another name fails even with the right CA.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The XenAPI client's transport against a canned server: calls and their
 # count, one kept-alive connection, the unix socket, the password file,
 # and clear errors for HTTP failures, HTML, garbage, oversized and slow

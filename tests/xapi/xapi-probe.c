@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xapi-probe.c - makes the XenAPI client callable from shell tests.
  *
  *   xapi-probe [-e ENDPOINT] [-u USER] [-p PASSWORD_FILE] [-k] [-c CA_FILE]

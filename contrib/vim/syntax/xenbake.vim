@@ -1,12 +1,15 @@
+" SPDX-License-Identifier: MIT
 " Vim syntax file
 " Language:	xenbake configuration (*.xb), see xenbake.xb(5)
 if exists("b:current_syntax")
   finish
 endif
 
-syn keyword xbTopLevel	let include
-syn keyword xbClass	vm sr network pif
-syn keyword xbSelector	uuid host optional
+" matches, not keywords: '-' is no keyword character, so the keyword "vm"
+" would win inside "vm-data"; a word next to a '-' is part of a longer one
+syn match   xbTopLevel	"-\@<!\<\(let\|include\)\>-\@!"
+syn match   xbClass	"-\@<!\<\(vm\|sr\|network\|pif\)\>-\@!"
+syn match   xbSelector	"-\@<!\<\(uuid\|host\|optional\)\>-\@!"
 syn match   xbStatement	"\<\(vm-data\|xenstore-data\|other-config\|hide-from-xencenter\|name-label\|i18n-key\)\>"
 syn match   xbI18nKey	"\<local-hotplug-cd\>\|\<local-hotplug-disk\>\|\<local-storage\>\|\<xenserver-tools\>"
 syn match   xbComment	"#.*$" contains=xbTodo
