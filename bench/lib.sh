@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench/lib.sh - sourced by the benchmarks. Every figure they print is the
 # median of BENCH_RUNS samples (default 5) with its spread (min-max), the
 # samples of xenbake and of its peer taken in turns, so that a slow moment

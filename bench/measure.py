@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """measure.py OUT CMD... - runs CMD once, its output to /dev/null, and
 writes "wall_s cpu_s peak_kB" to OUT: wall time from a monotonic clock
 around the child alone (no shell, no fork of a timer in the interval),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """xapi-batched.py URL N K CONNECTIONS - the same algorithm as xenbake's,
 written as a short script on Debian's unmodified XenAPI.py: one
 get_all_records per class, then one whole-map set_ per changed map

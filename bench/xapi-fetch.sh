@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/xapi-fetch.sh URL - the floor of a no-op apply: the raw bytes of
 # the replies xenbake reads (login, get_all_records of host, VM, SR,
 # network, PIF and PBD, logout), fetched with curl and thrown away, as

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/xs-busy.sh [BUILD_DIR] - xenbake's one xenstore transaction on a
 # busy host: `xenbake apply --no-xapi` of 10 vm-data keys into each of 100
 # guests while busy guests write under their own /local/domain/N through

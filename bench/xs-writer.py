@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """xs-writer.py RUNDIR KIND RATE DOMID... - busy guests for
 bench/xs-busy.sh: writes under each /local/domain/DOMID, as that guest
 (through its own ring: tests/sandbox/xsguest.py; RUNDIR is the daemon's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* emit.c - lowered objects -> blob bytes, exactly as lib/blob.h lays
  * them out: strings stored once, positions stored once, everything in the
  * canonical order, the SHA-256 last. Same objects, same bytes. */

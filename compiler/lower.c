@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lower.c - statements -> the fields of objects (lib/model.h), checked
  * on the way: blocks that select one object are merged, keys and values
  * checked against what XenServer really keeps, and the objects put in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* parse.h - what the scanner and the parser share with the parse driver
  * (parse.c) and the builders (ast.c): the scanner's state, the token
  * values, and the builders the grammar's actions call. Only grammar/

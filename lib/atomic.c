@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* atomic.c - see atomic.h. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* atomic.h - a file replaced whole: written to a temporary file in the
  * same directory, renamed over the old one when complete, so a reader
  * sees the old file or the new one, never a part of either. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* buf.c - see buf.h. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* buf.h - a growable, always NUL-terminated byte buffer. Running out of
  * memory is sticky: later appends do nothing and oom stays set, so a
  * writer checks once at the end. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* errmsg.c - see errmsg.h. */
 #include <stdarg.h>
 #include <stdio.h>

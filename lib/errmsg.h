@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* errmsg.h - the error convention of both programs' libraries: a function
  * that fails sets *errmsg to a malloc'd message (or NULL when even that
  * fails) and returns -1. */

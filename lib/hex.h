@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hex.h - bytes as lowercase hexadecimal, as every hash is shown. */
 #ifndef XENBAKE_HEX_H
 #define XENBAKE_HEX_H

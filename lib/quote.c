@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* quote.c - see quote.h. */
 #include <stdio.h>
 #include <string.h>

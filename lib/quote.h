@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* quote.h - the one way both programs quote a string for JSON and for
  * people: JSON's escapes, valid UTF-8 copied as it is, and one policy for
  * the bytes that are not UTF-8. */

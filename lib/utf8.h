@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* utf8.h - UTF-8 as both programs check it: in the compiler's source
  * strings, in blobs' strings, in the JSON the runtime reads (receipts) and
  * in the host values it quotes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.h - what the files of the `xenbake` program share: its options,
  * the blobs it loaded, and one function per job. main.c parses the command
  * line and runs a command; load.c reads and verifies blobs; wait.c waits

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clock.h - the one clock the runtime measures waits and timeouts with. */
 #ifndef XENBAKE_CLOCK_H
 #define XENBAKE_CLOCK_H

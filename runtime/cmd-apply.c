@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-apply.c - what `apply` does around xb_apply(): checks the outcomes
  * after a failure, logs them and writes the receipt; see cli.h. */
 #include <dirent.h>

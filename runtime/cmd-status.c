@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-status.c - `xenbake status`: the last receipt, and whether the
  * blobs are still the ones it names; see cli.h. */
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* host.c - the host as it is, read through open connections, and the
  * plan to make it match the blobs; see cli.h. */
 #include <dirent.h>

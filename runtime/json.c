@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* json.c - a small JSON reader: see json.h. */
 #include <errno.h>
 #include <stdio.h>

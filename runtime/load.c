@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* load.c - reading and verifying the blobs a command names: a file, or
  * every *.xbb of a directory in name order; see cli.h. */
 #include <dirent.h>

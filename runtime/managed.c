@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* managed.c - see managed.h. */
 #include <errno.h>
 #include <stdbool.h>

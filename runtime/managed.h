@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* managed.h - the record of the keys xenbake manages, and its one owner:
  * the planner and the xenstore backend read and write it only through
  * these. An entry names a field and a key, "FIELD:KEY", the field as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* render.c - a change, a plan and drift as people and --json read them;
  * see cli.h. Values are quoted by lib/quote.h, JSON and text alike. */
 #include <dirent.h>

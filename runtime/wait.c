@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wait.c - waiting at boot, with --wait: for the apply lock, xenstored,
  * xapi's start-up cookie and a login; one progress line, one give-up
  * wording. See cli.h. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bounds.sh - hostile sources cost xenbakec bounded time, memory, stack
 # and output: long chains of constants, constants that double, many
 # warnings, one error on a long line, control bytes in an echoed line and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """gen-pool.py - a sandbox fixture shaped like a real pool (see
 docs/xapi-facts.md for where each shape comes from):
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """realistic.py URL XENSTORED_SOCKET RUNDIR UNIX_SOCKET DELAY - the
 simulator on a generated 3-host pool (tests/sandbox/gen-pool.py), as
 sandbox xs-01, driven by Debian's unmodified XenAPI.py: the pool's shape

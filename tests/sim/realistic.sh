@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A generated 3-host pool (tests/sandbox/gen-pool.py; its output is
 # tests/sim/pool3.json, checked to be current) served as host xs-01, driven
 # by Debian's XenAPI.py (see realistic.py). A failed login waits 0.5 s

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check-main.c - the one main() of every unit test. Each test-*.c defines
  * test_suite(); this runs it. One policy for all: each test in a process
  * of its own (Check's default, so a crash fails one test, not the run),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check-main.h - what a unit test file gives the shared main()
  * (check-main.c): its suite. */
 #ifndef XENBAKE_CHECK_MAIN_H
