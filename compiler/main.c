@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "lib/atomic.h"
 #include "lib/trust.h"
 #include "compiler/compiler.h"
 
@@ -99,50 +100,6 @@ static char *default_output(const char *src)
 		return NULL;
 	}
 	return out;
-}
-
-/* Writes data to path through a temporary file in the same directory, so
- * that path is either the old file or the whole new one, once *tmp_out is
- * renamed to it. mode: the new file's permissions, or -1 for the umask's. */
-static int write_atomically(const char *path, const unsigned char *data,
-			    size_t len, int mode, char **tmp_out)
-{
-	char *tmp = NULL;
-	mode_t mask;
-	FILE *f = NULL;
-	bool created = false;
-	int fd = -1;
-
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -1;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		goto fail;
-	created = true;
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, mode >= 0 ? (mode_t)mode : 0666 & ~mask) ||
-	    !(f = fdopen(fd, "wb")))
-		goto fail;
-	fd = -1;
-	if (fwrite(data, 1, len, f) != len || fflush(f) || fsync(fileno(f)))
-		goto fail;
-	if (fclose(f)) {
-		f = NULL;
-		goto fail;
-	}
-	*tmp_out = tmp;
-	return 0;
-fail:
-	fprintf(stderr, "xenbakec: %s: %s\n", path, strerror(errno));
-	if (f)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	if (created)
-		unlink(tmp);
-	free(tmp);
-	return -1;
 }
 
 /* The blob (or its signature) is renamed over path: refused when path is
@@ -272,7 +229,7 @@ static int format_file(const struct xbc_options *opt, const char *path,
 {
 	struct xbc c;
 	struct stat st;
-	char *text = NULL, *tmp = NULL, *target = NULL;
+	char *text = NULL, *target = NULL, *err = NULL;
 	const struct xbc_file *f;
 	size_t len = 0;
 	bool same, to_stdout = output && !strcmp(output, "-");
@@ -324,17 +281,14 @@ static int format_file(const struct xbc_options *opt, const char *path,
 		fprintf(stderr, "xenbakec: %s: %s\n", path, strerror(errno));
 		goto out;
 	}
-	if (write_atomically(target, (const unsigned char *)text, len,
-			     (int)(st.st_mode & 07777), &tmp))
-		goto out;
-	if (rename(tmp, target)) {
-		fprintf(stderr, "xenbakec: %s: %s\n", target, strerror(errno));
-		unlink(tmp);
+	if (xb_replace_file(target, text, len, (int)(st.st_mode & 07777),
+			    XB_ATOMIC_SYNC, &err)) {
+		fprintf(stderr, "xenbakec: %s\n", err);
 		goto out;
 	}
 	ret = 0;
 out:
-	free(tmp);
+	free(err);
 	free(target);
 	free(text);
 	xbc_free(&c);
@@ -512,8 +466,11 @@ int main(int argc, char **argv)
 		ret = 0;
 		goto out;
 	}
-	if (write_atomically(out_path, blob, len, -1, &tmp))
+	if (xb_atomic_stage(out_path, blob, len, -1, XB_ATOMIC_SYNC, &tmp,
+			    &err)) {
+		fprintf(stderr, "xenbakec: %s\n", err);
 		goto out;
+	}
 	if (sign_key && xb_sig_write(out_path, blob, len, sk, &err)) {
 		fprintf(stderr, "xenbakec: %s\n", err);
 		goto out;
@@ -521,18 +478,13 @@ int main(int argc, char **argv)
 	/* once more: the path may have been replaced while compiling */
 	if (check_output(&c, out_path))
 		goto out;
-	if (rename(tmp, out_path)) {
-		fprintf(stderr, "xenbakec: %s: %s\n", out_path, strerror(errno));
+	if (xb_atomic_commit(&tmp, out_path, &err)) {
+		fprintf(stderr, "xenbakec: %s\n", err);
 		goto out;
 	}
-	free(tmp);
-	tmp = NULL;
 	ret = 0;
 out:
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
+	xb_atomic_abandon(&tmp);
 	if (sign_key)
 		memset(sk, 0, sizeof(sk));
 	free(err);

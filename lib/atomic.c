@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/atomic.h"
@@ -27,14 +28,113 @@ int xb_sync_dir(const char *dir, char **errmsg)
 	return 0;
 }
 
+/* data to fd (named tmp in messages), synced if asked, and fd closed:
+ * the part of every writer here that must not differ. */
+static int write_close(int fd, const char *tmp, const void *data, size_t len,
+		       unsigned flags, char **errmsg)
+{
+	const char *p = data;
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = write(fd, p + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			xb_fail(errmsg, "cannot write %s: %s", tmp,
+				strerror(errno));
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if ((flags & XB_ATOMIC_SYNC) && fsync(fd)) {
+		xb_fail(errmsg, "cannot sync %s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (close(fd))
+		return xb_fail(errmsg, "cannot write %s: %s", tmp,
+			       strerror(errno));
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+int xb_atomic_stage(const char *path, const void *data, size_t len, int mode,
+		    unsigned flags, char **tmp, char **errmsg)
+{
+	mode_t mask;
+	int fd;
+
+	if (asprintf(tmp, "%s.XXXXXX", path) < 0) {
+		*tmp = NULL;
+		return xb_fail(errmsg, "out of memory");
+	}
+	fd = mkstemp(*tmp);
+	if (fd < 0) {
+		xb_fail(errmsg, "cannot create a file beside %s: %s", path,
+			strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return -1;
+	}
+	if (mode < 0) {
+		mask = umask(0);
+		umask(mask);
+		mode = (int)(0666 & ~mask);
+	}
+	if (fchmod(fd, (mode_t)mode)) {
+		xb_fail(errmsg, "cannot set the mode of %s: %s", *tmp,
+			strerror(errno));
+		close(fd);
+		xb_atomic_abandon(tmp);
+		return -1;
+	}
+	if (write_close(fd, *tmp, data, len, flags, errmsg)) {
+		xb_atomic_abandon(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int xb_atomic_commit(char **tmp, const char *path, char **errmsg)
+{
+	if (rename(*tmp, path)) {
+		xb_fail(errmsg, "cannot rename %s to %s: %s", *tmp, path,
+			strerror(errno));
+		xb_atomic_abandon(tmp);
+		return -1;
+	}
+	free(*tmp);
+	*tmp = NULL;
+	return 0;
+}
+
+void xb_atomic_abandon(char **tmp)
+{
+	if (*tmp)
+		unlink(*tmp);
+	free(*tmp);
+	*tmp = NULL;
+}
+
+int xb_replace_file(const char *path, const void *data, size_t len, int mode,
+		    unsigned flags, char **errmsg)
+{
+	char *tmp = NULL;
+
+	if (xb_atomic_stage(path, data, len, mode, flags, &tmp, errmsg))
+		return -1;
+	return xb_atomic_commit(&tmp, path, errmsg);
+}
+
 int xb_write_atomic(const char *dir, const char *name, const char *tmpname,
 		    const void *data, size_t len, unsigned flags,
 		    char **errmsg)
 {
-	const char *p = data;
 	char *path = NULL, *tmp = NULL;
 	bool remove_tmp = false;
-	size_t off = 0;
 	int fd = -1, r = -1;
 
 	if (asprintf(&path, "%s/%s", dir, name) < 0 ||
@@ -57,28 +157,11 @@ int xb_write_atomic(const char *dir, const char *name, const char *tmpname,
 		xb_fail(errmsg, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	while (off < len) {
-		ssize_t n = write(fd, p + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			xb_fail(errmsg, "cannot write %s: %s", tmp,
-				strerror(errno));
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if ((flags & XB_ATOMIC_SYNC) && fsync(fd)) {
-		xb_fail(errmsg, "cannot sync %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd)) {
-		fd = -1;
-		xb_fail(errmsg, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
+	r = write_close(fd, tmp, data, len, flags, errmsg);
 	fd = -1;
+	if (r)
+		goto out;
+	r = -1;
 	if (rename(tmp, path)) {
 		xb_fail(errmsg, "cannot rename %s to %s: %s", tmp, path,
 			strerror(errno));

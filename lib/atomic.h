@@ -18,6 +18,23 @@ int xb_write_atomic(const char *dir, const char *name, const char *tmpname,
 		    const void *data, size_t len, unsigned flags,
 		    char **errmsg);
 
+/* The same in two steps, for a writer that must look at the target again
+ * between writing and renaming (xenbakec: the output may have been
+ * replaced while it compiled). xb_atomic_stage writes data to a fresh
+ * temporary file beside path, with mode (or 0666 less the umask when mode
+ * is -1), synced when flags hold XB_ATOMIC_SYNC, and gives its name in
+ * *tmp. xb_atomic_commit renames *tmp over path; xb_atomic_abandon
+ * removes it. Both free *tmp and set it to NULL. 0, or -1 with *errmsg
+ * naming the file and the step that failed; nothing is left behind then. */
+int xb_atomic_stage(const char *path, const void *data, size_t len, int mode,
+		    unsigned flags, char **tmp, char **errmsg);
+int xb_atomic_commit(char **tmp, const char *path, char **errmsg);
+void xb_atomic_abandon(char **tmp);
+
+/* Both steps at once: path replaced whole by data. */
+int xb_replace_file(const char *path, const void *data, size_t len, int mode,
+		    unsigned flags, char **errmsg);
+
 /* fsync a directory, so that a rename or an unlink in it is on disk. */
 int xb_sync_dir(const char *dir, char **errmsg);
 

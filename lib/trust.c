@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "lib/atomic.h"
 #include "lib/errmsg.h"
 #include "lib/trust.h"
 
@@ -76,64 +77,25 @@ out:
 	return ret;
 }
 
-/* Writes "TAG HEX\n" to path through a temp file, with the given mode. */
+/* Writes "TAG HEX\n" to path, replaced whole, with the given mode. */
 static int write_tagged(const char *path, const char *tag,
 			const unsigned char *bin, size_t size, mode_t mode,
 			char **errmsg)
 {
-	char *tmp = NULL, *hex = NULL;
-	FILE *f = NULL;
-	int fd = -1, ret = -1;
+	size_t taglen = strlen(tag), len = taglen + 1 + size * 2 + 1;
+	char *line = malloc(len + 1);
+	int ret;
 
-	hex = malloc(size * 2 + 1);
-	if (!hex || asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-		tmp = NULL;
-		xb_fail(errmsg, "out of memory");
-		goto out;
-	}
-	sodium_bin2hex(hex, size * 2 + 1, bin, size);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		xb_fail(errmsg, "%s: %s", path, strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if (fchmod(fd, mode) || !(f = fdopen(fd, "w"))) {
-		xb_fail(errmsg, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (fprintf(f, "%s %s\n", tag, hex) < 0 || fflush(f) ||
-	    fsync(fileno(f))) {
-		xb_fail(errmsg, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (fclose(f)) {
-		f = NULL;
-		xb_fail(errmsg, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	f = NULL;
-	if (rename(tmp, path)) {
-		xb_fail(errmsg, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	ret = 0;
-out:
-	if (f)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
-	if (hex)
-		sodium_memzero(hex, size * 2 + 1);
-	free(hex);
+	if (!line)
+		return xb_fail(errmsg, "out of memory");
+	memcpy(line, tag, taglen);
+	line[taglen] = ' ';
+	sodium_bin2hex(line + taglen + 1, size * 2 + 1, bin, size);
+	line[len - 1] = '\n';
+	ret = xb_replace_file(path, line, len, (int)mode, XB_ATOMIC_SYNC,
+			      errmsg);
+	sodium_memzero(line, len + 1);
+	free(line);
 	return ret;
 }
 
