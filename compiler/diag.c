@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "compiler/compiler.h"
+#include "lib/quote.h"
 
 const struct xbc_check_info xbc_checks[CHECK_COUNT] = {
 	[CHECK_SYNTAX] = { "syntax", SEV_ERROR, true,
@@ -501,32 +502,12 @@ static void print_text(const struct xbc *c, bool color, FILE *out)
 			XBC_MAX_WARNINGS);
 }
 
-/* A JSON string; a byte that is not UTF-8 (a file name or an unknown
- * escape can hold one) becomes U+FFFD, so the array stays valid JSON. */
+/* A JSON string, quoted as every JSON both programs write (lib/quote.h):
+ * a byte that is not UTF-8 (a file name or an unknown escape can hold one)
+ * becomes \u00XX, so the array stays valid JSON. */
 static void json_string(const char *s, FILE *out)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t n = strlen((const char *)p), len;
-
-	fputc('"', out);
-	while (*p) {
-		len = 1;
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", out);
-		else if (*p == '\t')
-			fputs("\\t", out);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\u%04x", *p);
-		else if (!(len = xb_utf8_len(p, n, NULL)))
-			fputs("\\ufffd", out), len = 1;
-		else
-			fwrite(p, 1, len, out);
-		p += len;
-		n -= len;
-	}
-	fputc('"', out);
+	xb_put_quoted(out, s ? s : "", XB_QUOTE_JSON);
 }
 
 static void json_loc(const struct xbc *c, const struct xbc_loc *loc,
