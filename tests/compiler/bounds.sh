@@ -6,7 +6,7 @@
 # in position lines. The inputs are made here, not kept in the tree.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
+: "${top_builddir:=$(pwd)}"   # by itself: from the build directory
 XENBAKEC=$(cd "$top_builddir" && pwd)/xenbakec
 PY=${PYTHON3:-/usr/bin/python3}
 work=$(mktemp -d)
