@@ -4,14 +4,15 @@
  *
  * xb_lockdown() sets PR_SET_NO_NEW_PRIVS, then loads a seccomp filter
  * (libseccomp) that lets through only the system calls a plan, check or
- * apply makes (their list is in lockdown.c, with how it was found).
- * Refused for good, with EPERM: execve/execveat, ptrace and reading or
- * writing another process's memory, mount and the other namespace and
- * module calls, listen/accept/bind (no new listening socket), sockets of
- * another family than AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK (which
- * getaddrinfo uses), memory both writable and executable. Any other call
- * outside the list fails with ENOSYS, as one the kernel lacks, so libc
- * falls back where it can; the filter covers every thread.
+ * apply makes (the list is in lockdown.c, with how it was found), on every
+ * thread. Refused with EPERM: execve/execveat and fork, ptrace and another
+ * process's memory, mount and namespaces, modules, listen/accept/bind (no
+ * new listening socket), changing identity, owners, modes or links, and
+ * memory both writable and executable. Sockets only of the unix and
+ * internet families, threads only (clone without namespace flags), ioctl
+ * only the few terminal and socket queries libc makes. Any other call
+ * fails with ENOSYS, as one the kernel lacks, so libc falls back where it
+ * can (clone3 to clone); a call from another ABI kills the process.
  *
  * Built --without-seccomp, it only sets no_new_privs and says so on stderr.
  * Under valgrind (which runs the program's calls as its own) the filter is
