@@ -16,13 +16,38 @@ HOOKS=$top_builddir/tests/runtime/xenbake-hooks
 "$PY" "$top_srcdir/bench/gen-source.py" 40 1 "$DIR/site.xb" "$DIR/unused.dts"
 "$XENBAKEC" -o "$DIR/site.xbb" "$DIR/site.xb" || fail "xenbakec"
 # the simulator by a name from /etc/hosts (not "localhost", which curl
-# answers itself): each writer's new connection then looks the name up
-# after the lock-down (files, resolver threads)
-port=${XENBAKE_XAPI##*:}
+# answers itself), over https when openssl is here (a TLS relay in front of
+# it, its certificate from a CA of the test's own): each writer's new
+# connection then looks the name up, connects and checks the certificate
+# after the lock-down
 name=$(awk '$1 == "127.0.0.1" { for (i = 2; i <= NF; i++)
 	if ($i !~ /localhost/) { print $i; exit } }' /etc/hosts 2>/dev/null)
-XAPI_BY_NAME=$XENBAKE_XAPI
-[ -n "$name" ] && XAPI_BY_NAME=http://$name:$port
+[ -n "$name" ] || name=127.0.0.1
+XAPI_BY_NAME=http://$name:${XENBAKE_XAPI##*:}
+if command -v openssl >/dev/null 2>&1; then
+	EC="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+	# shellcheck disable=SC2086
+	openssl req -x509 $EC -keyout "$DIR/ca.key" -out "$DIR/ca.pem" -days 2 \
+		-subj /CN=xenbake-test-ca 2>"$DIR/openssl.log" &&
+	openssl req $EC -keyout "$DIR/srv.key" -out "$DIR/srv.csr" \
+		-subj "/CN=$name" 2>>"$DIR/openssl.log" &&
+	printf 'subjectAltName=DNS:%s,IP:127.0.0.1\n' "$name" >"$DIR/san.ext" &&
+	openssl x509 -req -in "$DIR/srv.csr" -CA "$DIR/ca.pem" -CAkey "$DIR/ca.key" \
+		-CAcreateserial -out "$DIR/srv.pem" -days 2 -extfile "$DIR/san.ext" \
+		2>>"$DIR/openssl.log" || { cat "$DIR/openssl.log"; fail "openssl"; }
+	"$PY" "$top_srcdir/tests/runtime/tls-proxy.py" "$DIR/srv.pem" "$DIR/srv.key" \
+		"$DIR/tls.port" "127.0.0.1:${XENBAKE_XAPI##*:}" 2>"$DIR/tls.log" &
+	proxy=$!
+	trap 'kill $proxy 2>/dev/null; "$SANDBOX/down" "$DIR/sb"; rm -rf "$DIR"' EXIT
+	i=0
+	while [ ! -s "$DIR/tls.port" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { cat "$DIR/tls.log"; fail "the TLS relay did not start"; }
+		sleep 0.1
+	done
+	XAPI_BY_NAME=https://$name:$(cat "$DIR/tls.port")
+	export XENBAKE_CA_FILE="$DIR/ca.pem"
+fi
 echo "XenAPI for the apply: $XAPI_BY_NAME"
 
 # 1. exec after the lock-down: refused, and xenbake goes on with its plan
