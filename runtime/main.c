@@ -31,6 +31,7 @@
 #include "runtime/dump.h"
 #include "runtime/hostlock.h"
 #include "runtime/json.h"
+#include "runtime/lockdown.h"
 #include "runtime/log.h"
 #include "runtime/plan.h"
 #include "runtime/receipt.h"
@@ -277,6 +278,9 @@ static int run(struct options *o)
 	if (!o->no_xapi && !(x = connect_xapi(o, &err)))
 		goto fail;
 	ar.x = x;
+	/* everything this run needs is open: lose the right to more */
+	if (xb_lockdown(&err))
+		goto fail;
 	r = read_and_plan(o, &desired, x, xs, &aopt, &actual, &plan, &planned,
 			  &err);
 	if (r < 0)
