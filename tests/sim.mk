@@ -11,7 +11,8 @@ SIM_TESTS = \
 	tests/sim/wire.sh \
 	tests/sim/faults.sh \
 	tests/sim/pool.sh \
-	tests/sim/realistic.sh
+	tests/sim/realistic.sh \
+	tests/sim/costmodel.sh
 TESTS += $(SIM_TESTS)
 EXTRA_DIST += $(SIM_TESTS) tests/sandbox/xapisim.py \
 	tests/sim/lib.sh tests/sim/simlib.py tests/sim/fixture.json \
@@ -19,4 +20,5 @@ EXTRA_DIST += $(SIM_TESTS) tests/sandbox/xapisim.py \
 	tests/sim/wire.py tests/sim/faults.py tests/sim/pool.py \
 	tests/sim/pool.json tests/sim/npm-follow.mjs \
 	tests/sim/package.json tests/sim/package-lock.json \
-	tests/sim/realistic.py tests/sim/pool3.json tests/sandbox/gen-pool.py
+	tests/sim/realistic.py tests/sim/pool3.json tests/sandbox/gen-pool.py \
+	tests/sim/costmodel.py
