@@ -699,6 +699,26 @@ static long peak_kb(void)
 	return kb;
 }
 
+/* Under valgrind or a sanitizer memory is not the program's own: the
+ * streamed reply is smaller there and its RSS is not judged. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_SANITIZER 1
+#endif
+#endif
+#ifndef UNDER_SANITIZER
+#define UNDER_SANITIZER 0
+#endif
+
+static bool measured_rss(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+
+	return !UNDER_SANITIZER && !(pre && strstr(pre, "vgpreload"));
+}
+
 /* A 250 MB get_all_records reply (some 25,000 real VM records), fed in
  * 16 kB pieces as curl hands them over, through a sink keeping one field:
  * decoded record by record, the peak RSS grows by a few MB, not by the
@@ -716,13 +736,14 @@ START_TEST(streamed_reply_stays_small)
 	struct xr_reply r = { 0 };
 	char rec[10240], pad[9000], *err = NULL;
 	size_t fed = 0, n, i, k;
+	size_t total = measured_rss() ? 250u << 20 : 25u << 20;
 	long before = peak_kb();
 
 	ck_assert_ptr_nonnull(st);
 	memset(pad, 'x', sizeof(pad) - 1);
 	pad[sizeof(pad) - 1] = '\0';
 	ck_assert_int_eq(xr_stream_feed(st, head, sizeof(head) - 1), 0);
-	for (i = 0; fed < (250u << 20); i++) {
+	for (i = 0; fed < total; i++) {
 		n = (size_t)snprintf(rec, sizeof(rec), "<member><name>"
 			"OpaqueRef:%08zx</name><value><struct><member><name>"
 			"name_label</name><value>vm-%zu</value></member>"
@@ -743,7 +764,7 @@ START_TEST(streamed_reply_stays_small)
 	ck_assert_uint_eq(r.value.n, i);            /* the refs only */
 	xr_reply_free(&r);
 	xr_stream_free(st);
-	if (before > 0)
+	if (before > 0 && measured_rss())
 		ck_assert_msg(peak_kb() - before < 32 * 1024,
 			      "peak RSS grew by %ld kB", peak_kb() - before);
 }
