@@ -488,7 +488,8 @@ static const char *location(const struct decoder *d, char *buf, size_t size)
 	if (!in_records(d) || !s[REC_REF_MEMBER].name)
 		return buf;
 	xr_clip(ref, s[REC_REF_MEMBER].name, 80);
-	if (d->top > REC_FIELD_MEMBER && s[REC_FIELD_MEMBER].name)
+	if (d->top > REC_FIELD_MEMBER && s[REC_FIELD_MEMBER].kind == F_MEMBER &&
+	    s[REC_FIELD_MEMBER].name)
 		snprintf(buf, size, " in record \"%s\", field \"%s\"", ref,
 			 xr_clip(field, s[REC_FIELD_MEMBER].name, 40));
 	else
@@ -776,6 +777,8 @@ static int start_value(struct decoder *d, const char *tag, int depth)
 	 * not kept */
 	if (!d->discard && d->top - 1 == REC_FIELD_MEMBER + 1 &&
 	    in_records(d) && d->sink->want &&
+	    d->stack[REC_FIELD_MEMBER].kind == F_MEMBER &&
+	    d->stack[REC_FIELD_MEMBER].name &&
 	    !d->sink->want(d->sink->ctx, d->stack[REC_FIELD_MEMBER].name))
 		d->discard = d->top - 1;
 	return 0;
