@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: MIT
-"""gen-fixture.py N [halted] - a sandbox fixture (CONTRACT.md's format)
-for the synthetic sources of gen-source.py: N VMs vm-00000.. running with
-domids 1..N on one host (or halted), plus an SR, a network and its PIF.
+"""gen-fixture.py N [halted] [realistic] - a sandbox fixture (CONTRACT.md's
+format) for the synthetic sources of gen-source.py: N VMs vm-00000..
+running with domids 1..N on one host (or halted), plus an SR, a network and
+its PIF. "realistic" gives each VM the other_config keys a VM installed
+from a template carries (the simulator's --realistic adds the other
+fields of a real record).
     /usr/bin/python3 bench/gen-fixture.py 1000 > host.json
 """
 import json
@@ -13,9 +16,21 @@ def ident(kind, i):
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "xenbake-bench/%s/%d" % (kind, i)))
 
 
+def other_config(i):
+    """What xapi and XenCenter leave in a VM's other_config."""
+    return {"base_template_name": "Debian Bookworm 12",
+            "install-methods": "cdrom,nfs,http,ftp",
+            "linux_template": "true", "import_task": "OpaqueRef:NULL",
+            "mac_seed": ident("mac", i),
+            "install-repository": "cdrom",
+            "folder": "/production/web",
+            "XenCenter.CustomFields.owner": "team-%d" % (i % 17)}
+
+
 def main():
     n = int(sys.argv[1])
-    running = len(sys.argv) < 3 or sys.argv[2] != "halted"
+    running = "halted" not in sys.argv[2:]
+    realistic = "realistic" in sys.argv[2:]
     host = ident("host", 0)
     net = ident("network", 0)
     json.dump({
@@ -25,7 +40,9 @@ def main():
                  "domid": i + 1 if running else -1,
                  "resident_on": host if running else "",
                  "is_a_template": False, "is_control_domain": False,
-                 "xenstore_data": {}, "other_config": {}} for i in range(n)],
+                 "xenstore_data": {},
+                 "other_config": other_config(i) if realistic else {}}
+                for i in range(n)],
         "srs": [{"uuid": ident("sr", 0), "name_label": "Local storage",
                  "name_description": "", "other_config": {}, "pbds_plugged": True}],
         "networks": [{"uuid": net, "name_label": "Storage network", "other_config": {}}],

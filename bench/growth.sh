@@ -11,7 +11,7 @@
 #   apply     xenbake apply --no-xenstore, the same host (every key new)
 # plan and apply stop at XAPI_MAX VMs (default 100000, the largest size:
 # set it lower for a quicker run; at 100,000 the reply to VM.get_all_records
-# is 140 MB, within the 256 MiB xenbake accepts of one reply).
+# is 140 MB with the simulator's small records, decoded as it arrives).
 # For each stage and size: wall seconds, CPU seconds (user + system) and
 # peak memory of our process alone, the run of median CPU time of 5
 # (plan: 3, apply: 1) (GNU time: the simulator's own time is not counted), then per stage the ratio of its CPU time at its largest

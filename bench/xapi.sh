@@ -15,6 +15,10 @@
 # the XenAPI calls the simulator counted. Run from a build directory. The
 # VMs are halted: VM.set_xenstore_data on a running VM also rewrites the
 # guest's xenstore; xenstore has its own benchmark (bench/xenstore.sh).
+# The simulator runs xapi's cost model: LATENCY_MS per call, overlapping
+# across connections, plus XAPI_WRITE_MS (default 1) per database write
+# paid holding the one database lock (writes never overlap), and records
+# of a real xapi's size (XAPI_REALISTIC=0: the tests' small records).
 set -eu
 N=${1:-1000}
 K=${2:-10}
@@ -29,7 +33,13 @@ trap '"$src/tests/sandbox/down" "$work/sb"; rm -rf "$work"' EXIT
 . "$src/bench/lib.sh"
 RUNS=${XAPI_RUNS:-3}
 
-"$PY" "$src/bench/gen-fixture.py" "$N" halted >"$work/host.json"
+WRITE_MS=${XAPI_WRITE_MS:-1}
+REALISTIC=${XAPI_REALISTIC:-1}
+if [ "$REALISTIC" = 1 ]; then
+	"$PY" "$src/bench/gen-fixture.py" "$N" halted realistic >"$work/host.json"
+else
+	"$PY" "$src/bench/gen-fixture.py" "$N" halted >"$work/host.json"
+fi
 "$PY" "$src/bench/gen-source.py" "$N" "$K" "$work/site.xb" "$work/unused.dts"
 cat >>"$work/site.xb" <<'XB'
 sr "Local storage" { i18n-key local-storage; }
@@ -46,7 +56,9 @@ print(u.urlopen(r).read().decode())' "$XENBAKE_XAPI" "$@"
 calls() { sim /sim/calls | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["count"])'; }
 fresh() {
 	"$src/tests/sandbox/down" "$work/sb"
-	XAPISIM_LATENCY_MS=$LAT "$src/tests/sandbox/up" "$work/host.json" "$work/sb" 2>/dev/null
+	XAPISIM_LATENCY_MS=$LAT XAPISIM_WRITE_COST_MS=$WRITE_MS \
+		XAPISIM_REALISTIC=$REALISTIC \
+		"$src/tests/sandbox/up" "$work/host.json" "$work/sb" 2>/dev/null
 	. "$work/sb/env"
 	sim /sim/latency "$LAT" >/dev/null
 	sim /sim/reset-calls "" >/dev/null
@@ -76,8 +88,8 @@ while [ $r -lt "$RUNS" ]; do
 done
 
 xb=$(median xenbake 1)
-printf 'XenAPI apply, %d VMs x %d keys + SR, network, PIF, %d ms per call, median (min-max) of %d rounds\n' \
-	"$N" "$K" "$LAT" "$RUNS"
+printf 'XenAPI apply, %d VMs x %d keys + SR, network, PIF, %d ms per call, %s ms per write (serialised), %s records, median (min-max) of %d rounds\n' \
+	"$N" "$K" "$LAT" "$WRITE_MS" "$([ "$REALISTIC" = 1 ] && echo realistic || echo small)" "$RUNS"
 line() { printf '  %-32s %-28s %8s calls\n' "$1" "$(seconds "$2")" "$(cat "$work/$2.calls")"; }
 line "xenbake apply" xenbake
 line "batched XenAPI.py, 1 connection" batched1

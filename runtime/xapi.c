@@ -40,10 +40,11 @@
 #define MAX_ARGS            3
 #define LOGOUT_TIMEOUT_MS   5000L
 
-struct reply_buf {
-	char *p;
-	size_t len, cap, max;
-	bool too_big;
+/* The reply being read: decoded as its bytes arrive, never held. */
+struct reply_in {
+	struct xr_stream *st;
+	CURL *curl;
+	bool refused;                /* the decoder stopped: stop reading */
 };
 
 struct xapi {
@@ -66,7 +67,8 @@ struct xapi {
 	unsigned long calls;
 	char *errmsg;
 	struct xapi_fault fault;
-	struct reply_buf reply;
+	struct reply_in reply;
+	const struct xr_sink *sink;  /* for the next rpc's records */
 };
 
 /* ---- errors ---- */
@@ -236,32 +238,22 @@ check:
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
-	struct reply_buf *r = userdata;
-	size_t n, cap;
-	char *p;
+	struct reply_in *r = userdata;
+	long status = 0;
+	size_t n;
 
 	if (nmemb && size > SIZE_MAX / nmemb)
-		goto too_big;
+		return 0;
 	n = size * nmemb;
-	if (n > r->max || r->len > r->max - n)
-		goto too_big;
-	if (r->len + n + 1 > r->cap) {
-		cap = r->cap ? r->cap : 16384;
-		while (cap < r->len + n + 1)
-			cap *= 2;
-		p = realloc(r->p, cap);
-		if (!p)
-			return 0;
-		r->p = p;
-		r->cap = cap;
+	/* an error page is not XML-RPC: its status says what went wrong */
+	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200)
+		return n;
+	if (xr_stream_feed(r->st, data, n)) {
+		r->refused = true;
+		return 0;
 	}
-	memcpy(r->p + r->len, data, n);
-	r->len += n;
-	r->p[r->len] = '\0';
 	return n;
-too_big:
-	r->too_big = true;
-	return 0;
 }
 
 static int transport_init(struct xapi *x)
@@ -294,8 +286,6 @@ static int transport_init(struct xapi *x)
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->curl_err);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x->reply);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
-			 (curl_off_t)x->reply.max);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, x->insecure ? 0L : 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, x->insecure ? 0L : 2L);
 	if (x->ca_file)
@@ -323,25 +313,22 @@ static int rpc(struct xapi *x, const char *method,
 			"XenAPI accepts", method, len, REQUEST_MAX);
 		goto out;
 	}
-	x->reply.len = 0;
-	x->reply.too_big = false;
+	xr_stream_free(x->reply.st);
+	x->reply.st = xr_stream_new(x->sink, XR_MAX_VALUES);
+	x->reply.curl = x->curl;
+	x->reply.refused = false;
+	if (!x->reply.st) {
+		set_err(x, "out of memory");
+		goto out;
+	}
 	x->curl_err[0] = '\0';
 	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 			 (curl_off_t)len);
 	x->calls++;
 	rc = curl_easy_perform(x->curl);
-	if (rc == CURLE_FILESIZE_EXCEEDED ||
-	    (rc == CURLE_WRITE_ERROR && x->reply.too_big)) {
-		set_err(x, "%s: refused a reply from %s over the %zu-byte "
-			"limit (a pool of some 50,000 VMs replies that much: "
-			"if %s is the pool master's xapi and "
-			"the pool is that big, raise XR_MAX_REPLY in "
-			"runtime/xmlrpc.h; else what answers there is not xapi "
-			"working right)", method, x->endpoint, x->reply.max,
-			x->endpoint);
-		goto out;
-	}
+	if (rc == CURLE_WRITE_ERROR && x->reply.refused)
+		rc = CURLE_OK;       /* the decoder says why below */
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
 		set_err(x, "%s: no reply from %s within %ld ms", method,
 			x->endpoint, x->timeout_ms);
@@ -363,13 +350,16 @@ static int rpc(struct xapi *x, const char *method,
 			x->endpoint);
 		goto out;
 	}
-	if (xr_decode_reply(x->reply.len ? x->reply.p : "", x->reply.len, r,
-			    &err)) {
-		set_err(x, "%s: %s", method, err ? err : "bad reply");
+	if (xr_stream_reply(x->reply.st, r, &err)) {
+		/* a record the reader refused: its message is set */
+		if (!xr_stream_sink_failed(x->reply.st))
+			set_err(x, "%s: %s", method, err ? err : "bad reply");
 		goto out;
 	}
 	ret = 0;
 out:
+	xr_stream_free(x->reply.st);   /* the parser's buffers go now */
+	x->reply.st = NULL;
 	free(err);
 	free(body);
 	return ret;
@@ -582,7 +572,7 @@ static void free_handle(struct xapi *x)
 	free(x->session);
 	free(x->errmsg);
 	fault_clear(&x->fault);
-	free(x->reply.p);
+	xr_stream_free(x->reply.st);
 	free(x);
 	curl_global_cleanup();
 }
@@ -623,7 +613,6 @@ struct xapi *xapi_connect(const struct xapi_options *opt, char **errmsg)
 	x->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms :
 			DEFAULT_TIMEOUT_MS;
 	x->insecure = opt->insecure;
-	x->reply.max = XR_MAX_REPLY;
 	x->endpoint = strdup(endpoint);
 	x->user = strdup(opt->user ? opt->user : DEFAULT_USER);
 	if (ca)
@@ -675,7 +664,6 @@ struct xapi *xapi_clone(struct xapi *x, char **errmsg)
 	c->timeout_ms = x->timeout_ms;
 	c->insecure = x->insecure;
 	c->redirected = x->redirected;
-	c->reply.max = x->reply.max;
 	c->endpoint = dup_or_null(x->endpoint, &oom);
 	c->scheme = dup_or_null(x->scheme, &oom);
 	c->port = dup_or_null(x->port, &oom);
@@ -800,10 +788,13 @@ static int get_map(const struct where *w, const struct xr_value *rec,
 	if (!v)
 		return -1;
 	for (i = 0; i < v->n; i++) {
+		char clip[XR_CLIP_SIZE];
+
 		if (v->items[i].type != XR_STRING)
 			return set_err(w->x, "%s: record %s: field %s: key "
-				       "\"%.80s\" is %s, not a string",
-				       w->method, w->ref, field, v->names[i],
+				       "\"%s\" is %s, not a string",
+				       w->method, w->ref, field,
+				       xr_clip(clip, v->names[i], 80),
 				       xr_type_phrase(v->items[i].type));
 		if (xb_map_set(out, v->names[i], v->items[i].str))
 			return set_err(w->x, "out of memory");
@@ -816,6 +807,7 @@ static int get_domid(const struct where *w, const struct xr_value *rec,
 		     int *out)
 {
 	const struct xr_value *v = xr_struct_get(rec, "domid");
+	char clip[XR_CLIP_SIZE];
 	long long n;
 	char *end;
 
@@ -829,8 +821,8 @@ static int get_domid(const struct where *w, const struct xr_value *rec,
 		n = strtoll(v->str, &end, 10);
 		if (*end || errno)
 			return set_err(w->x, "%s: record %s: field domid is "
-				       "\"%.40s\", not a number", w->method,
-				       w->ref, v->str);
+				       "\"%s\", not a number", w->method,
+				       w->ref, xr_clip(clip, v->str, 40));
 	} else {
 		return set_err(w->x, "%s: record %s: field domid is %s, not "
 			       "a number", w->method, w->ref,
@@ -901,102 +893,177 @@ static int convert_object(const struct where *w, enum xb_class cls,
 	return set_err(w->x, "%s: unknown class %d", w->method, (int)cls);
 }
 
-/* CLASS.get_all_records: a struct of ref -> record struct. */
-static int get_all_records(struct xapi *x, const char *cls,
-			   struct xr_value *records, char method[64])
+/* CLASS.get_all_records, read record by record: each goes to the
+ * reader as it is decoded, with only the fields it uses. */
+enum reader_kind { READ_HOSTS, READ_OBJECTS, READ_PBDS };
+
+struct reader {
+	struct xapi *x;
+	char method[64];
+	enum reader_kind kind;
+	enum xb_class cls;
+	const char *const *fields;   /* NULL-terminated */
+	struct xb_actual *a;
+	size_t cap;                  /* room in a->objects or a->hosts */
+	bool *plugged;               /* PBDs: per a->objects */
+};
+
+static const char *const host_fields[] = {
+	"uuid", "name_label", "address", NULL };
+static const char *const vm_fields[] = {
+	"uuid", "other_config", "power_state", "name_label", "domid",
+	"resident_on", "is_a_template", "is_control_domain", "xenstore_data",
+	NULL };
+static const char *const named_fields[] = {      /* SR, network */
+	"uuid", "other_config", "name_label", NULL };
+static const char *const pif_fields[] = {
+	"uuid", "other_config", "device", "host", "network", NULL };
+static const char *const pbd_fields[] = { "SR", "currently_attached", NULL };
+
+static bool reader_wants(void *ctx, const char *field)
 {
-	snprintf(method, 64, "%s.get_all_records", cls);
-	if (call(x, method, NULL, 0, records))
-		return -1;
-	if (records->type != XR_STRUCT)
-		return set_err(x, "%s: %s, not a struct of records", method,
-			       xr_type_phrase(records->type));
+	const struct reader *rd = ctx;
+	size_t i;
+
+	for (i = 0; rd->fields[i]; i++)
+		if (!strcmp(rd->fields[i], field))
+			return true;
+	return false;
+}
+
+static int grow_array(struct reader *rd, void **p, size_t n, size_t size)
+{
+	size_t cap;
+	void *q;
+
+	if (n < rd->cap)
+		return 0;
+	cap = rd->cap ? rd->cap * 2 : 64;
+	if (cap > SIZE_MAX / size / 2)
+		return set_err(rd->x, "%s: too many records", rd->method);
+	q = realloc(*p, cap * size);
+	if (!q)
+		return set_err(rd->x, "out of memory");
+	*p = q;
+	rd->cap = cap;
 	return 0;
 }
 
-static int read_hosts(struct xapi *x, struct xb_actual *tmp)
+static int read_host(struct reader *rd, const struct where *w,
+		     const char *ref, const struct xr_value *rec)
 {
+	struct xb_actual *a = rd->a;
+	struct xb_host *h;
+
+	if (grow_array(rd, (void **)&a->hosts, a->nhosts + 1,
+		       sizeof(*a->hosts)))
+		return -1;
+	h = &a->hosts[a->nhosts++];
+	memset(h, 0, sizeof(*h));
+	h->ref = strdup(ref);
+	if (!h->ref)
+		return set_err(rd->x, "out of memory");
+	return get_string(w, rec, "uuid", &h->uuid) ||
+	       get_string(w, rec, "name_label", &h->name_label) ||
+	       get_string(w, rec, "address", &h->address) ? -1 : 0;
+}
+
+static int read_object(struct reader *rd, const struct where *w,
+		       const char *ref, const struct xr_value *rec)
+{
+	struct xb_actual *a = rd->a;
+	struct xb_object *o;
+
+	if (grow_array(rd, (void **)&a->objects, a->nobjects + 1,
+		       sizeof(*a->objects)))
+		return -1;
+	o = &a->objects[a->nobjects++];   /* counted first: freed on error */
+	if (object_init(rd->x, o, rd->cls, ref))
+		return -1;
+	return convert_object(w, rd->cls, rec, o);
+}
+
+static int read_pbd(struct reader *rd, const struct where *w,
+		    const struct xr_value *rec)
+{
+	const struct xr_value *sr = field_of(w, rec, "SR", XR_STRING);
+	bool attached;
+	size_t j;
+
+	if (!sr || get_bool(w, rec, "currently_attached", &attached))
+		return -1;
+	if (!attached)
+		return 0;
+	/* a PBD of an SR not in a (created since) changes nothing */
+	for (j = 0; j < rd->a->nobjects; j++)
+		if (rd->a->objects[j].cls == XB_CLASS_SR &&
+		    !strcmp(rd->a->objects[j].ref, sr->str))
+			rd->plugged[j] = true;
+	return 0;
+}
+
+static int reader_record(void *ctx, const char *ref, struct xr_value *rec,
+			 char **errmsg)
+{
+	struct reader *rd = ctx;
+	char clip[XR_CLIP_SIZE];
+	struct where w = { rd->x, rd->method, xr_clip(clip, ref, 80) };
+
+	*errmsg = NULL;
+	if (rec->type != XR_STRUCT)
+		return set_err(rd->x, "%s: record %s is %s, not a struct",
+			       rd->method, w.ref, xr_type_phrase(rec->type));
+	switch (rd->kind) {
+	case READ_HOSTS:
+		return read_host(rd, &w, ref, rec);
+	case READ_OBJECTS:
+		return read_object(rd, &w, ref, rec);
+	case READ_PBDS:
+		return read_pbd(rd, &w, rec);
+	}
+	return -1;
+}
+
+static int get_all_records(struct reader *rd, const char *cls)
+{
+	struct xr_sink sink = { reader_wants, reader_record, rd };
 	struct xr_value recs = { 0 };
-	char method[64];
-	size_t i;
+	struct xapi *x = rd->x;
 	int ret = -1;
 
-	if (get_all_records(x, "host", &recs, method))
+	snprintf(rd->method, sizeof(rd->method), "%s.get_all_records", cls);
+	x->sink = &sink;
+	ret = call(x, rd->method, NULL, 0, &recs);
+	x->sink = NULL;
+	if (ret)
 		goto out;
-	tmp->hosts = calloc(recs.n ? recs.n : 1, sizeof(*tmp->hosts));
-	if (!tmp->hosts) {
-		set_err(x, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < recs.n; i++) {
-		struct where w = { x, method, recs.names[i] };
-		struct xb_host *h = &tmp->hosts[i];
-
-		tmp->nhosts = i + 1;
-		h->ref = strdup(recs.names[i]);
-		if (!h->ref) {
-			set_err(x, "out of memory");
-			goto out;
-		}
-		if (recs.items[i].type != XR_STRUCT) {
-			set_err(x, "%s: record %s is %s, not a struct",
-				method, recs.names[i],
-				xr_type_phrase(recs.items[i].type));
-			goto out;
-		}
-		if (get_string(&w, &recs.items[i], "uuid", &h->uuid) ||
-		    get_string(&w, &recs.items[i], "name_label",
-			       &h->name_label) ||
-		    get_string(&w, &recs.items[i], "address", &h->address))
-			goto out;
-	}
-	ret = 0;
+	if (recs.type != XR_STRUCT)
+		ret = set_err(x, "%s: %s, not a struct of records", rd->method,
+			      xr_type_phrase(recs.type));
 out:
 	xr_value_free(&recs);
 	return ret;
 }
 
-static int read_class(struct xapi *x, enum xb_class cls,
-		      struct xb_actual *tmp)
+static int read_hosts(struct xapi *x, struct xb_actual *tmp)
 {
-	struct xr_value recs = { 0 };
-	struct xb_object *objects;
-	char method[64];
-	size_t i;
-	int ret = -1;
+	struct reader rd = { .x = x, .kind = READ_HOSTS,
+			     .fields = host_fields, .a = tmp };
 
-	if (get_all_records(x, xb_class_xapi(cls), &recs, method))
-		goto out;
-	if (recs.n > SIZE_MAX / sizeof(*objects) - tmp->nobjects - 1) {
-		set_err(x, "%s: too many records", method);
-		goto out;
-	}
-	objects = realloc(tmp->objects,
-			  (tmp->nobjects + recs.n + 1) * sizeof(*objects));
-	if (!objects) {
-		set_err(x, "out of memory");
-		goto out;
-	}
-	tmp->objects = objects;
-	for (i = 0; i < recs.n; i++) {
-		struct where w = { x, method, recs.names[i] };
-		struct xb_object *o = &tmp->objects[tmp->nobjects];
+	return get_all_records(&rd, "host");
+}
 
-		tmp->nobjects++;      /* counted first: freed on error */
-		if (object_init(x, o, cls, recs.names[i]))
-			goto out;
-		if (recs.items[i].type != XR_STRUCT) {
-			set_err(x, "%s: record %s is %s, not a struct",
-				method, recs.names[i],
-				xr_type_phrase(recs.items[i].type));
-			goto out;
-		}
-		if (convert_object(&w, cls, &recs.items[i], o))
-			goto out;
-	}
-	ret = 0;
-out:
-	xr_value_free(&recs);
+static int read_class(struct xapi *x, enum xb_class cls,
+		      struct xb_actual *tmp, size_t *cap)
+{
+	struct reader rd = { .x = x, .kind = READ_OBJECTS, .cls = cls,
+			     .a = tmp, .cap = *cap };
+	int ret;
+
+	rd.fields = cls == XB_CLASS_VM ? vm_fields :
+		    cls == XB_CLASS_PIF ? pif_fields : named_fields;
+	ret = get_all_records(&rd, xb_class_xapi(cls));
+	*cap = rd.cap;
 	return ret;
 }
 
@@ -1006,7 +1073,7 @@ int xapi_read_state(struct xapi *x, struct xb_actual *a)
 		XB_CLASS_VM, XB_CLASS_SR, XB_CLASS_NETWORK, XB_CLASS_PIF,
 	};
 	struct xb_actual tmp = { 0 }, old = { 0 };
-	size_t i;
+	size_t i, cap = 0;
 	int ret = -1;
 
 	if (!x)
@@ -1015,7 +1082,7 @@ int xapi_read_state(struct xapi *x, struct xb_actual *a)
 	if (read_hosts(x, &tmp))
 		goto out;
 	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
-		if (read_class(x, classes[i], &tmp))
+		if (read_class(x, classes[i], &tmp, &cap))
 			goto out;
 	/* all read: replace what a held from XenAPI, keep the rest */
 	old.hosts = a->hosts;
@@ -1037,52 +1104,27 @@ out:
 
 int xapi_read_pbds(struct xapi *x, struct xb_actual *a)
 {
-	struct xr_value recs = { 0 };
-	bool *plugged = NULL;
-	char method[64];
-	size_t i, j;
+	struct reader rd = { .x = x, .kind = READ_PBDS, .fields = pbd_fields,
+			     .a = a };
+	size_t j;
 	int ret = -1;
 
 	if (!x)
 		return -1;
 	clear_errors(x);
-	if (get_all_records(x, "PBD", &recs, method))
-		goto out;
-	plugged = calloc(a->nobjects + 1, sizeof(*plugged));
-	if (!plugged) {
+	rd.plugged = calloc(a->nobjects + 1, sizeof(*rd.plugged));
+	if (!rd.plugged) {
 		set_err(x, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < recs.n; i++) {
-		struct where w = { x, method, recs.names[i] };
-		const struct xr_value *sr;
-		bool attached;
-
-		if (recs.items[i].type != XR_STRUCT) {
-			set_err(x, "%s: record %s is %s, not a struct",
-				method, recs.names[i],
-				xr_type_phrase(recs.items[i].type));
-			goto out;
-		}
-		sr = field_of(&w, &recs.items[i], "SR", XR_STRING);
-		if (!sr || get_bool(&w, &recs.items[i], "currently_attached",
-				    &attached))
-			goto out;
-		if (!attached)
-			continue;
-		/* a PBD of an SR not in a (created since) changes nothing */
-		for (j = 0; j < a->nobjects; j++)
-			if (a->objects[j].cls == XB_CLASS_SR &&
-			    !strcmp(a->objects[j].ref, sr->str))
-				plugged[j] = true;
-	}
+	if (get_all_records(&rd, "PBD"))
+		goto out;
 	for (j = 0; j < a->nobjects; j++)
 		if (a->objects[j].cls == XB_CLASS_SR)
-			a->objects[j].pbds_plugged = plugged[j];
+			a->objects[j].pbds_plugged = rd.plugged[j];
 	ret = 0;
 out:
-	free(plugged);
-	xr_value_free(&recs);
+	free(rd.plugged);
 	return ret;
 }
 

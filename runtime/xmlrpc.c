@@ -36,6 +36,43 @@ void xr_value_free(struct xr_value *v)
 	memset(v, 0, sizeof(*v));
 }
 
+const char *xr_clip(char out[XR_CLIP_SIZE], const char *s, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, i = 0;
+
+	if (max > XR_CLIP_SIZE - 8)
+		max = XR_CLIP_SIZE - 8;
+	while (p[i] && o < max) {
+		unsigned char c = p[i];
+		size_t n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+
+		/* C0 and C1 controls and DEL, as \xNN: none reaches a
+		 * terminal or a log as a control */
+		if (c < 0x20 || c == 0x7f || c == '\\' ||
+		    (c == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] < 0xa0)) {
+			if (o + 4 > max)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+			i++;
+			continue;
+		}
+		if (o + n > max)
+			break;
+		while (n-- && p[i])
+			out[o++] = (char)p[i++];
+	}
+	if (p[i])
+		memcpy(out + o, "...", 4);
+	else
+		out[o] = '\0';
+	return out;
+}
+
 const char *xr_type_name(enum xr_type type)
 {
 	switch (type) {
@@ -350,11 +387,24 @@ struct frame {
 	struct xr_value v;           /* VALUE: the value; MEMBER: its value */
 	char *name;                  /* MEMBER: its name */
 	bool has_name, has_value;    /* MEMBER */
+	bool dropped;                /* MEMBER: its value was not kept */
 };
 
 /* methodResponse params param value + (array data value | struct member
  * value) per level + a leaf */
 #define MAX_FRAMES (4 + 3 * (XR_MAX_DEPTH + 1) + 2)
+
+/* The stack of a get_all_records reply: methodResponse params param
+ * value(0) struct member("Value") value(1) struct member(REF) value(2:
+ * the record) struct member(FIELD) value(3) ... */
+#define REC_VALUE_MEMBER  5          /* member "Value" */
+#define REC_REF_MEMBER    8          /* member REF: a record */
+#define REC_FIELD_MEMBER  11         /* member FIELD of a record */
+
+/* xapi's unescaped member names are repaired as the bytes stream in:
+ * where we are, and what is held back until it is known. */
+enum repair_state { R_OUT, R_CDATA, R_COMMENT, R_NAME };
+#define REPAIR_HOLD 32               /* longest reference kept as one */
 
 struct decoder {
 	xmlParserCtxtPtr ctxt;
@@ -362,9 +412,23 @@ struct decoder {
 	int top;                     /* frames in use */
 	struct xb_buf text;             /* text of the innermost leaf or value */
 	size_t values, max_values;
+	size_t kept, max_kept;       /* bytes held in the value being built */
 	bool saw_dtd, is_fault, have_result;
 	struct xr_value result;      /* the param's value, or the fault's */
 	char *err;
+	/* streaming */
+	const struct xr_sink *sink;  /* records handed over one by one */
+	int discard;                 /* frames from this one up are dropped;
+				      * 0: none */
+	bool sink_failed;            /* the sink refused a record */
+	size_t fed;                  /* bytes fed */
+	struct xb_buf out;           /* repaired bytes not yet parsed */
+	enum repair_state rs;
+	char match[16];              /* R_OUT: a tag being recognised */
+	size_t nmatch;
+	int run;                     /* R_CDATA, R_COMMENT: ']' or '-' seen */
+	char hold[REPAIR_HOLD + 8];  /* R_NAME: "</name" or "&ref" so far */
+	size_t nhold;
 };
 
 static int derr(struct decoder *d, const char *fmt, ...)
@@ -394,6 +458,57 @@ static int derr(struct decoder *d, const char *fmt, ...)
 	if (d->ctxt)
 		xmlStopParser(d->ctxt);
 	return -1;
+}
+
+/* Whether the frames up to the top are inside the records of a
+ * get_all_records reply handed to a sink. */
+static bool in_records(const struct decoder *d)
+{
+	const struct frame *s = d->stack;
+
+	return d->sink && d->top > REC_REF_MEMBER &&
+	       s[3].kind == F_VALUE && s[3].v.type == XR_STRUCT &&
+	       s[REC_VALUE_MEMBER].kind == F_MEMBER &&
+	       s[REC_VALUE_MEMBER].name &&
+	       !strcmp(s[REC_VALUE_MEMBER].name, "Value") &&
+	       s[6].kind == F_VALUE && s[6].v.type == XR_STRUCT;
+}
+
+static bool discarding(const struct decoder *d)
+{
+	return d->discard && d->top - 1 >= d->discard;
+}
+
+/* " in record \"REF\", field \"F\"" when inside a record, else "". */
+static const char *location(const struct decoder *d, char *buf, size_t size)
+{
+	char ref[XR_CLIP_SIZE], field[XR_CLIP_SIZE];
+	const struct frame *s = d->stack;
+
+	buf[0] = '\0';
+	if (!in_records(d) || !s[REC_REF_MEMBER].name)
+		return buf;
+	xr_clip(ref, s[REC_REF_MEMBER].name, 80);
+	if (d->top > REC_FIELD_MEMBER && s[REC_FIELD_MEMBER].kind == F_MEMBER &&
+	    s[REC_FIELD_MEMBER].name)
+		snprintf(buf, size, " in record \"%s\", field \"%s\"", ref,
+			 xr_clip(field, s[REC_FIELD_MEMBER].name, 40));
+	else
+		snprintf(buf, size, " in record \"%s\"", ref);
+	return buf;
+}
+
+/* Counts bytes held by the value being built (a record with a sink). */
+static int keep(struct decoder *d, size_t n)
+{
+	char where[2 * XR_CLIP_SIZE + 40];
+
+	d->kept += n;
+	if (d->kept <= d->max_kept)
+		return 0;
+	return derr(d, "more than %zu bytes of values%s%s", d->max_kept,
+		    d->sink ? " in one record" : "",
+		    location(d, where, sizeof(where)));
 }
 
 static bool blank(const char *s, size_t n)
@@ -429,6 +544,8 @@ static char *take_text(struct decoder *d)
 		derr(d, "out of memory");
 		return NULL;
 	}
+	if (keep(d, d->text.len + 1))
+		return NULL;
 	s = strndup(d->text.p ? d->text.p : "", d->text.len);
 	if (!s)
 		derr(d, "out of memory");
@@ -645,13 +762,26 @@ static int start_value(struct decoder *d, const char *tag, int depth)
 {
 	struct frame *f;
 
+	char where[2 * XR_CLIP_SIZE + 40];
+
 	if (++d->values > d->max_values)
-		return derr(d, "more than %zu values", d->max_values);
+		return derr(d, "more than %zu values%s", d->max_values,
+			    location(d, where, sizeof(where)));
+	if (!discarding(d) && keep(d, sizeof(struct xr_value)))
+		return -1;
 	f = push(d, F_VALUE, tag);
 	if (!f)
 		return -1;
 	f->depth = depth;
 	drop_text(d);
+	/* a field of a record the sink does not want: checked as XML-RPC,
+	 * not kept */
+	if (!d->discard && d->top - 1 == REC_FIELD_MEMBER + 1 &&
+	    in_records(d) && d->sink->want &&
+	    d->stack[REC_FIELD_MEMBER].kind == F_MEMBER &&
+	    d->stack[REC_FIELD_MEMBER].name &&
+	    !d->sink->want(d->sink->ctx, d->stack[REC_FIELD_MEMBER].name))
+		d->discard = d->top - 1;
 	return 0;
 }
 
@@ -819,12 +949,34 @@ static int check_duplicates(struct decoder *d, const struct xr_value *v)
 	qsort(sorted, v->n, sizeof(*sorted), cmp_name);
 	for (i = 1; i < v->n; i++)
 		if (!strcmp(sorted[i - 1], sorted[i])) {
-			ret = derr(d, "duplicate struct member \"%.80s\"",
-				   sorted[i]);
+			char name[XR_CLIP_SIZE];
+
+			ret = derr(d, "duplicate struct member \"%s\"",
+				   xr_clip(name, sorted[i], 80));
 			break;
 		}
 	free(sorted);
 	return ret;
+}
+
+/* A record ends: the sink takes it; the reply keeps its name only (for
+ * the duplicate check), and the next record starts from nothing. */
+static int hand_over(struct decoder *d, struct frame *member)
+{
+	char *err = NULL;
+
+	if (d->sink->record(d->sink->ctx, member->name, &member->v, &err)) {
+		d->sink_failed = true;
+		d->err = err ? err : strdup("the reader refused a record");
+		if (!d->err)
+			d->err = strdup("out of memory");
+		xmlStopParser(d->ctxt);
+		return -1;
+	}
+	xr_value_free(&member->v);
+	d->values = d->stack[REC_REF_MEMBER - 2].v.n + REC_REF_MEMBER;
+	d->kept = 0;
+	return 0;
 }
 
 static void on_end(void *ctx, const xmlChar *localname,
@@ -837,6 +989,25 @@ static void on_end(void *ctx, const xmlChar *localname,
 	if (d->err || d->top == 0)
 		return;
 	f = &d->stack[d->top - 1];
+	if (discarding(d)) {
+		drop_text(d);
+		owner = &d->stack[d->top - 2];
+		if (f->kind == F_NAME)
+			owner->has_name = true;
+		if (f->kind == F_VALUE && owner->kind == F_MEMBER) {
+			owner->has_value = true;
+			owner->dropped = d->top - 1 == d->discard;
+		}
+		if (f->kind == F_MEMBER && !f->has_value)
+			derr(d, "<member> without <value> after <name>");
+		if (d->top - 1 == d->discard)
+			d->discard = 0;
+		if (d->err)
+			return;
+		frame_free(f);
+		d->top--;
+		return;
+	}
 	switch (f->kind) {
 	case F_ROOT:
 		if (!f->children)
@@ -878,7 +1049,12 @@ static void on_end(void *ctx, const xmlChar *localname,
 			derr(d, "<member> without <value> after <name>");
 			break;
 		}
+		if (f->dropped)
+			break;
 		owner = &d->stack[d->top - 3];   /* member in struct in value */
+		if (d->top - 1 == REC_REF_MEMBER && in_records(d) &&
+		    hand_over(d, f))
+			break;
 		if (grow(d, owner))
 			break;
 		owner->v.names[owner->v.n] = f->name;
@@ -896,6 +1072,23 @@ static void on_end(void *ctx, const xmlChar *localname,
 	d->top--;
 }
 
+/* Text of a leaf, a name or an untyped value: kept unless discarded,
+ * up to XR_MAX_STRING bytes. */
+static void add_text(struct decoder *d, const char *ch, size_t len)
+{
+	char where[2 * XR_CLIP_SIZE + 40];
+
+	if (discarding(d))
+		return;
+	if (d->text.len + len > XR_MAX_STRING) {
+		derr(d, "a %s of more than %u bytes%s",
+		     d->stack[d->top - 1].kind == F_NAME ? "member name" :
+		     "string", XR_MAX_STRING, location(d, where, sizeof(where)));
+		return;
+	}
+	xb_buf_add(&d->text, ch, len);
+}
+
 static void on_text(void *ctx, const xmlChar *ch, int len)
 {
 	struct decoder *d = ctx;
@@ -907,11 +1100,11 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
 	switch (f->kind) {
 	case F_LEAF:
 	case F_NAME:
-		xb_buf_add(&d->text, (const char *)ch, (size_t)len);
+		add_text(d, (const char *)ch, (size_t)len);
 		return;
 	case F_VALUE:
 		if (!f->typed) {
-			xb_buf_add(&d->text, (const char *)ch, (size_t)len);
+			add_text(d, (const char *)ch, (size_t)len);
 			return;
 		}
 		if (!blank((const char *)ch, (size_t)len))
@@ -960,14 +1153,10 @@ static int check_fault(struct decoder *d, char **errmsg)
 	    !string || string->type != XR_STRING)
 		return xb_fail(errmsg, "malformed reply: <fault> is not a struct "
 			    "of faultCode (int) and faultString (string)");
-	return xb_fail(errmsg, "XML-RPC fault %lld: %.200s", code->num,
-		    string->str);
-}
+	char clip[XR_CLIP_SIZE];
 
-int xr_decode_response(const char *body, size_t len, struct xr_value *out,
-		       char **errmsg)
-{
-	return xr_decode_response_capped(body, len, XR_MAX_VALUES, out, errmsg);
+	return xb_fail(errmsg, "XML-RPC fault %lld: %s", code->num,
+		    xr_clip(clip, string->str, XR_CLIP_SIZE - 8));
 }
 
 /* xapi writes struct member names (map keys) without escaping them, so a
@@ -1000,102 +1189,211 @@ static bool is_reference(const char *s, size_t n)
 	return false;
 }
 
-static char *repair_names(const char *body, size_t len, size_t *outlen,
-			  bool *oom)
+/* ---- streaming: bytes in as they arrive, names repaired on the way ---- */
+
+struct xr_stream {
+	struct decoder d;
+	xmlSAXHandler sax;
+};
+
+#define PARSE_CHUNK (64u << 10)      /* bytes handed to libxml2 at once */
+
+static bool stopped(const struct decoder *d)
 {
-	struct xb_buf b = { 0 };
-	const char *p = body, *end = body + len, *copied = body, *close;
-
-	*oom = false;
-	while ((p = memchr(p, '<', (size_t)(end - p)))) {
-		size_t left = (size_t)(end - p);
-
-		if (left >= 9 && !memcmp(p, "<![CDATA[", 9)) {
-			close = memmem(p, left, "]]>", 3);
-		} else if (left >= 4 && !memcmp(p, "<!--", 4)) {
-			close = memmem(p, left, "-->", 3);
-		} else if (left >= 6 && !memcmp(p, "<name>", 6)) {
-			const char *q;
-
-			p += 6;
-			close = memmem(p, (size_t)(end - p), "</name>", 7);
-			if (!close)
-				break;       /* the parser will say */
-			for (q = p; q < close; q++) {
-				if (*q != '<' && (*q != '&' ||
-				    is_reference(q, (size_t)(close - q))))
-					continue;
-				xb_buf_add(&b, copied, (size_t)(q - copied));
-				xb_buf_str(&b, *q == '<' ? "&lt;" : "&amp;");
-				copied = q + 1;
-			}
-		} else {
-			p++;
-			continue;
-		}
-		if (!close)
-			break;
-		p = close + 1;
-	}
-	if (!b.p && !b.oom)
-		return NULL;
-	xb_buf_add(&b, copied, (size_t)(end - copied));
-	if (b.oom) {
-		free(b.p);
-		*oom = true;
-		return NULL;
-	}
-	*outlen = b.len;
-	return b.p;
+	return d->err || d->saw_dtd ||
+	       (d->ctxt && (!d->ctxt->wellFormed ||
+			    d->ctxt->instate == XML_PARSER_EOF));
 }
 
-int xr_decode_response_capped(const char *body, size_t len,
-			      size_t max_values, struct xr_value *out,
-			      char **errmsg)
+/* Parses the repaired bytes held in d->out (all of them when final). */
+static int parse_out(struct xr_stream *st, bool final)
 {
-	struct decoder *d = NULL;
-	xmlSAXHandler *sax;
-	xmlGenericErrorFunc saved_func = NULL;
-	void *saved_ctx = NULL;
-	char *repaired = NULL;
-	size_t repaired_len = 0;
-	bool oom;
-	int ret = -1, i;
+	struct decoder *d = &st->d;
+	xmlGenericErrorFunc saved_func;
+	void *saved_ctx;
+	size_t off = 0, n;
 
-	memset(out, 0, sizeof(*out));
-	*errmsg = NULL;
-	if (len == 0)
-		return xb_fail(errmsg, "empty reply");
-	if (len > XR_MAX_REPLY)
-		return xb_fail(errmsg, "reply of %zu bytes is over the %u-byte "
-			    "limit", len, XR_MAX_REPLY);
-	repaired = repair_names(body, len, &repaired_len, &oom);
-	if (oom)
-		return xb_fail(errmsg, "cannot parse the reply: out of memory");
-	if (repaired && repaired_len > INT_MAX) {
-		free(repaired);
-		return xb_fail(errmsg, "reply too large once its names are "
-			    "escaped");
-	}
-	if (repaired) {
-		body = repaired;
-		len = repaired_len;
-	}
-	d = calloc(1, sizeof(*d));
-	if (!d) {
-		free(repaired);
-		return xb_fail(errmsg, "cannot parse the reply: out of memory");
-	}
-	d->max_values = max_values;
-	xmlInitParser();
-	d->ctxt = xmlCreateMemoryParserCtxt(body, (int)len);
+	if (d->out.oom)
+		return derr(d, "out of memory");
 	if (!d->ctxt) {
-		xb_fail(errmsg, "cannot parse the reply: out of memory");
-		goto out;
+		/* the first bytes tell libxml2 the encoding */
+		if (!final && d->out.len < 4)
+			return 0;
+		off = d->out.len < 4 ? d->out.len : 4;
+		xmlInitParser();
+		d->ctxt = xmlCreatePushParserCtxt(&st->sax, d,
+						  d->out.p ? d->out.p : "",
+						  (int)off, NULL);
+		if (!d->ctxt)
+			return derr(d, "out of memory");
+		/* never XML_PARSE_NOENT, DTDLOAD or XINCLUDE */
+		xmlCtxtUseOptions(d->ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR |
+				  XML_PARSE_NOWARNING);
 	}
+	saved_func = xmlGenericError;
+	saved_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, quiet);
+	do {
+		n = d->out.len - off < PARSE_CHUNK ? d->out.len - off :
+		    PARSE_CHUNK;
+		xmlParseChunk(d->ctxt, d->out.p ? d->out.p + off : "", (int)n,
+			      final && off + n == d->out.len);
+		off += n;
+	} while (off < d->out.len && !stopped(d));
+	xmlSetGenericErrorFunc(saved_ctx, saved_func);
+	d->out.len = 0;
+	return stopped(d) ? -1 : 0;
+}
+
+static int emit(struct xr_stream *st, const char *p, size_t n)
+{
+	xb_buf_add(&st->d.out, p, n);
+	if (st->d.out.len >= PARSE_CHUNK)
+		return parse_out(st, false);
+	return 0;
+}
+
+/* A held "&..." inside a name: kept if a reference, else its '&'
+ * escaped. */
+static int settle_reference(struct xr_stream *st)
+{
+	struct decoder *d = &st->d;
+	size_t n = d->nhold;
+
+	d->nhold = 0;
+	if (is_reference(d->hold, n))
+		return emit(st, d->hold, n);
+	return emit(st, "&amp;", 5) || emit(st, d->hold + 1, n - 1) ? -1 : 0;
+}
+
+static bool starts(const char *s, size_t n, const char *tag)
+{
+	return n <= strlen(tag) && !memcmp(s, tag, n);
+}
+
+/* Runs the repair over len bytes: verbatim except '<' and '&' inside
+ * <name>...</name> outside CDATA and comments, as xapi's unescaped map
+ * keys need (see is_reference). State carries over between calls. */
+static int repair_feed(struct xr_stream *st, const char *data, size_t len)
+{
+	static const char close_name[] = "</name>";
+	struct decoder *d = &st->d;
+	const char *p = data, *end = data + len, *run = data, *lt;
+	char c;
+
+	while (p < end && !stopped(d)) {
+		c = *p;
+		switch (d->rs) {
+		case R_OUT:
+			if (!d->nmatch) {
+				lt = memchr(p, '<', (size_t)(end - p));
+				if (!lt) {
+					p = end;
+					break;
+				}
+				d->match[d->nmatch++] = '<';
+				p = lt + 1;
+				break;
+			}
+			d->match[d->nmatch++] = c;
+			p++;
+			if (d->nmatch == 9 &&
+			    !memcmp(d->match, "<![CDATA[", 9)) {
+				d->rs = R_CDATA;
+			} else if (d->nmatch == 4 &&
+				   !memcmp(d->match, "<!--", 4)) {
+				d->rs = R_COMMENT;
+			} else if (d->nmatch == 6 &&
+				   !memcmp(d->match, "<name>", 6)) {
+				d->rs = R_NAME;
+			} else if (starts(d->match, d->nmatch, "<![CDATA[") ||
+				   starts(d->match, d->nmatch, "<!--") ||
+				   starts(d->match, d->nmatch, "<name>")) {
+				break;
+			} else {
+				d->nmatch = 0;
+				if (c == '<')
+					d->match[d->nmatch++] = '<';
+				break;
+			}
+			d->nmatch = 0;
+			d->run = 0;
+			break;
+		case R_CDATA:
+		case R_COMMENT:
+			if (c == (d->rs == R_CDATA ? ']' : '-'))
+				d->run = d->run < 2 ? d->run + 1 : 2;
+			else if (c == '>' && d->run == 2)
+				d->rs = R_OUT;
+			else
+				d->run = 0;
+			p++;
+			break;
+		case R_NAME:
+			if (!d->nhold) {
+				if (c == '<' || c == '&') {
+					if (emit(st, run, (size_t)(p - run)))
+						return -1;
+					d->hold[d->nhold++] = c;
+					run = p + 1;
+				}
+				p++;
+				break;
+			}
+			if (d->hold[0] == '<') {
+				if (c == close_name[d->nhold]) {
+					d->hold[d->nhold++] = c;
+					run = ++p;
+					if (d->nhold == 7) {
+						d->nhold = 0;
+						d->rs = R_OUT;
+						if (emit(st, close_name, 7))
+							return -1;
+					}
+					break;
+				}
+				/* not the end of the name: an unescaped '<' */
+				if (emit(st, "&lt;", 4) ||
+				    emit(st, d->hold + 1, d->nhold - 1))
+					return -1;
+				d->nhold = 0;
+				run = p;      /* c is looked at again */
+				break;
+			}
+			if (c == ';' || ((c == '#' || (c >= '0' && c <= '9') ||
+					  (c >= 'a' && c <= 'z') ||
+					  (c >= 'A' && c <= 'Z')) &&
+					 d->nhold < REPAIR_HOLD)) {
+				d->hold[d->nhold++] = c;
+				run = ++p;
+				if (c == ';' && settle_reference(st))
+					return -1;
+				break;
+			}
+			if (settle_reference(st))
+				return -1;
+			run = p;              /* c is looked at again */
+			break;
+		}
+	}
+	if (stopped(d))
+		return -1;
+	return emit(st, run, (size_t)(p - run));
+}
+
+struct xr_stream *xr_stream_new(const struct xr_sink *sink,
+				size_t max_values)
+{
+	struct xr_stream *st = calloc(1, sizeof(*st));
+	xmlSAXHandler *sax;
+
+	if (!st)
+		return NULL;
+	st->d.max_values = max_values;
+	st->d.max_kept = sink ? XR_MAX_RECORD : XR_MAX_KEPT;
+	st->d.sink = sink;
 	/* our handlers only: no tree, no DTD, no entity but XML's five */
-	sax = d->ctxt->sax;
-	memset(sax, 0, sizeof(*sax));
+	sax = &st->sax;
 	sax->initialized = XML_SAX2_MAGIC;
 	sax->startElementNs = on_start;
 	sax->endElementNs = on_end;
@@ -1105,60 +1403,110 @@ int xr_decode_response_capped(const char *body, size_t len,
 	sax->internalSubset = refuse_dtd;
 	sax->externalSubset = refuse_dtd;
 	sax->reference = refuse_reference;
-	d->ctxt->userData = d;
-	/* never XML_PARSE_NOENT, DTDLOAD or XINCLUDE */
-	xmlCtxtUseOptions(d->ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR |
-			  XML_PARSE_NOWARNING);
-	saved_func = xmlGenericError;
-	saved_ctx = xmlGenericErrorContext;
-	xmlSetGenericErrorFunc(NULL, quiet);
-	xmlParseDocument(d->ctxt);
-	xmlSetGenericErrorFunc(saved_ctx, saved_func);
-	if (d->saw_dtd) {
-		xb_fail(errmsg, "malformed reply: a <!DOCTYPE> (refused: XML-RPC "
-		     "has none, and it could declare entities)");
-		goto out;
+	return st;
+}
+
+int xr_stream_feed(struct xr_stream *st, const char *data, size_t len)
+{
+	if (stopped(&st->d))
+		return -1;
+	st->d.fed += len;
+	return len ? repair_feed(st, data, len) : 0;
+}
+
+bool xr_stream_sink_failed(const struct xr_stream *st)
+{
+	return st && st->d.sink_failed;
+}
+
+void xr_stream_free(struct xr_stream *st)
+{
+	struct decoder *d;
+	int i;
+
+	if (!st)
+		return;
+	d = &st->d;
+	for (i = 0; i < d->top; i++)
+		frame_free(&d->stack[i]);
+	xr_value_free(&d->result);
+	free(d->text.p);
+	free(d->out.p);
+	free(d->err);
+	if (d->ctxt) {
+		xmlFreeDoc(d->ctxt->myDoc);
+		d->ctxt->myDoc = NULL;
+		xmlFreeParserCtxt(d->ctxt);
 	}
+	free(st);
+}
+
+int xr_stream_value(struct xr_stream *st, struct xr_value *out,
+		    char **errmsg)
+{
+	struct decoder *d = &st->d;
+
+	memset(out, 0, sizeof(*out));
+	*errmsg = NULL;
+	if (!d->fed)
+		return xb_fail(errmsg, "empty reply");
+	if (!stopped(d)) {
+		if (d->nhold && d->hold[0] == '&')
+			settle_reference(st);
+		else if (d->nhold)
+			emit(st, d->hold, d->nhold);
+		d->nhold = 0;
+		if (!stopped(d))
+			parse_out(st, true);
+	}
+	if (d->saw_dtd)
+		return xb_fail(errmsg, "malformed reply: a <!DOCTYPE> (refused: "
+			       "XML-RPC has none, and it could declare "
+			       "entities)");
 	if (d->err) {
 		*errmsg = d->err;
 		d->err = NULL;
-		goto out;
+		return -1;
 	}
-	if (!d->ctxt->wellFormed) {
-		const xmlError *e = xmlCtxtGetLastError(d->ctxt);
+	if (!d->ctxt || !d->ctxt->wellFormed) {
+		const xmlError *e = d->ctxt ? xmlCtxtGetLastError(d->ctxt) :
+				    NULL;
 		char *msg = e && e->message ? strdup(e->message) : NULL;
 
 		xb_fail(errmsg, "reply is not well-formed XML (line %d): %s",
-		     e ? e->line : 0, msg ? trim(msg) : "parse error");
+			e ? e->line : 0, msg ? trim(msg) : "parse error");
 		free(msg);
-		goto out;
+		return -1;
 	}
-	if (!d->have_result || d->top) {
-		xb_fail(errmsg, "malformed reply: incomplete");
-		goto out;
-	}
-	if (d->is_fault) {
-		check_fault(d, errmsg);
-		goto out;
-	}
+	if (!d->have_result || d->top)
+		return xb_fail(errmsg, "malformed reply: incomplete");
+	if (d->is_fault)
+		return check_fault(d, errmsg);
 	*out = d->result;
 	memset(&d->result, 0, sizeof(d->result));
-	ret = 0;
-out:
-	if (d) {
-		for (i = 0; i < d->top; i++)
-			frame_free(&d->stack[i]);
-		xr_value_free(&d->result);
-		free(d->text.p);
-		free(d->err);
-		if (d->ctxt) {
-			xmlFreeDoc(d->ctxt->myDoc);
-			d->ctxt->myDoc = NULL;
-			xmlFreeParserCtxt(d->ctxt);
-		}
-		free(d);
-	}
-	free(repaired);
+	return 0;
+}
+
+int xr_decode_response(const char *body, size_t len, struct xr_value *out,
+		       char **errmsg)
+{
+	return xr_decode_response_capped(body, len, XR_MAX_VALUES, out, errmsg);
+}
+
+int xr_decode_response_capped(const char *body, size_t len,
+			      size_t max_values, struct xr_value *out,
+			      char **errmsg)
+{
+	struct xr_stream *st = xr_stream_new(NULL, max_values);
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	*errmsg = NULL;
+	if (!st)
+		return xb_fail(errmsg, "cannot parse the reply: out of memory");
+	xr_stream_feed(st, body, len);
+	ret = xr_stream_value(st, out, errmsg);
+	xr_stream_free(st);
 	return ret;
 }
 
@@ -1187,17 +1535,16 @@ static struct xr_value *member(struct xr_value *v, const char *name)
 	return NULL;
 }
 
-int xr_decode_reply(const char *body, size_t len, struct xr_reply *r,
-		    char **errmsg)
+/* A XenAPI reply's value (taken from *from) into *r. */
+static int unwrap(struct xr_value *from, struct xr_reply *r, char **errmsg)
 {
-	struct xr_value v = { 0 };
+	struct xr_value v = *from;
 	struct xr_value *status, *value, *desc;
+	char clip[XR_CLIP_SIZE];
 	size_t i;
 	int ret = -1;
 
-	memset(r, 0, sizeof(*r));
-	if (xr_decode_response(body, len, &v, errmsg))
-		return -1;
+	memset(from, 0, sizeof(*from));
 	if (v.type != XR_STRUCT) {
 		xb_fail(errmsg, "malformed XenAPI reply: %s, not a struct with "
 		     "Status", xr_type_phrase(v.type));
@@ -1222,8 +1569,8 @@ int xr_decode_reply(const char *body, size_t len, struct xr_reply *r,
 		goto out;
 	}
 	if (strcmp(status->str, "Failure")) {
-		xb_fail(errmsg, "malformed XenAPI reply: Status \"%.40s\", not "
-		     "Success or Failure", status->str);
+		xb_fail(errmsg, "malformed XenAPI reply: Status \"%s\", not "
+		     "Success or Failure", xr_clip(clip, status->str, 40));
 		goto out;
 	}
 	desc = member(&v, "ErrorDescription");
@@ -1263,4 +1610,26 @@ out:
 		xr_reply_free(r);
 	xr_value_free(&v);
 	return ret;
+}
+
+int xr_decode_reply(const char *body, size_t len, struct xr_reply *r,
+		    char **errmsg)
+{
+	struct xr_value v = { 0 };
+
+	memset(r, 0, sizeof(*r));
+	if (xr_decode_response(body, len, &v, errmsg))
+		return -1;
+	return unwrap(&v, r, errmsg);
+}
+
+int xr_stream_reply(struct xr_stream *st, struct xr_reply *r,
+		    char **errmsg)
+{
+	struct xr_value v = { 0 };
+
+	memset(r, 0, sizeof(*r));
+	if (xr_stream_value(st, &v, errmsg))
+		return -1;
+	return unwrap(&v, r, errmsg);
 }

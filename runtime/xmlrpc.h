@@ -38,15 +38,23 @@ struct xr_value {
 /* Limits on replies; a reply over one is refused with a message. */
 #define XR_MAX_DEPTH   64            /* nested arrays and structs */
 #define XR_MAX_VALUES  (4u << 20)    /* values in one reply */
-/* Bytes in one reply. The largest reply is VM.get_all_records: about 3 kB
- * a VM as the simulator words it and several kB for a real xapi, so 256 MiB
- * holds some 50,000 real VMs, beyond any pool xapi runs (64 MiB stopped at
- * about 10,000). It is here so that an endpoint gone wrong cannot make
- * xenbake take all of dom0's memory: the body is held whole (its buffer
- * grows by doubling) and the values decoded from it take about 3.2 bytes
- * per reply byte (VM records measured), so 256 MiB costs at most about
- * 1.3 GiB, and only while that one reply is read. */
-#define XR_MAX_REPLY   (256u << 20)
+/* No cap on a reply's bytes: replies are decoded as they arrive and
+ * never held whole. What is kept is bounded instead: one string or member
+ * name (a name_label, an other_config key or value, a xenstore_data
+ * value...) up to XR_MAX_STRING bytes; a value decoded whole (any reply
+ * but get_all_records read through a sink) up to XR_MAX_KEPT bytes of
+ * strings and values; one record handed to a sink up to XR_MAX_RECORD.
+ * So a get_all_records read through a sink costs a record at a time plus
+ * what the sink keeps of each, whatever the reply's size. */
+#define XR_MAX_STRING  (4u << 20)
+#define XR_MAX_RECORD  (16u << 20)
+#define XR_MAX_KEPT    (256u << 20)
+
+/* A foreign string for a message: at most max bytes (and XR_CLIP_SIZE - 8)
+ * of s, cut at a character, controls and backslashes as \xNN, "..." when
+ * cut. Returns out. */
+#define XR_CLIP_SIZE   128
+const char *xr_clip(char out[XR_CLIP_SIZE], const char *s, size_t max);
 
 /* Values owned by the caller. A zeroed struct xr_value is nil. */
 void xr_value_free(struct xr_value *v);    /* frees contents, leaves nil */
@@ -100,5 +108,38 @@ int xr_decode_response(const char *body, size_t len, struct xr_value *out,
 int xr_decode_response_capped(const char *body, size_t len,
 			      size_t max_values, struct xr_value *out,
 			      char **errmsg);
+
+/* Streaming decoding: bytes fed as they arrive, then the value or the
+ * XenAPI reply, with the same checks and errors as xr_decode_*.
+ *
+ * With a sink, the records of a get_all_records reply (the members of the
+ * struct in Value) go to sink->record one by one as each ends, holding
+ * only the fields sink->want accepts (all when NULL; the others are
+ * checked as XML-RPC and dropped); the reply's Value is then a struct of
+ * ref -> nil. record() may take what it wants out of rec; non-zero stops
+ * the decoding, with *errmsg (malloc'd, or NULL) as the error. */
+struct xr_sink {
+	bool (*want)(void *ctx, const char *field);
+	int (*record)(void *ctx, const char *ref, struct xr_value *rec,
+		      char **errmsg);
+	void *ctx;
+};
+
+struct xr_stream;
+
+/* NULL: out of memory. sink may be NULL. */
+struct xr_stream *xr_stream_new(const struct xr_sink *sink,
+				size_t max_values);
+/* 0, or -1 once the reply is known to be refused (stop reading; the
+ * error comes from xr_stream_value/xr_stream_reply). */
+int xr_stream_feed(struct xr_stream *st, const char *data, size_t len);
+/* After the last byte: as xr_decode_response / xr_decode_reply. */
+int xr_stream_value(struct xr_stream *st, struct xr_value *out,
+		    char **errmsg);
+int xr_stream_reply(struct xr_stream *st, struct xr_reply *r,
+		    char **errmsg);
+/* Whether the error was the sink's. */
+bool xr_stream_sink_failed(const struct xr_stream *st);
+void xr_stream_free(struct xr_stream *st);
 
 #endif

@@ -81,16 +81,85 @@ static void round_trip(const struct xr_value *v)
 	free(call);
 }
 
+/* The same bytes fed in pieces of a size the input picks: the same value
+ * or an error as when fed whole (the repair of names carries its state
+ * across pieces). */
+static void in_pieces(const uint8_t *data, size_t size,
+		      const struct xr_value *whole, bool whole_ok)
+{
+	struct xr_stream *st = xr_stream_new(NULL, XR_MAX_VALUES);
+	struct xr_value v = { 0 };
+	size_t step = size ? (size_t)data[0] % 13 + 1 : 1, i;
+	char *err = NULL;
+	int rc;
+
+	if (!st)
+		abort();
+	for (i = 0; i < size; i += step)
+		if (xr_stream_feed(st, (const char *)data + i,
+				   size - i < step ? size - i : step))
+			break;
+	rc = xr_stream_value(st, &v, &err);
+	if ((rc == 0) != whole_ok || (rc == 0 && !same(whole, &v))) {
+		fprintf(stderr, "fed in pieces of %zu: %s\n", step,
+			rc ? err : "a value the whole did not give");
+		abort();
+	}
+	xr_value_free(&v);
+	free(err);
+	xr_stream_free(st);
+}
+
+static bool want_some(void *ctx, const char *field)
+{
+	return !strcmp(field, "name_label") || !strcmp(field, "other_config");
+}
+
+static int take_record(void *ctx, const char *ref, struct xr_value *rec,
+		       char **errmsg)
+{
+	size_t *n = ctx;
+
+	if (!ref)
+		abort();
+	++*n;
+	xr_value_free(rec);
+	return 0;
+}
+
+/* Through a sink, as get_all_records is read: a reply or an error. */
+static void through_sink(const uint8_t *data, size_t size)
+{
+	size_t n = 0;
+	struct xr_sink sink = { want_some, take_record, &n };
+	struct xr_stream *st = xr_stream_new(&sink, XR_MAX_VALUES);
+	struct xr_reply r = { 0 };
+	char *err = NULL;
+
+	if (!st)
+		abort();
+	xr_stream_feed(st, (const char *)data, size);
+	if (xr_stream_reply(st, &r, &err) == 0)
+		xr_reply_free(&r);
+	else if (!err)
+		abort();
+	free(err);
+	xr_stream_free(st);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct xr_value v = { 0 };
 	struct xr_reply r = { 0 };
 	char *err = NULL;
 
+	through_sink(data, size);
 	if (xr_decode_response((const char *)data, size, &v, &err) == 0) {
+		in_pieces(data, size, &v, true);
 		round_trip(&v);
 		xr_value_free(&v);
 	} else {
+		in_pieces(data, size, &v, false);
 		if (!err || v.type != XR_NIL)
 			abort();           /* an error always says what */
 		free(err);

@@ -65,6 +65,16 @@ Fault SPECs (CLI --fault, repeatable; env XAPISIM_FAULTS, ';'-separated):
   one (of that method). Latency: --latency-ms or env XAPISIM_LATENCY_MS,
   added before every call.
 
+Cost model (off by default, for the benchmarks): --latency-ms is a wait
+before each call that overlaps across connections; --write-cost-ms
+(XAPISIM_WRITE_COST_MS) is paid by every database write (set_, add_to_,
+remove_from_, create, destroy, snapshot, clone, copy) while holding the
+one database lock, so writes are serialised as in xapi. --realistic
+(XAPISIM_REALISTIC=1) gives every host, VM, SR, network and PIF record
+the fields xapi's datamodel gives it, with plausible values (a VM record
+is some 10 kB of XML, as a real one); the tests' fixtures stay small
+without it.
+
 Logins. Over TCP, when root's password is known (the fixture's
 "root_password" or --password), a login by anyone else or with another
 password waits --auth-fail-delay seconds (default 5, as xapi; env
@@ -463,8 +473,223 @@ def _smap(v, what):
     return {str(k): str(x) for k, x in v.items()}
 
 
+# ---------------------------------------------------------------- cost model
+
+_WRITE_RE = re.compile(r"\.(set_|add_|remove_|create|destroy|snapshot|"
+                       r"clone|copy|provision)")
+
+
+def is_db_write(method):
+    """Whether a call writes xapi's database (serialised behind its lock
+    under --write-cost-ms)."""
+    return bool(_WRITE_RE.search(method))
+
+
+# Every field xapi's datamodel gives these classes (ocaml/idl/datamodel*.ml,
+# xapi 24.x), with values a real pool shows: --realistic adds those a
+# record lacks, so that replies are as large as a real xapi's (a VM record
+# of some 5 kB, most of it last_booted_record and recommendations).
+_RECOMMENDATIONS = (
+    '<restrictions><restriction field="memory-static-max" '
+    'max="1649267441664"/><restriction field="vcpus-max" max="32"/>'
+    '<restriction field="has-vendor-device" value="false"/>'
+    '<restriction field="allow-gpu-passthrough" value="1"/>'
+    '<restriction field="allow-vgpu" value="1"/><restriction '
+    'max="255" property="number-of-vbds"/><restriction max="7" '
+    'property="number-of-vifs"/></restrictions>')
+_OPS = ["changing_dynamic_range", "changing_shadow_memory", "clone",
+        "copy", "snapshot", "checkpoint", "export", "migrate_send",
+        "destroy", "provision", "start", "start_on", "pool_migrate",
+        "changing_memory_limits", "changing_static_range",
+        "changing_VCPUs", "make_into_template", "hard_reboot"]
+
+
+def _vm_fields(rec, i):
+    uuid = rec["uuid"]
+    platform = {"timeoffset": "0", "device-model": "qemu-upstream-compat",
+                "videoram": "8", "hpet": "true", "secureboot": "false",
+                "vga": "std", "apic": "true", "viridian": "true",
+                "nx": "true", "acpi": "1", "cores-per-socket": "2",
+                "pae": "true", "viridian_time_ref_count": "true",
+                "viridian_reference_tsc": "true", "device_id": "0001"}
+    f = {
+        "allowed_operations": list(_OPS), "current_operations": {},
+        "name_description": "Installed via xe CLI",
+        "user_version": 1, "is_default_template": False,
+        "suspend_VDI": NULL_REF, "scheduled_to_be_resident_on": NULL_REF,
+        "affinity": NULL_REF, "memory_overhead": "11534336",
+        "memory_target": "0", "memory_static_max": "4294967296",
+        "memory_dynamic_max": "4294967296",
+        "memory_dynamic_min": "4294967296",
+        "memory_static_min": "1073741824",
+        "VCPUs_params": {"weight": "256", "cap": "0"},
+        "VCPUs_max": "4", "VCPUs_at_startup": "4",
+        "actions_after_softreboot": "soft_reboot",
+        "actions_after_shutdown": "destroy",
+        "actions_after_reboot": "restart", "actions_after_crash": "restart",
+        "consoles": [], "VIFs": [], "VBDs": [], "VUSBs": [],
+        "crash_dumps": [], "VTPMs": [],
+        "PV_bootloader": "", "PV_kernel": "", "PV_ramdisk": "",
+        "PV_args": "", "PV_bootloader_args": "", "PV_legacy_args": "",
+        "HVM_boot_policy": "BIOS order",
+        "HVM_boot_params": {"order": "cdn", "firmware": "bios"},
+        "HVM_shadow_multiplier": 1.0, "platform": platform,
+        "PCI_bus": "", "domarch": "",
+        "last_boot_CPU_flags": {
+            "features": "1fcbfbff-f7fa3223-2d93fbff-00000123-0000000f-"
+                        "219c07ab-18400064-00000000-00001000-ac000400-"
+                        "00000000-00000000-00000000-00000000-00000000",
+            "vendor": "GenuineIntel"},
+        "metrics": make_ref("VM_metrics", uuid),
+        "guest_metrics": NULL_REF,
+        "recommendations": _RECOMMENDATIONS,
+        "ha_always_run": False, "ha_restart_priority": "",
+        "transportable_snapshot_id": "", "blobs": {},
+        "blocked_operations": {}, "snapshot_metadata": "",
+        "parent": NULL_REF, "children": [],
+        "bios_strings": {"bios-vendor": "Xen", "bios-version": "",
+                         "system-manufacturer": "Xen",
+                         "system-product-name": "HVM domU",
+                         "system-version": "", "system-serial-number": "",
+                         "baseboard-manufacturer": "",
+                         "baseboard-product-name": "",
+                         "baseboard-version": "",
+                         "baseboard-serial-number": "",
+                         "baseboard-asset-tag": "",
+                         "baseboard-location-in-chassis": "",
+                         "enclosure-asset-tag": "",
+                         "hp-rombios": "", "oem-1": "Xen",
+                         "oem-2": "MS_VM_CERT/SHA1/"
+                                  "bdbeb6e0a816d43fa6d3fe8aaef04c2bad9d3e3d"},
+        "protection_policy": NULL_REF, "is_snapshot_from_vmpp": False,
+        "snapshot_schedule": NULL_REF, "is_vmss_snapshot": False,
+        "appliance": NULL_REF, "start_delay": "0", "shutdown_delay": "0",
+        "order": "0", "VGPUs": [], "attached_PCIs": [],
+        "suspend_SR": NULL_REF, "version": "0",
+        "generation_id": "0:0", "hardware_platform_version": "0",
+        "has_vendor_device": False, "requires_reboot": False,
+        "reference_label": "", "domain_type": "hvm", "NVRAM": {},
+        "pending_guidances": [], "pending_guidances_recommended": [],
+        "pending_guidances_full": [],
+    }
+    # what xapi keeps of the VM as it last booted: the record itself,
+    # serialised, for a VM that has run once (most have)
+    f["last_booted_record"] = (
+        "('struct' ('uuid' '%s') ('allowed_operations' ('array' %s)) "
+        "('name_label' '%s') ('power_state' 'Running') "
+        "('memory_static_max' '4294967296') ('VCPUs_max' '4') "
+        "('platform' ('struct' %s)) ('HVM_boot_params' ('struct' "
+        "('order' 'cdn') ('firmware' 'bios'))) ('recommendations' '%s') "
+        "('other_config' ('struct' ('base_template_name' 'Debian "
+        "Bookworm 12') ('install-methods' 'cdrom,nfs,http,ftp') "
+        "('mac_seed' '%s') ('import_task' 'OpaqueRef:NULL'))))" % (
+            uuid, " ".join("'%s'" % o for o in _OPS),
+            rec.get("name_label", ""),
+            " ".join("('%s' '%s')" % kv for kv in sorted(platform.items())),
+            _RECOMMENDATIONS.replace("'", "\\'"),
+            str(uuidlib.uuid5(REF_NAMESPACE, "mac" + uuid))))
+    return f
+
+
+def _sr_fields(rec, i):
+    return {"allowed_operations": ["vdi_create", "vdi_destroy", "scan",
+                                   "plug", "unplug", "vdi_snapshot",
+                                   "vdi_clone", "vdi_resize", "update"],
+            "current_operations": {}, "VDIs": [], "PBDs": [],
+            "virtual_allocation": "214748364800",
+            "physical_utilisation": "107374182400",
+            "physical_size": "499558383616", "type": "lvm",
+            "content_type": "user", "shared": False,
+            "sm_config": {"allocation": "thick", "use_vhd": "true",
+                          "devserial": "scsi-3600508b1001c5e1d"},
+            "blobs": {}, "local_cache_enabled": False,
+            "introduced_by": NULL_REF, "clustered": False,
+            "is_tools_sr": False}
+
+
+def _network_fields(rec, i):
+    return {"allowed_operations": [], "current_operations": {},
+            "VIFs": [], "PIFs": [], "MTU": "1500",
+            "bridge": "xenbr%d" % i, "managed": True, "blobs": {},
+            "default_locking_mode": "unlocked", "assigned_ips": {},
+            "purpose": []}
+
+
+def _pif_fields(rec, i):
+    return {"MAC": "00:16:3e:00:%02x:%02x" % ((i >> 8) & 255, i & 255),
+            "physical": True, "currently_attached": True,
+            "ip_configuration_mode": "Static", "IP": "10.0.%d.%d" % (
+                (i >> 8) & 255, i & 255),
+            "netmask": "255.255.255.0", "gateway": "10.0.0.1",
+            "DNS": "10.0.0.2", "bond_slave_of": NULL_REF,
+            "bond_master_of": [], "VLAN_master_of": NULL_REF,
+            "VLAN_slave_of": [], "tunnel_access_PIF_of": [],
+            "tunnel_transport_PIF_of": [], "metrics":
+                make_ref("PIF_metrics", rec["uuid"]),
+            "management": False, "disallow_unplug": False,
+            "ipv6_configuration_mode": "None", "IPv6": [],
+            "ipv6_gateway": "", "primary_address_type": "IPv4",
+            "managed": True, "properties": {"gro": "on"},
+            "capabilities": ["fcoe"], "igmp_snooping_status": "disabled",
+            "sriov_physical_PIF_of": [], "sriov_logical_PIF_of": [],
+            "PCI": NULL_REF, "VLAN": "-1", "MTU": "1500"}
+
+
+def _host_fields(rec, i):
+    return {"allowed_operations": ["provision", "evacuate", "reboot",
+                                   "shutdown", "vm_start", "vm_resume",
+                                   "vm_migrate"],
+            "current_operations": {}, "memtotal": "274877906944",
+            "memory_overhead": "4294967296",
+            "capabilities": ["xen-3.0-x86_64", "hvm-3.0-x86_32",
+                             "hvm-3.0-x86_32p", "hvm-3.0-x86_64"],
+            "cpu_configuration": {}, "sched_policy": "credit",
+            "supported_bootloaders": ["pygrub", "eliloader"],
+            "logging": {}, "suspend_image_sr": NULL_REF,
+            "crash_dump_sr": NULL_REF, "crashdumps": [], "patches": [],
+            "updates": [], "host_CPUs": [], "cpu_info": {
+                "cpu_count": "48", "socket_count": "2", "vendor":
+                "GenuineIntel", "speed": "2394.454", "modelname":
+                "Intel(R) Xeon(R) Gold 6240R CPU @ 2.40GHz",
+                "family": "6", "model": "85", "stepping": "7"},
+            "metrics": make_ref("host_metrics", rec["uuid"]),
+            "ha_statefiles": [], "ha_network_peers": [], "blobs": {},
+            "external_auth_type": "", "external_auth_service_name": "",
+            "external_auth_configuration": {}, "edition": "xcp-ng",
+            "license_server": {"address": "localhost", "port": "27000"},
+            "bios_strings": {"bios-vendor": "HPE", "system-manufacturer":
+                             "HPE", "system-product-name":
+                             "ProLiant DL380 Gen10"},
+            "power_on_mode": "", "power_on_config": {},
+            "local_cache_sr": NULL_REF, "chipset_info": {"iommu": "true"},
+            "PCIs": [], "PGPUs": [], "PUSBs": [], "ssl_legacy": False,
+            "guest_VCPUs_params": {}, "display": "enabled",
+            "virtual_hardware_platform_versions": ["0", "1", "2"],
+            "control_domain": NULL_REF, "updates_requiring_reboot": [],
+            "features": [], "iscsi_iqn": "iqn.2024-01.com.example:%d" % i,
+            "multipathing": False, "uefi_certificates": "",
+            "certificates": [], "editions": ["xcp-ng"],
+            "pending_guidances": [], "tls_verification_enabled": True,
+            "last_software_update": "20240101T00:00:00Z",
+            "https_only": False, "latest_synced_updates_applied":
+                "unknown", "numa_affinity_policy": "default_policy"}
+
+
+_REALISTIC = {"VM": _vm_fields, "SR": _sr_fields,
+              "network": _network_fields, "PIF": _pif_fields,
+              "host": _host_fields}
+
+
+def fill_realistic(db):
+    """Adds the fields a record lacks (what the fixture gave wins)."""
+    for cls, fields in _REALISTIC.items():
+        for i, rec in enumerate(db.objects[cls].values()):
+            for k, v in fields(rec, i).items():
+                rec.setdefault(k, v)
+
+
 class Database:
-    def __init__(self, fixture, this_host_name=None):
+    def __init__(self, fixture, this_host_name=None, realistic=False):
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self.objects = {c: {} for c in CLASSES}
@@ -474,6 +699,8 @@ class Database:
         pw = fixture.get("root_password")
         self.root_password = None if pw is None else str(pw)
         self._load(fixture)
+        if realistic:
+            fill_realistic(self)
         hosts = self.objects["host"]
         self.this_host = self.master
         if this_host_name:
@@ -1243,6 +1470,11 @@ class Api:
                 _check_type(method, pname, ptype, value)
                 if ptype.startswith("ref:"):
                     self._obj(ptype[4:], value)
+            cost = getattr(self.opts, "write_cost_ms", 0)
+            if cost and is_db_write(method):
+                # xapi serialises database writes behind one lock: the
+                # cost is paid holding it, so writes never overlap
+                time.sleep(cost / 1000.0)
             return m.fn(*args)
 
 
@@ -1437,7 +1669,7 @@ class Sim:
         with open(opts.fixture) as f:
             fixture = json.load(f)
         self.opts = opts
-        self.db = Database(fixture, opts.host)
+        self.db = Database(fixture, opts.host, opts.realistic)
         xs = {}
         if opts.xenstored:
             xs[self.db.this_host] = Xenstore(opts.xenstored)
@@ -1910,6 +2142,17 @@ def parse_args(argv):
     p.add_argument("--latency-ms", type=int,
                    default=int(os.environ.get("XAPISIM_LATENCY_MS", "0")),
                    help="added before every call")
+    p.add_argument("--write-cost-ms", type=float,
+                   default=float(os.environ.get("XAPISIM_WRITE_COST_MS",
+                                                "0")),
+                   help="a database write holds the database lock this "
+                   "long (writes are serialised, as in xapi; env "
+                   "XAPISIM_WRITE_COST_MS; default 0)")
+    p.add_argument("--realistic", action="store_true",
+                   default=os.environ.get("XAPISIM_REALISTIC", "0") != "0",
+                   help="records carry every field xapi's records do, "
+                   "with plausible values (a VM record of several kB; "
+                   "env XAPISIM_REALISTIC=1; the benchmarks use it)")
     p.add_argument("--event-wait", type=float, default=1.0,
                    help="longest wait (s) of event.from/next with no event")
     p.add_argument("--no-boot-sync", action="store_true",

@@ -65,7 +65,9 @@ check pbdsr "del r['PBD.get_all_records']['OpaqueRef:pbd-2']['SR']" \
 	"PBD.get_all_records: record OpaqueRef:pbd-2 has no field SR"
 check nomethod "del r['PIF.get_all_records']" \
 	"PIF.get_all_records: MESSAGE_METHOD_UNKNOWN [PIF.get_all_records]"
-check rawdup "r['SR.get_all_records'] = {'raw': '<methodResponse><params><param><value><struct><member><name>Status</name><value>Success</value></member><member><name>Value</name><value><struct><member><name>OpaqueRef:a</name><value><struct/></value></member><member><name>OpaqueRef:a</name><value><struct/></value></member></struct></value></member></struct></value></param></params></methodResponse>'}" \
+# records are read one by one as they arrive: the duplicate is found once
+# the struct of records ends, still before anything is used
+check rawdup "r['SR.get_all_records'] = {'raw': '<methodResponse><params><param><value><struct><member><name>Status</name><value>Success</value></member><member><name>Value</name><value><struct><member><name>OpaqueRef:a</name><value><struct><member><name>uuid</name><value>u</value></member><member><name>other_config</name><value><struct/></value></member><member><name>name_label</name><value>n</value></member></struct></value></member><member><name>OpaqueRef:a</name><value><struct><member><name>uuid</name><value>u</value></member><member><name>other_config</name><value><struct/></value></member><member><name>name_label</name><value>n</value></member></struct></value></member></struct></value></member></struct></value></param></params></methodResponse>'}" \
 	'SR.get_all_records: malformed reply (line 1): duplicate struct member "OpaqueRef:a"'
 
 echo "shapes: $tried wrong shapes tried, each refused clearly"
