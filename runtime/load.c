@@ -107,6 +107,20 @@ void free_names(char **names, size_t n)
 	free(names);
 }
 
+char *absolute_path(const char *path)
+{
+	char *cwd, *abs;
+
+	if (path[0] == '/')
+		return strdup(path);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return strdup(path);
+	abs = xb_strf("%s/%s", cwd, strncmp(path, "./", 2) ? path : path + 2);
+	free(cwd);
+	return abs;
+}
+
 /* path, or every *.xbb of the directory path, in name order. */
 static int list_blobs(const char *path, char ***out, size_t *n)
 {
