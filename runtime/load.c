@@ -28,6 +28,7 @@
 #include "runtime/dump.h"
 #include "runtime/hostlock.h"
 #include "runtime/json.h"
+#include "runtime/recheck.h"
 #include "runtime/log.h"
 #include "runtime/plan.h"
 #include "runtime/receipt.h"
@@ -78,6 +79,11 @@ static int load_one(const char *path, const struct options *o,
 	if (e) {
 		fprintf(stderr, "xenbake: %s: not a valid blob: %s (recompile it with xenbakec)\n",
 			path, xbb_strerror(e));
+		goto out;
+	}
+	if (xb_blob_recheck(&l->blob, &err)) {
+		fprintf(stderr, "xenbake: %s: refused: %s: xenbakec refuses this, so the blob was not made by it as it is (recompile it); nothing was changed\n",
+			path, err ? err : "out of memory");
 		goto out;
 	}
 	crypto_hash_sha256(l->sha256, l->buf, l->len);
