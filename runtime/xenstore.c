@@ -1290,6 +1290,7 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 	}
 	batch_reset(&b);
 	if (r) {
+		batch_free(&b);     /* reset keeps the array for reuse */
 		free(gs);
 		return r;
 	}
