@@ -307,12 +307,14 @@ static int run(struct options *o)
 	if (r < 0)
 		goto fail;
 	for (i = 0; !o->json && i < plan.nnotes; i++)
-		fprintf(stderr, "%s\n", plan.notes[i]);
+		xb_put_message(stderr, plan.notes[i]);
 	if (r) {
 		if (planned == -ENOMEM)
 			fprintf(stderr, "xenbake: out of memory\n");
-		for (i = 0; i < plan.nerrors; i++)
-			fprintf(stderr, "%s: error: %s\n", cmd, plan.errors[i]);
+		for (i = 0; i < plan.nerrors; i++) {
+			fprintf(stderr, "%s: error: ", cmd);
+			xb_put_message(stderr, plan.errors[i]);
+		}
 		if (o->json)
 			print_json(cmd, "error", &plan, &actual, plan.errors,
 				   plan.nerrors);
@@ -441,7 +443,8 @@ fail:
 		save_receipt(o, &ar, "error");
 	}
 fail_reported:
-	fprintf(stderr, "xenbake: %s: %s\n", cmd, err ? err : "failed");
+	fprintf(stderr, "xenbake: %s: ", cmd);
+	xb_put_message(stderr, err ? err : "failed");
 	if (o->json) {
 		static char failed[] = "failed";
 		char *errs[1] = { err ? err : failed };
