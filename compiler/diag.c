@@ -31,6 +31,8 @@ const struct xbc_check_info xbc_checks[CHECK_COUNT] = {
 		"one key of one object given two different values" },
 	[CHECK_MAP_KEY] = { "map-key", SEV_ERROR, true,
 		"an other-config key that is empty or holds a control character" },
+	[CHECK_MANAGED_KEY] = { "managed-key", SEV_ERROR, true,
+		"other-config \"xenbake-managed\", xenbake's own record" },
 	[CHECK_UNDEFINED_CONSTANT] = { "undefined-constant", SEV_ERROR, true,
 		"an unknown ${name}" },
 	[CHECK_INCLUDE] = { "include", SEV_ERROR, true,

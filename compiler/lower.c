@@ -262,6 +262,14 @@ static bool check_map_key(struct xbc *c, const struct xbc_stmt *s)
 			return false;
 		}
 	}
+	if (!strcmp(k, XB_KEY_MANAGED)) {
+		struct xbc_diag *d = xbc_report(c, CHECK_MANAGED_KEY,
+			&s->key.loc, "other-config \"%s\" is xenbake's own "
+			"record of the keys it manages", XB_KEY_MANAGED);
+
+		xbc_hint(c, d, "use another key");
+		return false;
+	}
 	return true;
 }
 

@@ -35,6 +35,14 @@ void xb_atomic_abandon(char **tmp);
 int xb_replace_file(const char *path, const void *data, size_t len, int mode,
 		    unsigned flags, char **errmsg);
 
+/* As xb_write_atomic, in the directory open as dfd (named dir in
+ * messages): the files are opened relative to it with O_NOFOLLOW, a
+ * temporary name with O_EXCL, so no symlink planted in the directory is
+ * followed. */
+int xb_write_atomic_at(int dfd, const char *dir, const char *name,
+		       const char *tmpname, const void *data, size_t len,
+		       unsigned flags, char **errmsg);
+
 /* fsync a directory, so that a rename or an unlink in it is on disk. */
 int xb_sync_dir(const char *dir, char **errmsg);
 

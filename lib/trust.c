@@ -47,13 +47,25 @@ static int read_tagged(const char *path, const char *tag, unsigned char *bin,
 	FILE *f = NULL;
 	size_t taglen = strlen(tag), binlen = 0, n;
 	const char *hex, *end = NULL;
-	int ret = -1;
+	struct stat st;
+	int fd = -1, ret = -1;
 
-	f = fopen(path, "re");
+	/* O_NONBLOCK: a FIFO must not hang the open; fstat refuses it */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st)) {
+		xb_fail(errmsg, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		xb_fail(errmsg, "%s: not a regular file", path);
+		goto out;
+	}
+	f = fdopen(fd, "r");
 	if (!f) {
 		xb_fail(errmsg, "%s: %s", path, strerror(errno));
 		goto out;
 	}
+	fd = -1;
 	n = fread(line, 1, sizeof(line) - 1, f);
 	line[n] = '\0';
 	if (n > LINE_MAX_BYTES || strncmp(line, tag, taglen) ||
@@ -73,6 +85,8 @@ static int read_tagged(const char *path, const char *tag, unsigned char *bin,
 out:
 	if (f)
 		fclose(f);
+	if (fd >= 0)
+		close(fd);
 	sodium_memzero(line, sizeof(line));
 	return ret;
 }

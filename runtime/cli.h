@@ -77,6 +77,9 @@ void free_blobs(struct loaded *l, size_t n);
 int load_list(const struct options *o, char **names, size_t nnames,
 	      struct loaded **out, size_t *n);
 void free_names(char **names, size_t n);
+/* path made absolute against the current directory (malloc'd; NULL when
+ * out of memory); symlinks are kept, not resolved. */
+char *absolute_path(const char *path);
 
 /* wait.c: each waits up to --wait; -1 / NULL with *err. */
 int take_lock(const struct options *o, char **err);
@@ -111,8 +114,10 @@ bool verify_outcomes(const struct options *o, const struct xb_desired *d,
 		     enum xb_outcome *out);
 void log_outcomes(const struct xb_plan *p, const enum xb_outcome *out,
 		  bool failed);
-void save_receipt(const struct options *o, const struct apply_run *a,
-		  const char *result);
+/* 0, or -1 when no receipt could be written (said on stderr and in the
+ * log): apply then exits 1, even after its changes were made. */
+int save_receipt(const struct options *o, const struct apply_run *a,
+		 const char *result);
 
 /* cmd-status.c */
 int show_status(struct options *o);

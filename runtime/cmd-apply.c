@@ -115,21 +115,27 @@ void log_outcomes(const struct xb_plan *p, const enum xb_outcome *out,
 		       remain, p->nchanges);
 }
 
-void save_receipt(const struct options *o, const struct apply_run *a,
-			 const char *result)
+int save_receipt(const struct options *o, const struct apply_run *a,
+		 const char *result)
 {
 	struct xb_receipt_blob *rb = calloc(a->nblobs + 1, sizeof(*rb));
+	char **abs = calloc(a->nblobs + 1, sizeof(*abs));
+	int rc = 0;
 	struct timespec end;
 	struct xb_receipt r;
 	char *err = NULL, *path = NULL;
 	size_t i;
 
-	if (!rb) {
-		fprintf(stderr, "xenbake: warning: out of memory: no receipt\n");
-		return;
+	if (!rb || !abs) {
+		fprintf(stderr, "xenbake: error: out of memory: no receipt was written\n");
+		free(rb);
+		free(abs);
+		return -1;
 	}
 	for (i = 0; i < a->nblobs; i++) {
-		rb[i].path = a->blobs[i].path;
+		/* absolute, so status finds them from any directory */
+		abs[i] = absolute_path(a->blobs[i].path);
+		rb[i].path = abs[i] ? abs[i] : a->blobs[i].path;
 		rb[i].sha256 = a->blobs[i].ok ? a->blobs[i].sha256 : NULL;
 	}
 	clock_gettime(CLOCK_REALTIME, &end);
@@ -151,12 +157,19 @@ void save_receipt(const struct options *o, const struct apply_run *a,
 		.xs = a->xs ? xb_xs_stats(a->xs) : NULL,
 	};
 	if (xb_receipt_write(o->state_dir, &r, &path, &err)) {
-		fprintf(stderr, "xenbake: warning: no receipt: %s\n", err);
-		xb_log(LOG_WARNING, "no receipt: %s", err);
+		fprintf(stderr, "xenbake: error: no receipt was written: %s\n",
+			err ? err : "out of memory");
+		xb_log(LOG_ERR, "no receipt was written: %s",
+		       err ? err : "out of memory");
+		rc = -1;
 	} else {
 		xb_log(LOG_INFO, "receipt %s", path ? path : "written");
 	}
+	for (i = 0; i < a->nblobs; i++)
+		free(abs[i]);
+	free(abs);
 	free(path);
 	free(err);
 	free(rb);
+	return rc;
 }

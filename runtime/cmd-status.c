@@ -32,6 +32,7 @@
 #include "runtime/log.h"
 #include "runtime/plan.h"
 #include "runtime/receipt.h"
+#include "runtime/statedir.h"
 #include "runtime/xapi.h"
 #include "runtime/xenstore.h"
 
@@ -168,11 +169,15 @@ static void note_changed_blobs(FILE *f, const struct xb_json *j,
 	for (i = 0; i < n; i++) {
 		const char *was = NULL;
 
+		char *abs = absolute_path(l[i].path);
+
 		xb_hex(now_hex, l[i].sha256, XBB_SHA256_SIZE);
 		for (k = 0; blobs && blobs->type == XB_JSON_ARRAY &&
 			    k < blobs->n; k++)
 			if (!strcmp(xb_json_str(&blobs->items[k], "path", ""),
-				    l[i].path))
+				    l[i].path) ||
+			    (abs && !strcmp(xb_json_str(&blobs->items[k],
+							"path", ""), abs)))
 				was = xb_json_str(&blobs->items[k], "sha256",
 						  NULL);
 		if (!was)
@@ -181,7 +186,34 @@ static void note_changed_blobs(FILE *f, const struct xb_json *j,
 		else if (strcmp(was, now_hex))
 			fprintf(f, "note: %s has changed since the last apply (sha256 now %s)\n",
 				l[i].path, now_hex);
+		free(abs);
 	}
+}
+
+/* Whether DIR/receipts holds a receipt (read-only, no symlink followed). */
+static bool older_receipts(const char *dir)
+{
+	char *why = NULL;
+	int dfd = xb_statedir_open(dir, false, &why), sfd = -1;
+	bool any = false;
+	struct dirent *de;
+	DIR *d = NULL;
+
+	if (dfd >= 0)
+		sfd = xb_statedir_subdir(dfd, dir, XB_RECEIPT_DIR, false, &why);
+	if (sfd >= 0 && (d = fdopendir(sfd)))
+		while (!any && (de = readdir(d)))
+			any = strlen(de->d_name) > 5 && de->d_name[0] != '.' &&
+			      !strcmp(de->d_name + strlen(de->d_name) - 5,
+				      ".json");
+	if (d)
+		closedir(d);
+	else if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	free(why);
+	return any;
 }
 
 int show_status(struct options *o)
@@ -199,7 +231,12 @@ int show_status(struct options *o)
 	int rc = EXIT_ERROR, planned;
 
 	if (xb_receipt_read_last(o->state_dir, &text, &len, &err)) {
-		fprintf(stderr, "xenbake: status: %s\n", err);
+		if (errno == ENOENT && older_receipts(o->state_dir))
+			fprintf(stderr, "xenbake: status: the last receipt is missing: %s/%s is gone while %s/%s holds older ones, so the last apply could not write its receipt (see the system log); not comparing the host with an older apply\n",
+				o->state_dir, XB_RECEIPT_LAST, o->state_dir,
+				XB_RECEIPT_DIR);
+		else
+			fprintf(stderr, "xenbake: status: %s\n", err);
 		goto out;
 	}
 	if (xb_json_parse(text, len, &j, &err) ||

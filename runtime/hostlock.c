@@ -13,6 +13,7 @@
 #include "lib/errmsg.h"
 #include "runtime/clock.h"
 #include "runtime/hostlock.h"
+#include "runtime/statedir.h"
 
 /* The pid the holder wrote; 0 when it has not yet (or wrote nonsense). */
 static long holder_pid(int fd)
@@ -34,24 +35,21 @@ int xb_lock_take(const char *dir, double wait, xb_lock_wait_fn *progress,
 {
 	double start = xb_now();
 	char *path = NULL, pid[32];
-	int fd = -1, n;
+	int dfd, fd = -1, n;
 
 	*errmsg = NULL;
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		xb_fail(errmsg, "cannot create the state directory %s: %s",
-			dir, strerror(errno));
-		return -1;
-	}
 	if (asprintf(&path, "%s/%s", dir, XB_LOCK_FILE) < 0) {
 		xb_fail(errmsg, "out of memory");
 		return -1;
 	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		xb_fail(errmsg, "cannot open the lock %s: %s", path,
-			strerror(errno));
+	dfd = xb_statedir_open(dir, true, errmsg);
+	if (dfd < 0)
 		goto fail;
-	}
+	fd = xb_statedir_openat(dfd, dir, XB_LOCK_FILE, O_RDWR | O_CREAT,
+				0600, errmsg);
+	close(dfd);
+	if (fd < 0)
+		goto fail;
 	while (flock(fd, LOCK_EX | LOCK_NB)) {
 		if (errno == EINTR)
 			continue;

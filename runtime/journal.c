@@ -15,6 +15,7 @@
 #include "lib/errmsg.h"
 #include "lib/hex.h"
 #include "runtime/journal.h"
+#include "runtime/statedir.h"
 
 #define MAGIC "xenbake-journal"
 #define END_LINE_SIZE (4 + 2 * XB_JOURNAL_SHA256_SIZE + 1)   /* "end HEX\n" */
@@ -441,17 +442,26 @@ int xb_journal_write(const char *dir, const struct xb_journal *j,
 {
 	char *buf = NULL;
 	size_t len = 0;
-	int r = -1;
+	int dfd = -1, r = -1;
 
 	if (xb_journal_format(j, &buf, &len, errmsg))
 		return -1;
-	if (mkdir(dir, 0755) && errno != EEXIST) {
-		xb_fail(errmsg, "cannot create %s: %s", dir, strerror(errno));
+	/* what cannot be read back cannot recover anything: refused here,
+	 * before the first XenAPI write */
+	if (len > XB_JOURNAL_MAX) {
+		xb_fail(errmsg, "the journal would be %zu bytes, over the %u bytes xenbake reads back (the plan's maps are too big to journal)",
+			len, XB_JOURNAL_MAX);
 		goto out;
 	}
-	r = xb_write_atomic(dir, XB_JOURNAL_NAME, XB_JOURNAL_NAME ".tmp", buf,
-			    len, XB_ATOMIC_SYNC, errmsg);
+	dfd = xb_statedir_open(dir, true, errmsg);
+	if (dfd < 0)
+		goto out;
+	r = xb_write_atomic_at(dfd, dir, XB_JOURNAL_NAME,
+			       XB_JOURNAL_NAME ".tmp", buf, len,
+			       XB_ATOMIC_SYNC, errmsg);
 out:
+	if (dfd >= 0)
+		close(dfd);
 	free(buf);
 	return r;
 }
@@ -462,25 +472,38 @@ int xb_journal_read(const char *dir, struct xb_journal *j, bool *found,
 	char *path = NULL, *buf = NULL, *why = NULL;
 	struct stat st;
 	size_t off = 0;
-	int fd = -1, r = -1;
+	int dfd = -1, fd = -1, r = -1;
 
 	memset(j, 0, sizeof(*j));
 	*found = false;
 	if (asprintf(&path, "%s/" XB_JOURNAL_NAME, dir) < 0)
 		return xb_fail(errmsg, "out of memory");
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+	dfd = xb_statedir_open(dir, false, &why);
+	if (dfd < 0 && errno == ENOENT) {
+		r = 0;
+		goto out;
+	}
+	if (dfd < 0) {
+		*found = true;
+		xb_fail(errmsg, "%s", why ? why : "out of memory");
+		goto out;
+	}
+	fd = xb_statedir_openat(dfd, dir, XB_JOURNAL_NAME, O_RDONLY, 0, &why);
+	if (fd < 0 && errno == ENOENT) {
 		r = 0;
 		goto out;
 	}
 	*found = true;
-	if (fd < 0 || fstat(fd, &st)) {
+	if (fd < 0) {
+		xb_fail(errmsg, "%s", why ? why : "out of memory");
+		goto out;
+	}
+	if (fstat(fd, &st)) {
 		xb_fail(errmsg, "cannot read %s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)XB_JOURNAL_MAX) {
+	if (st.st_size > (off_t)XB_JOURNAL_MAX) {
 		xb_fail(errmsg, "%s is corrupt: %s", path,
-			!S_ISREG(st.st_mode) ? "not a regular file" :
 			"larger than any journal xenbake writes");
 		goto out;
 	}
@@ -513,6 +536,8 @@ int xb_journal_read(const char *dir, struct xb_journal *j, bool *found,
 out:
 	if (fd >= 0)
 		close(fd);
+	if (dfd >= 0)
+		close(dfd);
 	free(why);
 	free(buf);
 	free(path);
@@ -521,16 +546,21 @@ out:
 
 int xb_journal_remove(const char *dir, char **errmsg)
 {
-	char *path = NULL;
-	int r;
+	char *why = NULL;
+	int dfd = xb_statedir_open(dir, false, &why), r = 0;
 
-	if (asprintf(&path, "%s/" XB_JOURNAL_NAME, dir) < 0)
-		return xb_fail(errmsg, "out of memory");
-	if (unlink(path) && errno != ENOENT)
-		r = xb_fail(errmsg, "cannot remove %s: %s", path,
+	if (dfd < 0) {
+		r = errno == ENOENT ? 0 : xb_fail(errmsg, "%s",
+						  why ? why : "out of memory");
+		free(why);
+		return r;
+	}
+	if (unlinkat(dfd, XB_JOURNAL_NAME, 0) && errno != ENOENT)
+		r = xb_fail(errmsg, "cannot remove %s/%s: %s", dir,
+			    XB_JOURNAL_NAME, strerror(errno));
+	else if (fsync(dfd))
+		r = xb_fail(errmsg, "cannot sync the directory %s: %s", dir,
 			    strerror(errno));
-	else
-		r = xb_sync_dir(dir, errmsg);
-	free(path);
+	close(dfd);
 	return r;
 }

@@ -29,6 +29,7 @@
 #include "runtime/dump.h"
 #include "runtime/hostlock.h"
 #include "runtime/json.h"
+#include "runtime/recheck.h"
 #include "runtime/log.h"
 #include "runtime/plan.h"
 #include "runtime/receipt.h"
@@ -81,6 +82,11 @@ static int load_one(const char *path, const struct options *o,
 			path, xbb_strerror(e));
 		goto out;
 	}
+	if (xb_blob_recheck(&l->blob, &err)) {
+		fprintf(stderr, "xenbake: %s: refused: %s: xenbakec refuses this, so the blob was not made by it as it is (recompile it); nothing was changed\n",
+			path, err ? err : "out of memory");
+		goto out;
+	}
 	crypto_hash_sha256(l->sha256, l->buf, l->len);
 	l->ok = true;
 	r = 0;
@@ -106,6 +112,20 @@ void free_names(char **names, size_t n)
 	for (i = 0; names && i < n; i++)
 		free(names[i]);
 	free(names);
+}
+
+char *absolute_path(const char *path)
+{
+	char *cwd, *abs;
+
+	if (path[0] == '/')
+		return strdup(path);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return strdup(path);
+	abs = xb_strf("%s/%s", cwd, strncmp(path, "./", 2) ? path : path + 2);
+	free(cwd);
+	return abs;
 }
 
 /* path, or every *.xbb of the directory path, in name order. */

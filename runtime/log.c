@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* log.c - messages for the system log: see log.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,9 +80,46 @@ void xb_log_close(void)
 	log_on = false;
 }
 
+/* s into out[size], escaped and cut as log.h says; its length. */
+static size_t escape_message(char *out, size_t size, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0, i, cut = size - 1 < XB_MESSAGE_MAX ? size - 1 :
+			       XB_MESSAGE_MAX;
+
+	for (i = 0; s[i]; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		bool plain = ch >= 0x20 && ch != 0x7f;
+
+		if (n + (plain ? 1 : 4) + 3 > cut) {
+			memcpy(out + n, "...", 3);      /* 3 bytes kept for it */
+			n += 3;
+			break;
+		}
+		if (plain) {
+			out[n++] = (char)ch;
+		} else {
+			out[n++] = '\\';
+			out[n++] = 'x';
+			out[n++] = hex[ch >> 4];
+			out[n++] = hex[ch & 15];
+		}
+	}
+	out[n] = '\0';
+	return n;
+}
+
+void xb_put_message(FILE *f, const char *s)
+{
+	char out[XB_MESSAGE_MAX + 1];
+
+	escape_message(out, sizeof(out), s);
+	fprintf(f, "%s\n", out);
+}
+
 void xb_log(int prio, const char *fmt, ...)
 {
-	char msg[2048], stamp[32];
+	char msg[2048], body[2048], stamp[32];
 	struct tm tm;
 	time_t t;
 	va_list ap;
@@ -98,13 +136,12 @@ void xb_log(int prio, const char *fmt, ...)
 	if (head < 0 || (size_t)head >= sizeof(msg))
 		return;
 	va_start(ap, fmt);
-	len = vsnprintf(msg + head, sizeof(msg) - head, fmt, ap);
+	len = vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
 	if (len < 0)
 		return;
-	len += head;
-	if ((size_t)len >= sizeof(msg))
-		len = sizeof(msg) - 1;     /* long messages are cut, not lost */
+	/* long messages are cut, not lost; foreign bytes escaped */
+	len = head + (int)escape_message(msg + head, sizeof(msg) - head, body);
 	/* a log daemon that restarted (journald at boot) is connected to
 	 * again, once per message; a full or gone log never stops a run */
 	if (log_fd >= 0 && (log_send(msg, len) || log_stalled))

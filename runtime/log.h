@@ -25,4 +25,14 @@ void xb_log_close(void);
 void xb_log(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Messages hold foreign strings (names and values from XenAPI replies,
+ * xenstore, guests): on stderr and in the log, each is cut after
+ * XB_MESSAGE_MAX bytes, and a control byte (ESC...) or DEL is written
+ * as \xNN, so that nothing a guest wrote reaches a terminal or the log
+ * as it is. xb_log() does it itself; xb_put_message() prints s so, and a
+ * newline. */
+#define XB_MESSAGE_MAX 4096
+#include <stdio.h>
+void xb_put_message(FILE *f, const char *s);
+
 #endif

@@ -30,11 +30,13 @@
 #include "runtime/desired.h"
 #include "runtime/dump.h"
 #include "runtime/hostlock.h"
+#include "runtime/journal.h"
 #include "runtime/json.h"
 #include "runtime/lockdown.h"
 #include "runtime/log.h"
 #include "runtime/plan.h"
 #include "runtime/receipt.h"
+#include "runtime/statedir.h"
 #include "runtime/xapi.h"
 #include "runtime/xenstore.h"
 
@@ -189,6 +191,26 @@ static void parse_args(int argc, char **argv, struct options *o)
 
 /* ---- the commands ----------------------------------------------------------- */
 
+/* A journal left by a cut-off apply: plan, check and status leave it to
+ * the next apply (under the lock) and only say so. */
+static void note_journal(const struct options *o)
+{
+	char *why = NULL;
+	int dfd = xb_statedir_open(o->state_dir, false, &why);
+	struct stat st;
+
+	if (dfd < 0) {
+		if (errno != ENOENT)
+			fprintf(stderr, "xenbake: note: %s\n", why);
+	} else if (!fstatat(dfd, XB_JOURNAL_NAME, &st, AT_SYMLINK_NOFOLLOW)) {
+		fprintf(stderr, "xenbake: note: %s/%s: an apply was cut off; the next apply undoes or finishes it, this run reads the host as it is\n",
+			o->state_dir, XB_JOURNAL_NAME);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	free(why);
+}
+
 static int run(struct options *o)
 {
 	static const char *cmd_names[] = {
@@ -281,17 +303,23 @@ static int run(struct options *o)
 	/* everything this run needs is open: lose the right to more */
 	if (xb_lockdown(&err))
 		goto fail;
-	r = read_and_plan(o, &desired, x, xs, &aopt, &actual, &plan, &planned,
-			  &err);
+	/* only apply, under the lock, acts on a journal: a read-only
+	 * command reads the host as it is and says one is there */
+	if (!applying)
+		note_journal(o);
+	r = read_and_plan(o, &desired, x, xs, applying ? &aopt : NULL,
+			  &actual, &plan, &planned, &err);
 	if (r < 0)
 		goto fail;
 	for (i = 0; !o->json && i < plan.nnotes; i++)
-		fprintf(stderr, "%s\n", plan.notes[i]);
+		xb_put_message(stderr, plan.notes[i]);
 	if (r) {
 		if (planned == -ENOMEM)
 			fprintf(stderr, "xenbake: out of memory\n");
-		for (i = 0; i < plan.nerrors; i++)
-			fprintf(stderr, "%s: error: %s\n", cmd, plan.errors[i]);
+		for (i = 0; i < plan.nerrors; i++) {
+			fprintf(stderr, "%s: error: ", cmd);
+			xb_put_message(stderr, plan.errors[i]);
+		}
 		if (o->json)
 			print_json(cmd, "error", &plan, &actual, plan.errors,
 				   plan.nerrors);
@@ -360,8 +388,8 @@ static int run(struct options *o)
 			else
 				printf("No changes.\n");
 			xb_log(LOG_INFO, "apply %s: no changes", o->blob_path);
-			save_receipt(o, &ar, "no changes");
-			rc = EXIT_OK;
+			rc = save_receipt(o, &ar, "no changes") ? EXIT_ERROR :
+			     EXIT_OK;
 			break;
 		}
 		if (!o->json)
@@ -402,7 +430,11 @@ static int run(struct options *o)
 			       rep.xapi_writes == 1 ? "" : "s",
 			       plan.nguests ? "1 xenstore transaction" :
 			       "no xenstore transaction");
-		save_receipt(o, &ar, "applied");
+		if (save_receipt(o, &ar, "applied")) {
+			fprintf(stderr, "xenbake: apply: the changes above were made, but no receipt records them\n");
+			rc = EXIT_ERROR;
+			break;
+		}
 		rc = EXIT_OK;
 		break;
 	}
@@ -416,7 +448,8 @@ fail:
 		save_receipt(o, &ar, "error");
 	}
 fail_reported:
-	fprintf(stderr, "xenbake: %s: %s\n", cmd, err ? err : "failed");
+	fprintf(stderr, "xenbake: %s: ", cmd);
+	xb_put_message(stderr, err ? err : "failed");
 	if (o->json) {
 		static char failed[] = "failed";
 		char *errs[1] = { err ? err : failed };
@@ -457,6 +490,11 @@ int main(int argc, char **argv)
 {
 	struct options o;
 
+	/* `xenbake apply | head -1` must not kill an apply half-way: a
+	 * closed stdout is a write error, not a signal; a file size limit
+	 * (a full quota) likewise, so the receipt says it was not written */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	parse_args(argc, argv, &o);
 	o.start = xb_now();
 	return run(&o);

@@ -17,6 +17,7 @@
 #include "lib/quote.h"
 #include "runtime/json.h"
 #include "runtime/receipt.h"
+#include "runtime/statedir.h"
 
 const char *xb_outcome_word(enum xb_outcome o)
 {
@@ -148,25 +149,10 @@ static void put_body(FILE *f, const struct xb_receipt *r)
  * makes apply safe (the journal is, and it is synced); two fsyncs would
  * double the cost of a no-op apply at boot. After a power loss the newest
  * receipt may be missing or empty, which status reports. */
-static int write_receipt(const char *dir, const char *name,
-			 const struct xb_receipt *r, char **errmsg)
+static int write_receipt(int dfd, const char *dir, const char *name,
+			 const char *text, size_t len, char **errmsg)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
-	int rc;
-
-	f = open_memstream(&text, &len);
-	if (!f)
-		return xb_fail(errmsg, "out of memory");
-	put_body(f, r);
-	if (fclose(f) || !text) {
-		free(text);
-		return xb_fail(errmsg, "out of memory");
-	}
-	rc = xb_write_atomic(dir, name, NULL, text, len, 0, errmsg);
-	free(text);
-	return rc;
+	return xb_write_atomic_at(dfd, dir, name, NULL, text, len, 0, errmsg);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -174,21 +160,28 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Keeps the newest XB_RECEIPTS_KEPT receipts: the names sort by time. */
-static void prune(const char *dir)
+/* Keeps the newest XB_RECEIPTS_KEPT receipts: the names sort by time.
+ * Only in the checked directory dfd: unlinkat never follows a symlink,
+ * and the directory was opened without following one. */
+static void prune(int dfd)
 {
 	char **names = NULL, **grown;
 	size_t n = 0, i;
 	struct dirent *de;
-	DIR *d = opendir(dir);
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 
-	if (!d)
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 
 		if (de->d_name[0] == '.' || len < 6 ||
-		    strcmp(de->d_name + len - 5, ".json"))
+		    strcmp(de->d_name + len - 5, ".json") ||
+		    de->d_type != DT_REG)
 			continue;
 		grown = realloc(names, (n + 1) * sizeof(*names));
 		if (!grown)
@@ -201,14 +194,8 @@ static void prune(const char *dir)
 	closedir(d);
 	if (n > XB_RECEIPTS_KEPT) {
 		qsort(names, n, sizeof(*names), cmp_str);
-		for (i = 0; i < n - XB_RECEIPTS_KEPT; i++) {
-			char *path;
-
-			if (asprintf(&path, "%s/%s", dir, names[i]) >= 0) {
-				unlink(path);
-				free(path);
-			}
-		}
+		for (i = 0; i < n - XB_RECEIPTS_KEPT; i++)
+			unlinkat(dfd, names[i], 0);
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);
@@ -218,31 +205,61 @@ static void prune(const char *dir)
 int xb_receipt_write(const char *dir, const struct xb_receipt *r,
 		     char **written, char **errmsg)
 {
-	char *sub = NULL, name[64], stamp[32];
+	char *sub = NULL, *text = NULL, name[64], stamp[32];
+	size_t len = 0;
 	struct tm tm;
-	int rc = -1;
+	FILE *f;
+	int dfd = -1, sfd = -1, rc = -1;
 
 	*errmsg = NULL;
 	if (written)
 		*written = NULL;
 	if (asprintf(&sub, "%s/%s", dir, XB_RECEIPT_DIR) < 0)
 		return xb_fail(errmsg, "out of memory");
-	if (mkdir(sub, 0700) && errno != EEXIST) {
-		xb_fail(errmsg, "cannot create %s: %s", sub, strerror(errno));
+	f = open_memstream(&text, &len);
+	if (!f) {
+		xb_fail(errmsg, "out of memory");
 		goto out;
 	}
+	put_body(f, r);
+	if (fclose(f) || !text) {
+		xb_fail(errmsg, "out of memory");
+		goto out;
+	}
+	/* what status cannot read back is no receipt: refused whole */
+	dfd = xb_statedir_open(dir, true, errmsg);
+	if (dfd < 0)
+		goto out;
+	if (len > XB_RECEIPT_MAX) {
+		xb_fail(errmsg, "the receipt would be %zu bytes, over the %u bytes status reads back",
+			len, XB_RECEIPT_MAX);
+		unlinkat(dfd, XB_RECEIPT_LAST, 0);
+		goto out;
+	}
+	sfd = xb_statedir_subdir(dfd, dir, XB_RECEIPT_DIR, true, errmsg);
+	if (sfd < 0)
+		goto out;
 	gmtime_r(&r->time.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
 	snprintf(name, sizeof(name), "%s.%06ldZ.json", stamp,
 		 r->time.tv_nsec / 1000);
-	if (write_receipt(sub, name, r, errmsg) ||
-	    write_receipt(dir, XB_RECEIPT_LAST, r, errmsg))
+	if (write_receipt(sfd, sub, name, text, len, errmsg) ||
+	    write_receipt(dfd, dir, XB_RECEIPT_LAST, text, len, errmsg)) {
+		/* an older last receipt would tell status of the wrong
+		 * apply: without it, status says the last one is missing */
+		unlinkat(dfd, XB_RECEIPT_LAST, 0);
 		goto out;
-	prune(sub);
+	}
+	prune(sfd);
 	if (written && asprintf(written, "%s/%s", sub, name) < 0)
 		*written = NULL;
 	rc = 0;
 out:
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	free(text);
 	free(sub);
 	return rc;
 }
@@ -250,33 +267,44 @@ out:
 int xb_receipt_read_last(const char *dir, char **text, size_t *len,
 			 char **errmsg)
 {
-	char *path = NULL, *buf = NULL, *grown;
+	char *path = NULL, *buf = NULL, *grown, *why = NULL;
 	size_t n = 0, cap = 0;
 	ssize_t got;
-	int fd, e;
+	int dfd, fd, e;
 
 	*text = NULL;
 	*len = 0;
 	*errmsg = NULL;
 	if (asprintf(&path, "%s/%s", dir, XB_RECEIPT_LAST) < 0)
 		return xb_fail(errmsg, "out of memory");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	dfd = xb_statedir_open(dir, false, &why);
+	fd = dfd < 0 ? -1 : xb_statedir_openat(dfd, dir, XB_RECEIPT_LAST,
+						O_RDONLY, 0, &why);
+	e = errno;
+	if (dfd >= 0)
+		close(dfd);
 	if (fd < 0) {
-		e = errno;
-		xb_fail(errmsg, "no apply recorded in %s: %s", dir,
-			strerror(e));
+		if (e == ENOENT)
+			xb_fail(errmsg, "no apply recorded in %s: %s", dir,
+				strerror(e));
+		else
+			xb_fail(errmsg, "%s", why ? why : "out of memory");
+		free(why);
 		free(path);
 		errno = e;
 		return -1;
 	}
 	for (;;) {
 		if (n == cap) {
-			/* a receipt is as big as its plan: a few MB at most */
-			if (cap >= (64u << 20)) {
+			/* no receipt xenbake writes is bigger (checked when
+			 * writing) */
+			if (cap > XB_RECEIPT_MAX) {
 				xb_fail(errmsg, "%s: too big for a receipt", path);
 				goto fail;
 			}
 			cap = cap ? cap * 2 : 16384;
+			if (cap > XB_RECEIPT_MAX)
+				cap = XB_RECEIPT_MAX + 1;
 			grown = realloc(buf, cap);
 			if (!grown) {
 				xb_fail(errmsg, "out of memory");

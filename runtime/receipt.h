@@ -33,6 +33,10 @@
 #define XB_RECEIPTS_KEPT 50
 #define XB_RECEIPT_LAST "last-receipt.json"
 #define XB_RECEIPT_DIR "receipts"
+/* bytes: the one bound on a receipt, enforced when writing (a receipt
+ * over it is not written, and apply says so) and when reading; 20,000
+ * VMs x 10 keys make about 75 MB */
+#define XB_RECEIPT_MAX (256u << 20)
 
 struct xb_receipt_blob {
 	const char *path;
@@ -60,7 +64,10 @@ struct xb_receipt {
 const char *xb_outcome_word(enum xb_outcome o);
 
 /* Writes the receipt (see above) and prunes old ones. 0, or -1 with
- * *errmsg; *written (if not NULL) gets the receipt's path, malloc'd. */
+ * *errmsg; *written (if not NULL) gets the receipt's path, malloc'd. When
+ * it cannot be written (a full disk, over XB_RECEIPT_MAX), the previous
+ * DIR/last-receipt.json is removed, so that status says the last receipt
+ * is missing instead of comparing the host with an older apply. */
 int xb_receipt_write(const char *dir, const struct xb_receipt *r,
 		     char **written, char **errmsg);
 

@@ -120,6 +120,9 @@ int wait_xenstored(const struct options *o, struct xb_xs **xs,
 	bool answered = false;
 	char *why;
 
+	/* each request waits for its reply as long as --wait (at least 1 s),
+	 * or XB_XS_REPLY_TIMEOUT without it */
+	xb_xs_set_reply_timeout(o->wait > 0 ? o->wait : XB_XS_REPLY_TIMEOUT);
 	wait_begin(&w, o, "xenstored");
 	for (;;) {
 		free(*err);

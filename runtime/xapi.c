@@ -493,6 +493,18 @@ out:
 	return ret;
 }
 
+/* Whether path is a regular file, found without blocking on a FIFO. */
+static bool regular_file(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	bool ok = fd >= 0 && !fstat(fd, &st) && S_ISREG(st.st_mode);
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 /* First line of the file; refuses a file others may read or write. */
 static int read_password(struct xapi *x, const char *path)
 {
@@ -502,7 +514,8 @@ static int read_password(struct xapi *x, const char *path)
 	size_t len = 0;
 	int fd = -1, ret = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO must not hang the open; fstat refuses it */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		set_err(x, "password file %s: %s", path, strerror(errno));
 		goto out;
@@ -619,6 +632,11 @@ struct xapi *xapi_connect(const struct xapi_options *opt, char **errmsg)
 		x->ca_file = strdup(ca);
 	if (!x->endpoint || !x->user || (ca && !x->ca_file)) {
 		set_err(x, "out of memory");
+		goto fail;
+	}
+	if (ca && !regular_file(ca)) {
+		/* curl would open a FIFO and wait for a writer forever */
+		set_err(x, "CA file %s: not a regular file", ca);
 		goto fail;
 	}
 	if (opt->password_file) {

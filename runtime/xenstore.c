@@ -58,6 +58,16 @@ struct batch {
 
 /* ---- the wire protocol -------------------------------------------------- */
 
+/* How long run() waits for xenstored to read or answer before the
+ * connection is given up (a stopped xenstored must not hang xenbake). */
+static int reply_timeout_ms = XB_XS_REPLY_TIMEOUT * 1000;
+
+void xb_xs_set_reply_timeout(double seconds)
+{
+	reply_timeout_ms = seconds < 1 ? 1000 : seconds > 86400 ? 86400000 :
+			   (int)(seconds * 1000);
+}
+
 static void batch_reset(struct batch *b)
 {
 	size_t i;
@@ -280,10 +290,16 @@ static int run(struct xb_xs *xs, struct batch *b, uint32_t tx)
 		};
 		ssize_t n;
 
-		if (poll(&pfd, 1, -1) < 0) {
+		int ready = poll(&pfd, 1, reply_timeout_ms);
+
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			r = -errno;
+			break;
+		}
+		if (ready == 0) {
+			r = -ETIMEDOUT;     /* nothing moved for that long */
 			break;
 		}
 		if (off < total && (pfd.revents & POLLOUT)) {
@@ -1275,6 +1291,7 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 	}
 	batch_reset(&b);
 	if (r) {
+		batch_free(&b);     /* reset keeps the array for reuse */
 		free(gs);
 		return r;
 	}

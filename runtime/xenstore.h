@@ -74,6 +74,12 @@ struct xb_xs_stats {
  * first request (so waiting for it to start is no cure). The caller does
  * any waiting. */
 struct xb_xs *xb_xs_open(bool *answered, char **errmsg);
+/* Every request waits at most this long (seconds) with nothing read or
+ * written before the connection is given up with ETIMEDOUT: a stopped
+ * xenstored fails the run instead of hanging it. XB_XS_REPLY_TIMEOUT
+ * until set. */
+#define XB_XS_REPLY_TIMEOUT 30
+void xb_xs_set_reply_timeout(double seconds);
 void xb_xs_close(struct xb_xs *xs);
 const struct xb_xs_stats *xb_xs_stats(const struct xb_xs *xs);
 

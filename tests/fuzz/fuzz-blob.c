@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz-blob.c - libFuzzer harness for the blob reader and `dump`: any
  * input either is refused by xbb_open or opens, and then every object and
- * entry reads back within bounds and dumps without error.
+ * entry reads back within bounds, is re-checked against the compiler's
+ * rules (recheck.h) and dumps without error.
  *
  * With -DFUZZ_SKIP_HASH the harness writes the right SHA-256 into a copy
  * of the input first, so that mutations reach the checks past the hash
@@ -17,6 +18,7 @@
 
 #include "lib/blob.h"
 #include "runtime/dump.h"
+#include "runtime/recheck.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -86,7 +88,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf = copy;
 #endif
 	if (xbb_open(&blob, buf, size) == XBB_OK) {
+		char *why = NULL;
+
 		walk(&blob);
+		/* the runtime's re-check of the compiler's rules: a verdict
+		 * either way, and a message when it refuses */
+		if (xb_blob_recheck(&blob, &why) && !why)
+			abort();
+		free(why);
 		if (!null_out)
 			null_out = fopen("/dev/null", "w");
 		if (null_out && xb_dump(&blob, null_out))

@@ -29,10 +29,11 @@ $CC $flags -Wno-unused-function -o "$out/fuzz-parse" "$src/tests/fuzz/fuzz-parse
 	"$build"/grammar/parser.c "$build"/grammar/lexer.c $lib $sodium
 # shellcheck disable=SC2086
 $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-blob" "$src/tests/fuzz/fuzz-blob.c" \
-	"$src"/runtime/dump.c $lib $sodium
+	"$src"/runtime/dump.c "$src"/runtime/recheck.c $lib $sodium
 # shellcheck disable=SC2086
 $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-journal" "$src/tests/fuzz/fuzz-journal.c" \
-	"$src"/runtime/journal.c "$src"/runtime/state.c $lib $sodium
+	"$src"/runtime/journal.c "$src"/runtime/state.c \
+	"$src"/runtime/statedir.c $lib $sodium
 # shellcheck disable=SC2086
 $CC $flags -o "$out/fuzz-json" "$src/tests/fuzz/fuzz-json.c" \
 	"$src"/runtime/json.c $lib $sodium

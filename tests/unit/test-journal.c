@@ -315,6 +315,39 @@ START_TEST(file_round_trip)
 }
 END_TEST
 
+/* The 82 MB journal of the issue (200 VMs with 200 KB values): over
+ * what the reader takes, so refused before the first byte is written,
+ * instead of written and then refused as corrupt after a kill. */
+START_TEST(journal_over_the_bound_is_never_written)
+{
+	char dir[] = "/tmp/test-journal-XXXXXX", *path, *err = NULL, key[32];
+	struct xb_journal j;
+	struct xb_map *m;
+	char *big = malloc(XB_JOURNAL_STRING_MAX + 1);
+	size_t i;
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'v', XB_JOURNAL_STRING_MAX);
+	big[XB_JOURNAL_STRING_MAX] = '\0';
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_ge(asprintf(&path, "%s/journal", dir), 0);
+	sample(&j);
+	m = &j.writes[0].new_map;
+	for (i = 0; i <= XB_JOURNAL_MAX / XB_JOURNAL_STRING_MAX; i++) {
+		snprintf(key, sizeof(key), "vm-data/k%zu", i);
+		ck_assert_int_eq(xb_map_set(m, key, big), 0);
+	}
+	ck_assert_int_eq(xb_journal_write(dir, &j, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "over the"));
+	ck_assert_int_eq(access(path, F_OK), -1);
+	free(err);
+	xb_journal_free(&j);
+	free(big);
+	free(path);
+	rmdir(dir);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("journal");
@@ -327,6 +360,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, nul_in_a_string_is_refused);
 	tcase_add_test(tc, checksum_names_the_damage);
 	tcase_add_test(tc, file_round_trip);
+	tcase_add_test(tc, journal_over_the_bound_is_never_written);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "runtime/json.h"
+#include "runtime/log.h"
 #include "runtime/receipt.h"
 #include "tests/unit/check-main.h"
 
@@ -203,6 +204,30 @@ START_TEST(keeps_the_newest_receipts)
 }
 END_TEST
 
+/* Foreign bytes in a message (a guest's ESC sequence) are escaped, and a
+ * huge one is cut: stderr and the log never carry them as they are. */
+START_TEST(messages_are_escaped_and_cut)
+{
+	char *buf = NULL, *huge = malloc(1 << 20);
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(huge);
+	xb_put_message(f, "guest \033[2J\177 name");
+	memset(huge, 'x', (1 << 20) - 1);
+	huge[(1 << 20) - 1] = '\0';
+	xb_put_message(f, huge);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "guest \\x1b[2J\\x7f name\n"));
+	ck_assert_ptr_null(strchr(buf, '\033'));
+	ck_assert_uint_le(len, 2 * XB_MESSAGE_MAX);
+	ck_assert_ptr_nonnull(strstr(buf, "xxx...\n"));
+	free(buf);
+	free(huge);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("receipt");
@@ -215,6 +240,7 @@ Suite *test_suite(void)
 	tc = tcase_create("receipt");
 	tcase_add_test(tc, receipt_round_trips_any_bytes);
 	tcase_add_test(tc, keeps_the_newest_receipts);
+	tcase_add_test(tc, messages_are_escaped_and_cut);
 	suite_add_tcase(s, tc);
 	return s;
 }
