@@ -16,8 +16,12 @@
 #include <sys/stat.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "lib/errmsg.h"
+#include "lib/hex.h"
 #include "runtime/xapi.h"
 #include "runtime/xmlrpc.h"
 
@@ -49,6 +53,10 @@ struct xapi {
 	char *password;
 	char *ca_file;
 	bool insecure;
+	bool pinned;                 /* fingerprint holds the pin */
+	unsigned char fingerprint[32];
+	bool pin_mismatch;           /* the last handshake met another cert */
+	unsigned char seen[32];      /* ... whose SHA-256 this is */
 	long timeout_ms;
 	bool redirected;             /* followed HOST_IS_SLAVE once */
 	char *session;               /* NULL: logged out */
@@ -254,6 +262,77 @@ too_big:
 	return 0;
 }
 
+/* ---- certificate pin ----
+ * The fingerprint is checked inside the TLS handshake, by OpenSSL's verify
+ * callback on the server's own certificate (depth 0): a wrong certificate
+ * ends the handshake before the first byte of a request (the password
+ * included) is sent. It is the SHA-256 of the certificate (DER), what
+ * `openssl x509 -fingerprint -sha256` and xe's known-hosts show, not
+ * libcurl's public-key pin. */
+
+int xapi_parse_fingerprint(const char *text, unsigned char out[32])
+{
+	size_t n = 0;
+	const char *p = text;
+	int hi, lo;
+
+	while (*p && n < 32) {
+		if (n && *p == ':' && p[1])
+			p++;
+		hi = OPENSSL_hexchar2int((unsigned char)p[0]);
+		lo = p[0] ? OPENSSL_hexchar2int((unsigned char)p[1]) : -1;
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[n++] = (unsigned char)(hi << 4 | lo);
+		p += 2;
+	}
+	return n == 32 && !*p ? 0 : -1;
+}
+
+static int pin_index(void)
+{
+	static int index = -2;       /* -2: not asked yet */
+
+	/* one value for the process; a race only costs an index */
+	if (index == -2)
+		index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	return index;
+}
+
+static int pin_verify(int preverify_ok, X509_STORE_CTX *store)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(store,
+			SSL_get_ex_data_X509_STORE_CTX_idx());
+	SSL_CTX *ctx = ssl ? SSL_get_SSL_CTX(ssl) : NULL;
+	struct xapi *x = ctx ? SSL_CTX_get_ex_data(ctx, pin_index()) : NULL;
+	X509 *cert = X509_STORE_CTX_get_current_cert(store);
+	unsigned int len = 0;
+
+	if (!x || !cert)
+		return 0;
+	if (X509_STORE_CTX_get_error_depth(store) > 0)
+		/* the chain counts only when a CA file was given */
+		return x->ca_file ? preverify_ok : 1;
+	if (!X509_digest(cert, EVP_sha256(), x->seen, &len) || len != 32)
+		return 0;
+	if (memcmp(x->seen, x->fingerprint, 32)) {
+		x->pin_mismatch = true;
+		return 0;
+	}
+	return x->ca_file ? preverify_ok : 1;
+}
+
+static CURLcode pin_ssl_ctx(CURL *c, void *sslctx, void *data)
+{
+	SSL_CTX *ctx = sslctx;
+
+	(void)c;
+	if (pin_index() < 0 || !SSL_CTX_set_ex_data(ctx, pin_index(), data))
+		return CURLE_SSL_CERTPROBLEM;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, pin_verify);
+	return CURLE_OK;
+}
+
 static int transport_init(struct xapi *x)
 {
 	CURL *c;
@@ -290,6 +369,19 @@ static int transport_init(struct xapi *x)
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, x->insecure ? 0L : 2L);
 	if (x->ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, x->ca_file);
+	if (x->pinned && strcmp(x->scheme, "unix")) {
+		/* the pin alone (no CA file): the certificate is the trust,
+		 * as xe's known-hosts; with a CA file both checks hold */
+		if (!x->ca_file) {
+			curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+			curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+		}
+		if (curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION,
+				     pin_ssl_ctx) != CURLE_OK ||
+		    curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, x) != CURLE_OK)
+			return set_err(x, "--xapi-fingerprint needs libcurl "
+				       "built with OpenSSL");
+	}
 	return 0;
 }
 
@@ -315,6 +407,7 @@ static int rpc(struct xapi *x, const char *method,
 	}
 	x->reply.len = 0;
 	x->reply.too_big = false;
+	x->pin_mismatch = false;
 	x->curl_err[0] = '\0';
 	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -340,6 +433,16 @@ static int rpc(struct xapi *x, const char *method,
 	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
 		set_err(x, "cannot connect to %s: %s", x->endpoint,
 			x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc));
+		goto out;
+	}
+	if (rc != CURLE_OK && x->pin_mismatch) {
+		char want[65], got[65];
+
+		xb_hex(want, x->fingerprint, 32);
+		xb_hex(got, x->seen, 32);
+		set_err(x, "%s: %s: the server's certificate has SHA-256 "
+			"fingerprint %s, not the pinned %s (--xapi-fingerprint):"
+			" nothing was sent", method, x->endpoint, got, want);
 		goto out;
 	}
 	if (rc != CURLE_OK) {
@@ -613,6 +716,15 @@ struct xapi *xapi_connect(const struct xapi_options *opt, char **errmsg)
 	x->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms :
 			DEFAULT_TIMEOUT_MS;
 	x->insecure = opt->insecure;
+	if (opt->fingerprint) {
+		if (xapi_parse_fingerprint(opt->fingerprint, x->fingerprint)) {
+			set_err(x, "bad certificate fingerprint '%s': expected "
+				"the 64 hex digits of its SHA-256 (colons "
+				"allowed)", opt->fingerprint);
+			goto fail;
+		}
+		x->pinned = true;
+	}
 	x->reply.max = XR_MAX_REPLY;
 	x->endpoint = strdup(endpoint);
 	x->user = strdup(opt->user ? opt->user : DEFAULT_USER);
@@ -664,6 +776,8 @@ struct xapi *xapi_clone(struct xapi *x, char **errmsg)
 	c->parent = x;
 	c->timeout_ms = x->timeout_ms;
 	c->insecure = x->insecure;
+	c->pinned = x->pinned;
+	memcpy(c->fingerprint, x->fingerprint, sizeof(c->fingerprint));
 	c->redirected = x->redirected;
 	c->reply.max = x->reply.max;
 	c->endpoint = dup_or_null(x->endpoint, &oom);

@@ -24,7 +24,16 @@ struct xapi_options {
 	const char *ca_file;         /* https: CA bundle (PEM) to verify the
 				      * server with; NULL: $XENBAKE_CA_FILE,
 				      * else the system's */
+	const char *fingerprint;     /* https: the SHA-256 of the server's
+				      * certificate (64 hex digits, colons
+				      * allowed): that certificate is trusted
+				      * whatever its issuer and name; with a
+				      * CA file, both must hold */
 };
+
+/* Parses a certificate fingerprint: 64 hex digits, in pairs separated by
+ * ':' or not, any case. 0, or -1 when it is not one. */
+int xapi_parse_fingerprint(const char *text, unsigned char out[32]);
 
 /* A XenAPI failure: ErrorDescription = [code, params...]. */
 struct xapi_fault {
