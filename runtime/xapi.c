@@ -948,6 +948,34 @@ static int get_domid(const struct where *w, const struct xr_value *rec,
 	return 0;
 }
 
+/* PIF.VLAN: -1 (physical) or a tag, sent as a string like every int. */
+static int get_vlan(const struct where *w, const struct xr_value *rec,
+		    long *out)
+{
+	const struct xr_value *v = xr_struct_get(rec, "VLAN");
+	long long n = 0;
+	char *end = NULL;
+
+	if (!v)
+		return set_err(w->x, "%s: record %s has no field VLAN",
+			       w->method, w->ref);
+	if (v->type == XR_INT) {
+		n = v->num;
+	} else if (v->type == XR_STRING && v->str[0]) {
+		errno = 0;
+		n = strtoll(v->str, &end, 10);
+		if (*end || errno)
+			n = LLONG_MIN;
+	} else {
+		n = LLONG_MIN;
+	}
+	if (n < -1 || n > (long long)XB_VLAN_MAX)
+		return set_err(w->x, "%s: record %s: field VLAN is not -1 or "
+			       "a tag 0..%u", w->method, w->ref, XB_VLAN_MAX);
+	*out = (long)n;
+	return 0;
+}
+
 /* Every string of an object set, so no consumer meets a NULL. */
 static int object_init(struct xapi *x, struct xb_object *o,
 		       enum xb_class cls, const char *ref)
@@ -955,6 +983,7 @@ static int object_init(struct xapi *x, struct xb_object *o,
 	memset(o, 0, sizeof(*o));
 	o->cls = cls;
 	o->domid = -1;
+	o->vlan = -1;
 	o->ref = strdup(ref);
 	o->uuid = strdup("");
 	o->name_label = strdup("");
@@ -999,6 +1028,7 @@ static int convert_object(const struct where *w, enum xb_class cls,
 		return get_string(w, rec, "name_label", &o->name_label);
 	case XB_CLASS_PIF:
 		return get_string(w, rec, "device", &o->device) ||
+		       get_vlan(w, rec, &o->vlan) ||
 		       get_string(w, rec, "host", &o->host) ||
 		       get_string(w, rec, "network", &o->network) ? -1 : 0;
 	}
@@ -1139,6 +1169,34 @@ out:
 	return ret;
 }
 
+static void drop_pbd_hosts(struct xb_object *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->npbd_hosts; i++)
+		free(o->pbd_hosts[i]);
+	free(o->pbd_hosts);
+	o->pbd_hosts = NULL;
+	o->npbd_hosts = 0;
+}
+
+static int add_pbd_host(struct xb_object *o, const char *host)
+{
+	char **v, *h;
+
+	if (o->npbd_hosts >= SIZE_MAX / sizeof(*v) - 1)
+		return -1;
+	v = realloc(o->pbd_hosts, (o->npbd_hosts + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	o->pbd_hosts = v;
+	h = strdup(host);
+	if (!h)
+		return -1;
+	v[o->npbd_hosts++] = h;
+	return 0;
+}
+
 int xapi_read_pbds(struct xapi *x, struct xb_actual *a)
 {
 	struct xr_value recs = { 0 };
@@ -1157,9 +1215,11 @@ int xapi_read_pbds(struct xapi *x, struct xb_actual *a)
 		set_err(x, "out of memory");
 		goto out;
 	}
+	for (j = 0; j < a->nobjects; j++)       /* read again: from scratch */
+		drop_pbd_hosts(&a->objects[j]);
 	for (i = 0; i < recs.n; i++) {
 		struct where w = { x, method, recs.names[i] };
-		const struct xr_value *sr;
+		const struct xr_value *sr, *host;
 		bool attached;
 
 		if (recs.items[i].type != XR_STRUCT) {
@@ -1169,9 +1229,18 @@ int xapi_read_pbds(struct xapi *x, struct xb_actual *a)
 			goto out;
 		}
 		sr = field_of(&w, &recs.items[i], "SR", XR_STRING);
-		if (!sr || get_bool(&w, &recs.items[i], "currently_attached",
-				    &attached))
+		host = field_of(&w, &recs.items[i], "host", XR_STRING);
+		if (!sr || !host ||
+		    get_bool(&w, &recs.items[i], "currently_attached",
+			     &attached))
 			goto out;
+		for (j = 0; j < a->nobjects; j++)
+			if (a->objects[j].cls == XB_CLASS_SR &&
+			    !strcmp(a->objects[j].ref, sr->str) &&
+			    add_pbd_host(&a->objects[j], host->str)) {
+				set_err(x, "out of memory");
+				goto out;
+			}
 		if (!attached)
 			continue;
 		/* a PBD of an SR not in a (created since) changes nothing */
@@ -1183,6 +1252,7 @@ int xapi_read_pbds(struct xapi *x, struct xb_actual *a)
 	for (j = 0; j < a->nobjects; j++)
 		if (a->objects[j].cls == XB_CLASS_SR)
 			a->objects[j].pbds_plugged = plugged[j];
+	a->have_pbds = true;
 	ret = 0;
 out:
 	free(plugged);

@@ -67,8 +67,9 @@ unsigned long xapi_calls(const struct xapi *x);               /* calls made */
 /* Reads hosts, VMs, SRs, networks and PIFs: one get_all_records each.
  * Fills a->hosts, a->objects and sets a->have_xapi. */
 int xapi_read_state(struct xapi *x, struct xb_actual *a);
-/* One PBD.get_all_records: sets pbds_plugged on the SRs in a. Only needed
- * before renaming an SR. */
+/* One PBD.get_all_records: sets pbds_plugged and pbd_hosts on the SRs in
+ * a, and a->have_pbds. Only needed before renaming an SR, or to select SRs
+ * by host (several SRs of one name, or `sr "N" host "H"`). */
 int xapi_read_pbds(struct xapi *x, struct xb_actual *a);
 
 /* CLASS.set_FIELD(ref, map): replaces the whole map in one call. */

@@ -6,7 +6,7 @@ endif
 
 syn keyword xbTopLevel	let include
 syn keyword xbClass	vm sr network pif
-syn keyword xbSelector	uuid host optional
+syn keyword xbSelector	uuid host optional vlan
 syn match   xbStatement	"\<\(vm-data\|xenstore-data\|other-config\|hide-from-xencenter\|name-label\|i18n-key\)\>"
 syn match   xbI18nKey	"\<local-hotplug-cd\>\|\<local-hotplug-disk\>\|\<local-storage\>\|\<xenserver-tools\>"
 syn match   xbComment	"#.*$" contains=xbTodo
