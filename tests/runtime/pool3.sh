@@ -5,8 +5,9 @@
 # one of them, `pif "eth1"` the physical eth1 of each host and none of the
 # VLAN PIFs on it, `pif "eth1" vlan T [host "H"]` those; read back through
 # XenAPI.py. A shared name (SRs not host-local) stays an error. Then each
-# example (examples/*/) on that pool plus the example's own VMs:
-# plan, apply, check, and a second apply that changes nothing.
+# example (examples/*/) on that pool plus the example's own VMs, and the
+# README's first file and pool section: plan or apply, check, and a second
+# apply that changes nothing.
 . "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 POOL=$top_srcdir/tests/sim/pool3.json
@@ -128,4 +129,33 @@ for ex in "$top_srcdir"/examples/*/; do
 	expect_eq "$name: second apply" "$(cat "$DIR/out")" "No changes."
 done
 [ "$found" -ge 3 ] || fail "only $found examples found"
+
+# the README's first file and its pool section, on the pool plus the VM
+# and network the first file names
+cat >"$DIR/readme-host.json" <<'EOF2'
+{"hosts": [], "networks": [{"uuid": "4e700000-0000-4000-8000-0000000000aa",
+  "name_label": "Storage network", "other_config": {}}],
+ "vms": [{"uuid": "5e1f0000-0000-4000-8000-0000000000aa", "name_label": "web-01",
+  "power_state": "Running", "domid": 5, "is_a_template": false,
+  "is_control_domain": false, "xenstore_data": {}, "other_config": {}}]}
+EOF2
+"$PY" "$MERGE" "$POOL" "$DIR/readme-host.json" >"$DIR/pool.json" || fail "merge"
+"$SANDBOX/down" "$DIR/sb" >/dev/null 2>&1 || true
+sandbox_up "$DIR/pool.json"
+for part in "## A first file" "### Pool-shaped selectors"; do
+	awk -v h="$part" 'index($0, h) == 1 { on = 1; next }
+		on && /^```$/ && inblock { exit }
+		on && /^```$/ { inblock = 1; next }
+		inblock { print }' "$top_srcdir/README.md" >"$DIR/readme.xb"
+	[ -s "$DIR/readme.xb" ] || fail "no code under '$part' in the README"
+	"$XENBAKEC" -o "$DIR/readme.xbb" "$DIR/readme.xb" ||
+		fail "README '$part' does not compile"
+	"$XENBAKE" apply "$DIR/readme.xbb" >"$DIR/out" 2>&1 ||
+		{ cat "$DIR/out"; fail "README '$part': apply on the pool"; }
+	"$XENBAKE" check "$DIR/readme.xbb" >"$DIR/out" 2>&1 ||
+		{ cat "$DIR/out"; fail "README '$part': check"; }
+	"$XENBAKE" apply "$DIR/readme.xbb" >"$DIR/out" 2>"$DIR/err" ||
+		fail "README '$part': second apply"
+	expect_eq "README '$part': second apply" "$(cat "$DIR/out")" "No changes."
+done
 echo "PASS"
