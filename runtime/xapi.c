@@ -293,7 +293,7 @@ static int pin_index(void)
 {
 	static int index = -2;       /* -2: not asked yet */
 
-	/* one value for the process; a race only costs an index */
+	/* one value for the process, first taken by transport_init */
 	if (index == -2)
 		index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 	return index;
@@ -371,7 +371,11 @@ static int transport_init(struct xapi *x)
 		curl_easy_setopt(c, CURLOPT_CAINFO, x->ca_file);
 	if (x->pinned && strcmp(x->scheme, "unix")) {
 		/* the pin alone (no CA file): the certificate is the trust,
-		 * as xe's known-hosts; with a CA file both checks hold */
+		 * as xe's known-hosts; with a CA file both checks hold. The
+		 * index is taken here, on the owner's thread, before any
+		 * handshake (clones shake hands on their own threads). */
+		if (pin_index() < 0)
+			return set_err(x, "cannot set up the certificate pin");
 		if (!x->ca_file) {
 			curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 			curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
