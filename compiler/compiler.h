@@ -131,6 +131,8 @@ struct xbc_block {
 	struct xbc_loc loc;          /* of the class keyword */
 	struct xbc_str selector;
 	struct xbc_str host;         /* raw NULL: no host */
+	long vlan;                   /* pif vlan T: T (any size); -1 none */
+	struct xbc_loc vlan_loc;
 	struct xbc_stmt *stmts, **stmt_tail;
 	struct xbc_block *next;
 };
@@ -167,6 +169,7 @@ struct xbc_object {
 	bool by_uuid, optional;
 	const char *selector;
 	const char *host;            /* "" for none */
+	long vlan;                   /* -1: none (a physical PIF) */
 	struct xbc_loc loc;
 	struct xbc_entry *entries;
 	size_t nentries, cap;

@@ -172,6 +172,20 @@ static size_t align4(size_t n)
 	return (n + 3) & ~(size_t)3;
 }
 
+/* The lowest blob format that holds c: 2 for an SR's host or a PIF's
+ * VLAN, else 1, so that a blob without them is what it always was. */
+static uint32_t format_needed(const struct xbc *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nobjects; i++)
+		if (c->objects[i]->vlan >= 0 ||
+		    (c->objects[i]->cls == XB_CLASS_SR &&
+		     c->objects[i]->host[0]))
+			return 2;
+	return XBB_LAST_COMP;
+}
+
 int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 {
 	struct strings st = { 0 };
@@ -248,8 +262,8 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 		goto out;
 
 	memcpy(out + XBB_OFF_MAGIC, XBB_MAGIC, 4);
-	xbb_put32(out + XBB_OFF_VERSION, XBB_VERSION);
-	xbb_put32(out + XBB_OFF_LAST_COMP, XBB_LAST_COMP);
+	xbb_put32(out + XBB_OFF_VERSION, format_needed(c));
+	xbb_put32(out + XBB_OFF_LAST_COMP, format_needed(c));
 	xbb_put32(out + XBB_OFF_TOTAL_SIZE, (uint32_t)total);
 	xbb_put32(out + XBB_OFF_HEADER_SIZE, XBB_HEADER_SIZE);
 	p = out + XBB_OFF_SECTIONS;
@@ -270,12 +284,14 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 		p = out + off_obj + i * XBB_OBJECT_SIZE;
 		xbb_put32(p + 0, (uint32_t)o->cls);
 		xbb_put32(p + 4, (o->optional ? XB_OBJ_OPTIONAL : 0) |
-				 (o->by_uuid ? XB_OBJ_BY_UUID : 0));
+				 (o->by_uuid ? XB_OBJ_BY_UUID : 0) |
+				 (o->vlan >= 0 ? XB_OBJ_VLAN : 0));
 		xbb_put32(p + 8, obj_str[2 * i]);
 		xbb_put32(p + 12, obj_str[2 * i + 1]);
 		xbb_put32(p + 16, (uint32_t)e);
 		xbb_put32(p + 20, (uint32_t)o->nentries);
 		xbb_put32(p + 24, obj_pos[i]);
+		xbb_put32(p + 28, o->vlan >= 0 ? (uint32_t)o->vlan : 0);
 		for (j = 0; j < o->nentries; j++, e++) {
 			unsigned char *q = out + off_ent + e * XBB_ENTRY_SIZE;
 

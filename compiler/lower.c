@@ -32,24 +32,26 @@ static uint64_t hash_bytes(uint64_t h, const char *s)
 }
 
 static uint64_t select_hash(enum xb_class cls, bool by_uuid,
-			    const char *selector, const char *host)
+			    const char *selector, const char *host, long vlan)
 {
 	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)(cls * 2 + by_uuid);
 
-	return hash_bytes(hash_bytes(h, selector), host);
+	h = hash_bytes(hash_bytes(h, selector), host);
+	return (h ^ (uint64_t)(vlan + 1)) * 0x100000001b3ULL;
 }
 
 static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 				      const char *host)
 {
 	const char *sel = b->selector.value;
-	size_t slot = select_hash(b->cls, b->by_uuid, sel, host) &
+	size_t slot = select_hash(b->cls, b->by_uuid, sel, host, b->vlan) &
 		      (c->nbuckets - 1);
 	struct xbc_object *o;
 
 	for (o = c->buckets[slot]; o; o = o->hash_next)
 		if (o->cls == b->cls && o->by_uuid == b->by_uuid &&
-		    !strcmp(o->selector, sel) && !strcmp(o->host, host))
+		    !strcmp(o->selector, sel) && !strcmp(o->host, host) &&
+		    o->vlan == b->vlan)
 			break;
 	if (o) {
 		o->optional = o->optional && b->optional;
@@ -63,6 +65,7 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 	o->optional = b->optional;
 	o->selector = sel;
 	o->host = host;
+	o->vlan = b->vlan;
 	o->loc = b->loc;
 	o->hash_next = c->buckets[slot];
 	c->buckets[slot] = o;
@@ -573,7 +576,34 @@ static int object_cmp(const void *pa, const void *pb)
 	if (a->by_uuid != b->by_uuid)
 		return a->by_uuid ? 1 : -1;
 	cmp = strcmp(a->selector, b->selector);
-	return cmp ? cmp : strcmp(a->host, b->host);
+	if (!cmp)
+		cmp = strcmp(a->host, b->host);
+	if (!cmp && a->vlan != b->vlan)     /* -1 (none) first */
+		cmp = a->vlan < b->vlan ? -1 : 1;
+	return cmp;
+}
+
+/* vlan T: a pif chosen by device only (the parser allows it on any
+ * class's head, for a clearer message than a syntax error). */
+static bool check_vlan(struct xbc *c, const struct xbc_block *b)
+{
+	struct xbc_diag *d;
+
+	if (b->cls != XB_CLASS_PIF) {
+		d = xbc_report(c, CHECK_MISPLACED_STATEMENT, &b->vlan_loc,
+			       "vlan in %s %s block: only a pif has a VLAN",
+			       article(b->cls), xb_class_keyword(b->cls));
+		xbc_hint(c, d, "select the VLAN's PIF: pif \"DEVICE\" vlan "
+			 "%ld", b->vlan);
+		return false;
+	}
+	if (b->vlan > (long)XB_VLAN_MAX) {
+		d = xbc_report(c, CHECK_SYNTAX, &b->vlan_loc, "vlan %ld: a "
+			       "VLAN tag is 0 to %u", b->vlan, XB_VLAN_MAX);
+		xbc_hint(c, d, "write the tag as xe pif-list shows it (VLAN)");
+		return false;
+	}
+	return true;
 }
 
 void xbc_lower(struct xbc *c)
@@ -600,12 +630,14 @@ void xbc_lower(struct xbc *c)
 			continue;       /* reported when decoded */
 		if (!check_selector(c, b))
 			continue;
+		if (b->vlan >= 0 && !check_vlan(c, b))
+			continue;
 		if (b->host.raw) {
-			if (b->cls != XB_CLASS_PIF) {
+			if (b->cls != XB_CLASS_PIF && b->cls != XB_CLASS_SR) {
 				struct xbc_diag *d = xbc_report(c,
 					CHECK_MISPLACED_STATEMENT, &b->host.loc,
-					"host in %s %s block: only a pif is "
-					"chosen by host", article(b->cls),
+					"host in %s %s block: only a pif or an "
+					"sr is chosen by host", article(b->cls),
 					xb_class_keyword(b->cls));
 
 				xbc_hint(c, d, "a %s is selected by name or "
@@ -616,10 +648,14 @@ void xbc_lower(struct xbc *c)
 				struct xbc_diag *d = xbc_report(c,
 					CHECK_MISPLACED_STATEMENT, &b->host.loc,
 					"host with a uuid selector: a uuid "
-					"already names one PIF");
+					"already names one %s",
+					xb_class_xapi(b->cls));
 
-				xbc_hint(c, d, "write pif \"DEVICE\" host "
-					 "\"%s\", or drop host", b->host.value);
+				xbc_hint(c, d, "write %s \"%s\" host "
+					 "\"%s\", or drop host",
+					 xb_class_keyword(b->cls),
+					 b->cls == XB_CLASS_PIF ? "DEVICE" :
+					 "NAME", b->host.value);
 				continue;
 			}
 			host = b->host.value;

@@ -62,9 +62,28 @@ void xbc_build_block(struct xbc *c, enum xb_class cls,
 	b->optional = optional;
 	take(&b->selector, &selector->tok, &selector->loc);
 	take(&b->host, &host->tok, &host->loc);
+	b->vlan = -1;
 	b->stmt_tail = &b->stmts;
 	*c->block_tail = b;
 	c->block_tail = &b->next;
+}
+
+void xbc_build_vlan(struct xbc *c, struct xbc_tok *tag,
+		    const struct xbc_loc *loc)
+{
+	struct xbc_block *b = c->cur_block;
+	const char *t = tag->text;
+	long v = -1;
+
+	/* digits only (the scanner's NUMBER); the range is lower's check */
+	if (t && t[0] && strspn(t, "0123456789") == strlen(t))
+		v = strlen(t) <= 9 ? strtol(t, NULL, 10) : 999999999L;
+	free(tag->text);
+	tag->text = NULL;
+	if (b) {
+		b->vlan = v < 0 ? 999999999L : v;
+		b->vlan_loc = *loc;
+	}
 }
 
 void xbc_build_block_end(struct xbc *c)

@@ -100,6 +100,7 @@ static const char *keyword(int t)
 	case HIDE:		return "hide-from-xencenter";
 	case NAME_LABEL:	return "name-label";
 	case I18N_KEY:		return "i18n-key";
+	case VLAN:		return "vlan";
 	case '=':		return "=";
 	case ';':		return ";";
 	case '{':		return "{";
@@ -295,7 +296,7 @@ static int put_unit(struct layout *l, const struct elem *v, size_t n)
 		kw = keyword(v[i].type);
 		if (kw) {
 			xb_buf_str(b, kw);
-		} else if (v[i].type == IDENT) {
+		} else if (v[i].type == IDENT || v[i].type == NUMBER) {
 			xb_buf_add(b, v[i].text, v[i].len);
 		} else if (v[0].type == INCLUDE) {
 			/* the path is read as written: no escapes there */
@@ -410,7 +411,7 @@ static int scan(struct xbc *c, struct xbc_file *f, struct layout *l,
 	if (!buf)
 		goto out;
 	while (!es->oom && (t = yylex(&val, &loc, scanner)) > 0) {
-		if (t != STRING && t != IDENT)
+		if (t != STRING && t != IDENT && t != NUMBER)
 			val.tok.text = NULL;
 		e = add(es);
 		if (!e) {

@@ -203,6 +203,14 @@ static bool name_error(struct xbc *c, struct xbc_scan *s,
 	const char *near;
 	struct xbc_diag *d;
 
+	if (!strcmp(word, "vlan") && s->depth == 0 && s->prev_tok == STRING) {
+		/* the lexer makes it a word only after pif "D" */
+		d = xbc_report(c, CHECK_SYNTAX, loc, "vlan after a selector "
+			       "that is not pif \"DEVICE\": only a PIF is "
+			       "chosen by VLAN");
+		xbc_hint(c, d, "write pif \"DEVICE\" vlan TAG [host \"HOST\"]");
+		return true;
+	}
 	if (word_in(word, v2_words, COUNT(v2_words)) &&
 	    !(top && word_in(word, other_classes, COUNT(other_classes)))) {
 		d = xbc_report(c, CHECK_SYNTAX, loc, "'%s' is a word of xenbake "

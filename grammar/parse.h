@@ -78,6 +78,9 @@ void xbc_build_block(struct xbc *c, enum xb_class cls,
 		     const struct xbc_loc *loc, struct xbc_sel *selector,
 		     struct xbc_sel *host, bool optional);
 void xbc_build_block_end(struct xbc *c);
+/* `vlan T` of the block just built (T: the scanner's digits). */
+void xbc_build_vlan(struct xbc *c, struct xbc_tok *tag,
+		    const struct xbc_loc *loc);
 void xbc_build_stmt(struct xbc *c, enum xbc_stmt_kind kind,
 		    const struct xbc_loc *loc, struct xbc_tok *key,
 		    const struct xbc_loc *key_loc, struct xbc_tok *value,

@@ -56,11 +56,15 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct xbc *c,
 %token VM_DATA "vm-data" XENSTORE_DATA "xenstore-data"
 %token OTHER_CONFIG "other-config" HIDE "hide-from-xencenter"
 %token NAME_LABEL "name-label" I18N_KEY "i18n-key"
+/* pool-shaped selectors: `pif "D" vlan T` (vlan is a word only there) */
+%token VLAN "vlan"
+%token <tok> NUMBER "number"
 
 %type <sel> selector host
 %type <cls> class
 %type <flag> optional
 %type <tok> i18n_key
+%type <sel> vlan
 
 %destructor { free($$.text); } <tok>
 %destructor { free($$.tok.text); } <sel>
@@ -83,6 +87,16 @@ block:	  head '{' stmts '}'		{ xbc_build_block_end(c); }
 	;
 
 head:	  class selector host optional	{ xbc_build_block(c, $1, &@1, &$2, &$3, $4); }
+	| vlan_head
+	;
+
+/* pif "D" vlan T [host "H"] [optional] */
+vlan_head: class selector vlan host optional
+		{ xbc_build_block(c, $1, &@1, &$2, &$4, $5);
+		  xbc_build_vlan(c, &$3.tok, &$3.loc); }
+	;
+
+vlan:	  VLAN NUMBER			{ $$ = (struct xbc_sel){ $2, false, @2 }; }
 	;
 
 class:	  VM				{ $$ = XB_CLASS_VM; }

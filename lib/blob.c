@@ -224,7 +224,8 @@ static int check_objects(const struct xbb *blob)
 		err = check_string(blob, host);
 		if (err)
 			return err;
-		if (cls != XB_CLASS_PIF && *string_at(blob, host) != '\0')
+		if (cls != XB_CLASS_PIF && *string_at(blob, host) != '\0' &&
+		    !(cls == XB_CLASS_SR && blob->last_comp >= 2))
 			return XBB_ERR_RECORD;
 		/* entries of object i directly follow those of object i-1 */
 		if (first != next_entry || count > blob->nentries - first)
@@ -232,8 +233,14 @@ static int check_objects(const struct xbb *blob)
 		next_entry = first + count;
 		if (xbb_get32(r + 24) >= blob->npositions)
 			return XBB_ERR_RECORD;
-		if (xbb_get32(r + 28) != 0)
+		if (flags & XB_OBJ_VLAN) {
+			if (cls != XB_CLASS_PIF || (flags & XB_OBJ_BY_UUID) ||
+			    blob->last_comp < 2 ||
+			    xbb_get32(r + 28) > XB_VLAN_MAX)
+				return XBB_ERR_RECORD;
+		} else if (xbb_get32(r + 28) != 0) {
 			return XBB_ERR_RECORD;
+		}
 	}
 	if (next_entry != blob->nentries)
 		return XBB_ERR_RECORD;
@@ -329,8 +336,13 @@ static int cmp_objects(const struct xbb *blob, const unsigned char *a,
 		   string_at(blob, xbb_get32(b + 8)));
 	if (c)
 		return c;
-	return strcmp(string_at(blob, xbb_get32(a + 12)),
-		      string_at(blob, xbb_get32(b + 12)));
+	c = strcmp(string_at(blob, xbb_get32(a + 12)),
+		   string_at(blob, xbb_get32(b + 12)));
+	if (c)
+		return c;
+	c = cmp_u32(xbb_get32(a + 4) & XB_OBJ_VLAN,
+		    xbb_get32(b + 4) & XB_OBJ_VLAN);
+	return c ? c : cmp_u32(xbb_get32(a + 28), xbb_get32(b + 28));
 }
 
 static int cmp_entries(const struct xbb *blob, const unsigned char *a,
@@ -383,6 +395,7 @@ int xbb_open(struct xbb *blob, const void *buf, size_t len)
 		return err;
 	view.base = p;
 	view.size = (uint32_t)len;
+	view.last_comp = xbb_get32(p + XBB_OFF_LAST_COMP);
 	err = check_hash(p, view.size);
 	if (err)
 		return err;
@@ -423,6 +436,7 @@ void xbb_object(const struct xbb *blob, uint32_t i, struct xbb_object *out)
 	out->first = xbb_get32(r + 16);
 	out->count = xbb_get32(r + 20);
 	read_pos(blob, xbb_get32(r + 24), &out->pos);
+	out->vlan = out->flags & XB_OBJ_VLAN ? xbb_get32(r + 28) : 0;
 }
 
 void xbb_entry(const struct xbb *blob, uint32_t i, struct xbb_entry *out)

@@ -26,11 +26,12 @@
  *     0 class     enum xb_class
  *     4 flags     XB_OBJ_* bits
  *     8 selector  string: name, uuid, or PIF device
- *    12 host      string: PIF host name, "" for none
+ *    12 host      string: PIF or SR host name, "" for none (SR: format 2)
  *    16 first     index of the object's first entry
  *    20 count     number of entries (contiguous, may be 0)
  *    24 pos       position of the object's first block
- *    28 reserved  0
+ *    28 vlan      XB_OBJ_VLAN set (format 2): the VLAN tag, 0..4094;
+ *                 else 0
  *
  *   entry (XBB_ENTRY_SIZE): one lowered field value (see model.h)
  *     0 field     enum xb_field
@@ -44,7 +45,8 @@
  *     8 column    1-based, in bytes
  *
  * Canonical order (what makes the same source give the same bytes):
- * objects sorted by (class, XB_OBJ_BY_UUID bit, selector, host) with
+ * objects sorted by (class, XB_OBJ_BY_UUID bit, selector, host,
+ * XB_OBJ_VLAN bit, vlan) with
  * byte-wise strcmp, no two equal (blocks selecting one object are merged;
  * the merged object is optional only if every block was); an object's entries sorted by (field, key), no two with
  * the same (field, key); entries of object i directly follow those of
@@ -69,7 +71,9 @@
  *   is valid UTF-8 throughout; a string reference is an offset into it that
  *   does not point into the middle of a UTF-8 sequence (so a reference may
  *   share the tail of a longer string);
- * - host is "" except on PIFs; name_label entries only on SRs, with key "";
+ * - host is "" except on PIFs and (last_comp >= 2) SRs; XB_OBJ_VLAN only on
+ *   PIFs selected by name, with last_comp >= 2; name_label entries only on
+ *   SRs, with key "";
  *   xenstore_data entries only on VMs; line and column >= 1.
  */
 #ifndef XENBAKE_BLOB_H
@@ -81,8 +85,14 @@
 #include "lib/model.h"
 
 #define XBB_MAGIC            "XBAK"
-#define XBB_VERSION          1u
-#define XBB_LAST_COMP        1u
+/* Format 2 adds `sr "N" host "H"` (a host on an SR) and `pif "D" vlan T`
+ * (XB_OBJ_VLAN, the tag in the object's last word). A writer stamps the
+ * lowest format that holds what the blob uses (version = last_comp): a blob
+ * without these is a format-1 blob, byte for byte as before, that older
+ * readers still read; one with them is refused by readers of format 1
+ * (XBB_ERR_VERSION) instead of being misread. */
+#define XBB_VERSION          2u
+#define XBB_LAST_COMP        1u            /* what a format-1 blob says */
 #define XBB_HEADER_SIZE      96u
 #define XBB_OBJECT_SIZE      32u
 #define XBB_ENTRY_SIZE       16u
@@ -162,6 +172,7 @@ struct xbb_object {
 	const char *host;            /* "" when none */
 	uint32_t first, count;       /* entries [first, first + count) */
 	struct xbb_pos pos;
+	uint32_t vlan;               /* the tag when flags has XB_OBJ_VLAN */
 };
 
 struct xbb_entry {
@@ -176,6 +187,7 @@ struct xbb {
 	const unsigned char *base;
 	uint32_t size;
 	uint32_t nobjects, nentries, npositions;
+	uint32_t last_comp;          /* the oldest format that reads it */
 	/* private: section offsets and sizes */
 	uint32_t sect_off[XBB_SECT_COUNT], sect_size[XBB_SECT_COUNT];
 };

@@ -17,11 +17,17 @@
  *
  * Selection (resolved by the runtime against the host's state):
  *   vm "N"          the one VM, not a template nor a control domain, named N
- *   sr "N"          the one SR named N; if the block renames it (name-label M)
- *                   and no SR is named N, the one named M (already renamed)
+ *   sr "N"          the one SR named N, or, when several are, each of them if
+ *                   every one is local to a different host (one PBD each,
+ *                   on distinct hosts: the installer's SRs of a pool); if
+ *                   the block renames it (name-label M) and no SR is named
+ *                   N, the one(s) named M (already renamed)
+ *   sr "N" host "H" the one SR named N with a PBD on the host named H
  *   network "N"     the one network named N
- *   pif "D"         every PIF whose device is D, on every host (at least one)
- *   pif "D" host "H"  the one PIF with device D on the host named H
+ *   pif "D"         every physical PIF (VLAN -1) whose device is D, on every
+ *                   host (at least one)
+ *   pif "D" host "H"  the one physical PIF with device D on the host H
+ *   pif "D" vlan T [host "H"]  the VLAN T PIF(s) on device D (on host H)
  *   CLASS uuid "U"  the one object of that class with that uuid
  *   A selector that matches nothing (or several, where one is meant) is an
  *   error, unless the block is `optional`: then it is skipped with a note.
@@ -52,7 +58,10 @@ enum xb_field {
 /* object flags */
 #define XB_OBJ_OPTIONAL 0x1u        /* skip with a note when nothing matches */
 #define XB_OBJ_BY_UUID  0x2u        /* selector is a uuid, not a name */
-#define XB_OBJ_FLAGS_ALL (XB_OBJ_OPTIONAL | XB_OBJ_BY_UUID)
+#define XB_OBJ_VLAN     0x4u        /* pif: the VLAN PIF of the object's vlan
+				       tag (blob format 2); else physical */
+#define XB_OBJ_FLAGS_ALL (XB_OBJ_OPTIONAL | XB_OBJ_BY_UUID | XB_OBJ_VLAN)
+#define XB_VLAN_MAX     4094u       /* the highest tag VLAN.create takes */
 
 #define XB_KEY_HIDE            "HideFromXenCenter"
 #define XB_KEY_I18N            "i18n-key"

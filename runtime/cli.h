@@ -38,9 +38,12 @@ struct options {
 	const char *blob_path;
 	const char *xapi;
 	const char *password_file;
+	const char *xapi_ca;         /* --xapi-ca; NULL: $XENBAKE_CA_FILE */
+	const char *xapi_fingerprint;   /* --xapi-fingerprint */
 	const char *state_dir;
 	const char *signature_key;
 	bool no_xapi, no_xenstore, json, verbose, no_syslog;
+	bool ignore_running_xapi;    /* --no-xapi even though xapi answers */
 	bool xapi_given;             /* --xapi on the command line */
 	double wait;
 	double start;                /* monotonic: --wait counts from here */

@@ -46,6 +46,7 @@ int xb_desired_add_blob(struct xb_desired *d, const struct xbb *blob)
 		o->flags = bo.flags;
 		o->selector = bo.selector;
 		o->host = bo.host;
+		o->vlan = bo.vlan;
 		o->pos = bo.pos;
 		o->entries = entries;
 		o->nentries = bo.count;
@@ -81,13 +82,16 @@ char *xb_desired_label(const struct xb_desired_object *o, char *buf,
 		       size_t size)
 {
 	const char *kw = xb_class_keyword(o->cls);
+	char vlan[16] = "";
 
+	if (o->flags & XB_OBJ_VLAN)
+		snprintf(vlan, sizeof(vlan), " vlan %u", (unsigned)o->vlan);
 	if (o->flags & XB_OBJ_BY_UUID)
 		snprintf(buf, size, "%s uuid \"%s\"", kw, o->selector);
 	else if (o->host && o->host[0])
-		snprintf(buf, size, "%s \"%s\" host \"%s\"", kw, o->selector,
-			 o->host);
+		snprintf(buf, size, "%s \"%s\"%s host \"%s\"", kw, o->selector,
+			 vlan, o->host);
 	else
-		snprintf(buf, size, "%s \"%s\"", kw, o->selector);
+		snprintf(buf, size, "%s \"%s\"%s", kw, o->selector, vlan);
 	return buf;
 }

@@ -24,7 +24,8 @@ struct xb_desired_object {
 	enum xb_class cls;
 	uint32_t flags;              /* XB_OBJ_* */
 	const char *selector;        /* name, uuid or PIF device */
-	const char *host;            /* PIF host name, "" for none */
+	const char *host;            /* PIF or SR host name, "" for none */
+	uint32_t vlan;               /* PIF with XB_OBJ_VLAN: the tag */
 	struct xbb_pos pos;
 	struct xb_desired_entry *entries;
 	size_t nentries;

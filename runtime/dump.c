@@ -149,6 +149,8 @@ static void put_object(const struct xbb *blob, const struct xbb_object *obj,
 	if (obj->flags & XB_OBJ_BY_UUID)
 		fputs("uuid ", out);
 	put_string(obj->selector, out);
+	if (obj->flags & XB_OBJ_VLAN)
+		fprintf(out, " vlan %u", (unsigned)obj->vlan);
 	if (obj->host[0]) {
 		fputs(" host ", out);
 		put_string(obj->host, out);

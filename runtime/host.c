@@ -63,6 +63,38 @@ static int read_failed(char **err)
 	return -1;
 }
 
+/* SRs are told apart by host only through their PBDs, one more call: made
+ * when a block names an SR's host, or names an SR (or its new name) that
+ * several SRs have. */
+static bool needs_pbds(const struct xb_desired *d, const struct xb_actual *a)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < d->nobjects; i++) {
+		const struct xb_desired_object *o = &d->objects[i];
+
+		if (o->cls != XB_CLASS_SR || (o->flags & XB_OBJ_BY_UUID))
+			continue;
+		if (o->host && o->host[0])
+			return true;
+		for (k = 0; k <= o->nentries; k++) {
+			const char *name = k ? o->entries[k - 1].value :
+					   o->selector;
+			size_t n = 0;
+
+			if (k && o->entries[k - 1].field != XB_FIELD_NAME_LABEL)
+				continue;
+			for (j = 0; j < a->nobjects && n < 2; j++)
+				if (a->objects[j].cls == XB_CLASS_SR &&
+				    !strcmp(a->objects[j].name_label, name))
+					n++;
+			if (n > 1)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* The host as it is (through open connections), and the plan to make it
  * match d. 0; -1: reading failed (*err); 1: the plan failed, *planned says
  * how (xb_plan_make's -1: plan->errors, or -ENOMEM). */
@@ -96,6 +128,10 @@ int read_and_plan(const struct options *o, const struct xb_desired *d,
 			xb_log(LOG_WARNING, "%s", note);
 		}
 		free(note);
+	}
+	if (x && needs_pbds(d, actual) && xapi_read_pbds(x, actual)) {
+		*err = xb_strf("reading PBDs: %s", xapi_errmsg(x));
+		return -1;
 	}
 	if (xs && xb_xs_read_guests(xs, actual, o->no_xapi,
 				    o->no_xapi && selects_by_name(d), err))

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,8 +61,19 @@ static const char usage_text[] =
 "  --xapi ENDPOINT       unix:PATH, http://HOST:PORT or https://HOST[:PORT]\n"
 "                        (default: $XENBAKE_XAPI, else " XAPI_DEFAULT_ENDPOINT ")\n"
 "  --password-file FILE  the XenAPI password (not needed on the local socket)\n"
-"  --no-xapi             xenstore only: VMs are the guests running here\n"
-"  --no-xenstore         XenAPI only: leave the running guests' xenstore alone\n"
+"  --xapi-ca FILE        https: trust the CA certificates (PEM) in FILE\n"
+"                        (default: $XENBAKE_CA_FILE, else the system's)\n"
+"  --xapi-fingerprint SHA256  https: trust the server certificate with this\n"
+"                        SHA-256 fingerprint (hex, colons allowed; as\n"
+"                        `openssl x509 -noout -fingerprint -sha256`), whatever\n"
+"                        its issuer and name; with --xapi-ca both must hold\n"
+"  --no-xapi             xenstore only: VMs are the guests running here; refused\n"
+"                        while xapi answers on its local socket (it would copy\n"
+"                        the keys into VM.xenstore_data for good)\n"
+"  --ignore-running-xapi with --no-xapi: go on even though xapi answers\n"
+"  --no-xenstore         XenAPI only: no xenstore connection of xenbake's own;\n"
+"                        xapi still pushes VM.xenstore_data writes into a\n"
+"                        running guest's vm-data (see xenbake(8))\n"
 "  --json                one JSON object on stdout instead of text\n"
 "  --wait SECONDS        wait that long for xenstored, for xapi (its start-up\n"
 "                        cookie on the local socket, then a login) and for\n"
@@ -102,11 +115,17 @@ static void parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_XAPI = 256, OPT_PASSWORD, OPT_NO_XAPI, OPT_NO_XENSTORE,
 	       OPT_JSON, OPT_WAIT, OPT_STATE_DIR, OPT_VERSION, OPT_SIG,
-	       OPT_NO_SYSLOG };
+	       OPT_NO_SYSLOG, OPT_XAPI_CA, OPT_XAPI_FINGERPRINT,
+	       OPT_IGNORE_RUNNING_XAPI };
 	static const struct option longopts[] = {
 		{ "xapi", required_argument, NULL, OPT_XAPI },
 		{ "password-file", required_argument, NULL, OPT_PASSWORD },
+		{ "xapi-ca", required_argument, NULL, OPT_XAPI_CA },
+		{ "xapi-fingerprint", required_argument, NULL,
+		  OPT_XAPI_FINGERPRINT },
 		{ "no-xapi", no_argument, NULL, OPT_NO_XAPI },
+		{ "ignore-running-xapi", no_argument, NULL,
+		  OPT_IGNORE_RUNNING_XAPI },
 		{ "no-xenstore", no_argument, NULL, OPT_NO_XENSTORE },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "wait", required_argument, NULL, OPT_WAIT },
@@ -133,7 +152,19 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->xapi_given = true;
 			break;
 		case OPT_PASSWORD: o->password_file = optarg; break;
+		case OPT_XAPI_CA: o->xapi_ca = optarg; break;
+		case OPT_XAPI_FINGERPRINT: {
+			unsigned char fp[32];
+
+			if (xapi_parse_fingerprint(optarg, fp))
+				die_usage("--xapi-fingerprint takes the 64 hex "
+					  "digits of a SHA-256 (colons allowed), "
+					  "not '%s'", optarg);
+			o->xapi_fingerprint = optarg;
+			break;
+		}
 		case OPT_NO_XAPI: o->no_xapi = true; break;
+		case OPT_IGNORE_RUNNING_XAPI: o->ignore_running_xapi = true; break;
 		case OPT_NO_XENSTORE: o->no_xenstore = true; break;
 		case OPT_JSON: o->json = true; break;
 		case OPT_STATE_DIR: o->state_dir = optarg; break;
@@ -187,6 +218,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		o->blob_path = argv[optind + 1];
 	if (o->no_xapi && o->no_xenstore)
 		die_usage("--no-xapi and --no-xenstore leave nothing to configure");
+	if (o->ignore_running_xapi && !o->no_xapi)
+		die_usage("--ignore-running-xapi goes with --no-xapi");
 }
 
 /* ---- the commands ----------------------------------------------------------- */
@@ -209,6 +242,36 @@ static void note_journal(const struct options *o)
 	if (dfd >= 0)
 		close(dfd);
 	free(why);
+}
+
+/* --no-xapi beside a running xapi is a half-measure: xapi copies what a
+ * guest's vm-data holds into VM.xenstore_data, where no later run without
+ * XenAPI sees or removes it. "Answers" = its local socket (--xapi when that
+ * is unix:PATH, else the default) accepts a connection; no call is made.
+ * -1 with *err when it does. */
+static int xapi_runs_here(const struct options *o, char **err)
+{
+	const char *endpoint = strncmp(o->xapi, "unix:", 5) ?
+			       XAPI_DEFAULT_ENDPOINT : o->xapi;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	if (strlen(endpoint + 5) >= sizeof(sa.sun_path))
+		return 0;            /* not a socket anything listens on */
+	strcpy(sa.sun_path, endpoint + 5);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	if (r)
+		return 0;
+	*err = xb_strf("xapi answers on %s: with --no-xapi the keys written "
+		       "into guests' vm-data would be copied by xapi into "
+		       "VM.xenstore_data, where nothing removes them later; "
+		       "drop --no-xapi, or add --ignore-running-xapi if "
+		       "that is what you want", endpoint);
+	return -1;
 }
 
 static int run(struct options *o)
@@ -294,6 +357,8 @@ static int run(struct options *o)
 
 	/* 2. the host as it is (an apply cut off earlier undone or
 	 * finished first), 3. the plan */
+	if (o->no_xapi && !o->ignore_running_xapi && xapi_runs_here(o, &err))
+		goto fail;
 	if (!o->no_xenstore && wait_xenstored(o, &xs, &err))
 		goto fail;
 	ar.xs = xs;

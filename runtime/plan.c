@@ -150,6 +150,41 @@ static const char *host_name(const struct xb_actual *a, const char *ref)
 	return "?";
 }
 
+/* Has SR ob a PBD on the host host_ref? */
+static bool sr_on_host(const struct xb_object *ob, const char *host_ref)
+{
+	size_t i;
+
+	for (i = 0; i < ob->npbd_hosts; i++)
+		if (!strcmp(ob->pbd_hosts[i], host_ref))
+			return true;
+	return false;
+}
+
+/* Several SRs of one name are one block's when each is local to its own
+ * host: one PBD each, no two on the same host (the installer's "Local
+ * storage" of every host of a pool). Shared SRs (a PBD on every host) of
+ * one name stay ambiguous. */
+static bool srs_per_host(const struct xb_actual *a, const size_t *idx,
+			 size_t n)
+{
+	size_t i, j;
+
+	if (!a->have_pbds)
+		return false;
+	for (i = 0; i < n; i++) {
+		const struct xb_object *ob = &a->objects[idx[i]];
+
+		if (ob->npbd_hosts != 1)
+			return false;
+		for (j = 0; j < i; j++)
+			if (!strcmp(a->objects[idx[j]].pbd_hosts[0],
+				    ob->pbd_hosts[0]))
+				return false;
+	}
+	return true;
+}
+
 /* Does actual object i match the selector (by name: with this name)? */
 static bool object_matches(const struct xb_actual *a, size_t i,
 			   const struct xb_desired_object *o, const char *name,
@@ -166,10 +201,16 @@ static bool object_matches(const struct xb_actual *a, size_t i,
 		return is_selectable_vm(ob) && ob->name_label &&
 		       !strcmp(ob->name_label, name);
 	case XB_CLASS_SR:
+		if (!ob->name_label || strcmp(ob->name_label, name))
+			return false;
+		return !host_ref || sr_on_host(ob, host_ref);
 	case XB_CLASS_NETWORK:
 		return ob->name_label && !strcmp(ob->name_label, name);
 	case XB_CLASS_PIF:
 		if (!ob->device || strcmp(ob->device, name))
+			return false;
+		/* pif "D": the physical one; pif "D" vlan T: that VLAN's */
+		if (ob->vlan != ((o->flags & XB_OBJ_VLAN) ? (long)o->vlan : -1))
 			return false;
 		return !host_ref || (ob->host && !strcmp(ob->host, host_ref));
 	}
@@ -377,8 +418,8 @@ static int select_object(struct planner *pl, const struct xb_desired_object *o)
 	if (!pl->opt->use_xapi) {
 		n = match(pl, o, o->selector, NULL, &idx);
 	} else {
-		if (o->cls == XB_CLASS_PIF && !by_uuid && o->host &&
-		    o->host[0]) {
+		if ((o->cls == XB_CLASS_PIF || o->cls == XB_CLASS_SR) &&
+		    !by_uuid && o->host && o->host[0]) {
 			size_t nh = 0;
 
 			for (i = 0; i < a->nhosts; i++)
@@ -406,7 +447,7 @@ static int select_object(struct planner *pl, const struct xb_desired_object *o)
 
 			if (nl) {
 				free(idx);
-				n = match(pl, o, nl->value, NULL, &idx);
+				n = match(pl, o, nl->value, host_ref, &idx);
 			}
 		}
 	}
@@ -433,6 +474,9 @@ static int select_object(struct planner *pl, const struct xb_desired_object *o)
 				       "has this name");
 		goto out;
 	}
+	if (n > 1 && o->cls == XB_CLASS_SR && !by_uuid && !host_ref &&
+	    srs_per_host(a, idx, n))
+		many_ok = true;
 	if (n > 1 && !many_ok) {
 		char uuids[512] = "";
 		size_t used = 0;
@@ -455,8 +499,11 @@ static int select_object(struct planner *pl, const struct xb_desired_object *o)
 				break;
 			used += (size_t)w;
 		}
-		r = plan_error(pl, "%s: %s: %zu %s match (%s); select one by uuid",
-			       pos, label, n, kind_plural(o->cls), uuids);
+		r = plan_error(pl, "%s: %s: %zu %s match (%s); select one by %s",
+			       pos, label, n, kind_plural(o->cls), uuids,
+			       o->cls == XB_CLASS_SR && !host_ref ?
+			       "host (sr \"NAME\" host \"HOST\") or by uuid" :
+			       "uuid");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {

@@ -145,12 +145,17 @@ bool xb_map_equal(const struct xb_map *a, const struct xb_map *b)
 
 static void object_free(struct xb_object *o)
 {
+	size_t i;
+
 	free(o->ref);
 	free(o->uuid);
 	free(o->name_label);
 	xb_map_free(&o->other_config);
 	xb_map_free(&o->xenstore_data);
 	free(o->resident_on);
+	for (i = 0; i < o->npbd_hosts; i++)
+		free(o->pbd_hosts[i]);
+	free(o->pbd_hosts);
 	free(o->device);
 	free(o->host);
 	free(o->network);

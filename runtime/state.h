@@ -43,7 +43,12 @@ struct xb_object {
 	char *resident_on;           /* host ref, "" when not running */
 	/* SR */
 	bool pbds_plugged;           /* at least one PBD plugged */
+	char **pbd_hosts;            /* the host ref of each of its PBDs
+				        (plugged or not), once xb_actual.
+				        have_pbds */
+	size_t npbd_hosts;
 	/* PIF */
+	long vlan;                   /* its VLAN tag; -1: physical */
 	char *device;
 	char *host;                  /* host ref */
 	char *network;               /* network ref */
@@ -69,6 +74,7 @@ struct xb_actual {
 	size_t nobjects;
 	char *this_host;             /* ref of the host we run on; NULL: unknown */
 	bool have_xapi;              /* objects/hosts were read through XenAPI */
+	bool have_pbds;              /* SRs' pbd_hosts read (xapi_read_pbds) */
 	struct xb_guest *guests;     /* guests resident on this host */
 	size_t nguests;
 	bool have_xenstore;

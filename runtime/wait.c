@@ -175,6 +175,8 @@ struct xapi *connect_xapi(const struct options *o, char **err)
 	struct xapi_options xo = {
 		.endpoint = o->xapi,
 		.password_file = o->password_file,
+		.ca_file = o->xapi_ca,
+		.fingerprint = o->xapi_fingerprint,
 	};
 	struct waiting w;
 	char what[512];

@@ -19,8 +19,12 @@
 #include <sys/stat.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "lib/errmsg.h"
+#include "lib/hex.h"
 #include "runtime/xapi.h"
 #include "runtime/xmlrpc.h"
 
@@ -60,6 +64,10 @@ struct xapi {
 	char *password;
 	char *ca_file;
 	bool insecure;
+	bool pinned;                 /* fingerprint holds the pin */
+	unsigned char fingerprint[32];
+	bool pin_mismatch;           /* the last handshake met another cert */
+	unsigned char seen[32];      /* ... whose SHA-256 this is */
 	long timeout_ms;
 	bool redirected;             /* followed HOST_IS_SLAVE once */
 	char *session;               /* NULL: logged out */
@@ -256,6 +264,77 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/* ---- certificate pin ----
+ * The fingerprint is checked inside the TLS handshake, by OpenSSL's verify
+ * callback on the server's own certificate (depth 0): a wrong certificate
+ * ends the handshake before the first byte of a request (the password
+ * included) is sent. It is the SHA-256 of the certificate (DER), what
+ * `openssl x509 -fingerprint -sha256` and xe's known-hosts show, not
+ * libcurl's public-key pin. */
+
+int xapi_parse_fingerprint(const char *text, unsigned char out[32])
+{
+	size_t n = 0;
+	const char *p = text;
+	int hi, lo;
+
+	while (*p && n < 32) {
+		if (n && *p == ':' && p[1])
+			p++;
+		hi = OPENSSL_hexchar2int((unsigned char)p[0]);
+		lo = p[0] ? OPENSSL_hexchar2int((unsigned char)p[1]) : -1;
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[n++] = (unsigned char)(hi << 4 | lo);
+		p += 2;
+	}
+	return n == 32 && !*p ? 0 : -1;
+}
+
+static int pin_index(void)
+{
+	static int index = -2;       /* -2: not asked yet */
+
+	/* one value for the process, first taken by transport_init */
+	if (index == -2)
+		index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	return index;
+}
+
+static int pin_verify(int preverify_ok, X509_STORE_CTX *store)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(store,
+			SSL_get_ex_data_X509_STORE_CTX_idx());
+	SSL_CTX *ctx = ssl ? SSL_get_SSL_CTX(ssl) : NULL;
+	struct xapi *x = ctx ? SSL_CTX_get_ex_data(ctx, pin_index()) : NULL;
+	X509 *cert = X509_STORE_CTX_get_current_cert(store);
+	unsigned int len = 0;
+
+	if (!x || !cert)
+		return 0;
+	if (X509_STORE_CTX_get_error_depth(store) > 0)
+		/* the chain counts only when a CA file was given */
+		return x->ca_file ? preverify_ok : 1;
+	if (!X509_digest(cert, EVP_sha256(), x->seen, &len) || len != 32)
+		return 0;
+	if (memcmp(x->seen, x->fingerprint, 32)) {
+		x->pin_mismatch = true;
+		return 0;
+	}
+	return x->ca_file ? preverify_ok : 1;
+}
+
+static CURLcode pin_ssl_ctx(CURL *c, void *sslctx, void *data)
+{
+	SSL_CTX *ctx = sslctx;
+
+	(void)c;
+	if (pin_index() < 0 || !SSL_CTX_set_ex_data(ctx, pin_index(), data))
+		return CURLE_SSL_CERTPROBLEM;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, pin_verify);
+	return CURLE_OK;
+}
+
 static int transport_init(struct xapi *x)
 {
 	CURL *c;
@@ -290,6 +369,23 @@ static int transport_init(struct xapi *x)
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, x->insecure ? 0L : 2L);
 	if (x->ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, x->ca_file);
+	if (x->pinned && strcmp(x->scheme, "unix")) {
+		/* the pin alone (no CA file): the certificate is the trust,
+		 * as xe's known-hosts; with a CA file both checks hold. The
+		 * index is taken here, on the owner's thread, before any
+		 * handshake (clones shake hands on their own threads). */
+		if (pin_index() < 0)
+			return set_err(x, "cannot set up the certificate pin");
+		if (!x->ca_file) {
+			curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+			curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+		}
+		if (curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION,
+				     pin_ssl_ctx) != CURLE_OK ||
+		    curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, x) != CURLE_OK)
+			return set_err(x, "--xapi-fingerprint needs libcurl "
+				       "built with OpenSSL");
+	}
 	return 0;
 }
 
@@ -317,6 +413,7 @@ static int rpc(struct xapi *x, const char *method,
 	x->reply.st = xr_stream_new(x->sink, XR_MAX_VALUES);
 	x->reply.curl = x->curl;
 	x->reply.refused = false;
+	x->pin_mismatch = false;
 	if (!x->reply.st) {
 		set_err(x, "out of memory");
 		goto out;
@@ -337,6 +434,16 @@ static int rpc(struct xapi *x, const char *method,
 	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
 		set_err(x, "cannot connect to %s: %s", x->endpoint,
 			x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc));
+		goto out;
+	}
+	if (rc != CURLE_OK && x->pin_mismatch) {
+		char want[65], got[65];
+
+		xb_hex(want, x->fingerprint, 32);
+		xb_hex(got, x->seen, 32);
+		set_err(x, "%s: %s: the server's certificate has SHA-256 "
+			"fingerprint %s, not the pinned %s (--xapi-fingerprint):"
+			" nothing was sent", method, x->endpoint, got, want);
 		goto out;
 	}
 	if (rc != CURLE_OK) {
@@ -626,6 +733,15 @@ struct xapi *xapi_connect(const struct xapi_options *opt, char **errmsg)
 	x->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms :
 			DEFAULT_TIMEOUT_MS;
 	x->insecure = opt->insecure;
+	if (opt->fingerprint) {
+		if (xapi_parse_fingerprint(opt->fingerprint, x->fingerprint)) {
+			set_err(x, "bad certificate fingerprint '%s': expected "
+				"the 64 hex digits of its SHA-256 (colons "
+				"allowed)", opt->fingerprint);
+			goto fail;
+		}
+		x->pinned = true;
+	}
 	x->endpoint = strdup(endpoint);
 	x->user = strdup(opt->user ? opt->user : DEFAULT_USER);
 	if (ca)
@@ -681,6 +797,8 @@ struct xapi *xapi_clone(struct xapi *x, char **errmsg)
 	c->parent = x;
 	c->timeout_ms = x->timeout_ms;
 	c->insecure = x->insecure;
+	c->pinned = x->pinned;
+	memcpy(c->fingerprint, x->fingerprint, sizeof(c->fingerprint));
 	c->redirected = x->redirected;
 	c->endpoint = dup_or_null(x->endpoint, &oom);
 	c->scheme = dup_or_null(x->scheme, &oom);
@@ -854,6 +972,34 @@ static int get_domid(const struct where *w, const struct xr_value *rec,
 	return 0;
 }
 
+/* PIF.VLAN: -1 (physical) or a tag, sent as a string like every int. */
+static int get_vlan(const struct where *w, const struct xr_value *rec,
+		    long *out)
+{
+	const struct xr_value *v = xr_struct_get(rec, "VLAN");
+	long long n = 0;
+	char *end = NULL;
+
+	if (!v)
+		return set_err(w->x, "%s: record %s has no field VLAN",
+			       w->method, w->ref);
+	if (v->type == XR_INT) {
+		n = v->num;
+	} else if (v->type == XR_STRING && v->str[0]) {
+		errno = 0;
+		n = strtoll(v->str, &end, 10);
+		if (*end || errno)
+			n = LLONG_MIN;
+	} else {
+		n = LLONG_MIN;
+	}
+	if (n < -1 || n > (long long)XB_VLAN_MAX)
+		return set_err(w->x, "%s: record %s: field VLAN is not -1 or "
+			       "a tag 0..%u", w->method, w->ref, XB_VLAN_MAX);
+	*out = (long)n;
+	return 0;
+}
+
 /* Every string of an object set, so no consumer meets a NULL. */
 static int object_init(struct xapi *x, struct xb_object *o,
 		       enum xb_class cls, const char *ref)
@@ -861,6 +1007,7 @@ static int object_init(struct xapi *x, struct xb_object *o,
 	memset(o, 0, sizeof(*o));
 	o->cls = cls;
 	o->domid = -1;
+	o->vlan = -1;
 	o->ref = strdup(ref);
 	o->uuid = strdup("");
 	o->name_label = strdup("");
@@ -905,6 +1052,7 @@ static int convert_object(const struct where *w, enum xb_class cls,
 		return get_string(w, rec, "name_label", &o->name_label);
 	case XB_CLASS_PIF:
 		return get_string(w, rec, "device", &o->device) ||
+		       get_vlan(w, rec, &o->vlan) ||
 		       get_string(w, rec, "host", &o->host) ||
 		       get_string(w, rec, "network", &o->network) ? -1 : 0;
 	}
@@ -935,8 +1083,9 @@ static const char *const vm_fields[] = {
 static const char *const named_fields[] = {      /* SR, network */
 	"uuid", "other_config", "name_label", NULL };
 static const char *const pif_fields[] = {
-	"uuid", "other_config", "device", "host", "network", NULL };
-static const char *const pbd_fields[] = { "SR", "currently_attached", NULL };
+	"uuid", "other_config", "device", "host", "network", "VLAN", NULL };
+static const char *const pbd_fields[] = {
+	"SR", "host", "currently_attached", NULL };
 
 static bool reader_wants(void *ctx, const char *field)
 {
@@ -1001,22 +1150,31 @@ static int read_object(struct reader *rd, const struct where *w,
 	return convert_object(w, rd->cls, rec, o);
 }
 
+static int add_pbd_host(struct xb_object *o, const char *host);
+
+/* A PBD: the host its SR is on (pool-shaped selectors), and whether it is
+ * plugged (SR.set_name_label needs one). */
 static int read_pbd(struct reader *rd, const struct where *w,
 		    const struct xr_value *rec)
 {
 	const struct xr_value *sr = field_of(w, rec, "SR", XR_STRING);
+	const struct xr_value *host = field_of(w, rec, "host", XR_STRING);
 	bool attached;
 	size_t j;
 
-	if (!sr || get_bool(w, rec, "currently_attached", &attached))
+	if (!sr || !host || get_bool(w, rec, "currently_attached", &attached))
 		return -1;
-	if (!attached)
-		return 0;
 	/* a PBD of an SR not in a (created since) changes nothing */
-	for (j = 0; j < rd->a->nobjects; j++)
-		if (rd->a->objects[j].cls == XB_CLASS_SR &&
-		    !strcmp(rd->a->objects[j].ref, sr->str))
+	for (j = 0; j < rd->a->nobjects; j++) {
+		struct xb_object *o = &rd->a->objects[j];
+
+		if (o->cls != XB_CLASS_SR || strcmp(o->ref, sr->str))
+			continue;
+		if (add_pbd_host(o, host->str))
+			return set_err(rd->x, "out of memory");
+		if (attached)
 			rd->plugged[j] = true;
+	}
 	return 0;
 }
 
@@ -1120,6 +1278,34 @@ out:
 	return ret;
 }
 
+static void drop_pbd_hosts(struct xb_object *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->npbd_hosts; i++)
+		free(o->pbd_hosts[i]);
+	free(o->pbd_hosts);
+	o->pbd_hosts = NULL;
+	o->npbd_hosts = 0;
+}
+
+static int add_pbd_host(struct xb_object *o, const char *host)
+{
+	char **v, *h;
+
+	if (o->npbd_hosts >= SIZE_MAX / sizeof(*v) - 1)
+		return -1;
+	v = realloc(o->pbd_hosts, (o->npbd_hosts + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	o->pbd_hosts = v;
+	h = strdup(host);
+	if (!h)
+		return -1;
+	v[o->npbd_hosts++] = h;
+	return 0;
+}
+
 int xapi_read_pbds(struct xapi *x, struct xb_actual *a)
 {
 	struct reader rd = { .x = x, .kind = READ_PBDS, .fields = pbd_fields,
@@ -1135,11 +1321,14 @@ int xapi_read_pbds(struct xapi *x, struct xb_actual *a)
 		set_err(x, "out of memory");
 		goto out;
 	}
+	for (j = 0; j < a->nobjects; j++)       /* read again: from scratch */
+		drop_pbd_hosts(&a->objects[j]);
 	if (get_all_records(&rd, "PBD"))
 		goto out;
 	for (j = 0; j < a->nobjects; j++)
 		if (a->objects[j].cls == XB_CLASS_SR)
 			a->objects[j].pbds_plugged = rd.plugged[j];
+	a->have_pbds = true;
 	ret = 0;
 out:
 	free(rd.plugged);

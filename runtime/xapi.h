@@ -25,7 +25,16 @@ struct xapi_options {
 	const char *ca_file;         /* https: CA bundle (PEM) to verify the
 				      * server with; NULL: $XENBAKE_CA_FILE,
 				      * else the system's */
+	const char *fingerprint;     /* https: the SHA-256 of the server's
+				      * certificate (64 hex digits, colons
+				      * allowed): that certificate is trusted
+				      * whatever its issuer and name; with a
+				      * CA file, both must hold */
 };
+
+/* Parses a certificate fingerprint: 64 hex digits, in pairs separated by
+ * ':' or not, any case. 0, or -1 when it is not one. */
+int xapi_parse_fingerprint(const char *text, unsigned char out[32]);
 
 /* A XenAPI failure: ErrorDescription = [code, params...]. */
 struct xapi_fault {
@@ -59,8 +68,9 @@ unsigned long xapi_calls(const struct xapi *x);               /* calls made */
 /* Reads hosts, VMs, SRs, networks and PIFs: one get_all_records each.
  * Fills a->hosts, a->objects and sets a->have_xapi. */
 int xapi_read_state(struct xapi *x, struct xb_actual *a);
-/* One PBD.get_all_records: sets pbds_plugged on the SRs in a. Only needed
- * before renaming an SR. */
+/* One PBD.get_all_records: sets pbds_plugged and pbd_hosts on the SRs in
+ * a, and a->have_pbds. Only needed before renaming an SR, or to select SRs
+ * by host (several SRs of one name, or `sr "N" host "H"`). */
 int xapi_read_pbds(struct xapi *x, struct xb_actual *a);
 
 /* CLASS.set_FIELD(ref, map): replaces the whole map in one call. */

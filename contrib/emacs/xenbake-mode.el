@@ -21,7 +21,7 @@
 (defconst xenbake-font-lock-keywords
   `((,(regexp-opt '("let" "include") 'symbols) . font-lock-preprocessor-face)
     (,(regexp-opt '("vm" "sr" "network" "pif") 'symbols) . font-lock-type-face)
-    (,(regexp-opt '("uuid" "host" "optional") 'symbols) . font-lock-builtin-face)
+    (,(regexp-opt '("uuid" "host" "optional" "vlan") 'symbols) . font-lock-builtin-face)
     (,(regexp-opt '("vm-data" "xenstore-data" "other-config" "hide-from-xencenter"
                     "name-label" "i18n-key") 'symbols)
      . font-lock-keyword-face)

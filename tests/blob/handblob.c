@@ -149,7 +149,7 @@ void hb_finish(struct hb *b)
 	     "odd header size");
 	b->len = b->header_size;
 	memcpy(b->buf + XBB_OFF_MAGIC, XBB_MAGIC, 4);
-	hb_set32(b, XBB_OFF_VERSION, XBB_VERSION);
+	hb_set32(b, XBB_OFF_VERSION, XBB_LAST_COMP);   /* a format-1 blob */
 	hb_set32(b, XBB_OFF_LAST_COMP, XBB_LAST_COMP);
 	hb_set32(b, XBB_OFF_HEADER_SIZE, b->header_size);
 	hb_set32(b, XBB_OFF_FLAGS, 0);

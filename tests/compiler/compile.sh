@@ -284,5 +284,19 @@ check "-o onto a new file still works" '[ $? -eq 0 ] && [ -s "$work/o/new.xbb" ]
 "$XENBAKEC" -o "$work/o/new.xbb" "$work/o/src.xb"
 check "-o onto an old blob still works" '[ $? -eq 0 ] && [ -s "$work/o/new.xbb" ]'
 
+# --- vlan is a word only after pif "DEVICE": elsewhere a clear error, and
+# a name anywhere else; blob format 2 only for the pool-shaped selectors
+printf 'vm "x" vlan 3 { vm-data "a" = "b"; }\n' >"$work/vlan.xb"
+"$XENBAKEC" --check "$work/vlan.xb" 2>"$work/err"
+check "vlan after a vm: exit 1" '[ $? -eq 1 ]'
+check "vlan after a vm: said plainly" 'grep -q "1:8: error: vlan after a selector that is not pif \"DEVICE\": only a PIF is chosen by VLAN \[syntax\]" "$work/err"'
+printf 'let vlan = "v";\nvm "x" { vm-data "vlan" = "${vlan}"; }\n' >"$work/vlan.xb"
+"$XENBAKEC" -o "$work/vlan1.xbb" "$work/vlan.xb"
+check "vlan as a name compiles" '[ $? -eq 0 ]'
+check "a blob without pool selectors is format 1" '[ "$(od -An -tu4 -j4 -N8 "$work/vlan1.xbb" | tr -s " ")" = " 1 1" ]'
+printf 'pif "eth1" vlan 7 { hide-from-xencenter; }\n' >"$work/vlan.xb"
+"$XENBAKEC" -o "$work/vlan2.xbb" "$work/vlan.xb"
+check "a blob with pif vlan is format 2" '[ "$(od -An -tu4 -j4 -N8 "$work/vlan2.xbb" | tr -s " ")" = " 2 2" ]'
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -534,7 +534,7 @@ END_TEST
 START_TEST(unknown_flag_bit)
 {
 	sample();
-	poke(hb_object_at(&hb, 0) + 4, 0x4);
+	poke(hb_object_at(&hb, 0) + 4, 0x8);
 	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
 	sample();
 	poke(hb_object_at(&hb, 0) + 4, 0x80000000u | XB_OBJ_OPTIONAL);
@@ -558,6 +558,65 @@ START_TEST(host_on_a_vm)
 	p = hb_pos(&hb, "a.xb", 1, 1);
 	hb_object(&hb, XB_CLASS_VM, 0, "web", "xs-01", p);
 	hb_finish(&hb);
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+}
+END_TEST
+
+/* Format 2: an SR's host and a PIF's VLAN, only in blobs that say they
+ * need format 2 (last_comp 2); a format-1 blob holding them is refused. */
+static void format2(uint32_t last_comp, uint32_t vlan)
+{
+	uint32_t p;
+
+	hb_init(&hb);
+	p = hb_pos(&hb, "a.xb", 1, 1);
+	hb_object(&hb, XB_CLASS_SR, 0, "Local storage", "xs-02", p);
+	hb_object(&hb, XB_CLASS_PIF, 0, "eth1", "", p);
+	hb_object(&hb, XB_CLASS_PIF, XB_OBJ_VLAN, "eth1", "", p);
+	hb_object(&hb, XB_CLASS_PIF, XB_OBJ_VLAN, "eth1", "xs-02", p);
+	hb_finish(&hb);
+	hb_set32(&hb, hb_object_at(&hb, 2) + 28, vlan);
+	hb_set32(&hb, hb_object_at(&hb, 3) + 28, 20);
+	hb_set32(&hb, XBB_OFF_VERSION, 2);
+	hb_set32(&hb, XBB_OFF_LAST_COMP, last_comp);
+	hb_rehash(&hb);
+}
+
+START_TEST(format2_sr_host_and_pif_vlan)
+{
+	struct xbb_object o;
+
+	format2(2, 30);
+	ck_assert_int_eq(open_hb(), XBB_OK);
+	xbb_object(&view, 0, &o);
+	ck_assert_str_eq(o.host, "xs-02");
+	xbb_object(&view, 1, &o);
+	ck_assert_uint_eq(o.flags & XB_OBJ_VLAN, 0);
+	xbb_object(&view, 2, &o);
+	ck_assert_uint_eq(o.vlan, 30);
+	ck_assert_str_eq(o.host, "");
+	xbb_object(&view, 3, &o);
+	ck_assert_uint_eq(o.vlan, 20);
+	ck_assert_str_eq(o.host, "xs-02");
+	format2(2, 0);                      /* tag 0 is a tag */
+	ck_assert_int_eq(open_hb(), XBB_OK);
+	format2(1, 30);                     /* format 1 has neither */
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	format2(2, XB_VLAN_MAX + 1);
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	format2(3, 30);                     /* a newer format: not readable */
+	ck_assert_int_eq(open_hb(), XBB_ERR_VERSION);
+	/* order: the VLAN PIF before the physical one of the same device */
+	format2(2, 30);
+	poke(hb_object_at(&hb, 1) + 4, XB_OBJ_VLAN);
+	poke(hb_object_at(&hb, 1) + 28, 31);
+	ck_assert_int_eq(open_hb(), XBB_ERR_ORDER);
+	/* VLAN on an SR, or with a uuid */
+	format2(2, 30);
+	poke(hb_object_at(&hb, 0) + 4, XB_OBJ_VLAN);
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	format2(2, 30);
+	poke(hb_object_at(&hb, 2) + 4, XB_OBJ_VLAN | XB_OBJ_BY_UUID);
 	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
 }
 END_TEST
@@ -1042,6 +1101,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, unknown_flag_bit);
 	tcase_add_test(tc, object_reserved_set);
 	tcase_add_test(tc, host_on_a_vm);
+	tcase_add_test(tc, format2_sr_host_and_pif_vlan);
 	tcase_add_test(tc, entry_range_gap);
 	tcase_add_test(tc, entry_range_overlap);
 	tcase_add_test(tc, entry_range_out_of_range);

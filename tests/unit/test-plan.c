@@ -75,6 +75,23 @@ static struct xb_object *add_pif(struct xb_actual *a, const char *ref,
 	o->device = strdup(device);
 	free(o->host);
 	o->host = strdup(host);
+	o->vlan = -1;                /* physical */
+	return o;
+}
+
+/* An SR whose PBDs are on these hosts (NULL-terminated). */
+static struct xb_object *add_sr(struct xb_actual *a, const char *ref,
+				const char *name, const char *const *hosts)
+{
+	struct xb_object *o = add_object(a, XB_CLASS_SR, ref, ref, name);
+
+	for (; *hosts; hosts++) {
+		o->pbd_hosts = realloc(o->pbd_hosts, (o->npbd_hosts + 1) *
+				       sizeof(*o->pbd_hosts));
+		ck_assert_ptr_nonnull(o->pbd_hosts);
+		o->pbd_hosts[o->npbd_hosts++] = strdup(*hosts);
+	}
+	a->have_pbds = true;
 	return o;
 }
 
@@ -418,6 +435,93 @@ START_TEST(selector_matching_several_is_an_error_naming_them)
 }
 END_TEST
 
+START_TEST(pif_vlan_and_sr_per_host)
+{
+	static const char *const h1[] = { "OpaqueRef:h1", NULL };
+	static const char *const h2[] = { "OpaqueRef:h2", NULL };
+	static const char *const both[] = { "OpaqueRef:h1", "OpaqueRef:h2",
+					    NULL };
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_desired_object *o;
+	struct xb_plan p;
+
+	add_host(&a, "OpaqueRef:h1", "xs-01");
+	add_host(&a, "OpaqueRef:h2", "xs-02");
+	add_pif(&a, "OpaqueRef:p1", "eth1", "OpaqueRef:h1");
+	add_pif(&a, "OpaqueRef:p2", "eth1", "OpaqueRef:h1")->vlan = 20;
+	add_pif(&a, "OpaqueRef:p3", "eth1", "OpaqueRef:h2")->vlan = 20;
+	add_sr(&a, "OpaqueRef:s1", "Local storage", h1);   /* object 3 */
+	add_sr(&a, "OpaqueRef:s2", "Local storage", h2);
+	add_sr(&a, "OpaqueRef:s3", "NFS", both);
+	add_sr(&a, "OpaqueRef:s4", "NFS", both);
+
+	/* pif "eth1": the physical one only */
+	entry(block(&c, XB_CLASS_PIF, 0, "eth1", NULL, 1),
+	      XB_FIELD_OTHER_CONFIG, "k", "v", 2);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nwrites, 1);
+	ck_assert_uint_eq(p.writes[0].object, 0);
+	xb_plan_free(&p);
+
+	/* pif "eth1" vlan 20: one per host; with host, that host's */
+	memset(&c, 0, sizeof(c));
+	o = block(&c, XB_CLASS_PIF, XB_OBJ_VLAN, "eth1", NULL, 1);
+	o->vlan = 20;
+	entry(o, XB_FIELD_OTHER_CONFIG, "k", "v", 2);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nwrites, 2);
+	ck_assert_uint_eq(p.writes[0].object, 1);
+	ck_assert_uint_eq(p.writes[1].object, 2);
+	xb_plan_free(&p);
+	memset(&c, 0, sizeof(c));
+	o = block(&c, XB_CLASS_PIF, XB_OBJ_VLAN, "eth1", "xs-02", 1);
+	o->vlan = 20;
+	entry(o, XB_FIELD_OTHER_CONFIG, "k", "v", 2);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nwrites, 1);
+	ck_assert_uint_eq(p.writes[0].object, 2);
+	xb_plan_free(&p);
+
+	/* sr "Local storage": each host's; with host, one */
+	memset(&c, 0, sizeof(c));
+	entry(block(&c, XB_CLASS_SR, 0, "Local storage", NULL, 1),
+	      XB_FIELD_OTHER_CONFIG, "k", "v", 2);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nwrites, 2);
+	xb_plan_free(&p);
+	memset(&c, 0, sizeof(c));
+	entry(block(&c, XB_CLASS_SR, 0, "Local storage", "xs-02", 1),
+	      XB_FIELD_OTHER_CONFIG, "k", "v", 2);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nwrites, 1);
+	ck_assert_uint_eq(p.writes[0].object, 4);
+	xb_plan_free(&p);
+
+	/* two shared SRs of one name: ambiguous, by host too */
+	memset(&c, 0, sizeof(c));
+	entry(block(&c, XB_CLASS_SR, 0, "NFS", NULL, 1),
+	      XB_FIELD_OTHER_CONFIG, "k", "v", 2);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), -1);
+	ck_assert(any_error_has(&p, "2 SRs match"));
+	xb_plan_free(&p);
+	memset(&c, 0, sizeof(c));
+	entry(block(&c, XB_CLASS_SR, 0, "NFS", "xs-01", 1),
+	      XB_FIELD_OTHER_CONFIG, "k", "v", 2);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), -1);
+	xb_plan_free(&p);
+
+	/* PBDs not read: several SRs of one name are not told apart */
+	a.have_pbds = false;
+	memset(&c, 0, sizeof(c));
+	entry(block(&c, XB_CLASS_SR, 0, "Local storage", NULL, 1),
+	      XB_FIELD_OTHER_CONFIG, "k", "v", 2);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), -1);
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
 START_TEST(pif_on_every_host_or_on_one)
 {
 	struct xb_actual a = { 0 };
@@ -702,6 +806,7 @@ Suite *test_suite(void)
 		{ "select-several", selector_matching_several_is_an_error_naming_them },
 		{ "many-objects", many_objects_each_block_finds_its_own },
 		{ "pif-hosts", pif_on_every_host_or_on_one },
+		{ "pif-vlan-sr-hosts", pif_vlan_and_sr_per_host },
 		{ "sr-rename", sr_found_by_its_old_or_its_new_name },
 		{ "merge", two_blocks_on_one_object_merge_or_conflict },
 		{ "dropped-block", dropped_block_removes_what_xenbake_wrote },

@@ -2,6 +2,7 @@
 /* xapi-probe.c - makes the XenAPI client callable from shell tests.
  *
  *   xapi-probe [-e ENDPOINT] [-u USER] [-p PASSWORD_FILE] [-k] [-c CA_FILE]
+ *              [-f SHA256]
  *              [-t TIMEOUT_MS] COMMAND [ARGS] [+ COMMAND [ARGS]]...
  *
  * Commands run in order on one connection:
@@ -171,17 +172,18 @@ int main(int argc, char **argv)
 	opt.endpoint = getenv("XENBAKE_XAPI");
 	if (opt.endpoint && !opt.endpoint[0])
 		opt.endpoint = NULL;
-	while ((c = getopt(argc, argv, "+e:u:p:kc:t:")) != -1) {
+	while ((c = getopt(argc, argv, "+e:u:p:kc:f:t:")) != -1) {
 		switch (c) {
 		case 'e': opt.endpoint = optarg; break;
 		case 'u': opt.user = optarg; break;
 		case 'p': opt.password_file = optarg; break;
 		case 'k': opt.insecure = true; break;
 		case 'c': opt.ca_file = optarg; break;
+		case 'f': opt.fingerprint = optarg; break;
 		case 't': opt.timeout_ms = atol(optarg); break;
 		default:
 			fprintf(stderr, "usage: xapi-probe [-e ENDPOINT] "
-				"[-u USER] [-p PASSWORD_FILE] [-k] [-c CA] "
+				"[-u USER] [-p PASSWORD_FILE] [-k] [-c CA] [-f SHA256] "
 				"[-t MS] COMMAND [ARGS] [+ COMMAND ...]\n");
 			return 2;
 		}

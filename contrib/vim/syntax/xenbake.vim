@@ -9,7 +9,7 @@ endif
 " would win inside "vm-data"; a word next to a '-' is part of a longer one
 syn match   xbTopLevel	"-\@<!\<\(let\|include\)\>-\@!"
 syn match   xbClass	"-\@<!\<\(vm\|sr\|network\|pif\)\>-\@!"
-syn match   xbSelector	"-\@<!\<\(uuid\|host\|optional\)\>-\@!"
+syn match   xbSelector	"-\@<!\<\(uuid\|host\|optional\|vlan\)\>-\@!"
 syn match   xbStatement	"\<\(vm-data\|xenstore-data\|other-config\|hide-from-xencenter\|name-label\|i18n-key\)\>"
 syn match   xbI18nKey	"\<local-hotplug-cd\>\|\<local-hotplug-disk\>\|\<local-storage\>\|\<xenserver-tools\>"
 syn match   xbComment	"#.*$" contains=xbTodo
