@@ -46,7 +46,7 @@
 
 #include <stdbool.h>
 
-#include "runtime/plan.h"
+#include "runtime/guest-plan.h"
 #include "runtime/state.h"
 
 #define XB_XS_MANAGED_ROOT "/tool/xenbake/managed"
@@ -84,13 +84,13 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 /* For each guest p queued, reads the keys p wants or manages into
  * a->guests[].vm_data. */
 int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
-		       const struct xb_plan *p, char **errmsg);
+		       const struct xb_guest_plans *p, char **errmsg);
 /* Applies p->guests in one transaction (see above). 0, or -1 with *errmsg:
  * then nothing was written, or XB_XS_UNKNOWN with *errmsg when the
  * connection went during the commit: xenstored may have committed it or
  * not. *changed says whether any node changed. */
 #define XB_XS_UNKNOWN (-2)
 int xb_xs_apply(struct xb_xs *xs, const struct xb_actual *a,
-		const struct xb_plan *p, bool *changed, char **errmsg);
+		const struct xb_guest_plans *p, bool *changed, char **errmsg);
 
 #endif
