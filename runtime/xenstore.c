@@ -334,7 +334,7 @@ struct gstate {
 	const struct xb_guest *g;
 	const struct xb_guest_plan *gp;
 	size_t vm, dir;              /* requests of the first round */
-	bool dir_exists, dir_ours;
+	bool dir_exists;
 	char *rec_path;
 	struct xb_map managed;       /* its record, as read in the attempt */
 	unsigned chunks;
@@ -351,33 +351,6 @@ static void gstate_free(struct gstate *s)
 	free(s->want);
 	free(s->gone);
 	memset(s, 0, sizeof(*s));
-}
-
-/* Under a vm-data that is not ours, creates each missing directory above
- * path with our permissions, one level at a time (rare: someone else made
- * vm-data). */
-static int make_parents(struct xb_xs *xs, uint32_t tx, const char *base,
-			char *path, int domid, char **errmsg)
-{
-	struct xs_batch b = { 0 };
-	char *slash = path + strlen(base) + 1 + strlen(XB_VM_DATA_PREFIX);
-	int r = 0;
-
-	while (!r && (slash = strchr(slash, '/'))) {
-		*slash = '\0';
-		xs_add(&b, XS_GET_PERMS, NULL, 0, "%s", path);
-		r = xs_run_checked(xs, &b, tx, true, errmsg);
-		if (!r && b.r[0].err == ENOENT) {
-			xs_batch_reset(&b);
-			xs_add(&b, XS_MKDIR, NULL, 0, "%s", path);
-			xs_add_perms(&b, domid, path);
-			r = xs_run_checked(xs, &b, tx, false, errmsg);
-		}
-		xs_batch_reset(&b);
-		*slash++ = '/';
-	}
-	xs_batch_free(&b);
-	return r;
 }
 
 /* After removing path, removes the directories between it and vm-data
@@ -443,7 +416,6 @@ static int first_round(struct xb_xs *xs, uint32_t tx, struct gstate *gs,
 			break;
 		}
 		gs[i].dir_exists = !bp->r[gs[i].dir].err;
-		gs[i].dir_ours = xs_perms_ours(&bp->r[gs[i].dir], gs[i].g->domid);
 	}
 	/* 0: absent; 1: dom0's alone ("n0"), records inherit it (also
 	 * when there are none to keep); 2: someone else's */
@@ -582,38 +554,22 @@ static int queue_guest(struct xb_xs *xs, uint32_t tx, struct gstate *s,
 		if (value && !strcmp(value, want->kv[k].value))
 			continue;
 		if (!s->dir_exists) {
-			/* made ours, so that what is created below it
-			 * inherits dom0's ownership and the guest's read */
-			char dir[80];
+			/* the guest's own, as xenopsd makes it when it
+			 * builds the domain: what is created below inherits
+			 * that, so the guest may still write its vm-data */
+			char dir[80], owner[24];
+			int n;
 
 			snprintf(dir, sizeof(dir), "%s/vm-data", base);
+			n = snprintf(owner, sizeof(owner), "n%d", domid);
 			xs_add(w, XS_MKDIR, NULL, 0, "%s", dir);
-			xs_add_perms(w, domid, dir);
-			s->dir_exists = s->dir_ours = true;
+			xs_add(w, XS_SET_PERMS, owner, (size_t)n + 1, "%s", dir);
+			s->dir_exists = true;
 		}
-		if (!value && !s->dir_ours) {
-			/* nothing to inherit from: make each missing
-			 * directory ours first */
-			if (asprintf(&path, "%s/%s", base, key) < 0)
-				goto nomem;
-			r = make_parents(xs, tx, base, path, domid, errmsg);
-			free(path);
-			path = NULL;
-			if (r)
-				goto out;
-		}
-		xs_add(w, XS_WRITE, want->kv[k].value, strlen(want->kv[k].value),
-		    "%s/%s", base, key);
-		/* under a directory that is not ours, a node might not be
-		 * either (a guest could change it): make the ones we write
-		 * ours */
-		if (!s->dir_ours) {
-			if (asprintf(&path, "%s/%s", base, key) < 0)
-				goto nomem;
-			xs_add_perms(w, domid, path);
-			free(path);
-			path = NULL;
-		}
+		/* no permissions set: a node dom0 creates inherits its
+		 * parent's (the vm-data tree's owner stays who it was) */
+		xs_add(w, XS_WRITE, want->kv[k].value,
+		       strlen(want->kv[k].value), "%s/%s", base, key);
 		*changed = true;
 	}
 	for (k = 0; k < s->remove.n; k++) {
