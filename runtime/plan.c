@@ -743,7 +743,7 @@ static int plan_object(struct planner *pl, size_t oi)
 	live_here = pl->opt->use_xenstore && gi != NO_INDEX;
 	if (ob->cls == XB_CLASS_VM && ob->running && !live_here &&
 	    t->want[XB_FIELD_XENSTORE_DATA].n &&
-	    (r = plan_note(pl, "%s: note: vm %s is running %s: its vm-data is the guest's and is written only in its live xenstore: not applied",
+	    (r = plan_note(pl, "%s: note: vm %s is running %s: its vm-data is the guest's, written only in its live tree, so not applied here",
 			   xb_map_get(&t->source[XB_FIELD_XENSTORE_DATA],
 				      t->want[XB_FIELD_XENSTORE_DATA].kv[0].key),
 			   object, pl->opt->use_xenstore ?
