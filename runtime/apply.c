@@ -476,6 +476,7 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	bool xapi_sent = false, xs_started = false;
 	unsigned long calls;
 	unsigned tries;
+	struct xb_guest_plans gps;
 	size_t i;
 	int r = -1, xr;
 
@@ -529,8 +530,10 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	report->xapi_writes = p->nwrites;
 
 	tries = xs ? xb_xs_stats(xs)->attempts : 0;
+	gps = xb_plan_guests(p);
 	if (p->nguests &&
-	    (xr = xb_xs_apply(xs, a, p, &report->xenstore_changed, &xs_err))) {
+	    (xr = xb_xs_apply(xs, a, &gps, &report->xenstore_changed,
+			      &xs_err))) {
 		char *where = xenstore_sources(p);
 
 		xs_started = xb_xs_stats(xs)->attempts > tries;

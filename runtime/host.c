@@ -138,9 +138,12 @@ int read_and_plan(const struct options *o, const struct xb_desired *d,
 		return read_failed(err);
 	/* a first pass tells which guests' keys to read */
 	if (xs) {
+		struct xb_guest_plans gps;
+
 		popt.every_guest = true;
 		r = xb_plan_make(d, actual, &popt, &first);
-		if (r == 0 && xb_xs_read_vm_data(xs, actual, &first, err)) {
+		gps = xb_plan_guests(&first);
+		if (r == 0 && xb_xs_read_vm_data(xs, actual, &gps, err)) {
 			xb_plan_free(&first);
 			return read_failed(err);
 		}

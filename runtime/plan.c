@@ -772,12 +772,32 @@ static int plan_object(struct planner *pl, size_t oi)
 	const char *rec = xb_map_get(&ob->other_config, XB_KEY_MANAGED);
 	char *object = object_name(pl->a, ob), *text = NULL;
 	size_t f, i, gi, first;
+	bool live_here;
 	int r = 0;
 
 	if (!object)
 		return pl->oom = -ENOMEM;
 	if (rec && (r = xb_managed_parse(rec, "", &managed)))
 		goto oom;
+
+	/* A running or paused VM's vm-data is its guest's own: it is written
+	 * in the live tree only (plan_guest), and xapi copies that back into
+	 * VM.xenstore_data; never with set_xenstore_data, which wipes the
+	 * tree and makes it dom0's. Not here (another host's guest, or
+	 * --no-xenstore): left to xenbake on its host; the record still
+	 * names what the config manages, so that every host of a pool
+	 * plans the same record. */
+	gi = local_guest(pl, ob);
+	live_here = pl->opt->use_xenstore && gi != NO_INDEX;
+	if (ob->cls == XB_CLASS_VM && ob->running && !live_here &&
+	    t->want[XB_FIELD_XENSTORE_DATA].n &&
+	    (r = plan_note(pl, "%s: note: vm %s is running %s: its vm-data is the guest's, written only in its live tree, so not applied here",
+			   xb_map_get(&t->source[XB_FIELD_XENSTORE_DATA],
+				      t->want[XB_FIELD_XENSTORE_DATA].kv[0].key),
+			   object, pl->opt->use_xenstore ?
+			   "on another host (apply there)" :
+			   "and xenstore is not used (--no-xenstore)")))
+		goto out;
 
 	/* the new managed record: every map key the config names */
 	for (f = 0; f < 2; f++) {
@@ -807,6 +827,8 @@ static int plan_object(struct planner *pl, size_t oi)
 					   xb_class_keyword(ob->cls), object);
 			continue;
 		}
+		if (field == XB_FIELD_XENSTORE_DATA && ob->running)
+			continue;       /* the live tree's: see above */
 		if ((r = xb_map_copy(&after, before)))
 			goto oom;
 		for (i = 0; i < want->n; i++)
@@ -878,8 +900,7 @@ static int plan_object(struct planner *pl, size_t oi)
 		}
 	}
 
-	gi = local_guest(pl, ob);
-	if (pl->opt->use_xenstore && gi != NO_INDEX)
+	if (live_here)
 		r = plan_guest(pl, gi, object, t, &managed);
 	goto out;
 oom:

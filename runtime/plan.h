@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "runtime/desired.h"
+#include "runtime/guest-plan.h"
 #include "runtime/state.h"
 
 enum xb_change_op {
@@ -60,16 +61,6 @@ struct xb_map_write {
 					   of xb_plan.changes, for messages */
 };
 
-/* A running guest on this host whose vm-data differs. */
-struct xb_guest_plan {
-	size_t guest;                /* index in xb_actual.guests */
-	int domid;
-	char *vm_uuid;               /* "" when unknown */
-	char *label;                 /* for messages: "vm web-01 (domain 5)" */
-	struct xb_map desired;       /* "vm-data/KEY" -> value, the whole set */
-	struct xb_map managed;       /* keys written earlier (from XenAPI) */
-};
-
 struct xb_plan_options {
 	bool use_xapi;               /* objects come from XenAPI */
 	bool use_xenstore;           /* plan the live vm-data of local guests */
@@ -98,6 +89,17 @@ struct xb_plan {
 int xb_plan_make(const struct xb_desired *d, const struct xb_actual *a,
 		 const struct xb_plan_options *opt, struct xb_plan *p);
 void xb_plan_free(struct xb_plan *p);
+
+/* The part of p the xenstore backend acts on. */
+static inline struct xb_guest_plans xb_plan_guests(const struct xb_plan *p)
+{
+	struct xb_guest_plans g = {
+		.guests = p->guests, .nguests = p->nguests,
+		.managed_in_xenstore = p->managed_in_xenstore,
+	};
+
+	return g;
+}
 
 /* Counts changes by kind; bookkeeping ones only if asked. */
 void xb_plan_count(const struct xb_plan *p, bool bookkeeping, size_t *add,

@@ -38,7 +38,8 @@ struct xb_object {
 	struct xb_map other_config;
 	struct xb_map xenstore_data; /* VM only */
 	/* VM */
-	bool is_template, is_control_domain, running;
+	bool is_template, is_control_domain;
+	bool running;                /* Running or Paused: it has a domain */
 	int domid;                   /* -1 when not running */
 	char *resident_on;           /* host ref, "" when not running */
 	/* SR */

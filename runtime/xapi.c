@@ -1041,7 +1041,9 @@ static int convert_object(const struct where *w, enum xb_class cls,
 			     &o->is_control_domain) ||
 		    get_map(w, rec, "xenstore_data", &o->xenstore_data))
 			return -1;
-		o->running = !strcmp(power->str, "Running");
+		/* a paused VM keeps its domain and its live vm-data */
+		o->running = !strcmp(power->str, "Running") ||
+			     !strcmp(power->str, "Paused");
 		if (!o->running)
 			o->domid = -1;
 		if (!strcmp(o->resident_on, "OpaqueRef:NULL"))

@@ -26,14 +26,19 @@
  * and jitter; any other failure aborts it, so nothing partial remains. A
  * plan with no guests starts no transaction at all.
  *
- * Node permissions: every node xenbake creates under vm-data is owned by
- * dom0, readable by the guest, and by no other guest ("n0" "rN"). The
- * vm-data directory is created and given these permissions explicitly;
- * nodes below it inherit them from it (xenstored copies the parent's
- * permissions to a node dom0 creates). When the directory's permissions are
- * not these (someone else made it), every node xenbake writes there, and
- * every directory it creates there, gets them explicitly; the directory
- * itself is left as it is.
+ * Node permissions: a guest's vm-data is its own (xenopsd makes it "nN"
+ * when it builds the domain: the guest reads and writes it, and reports
+ * back through it), and xenbake never changes that: it sets no
+ * permissions under vm-data, so each node it creates inherits its
+ * parent's (xenstored copies the parent's permissions to a node dom0
+ * creates). Only a missing vm-data is created, and made the guest's, as
+ * xenopsd would. Nothing outside /local/domain/N/vm-data of the guest is
+ * written (and, without XenAPI, xenbake's own record below).
+ *
+ * With XenAPI the live tree is the only write for a running or paused
+ * guest: xapi copies vm-data back into VM.xenstore_data whenever it
+ * changes, so no VM.set_xenstore_data (which wipes the tree and rewrites
+ * it as dom0's) is needed (plan.h).
  *
  * The managed record without XenAPI: XB_XS_MANAGED_ROOT/<vm-uuid> (or
  * "domain-N" for a guest with no /vm), readable by dom0 only, lists the
@@ -47,7 +52,7 @@
 
 #include <stdbool.h>
 
-#include "runtime/plan.h"
+#include "runtime/guest-plan.h"
 #include "runtime/state.h"
 
 #define XB_XS_MANAGED_ROOT "/tool/xenbake/managed"
@@ -91,13 +96,13 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 /* For each guest p queued, reads the keys p wants or manages into
  * a->guests[].vm_data. */
 int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
-		       const struct xb_plan *p, char **errmsg);
+		       const struct xb_guest_plans *p, char **errmsg);
 /* Applies p->guests in one transaction (see above). 0, or -1 with *errmsg:
  * then nothing was written, or XB_XS_UNKNOWN with *errmsg when the
  * connection went during the commit: xenstored may have committed it or
  * not. *changed says whether any node changed. */
 #define XB_XS_UNKNOWN (-2)
 int xb_xs_apply(struct xb_xs *xs, const struct xb_actual *a,
-		const struct xb_plan *p, bool *changed, char **errmsg);
+		const struct xb_guest_plans *p, bool *changed, char **errmsg);
 
 #endif

@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Guest isolation: as unprivileged guests on their own rings (xsguest.py),
-# guest 5 reads its vm-data but cannot change it, and guest 6 cannot read
-# guest 5's. A vm-data someone else made (here the guest itself) is left
-# as it is, and each node and directory xenbake creates in it is made
-# dom0's, readable by that guest only, one by one.
+# guest 5 reads and writes its own vm-data (it stays the guest's: xenbake
+# never takes it away), and guest 6 can neither read nor write guest 5's.
+# A vm-data someone else made (here the guest itself) is left as it is,
+# and each node xenbake creates in it inherits its permissions.
 . "$(dirname "$0")/../runtime/lib.sh"
 sandbox_up "$(fixture)"
 compile site <<'XB'
@@ -27,12 +27,16 @@ for who, path in ((g6, "/local/domain/5/vm-data/secret/token"),
     except XsError as e:
         assert e.errno == errno.EACCES, e
 try:
-    g5.write("/local/domain/5/vm-data/secret/token", b"mine")
-    raise SystemExit("guest 5 changed its vm-data")
+    g6.write("/local/domain/5/vm-data/secret/token", b"theirs")
+    raise SystemExit("guest 6 changed guest 5's vm-data")
 except XsError as e:
     assert e.errno == errno.EACCES, e
+# its own: the guest may report back through it
+g5.write("/local/domain/5/vm-data/secret/token", b"mine")
+g5.write("/local/domain/5/vm-data/reported", b"ok")
 PYEOF
-expect_eq "token" "$(xs_get /local/domain/5/vm-data/secret/token)" s3cr3t
+expect_eq "token" "$(xs_get /local/domain/5/vm-data/secret/token)" mine
+expect_eq "perms of vm-data" "$(xs_perms /local/domain/5/vm-data)" n5
 
 xenstore-write /local/domain/7/vm-data/mine guest
 xenstore-chmod /local/domain/7/vm-data n7
@@ -43,7 +47,7 @@ XB
 "$XENBAKE" apply --no-xapi "$DIR/theirs.xbb" >/dev/null 2>&1 || fail "apply theirs"
 expect_eq "their vm-data" "$(xs_perms /local/domain/7/vm-data)" n7
 for node in x x/y x/y/z w mine; do
-	expect_eq "perms of $node" "$(xs_perms /local/domain/7/vm-data/$node)" "n0 r7"
+	expect_eq "perms of $node" "$(xs_perms /local/domain/7/vm-data/$node)" "n7"
 done
 expect_eq "x/y/z" "$(xs_get /local/domain/7/vm-data/x/y/z)" 1
 "$XENBAKE" plan --no-xapi "$DIR/theirs.xbb" >/dev/null 2>&1 ||

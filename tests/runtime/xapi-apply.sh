@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # One plan across both backends, through the XenAPI simulator: plan, apply,
-# check; VM.xenstore_data (persistent) and the running guest's live vm-data
-# both hold the keys; a second apply writes nothing anywhere; an edit is
-# applied as exactly that difference.
+# check; the running guest's vm-data is written live only (never with
+# VM.set_xenstore_data, which wipes the tree and takes it from the guest),
+# and xapi's copy-back carries it into VM.xenstore_data; a second apply
+# writes nothing anywhere; an edit is applied as exactly that difference.
 . "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 sandbox_up "$(fixture)"
@@ -22,8 +23,8 @@ XB
 
 rc=0; "$XENBAKE" plan "$DIR/site.xbb" >"$DIR/plan" 2>"$DIR/err" || rc=$?
 [ $rc -eq 2 ] || { cat "$DIR/plan" "$DIR/err"; fail "plan exit $rc, want 2"; }
-grep -q '^+ vm web-01 xenstore_data\[vm-data/role\]: "frontend"' "$DIR/plan" ||
-	{ cat "$DIR/plan"; fail "no XenAPI line"; }
+! grep -q 'xenstore_data\[vm-data/' "$DIR/plan" ||
+	{ cat "$DIR/plan"; fail "a running VM's vm-data planned through XenAPI"; }
 grep -q '^+ vm web-01 \[domain 5\] vm-data/role: "frontend"' "$DIR/plan" ||
 	{ cat "$DIR/plan"; fail "no live xenstore line"; }
 "$XENBAKE" plan --json "$DIR/site.xbb" >"$DIR/plan.json" 2>/dev/null || true
@@ -31,8 +32,9 @@ grep -q '^+ vm web-01 \[domain 5\] vm-data/role: "frontend"' "$DIR/plan" ||
 import json, sys
 p = json.load(open(sys.argv[1]))
 calls = p["xapi_calls"]
-# web-01: xenstore_data and other_config; network, PIF, SR: other_config
-assert len(calls) == 5, calls
+# other_config of web-01, network, PIF, SR; vm-data goes live only
+assert len(calls) == 4, calls
+assert not any("xenstore_data" in c for c in calls), calls
 assert len(set(calls)) == len(calls), calls
 assert p["xenstore_guests"] == [5], p
 PYEOF
@@ -41,14 +43,25 @@ sim_reset
 trace_mark
 "$XENBAKE" apply -v "$DIR/site.xbb" >"$DIR/out" 2>"$DIR/err" ||
 	{ cat "$DIR/out" "$DIR/err"; fail "apply failed"; }
-expect_eq "XenAPI writes of the first apply" "$(sim_writes)" 5
-grep -q '(5 XenAPI writes, 1 xenstore transaction)' "$DIR/out" ||
+expect_eq "XenAPI writes of the first apply" "$(sim_writes)" 4
+grep -q '(4 XenAPI writes, 1 xenstore transaction)' "$DIR/out" ||
 	{ cat "$DIR/out"; fail "apply summary"; }
 [ "$(trace_count TRANSACTION_START)" -le 2 ] || fail "too many transactions"
+"$XENBAKE" check "$DIR/site.xbb" >"$DIR/check" 2>&1 ||
+	{ cat "$DIR/check"; fail "check right after apply (copy-back pending)"; }
 xapi_py <<'PYEOF' || fail "XenAPI state after apply"
-w = vm("web-01")
+import time
+# xapi's copy-back is asynchronous: the database follows the live tree
+for _ in range(100):
+    w = vm("web-01")
+    if w["xenstore_data"].get("vm-data/net/ip") == "10.0.0.5":
+        break
+    time.sleep(0.1)
 assert w["xenstore_data"]["vm-data/role"] == "frontend", w["xenstore_data"]
 assert w["xenstore_data"]["vm-data/net/ip"] == "10.0.0.5", w["xenstore_data"]
+import json, urllib.request
+calls = json.load(urllib.request.urlopen(sys.argv[1] + "/sim/calls"))["calls"]
+assert not any("xenstore_data" in c for c in calls), calls
 oc = w["other_config"]
 assert oc["owner"] == "ops" and oc["HideFromXenCenter"] == "true", oc
 assert set(oc["xenbake-managed"].split("\n")) == {
@@ -90,19 +103,24 @@ pif "eth1" { hide-from-xencenter; }
 sr "Local storage" { i18n-key local-storage; }
 XB
 "$XENBAKE" plan "$DIR/site2.xbb" >"$DIR/plan" 2>&1 || true
-grep -q '^Plan: 0 to add, 2 to change, 0 to remove\.$' "$DIR/plan" ||
+grep -q '^Plan: 0 to add, 1 to change, 0 to remove\.$' "$DIR/plan" ||
 	{ cat "$DIR/plan"; fail "edit plan"; }
 sim_reset
 "$XENBAKE" apply -v "$DIR/site2.xbb" >"$DIR/out" 2>"$DIR/err" ||
 	{ cat "$DIR/out" "$DIR/err"; fail "edit apply"; }
-expect_eq "XenAPI writes of the edit" "$(sim_writes)" 1
-grep -q '(1 XenAPI write, 1 xenstore transaction)' "$DIR/out" ||
+expect_eq "XenAPI writes of the edit" "$(sim_writes)" 0
+grep -q '(0 XenAPI writes, 1 xenstore transaction)' "$DIR/out" ||
 	{ cat "$DIR/out"; fail "edit apply summary"; }
 expect_eq "live role after edit" "$(xs_get /local/domain/5/vm-data/role)" backend
-# xenbake wrote at most the one node (xapi may have rewritten it already)
-grep -Eq 'xenstore: 1 transaction, [0-9]+ reads, [01] writes, 0 removes' \
+# xenbake wrote the one node, nothing else
+grep -Eq 'xenstore: 1 transaction, [0-9]+ reads, 1 writes, 0 removes' \
 	"$DIR/err" || { cat "$DIR/err"; fail "more than the changed node written"; }
 xapi_py <<'PYEOF' || fail "XenAPI state after edit"
+import time
+for _ in range(100):
+    if vm("web-01")["xenstore_data"]["vm-data/role"] == "backend":
+        break
+    time.sleep(0.1)
 assert vm("web-01")["xenstore_data"]["vm-data/role"] == "backend"
 PYEOF
 "$XENBAKE" check "$DIR/site2.xbb" >/dev/null 2>&1 || fail "check after edit"

@@ -30,7 +30,14 @@ XENBAKE_XAPI=http://127.0.0.1:1 "$XENBAKE" apply -v --no-xenstore --xapi "$good"
 	"$DIR/site.xbb" >"$DIR/out" 2>"$DIR/err" || { cat "$DIR/out" "$DIR/err"; fail "apply --no-xenstore"; }
 grep -q 'xenstore:' "$DIR/err" && fail "--no-xenstore used xenstore"
 grep -q '\[domain' "$DIR/out" && fail "--no-xenstore planned live nodes"
-expect_eq "XenAPI writes" "$(sim_writes)" 3
+# a running VM's vm-data is the guest's, written only live: not with
+# --no-xenstore, and said so (never VM.set_xenstore_data)
+expect_eq "XenAPI writes" "$(sim_writes)" 2
+grep -q 'xenstore is not used (--no-xenstore).*not applied here' "$DIR/err" ||
+	{ cat "$DIR/err"; fail "no note of the vm-data not applied"; }
+"$XENBAKE" check --no-xenstore "$DIR/site.xbb" >/dev/null 2>&1 ||
+	fail "check after apply"
+"$XENBAKE" apply "$DIR/site.xbb" >/dev/null 2>&1 || fail "apply with xenstore"
 "$XENBAKE" check "$DIR/site.xbb" >/dev/null 2>&1 || fail "check after apply"
 
 # drift in XenAPI, as JSON

@@ -340,8 +340,17 @@ START_TEST(local_running_guest_gets_live_writes)
 	ck_assert_ptr_nonnull(ch);
 	ck_assert_int_eq(ch->op, XB_CHANGE_REMOVE);
 	ck_assert_ptr_null(find_change(&p, XB_WHERE_XENSTORE, "vm-data/mine"));
-	/* db-01 is not local: XenAPI only */
-	ck_assert_uint_eq(p.nwrites, 4);
+	/* a running VM's vm-data is written live only, never with
+	 * set_xenstore_data: the records are the XenAPI writes (db-01's
+	 * too, the same on every host); db-01 runs on another host: its
+	 * vm-data is not applied here, and that is said */
+	ck_assert_uint_eq(p.nwrites, 2);
+	ck_assert_int_eq(p.writes[0].field, XB_FIELD_OTHER_CONFIG);
+	ck_assert_int_eq(p.writes[1].field, XB_FIELD_OTHER_CONFIG);
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XAPI, "vm-data/role"));
+	ck_assert_uint_eq(p.nnotes, 1);
+	ck_assert_ptr_nonnull(strstr(p.notes[0], "db-01 is running on another host"));
+	ck_assert_ptr_nonnull(strstr(p.notes[0], "t.xb:4:"));
 	xb_plan_free(&p);
 
 	/* --no-xenstore: XenAPI only */
@@ -760,12 +769,13 @@ START_TEST(many_objects_each_block_finds_its_own)
 	d.nobjects = N;
 	ck_assert_int_eq(xb_plan_make(&d, &a, &XAPI_AND_XS, &p), 0);
 	ck_assert_uint_eq(p.nerrors, 0);
-	ck_assert_uint_eq(p.nwrites, 2 * N);
+	/* running here: vm-data is written live, other_config by XenAPI */
+	ck_assert_uint_eq(p.nwrites, N);
 	for (i = 0; i < p.nwrites; i++) {
 		const struct xb_object *ob = &a.objects[p.writes[i].object];
-		const char *want = xb_map_get(&p.writes[i].new_map,
-					      p.writes[i].field == XB_FIELD_OTHER_CONFIG ?
-					      "n" : "vm-data/n");
+		const char *want = xb_map_get(&p.writes[i].new_map, "n");
+
+		ck_assert_int_eq(p.writes[i].field, XB_FIELD_OTHER_CONFIG);
 
 		ck_assert_int_eq(ob->cls, XB_CLASS_VM);
 		ck_assert(!ob->is_template);
