@@ -2,8 +2,8 @@
  * the blobs it loaded, and one function per job. main.c parses the command
  * line and runs a command; load.c reads and verifies blobs; wait.c waits
  * at boot; host.c reads the host and plans; render.c prints changes and
- * plans (text and --json); cmd-apply.c and cmd-status.c are what those
- * commands do beyond the plan. */
+ * plans (text and --json); cmd-plan.c (dump, plan, check), cmd-apply.c
+ * and cmd-status.c run the commands. */
 #ifndef XENBAKE_CLI_H
 #define XENBAKE_CLI_H
 
@@ -92,6 +92,32 @@ int read_and_plan(const struct options *o, const struct xb_desired *d,
 		  struct xb_actual *actual, struct xb_plan *plan,
 		  int *planned, char **err);
 
+/* host.c: one run of plan, check or apply: the blobs, the connections,
+ * the host as read and the plan. Zero it before session_plan(). */
+struct session {
+	struct loaded *blobs;
+	size_t nblobs;
+	struct xb_desired desired;
+	struct xb_actual actual;
+	struct xb_plan plan;
+	int planned;                 /* see read_and_plan() */
+	struct xapi *x;
+	struct xb_xs *xs;
+	const unsigned char **shas;
+	struct xb_apply_options aopt;
+};
+enum { SESSION_NOT_LOADED = 2, SESSION_PLAN_FAILED = 1 };
+/* Loads and verifies the blobs, opens the connections, reads the host and
+ * plans. 0; -1: failed (*err); SESSION_NOT_LOADED: a blob failed
+ * verification (the reason printed); SESSION_PLAN_FAILED: the plan failed
+ * (s->plan.errors, printed). Notes go to stderr unless --json. */
+int session_plan(const struct options *o, struct session *s, char **err);
+/* The error of a failed session on stderr, and as --json. */
+void session_fail(const struct options *o, const struct session *s,
+		  char *err);
+/* --verbose's counts, then everything closed and freed. */
+void session_end(const struct options *o, struct session *s);
+
 /* render.c: the one renderer of a change, for people and for --json. */
 void put_quoted(FILE *f, const char *s);
 void put_json(FILE *f, const char *s);
@@ -104,7 +130,15 @@ void print_json(const char *command, const char *result,
 size_t print_drift(FILE *f, const struct xb_plan *plan);
 char *change_line(const struct xb_change *c);
 
+/* main.c: "plan", "apply"... */
+const char *command_name(enum command cmd);
+
+/* cmd-plan.c: dump, plan and check, which only read the host. */
+int cmd_dump(const struct options *o);
+int cmd_plan(const struct options *o);
+
 /* cmd-apply.c */
+int cmd_apply(const struct options *o);
 bool verify_outcomes(const struct options *o, const struct xb_desired *d,
 		     struct xapi *x, struct xb_xs *xs, const struct xb_plan *p,
 		     enum xb_outcome *out);

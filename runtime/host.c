@@ -113,3 +113,93 @@ int read_and_plan(const struct options *o, const struct xb_desired *d,
 	*planned = xb_plan_make(d, actual, &popt, plan);
 	return *planned ? 1 : 0;
 }
+
+/* ---- a session: the blobs, the host and the plan ---------------------------- */
+
+int session_plan(const struct options *o, struct session *s, char **err)
+{
+	size_t i;
+	int r;
+
+	s->aopt.state_dir = o->state_dir;
+	/* 1. verify everything before any I/O to the host */
+	if (load_blobs(o, &s->blobs, &s->nblobs))
+		return SESSION_NOT_LOADED;
+	for (i = 0; i < s->nblobs; i++)
+		if (xb_desired_add_blob(&s->desired, &s->blobs[i].blob)) {
+			*err = strdup("out of memory");
+			return -1;
+		}
+	s->shas = calloc(s->nblobs + 1, sizeof(*s->shas));
+	if (!s->shas) {
+		*err = strdup("out of memory");
+		return -1;
+	}
+	for (i = 0; i < s->nblobs; i++)
+		s->shas[i] = xbb_sha256(&s->blobs[i].blob);
+	s->aopt.blob_sha256 = s->shas;
+	s->aopt.nblobs = s->nblobs;
+
+	/* 2. the host as it is (an apply cut off earlier undone or
+	 * finished first), 3. the plan */
+	if (!o->no_xenstore && wait_xenstored(o, &s->xs, err))
+		return -1;
+	if (!o->no_xapi && !(s->x = connect_xapi(o, err)))
+		return -1;
+	r = read_and_plan(o, &s->desired, s->x, s->xs, &s->aopt, &s->actual,
+			  &s->plan, &s->planned, err);
+	if (r < 0)
+		return -1;
+	for (i = 0; !o->json && i < s->plan.nnotes; i++)
+		fprintf(stderr, "%s\n", s->plan.notes[i]);
+	if (r) {
+		if (s->planned == -ENOMEM)
+			fprintf(stderr, "xenbake: out of memory\n");
+		for (i = 0; i < s->plan.nerrors; i++)
+			fprintf(stderr, "%s: error: %s\n", command_name(o->cmd),
+				s->plan.errors[i]);
+		return SESSION_PLAN_FAILED;
+	}
+	return 0;
+}
+
+void session_fail(const struct options *o, const struct session *s,
+		  char *err)
+{
+	fprintf(stderr, "xenbake: %s: %s\n", command_name(o->cmd),
+		err ? err : "failed");
+	if (o->json) {
+		static char failed[] = "failed";
+		char *errs[1] = { err ? err : failed };
+
+		print_json(command_name(o->cmd), "error",
+			   s->plan.nchanges ? &s->plan : NULL, &s->actual,
+			   errs, 1);
+	}
+}
+
+void session_end(const struct options *o, struct session *s)
+{
+	if (o->verbose) {
+		if (s->x)
+			fprintf(stderr, "xenbake: %lu XenAPI call%s\n",
+				xapi_calls(s->x),
+				xapi_calls(s->x) == 1 ? "" : "s");
+		if (s->xs) {
+			const struct xb_xs_stats *st = xb_xs_stats(s->xs);
+
+			fprintf(stderr, "xenbake: xenstore: %u transaction%s, %lu reads, %lu writes, %lu removes, %lu mkdirs, %lu set-perms\n",
+				st->attempts, st->attempts == 1 ? "" : "s",
+				st->reads, st->writes, st->removes, st->mkdirs,
+				st->perms);
+		}
+	}
+	free(s->shas);
+	xb_plan_free(&s->plan);
+	xapi_close(s->x);
+	xb_xs_close(s->xs);
+	xb_actual_free(&s->actual);
+	xb_desired_free(&s->desired);
+	free_blobs(s->blobs, s->nblobs);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,40 +1,20 @@
-/* main.c - `xenbake`: dump, plan, apply or check a blob on this host.
+/* main.c - `xenbake`: the command line, and the command it names (dump,
+ * plan, check: cmd-plan.c; apply: cmd-apply.c; status: cmd-status.c).
  *
  * Every blob is verified (owner, signature when required, then xbb_open:
  * header, hash, every record) before any request to xapi or xenstore. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <sodium.h>
 
 #include "config.h"
 #include "lib/blob.h"
-#include "lib/errmsg.h"
-#include "lib/hex.h"
-#include "lib/quote.h"
-#include "lib/trust.h"
-#include "runtime/apply.h"
 #include "runtime/cli.h"
 #include "runtime/clock.h"
-#include "runtime/desired.h"
-#include "runtime/dump.h"
-#include "runtime/hostlock.h"
-#include "runtime/json.h"
-#include "runtime/log.h"
-#include "runtime/plan.h"
-#include "runtime/receipt.h"
 #include "runtime/xapi.h"
-#include "runtime/xenstore.h"
 
 static const char usage_text[] =
 "Usage: xenbake COMMAND BLOB [OPTIONS]\n"
@@ -187,265 +167,13 @@ static void parse_args(int argc, char **argv, struct options *o)
 
 /* ---- the commands ----------------------------------------------------------- */
 
-static int run(struct options *o)
+const char *command_name(enum command cmd)
 {
-	static const char *cmd_names[] = {
+	static const char *names[] = {
 		"dump", "plan", "apply", "check", "status"
 	};
-	const char *cmd = cmd_names[o->cmd];
-	struct loaded *blobs = NULL;
-	size_t nblobs = 0, i, add, mod, rem;
-	struct xb_desired desired = { 0 };
-	struct xb_actual actual = { 0 };
-	struct xb_plan plan = { 0 };
-	struct apply_run ar = { 0 };
-	struct xapi *x = NULL;
-	struct xb_xs *xs = NULL;
-	const unsigned char **shas = NULL;
-	struct xb_apply_options aopt = { .state_dir = o->state_dir };
-	char *err = NULL;
-	int rc = EXIT_ERROR, r, lock = -1, planned = 0;
-	bool applying = o->cmd == CMD_APPLY;
 
-	if (o->cmd == CMD_STATUS)
-		return show_status(o);
-
-	/* one apply at a time, from before the host is read to its receipt */
-	if (applying) {
-		xb_log_open(!o->no_syslog);
-		lock = take_lock(o, &err);
-		if (lock < 0) {
-			/* not this run's apply: no receipt, the holder
-			 * writes its own */
-			fprintf(stderr, "xenbake: apply: %s\n", err);
-			xb_log(LOG_ERR, "apply %s: %s", o->blob_path, err);
-			if (o->json)
-				print_json(cmd, "error", NULL, &actual, &err, 1);
-			goto out;
-		}
-		clock_gettime(CLOCK_REALTIME, &ar.time);
-	}
-
-	/* 1. verify everything before any I/O to the host */
-	r = load_blobs(o, &blobs, &nblobs);
-	ar.blobs = blobs;
-	ar.nblobs = nblobs;
-	if (r) {
-		if (applying) {
-			ar.error = "a blob failed verification";
-			xb_log(LOG_ERR, "apply %s: a blob failed verification: nothing was changed",
-			       o->blob_path);
-			save_receipt(o, &ar, "error");
-		}
-		goto out;
-	}
-	if (o->cmd == CMD_DUMP) {
-		if (nblobs != 1) {
-			fprintf(stderr, "xenbake: dump takes one blob, not a directory of %zu\n",
-				nblobs);
-			goto out;
-		}
-		if (xb_dump(&blobs[0].blob, stdout) || fflush(stdout)) {
-			fprintf(stderr, "xenbake: writing the source: %s\n",
-				strerror(errno));
-			goto out;
-		}
-		rc = EXIT_OK;
-		goto out;
-	}
-	for (i = 0; i < nblobs; i++)
-		if (xb_desired_add_blob(&desired, &blobs[i].blob)) {
-			err = strdup("out of memory");
-			goto fail;
-		}
-	shas = calloc(nblobs + 1, sizeof(*shas));
-	if (!shas) {
-		err = strdup("out of memory");
-		goto fail;
-	}
-	for (i = 0; i < nblobs; i++)
-		shas[i] = xbb_sha256(&blobs[i].blob);
-	aopt.blob_sha256 = shas;
-	aopt.nblobs = nblobs;
-
-	/* 2. the host as it is (an apply cut off earlier undone or
-	 * finished first), 3. the plan */
-	if (!o->no_xenstore && wait_xenstored(o, &xs, &err))
-		goto fail;
-	ar.xs = xs;
-	if (!o->no_xapi && !(x = connect_xapi(o, &err)))
-		goto fail;
-	ar.x = x;
-	r = read_and_plan(o, &desired, x, xs, &aopt, &actual, &plan, &planned,
-			  &err);
-	if (r < 0)
-		goto fail;
-	for (i = 0; !o->json && i < plan.nnotes; i++)
-		fprintf(stderr, "%s\n", plan.notes[i]);
-	if (r) {
-		if (planned == -ENOMEM)
-			fprintf(stderr, "xenbake: out of memory\n");
-		for (i = 0; i < plan.nerrors; i++)
-			fprintf(stderr, "%s: error: %s\n", cmd, plan.errors[i]);
-		if (o->json)
-			print_json(cmd, "error", &plan, &actual, plan.errors,
-				   plan.nerrors);
-		if (applying) {
-			for (i = 0; i < plan.nerrors; i++)
-				xb_log(LOG_ERR, "apply: %s", plan.errors[i]);
-			ar.error = plan.nerrors ? plan.errors[0] :
-				   "out of memory";
-			save_receipt(o, &ar, "error");
-		}
-		goto out;
-	}
-	xb_plan_count(&plan, false, &add, &mod, &rem);
-
-	/* 4. the command */
-	switch (o->cmd) {
-	case CMD_DUMP:
-	case CMD_STATUS:
-		break;
-	case CMD_PLAN:
-		if (o->json) {
-			print_json(cmd, xb_plan_empty(&plan) ? "no changes" :
-				   "changes pending", &plan, &actual, NULL, 0);
-		} else {
-			for (i = 0; i < plan.nchanges; i++)
-				print_change(stdout, &plan.changes[i]);
-			if (xb_plan_empty(&plan))
-				printf("No changes.\n");
-			else
-				printf("Plan: %zu to add, %zu to change, %zu to remove.\n",
-				       add, mod, rem);
-		}
-		rc = xb_plan_empty(&plan) ? EXIT_OK : EXIT_PENDING;
-		break;
-	case CMD_CHECK: {
-		size_t drift = print_drift(o->json ? NULL : stdout, &plan);
-
-		if (o->json)
-			print_json(cmd, drift ? "drift" : "matches", &plan,
-				   &actual, NULL, 0);
-		else if (drift)
-			printf("Drift: %zu key%s differ%s from %s.\n", drift,
-			       drift == 1 ? "" : "s", drift == 1 ? "s" : "",
-			       o->blob_path);
-		else
-			printf("No drift: the host matches %s.\n",
-			       o->blob_path);
-		rc = drift ? EXIT_PENDING : EXIT_OK;
-		break;
-	}
-	case CMD_APPLY: {
-		struct xb_apply_report rep;
-		sigset_t stop_signals, old_mask;
-
-		ar.outcomes = calloc(plan.nchanges + 1, sizeof(*ar.outcomes));
-		if (!ar.outcomes) {
-			err = strdup("out of memory");
-			goto fail;
-		}
-		ar.plan = &plan;        /* every change not attempted, yet */
-		ar.actual = &actual;
-		if (xb_plan_empty(&plan)) {
-			if (o->json)
-				print_json(cmd, "no changes", &plan, &actual,
-					   NULL, 0);
-			else
-				printf("No changes.\n");
-			xb_log(LOG_INFO, "apply %s: no changes", o->blob_path);
-			save_receipt(o, &ar, "no changes");
-			rc = EXIT_OK;
-			break;
-		}
-		if (!o->json)
-			for (i = 0; i < plan.nchanges; i++)
-				print_change(stdout, &plan.changes[i]);
-		fflush(stdout);
-		xb_log(LOG_INFO, "apply %s: %zu to add, %zu to change, %zu to remove",
-		       o->blob_path, add, mod, rem);
-		/* all or nothing: a Ctrl-C or a stop request between the
-		 * XenAPI writes and the commit would leave half of it, so
-		 * such signals wait until apply has finished or undone */
-		sigemptyset(&stop_signals);
-		sigaddset(&stop_signals, SIGINT);
-		sigaddset(&stop_signals, SIGTERM);
-		sigaddset(&stop_signals, SIGHUP);
-		sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
-		r = xb_apply(x, xs, &actual, &plan, &aopt, &rep, ar.outcomes,
-			     &err);
-		if (r)
-			ar.verified = verify_outcomes(o, &desired, x, xs,
-						      &plan, ar.outcomes);
-		sigprocmask(SIG_SETMASK, &old_mask, NULL);
-		if (r) {
-			xb_log(LOG_ERR, "apply %s failed: %s", o->blob_path,
-			       err ? err : "failed");
-			log_outcomes(&plan, ar.outcomes, true);
-			ar.error = err ? err : "failed";
-			save_receipt(o, &ar, "error");
-			ar.error = NULL;
-			goto fail_reported;
-		}
-		log_outcomes(&plan, ar.outcomes, false);
-		if (o->json)
-			print_json(cmd, "applied", &plan, &actual, NULL, 0);
-		else
-			printf("Applied: %zu added, %zu changed, %zu removed (%zu XenAPI write%s, %s).\n",
-			       add, mod, rem, rep.xapi_writes,
-			       rep.xapi_writes == 1 ? "" : "s",
-			       plan.nguests ? "1 xenstore transaction" :
-			       "no xenstore transaction");
-		save_receipt(o, &ar, "applied");
-		rc = EXIT_OK;
-		break;
-	}
-	}
-	goto out;
-fail:
-	if (applying) {
-		xb_log(LOG_ERR, "apply %s failed: %s: nothing was changed",
-		       o->blob_path, err ? err : "failed");
-		ar.error = err ? err : "failed";
-		save_receipt(o, &ar, "error");
-	}
-fail_reported:
-	fprintf(stderr, "xenbake: %s: %s\n", cmd, err ? err : "failed");
-	if (o->json) {
-		static char failed[] = "failed";
-		char *errs[1] = { err ? err : failed };
-
-		print_json(cmd, "error", plan.nchanges ? &plan : NULL,
-			   &actual, errs, 1);
-	}
-	rc = EXIT_ERROR;
-out:
-	if (o->verbose) {
-		if (x)
-			fprintf(stderr, "xenbake: %lu XenAPI call%s\n",
-				xapi_calls(x), xapi_calls(x) == 1 ? "" : "s");
-		if (xs) {
-			const struct xb_xs_stats *st = xb_xs_stats(xs);
-
-			fprintf(stderr, "xenbake: xenstore: %u transaction%s, %lu reads, %lu writes, %lu removes, %lu mkdirs, %lu set-perms\n",
-				st->attempts, st->attempts == 1 ? "" : "s",
-				st->reads, st->writes, st->removes, st->mkdirs,
-				st->perms);
-		}
-	}
-	free(err);
-	free(ar.outcomes);
-	free(shas);
-	xb_plan_free(&plan);
-	xapi_close(x);
-	xb_xs_close(xs);
-	xb_actual_free(&actual);
-	xb_desired_free(&desired);
-	free_blobs(blobs, nblobs);
-	xb_lock_release(lock);
-	xb_log_close();
-	return rc;
+	return names[cmd];
 }
 
 int main(int argc, char **argv)
@@ -454,5 +182,12 @@ int main(int argc, char **argv)
 
 	parse_args(argc, argv, &o);
 	o.start = xb_now();
-	return run(&o);
+	switch (o.cmd) {
+	case CMD_DUMP: return cmd_dump(&o);
+	case CMD_PLAN:
+	case CMD_CHECK: return cmd_plan(&o);
+	case CMD_APPLY: return cmd_apply(&o);
+	case CMD_STATUS: return show_status(&o);
+	}
+	return EXIT_ERROR;
 }
