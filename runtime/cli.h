@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "lib/blob.h"
+#include "lib/identity.h"
 #include "runtime/apply.h"
 #include "runtime/desired.h"
 #include "runtime/json.h"
@@ -24,7 +25,7 @@ struct xb_xs;
 
 enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_PENDING = 2 };
 
-enum command { CMD_DUMP, CMD_PLAN, CMD_APPLY, CMD_CHECK, CMD_STATUS };
+enum command { CMD_DUMP, CMD_PLAN, CMD_APPLY, CMD_CHECK, CMD_STATUS, CMD_DIFF };
 
 #define DEFAULT_STATE_DIR "/var/lib/xenbake"
 #define STATE_DIR_ENV "XENBAKE_STATE_DIR"
@@ -35,6 +36,7 @@ enum command { CMD_DUMP, CMD_PLAN, CMD_APPLY, CMD_CHECK, CMD_STATUS };
 struct options {
 	enum command cmd;
 	const char *blob_path;
+	const char *new_path;        /* diff: NEW (blob_path is OLD) */
 	const char *xapi;
 	const char *password_file;
 	const char *state_dir;
@@ -66,6 +68,7 @@ struct apply_run {
 	struct xapi *x;
 	struct xb_xs *xs;
 	const char *error;
+	const unsigned char *identity;   /* NULL: a blob failed to load */
 };
 
 /* load.c: every blob o names, verified; 0, or -1 with the reason printed. */
@@ -105,6 +108,8 @@ struct session {
 	struct xb_xs *xs;
 	const unsigned char **shas;
 	struct xb_apply_options aopt;
+	unsigned char identity[XB_IDENTITY_SIZE];   /* of the blobs */
+	bool identified;             /* identity set: every blob loaded */
 };
 enum { SESSION_NOT_LOADED = 2, SESSION_PLAN_FAILED = 1 };
 /* Loads and verifies the blobs, opens the connections, reads the host and
@@ -124,7 +129,9 @@ void put_json(FILE *f, const char *s);
 void put_json_or_null(FILE *f, const char *s);
 void put_name(FILE *f, const char *s);
 void print_change(FILE *f, const struct xb_change *c);
+/* identity: the configuration's (XB_IDENTITY_SIZE bytes), NULL: unknown */
 void print_json(const char *command, const char *result,
+		const unsigned char *identity,
 		const struct xb_plan *p, const struct xb_actual *a,
 		char **errors, size_t nerrors);
 size_t print_drift(FILE *f, const struct xb_plan *plan);
@@ -136,6 +143,9 @@ const char *command_name(enum command cmd);
 /* cmd-plan.c: dump, plan and check, which only read the host. */
 int cmd_dump(const struct options *o);
 int cmd_plan(const struct options *o);
+
+/* cmd-diff.c */
+int cmd_diff(const struct options *o);
 
 /* cmd-apply.c */
 int cmd_apply(const struct options *o);

@@ -148,6 +148,7 @@ void save_receipt(const struct options *o, const struct apply_run *a,
 		.verified = a->verified,
 		.xapi_calls = a->x ? xapi_calls(a->x) : 0,
 		.xs = a->xs ? xb_xs_stats(a->xs) : NULL,
+		.identity = a->identity,
 	};
 	if (xb_receipt_write(o->state_dir, &r, &path, &err)) {
 		fprintf(stderr, "xenbake: warning: no receipt: %s\n", err);
@@ -183,7 +184,8 @@ static int apply_plan(const struct options *o, struct session *s,
 	ar->actual = &s->actual;
 	if (xb_plan_empty(plan)) {
 		if (o->json)
-			print_json("apply", "no changes", plan, &s->actual,
+			print_json("apply", "no changes", s->identity, plan,
+				   &s->actual,
 				   NULL, 0);
 		else
 			printf("No changes.\n");
@@ -222,7 +224,8 @@ static int apply_plan(const struct options *o, struct session *s,
 	}
 	log_outcomes(plan, ar->outcomes, false);
 	if (o->json)
-		print_json("apply", "applied", plan, &s->actual, NULL, 0);
+		print_json("apply", "applied", s->identity, plan, &s->actual,
+			   NULL, 0);
 	else
 		printf("Applied: %zu added, %zu changed, %zu removed (%zu XenAPI write%s, %s).\n",
 		       add, mod, rem, rep.xapi_writes,
@@ -249,7 +252,8 @@ int cmd_apply(const struct options *o)
 		fprintf(stderr, "xenbake: apply: %s\n", err);
 		xb_log(LOG_ERR, "apply %s: %s", o->blob_path, err);
 		if (o->json)
-			print_json("apply", "error", NULL, &s.actual, &err, 1);
+			print_json("apply", "error", NULL, NULL, &s.actual, &err,
+				   1);
 		goto out;
 	}
 	clock_gettime(CLOCK_REALTIME, &ar.time);
@@ -259,6 +263,7 @@ int cmd_apply(const struct options *o)
 	ar.nblobs = s.nblobs;
 	ar.xs = s.xs;
 	ar.x = s.x;
+	ar.identity = s.identified ? s.identity : NULL;
 	if (r == SESSION_NOT_LOADED) {
 		ar.error = "a blob failed verification";
 		xb_log(LOG_ERR, "apply %s: a blob failed verification: nothing was changed",
@@ -268,7 +273,8 @@ int cmd_apply(const struct options *o)
 	}
 	if (r == SESSION_PLAN_FAILED) {
 		if (o->json)
-			print_json("apply", "error", &s.plan, &s.actual,
+			print_json("apply", "error", s.identity, &s.plan,
+				   &s.actual,
 				   s.plan.errors, s.plan.nerrors);
 		for (i = 0; i < s.plan.nerrors; i++)
 			xb_log(LOG_ERR, "apply: %s", s.plan.errors[i]);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hex.h"
 #include "runtime/cli.h"
 #include "runtime/dump.h"
 
@@ -40,15 +41,19 @@ static int plan(const struct options *o, const struct session *s)
 	xb_plan_count(p, false, &add, &mod, &rem);
 	if (o->json) {
 		print_json("plan", xb_plan_empty(p) ? "no changes" :
-			   "changes pending", p, &s->actual, NULL, 0);
+			   "changes pending", s->identity, p, &s->actual, NULL, 0);
 	} else {
 		for (i = 0; i < p->nchanges; i++)
 			print_change(stdout, &p->changes[i]);
-		if (xb_plan_empty(p))
+		if (xb_plan_empty(p)) {
 			printf("No changes.\n");
-		else
+		} else {
 			printf("Plan: %zu to add, %zu to change, %zu to remove.\n",
 			       add, mod, rem);
+			fputs("Config identity: ", stdout);
+			xb_hex_put(stdout, s->identity, XB_IDENTITY_SIZE);
+			putchar('\n');
+		}
 	}
 	return xb_plan_empty(p) ? EXIT_OK : EXIT_PENDING;
 }
@@ -58,7 +63,8 @@ static int check(const struct options *o, const struct session *s)
 	size_t drift = print_drift(o->json ? NULL : stdout, &s->plan);
 
 	if (o->json)
-		print_json("check", drift ? "drift" : "matches", &s->plan,
+		print_json("check", drift ? "drift" : "matches", s->identity,
+			   &s->plan,
 			   &s->actual, NULL, 0);
 	else if (drift)
 		printf("Drift: %zu key%s differ%s from %s.\n", drift,
@@ -81,7 +87,8 @@ int cmd_plan(const struct options *o)
 		goto out;
 	if (r == SESSION_PLAN_FAILED) {
 		if (o->json)
-			print_json(command_name(o->cmd), "error", &s.plan,
+			print_json(command_name(o->cmd), "error", s.identity,
+				   &s.plan,
 				   &s.actual, s.plan.errors, s.plan.nerrors);
 		goto out;
 	}

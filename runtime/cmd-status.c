@@ -94,6 +94,9 @@ static void print_receipt(FILE *f, const struct xb_json *j)
 			xb_json_str(&blobs->items[i], "path", "?"),
 			xb_json_str(&blobs->items[i], "sha256",
 				    "(not verified)"));
+	if (xb_json_str(j, "identity", NULL))
+		fprintf(f, "  config identity %s\n",
+			xb_json_str(j, "identity", ""));
 	fprintf(f, "Changes: %.0f added, %.0f changed, %.0f removed%s\n",
 		xb_json_num(sum, "add", 0), xb_json_num(sum, "change", 0),
 		xb_json_num(sum, "remove", 0),

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/hex.h"
+#include "lib/identity.h"
 #include "runtime/dump.h"
 
 /* Writes s as a string literal the compiler reads back to the same bytes. */
@@ -175,12 +176,15 @@ static void put_object(const struct xbb *blob, const struct xbb_object *obj,
 
 int xb_dump(const struct xbb *blob, FILE *out)
 {
-	const unsigned char *hash = xbb_sha256(blob);
+	unsigned char id[XB_IDENTITY_SIZE];
 	struct xbb_object obj;
 	uint32_t i;
 
-	fputs("# xenbake dump, blob sha256 ", out);
-	xb_hex_put(out, hash, XBB_SHA256_SIZE);
+	/* the identity, not a hash of bytes: `xenbake diff` and `status`
+	 * show the same one */
+	xb_identity(blob, 1, id);
+	fputs("# xenbake dump, config identity ", out);
+	xb_hex_put(out, id, XB_IDENTITY_SIZE);
 	fputc('\n', out);
 	for (i = 0; i < blob->nobjects; i++) {
 		xbb_object(blob, i, &obj);

@@ -116,6 +116,22 @@ int read_and_plan(const struct options *o, const struct xb_desired *d,
 
 /* ---- a session: the blobs, the host and the plan ---------------------------- */
 
+/* The configuration identity of the loaded blobs. 0, or -1 (no memory). */
+static int session_identity(struct session *s)
+{
+	struct xbb *views = calloc(s->nblobs + 1, sizeof(*views));
+	size_t i;
+
+	if (!views)
+		return -1;
+	for (i = 0; i < s->nblobs; i++)
+		views[i] = s->blobs[i].blob;
+	xb_identity(views, s->nblobs, s->identity);
+	s->identified = true;
+	free(views);
+	return 0;
+}
+
 int session_plan(const struct options *o, struct session *s, char **err)
 {
 	size_t i;
@@ -139,6 +155,10 @@ int session_plan(const struct options *o, struct session *s, char **err)
 		s->shas[i] = xbb_sha256(&s->blobs[i].blob);
 	s->aopt.blob_sha256 = s->shas;
 	s->aopt.nblobs = s->nblobs;
+	if (session_identity(s)) {
+		*err = strdup("out of memory");
+		return -1;
+	}
 
 	/* 2. the host as it is (an apply cut off earlier undone or
 	 * finished first), 3. the plan */
@@ -173,6 +193,7 @@ void session_fail(const struct options *o, const struct session *s,
 		char *errs[1] = { err ? err : failed };
 
 		print_json(command_name(o->cmd), "error",
+			   s->identified ? s->identity : NULL,
 			   s->plan.nchanges ? &s->plan : NULL, &s->actual,
 			   errs, 1);
 	}

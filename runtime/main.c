@@ -29,6 +29,8 @@ static const char usage_text[] =
 "  check BLOB   compare the host with BLOB     exit 0: matches, 2: drift,  1: error\n"
 "  status [BLOB] the last apply's receipt, and whether the host still\n"
 "               matches its blobs (or BLOB)   exit 0: matches, 2: drift,  1: error\n"
+"  diff OLD NEW  what NEW changes against OLD, per object and key, from the\n"
+"               blobs alone (no host)         exit 0: same,    2: differ, 1: error\n"
 "BLOB may be a directory: every *.xbb in it, in name order, as one config.\n"
 "\n"
 "Options:\n"
@@ -151,11 +153,17 @@ static void parse_args(int argc, char **argv, struct options *o)
 		o->cmd = CMD_CHECK;
 	else if (!strcmp(argv[optind], "status"))
 		o->cmd = CMD_STATUS;
+	else if (!strcmp(argv[optind], "diff"))
+		o->cmd = CMD_DIFF;
 	else
-		die_usage("unknown command '%s' (dump, plan, apply, check, status)",
+		die_usage("unknown command '%s' (dump, plan, apply, check, status, diff)",
 			  argv[optind]);
 	if (o->cmd == CMD_STATUS && optind + 1 == argc)
 		;       /* the blobs the receipt names */
+	else if (o->cmd == CMD_DIFF && optind + 3 != argc)
+		die_usage("diff takes two blobs: OLD NEW");
+	else if (o->cmd == CMD_DIFF)
+		o->blob_path = argv[optind + 1], o->new_path = argv[optind + 2];
 	else if (optind + 2 != argc)
 		die_usage(optind + 1 >= argc ? "%s needs a BLOB.xbb" :
 			  "%s takes one BLOB", argv[optind]);
@@ -170,7 +178,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 const char *command_name(enum command cmd)
 {
 	static const char *names[] = {
-		"dump", "plan", "apply", "check", "status"
+		"dump", "plan", "apply", "check", "status", "diff"
 	};
 
 	return names[cmd];
@@ -188,6 +196,7 @@ int main(int argc, char **argv)
 	case CMD_CHECK: return cmd_plan(&o);
 	case CMD_APPLY: return cmd_apply(&o);
 	case CMD_STATUS: return show_status(&o);
+	case CMD_DIFF: return cmd_diff(&o);
 	}
 	return EXIT_ERROR;
 }

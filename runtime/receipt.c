@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "lib/blob.h"
+#include "lib/identity.h"
 #include "lib/atomic.h"
 #include "lib/errmsg.h"
 #include "lib/hex.h"
@@ -108,7 +109,15 @@ static void put_body(FILE *f, const struct xb_receipt *r)
 		}
 		fputc('}', f);
 	}
-	fputs(r->nblobs ? "\n ],\n \"xapi\": " : "],\n \"xapi\": ", f);
+	fputs(r->nblobs ? "\n ],\n \"identity\": " : "],\n \"identity\": ", f);
+	if (r->identity) {
+		fputc('"', f);
+		xb_hex_put(f, r->identity, XB_IDENTITY_SIZE);
+		fputc('"', f);
+	} else {
+		fputs("null", f);
+	}
+	fputs(", \"xapi\": ", f);
 	put_str_or_null(f, r->xapi);
 	fprintf(f, ", \"xenstore\": %s, \"verified\": %s",
 		r->xenstore ? "true" : "false", r->verified ? "true" : "false");

@@ -54,6 +54,8 @@ struct xb_receipt {
 	bool verified;                 /* outcomes checked on the host */
 	unsigned long xapi_calls;      /* every XenAPI call, login included */
 	const struct xb_xs_stats *xs;  /* NULL without xenstore */
+	const unsigned char *identity; /* the configuration's (lib/identity.h);
+					  NULL: a blob failed to load */
 };
 
 const char *xb_outcome_word(enum xb_outcome o);

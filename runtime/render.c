@@ -140,6 +140,8 @@ void print_change(FILE *f, const struct xb_change *c)
  *   "command": "plan" | "apply" | "check",
  *   "result": "no changes" | "changes pending" | "applied" | "matches"
  *             | "drift" | "error",
+ *   "identity": the configuration identity (lib/identity.h), hex, or null
+ *               when the blobs could not be loaded,
  *   "changes": [ { "op": "add" | "change" | "remove",
  *                  "where": "xapi" | "xenstore",
  *                  "class": "vm" | "sr" | "network" | "pif",
@@ -157,15 +159,23 @@ void print_change(FILE *f, const struct xb_change *c)
  * }
  */
 void print_json(const char *command, const char *result,
-		       const struct xb_plan *p, const struct xb_actual *a,
+		const unsigned char *identity, const struct xb_plan *p, const struct xb_actual *a,
 		       char **errors, size_t nerrors)
 {
 	size_t add = 0, mod = 0, rem = 0, i;
 
 	if (p)
 		xb_plan_count(p, false, &add, &mod, &rem);
-	printf("{\"command\":\"%s\",\"result\":\"%s\",\"changes\":[",
+	printf("{\"command\":\"%s\",\"result\":\"%s\",\"identity\":",
 	       command, result);
+	if (identity) {
+		putchar('"');
+		xb_hex_put(stdout, identity, XB_IDENTITY_SIZE);
+		putchar('"');
+	} else {
+		fputs("null", stdout);
+	}
+	fputs(",\"changes\":[", stdout);
 	for (i = 0; p && i < p->nchanges; i++) {
 		const struct xb_change *c = &p->changes[i];
 
