@@ -129,6 +129,12 @@ void put_json(FILE *f, const char *s);
 void put_json_or_null(FILE *f, const char *s);
 void put_name(FILE *f, const char *s);
 void print_change(FILE *f, const struct xb_change *c);
+/* The plan as people read it: per object, one line per key, a guest's
+ * live copy of a vm-data key as a detail of its line. */
+void print_plan(FILE *f, const struct xb_plan *p, bool colour);
+/* One summary line per class of object that changes. */
+void print_plan_classes(FILE *f, const struct xb_plan *p);
+bool use_colour(FILE *f);
 /* identity: the configuration's (XB_IDENTITY_SIZE bytes), NULL: unknown */
 void print_json(const char *command, const char *result,
 		const unsigned char *identity,

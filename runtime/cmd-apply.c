@@ -171,7 +171,7 @@ static int apply_plan(const struct options *o, struct session *s,
 	struct xb_plan *plan = &s->plan;
 	struct xb_apply_report rep;
 	sigset_t stop_signals, old_mask;
-	size_t i, add, mod, rem;
+	size_t add, mod, rem;
 	int r;
 
 	xb_plan_count(plan, false, &add, &mod, &rem);
@@ -194,8 +194,7 @@ static int apply_plan(const struct options *o, struct session *s,
 		return 0;
 	}
 	if (!o->json)
-		for (i = 0; i < plan->nchanges; i++)
-			print_change(stdout, &plan->changes[i]);
+		print_plan(stdout, plan, use_colour(stdout));
 	fflush(stdout);
 	xb_log(LOG_INFO, "apply %s: %zu to add, %zu to change, %zu to remove",
 	       o->blob_path, add, mod, rem);

@@ -36,20 +36,20 @@ out:
 static int plan(const struct options *o, const struct session *s)
 {
 	const struct xb_plan *p = &s->plan;
-	size_t add, mod, rem, i;
+	size_t add, mod, rem;
 
 	xb_plan_count(p, false, &add, &mod, &rem);
 	if (o->json) {
 		print_json("plan", xb_plan_empty(p) ? "no changes" :
 			   "changes pending", s->identity, p, &s->actual, NULL, 0);
 	} else {
-		for (i = 0; i < p->nchanges; i++)
-			print_change(stdout, &p->changes[i]);
+		print_plan(stdout, p, use_colour(stdout));
 		if (xb_plan_empty(p)) {
 			printf("No changes.\n");
 		} else {
 			printf("Plan: %zu to add, %zu to change, %zu to remove.\n",
 			       add, mod, rem);
+			print_plan_classes(stdout, p);
 			fputs("Config identity: ", stdout);
 			xb_hex_put(stdout, s->identity, XB_IDENTITY_SIZE);
 			putchar('\n');

@@ -21,10 +21,16 @@ XB
 
 rc=0; "$XENBAKE" plan "$DIR/site.xbb" >"$DIR/plan" 2>"$DIR/err" || rc=$?
 [ $rc -eq 2 ] || { cat "$DIR/plan" "$DIR/err"; fail "plan exit $rc, want 2"; }
-grep -q '^+ vm web-01 xenstore_data\[vm-data/role\]: "frontend"' "$DIR/plan" ||
-	{ cat "$DIR/plan"; fail "no XenAPI line"; }
-grep -q '^+ vm web-01 \[domain 5\] vm-data/role: "frontend"' "$DIR/plan" ||
-	{ cat "$DIR/plan"; fail "no live xenstore line"; }
+# per object; the live write of a vm-data key is a detail of its one line
+grep -q '^vm web-01  (5e1f0000-0000-4000-8000-000000000005)$' "$DIR/plan" ||
+	{ cat "$DIR/plan"; fail "no object head"; }
+grep -q '^    + xenstore_data\[vm-data/role\]: "frontend"  (site.xb:2:5; live in domain 5)$' "$DIR/plan" ||
+	{ cat "$DIR/plan"; fail "no XenAPI line with its live detail"; }
+[ "$(grep -c 'vm-data/role' "$DIR/plan")" = 1 ] ||
+	{ cat "$DIR/plan"; fail "a key on two lines"; }
+grep -q '^  sr: 1 object, keys: 2 to add, 0 to change, 0 to remove$' "$DIR/plan" ||
+	{ cat "$DIR/plan"; fail "no summary line per class"; }
+grep -q "$(printf '\033')" "$DIR/plan" && fail "colour into a file"
 "$XENBAKE" plan --json "$DIR/site.xbb" >"$DIR/plan.json" 2>/dev/null || true
 "$PY" - "$DIR/plan.json" <<'PYEOF' || fail "plan --json: one call per map"
 import json, sys
