@@ -42,6 +42,7 @@ struct options {
 	const char *state_dir;
 	const char *signature_key;
 	bool no_xapi, no_xenstore, json, verbose, no_syslog;
+	bool all;                    /* status: every receipt kept */
 	bool xapi_given;             /* --xapi on the command line */
 	double wait;
 	double start;                /* monotonic: --wait counts from here */
@@ -79,6 +80,7 @@ void free_blobs(struct loaded *l, size_t n);
 int load_list(const struct options *o, char **names, size_t nnames,
 	      struct loaded **out, size_t *n);
 void free_names(char **names, size_t n);
+char *path_absolute(const char *path);
 
 /* wait.c: each waits up to --wait; -1 / NULL with *err. */
 int take_lock(const struct options *o, char **err);
@@ -120,6 +122,8 @@ int session_plan(const struct options *o, struct session *s, char **err);
 /* The error of a failed session on stderr, and as --json. */
 void session_fail(const struct options *o, const struct session *s,
 		  char *err);
+/* --json: the one object for SESSION_NOT_LOADED. */
+void session_not_loaded(const struct options *o, const struct session *s);
 /* --verbose's counts, then everything closed and freed. */
 void session_end(const struct options *o, struct session *s);
 

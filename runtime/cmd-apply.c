@@ -118,17 +118,22 @@ void save_receipt(const struct options *o, const struct apply_run *a,
 			 const char *result)
 {
 	struct xb_receipt_blob *rb = calloc(a->nblobs + 1, sizeof(*rb));
+	char **abs = calloc(a->nblobs + 1, sizeof(*abs));
 	struct timespec end;
 	struct xb_receipt r;
 	char *err = NULL, *path = NULL;
 	size_t i;
 
-	if (!rb) {
+	if (!rb || !abs) {
 		fprintf(stderr, "xenbake: warning: out of memory: no receipt\n");
+		free(rb);
+		free(abs);
 		return;
 	}
 	for (i = 0; i < a->nblobs; i++) {
-		rb[i].path = a->blobs[i].path;
+		/* NULL (no memory): the path as given */
+		abs[i] = path_absolute(a->blobs[i].path);
+		rb[i].path = abs[i] ? abs[i] : a->blobs[i].path;
 		rb[i].sha256 = a->blobs[i].ok ? a->blobs[i].sha256 : NULL;
 	}
 	clock_gettime(CLOCK_REALTIME, &end);
@@ -159,6 +164,9 @@ void save_receipt(const struct options *o, const struct apply_run *a,
 	free(path);
 	free(err);
 	free(rb);
+	for (i = 0; i < a->nblobs; i++)
+		free(abs[i]);
+	free(abs);
 }
 
 /* ---- the command ------------------------------------------------------------ */
@@ -268,6 +276,7 @@ int cmd_apply(const struct options *o)
 		xb_log(LOG_ERR, "apply %s: a blob failed verification: nothing was changed",
 		       o->blob_path);
 		save_receipt(o, &ar, "error");
+		session_not_loaded(o, &s);
 		goto out;
 	}
 	if (r == SESSION_PLAN_FAILED) {

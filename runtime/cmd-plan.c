@@ -5,21 +5,98 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/errmsg.h"
 #include "lib/hex.h"
+#include "lib/identity.h"
 #include "runtime/cli.h"
 #include "runtime/dump.h"
+
+static void put_pos_json(const struct xbb_pos *pos)
+{
+	char buf[XB_POS_BUF];
+
+	put_json(stdout, xb_pos_format(pos, buf, sizeof(buf)));
+}
+
+/*
+ * dump --json: the blob as data, one object.
+ * { "command": "dump", "result": "ok" | "error", "identity": HEX or null,
+ *   "objects": [ { "class", "selector", "by_uuid", "optional", "host",
+ *                  "source", "entries": [ { "field", "key", "value",
+ *                  "source" } ] } ],
+ *   "errors": [ TEXT ] }
+ */
+static void dump_json(const struct xbb *blob, const char *error)
+{
+	unsigned char id[XB_IDENTITY_SIZE];
+	struct xbb_object ob;
+	struct xbb_entry e;
+	uint32_t i, k;
+
+	printf("{\"command\":\"dump\",\"result\":\"%s\",\"identity\":",
+	       blob ? "ok" : "error");
+	if (blob) {
+		xb_identity(blob, 1, id);
+		putchar('"');
+		xb_hex_put(stdout, id, sizeof(id));
+		putchar('"');
+	} else {
+		fputs("null", stdout);
+	}
+	fputs(",\"objects\":[", stdout);
+	for (i = 0; blob && i < blob->nobjects; i++) {
+		xbb_object(blob, i, &ob);
+		printf("%s{\"class\":\"%s\",\"selector\":", i ? "," : "",
+		       xb_class_keyword(ob.cls));
+		put_json(stdout, ob.selector);
+		printf(",\"by_uuid\":%s,\"optional\":%s,\"host\":",
+		       ob.flags & XB_OBJ_BY_UUID ? "true" : "false",
+		       ob.flags & XB_OBJ_OPTIONAL ? "true" : "false");
+		put_json(stdout, ob.host);
+		fputs(",\"source\":", stdout);
+		put_pos_json(&ob.pos);
+		fputs(",\"entries\":[", stdout);
+		for (k = ob.first; k < ob.first + ob.count; k++) {
+			xbb_entry(blob, k, &e);
+			printf("%s{\"field\":\"%s\",\"key\":",
+			       k > ob.first ? "," : "", xb_field_xapi(e.field));
+			put_json(stdout, e.key);
+			fputs(",\"value\":", stdout);
+			put_json(stdout, e.value);
+			fputs(",\"source\":", stdout);
+			put_pos_json(&e.pos);
+			putchar('}');
+		}
+		fputs("]}", stdout);
+	}
+	fputs("],\"errors\":[", stdout);
+	if (error)
+		put_json(stdout, error);
+	fputs("]}\n", stdout);
+}
 
 int cmd_dump(const struct options *o)
 {
 	struct loaded *blobs = NULL;
 	size_t nblobs = 0;
+	char *msg = NULL;
 	int rc = EXIT_ERROR;
 
-	if (load_blobs(o, &blobs, &nblobs))
+	if (load_blobs(o, &blobs, &nblobs)) {
+		msg = xb_strf("%s: the blob could not be loaded or failed verification (the reason is on stderr)",
+			      o->blob_path);
 		goto out;
+	}
 	if (nblobs != 1) {
 		fprintf(stderr, "xenbake: dump takes one blob, not a directory of %zu\n",
 			nblobs);
+		msg = xb_strf("dump takes one blob, not a directory of %zu",
+			      nblobs);
+		goto out;
+	}
+	if (o->json) {
+		dump_json(&blobs[0].blob, NULL);
+		rc = fflush(stdout) ? EXIT_ERROR : EXIT_OK;
 		goto out;
 	}
 	if (xb_dump(&blobs[0].blob, stdout) || fflush(stdout)) {
@@ -29,6 +106,9 @@ int cmd_dump(const struct options *o)
 	}
 	rc = EXIT_OK;
 out:
+	if (o->json && rc != EXIT_OK && msg)
+		dump_json(NULL, msg);
+	free(msg);
 	free_blobs(blobs, nblobs);
 	return rc;
 }
@@ -83,8 +163,10 @@ int cmd_plan(const struct options *o)
 	int rc = EXIT_ERROR, r;
 
 	r = session_plan(o, &s, &err);
-	if (r == SESSION_NOT_LOADED)
+	if (r == SESSION_NOT_LOADED) {
+		session_not_loaded(o, &s);
 		goto out;
+	}
 	if (r == SESSION_PLAN_FAILED) {
 		if (o->json)
 			print_json(command_name(o->cmd), "error", s.identity,

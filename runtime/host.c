@@ -199,6 +199,19 @@ void session_fail(const struct options *o, const struct session *s,
 	}
 }
 
+void session_not_loaded(const struct options *o, const struct session *s)
+{
+	char *msg;
+
+	if (!o->json)
+		return;
+	msg = xb_strf("%s: the blob could not be loaded or failed verification (the reason is on stderr)",
+		      o->blob_path);
+	print_json(command_name(o->cmd), "error", NULL, NULL, &s->actual,
+		   msg ? &msg : NULL, msg ? 1 : 0);
+	free(msg);
+}
+
 void session_end(const struct options *o, struct session *s)
 {
 	if (o->verbose) {

@@ -214,3 +214,23 @@ void free_blobs(struct loaded *l, size_t n)
 	}
 	free(l);
 }
+
+/* path made absolute against the current directory, not resolved (a
+ * symbolic link stays one): receipts name blobs so that `status` finds
+ * them from any directory. NULL: out of memory or no current directory. */
+char *path_absolute(const char *path)
+{
+	char *cwd, *abs = NULL;
+
+	if (path[0] == '/')
+		return strdup(path);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return NULL;
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	if (asprintf(&abs, "%s/%s", strcmp(cwd, "/") ? cwd : "", path) < 0)
+		abs = NULL;
+	free(cwd);
+	return abs;
+}

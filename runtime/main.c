@@ -27,8 +27,9 @@ static const char usage_text[] =
 "  plan  BLOB   show what apply would change   exit 0: nothing, 2: changes, 1: error\n"
 "  apply BLOB   make it so, all or nothing     exit 0: done,    1: error (host as before)\n"
 "  check BLOB   compare the host with BLOB     exit 0: matches, 2: drift,  1: error\n"
-"  status [BLOB] the last apply's receipt, and whether the host still\n"
-"               matches its blobs (or BLOB)   exit 0: matches, 2: drift,  1: error\n"
+"  status [BLOB] the last apply's receipt (and the last successful one),\n"
+"               and whether the host still matches its blobs (or BLOB)\n"
+"                                             exit 0: matches, 2: drift,  1: error\n"
 "  diff OLD NEW  what NEW changes against OLD, per object and key, from the\n"
 "               blobs alone (no host)         exit 0: same,    2: differ, 1: error\n"
 "BLOB may be a directory: every *.xbb in it, in name order, as one config.\n"
@@ -47,6 +48,7 @@ static const char usage_text[] =
 "                        progress (default: $" STATE_DIR_ENV ", else\n"
 "                        " DEFAULT_STATE_DIR ")\n"
 "  --no-syslog           log to stderr only, not to the system log too\n"
+"  --all                 status: every receipt kept, oldest first\n"
 "  --require-signature KEY.pub  refuse BLOB unless BLOB.sig verifies with KEY\n"
 "  -v, --verbose         say how many requests were made\n"
 "  -h, --help            this text;  --version  the version\n"
@@ -80,7 +82,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_XAPI = 256, OPT_PASSWORD, OPT_NO_XAPI, OPT_NO_XENSTORE,
 	       OPT_JSON, OPT_WAIT, OPT_STATE_DIR, OPT_VERSION, OPT_SIG,
-	       OPT_NO_SYSLOG };
+	       OPT_NO_SYSLOG, OPT_ALL };
 	static const struct option longopts[] = {
 		{ "xapi", required_argument, NULL, OPT_XAPI },
 		{ "password-file", required_argument, NULL, OPT_PASSWORD },
@@ -91,6 +93,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "require-signature", required_argument, NULL, OPT_SIG },
 		{ "no-syslog", no_argument, NULL, OPT_NO_SYSLOG },
+		{ "all", no_argument, NULL, OPT_ALL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -117,6 +120,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_STATE_DIR: o->state_dir = optarg; break;
 		case OPT_SIG: o->signature_key = optarg; break;
 		case OPT_NO_SYSLOG: o->no_syslog = true; break;
+		case OPT_ALL: o->all = true; break;
 		case OPT_WAIT:
 			errno = 0;
 			o->wait = strtod(optarg, &end);
@@ -171,6 +175,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		o->blob_path = argv[optind + 1];
 	if (o->no_xapi && o->no_xenstore)
 		die_usage("--no-xapi and --no-xenstore leave nothing to configure");
+	if (o->all && o->cmd != CMD_STATUS)
+		die_usage("--all is for status");
 }
 
 /* ---- the commands ----------------------------------------------------------- */

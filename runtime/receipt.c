@@ -182,16 +182,29 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Keeps the newest XB_RECEIPTS_KEPT receipts: the names sort by time. */
-static void prune(const char *dir)
+void xb_receipt_names_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* The receipts' file names in dir, oldest first (the names sort by time).
+ * 0, or -1 with errno (ENOMEM: *names holds what was listed). */
+static int list_names(const char *dir, char ***out, size_t *count)
 {
 	char **names = NULL, **grown;
-	size_t n = 0, i;
+	size_t n = 0;
 	struct dirent *de;
 	DIR *d = opendir(dir);
+	int r = 0;
 
+	*out = NULL;
+	*count = 0;
 	if (!d)
-		return;
+		return -1;
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 
@@ -199,16 +212,69 @@ static void prune(const char *dir)
 		    strcmp(de->d_name + len - 5, ".json"))
 			continue;
 		grown = realloc(names, (n + 1) * sizeof(*names));
-		if (!grown)
+		if (!grown || !(grown[n] = strdup(de->d_name))) {
+			names = grown ? grown : names;
+			errno = ENOMEM;
+			r = -1;
 			break;
+		}
 		names = grown;
-		if (!(names[n] = strdup(de->d_name)))
-			break;
 		n++;
 	}
 	closedir(d);
-	if (n > XB_RECEIPTS_KEPT) {
+	if (names)
 		qsort(names, n, sizeof(*names), cmp_str);
+	*out = names;
+	*count = n;
+	return r;
+}
+
+int xb_receipt_list(const char *dir, char ***paths, size_t *n,
+		    char **errmsg)
+{
+	char *sub = NULL, **names = NULL;
+	size_t count = 0, i;
+	int rc = -1;
+
+	*paths = NULL;
+	*n = 0;
+	*errmsg = NULL;
+	if (asprintf(&sub, "%s/%s", dir, XB_RECEIPT_DIR) < 0)
+		return xb_fail(errmsg, "out of memory");
+	if (list_names(sub, &names, &count)) {
+		xb_fail(errmsg, "cannot list %s: %s", sub, strerror(errno));
+		goto out;
+	}
+	/* the same names, made paths */
+	for (i = 0; i < count; i++) {
+		char *path;
+
+		if (asprintf(&path, "%s/%s", sub, names[i]) < 0) {
+			xb_fail(errmsg, "out of memory");
+			goto out;
+		}
+		free(names[i]);
+		names[i] = path;
+	}
+	*paths = names;
+	*n = count;
+	names = NULL;
+	rc = 0;
+out:
+	xb_receipt_names_free(names, count);
+	free(sub);
+	return rc;
+}
+
+/* Keeps the newest XB_RECEIPTS_KEPT receipts. */
+static void prune(const char *dir)
+{
+	char **names = NULL;
+	size_t n = 0, i;
+
+	if (list_names(dir, &names, &n) && !names)
+		return;
+	if (n > XB_RECEIPTS_KEPT) {
 		for (i = 0; i < n - XB_RECEIPTS_KEPT; i++) {
 			char *path;
 
@@ -218,9 +284,7 @@ static void prune(const char *dir)
 			}
 		}
 	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	xb_receipt_names_free(names, n);
 }
 
 int xb_receipt_write(const char *dir, const struct xb_receipt *r,
@@ -258,7 +322,30 @@ out:
 int xb_receipt_read_last(const char *dir, char **text, size_t *len,
 			 char **errmsg)
 {
-	char *path = NULL, *buf = NULL, *grown;
+	char *path = NULL;
+	int r, e;
+
+	*text = NULL;
+	*len = 0;
+	*errmsg = NULL;
+	if (asprintf(&path, "%s/%s", dir, XB_RECEIPT_LAST) < 0)
+		return xb_fail(errmsg, "out of memory");
+	r = xb_receipt_read(path, text, len, errmsg);
+	e = errno;
+	if (r && e == ENOENT) {
+		free(*errmsg);
+		xb_fail(errmsg, "no apply recorded in %s: %s", dir,
+			strerror(e));
+	}
+	free(path);
+	errno = e;
+	return r;
+}
+
+int xb_receipt_read(const char *path, char **text, size_t *len,
+		    char **errmsg)
+{
+	char *buf = NULL, *grown;
 	size_t n = 0, cap = 0;
 	ssize_t got;
 	int fd, e;
@@ -266,14 +353,10 @@ int xb_receipt_read_last(const char *dir, char **text, size_t *len,
 	*text = NULL;
 	*len = 0;
 	*errmsg = NULL;
-	if (asprintf(&path, "%s/%s", dir, XB_RECEIPT_LAST) < 0)
-		return xb_fail(errmsg, "out of memory");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		e = errno;
-		xb_fail(errmsg, "no apply recorded in %s: %s", dir,
-			strerror(e));
-		free(path);
+		xb_fail(errmsg, "cannot open %s: %s", path, strerror(e));
 		errno = e;
 		return -1;
 	}
@@ -305,13 +388,11 @@ int xb_receipt_read_last(const char *dir, char **text, size_t *len,
 		n += got;
 	}
 	close(fd);
-	free(path);
 	*text = buf;
 	*len = n;
 	return 0;
 fail:
 	close(fd);
-	free(path);
 	free(buf);
 	errno = EIO;
 	return -1;

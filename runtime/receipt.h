@@ -69,5 +69,13 @@ int xb_receipt_write(const char *dir, const struct xb_receipt *r,
  * with *errmsg; errno ENOENT when there is none. */
 int xb_receipt_read_last(const char *dir, char **text, size_t *len,
 			 char **errmsg);
+/* The same for the receipt at path. */
+int xb_receipt_read(const char *path, char **text, size_t *len,
+		    char **errmsg);
+/* The paths of the receipts kept in DIR/receipts, oldest first (malloc'd,
+ * free with xb_receipt_names_free). 0, or -1 with *errmsg. */
+int xb_receipt_list(const char *dir, char ***paths, size_t *n,
+		    char **errmsg);
+void xb_receipt_names_free(char **names, size_t n);
 
 #endif

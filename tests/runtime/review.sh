@@ -2,7 +2,8 @@
 # Reviewing a change (issue 15 point 2): the configuration identity ignores
 # comments, layout and positions but not what is applied, and is the same
 # in dump, plan --json, the receipt and status; `xenbake diff` names each
-# object and key that differs, text and JSON, exit 0/2 like plan.
+# object and key that differs, text and JSON, exit 0/2 like plan. And
+# --json prints one object whatever the outcome.
 . "$(dirname "$0")/../runtime/lib.sh"
 "$PY" -c 'import jsonschema' 2>/dev/null || skip "python3-jsonschema not installed"
 sandbox_up "$(fixture)"
@@ -109,4 +110,32 @@ assert r["identity"] == sys.argv[2], r
 PYEOF
 "$XENBAKE" status --no-xapi >"$DIR/status" 2>&1 || { cat "$DIR/status"; fail "status"; }
 grep -q "config identity $id_old" "$DIR/status" || { cat "$DIR/status"; fail "status identity"; }
+
+# --json: one object whatever the outcome, even when nothing could be loaded
+for cmd in plan check apply dump; do
+	rc=0; "$XENBAKE" $cmd --no-xapi --json "$DIR/missing.xbb" >"$DIR/$cmd.json" 2>/dev/null || rc=$?
+	expect_eq "$cmd --json exit (no blob)" $rc 1
+	"$PY" - "$DIR/$cmd.json" "$cmd" "$top_srcdir/schema/plan.schema.json" <<'PYEOF' || fail "$cmd --json, no blob"
+import json, sys, jsonschema
+text = open(sys.argv[1]).read()
+d = json.loads(text)             # exactly one value
+assert d["command"] == sys.argv[2] and d["result"] == "error", d
+assert d["errors"] and "missing.xbb" in d["errors"][0], d
+if sys.argv[2] != "dump":
+    jsonschema.validate(d, json.load(open(sys.argv[3])))
+PYEOF
+done
+"$XENBAKE" dump --json "$DIR/new.xbb" >"$DIR/dump.json" || fail "dump --json"
+"$PY" - "$DIR/dump.json" "$(ident "$DIR/new.dump")" <<'PYEOF' || fail "dump --json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["result"] == "ok" and d["identity"] == sys.argv[2], d
+web = [o for o in d["objects"] if o["selector"] == "web-01"][0]
+assert {(e["key"], e["value"], e["source"]) for e in web["entries"]} == \
+    {("vm-data/role", "backend", "new.xb:2:5"), ("vm-data/site", "lab-a", "new.xb:3:5")}, web
+PYEOF
+rc=0; "$XENBAKE" status --json --state-dir "$DIR/nowhere" >"$DIR/st.json" 2>/dev/null || rc=$?
+expect_eq "status --json exit (no receipt)" $rc 1
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["command"]=="status" and d["result"]=="error" and d["errors"], d' \
+	"$DIR/st.json" || fail "status --json, no receipt"
 echo PASS
