@@ -25,7 +25,7 @@ struct xb_xs;
 
 enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_PENDING = 2 };
 
-enum command { CMD_DUMP, CMD_PLAN, CMD_APPLY, CMD_CHECK, CMD_STATUS, CMD_DIFF };
+enum command { CMD_DUMP, CMD_PLAN, CMD_APPLY, CMD_CHECK, CMD_STATUS, CMD_DIFF, CMD_EXPORT };
 
 #define DEFAULT_STATE_DIR "/var/lib/xenbake"
 #define STATE_DIR_ENV "XENBAKE_STATE_DIR"
@@ -43,6 +43,12 @@ struct options {
 	const char *signature_key;
 	bool no_xapi, no_xenstore, json, verbose, no_syslog;
 	bool all;                    /* status: every receipt kept */
+	/* export: what to write (NULL / 0: everything) */
+	const char *export_classes;  /* "vm,sr" */
+	const char *export_names[16];   /* globs on names, or uuids */
+	size_t nexport_names;
+	const char *export_prefix;   /* keys that start with it */
+	bool export_managed;         /* only keys xenbake's record names */
 	bool xapi_given;             /* --xapi on the command line */
 	double wait;
 	double start;                /* monotonic: --wait counts from here */
@@ -156,6 +162,9 @@ int cmd_plan(const struct options *o);
 
 /* cmd-diff.c */
 int cmd_diff(const struct options *o);
+
+/* cmd-export.c */
+int cmd_export(const struct options *o);
 
 /* cmd-apply.c */
 int cmd_apply(const struct options *o);

@@ -32,6 +32,8 @@ static const char usage_text[] =
 "                                             exit 0: matches, 2: drift,  1: error\n"
 "  diff OLD NEW  what NEW changes against OLD, per object and key, from the\n"
 "               blobs alone (no host)         exit 0: same,    2: differ, 1: error\n"
+"  export       the host's (or pool's) objects and keys as canonical .xb\n"
+"               source on stdout, to adopt a host configured by hand\n"
 "BLOB may be a directory: every *.xbb in it, in name order, as one config.\n"
 "\n"
 "Options:\n"
@@ -49,6 +51,12 @@ static const char usage_text[] =
 "                        " DEFAULT_STATE_DIR ")\n"
 "  --no-syslog           log to stderr only, not to the system log too\n"
 "  --all                 status: every receipt kept, oldest first\n"
+"  --class vm,sr,network,pif  export: only these classes\n"
+"  --name GLOB           export: only objects whose name (a PIF: device)\n"
+"                        matches, or with this uuid (repeatable)\n"
+"  --prefix KEY          export: only keys that start with KEY (as XenAPI\n"
+"                        names them: vm-data/app/, owner)\n"
+"  --managed             export: only the keys xenbake's record names\n"
 "  --require-signature KEY.pub  refuse BLOB unless BLOB.sig verifies with KEY\n"
 "  -v, --verbose         say how many requests were made\n"
 "  -h, --help            this text;  --version  the version\n"
@@ -59,6 +67,8 @@ static const char usage_text[] =
 "  xenbake check site.xbb || echo drift          # exit 2 names each drifted key\n"
 "  xenbake plan site.xbb --json | jq .summary\n"
 "  xenbake apply --no-xapi site.xbb              # only the running guests' vm-data\n"
+"  xenbake export --class vm > site.xb           # adopt: start from the host\n"
+"  xenbake diff old.xbb new.xbb                  # review a change\n"
 "  xenbake apply --wait 300 /etc/xenbake         # at boot, every /etc/xenbake/*.xbb\n"
 "  xenbake plan --xapi https://pool-master --password-file /root/pw site.xbb\n"
 "  XENSTORED_PATH=/run/xenstored/socket xenbake check --no-xapi site.xbb\n";
@@ -82,7 +92,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_XAPI = 256, OPT_PASSWORD, OPT_NO_XAPI, OPT_NO_XENSTORE,
 	       OPT_JSON, OPT_WAIT, OPT_STATE_DIR, OPT_VERSION, OPT_SIG,
-	       OPT_NO_SYSLOG, OPT_ALL };
+	       OPT_NO_SYSLOG, OPT_ALL, OPT_CLASS, OPT_NAME, OPT_PREFIX,
+	       OPT_MANAGED };
 	static const struct option longopts[] = {
 		{ "xapi", required_argument, NULL, OPT_XAPI },
 		{ "password-file", required_argument, NULL, OPT_PASSWORD },
@@ -94,6 +105,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "require-signature", required_argument, NULL, OPT_SIG },
 		{ "no-syslog", no_argument, NULL, OPT_NO_SYSLOG },
 		{ "all", no_argument, NULL, OPT_ALL },
+		{ "class", required_argument, NULL, OPT_CLASS },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "prefix", required_argument, NULL, OPT_PREFIX },
+		{ "managed", no_argument, NULL, OPT_MANAGED },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -121,6 +136,15 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_SIG: o->signature_key = optarg; break;
 		case OPT_NO_SYSLOG: o->no_syslog = true; break;
 		case OPT_ALL: o->all = true; break;
+		case OPT_CLASS: o->export_classes = optarg; break;
+		case OPT_NAME:
+			if (o->nexport_names == sizeof(o->export_names) /
+			    sizeof(o->export_names[0]))
+				die_usage("--name: at most 16");
+			o->export_names[o->nexport_names++] = optarg;
+			break;
+		case OPT_PREFIX: o->export_prefix = optarg; break;
+		case OPT_MANAGED: o->export_managed = true; break;
 		case OPT_WAIT:
 			errno = 0;
 			o->wait = strtod(optarg, &end);
@@ -159,11 +183,16 @@ static void parse_args(int argc, char **argv, struct options *o)
 		o->cmd = CMD_STATUS;
 	else if (!strcmp(argv[optind], "diff"))
 		o->cmd = CMD_DIFF;
+	else if (!strcmp(argv[optind], "export"))
+		o->cmd = CMD_EXPORT;
 	else
-		die_usage("unknown command '%s' (dump, plan, apply, check, status, diff)",
+		die_usage("unknown command '%s' (dump, plan, apply, check, status, diff, export)",
 			  argv[optind]);
-	if (o->cmd == CMD_STATUS && optind + 1 == argc)
-		;       /* the blobs the receipt names */
+	if ((o->cmd == CMD_STATUS || o->cmd == CMD_EXPORT) &&
+	    optind + 1 == argc)
+		;       /* the receipt's blobs; export reads the host */
+	else if (o->cmd == CMD_EXPORT)
+		die_usage("export takes no BLOB: it writes source on stdout");
 	else if (o->cmd == CMD_DIFF && optind + 3 != argc)
 		die_usage("diff takes two blobs: OLD NEW");
 	else if (o->cmd == CMD_DIFF)
@@ -177,6 +206,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 		die_usage("--no-xapi and --no-xenstore leave nothing to configure");
 	if (o->all && o->cmd != CMD_STATUS)
 		die_usage("--all is for status");
+	if (o->cmd != CMD_EXPORT && (o->export_classes || o->nexport_names ||
+				     o->export_prefix || o->export_managed))
+		die_usage("--class, --name, --prefix and --managed are for export");
+	if (o->cmd == CMD_EXPORT && o->no_xapi)
+		die_usage("export reads the host through XenAPI: not with --no-xapi");
 }
 
 /* ---- the commands ----------------------------------------------------------- */
@@ -184,7 +218,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 const char *command_name(enum command cmd)
 {
 	static const char *names[] = {
-		"dump", "plan", "apply", "check", "status", "diff"
+		"dump", "plan", "apply", "check", "status", "diff",
+		"export"
 	};
 
 	return names[cmd];
@@ -203,6 +238,7 @@ int main(int argc, char **argv)
 	case CMD_APPLY: return cmd_apply(&o);
 	case CMD_STATUS: return show_status(&o);
 	case CMD_DIFF: return cmd_diff(&o);
+	case CMD_EXPORT: return cmd_export(&o);
 	}
 	return EXIT_ERROR;
 }
