@@ -128,6 +128,13 @@ int session_plan(const struct options *o, struct session *s, char **err);
 /* The error of a failed session on stderr, and as --json. */
 void session_fail(const struct options *o, const struct session *s,
 		  char *err);
+/* hint.c: a plan error that a name selects nothing gets the nearest name
+ * the host has, instead of the advice to mark the block optional; and the
+ * source line with a caret under an error (or where the source is not). */
+void improve_plan_errors(struct session *s);
+void print_source_excerpt(FILE *out, const struct session *s, const char *e,
+			  const char *blob_path);
+
 /* --json: the one object for SESSION_NOT_LOADED. */
 void session_not_loaded(const struct options *o, const struct session *s);
 /* --verbose's counts, then everything closed and freed. */

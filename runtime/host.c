@@ -175,9 +175,14 @@ int session_plan(const struct options *o, struct session *s, char **err)
 	if (r) {
 		if (s->planned == -ENOMEM)
 			fprintf(stderr, "xenbake: out of memory\n");
-		for (i = 0; i < s->plan.nerrors; i++)
+		improve_plan_errors(s);
+		for (i = 0; i < s->plan.nerrors; i++) {
 			fprintf(stderr, "%s: error: %s\n", command_name(o->cmd),
 				s->plan.errors[i]);
+			print_source_excerpt(stderr, s, s->plan.errors[i],
+					     s->nblobs ? s->blobs[0].path :
+					     o->blob_path);
+		}
 		return SESSION_PLAN_FAILED;
 	}
 	return 0;

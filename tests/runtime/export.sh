@@ -47,6 +47,29 @@ expect_eq "export --managed after adopting: the same config" "$rc" 0
 	fail "export with options"
 expect_eq "selected objects" "$(grep -c '^[a-z]' "$DIR/some.xb")" 2
 grep -q 'other-config\|^sr\|web-01' "$DIR/some.xb" && { cat "$DIR/some.xb"; fail "options not applied"; }
+# plan-time errors: the source line, a caret, the host's nearest name, and
+# no advice to mark the block optional when a near name exists
+compile typo <<'XB'
+vm "Web-01-1 " { vm-data "a" = "1"; }
+vm "web-0l-2" { vm-data "a" = "1"; }
+vm "nobody" { vm-data "a" = "1"; }
+XB
+rc=0; "$XENBAKE" plan $X "$DIR/typo.xbb" >/dev/null 2>"$DIR/err" || rc=$?
+expect_eq "plan exit (typos)" $rc 1
+grep -q '^plan: error: .*typo.xb:1:1: vm "Web-01-1 ": no VM has this name; did you mean "web-01-1"?$' "$DIR/err" ||
+	{ cat "$DIR/err"; fail "case and trailing space"; }
+grep -q 'typo.xb:2:1: vm "web-0l-2": no VM has this name; did you mean "web-01-2"?$' "$DIR/err" ||
+	{ cat "$DIR/err"; fail "a slipped letter"; }
+grep -q 'typo.xb:3:1: vm "nobody": no VM has this name (mark the block optional' "$DIR/err" ||
+	{ cat "$DIR/err"; fail "no near name: the optional advice stays"; }
+grep -q '^    vm "web-0l-2" { vm-data "a" = "1"; }$' "$DIR/err" &&
+	grep -q '^    ^$' "$DIR/err" || { cat "$DIR/err"; fail "source line and caret"; }
+grep -c 'did you mean' "$DIR/err" | grep -qx 2 || { cat "$DIR/err"; fail "hints"; }
+mv "$DIR/typo.xb" "$DIR/typo.moved"
+"$XENBAKE" plan $X "$DIR/typo.xbb" >/dev/null 2>"$DIR/err" || true
+grep -q '(the source typo.xb is not here: see typo.xb:2:1)' "$DIR/err" ||
+	{ cat "$DIR/err"; fail "source absent"; }
+
 rc=0; "$XENBAKE" export --no-xapi 2>/dev/null || rc=$?
 expect_eq "export --no-xapi" $rc 1
 echo PASS
