@@ -158,7 +158,7 @@ static bool succeeded(const struct xb_json *j)
 static int print_history(const struct options *o, const struct xb_json *last)
 {
 	char **paths = NULL, *err = NULL, *text = NULL;
-	size_t n = 0, i, len;
+	size_t n = 0, i, len, shown = 0;
 	struct xb_json *all = NULL;
 	ssize_t good = -1;
 	int rc = -1;
@@ -190,7 +190,7 @@ static int print_history(const struct options *o, const struct xb_json *last)
 		if (succeeded(&all[i]))
 			good = (ssize_t)i;
 		if (o->all && o->json)
-			printf("%s%.*s", i ? "," : "", (int)len, text);
+			printf("%s%.*s", shown++ ? "," : "", (int)len, text);
 		else if (o->all)
 			put_history_line(stdout, "  ", &all[i]);
 		free(text);
@@ -258,10 +258,8 @@ static void note_changed_blobs(FILE *f, const struct xb_json *j,
 	size_t i, k;
 
 	for (i = 0; i < n; i++) {
-		const char *was = NULL;
-
 		char *abs = path_absolute(l[i].path);
-		const char *now = abs ? abs : l[i].path;
+		const char *was = NULL, *now = abs ? abs : l[i].path;
 
 		xb_hex(now_hex, l[i].sha256, XBB_SHA256_SIZE);
 		/* receipts name blobs by absolute path (older ones as

@@ -53,6 +53,12 @@ try:
 except ImportError:
     pass
 PYEOF
+# an unreadable receipt (the oldest) is named on stderr, the rest shown
+echo 'not json' >"$XENBAKE_STATE_DIR/receipts/20000101T000000.000000Z.json"
+"$XENBAKE" status --all --json --no-xapi "$DIR/work/site.xbb" >"$DIR/all.json" 2>"$DIR/err"
+grep -q '20000101T000000.000000Z.json' "$DIR/err" || { cat "$DIR/err"; fail "bad receipt not named"; }
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["receipts"]) == 2, d' \
+	"$DIR/all.json" || fail "status --all --json with an unreadable receipt"
 rc=0; "$XENBAKE" plan --all "$DIR/work/site.xbb" 2>/dev/null || rc=$?
 expect_eq "--all outside status" $rc 1
 echo PASS
