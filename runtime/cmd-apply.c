@@ -155,6 +155,7 @@ int save_receipt(const struct options *o, const struct apply_run *a,
 		.verified = a->verified,
 		.xapi_calls = a->x ? xapi_calls(a->x) : 0,
 		.xs = a->xs ? xb_xs_stats(a->xs) : NULL,
+		.identity = a->identity,
 	};
 	if (xb_receipt_write(o->state_dir, &r, &path, &err)) {
 		fprintf(stderr, "xenbake: error: no receipt was written: %s\n",
@@ -171,5 +172,160 @@ int save_receipt(const struct options *o, const struct apply_run *a,
 	free(path);
 	free(err);
 	free(rb);
+	return rc;
+}
+
+/* ---- the command ------------------------------------------------------------ */
+
+/* The plan made so, all or nothing. 0; 1 when it was, but its receipt
+ * could not be written (said on stderr); or -1 with *err (the host as
+ * before, or the receipt says what remains: ar->outcomes). */
+static int apply_plan(const struct options *o, struct session *s,
+		      struct apply_run *ar, char **err)
+{
+	struct xb_plan *plan = &s->plan;
+	struct xb_apply_report rep;
+	sigset_t stop_signals, old_mask;
+	size_t add, mod, rem;
+	int r;
+
+	xb_plan_count(plan, false, &add, &mod, &rem);
+	ar->outcomes = calloc(plan->nchanges + 1, sizeof(*ar->outcomes));
+	if (!ar->outcomes) {
+		*err = strdup("out of memory");
+		return -1;
+	}
+	ar->plan = plan;        /* every change not attempted, yet */
+	ar->actual = &s->actual;
+	if (xb_plan_empty(plan)) {
+		if (o->json)
+			print_json("apply", "no changes", s->identity, plan,
+				   &s->actual,
+				   NULL, 0);
+		else
+			printf("No changes.\n");
+		xb_log(LOG_INFO, "apply %s: no changes", o->blob_path);
+		return save_receipt(o, ar, "no changes") ? 1 : 0;
+	}
+	if (!o->json)
+		print_plan(stdout, plan, use_colour(stdout));
+	fflush(stdout);
+	xb_log(LOG_INFO, "apply %s: %zu to add, %zu to change, %zu to remove",
+	       o->blob_path, add, mod, rem);
+	/* all or nothing: a Ctrl-C or a stop request between the XenAPI
+	 * writes and the commit would leave half of it, so such signals wait
+	 * until apply has finished or undone */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
+	r = xb_apply(s->x, s->xs, &s->actual, plan, &s->aopt, &rep,
+		     ar->outcomes, err);
+	if (r)
+		ar->verified = verify_outcomes(o, &s->desired, s->x, s->xs,
+					       plan, ar->outcomes);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	if (r) {
+		xb_log(LOG_ERR, "apply %s failed: %s", o->blob_path,
+		       *err ? *err : "failed");
+		log_outcomes(plan, ar->outcomes, true);
+		ar->error = *err ? *err : "failed";
+		save_receipt(o, ar, "error");
+		ar->error = NULL;
+		return -1;
+	}
+	log_outcomes(plan, ar->outcomes, false);
+	if (o->json)
+		print_json("apply", "applied", s->identity, plan, &s->actual,
+			   NULL, 0);
+	else
+		printf("Applied: %zu added, %zu changed, %zu removed (%zu XenAPI write%s, %s).\n",
+		       add, mod, rem, rep.xapi_writes,
+		       rep.xapi_writes == 1 ? "" : "s",
+		       plan->nguests ? "1 xenstore transaction" :
+		       "no xenstore transaction");
+	if (save_receipt(o, ar, "applied")) {
+		fprintf(stderr, "xenbake: apply: the changes above were made, but no receipt records them\n");
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_apply(const struct options *o)
+{
+	struct session s = { 0 };
+	struct apply_run ar = { 0 };
+	char *err = NULL;
+	size_t i;
+	int rc = EXIT_ERROR, r, lock;
+
+	/* one apply at a time, from before the host is read to its receipt */
+	xb_log_open(!o->no_syslog);
+	lock = take_lock(o, &err);
+	if (lock < 0) {
+		/* not this run's apply: no receipt, the holder writes its own */
+		fprintf(stderr, "xenbake: apply: %s\n", err);
+		xb_log(LOG_ERR, "apply %s: %s", o->blob_path, err);
+		if (o->json)
+			print_json("apply", "error", NULL, NULL, &s.actual, &err,
+				   1);
+		goto out;
+	}
+	clock_gettime(CLOCK_REALTIME, &ar.time);
+
+	r = session_plan(o, &s, &err);
+	ar.blobs = s.blobs;
+	ar.nblobs = s.nblobs;
+	ar.xs = s.xs;
+	ar.x = s.x;
+	ar.identity = s.identified ? s.identity : NULL;
+	if (r == SESSION_NOT_LOADED) {
+		ar.error = "a blob failed verification";
+		xb_log(LOG_ERR, "apply %s: a blob failed verification: nothing was changed",
+		       o->blob_path);
+		save_receipt(o, &ar, "error");
+		session_not_loaded(o, &s);
+		goto out;
+	}
+	if (r == SESSION_PLAN_FAILED) {
+		if (o->json)
+			print_json("apply", "error", s.identity, &s.plan,
+				   &s.actual,
+				   s.plan.errors, s.plan.nerrors);
+		for (i = 0; i < s.plan.nerrors; i++)
+			xb_log(LOG_ERR, "apply: %s", s.plan.errors[i]);
+		ar.error = s.plan.nerrors ? s.plan.errors[0] : "out of memory";
+		save_receipt(o, &ar, "error");
+		goto out;
+	}
+	if (r) {
+		xb_log(LOG_ERR, "apply %s failed: %s: nothing was changed",
+		       o->blob_path, err ? err : "failed");
+		ar.error = err ? err : "failed";
+		save_receipt(o, &ar, "error");
+		session_fail(o, &s, err);
+		goto out;
+	}
+	r = apply_plan(o, &s, &ar, &err);
+	if (r > 0)                  /* applied, but no receipt: said so */
+		goto out;
+	if (r < 0) {
+		if (!ar.outcomes) {     /* before any write */
+			ar.error = err ? err : "failed";
+			xb_log(LOG_ERR, "apply %s failed: %s: nothing was changed",
+			       o->blob_path, ar.error);
+			save_receipt(o, &ar, "error");
+		}
+		session_fail(o, &s, err);
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	session_end(o, &s);
+	free(err);
+	free(ar.outcomes);
+	xb_lock_release(lock);
+	xb_log_close();
 	return rc;
 }

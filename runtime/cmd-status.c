@@ -96,6 +96,9 @@ static void print_receipt(FILE *f, const struct xb_json *j)
 			xb_json_str(&blobs->items[i], "path", "?"),
 			xb_json_str(&blobs->items[i], "sha256",
 				    "(not verified)"));
+	if (xb_json_str(j, "identity", NULL))
+		fprintf(f, "  config identity %s\n",
+			xb_json_str(j, "identity", ""));
 	fprintf(f, "Changes: %.0f added, %.0f changed, %.0f removed%s\n",
 		xb_json_num(sum, "add", 0), xb_json_num(sum, "change", 0),
 		xb_json_num(sum, "remove", 0),
@@ -124,6 +127,96 @@ static void print_receipt(FILE *f, const struct xb_json *j)
 			xb_json_num(xs, "removes", 0),
 			xb_json_num(xs, "mkdirs", 0),
 			xb_json_num(xs, "set_perms", 0));
+}
+
+/* One receipt as one line of the history: "2026-12-05T08:30:00.123456Z
+ * applied  +3 ~1 -0  config 1a2b3c4d5e6f". */
+static void put_history_line(FILE *f, const char *lead,
+			     const struct xb_json *j)
+{
+	const struct xb_json *sum = xb_json_get(j, "summary");
+	const char *id = xb_json_str(j, "identity", NULL),
+		   *err = xb_json_str(j, "error", NULL);
+
+	fprintf(f, "%s%s  %-10s +%.0f ~%.0f -%.0f  config %.12s", lead,
+		xb_json_str(j, "time", "?"), xb_json_str(j, "result", "?"),
+		xb_json_num(sum, "add", 0), xb_json_num(sum, "change", 0),
+		xb_json_num(sum, "remove", 0), id ? id : "(unknown)");
+	if (err)
+		fprintf(f, "  error: %s", err);
+	fputc('\n', f);
+}
+
+static bool succeeded(const struct xb_json *j)
+{
+	const char *r = xb_json_str(j, "result", "");
+
+	return !strcmp(r, "applied") || !strcmp(r, "no changes");
+}
+
+/* The receipts kept, oldest first: with --all, each as a line (or, with
+ * --json, the whole object), and after the last one, the last
+ * successful apply when the last one failed. -1: none could be listed. */
+static int print_history(const struct options *o, const struct xb_json *last)
+{
+	char **paths = NULL, *err = NULL, *text = NULL;
+	size_t n = 0, i, len, shown = 0;
+	struct xb_json *all = NULL;
+	ssize_t good = -1;
+	int rc = -1;
+
+	if (xb_receipt_list(o->state_dir, &paths, &n, &err)) {
+		fprintf(stderr, "xenbake: status: %s\n", err);
+		goto out;
+	}
+	all = calloc(n + 1, sizeof(*all));
+	if (!all)
+		goto out;
+	if (o->all)
+		printf(o->json ? "{\"command\":\"status\",\"receipts\":[" :
+		       "History (%zu receipt%s kept, oldest first):\n", n,
+		       n == 1 ? "" : "s");
+	for (i = 0; i < n; i++) {
+		free(err);
+		err = NULL;
+		if (xb_receipt_read(paths[i], &text, &len, &err) ||
+		    xb_json_parse(text, len, &all[i], &err) ||
+		    all[i].type != XB_JSON_OBJECT) {
+			/* one unreadable receipt does not hide the others */
+			fprintf(stderr, "xenbake: status: %s: %s\n", paths[i],
+				err ? err : "not a JSON object");
+			free(text);
+			text = NULL;
+			continue;
+		}
+		if (succeeded(&all[i]))
+			good = (ssize_t)i;
+		if (o->all && o->json)
+			printf("%s%.*s", shown++ ? "," : "", (int)len, text);
+		else if (o->all)
+			put_history_line(stdout, "  ", &all[i]);
+		free(text);
+		text = NULL;
+	}
+	if (o->all && o->json)
+		printf("]}\n");
+	if (!o->json && last && !succeeded(last)) {
+		if (good < 0) {
+			printf("Last successful apply: none among the %zu receipt%s kept\n",
+			       n, n == 1 ? "" : "s");
+		} else {
+			put_history_line(stdout, "Last successful apply: ",
+					 &all[good]);
+		}
+	}
+	rc = 0;
+out:
+	for (i = 0; all && i < n; i++)
+		xb_json_free(&all[i]);
+	free(all);
+	free(err);
+	xb_receipt_names_free(paths, n);
+	return rc;
 }
 
 /* The blobs to check the host against: BLOB, else those of the receipt. */
@@ -167,17 +260,18 @@ static void note_changed_blobs(FILE *f, const struct xb_json *j,
 	size_t i, k;
 
 	for (i = 0; i < n; i++) {
-		const char *was = NULL;
-
 		char *abs = absolute_path(l[i].path);
+		const char *was = NULL, *now = abs ? abs : l[i].path;
 
 		xb_hex(now_hex, l[i].sha256, XBB_SHA256_SIZE);
+		/* receipts name blobs by absolute path (older ones as
+		 * given) */
 		for (k = 0; blobs && blobs->type == XB_JSON_ARRAY &&
 			    k < blobs->n; k++)
 			if (!strcmp(xb_json_str(&blobs->items[k], "path", ""),
-				    l[i].path) ||
-			    (abs && !strcmp(xb_json_str(&blobs->items[k],
-							"path", ""), abs)))
+				    now) ||
+			    !strcmp(xb_json_str(&blobs->items[k], "path", ""),
+				    l[i].path))
 				was = xb_json_str(&blobs->items[k], "sha256",
 						  NULL);
 		if (!was)
@@ -216,6 +310,16 @@ static bool older_receipts(const char *dir)
 	return any;
 }
 
+/* --json when there is no receipt to print: still one object. */
+static void json_error(const struct options *o, const char *err)
+{
+	if (!o->json)
+		return;
+	fputs("{\"command\":\"status\",\"result\":\"error\",\"errors\":[", stdout);
+	put_json(stdout, err ? err : "failed");
+	fputs("]}\n", stdout);
+}
+
 int show_status(struct options *o)
 {
 	char *text = NULL, *err = NULL;
@@ -237,18 +341,26 @@ int show_status(struct options *o)
 				XB_RECEIPT_DIR);
 		else
 			fprintf(stderr, "xenbake: status: %s\n", err);
+		json_error(o, err);
 		goto out;
 	}
 	if (xb_json_parse(text, len, &j, &err) ||
 	    j.type != XB_JSON_OBJECT) {
 		fprintf(stderr, "xenbake: status: %s/%s: %s\n", o->state_dir,
 			XB_RECEIPT_LAST, err ? err : "not a JSON object");
+		json_error(o, err ? err : "the last receipt is not a JSON object");
 		goto out;
 	}
-	if (o->json)
+	/* --json: the receipt as it is, or with --all every one, in one
+	 * object either way */
+	if (o->json && !o->all)
 		fwrite(text, 1, len, stdout);
-	else
+	else if (!o->json)
 		print_receipt(stdout, &j);
+	if ((o->all || !o->json) && print_history(o, &j) && o->all) {
+		json_error(o, "the receipts kept could not be listed");
+		goto out;
+	}
 	fflush(stdout);
 
 	/* the host now, in the receipt's way unless told otherwise */

@@ -7,10 +7,11 @@
 #include <string.h>
 
 #include "lib/hex.h"
+#include "lib/identity.h"
 #include "runtime/dump.h"
 
 /* Writes s as a string literal the compiler reads back to the same bytes. */
-static void put_string(const char *s, FILE *out)
+void xb_dump_string(const char *s, FILE *out)
 {
 	const unsigned char *p;
 
@@ -45,7 +46,7 @@ static void put_string(const char *s, FILE *out)
 static void put_pos(const struct xbb_pos *pos, const char *indent, FILE *out)
 {
 	fprintf(out, "%s#@ ", indent);
-	put_string(pos->file, out);
+	xb_dump_string(pos->file, out);
 	fprintf(out, " %u:%u\n", pos->line, pos->column);
 }
 
@@ -94,14 +95,13 @@ static void put_key_value(const char *keyword, const char *key,
 			  const char *value, FILE *out)
 {
 	fprintf(out, "    %s ", keyword);
-	put_string(key, out);
+	xb_dump_string(key, out);
 	fputs(" = ", out);
-	put_string(value, out);
+	xb_dump_string(value, out);
 	fputs(";\n", out);
 }
 
-static void put_entry(const struct xbb_object *obj, const struct xbb_entry *e,
-		      FILE *out)
+void xb_dump_entry(enum xb_class cls, const struct xbb_entry *e, FILE *out)
 {
 	const size_t prefix = strlen(XB_VM_DATA_PREFIX);
 
@@ -116,7 +116,7 @@ static void put_entry(const struct xbb_object *obj, const struct xbb_entry *e,
 		return;
 	case XB_FIELD_NAME_LABEL:
 		fputs("    name-label ", out);
-		put_string(e->value, out);
+		xb_dump_string(e->value, out);
 		fputs(";\n", out);
 		return;
 	case XB_FIELD_OTHER_CONFIG:
@@ -124,7 +124,7 @@ static void put_entry(const struct xbb_object *obj, const struct xbb_entry *e,
 	}
 	if (!strcmp(e->key, XB_KEY_HIDE) && !strcmp(e->value, "true")) {
 		fputs("    hide-from-xencenter;\n", out);
-	} else if (!strcmp(e->key, XB_KEY_I18N) && obj->cls == XB_CLASS_SR &&
+	} else if (!strcmp(e->key, XB_KEY_I18N) && cls == XB_CLASS_SR &&
 		   plain_identifier(e->value)) {
 		fprintf(out, "    i18n-key %s;\n", e->value);
 	} else {
@@ -148,12 +148,12 @@ static void put_object(const struct xbb *blob, const struct xbb_object *obj,
 	fprintf(out, "%s ", xb_class_keyword(obj->cls));
 	if (obj->flags & XB_OBJ_BY_UUID)
 		fputs("uuid ", out);
-	put_string(obj->selector, out);
+	xb_dump_string(obj->selector, out);
 	if (obj->flags & XB_OBJ_VLAN)
 		fprintf(out, " vlan %u", (unsigned)obj->vlan);
 	if (obj->host[0]) {
 		fputs(" host ", out);
-		put_string(obj->host, out);
+		xb_dump_string(obj->host, out);
 	}
 	if (obj->flags & XB_OBJ_OPTIONAL)
 		fputs(" optional", out);
@@ -171,19 +171,22 @@ static void put_object(const struct xbb *blob, const struct xbb_object *obj,
 		    !strcmp(e.value, derived))
 			continue;
 		put_pos(&e.pos, "    ", out);
-		put_entry(obj, &e, out);
+		xb_dump_entry(obj->cls, &e, out);
 	}
 	fputs("}\n", out);
 }
 
 int xb_dump(const struct xbb *blob, FILE *out)
 {
-	const unsigned char *hash = xbb_sha256(blob);
+	unsigned char id[XB_IDENTITY_SIZE];
 	struct xbb_object obj;
 	uint32_t i;
 
-	fputs("# xenbake dump, blob sha256 ", out);
-	xb_hex_put(out, hash, XBB_SHA256_SIZE);
+	/* the identity, not a hash of bytes: `xenbake diff` and `status`
+	 * show the same one */
+	xb_identity(blob, 1, id);
+	fputs("# xenbake dump, config identity ", out);
+	xb_hex_put(out, id, XB_IDENTITY_SIZE);
 	fputc('\n', out);
 	for (i = 0; i < blob->nobjects; i++) {
 		xbb_object(blob, i, &obj);

@@ -22,4 +22,9 @@
 /* Writes canonical source for a verified blob. 0, or -1 on a write error. */
 int xb_dump(const struct xbb *blob, FILE *out);
 
+/* One string literal, and one entry as the statement that sets it (the
+ * lowering undone), as dump writes them; for `xenbake export`. */
+void xb_dump_string(const char *s, FILE *out);
+void xb_dump_entry(enum xb_class cls, const struct xbb_entry *e, FILE *out);
+
 #endif

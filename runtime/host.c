@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,10 +30,13 @@
 #include "runtime/desired.h"
 #include "runtime/dump.h"
 #include "runtime/hostlock.h"
+#include "runtime/journal.h"
 #include "runtime/json.h"
+#include "runtime/lockdown.h"
 #include "runtime/log.h"
 #include "runtime/plan.h"
 #include "runtime/receipt.h"
+#include "runtime/statedir.h"
 #include "runtime/xapi.h"
 #include "runtime/xenstore.h"
 
@@ -152,4 +157,194 @@ int read_and_plan(const struct options *o, const struct xb_desired *d,
 	}
 	*planned = xb_plan_make(d, actual, &popt, plan);
 	return *planned ? 1 : 0;
+}
+
+/* ---- a session: the blobs, the host and the plan ---------------------------- */
+
+/* A journal left by a cut-off apply: plan, check and status leave it to
+ * the next apply (under the lock) and only say so. */
+static void note_journal(const struct options *o)
+{
+	char *why = NULL;
+	int dfd = xb_statedir_open(o->state_dir, false, &why);
+	struct stat st;
+
+	if (dfd < 0) {
+		if (errno != ENOENT)
+			fprintf(stderr, "xenbake: note: %s\n", why);
+	} else if (!fstatat(dfd, XB_JOURNAL_NAME, &st, AT_SYMLINK_NOFOLLOW)) {
+		fprintf(stderr, "xenbake: note: %s/%s: an apply was cut off; the next apply undoes or finishes it, this run reads the host as it is\n",
+			o->state_dir, XB_JOURNAL_NAME);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	free(why);
+}
+
+/* --no-xapi beside a running xapi is a half-measure: xapi copies what a
+ * guest's vm-data holds into VM.xenstore_data, where no later run without
+ * XenAPI sees or removes it. "Answers" = its local socket (--xapi when that
+ * is unix:PATH, else the default) accepts a connection; no call is made.
+ * -1 with *err when it does. */
+static int xapi_runs_here(const struct options *o, char **err)
+{
+	const char *endpoint = strncmp(o->xapi, "unix:", 5) ?
+			       XAPI_DEFAULT_ENDPOINT : o->xapi;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	if (strlen(endpoint + 5) >= sizeof(sa.sun_path))
+		return 0;            /* not a socket anything listens on */
+	strcpy(sa.sun_path, endpoint + 5);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	if (r)
+		return 0;
+	*err = xb_strf("xapi answers on %s: with --no-xapi the keys written "
+		       "into guests' vm-data would be copied by xapi into "
+		       "VM.xenstore_data, where nothing removes them later; "
+		       "drop --no-xapi, or add --ignore-running-xapi if "
+		       "that is what you want", endpoint);
+	return -1;
+}
+
+
+/* The configuration identity of the loaded blobs. 0, or -1 (no memory). */
+static int session_identity(struct session *s)
+{
+	struct xbb *views = calloc(s->nblobs + 1, sizeof(*views));
+	size_t i;
+
+	if (!views)
+		return -1;
+	for (i = 0; i < s->nblobs; i++)
+		views[i] = s->blobs[i].blob;
+	xb_identity(views, s->nblobs, s->identity);
+	s->identified = true;
+	free(views);
+	return 0;
+}
+
+int session_plan(const struct options *o, struct session *s, char **err)
+{
+	size_t i;
+	int r;
+
+	s->aopt.state_dir = o->state_dir;
+	/* 1. verify everything before any I/O to the host */
+	if (load_blobs(o, &s->blobs, &s->nblobs))
+		return SESSION_NOT_LOADED;
+	for (i = 0; i < s->nblobs; i++)
+		if (xb_desired_add_blob(&s->desired, &s->blobs[i].blob)) {
+			*err = strdup("out of memory");
+			return -1;
+		}
+	s->shas = calloc(s->nblobs + 1, sizeof(*s->shas));
+	if (!s->shas) {
+		*err = strdup("out of memory");
+		return -1;
+	}
+	for (i = 0; i < s->nblobs; i++)
+		s->shas[i] = xbb_sha256(&s->blobs[i].blob);
+	s->aopt.blob_sha256 = s->shas;
+	s->aopt.nblobs = s->nblobs;
+	if (session_identity(s)) {
+		*err = strdup("out of memory");
+		return -1;
+	}
+
+	/* 2. the host as it is (an apply cut off earlier undone or
+	 * finished first), 3. the plan */
+	if (o->no_xapi && !o->ignore_running_xapi && xapi_runs_here(o, err))
+		return -1;
+	if (!o->no_xenstore && wait_xenstored(o, &s->xs, err))
+		return -1;
+	if (!o->no_xapi && !(s->x = connect_xapi(o, err)))
+		return -1;
+	/* everything this run needs is open: lose the right to more */
+	if (xb_lockdown(err))
+		return -1;
+	/* only apply, under the lock, acts on a journal: a read-only
+	 * command reads the host as it is and says one is there */
+	if (o->cmd != CMD_APPLY)
+		note_journal(o);
+	r = read_and_plan(o, &s->desired, s->x, s->xs,
+			  o->cmd == CMD_APPLY ? &s->aopt : NULL, &s->actual,
+			  &s->plan, &s->planned, err);
+	if (r < 0)
+		return -1;
+	for (i = 0; !o->json && i < s->plan.nnotes; i++)
+		xb_put_message(stderr, s->plan.notes[i]);
+	if (r) {
+		if (s->planned == -ENOMEM)
+			fprintf(stderr, "xenbake: out of memory\n");
+		improve_plan_errors(s);
+		for (i = 0; i < s->plan.nerrors; i++) {
+			fprintf(stderr, "%s: error: ", command_name(o->cmd));
+			xb_put_message(stderr, s->plan.errors[i]);
+			print_source_excerpt(stderr, s, s->plan.errors[i],
+					     s->nblobs ? s->blobs[0].path :
+					     o->blob_path);
+		}
+		return SESSION_PLAN_FAILED;
+	}
+	return 0;
+}
+
+void session_fail(const struct options *o, const struct session *s,
+		  char *err)
+{
+	fprintf(stderr, "xenbake: %s: ", command_name(o->cmd));
+	xb_put_message(stderr, err ? err : "failed");
+	if (o->json) {
+		static char failed[] = "failed";
+		char *errs[1] = { err ? err : failed };
+
+		print_json(command_name(o->cmd), "error",
+			   s->identified ? s->identity : NULL,
+			   s->plan.nchanges ? &s->plan : NULL, &s->actual,
+			   errs, 1);
+	}
+}
+
+void session_not_loaded(const struct options *o, const struct session *s)
+{
+	char *msg;
+
+	if (!o->json)
+		return;
+	msg = xb_strf("%s: the blob could not be loaded or failed verification (the reason is on stderr)",
+		      o->blob_path);
+	print_json(command_name(o->cmd), "error", NULL, NULL, &s->actual,
+		   msg ? &msg : NULL, msg ? 1 : 0);
+	free(msg);
+}
+
+void session_end(const struct options *o, struct session *s)
+{
+	if (o->verbose) {
+		if (s->x)
+			fprintf(stderr, "xenbake: %lu XenAPI call%s\n",
+				xapi_calls(s->x),
+				xapi_calls(s->x) == 1 ? "" : "s");
+		if (s->xs) {
+			const struct xb_xs_stats *st = xb_xs_stats(s->xs);
+
+			fprintf(stderr, "xenbake: xenstore: %u transaction%s, %lu reads, %lu writes, %lu removes, %lu mkdirs, %lu set-perms\n",
+				st->attempts, st->attempts == 1 ? "" : "s",
+				st->reads, st->writes, st->removes, st->mkdirs,
+				st->perms);
+		}
+	}
+	free(s->shas);
+	xb_plan_free(&s->plan);
+	xapi_close(s->x);
+	xb_xs_close(s->xs);
+	xb_actual_free(&s->actual);
+	xb_desired_free(&s->desired);
+	free_blobs(s->blobs, s->nblobs);
+	memset(s, 0, sizeof(*s));
 }

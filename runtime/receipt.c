@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "lib/blob.h"
+#include "lib/identity.h"
 #include "lib/atomic.h"
 #include "lib/errmsg.h"
 #include "lib/hex.h"
@@ -110,7 +111,15 @@ static void put_body(FILE *f, const struct xb_receipt *r)
 		}
 		fputc('}', f);
 	}
-	fputs(r->nblobs ? "\n ],\n \"xapi\": " : "],\n \"xapi\": ", f);
+	fputs(r->nblobs ? "\n ],\n \"identity\": " : "],\n \"identity\": ", f);
+	if (r->identity) {
+		fputc('"', f);
+		xb_hex_put(f, r->identity, XB_IDENTITY_SIZE);
+		fputc('"', f);
+	} else {
+		fputs("null", f);
+	}
+	fputs(", \"xapi\": ", f);
 	put_str_or_null(f, r->xapi);
 	fprintf(f, ", \"xenstore\": %s, \"verified\": %s",
 		r->xenstore ? "true" : "false", r->verified ? "true" : "false");
@@ -160,21 +169,32 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Keeps the newest XB_RECEIPTS_KEPT receipts: the names sort by time.
- * Only in the checked directory dfd: unlinkat never follows a symlink,
- * and the directory was opened without following one. */
-static void prune(int dfd)
+void xb_receipt_names_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* The receipts' file names in the checked directory dfd, oldest first
+ * (the names sort by time); regular files only. 0, or -1 with errno
+ * (ENOMEM: *out holds what was listed). */
+static int list_names(int dfd, char ***out, size_t *count)
 {
 	char **names = NULL, **grown;
-	size_t n = 0, i;
+	size_t n = 0;
 	struct dirent *de;
-	int fd = dup(dfd);
+	int fd = dup(dfd), r = 0;
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 
+	*out = NULL;
+	*count = 0;
 	if (!d) {
 		if (fd >= 0)
 			close(fd);
-		return;
+		return -1;
 	}
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
@@ -184,22 +204,84 @@ static void prune(int dfd)
 		    de->d_type != DT_REG)
 			continue;
 		grown = realloc(names, (n + 1) * sizeof(*names));
-		if (!grown)
+		if (!grown || !(grown[n] = strdup(de->d_name))) {
+			names = grown ? grown : names;
+			errno = ENOMEM;
+			r = -1;
 			break;
+		}
 		names = grown;
-		if (!(names[n] = strdup(de->d_name)))
-			break;
 		n++;
 	}
 	closedir(d);
-	if (n > XB_RECEIPTS_KEPT) {
+	if (names)
 		qsort(names, n, sizeof(*names), cmp_str);
-		for (i = 0; i < n - XB_RECEIPTS_KEPT; i++)
-			unlinkat(dfd, names[i], 0);
+	*out = names;
+	*count = n;
+	return r;
+}
+
+int xb_receipt_list(const char *dir, char ***paths, size_t *n,
+		    char **errmsg)
+{
+	char *sub = NULL, **names = NULL;
+	size_t count = 0, i;
+	int dfd = -1, sfd = -1, rc = -1;
+
+	*paths = NULL;
+	*n = 0;
+	*errmsg = NULL;
+	if (asprintf(&sub, "%s/%s", dir, XB_RECEIPT_DIR) < 0)
+		return xb_fail(errmsg, "out of memory");
+	/* read-only, and through the checked directory only */
+	dfd = xb_statedir_open(dir, false, errmsg);
+	if (dfd >= 0)
+		sfd = xb_statedir_subdir(dfd, dir, XB_RECEIPT_DIR, false,
+					 errmsg);
+	if (sfd < 0)
+		goto out;
+	if (list_names(sfd, &names, &count)) {
+		xb_fail(errmsg, "cannot list %s: %s", sub, strerror(errno));
+		goto out;
 	}
-	for (i = 0; i < n; i++)
+	/* the same names, made paths */
+	for (i = 0; i < count; i++) {
+		char *path;
+
+		if (asprintf(&path, "%s/%s", sub, names[i]) < 0) {
+			xb_fail(errmsg, "out of memory");
+			goto out;
+		}
 		free(names[i]);
-	free(names);
+		names[i] = path;
+	}
+	*paths = names;
+	*n = count;
+	names = NULL;
+	rc = 0;
+out:
+	xb_receipt_names_free(names, count);
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	free(sub);
+	return rc;
+}
+
+/* Keeps the newest XB_RECEIPTS_KEPT receipts. Only in the checked
+ * directory dfd: unlinkat never follows a symlink, and the directory was
+ * opened without following one. */
+static void prune(int dfd)
+{
+	char **names = NULL;
+	size_t n = 0, i;
+
+	if (list_names(dfd, &names, &n) && !names)
+		return;
+	for (i = 0; n > XB_RECEIPTS_KEPT && i < n - XB_RECEIPTS_KEPT; i++)
+		unlinkat(dfd, names[i], 0);
+	xb_receipt_names_free(names, n);
 }
 
 int xb_receipt_write(const char *dir, const struct xb_receipt *r,
@@ -264,36 +346,15 @@ out:
 	return rc;
 }
 
-int xb_receipt_read_last(const char *dir, char **text, size_t *len,
-			 char **errmsg)
+/* A receipt from the open fd (path in messages), closed after: at most
+ * XB_RECEIPT_MAX bytes, the bound the writer keeps. */
+static int read_receipt(int fd, const char *path, char **text, size_t *len,
+			char **errmsg)
 {
-	char *path = NULL, *buf = NULL, *grown, *why = NULL;
+	char *buf = NULL, *grown;
 	size_t n = 0, cap = 0;
 	ssize_t got;
-	int dfd, fd, e;
 
-	*text = NULL;
-	*len = 0;
-	*errmsg = NULL;
-	if (asprintf(&path, "%s/%s", dir, XB_RECEIPT_LAST) < 0)
-		return xb_fail(errmsg, "out of memory");
-	dfd = xb_statedir_open(dir, false, &why);
-	fd = dfd < 0 ? -1 : xb_statedir_openat(dfd, dir, XB_RECEIPT_LAST,
-						O_RDONLY, 0, &why);
-	e = errno;
-	if (dfd >= 0)
-		close(dfd);
-	if (fd < 0) {
-		if (e == ENOENT)
-			xb_fail(errmsg, "no apply recorded in %s: %s", dir,
-				strerror(e));
-		else
-			xb_fail(errmsg, "%s", why ? why : "out of memory");
-		free(why);
-		free(path);
-		errno = e;
-		return -1;
-	}
 	for (;;) {
 		if (n == cap) {
 			/* no receipt xenbake writes is bigger (checked when
@@ -325,14 +386,69 @@ int xb_receipt_read_last(const char *dir, char **text, size_t *len,
 		n += got;
 	}
 	close(fd);
-	free(path);
 	*text = buf;
 	*len = n;
 	return 0;
 fail:
 	close(fd);
-	free(path);
 	free(buf);
 	errno = EIO;
 	return -1;
+}
+
+int xb_receipt_read_last(const char *dir, char **text, size_t *len,
+			 char **errmsg)
+{
+	char *path = NULL, *why = NULL;
+	int dfd, fd, e, r = -1;
+
+	*text = NULL;
+	*len = 0;
+	*errmsg = NULL;
+	if (asprintf(&path, "%s/%s", dir, XB_RECEIPT_LAST) < 0)
+		return xb_fail(errmsg, "out of memory");
+	dfd = xb_statedir_open(dir, false, &why);
+	fd = dfd < 0 ? -1 : xb_statedir_openat(dfd, dir, XB_RECEIPT_LAST,
+						O_RDONLY, 0, &why);
+	e = errno;
+	if (dfd >= 0)
+		close(dfd);
+	if (fd < 0) {
+		if (e == ENOENT)
+			xb_fail(errmsg, "no apply recorded in %s: %s", dir,
+				strerror(e));
+		else
+			xb_fail(errmsg, "%s", why ? why : "out of memory");
+	} else {
+		r = read_receipt(fd, path, text, len, errmsg);
+		e = errno;
+	}
+	free(why);
+	free(path);
+	errno = e;
+	return r;
+}
+
+int xb_receipt_read(const char *path, char **text, size_t *len,
+		    char **errmsg)
+{
+	struct stat st;
+	int fd, e;
+
+	*text = NULL;
+	*len = 0;
+	*errmsg = NULL;
+	/* a name xb_receipt_list gave: no symlink followed, no FIFO waited on */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+		  O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		e = fd < 0 ? errno : EINVAL;
+		if (fd >= 0)
+			close(fd);
+		xb_fail(errmsg, "cannot open %s: %s", path,
+			e == EINVAL ? "not a regular file" : strerror(e));
+		errno = e;
+		return -1;
+	}
+	return read_receipt(fd, path, text, len, errmsg);
 }

@@ -59,6 +59,8 @@ struct xb_receipt {
 	bool verified;                 /* outcomes checked on the host */
 	unsigned long xapi_calls;      /* every XenAPI call, login included */
 	const struct xb_xs_stats *xs;  /* NULL without xenstore */
+	const unsigned char *identity; /* the configuration's (lib/identity.h);
+					  NULL: a blob failed to load */
 };
 
 const char *xb_outcome_word(enum xb_outcome o);
@@ -75,5 +77,13 @@ int xb_receipt_write(const char *dir, const struct xb_receipt *r,
  * with *errmsg; errno ENOENT when there is none. */
 int xb_receipt_read_last(const char *dir, char **text, size_t *len,
 			 char **errmsg);
+/* The same for the receipt at path. */
+int xb_receipt_read(const char *path, char **text, size_t *len,
+		    char **errmsg);
+/* The paths of the receipts kept in DIR/receipts, oldest first (malloc'd,
+ * free with xb_receipt_names_free). 0, or -1 with *errmsg. */
+int xb_receipt_list(const char *dir, char ***paths, size_t *n,
+		    char **errmsg);
+void xb_receipt_names_free(char **names, size_t n);
 
 #endif

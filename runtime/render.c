@@ -141,6 +141,8 @@ void print_change(FILE *f, const struct xb_change *c)
  *   "command": "plan" | "apply" | "check",
  *   "result": "no changes" | "changes pending" | "applied" | "matches"
  *             | "drift" | "error",
+ *   "identity": the configuration identity (lib/identity.h), hex, or null
+ *               when the blobs could not be loaded,
  *   "changes": [ { "op": "add" | "change" | "remove",
  *                  "where": "xapi" | "xenstore",
  *                  "class": "vm" | "sr" | "network" | "pif",
@@ -158,15 +160,23 @@ void print_change(FILE *f, const struct xb_change *c)
  * }
  */
 void print_json(const char *command, const char *result,
-		       const struct xb_plan *p, const struct xb_actual *a,
+		const unsigned char *identity, const struct xb_plan *p, const struct xb_actual *a,
 		       char **errors, size_t nerrors)
 {
 	size_t add = 0, mod = 0, rem = 0, i;
 
 	if (p)
 		xb_plan_count(p, false, &add, &mod, &rem);
-	printf("{\"command\":\"%s\",\"result\":\"%s\",\"changes\":[",
+	printf("{\"command\":\"%s\",\"result\":\"%s\",\"identity\":",
 	       command, result);
+	if (identity) {
+		putchar('"');
+		xb_hex_put(stdout, identity, XB_IDENTITY_SIZE);
+		putchar('"');
+	} else {
+		fputs("null", stdout);
+	}
+	fputs(",\"changes\":[", stdout);
 	for (i = 0; p && i < p->nchanges; i++) {
 		const struct xb_change *c = &p->changes[i];
 
@@ -275,4 +285,189 @@ char *change_line(const struct xb_change *c)
 	if (len && buf[len - 1] == '\n')
 		buf[len - 1] = '\0';
 	return buf;
+}
+
+/* ---- the plan, grouped per object ------------------------------------------- */
+
+/* Colour only for a person at a terminal: never into a pipe or a file, and
+ * not when NO_COLOR is set to anything non-empty (no-color.org) or the
+ * terminal is dumb. */
+bool use_colour(FILE *f)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return isatty(fileno(f)) && !(no && *no) &&
+	       !(term && !strcmp(term, "dumb"));
+}
+
+#define SGR_BOLD  "\033[1m"
+#define SGR_DIM   "\033[2m"
+#define SGR_ADD   "\033[32m"
+#define SGR_MOD   "\033[33m"
+#define SGR_REM   "\033[31m"
+#define SGR_OFF   "\033[0m"
+
+static const char *op_colour(enum xb_change_op op)
+{
+	return op == XB_CHANGE_ADD ? SGR_ADD : op == XB_CHANGE_MODIFY ?
+	       SGR_MOD : SGR_REM;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool same_object(const struct xb_change *a, const struct xb_change *b)
+{
+	return a->cls == b->cls && !strcmp(a->object, b->object) &&
+	       !strcmp(a->uuid, b->uuid);
+}
+
+/* The xenstore change that writes the same vm-data key as the XenAPI
+ * change c, among those not shown yet; its index or (size_t)-1. */
+static size_t live_twin(const struct xb_plan *p, size_t c, const bool *shown)
+{
+	const struct xb_change *x = &p->changes[c];
+	size_t i;
+
+	if (x->where != XB_WHERE_XAPI || x->field != XB_FIELD_XENSTORE_DATA ||
+	    x->bookkeeping)
+		return (size_t)-1;
+	for (i = 0; i < p->nchanges; i++) {
+		const struct xb_change *y = &p->changes[i];
+
+		if (!shown[i] && y->where == XB_WHERE_XENSTORE &&
+		    !y->bookkeeping && same_object(x, y) &&
+		    !strcmp(x->key, y->key))
+			return i;
+	}
+	return (size_t)-1;
+}
+
+static void put_values(FILE *f, const struct xb_change *c)
+{
+	switch (c->op) {
+	case XB_CHANGE_ADD:
+		put_value(f, c, c->new_value);
+		break;
+	case XB_CHANGE_MODIFY:
+		put_value(f, c, c->old_value);
+		fputs(" -> ", f);
+		put_value(f, c, c->new_value);
+		break;
+	case XB_CHANGE_REMOVE:
+		put_value(f, c, c->old_value);
+		break;
+	}
+}
+
+/* "    + xenstore_data[vm-data/role]: "frontend"  (site.xb:2:5; live in
+ * domain 5)": one line per key, the guest's live copy as a detail. */
+static void put_key_line(FILE *f, const struct xb_plan *p, size_t c,
+			 bool *shown, bool colour)
+{
+	const struct xb_change *x = &p->changes[c];
+	size_t t = live_twin(p, c, shown);
+	const struct xb_change *live = t == (size_t)-1 ? NULL :
+				       &p->changes[t];
+
+	shown[c] = true;
+	if (live)
+		shown[t] = true;
+	fprintf(f, "    %s%c ", colour ? op_colour(x->op) : "", x->op);
+	put_field(f, x);
+	fputs(": ", f);
+	put_values(f, x);
+	if (colour)
+		fputs(SGR_OFF SGR_DIM, f);
+	fputs("  (", f);
+	if (x->source[0])
+		fputs(x->source, f);
+	else if (x->bookkeeping)
+		fputs("xenbake's record", f);
+	else
+		fputs("no longer in the config", f);
+	if (live && live->op == x->op &&
+	    same_str(live->old_value, x->old_value) &&
+	    same_str(live->new_value, x->new_value)) {
+		fprintf(f, "; live in domain %d", live->domid);
+	} else if (live) {
+		fprintf(f, "; live in domain %d: ", live->domid);
+		put_values(f, live);
+	}
+	fputc(')', f);
+	if (colour)
+		fputs(SGR_OFF, f);
+	fputc('\n', f);
+}
+
+void print_plan(FILE *f, const struct xb_plan *p, bool colour)
+{
+	bool *shown = calloc(p->nchanges + 1, sizeof(*shown));
+	size_t i, j;
+
+	if (!shown) {           /* still every change, one per line */
+		for (i = 0; i < p->nchanges; i++)
+			print_change(f, &p->changes[i]);
+		return;
+	}
+	for (i = 0; i < p->nchanges; i++) {
+		const struct xb_change *c = &p->changes[i];
+
+		if (shown[i])
+			continue;
+		/* the object's head, then every change of it */
+		fprintf(f, "%s%s ", colour ? SGR_BOLD : "",
+			xb_class_keyword(c->cls));
+		put_name(f, c->object);
+		if (c->uuid[0])
+			fprintf(f, "%s  (%s)", colour ? SGR_OFF SGR_DIM : "",
+				c->uuid);
+		fprintf(f, "%s\n", colour ? SGR_OFF : "");
+		for (j = i; j < p->nchanges; j++)
+			if (!shown[j] && same_object(c, &p->changes[j]))
+				put_key_line(f, p, j, shown, colour);
+	}
+	free(shown);
+}
+
+/* "  vm: 2 objects, keys: 3 to add, 1 to change, 0 to remove", per class
+ * with changes; a vm-data key written to XenAPI and live counts once,
+ * bookkeeping not at all. */
+void print_plan_classes(FILE *f, const struct xb_plan *p)
+{
+	enum { NCLASS = XB_CLASS_MAX + 1 };
+	size_t n[NCLASS][3] = { { 0 } }, objects[NCLASS] = { 0 }, i, j;
+
+	for (i = 0; i < p->nchanges; i++) {
+		const struct xb_change *c = &p->changes[i];
+		bool first = true;
+
+		if (c->bookkeeping || (unsigned)c->cls >= NCLASS)
+			continue;
+		/* a key written to XenAPI and live counts once */
+		if (c->where == XB_WHERE_XENSTORE)
+			for (j = 0; j < p->nchanges && first; j++)
+				if (p->changes[j].where == XB_WHERE_XAPI &&
+				    p->changes[j].field == XB_FIELD_XENSTORE_DATA &&
+				    same_object(c, &p->changes[j]) &&
+				    !strcmp(c->key, p->changes[j].key))
+					first = false;
+		if (first)
+			n[c->cls][c->op == XB_CHANGE_ADD ? 0 :
+				  c->op == XB_CHANGE_MODIFY ? 1 : 2]++;
+		for (j = 0; j < i; j++)
+			if (!p->changes[j].bookkeeping &&
+			    same_object(c, &p->changes[j]))
+				break;
+		if (j == i)
+			objects[c->cls]++;
+	}
+	for (i = 0; i < NCLASS; i++)
+		if (objects[i])
+			fprintf(f, "  %s: %zu object%s, keys: %zu to add, %zu to change, %zu to remove\n",
+				xb_class_keyword((enum xb_class)i), objects[i],
+				objects[i] == 1 ? "" : "s", n[i][0], n[i][1],
+				n[i][2]);
 }

@@ -13,7 +13,9 @@ XB
 
 rc=0; "$XENBAKE" plan --no-xapi "$DIR/site.xbb" >"$DIR/plan" 2>"$DIR/err" || rc=$?
 expect_eq "plan exit (pending)" $rc 2
-grep -q '^+ vm web-01 \[domain 5\] vm-data/role: "frontend"  (site.xb:2:5)$' \
+grep -q '^vm web-01  (5e1f0000-0000-4000-8000-000000000005)$' "$DIR/plan" ||
+	{ cat "$DIR/plan"; fail "object head"; }
+grep -q '^    + \[domain 5\] vm-data/role: "frontend"  (site.xb:2:5)$' \
 	"$DIR/plan" || { cat "$DIR/plan"; fail "plan line"; }
 grep -q '^Plan: 1 to add, 0 to change, 0 to remove\.$' "$DIR/plan" ||
 	{ cat "$DIR/plan"; fail "plan summary"; }
@@ -21,6 +23,36 @@ grep -q 'site.xb:4:1: note: vm "ghost" is optional' "$DIR/err" ||
 	{ cat "$DIR/err"; fail "optional note"; }
 rc=0; "$XENBAKE" check --no-xapi "$DIR/site.xbb" >"$DIR/check" || rc=$?
 expect_eq "check exit before apply" $rc 2
+grep -q "$(printf '\033')" "$DIR/plan" && fail "colour into a file"
+# colour on a terminal, none with NO_COLOR or TERM=dumb
+"$PY" - "$XENBAKE" "$DIR/site.xbb" <<'PYEOF' || fail "plan colour on a terminal"
+import os, pty, subprocess, sys
+def plan(**env):
+    m, s = pty.openpty()
+    e = dict(os.environ)
+    e.pop("NO_COLOR", None)
+    e["TERM"] = "xterm"
+    e.update(env)
+    subprocess.run([sys.argv[1], "plan", "--no-xapi", sys.argv[2]], stdout=s,
+                   stderr=subprocess.DEVNULL, env=e)
+    os.close(s)
+    out = b""
+    while True:
+        try:
+            d = os.read(m, 65536)
+        except OSError:
+            break
+        if not d:
+            break
+        out += d
+    os.close(m)
+    return out
+out = plan()
+assert b"\x1b[32m+ " in out and b"\x1b[1mvm" in out, out
+assert b"\x1b" not in plan(NO_COLOR="1"), "NO_COLOR"
+assert b"\x1b" not in plan(TERM="dumb"), "TERM=dumb"
+assert b"\x1b[32m" in plan(NO_COLOR=""), "an empty NO_COLOR is unset"
+PYEOF
 
 rc=0; "$XENBAKE" plan --no-xapi --json "$DIR/site.xbb" >"$DIR/plan.json" 2>/dev/null || rc=$?
 expect_eq "plan --json exit" $rc 2
@@ -49,7 +81,7 @@ expect_eq "check exit (drift)" $rc 2
 grep -q 'vm-data/role: host has "tampered", config says "frontend" (site.xb:2:5)' \
 	"$DIR/check" || { cat "$DIR/check"; fail "drift line"; }
 rc=0; "$XENBAKE" plan --no-xapi "$DIR/site.xbb" >"$DIR/plan" 2>/dev/null || rc=$?
-grep -q '^~ vm web-01 \[domain 5\] vm-data/role: "tampered" -> "frontend"' \
+grep -q '^    ~ \[domain 5\] vm-data/role: "tampered" -> "frontend"' \
 	"$DIR/plan" || { cat "$DIR/plan"; fail "change line"; }
 
 compile bad <<'XB'

@@ -25,8 +25,16 @@ rc=0; "$XENBAKE" plan "$DIR/site.xbb" >"$DIR/plan" 2>"$DIR/err" || rc=$?
 [ $rc -eq 2 ] || { cat "$DIR/plan" "$DIR/err"; fail "plan exit $rc, want 2"; }
 ! grep -q 'xenstore_data\[vm-data/' "$DIR/plan" ||
 	{ cat "$DIR/plan"; fail "a running VM's vm-data planned through XenAPI"; }
-grep -q '^+ vm web-01 \[domain 5\] vm-data/role: "frontend"' "$DIR/plan" ||
+# per object, one line per key
+grep -q '^vm web-01  (5e1f0000-0000-4000-8000-000000000005)$' "$DIR/plan" ||
+	{ cat "$DIR/plan"; fail "no object head"; }
+grep -q '^    + \[domain 5\] vm-data/role: "frontend"' "$DIR/plan" ||
 	{ cat "$DIR/plan"; fail "no live xenstore line"; }
+[ "$(grep -c 'vm-data/role' "$DIR/plan")" = 1 ] ||
+	{ cat "$DIR/plan"; fail "a key on two lines"; }
+grep -q '^  sr: 1 object, keys: 2 to add, 0 to change, 0 to remove$' "$DIR/plan" ||
+	{ cat "$DIR/plan"; fail "no summary line per class"; }
+grep -q "$(printf '\033')" "$DIR/plan" && fail "colour into a file"
 "$XENBAKE" plan --json "$DIR/site.xbb" >"$DIR/plan.json" 2>/dev/null || true
 "$PY" - "$DIR/plan.json" <<'PYEOF' || fail "plan --json: one call per map"
 import json, sys

@@ -26,7 +26,7 @@ sr "Local storage" {
 XB
 rc=0; "$XENBAKE" plan "$DIR/site.xbb" >"$DIR/plan" 2>&1 || rc=$?
 expect_eq "plan exit" $rc 2
-grep -q '^~ sr "Local storage" name_label: "Local storage" -> "Fast disks"  (site.xb:2:5)$' \
+grep -q '^    ~ name_label: "Local storage" -> "Fast disks"  (site.xb:2:5)$' \
 	"$DIR/plan" || { cat "$DIR/plan"; fail "rename line"; }
 sim_reset
 "$XENBAKE" apply "$DIR/site.xbb" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "apply"; }

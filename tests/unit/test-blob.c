@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "lib/blob.h"
+#include "lib/identity.h"
 #include "tests/blob/handblob.h"
 #include "tests/unit/check-main.h"
 
@@ -1048,6 +1049,69 @@ START_TEST(load_file_refuses_too_big)
 }
 END_TEST
 
+/* ---- the configuration identity (lib/identity.h) --------------------------- */
+
+/* One VM with one key, built with the given positions, flags and value;
+ * its identity in id. */
+static void identity_of(const char *file, uint32_t line, uint32_t flags,
+			const char *value, unsigned char id[XB_IDENTITY_SIZE])
+{
+	uint32_t p;
+
+	hb_init(&hb);
+	p = hb_pos(&hb, file, line, 1);
+	hb_object(&hb, XB_CLASS_VM, flags, "web-01", "", p);
+	hb_entry(&hb, XB_FIELD_XENSTORE_DATA, "vm-data/role", value,
+		 hb_pos(&hb, file, line + 1, 5));
+	hb_finish(&hb);
+	ck_assert_int_eq(open_hb(), XBB_OK);
+	xb_identity(&view, 1, id);
+}
+
+START_TEST(identity_ignores_positions_not_values)
+{
+	unsigned char a[XB_IDENTITY_SIZE], b[XB_IDENTITY_SIZE];
+	unsigned char sha_a[XBB_SHA256_SIZE];
+
+	identity_of("a.xb", 1, 0, "frontend", a);
+	memcpy(sha_a, xbb_sha256(&view), sizeof(sha_a));
+	identity_of("other/b.xb", 40, 0, "frontend", b);
+	/* other bytes, same configuration */
+	ck_assert_mem_ne(sha_a, xbb_sha256(&view), sizeof(sha_a));
+	ck_assert_mem_eq(a, b, sizeof(a));
+	identity_of("a.xb", 1, 0, "backend", b);
+	ck_assert_mem_ne(a, b, sizeof(a));
+	identity_of("a.xb", 1, XB_OBJ_OPTIONAL, "frontend", b);
+	ck_assert_mem_ne(a, b, sizeof(a));
+}
+END_TEST
+
+/* Two blobs are not their concatenation's strings run together. */
+START_TEST(identity_of_two_blobs_is_ordered)
+{
+	unsigned char ab[XB_IDENTITY_SIZE], ba[XB_IDENTITY_SIZE];
+	unsigned char one[XB_IDENTITY_SIZE];
+	static struct hb hb2;
+	struct xbb two[2];
+	uint32_t p;
+
+	identity_of("a.xb", 1, 0, "frontend", one);
+	two[0] = view;
+	hb_init(&hb2);
+	p = hb_pos(&hb2, "b.xb", 1, 1);
+	hb_object(&hb2, XB_CLASS_SR, 0, "Local storage", "", p);
+	hb_finish(&hb2);
+	ck_assert_int_eq(xbb_open(&two[1], hb2.buf, hb2.len), XBB_OK);
+	xb_identity(two, 2, ab);
+	ck_assert_mem_ne(ab, one, sizeof(ab));
+	view = two[0];
+	two[0] = two[1];
+	two[1] = view;
+	xb_identity(two, 2, ba);
+	ck_assert_mem_ne(ab, ba, sizeof(ab));
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("blob");
@@ -1060,6 +1124,11 @@ Suite *test_suite(void)
 	tcase_add_test(tc, larger_header_and_newer_version_open);
 	tcase_add_test(tc, valid_utf8_and_shared_tails_open);
 	tcase_add_test(tc, same_name_by_uuid_and_pif_hosts_are_distinct);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("configuration identity");
+	tcase_add_test(tc, identity_ignores_positions_not_values);
+	tcase_add_test(tc, identity_of_two_blobs_is_ordered);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bad headers are refused");

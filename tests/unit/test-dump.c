@@ -5,21 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/identity.h"
 #include "runtime/dump.h"
 #include "tests/blob/handblob.h"
 #include "tests/unit/check-main.h"
 
 static struct hb hb;
 
-/* The first line, with the hash read straight from the blob's bytes. */
+/* The first line: the configuration identity (test-identity.c tests it). */
 static char *header_line(void)
 {
-	char *line = NULL, hex[2 * XBB_SHA256_SIZE + 1];
+	char *line = NULL, hex[2 * XB_IDENTITY_SIZE + 1];
+	unsigned char id[XB_IDENTITY_SIZE];
+	struct xbb view;
 	unsigned i;
 
-	for (i = 0; i < XBB_SHA256_SIZE; i++)
-		snprintf(hex + 2 * i, 3, "%02x", hb.buf[XBB_OFF_SHA256 + i]);
-	ck_assert_int_ge(asprintf(&line, "# xenbake dump, blob sha256 %s\n",
+	ck_assert_int_eq(xbb_open(&view, hb.buf, hb.len), XBB_OK);
+	xb_identity(&view, 1, id);
+	for (i = 0; i < XB_IDENTITY_SIZE; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	ck_assert_int_ge(asprintf(&line, "# xenbake dump, config identity %s\n",
 				  hex), 0);
 	return line;
 }

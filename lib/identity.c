@@ -1,0 +1,55 @@
+/* identity.c - see identity.h. Each string goes in with its NUL and each
+ * count before its records, so no two configurations hash the same bytes. */
+#include <stdint.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lib/identity.h"
+
+static void put_u32(crypto_hash_sha256_state *st, uint32_t v)
+{
+	unsigned char b[4];
+
+	xbb_put32(b, v);
+	crypto_hash_sha256_update(st, b, sizeof(b));
+}
+
+static void put_str(crypto_hash_sha256_state *st, const char *s)
+{
+	crypto_hash_sha256_update(st, (const unsigned char *)s,
+				  strlen(s) + 1);
+}
+
+void xb_identity(const struct xbb *blobs, size_t n,
+		 unsigned char out[XB_IDENTITY_SIZE])
+{
+	static const char domain[] = "xenbake configuration identity 1";
+	crypto_hash_sha256_state st;
+	struct xbb_object o;
+	struct xbb_entry e;
+	uint32_t i, j;
+	size_t b;
+
+	crypto_hash_sha256_init(&st);
+	put_str(&st, domain);
+	put_u32(&st, (uint32_t)n);
+	for (b = 0; b < n; b++) {
+		put_u32(&st, blobs[b].nobjects);
+		for (i = 0; i < blobs[b].nobjects; i++) {
+			xbb_object(&blobs[b], i, &o);
+			put_u32(&st, (uint32_t)o.cls);
+			put_u32(&st, o.flags);
+			put_str(&st, o.selector);
+			put_str(&st, o.host);
+			put_u32(&st, o.count);
+			for (j = o.first; j < o.first + o.count; j++) {
+				xbb_entry(&blobs[b], j, &e);
+				put_u32(&st, (uint32_t)e.field);
+				put_str(&st, e.key);
+				put_str(&st, e.value);
+			}
+		}
+	}
+	crypto_hash_sha256_final(&st, out);
+}
