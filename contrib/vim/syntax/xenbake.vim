@@ -5,6 +5,11 @@ if exists("b:current_syntax")
 endif
 
 syn keyword xbTopLevel	let include
+" language version 2: loops, templates, file values
+syn keyword xbRepeat	for in
+syn keyword xbTemplate	template use
+syn keyword xbFile	file
+syn match   xbRange	"\<\d\+\.\.\d\+\>"
 syn keyword xbClass	vm sr network pif
 syn keyword xbSelector	uuid host optional
 syn match   xbStatement	"\<\(vm-data\|xenstore-data\|other-config\|hide-from-xencenter\|name-label\|i18n-key\)\>"
@@ -16,6 +21,10 @@ syn match   xbInterp	contained "\${[A-Za-z_][A-Za-z0-9_-]*}\|\$\$"
 syn region  xbString	start=+"+ skip=+\\\\\|\\"+ end=+"+ contains=xbEscape,xbInterp
 
 hi def link xbTopLevel	Include
+hi def link xbRepeat	Repeat
+hi def link xbTemplate	Macro
+hi def link xbFile	Include
+hi def link xbRange	Number
 hi def link xbClass	Structure
 hi def link xbSelector	StorageClass
 hi def link xbStatement	Keyword
