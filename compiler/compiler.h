@@ -140,12 +140,14 @@ struct xbc_env {
 
 struct xbc_stmt {
 	enum xbc_stmt_kind kind;
+	bool value_is_file;          /* value: file "PATH" (value.raw the path) */
 	struct xbc_loc loc;          /* of its keyword */
 	struct xbc_str key;          /* raw NULL when the statement has none */
 	struct xbc_str value;
-	bool value_is_file;          /* value: file "PATH" (value.raw the path) */
-	const struct xbc_file *src;  /* the file it is written in (file values) */
-	struct xbc_template *tmpl;   /* STMT_USE: found by resolve, or NULL */
+	union {
+		const struct xbc_file *src;  /* where it is written (values) */
+		struct xbc_template *tmpl;   /* STMT_USE: found by resolve */
+	};
 	struct xbc_stmt *next;
 };
 
@@ -208,15 +210,22 @@ struct xbc_include {
 
 struct xbc_entry {
 	enum xb_field field;
+	int depth;                   /* 0: written in the block; n: from a
+				        template used n uses deep, which one
+				        written nearer the block overrides */
 	const char *key;             /* borrowed from the tree, a literal,
 				        or key_buf */
 	char *key_buf;               /* owned: "vm-data/" + the key */
 	const char *value;
 	struct xbc_loc loc;
-	size_t seq;                  /* statement order, to sort stably */
-	int depth;                   /* 0: written in the block; n: from a
-				        template used n uses deep, which one
-				        written nearer the block overrides */
+	size_t seq;                  /* statement order, to sort stably;
+				        its context at c->entry_ctx[seq] */
+};
+
+/* Where an entry came from, for the notes of a duplicate-key: kept beside
+ * the entries, and only when a for or a template made some, so that a
+ * source without them pays nothing for it. */
+struct xbc_entry_ctx {
 	const struct xbc_env *env;
 	const struct xbc_stmt *use;  /* the use that brought it, or NULL */
 };
@@ -275,6 +284,8 @@ struct xbc {
 	struct xbc_object **buckets; /* objects by selector, while lowering */
 	size_t nbuckets;
 	size_t seq;
+	struct xbc_entry_ctx *entry_ctx;     /* by seq; NULL: none needed */
+	size_t entry_ctx_cap;
 };
 
 /* The largest number a for counts to, and how many blocks and statements

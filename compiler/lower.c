@@ -70,6 +70,38 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 	return o;
 }
 
+/* Records the loop iteration and the use an entry comes from */
+static int set_ctx(struct xbc *c, size_t seq)
+{
+	if (seq >= c->entry_ctx_cap) {
+		size_t cap = c->entry_ctx_cap ? 2 * c->entry_ctx_cap : 1024;
+		struct xbc_entry_ctx *p;
+
+		while (cap <= seq)
+			cap *= 2;
+		p = realloc(c->entry_ctx, cap * sizeof(*p));
+		if (!p) {
+			c->out_of_memory = c->stop = true;
+			return -1;
+		}
+		memset(p + c->entry_ctx_cap, 0,
+		       (cap - c->entry_ctx_cap) * sizeof(*p));
+		c->entry_ctx = p;
+		c->entry_ctx_cap = cap;
+	}
+	c->entry_ctx[seq].env = c->cur_env;
+	c->entry_ctx[seq].use = c->cur_use;
+	return 0;
+}
+
+static struct xbc_entry_ctx ctx_of(const struct xbc *c,
+				   const struct xbc_entry *e)
+{
+	struct xbc_entry_ctx none = { NULL, NULL };
+
+	return e->seq < c->entry_ctx_cap ? c->entry_ctx[e->seq] : none;
+}
+
 static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 				   enum xb_field field, const char *key,
 				   const char *value, const struct xbc_loc *loc)
@@ -95,8 +127,8 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 	e->loc = *loc;
 	e->seq = c->seq++;
 	e->depth = c->cur_depth;
-	e->env = c->cur_env;
-	e->use = c->cur_use;
+	if ((c->cur_env || c->cur_use || c->entry_ctx) && set_ctx(c, e->seq))
+		return NULL;
 	return e;
 }
 
@@ -567,9 +599,11 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 			if (kept->depth == e->depth &&
 			    strcmp(kept->value, e->value)) {
 				struct xbc_diag *d;
+				struct xbc_entry_ctx ec = ctx_of(c, e);
+				struct xbc_entry_ctx kc = ctx_of(c, kept);
 
-				c->cur_env = e->env;
-				c->cur_use = e->use;
+				c->cur_env = ec.env;
+				c->cur_use = ec.use;
 				if (e->field == XB_FIELD_NAME_LABEL)
 					d = xbc_report(c, CHECK_DUPLICATE_KEY,
 						&e->loc, "name-label of %s \"%s\" "
@@ -584,8 +618,8 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 						xb_class_keyword(o->cls),
 						o->selector, e->value, kept->value);
 				xbc_note(c, d, &kept->loc, "also defined here");
-				if (kept->use && kept->use != e->use)
-					xbc_note(c, d, &kept->use->loc,
+				if (kc.use && kc.use != ec.use)
+					xbc_note(c, d, &kc.use->loc,
 						 "from the template used here");
 				c->cur_env = NULL;
 				c->cur_use = NULL;

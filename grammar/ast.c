@@ -455,6 +455,7 @@ void xbc_free(struct xbc *c)
 	}
 	free(c->objects);
 	free(c->buckets);
+	free(c->entry_ctx);
 	for (i = 0; i < c->ndiags; i++) {
 		free(c->diags[i].message);
 		free(c->diags[i].hint);
