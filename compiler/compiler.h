@@ -292,7 +292,7 @@ struct xbc {
  * all fors may make together: a for over millions is an error, not an
  * exhausted memory. */
 #define XBC_MAX_FOR_VALUE 999999999999UL
-#define XBC_MAX_EXPANDED (4UL * 1000 * 1000)
+#define XBC_MAX_EXPANDED (2UL * 1000 * 1000)
 
 void xbc_init(struct xbc *c);
 /* Frees a list of blocks, fors among them */
