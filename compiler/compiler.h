@@ -66,6 +66,15 @@ enum xbc_check {
 	CHECK_HIDDEN_SR,
 	CHECK_TOOLS_SR_RENAME,
 	CHECK_UNUSED_CONSTANT,
+	/* language version 2: for, template/use, file values */
+	CHECK_FOR_BODY,
+	CHECK_FOR_RANGE,
+	CHECK_LOOP_VARIABLE,
+	CHECK_TEMPLATE,
+	CHECK_TEMPLATE_CYCLE,
+	CHECK_UNUSED_TEMPLATE,
+	CHECK_FILE,
+	CHECK_GLOB_IN_NAME,
 	CHECK_COUNT
 };
 
@@ -81,7 +90,7 @@ struct xbc_check_info {
 
 extern const struct xbc_check_info xbc_checks[CHECK_COUNT];
 
-#define XBC_MAX_NOTES 2
+#define XBC_MAX_NOTES 3
 #define XBC_MAX_ERRORS 20
 #define XBC_MAX_WARNINGS 50          /* shown; the others are counted */
 
@@ -115,13 +124,32 @@ enum xbc_stmt_kind {
 	STMT_HIDE,
 	STMT_NAME_LABEL,
 	STMT_I18N_KEY,
+	STMT_USE,                    /* use NAME;: key.raw is the name */
+};
+
+struct xbc_template;
+struct xbc_for;
+
+/* One iteration of a for: ${name} = value inside the body (resolve.c) */
+struct xbc_env {
+	const char *name;            /* borrowed from the for */
+	char *value;
+	size_t len;
+	const struct xbc_for *loop;
+	const struct xbc_env *up;    /* the enclosing loop's iteration */
+	struct xbc_env *all_next;    /* every env, for xbc_free */
 };
 
 struct xbc_stmt {
 	enum xbc_stmt_kind kind;
+	bool value_is_file;          /* value: file "PATH" (value.raw the path) */
 	struct xbc_loc loc;          /* of its keyword */
 	struct xbc_str key;          /* raw NULL when the statement has none */
 	struct xbc_str value;
+	union {
+		const struct xbc_file *src;  /* where it is written (values) */
+		struct xbc_template *tmpl;   /* STMT_USE: found by resolve */
+	};
 	struct xbc_stmt *next;
 };
 
@@ -134,7 +162,37 @@ struct xbc_block {
 	long vlan;                   /* pif vlan T: T (any size); -1 none */
 	struct xbc_loc vlan_loc;
 	struct xbc_stmt *stmts, **stmt_tail;
+	struct xbc_for *loop;        /* not NULL: no block but a for, expanded
+				        in its place by resolve */
+	const struct xbc_env *env;   /* the iteration it was expanded in */
 	struct xbc_block *next;
+};
+
+/* for VAR in A..B { body } or for VAR in "s", ... { body } */
+struct xbc_for {
+	char *var;
+	struct xbc_loc loc;          /* of the for keyword */
+	struct xbc_loc var_loc;
+	bool is_range;
+	unsigned long lo, hi;        /* a range */
+	int width;                   /* of the first bound as written */
+	struct xbc_str *items;       /* a list */
+	size_t nitems, items_cap;
+	struct xbc_block *body, **body_tail;   /* blocks and fors */
+	struct xbc_block **saved_tail;         /* while parsed */
+	struct xbc_for *up;                    /* while parsed */
+	bool checked;                /* the variable's name, once */
+};
+
+/* template NAME { statements } */
+struct xbc_template {
+	char *name;
+	struct xbc_loc loc;          /* of the name */
+	struct xbc_block body;       /* stmts only */
+	enum { TMPL_NEW, TMPL_VISITING, TMPL_OK, TMPL_CYCLE } state;
+	bool used;
+	struct xbc_block *outer;     /* while parsed: the block it is in */
+	struct xbc_template *next;
 };
 
 struct xbc_let {
@@ -156,12 +214,24 @@ struct xbc_include {
 
 struct xbc_entry {
 	enum xb_field field;
+	int depth;                   /* 0: written in the block; n: from a
+				        template used n uses deep, which one
+				        written nearer the block overrides */
 	const char *key;             /* borrowed from the tree, a literal,
 				        or key_buf */
 	char *key_buf;               /* owned: "vm-data/" + the key */
 	const char *value;
 	struct xbc_loc loc;
-	size_t seq;                  /* statement order, to sort stably */
+	size_t seq;                  /* statement order, to sort stably;
+				        its context at c->entry_ctx[seq] */
+};
+
+/* Where an entry came from, for the notes of a duplicate-key: kept beside
+ * the entries, and only when a for or a template made some, so that a
+ * source without them pays nothing for it. */
+struct xbc_entry_ctx {
+	const struct xbc_env *env;
+	const struct xbc_stmt *use;  /* the use that brought it, or NULL */
 };
 
 struct xbc_object {
@@ -195,6 +265,18 @@ struct xbc {
 	struct xbc_block *cur_block; /* while its statements are parsed */
 	struct xbc_let *lets, **let_tail;
 	struct xbc_include *includes, **include_tail;   /* of the file parsed */
+	struct xbc_for *cur_for;     /* innermost for being parsed */
+	struct xbc_for *pending_for; /* its head being parsed */
+	struct xbc_stmt *last_stmt;  /* the statement built last */
+	struct xbc_template *templates, **template_tail;
+	const struct xbc_file *cur_file;     /* being parsed */
+	struct xbc_env *envs;        /* every iteration, for xbc_free */
+	struct xbc_block *spent_fors;        /* expanded, kept for envs */
+	size_t expanded;             /* blocks and statements made by for */
+	/* context for diagnostics: a note names the iteration and the use */
+	const struct xbc_env *cur_env;
+	const struct xbc_stmt *cur_use;
+	int cur_depth;               /* of uses, while lowering */
 
 	struct xbc_diag *diags;
 	size_t ndiags, diags_cap;
@@ -207,9 +289,19 @@ struct xbc {
 	struct xbc_object **buckets; /* objects by selector, while lowering */
 	size_t nbuckets;
 	size_t seq;
+	struct xbc_entry_ctx *entry_ctx;     /* by seq; NULL: none needed */
+	size_t entry_ctx_cap;
 };
 
+/* The largest number a for counts to, and how many blocks and statements
+ * all fors may make together: a for over millions is an error, not an
+ * exhausted memory. */
+#define XBC_MAX_FOR_VALUE 999999999999UL
+#define XBC_MAX_EXPANDED (2UL * 1000 * 1000)
+
 void xbc_init(struct xbc *c);
+/* Frees a list of blocks, fors among them */
+void xbc_blocks_free(struct xbc_block *b);
 void xbc_free(struct xbc *c);
 /* Sets the default severity of every check; options may change them. */
 void xbc_options_default(struct xbc_options *opt);

@@ -51,6 +51,22 @@ const struct xbc_check_info xbc_checks[CHECK_COUNT] = {
 		"renaming the xenserver-tools SR (xapi resets it at master start)" },
 	[CHECK_UNUSED_CONSTANT] = { "unused-constant", SEV_WARNING, false,
 		"a let that nothing uses" },
+	[CHECK_FOR_BODY] = { "for-body", SEV_ERROR, true,
+		"let, include, owner or template inside a for (blocks and for only)" },
+	[CHECK_FOR_RANGE] = { "for-range", SEV_ERROR, true,
+		"a for range that is not FIRST..LAST in ascending whole numbers" },
+	[CHECK_LOOP_VARIABLE] = { "loop-variable", SEV_ERROR, true,
+		"a for variable that shadows a let or an enclosing for's" },
+	[CHECK_TEMPLATE] = { "template", SEV_ERROR, true,
+		"an unknown or twice-defined template, or one used out of a block" },
+	[CHECK_TEMPLATE_CYCLE] = { "template-cycle", SEV_ERROR, true,
+		"templates that use each other in a cycle" },
+	[CHECK_UNUSED_TEMPLATE] = { "unused-template", SEV_WARNING, false,
+		"a template that no block uses" },
+	[CHECK_FILE] = { "file", SEV_ERROR, true,
+		"a file value that cannot be read, or is too large" },
+	[CHECK_GLOB_IN_NAME] = { "glob-in-name", SEV_WARNING, false,
+		"a plain name holding * ? or [ (did you mean match?)" },
 };
 
 void *xbc_alloc(struct xbc *c, size_t size)
@@ -147,6 +163,32 @@ static char *vformat(struct xbc *c, const char *fmt, va_list ap)
 	return s;
 }
 
+/* "in for i = 07, team = red": which iteration of which loops, the
+ * innermost first, at the innermost for's variable. */
+static void note_iteration(struct xbc *c, struct xbc_diag *d,
+			   const struct xbc_env *env)
+{
+	char buf[256];
+	size_t n = 0;
+	const struct xbc_env *e;
+	int k;
+
+	for (e = env; e && n < sizeof(buf) - 1; e = e->up) {
+		k = snprintf(buf + n, sizeof(buf) - n, "%s%s = %s%.*s%s",
+			     e == env ? "" : ", ", e->name,
+			     e->loop->is_range ? "" : "\"",
+			     e->len > 40 ? 40 : (int)e->len, e->value,
+			     e->loop->is_range ? "" : e->len > 40 ? "...\"" : "\"");
+		if (k < 0)
+			break;
+		n += (size_t)k;
+	}
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	buf[n] = '\0';
+	xbc_note(c, d, &env->loop->var_loc, "in for %s", buf);
+}
+
 struct xbc_diag *xbc_report(struct xbc *c, enum xbc_check check,
 			    const struct xbc_loc *loc, const char *fmt, ...)
 {
@@ -182,6 +224,10 @@ struct xbc_diag *xbc_report(struct xbc *c, enum xbc_check check,
 	va_end(ap);
 	if (d->severity == SEV_ERROR && ++c->nerrors >= XBC_MAX_ERRORS)
 		c->stop = true;
+	if (c->cur_use)
+		xbc_note(c, d, &c->cur_use->loc, "from the template used here");
+	if (c->cur_env)
+		note_iteration(c, d, c->cur_env);
 	return d;
 }
 
@@ -261,6 +307,8 @@ static struct xbc_file *file_named(const struct xbc *c, const char *name)
 
 	/* the very file first: two files may show the same name (one found
 	 * through -I); then by name, for positions set by "#@" lines */
+	if (!name)           /* a position nothing set: no line to show */
+		return NULL;
 	for (f = c->files; f; f = f->next)
 		if (f->text && f->name == name)
 			return f;

@@ -20,6 +20,7 @@ static const char *const statement_names[] = {
 	[STMT_HIDE] = "hide-from-xencenter",
 	[STMT_NAME_LABEL] = "name-label",
 	[STMT_I18N_KEY] = "i18n-key",
+	[STMT_USE] = "use",
 };
 
 /* ---- objects, found by what selects them ---------------------------------- */
@@ -73,6 +74,38 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 	return o;
 }
 
+/* Records the loop iteration and the use an entry comes from */
+static int set_ctx(struct xbc *c, size_t seq)
+{
+	if (seq >= c->entry_ctx_cap) {
+		size_t cap = c->entry_ctx_cap ? 2 * c->entry_ctx_cap : 1024;
+		struct xbc_entry_ctx *p;
+
+		while (cap <= seq)
+			cap *= 2;
+		p = realloc(c->entry_ctx, cap * sizeof(*p));
+		if (!p) {
+			c->out_of_memory = c->stop = true;
+			return -1;
+		}
+		memset(p + c->entry_ctx_cap, 0,
+		       (cap - c->entry_ctx_cap) * sizeof(*p));
+		c->entry_ctx = p;
+		c->entry_ctx_cap = cap;
+	}
+	c->entry_ctx[seq].env = c->cur_env;
+	c->entry_ctx[seq].use = c->cur_use;
+	return 0;
+}
+
+static struct xbc_entry_ctx ctx_of(const struct xbc *c,
+				   const struct xbc_entry *e)
+{
+	struct xbc_entry_ctx none = { NULL, NULL };
+
+	return e->seq < c->entry_ctx_cap ? c->entry_ctx[e->seq] : none;
+}
+
 static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 				   enum xb_field field, const char *key,
 				   const char *value, const struct xbc_loc *loc)
@@ -97,6 +130,9 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 	e->value = value;
 	e->loc = *loc;
 	e->seq = c->seq++;
+	e->depth = c->cur_depth;
+	if ((c->cur_env || c->cur_use || c->entry_ctx) && set_ctx(c, e->seq))
+		return NULL;
 	return e;
 }
 
@@ -293,6 +329,7 @@ static bool allowed(enum xbc_stmt_kind kind, enum xb_class cls)
 	case STMT_OTHER_CONFIG:
 	case STMT_HIDE:
 	case STMT_I18N_KEY:
+	case STMT_USE:
 		return true;
 	}
 	return false;
@@ -333,12 +370,39 @@ static void i18n_key(struct xbc *c, struct xbc_object *o,
 }
 
 static void lower_stmt(struct xbc *c, struct xbc_object *o,
+		       const struct xbc_stmt *s);
+
+/* The statements of the template a use names, one level deeper: a
+ * statement nearer the block overrides one from further in. Cycles were
+ * cut by resolve, so this ends. */
+static void lower_use(struct xbc *c, struct xbc_object *o,
+		      const struct xbc_stmt *use)
+{
+	const struct xbc_stmt *s;
+	const struct xbc_stmt *saved_use = c->cur_use;
+
+	if (!use->tmpl)
+		return;                 /* unknown, or a cycle: reported */
+	if (!c->cur_use)
+		c->cur_use = use;       /* notes name the use in the block */
+	c->cur_depth++;
+	for (s = use->tmpl->body.stmts; s && !c->stop; s = s->next)
+		lower_stmt(c, o, s);
+	c->cur_depth--;
+	c->cur_use = saved_use;
+}
+
+static void lower_stmt(struct xbc *c, struct xbc_object *o,
 		       const struct xbc_stmt *s)
 {
 	struct xbc_entry *e;
 	const char *key;
 	char *buf;
 
+	if (s->kind == STMT_USE) {
+		lower_use(c, o, s);
+		return;
+	}
 	if ((s->key.raw && !s->key.value) || (s->value.raw && !s->value.value))
 		return;         /* the string was wrong: already reported */
 	if (!allowed(s->kind, o->cls)) {
@@ -397,6 +461,8 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 		break;
 	case STMT_I18N_KEY:
 		i18n_key(c, o, s, &s->value);
+		break;
+	case STMT_USE:
 		break;
 	}
 }
@@ -516,6 +582,8 @@ static int entry_cmp(const void *pa, const void *pb)
 	cmp = strcmp(a->key, b->key);
 	if (cmp)
 		return cmp;
+	if (a->depth != b->depth)
+		return a->depth < b->depth ? -1 : 1;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
@@ -539,9 +607,15 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 		struct xbc_entry *kept = out ? &o->entries[out - 1] : NULL;
 
 		if (kept && kept->field == e->field && !strcmp(kept->key, e->key)) {
-			if (strcmp(kept->value, e->value)) {
+			/* kept is written nearer the block: it overrides */
+			if (kept->depth == e->depth &&
+			    strcmp(kept->value, e->value)) {
 				struct xbc_diag *d;
+				struct xbc_entry_ctx ec = ctx_of(c, e);
+				struct xbc_entry_ctx kc = ctx_of(c, kept);
 
+				c->cur_env = ec.env;
+				c->cur_use = ec.use;
 				if (e->field == XB_FIELD_NAME_LABEL)
 					d = xbc_report(c, CHECK_DUPLICATE_KEY,
 						&e->loc, "name-label of %s \"%s\" "
@@ -556,6 +630,11 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 						xb_class_keyword(o->cls),
 						o->selector, e->value, kept->value);
 				xbc_note(c, d, &kept->loc, "also defined here");
+				if (kc.use && kc.use != ec.use)
+					xbc_note(c, d, &kc.use->loc,
+						 "from the template used here");
+				c->cur_env = NULL;
+				c->cur_use = NULL;
 			}
 			free(e->key_buf);
 			continue;
@@ -626,6 +705,7 @@ void xbc_lower(struct xbc *c)
 		struct xbc_object *o;
 		const char *host = "";
 
+		c->cur_env = b->env;
 		if (!b->selector.value || (b->host.raw && !b->host.value))
 			continue;       /* reported when decoded */
 		if (!check_selector(c, b))
@@ -666,6 +746,7 @@ void xbc_lower(struct xbc *c)
 		for (s = b->stmts; s && !c->stop; s = s->next)
 			lower_stmt(c, o, s);
 	}
+	c->cur_env = NULL;
 	for (i = 0; i < c->nobjects && !c->stop; i++) {
 		derive_i18n(c, c->objects[i]);
 		merge_entries(c, c->objects[i]);

@@ -2,9 +2,14 @@
 /* resolve.c - strings as written -> their bytes: escapes, ${constants}
  * and $$ (read by strlit.c), then UTF-8 and the characters XML can carry
  * (xml-char). Errors point at the byte that causes them. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "compiler/compiler.h"
 
@@ -14,6 +19,11 @@
  * compilation together. Doubling lets would otherwise ask for 2^N bytes. */
 #define MAX_EXPANSION (1UL << 20)
 #define MAX_EXPANSION_TOTAL (256UL << 20)
+
+/* file "PATH": the largest file read as a value */
+#define MAX_FILE_VALUE (1UL << 20)
+/* templates that use templates: how deep */
+#define MAX_TEMPLATE_DEPTH 64
 
 struct out {
 	char *buf;
@@ -67,6 +77,7 @@ struct constants {
 	size_t n;
 	size_t expanded;             /* bytes made by ${} so far, in all */
 	bool over;                   /* the total was exceeded (said once) */
+	const struct xbc_env *env;   /* the for variables in scope */
 };
 
 static struct xbc_let *lookup(const struct constants *k, const char *name,
@@ -100,11 +111,23 @@ static int interpolate(struct xbc *c, struct constants *k,
 		       struct xbc_str *s, struct out *o, size_t off,
 		       const char *name, size_t len)
 {
-	struct xbc_let *let = lookup(k, name, len);
+	struct xbc_let *let;
 	struct xbc_loc loc = xbc_str_loc(&s->loc, off);
 	struct xbc_diag *d;
+	const struct xbc_env *e;
 	char *word;
 
+	for (e = k->env; e; e = e->up)
+		if (!strncmp(e->name, name, len) && !e->name[len]) {
+			if (o->len + e->len > MAX_EXPANSION) {
+				xbc_report(c, CHECK_EXPANSION, &loc, "'${%s}' "
+					   "makes this string longer than %lu "
+					   "bytes", e->name, MAX_EXPANSION);
+				return -1;
+			}
+			return put(c, o, e->value, e->len, FROM_CONSTANT);
+		}
+	let = lookup(k, name, len);
 	if (!let) {
 		word = strndup(name, len);
 		d = xbc_report(c, CHECK_UNDEFINED_CONSTANT, &loc,
@@ -129,8 +152,14 @@ static int interpolate(struct xbc *c, struct constants *k,
 		xbc_note(c, d, &let->loc, "'%s' is defined here", let->name);
 		return -1;
 	}
-	if (let->state == LET_UNRESOLVED)
+	if (let->state == LET_UNRESOLVED) {
+		/* a let sees other lets only, wherever it is used from */
+		const struct xbc_env *saved = k->env;
+
+		k->env = NULL;
 		resolve_let(c, k, let);       /* sets value or fails */
+		k->env = saved;
+	}
 	if (!let->value.value)
 		return -1;                   /* reported where it is defined */
 	if (o->len + let->value.len > MAX_EXPANSION) {
@@ -352,11 +381,493 @@ static void resolve_let(struct xbc *c, struct constants *k,
 	free(stack);
 }
 
+/* ---- file "PATH" ------------------------------------------------------- */
+
+/* The directory of the file a statement is written in */
+static char *src_dir(const struct xbc *c, const struct xbc_stmt *s)
+{
+	const char *path = s->src && s->src->path ? s->src->path : NULL;
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	if (!path)
+		return strdup(c->main_dir ? c->main_dir : "");
+	if (!slash)
+		return strdup("");
+	return strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+/* Reads the file a value names (s->value.value, decoded as a path) into
+ * s->value, checked as a string written in the source would be. Opened
+ * without blocking and refused unless regular, as an include is. */
+static int read_value_file(struct xbc *c, struct xbc_stmt *s)
+{
+	const char *rel = s->value.value;
+	char *dir = src_dir(c, s), *path = NULL, *buf = NULL;
+	const char *why = NULL;
+	struct stat st;
+	struct xbc_diag *d;
+	size_t n = 0;
+	ssize_t got = 0;
+	int fd = -1, ret = -1;
+
+	if (!dir)
+		goto oom;
+	if (!*rel) {
+		why = "an empty path";
+		goto bad;
+	}
+	if (rel[0] == '/' || !*dir)
+		path = strdup(rel);
+	else if (asprintf(&path, "%s/%s", dir, rel) < 0)
+		path = NULL;
+	if (!path)
+		goto oom;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		why = strerror(errno);
+		goto bad;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		why = "not a regular file";
+		goto bad;
+	}
+	if ((unsigned long long)st.st_size > MAX_FILE_VALUE) {
+		d = xbc_report(c, CHECK_FILE, &s->value.loc, "file \"%s\" is "
+			       "%llu bytes: a file value is at most %lu",
+			       rel, (unsigned long long)st.st_size,
+			       MAX_FILE_VALUE);
+		xbc_hint(c, d, "a vm-data value holds at most 2048 bytes");
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		goto oom;
+	while (n < (size_t)st.st_size) {
+		got = read(fd, buf + n, (size_t)st.st_size - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	if (n != (size_t)st.st_size) {
+		why = got < 0 ? strerror(errno) : "the file changed while read";
+		goto bad;
+	}
+	buf[n] = '\0';
+	if (memchr(buf, '\0', n) || check_xml(c, &s->value, buf, n, NULL)) {
+		if (memchr(buf, '\0', n)) {
+			d = xbc_report(c, CHECK_XML_CHAR, &s->value.loc,
+				       "file \"%s\" holds a NUL byte: xapi "
+				       "would silently cut the value short",
+				       rel);
+			xbc_hint(c, d, "a file value is UTF-8 text");
+		}
+		goto out;
+	}
+	if (s->value.value != s->value.raw)
+		free(s->value.value);
+	s->value.value = buf;
+	s->value.len = n;
+	buf = NULL;
+	ret = 0;
+	goto out;
+bad:
+	d = xbc_report(c, CHECK_FILE, &s->value.loc, "cannot read file \"%s\": "
+		       "%s", rel, why);
+	xbc_hint(c, d, "a file value's path is relative to the file that "
+		 "names it");
+	goto out;
+oom:
+	c->out_of_memory = c->stop = true;
+out:
+	if (ret && s->value.value != s->value.raw)
+		free(s->value.value);
+	if (ret)
+		s->value.value = NULL;
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	free(path);
+	free(dir);
+	return ret;
+}
+
+static void decode_stmts(struct xbc *c, struct constants *k,
+			 struct xbc_stmt *s)
+{
+	for (; s && !c->stop; s = s->next) {
+		if (s->kind == STMT_USE)
+			continue;
+		if (s->key.raw)
+			decode(c, k, &s->key, NULL);
+		if (s->value.raw && !decode(c, k, &s->value, NULL) &&
+		    s->value_is_file)
+			read_value_file(c, s);
+	}
+}
+
+/* ---- glob-in-name --------------------------------------------------------- */
+
+static void check_glob(struct xbc *c, const struct xbc_block *b)
+{
+	const char *v = b->selector.value;
+	struct xbc_diag *d;
+
+	if (b->by_uuid || !v || !strpbrk(v, "*?["))
+		return;
+	d = xbc_report(c, CHECK_GLOB_IN_NAME, &b->selector.loc, "the name "
+		       "\"%s\" holds %s: it selects the one object named so, "
+		       "not a pattern", v, strchr(v, '*') ? "'*'" :
+		       strchr(v, '?') ? "'?'" : "'['");
+	xbc_hint(c, d, "did you mean %s match \"%s\"?",
+		 xb_class_keyword(b->cls), v);
+}
+
+/* ---- templates ------------------------------------------------------------ */
+
+static struct xbc_template *find_template(struct xbc *c, const char *name)
+{
+	struct xbc_template *t;
+
+	for (t = c->templates; t; t = t->next)
+		if (!strcmp(t->name, name))
+			return t;
+	return NULL;
+}
+
+/* Each use names its template, or is reported */
+static void link_uses(struct xbc *c, struct xbc_stmt *s,
+		      const struct xbc_template *from)
+{
+	const char *names[64];
+	struct xbc_template *t;
+	struct xbc_diag *d;
+	size_t n;
+
+	for (; s && !c->stop; s = s->next) {
+		if (s->kind != STMT_USE || !s->key.raw)
+			continue;
+		s->tmpl = find_template(c, s->key.raw);
+		if (s->tmpl) {
+			if (s->tmpl != from)
+				s->tmpl->used = true;
+			continue;
+		}
+		d = xbc_report(c, CHECK_TEMPLATE, &s->key.loc, "unknown "
+			       "template '%s'", s->key.raw);
+		for (n = 0, t = c->templates; t && n < 64; t = t->next)
+			names[n++] = t->name;
+		if (n && xbc_nearest(s->key.raw, names, n))
+			xbc_hint(c, d, "did you mean '%s'?",
+				 xbc_nearest(s->key.raw, names, n));
+		else
+			xbc_hint(c, d, "define it at the top level: template "
+				 "%s { ... }", s->key.raw);
+	}
+}
+
+static void link_blocks(struct xbc *c, struct xbc_block *b)
+{
+	for (; b && !c->stop; b = b->next) {
+		if (b->loop)
+			link_blocks(c, b->loop->body);
+		link_uses(c, b->stmts, NULL);
+	}
+}
+
+/* A cycle of uses is cut where it closes, once reported */
+static void visit_template(struct xbc *c, struct xbc_template *t, int depth)
+{
+	struct xbc_stmt *s;
+	struct xbc_diag *d;
+
+	t->state = TMPL_VISITING;
+	for (s = t->body.stmts; s && !c->stop; s = s->next) {
+		if (s->kind != STMT_USE || !s->tmpl)
+			continue;
+		if (s->tmpl->state == TMPL_VISITING) {
+			d = xbc_report(c, CHECK_TEMPLATE_CYCLE, &s->loc,
+				       "template '%s' uses '%s', which %s",
+				       t->name, s->tmpl->name, s->tmpl == t ?
+				       "is itself" : "uses it in turn");
+			xbc_note(c, d, &s->tmpl->loc, "'%s' is defined here",
+				 s->tmpl->name);
+			xbc_hint(c, d, "a template may use others, but never "
+				 "itself, not even through another");
+			s->tmpl = NULL;
+		} else if (s->tmpl->state == TMPL_NEW) {
+			if (depth >= MAX_TEMPLATE_DEPTH) {
+				d = xbc_report(c, CHECK_TEMPLATE_CYCLE, &s->loc,
+					       "templates that use templates "
+					       "more than %d deep",
+					       MAX_TEMPLATE_DEPTH);
+				s->tmpl = NULL;
+				continue;
+			}
+			visit_template(c, s->tmpl, depth + 1);
+		}
+	}
+	t->state = TMPL_OK;
+}
+
+static void resolve_templates(struct xbc *c, struct constants *k)
+{
+	struct xbc_template *t, *u;
+	struct xbc_diag *d;
+
+	for (t = c->templates; t && !c->stop; t = t->next)
+		for (u = c->templates; u != t; u = u->next)
+			if (!strcmp(u->name, t->name)) {
+				d = xbc_report(c, CHECK_TEMPLATE, &t->loc,
+					       "template '%s' is defined twice",
+					       t->name);
+				xbc_note(c, d, &u->loc, "also defined here");
+				xbc_hint(c, d, "rename one of them");
+				t->used = true;     /* said once */
+				break;
+			}
+	for (t = c->templates; t && !c->stop; t = t->next)
+		link_uses(c, t->body.stmts, t);
+	link_blocks(c, c->blocks);
+	for (t = c->templates; t && !c->stop; t = t->next)
+		if (t->state == TMPL_NEW)
+			visit_template(c, t, 0);
+	for (t = c->templates; t && !c->stop; t = t->next) {
+		k->env = NULL;
+		decode_stmts(c, k, t->body.stmts);
+		if (!t->used && (!c->main_file ||
+				 t->loc.file == c->main_file->name)) {
+			d = xbc_report(c, CHECK_UNUSED_TEMPLATE, &t->loc,
+				       "template '%s' is never used", t->name);
+			xbc_hint(c, d, "write use %s; in a block, or remove "
+				 "the template", t->name);
+		}
+	}
+}
+
+/* ---- for ------------------------------------------------------------------- */
+
+/* Blocks and statements f makes, saturated at SIZE_MAX */
+static size_t for_cost(const struct xbc_for *f)
+{
+	const struct xbc_block *b;
+	const struct xbc_stmt *s;
+	size_t body = 0, n, part;
+
+	for (b = f->body; b; b = b->next) {
+		part = 1;
+		if (b->loop)
+			part = for_cost(b->loop);
+		for (s = b->stmts; s; s = s->next)
+			part++;
+		body = body > SIZE_MAX - part ? SIZE_MAX : body + part;
+	}
+	n = f->is_range ? f->hi - f->lo + 1 : f->nitems;
+	if (f->is_range && f->hi - f->lo + 1 == 0)
+		return SIZE_MAX;
+	if (body && n > SIZE_MAX / body)
+		return SIZE_MAX;
+	return n * body;
+}
+
+static int dup_str(struct xbc *c, struct xbc_str *to, const struct xbc_str *from)
+{
+	to->loc = from->loc;
+	to->value = NULL;
+	to->len = 0;
+	to->raw = NULL;
+	if (!from->raw)
+		return 0;
+	to->raw = xbc_strdup(c, from->raw);
+	return to->raw ? 0 : -1;
+}
+
+/* b as the iteration env makes it: a block of its own, strings decoded
+ * afresh */
+static struct xbc_block *clone_block(struct xbc *c, const struct xbc_block *b,
+				     const struct xbc_env *env)
+{
+	struct xbc_block *n = xbc_alloc(c, sizeof(*n));
+	const struct xbc_stmt *s;
+	struct xbc_stmt *t;
+
+	if (!n)
+		return NULL;
+	n->cls = b->cls;
+	n->by_uuid = b->by_uuid;
+	n->optional = b->optional;
+	n->vlan = b->vlan;
+	n->vlan_loc = b->vlan_loc;
+	n->loc = b->loc;
+	n->env = env;
+	n->stmt_tail = &n->stmts;
+	if (dup_str(c, &n->selector, &b->selector) ||
+	    dup_str(c, &n->host, &b->host))
+		return n;
+	for (s = b->stmts; s; s = s->next) {
+		t = xbc_alloc(c, sizeof(*t));
+		if (!t)
+			break;
+		*t = *s;
+		t->next = NULL;
+		*n->stmt_tail = t;
+		n->stmt_tail = &t->next;
+		if (dup_str(c, &t->key, &s->key) ||
+		    dup_str(c, &t->value, &s->value))
+			break;
+	}
+	return n;
+}
+
+static void expand_for(struct xbc *c, struct constants *k,
+		       struct xbc_for *f, const struct xbc_env *up,
+		       struct xbc_block ***tail);
+
+/* The variable of f is checked once: no let and no enclosing for's
+ * variable has its name (${i} would then mean two things). */
+static bool check_variable(struct xbc *c, struct constants *k,
+			   struct xbc_for *f, const struct xbc_env *up)
+{
+	const struct xbc_env *e;
+	struct xbc_let *let;
+	struct xbc_diag *d;
+
+	if (f->checked)
+		return true;
+	f->checked = true;
+	for (e = up; e; e = e->up)
+		if (!strcmp(e->name, f->var)) {
+			d = xbc_report(c, CHECK_LOOP_VARIABLE, &f->var_loc,
+				       "'%s' is already the variable of an "
+				       "enclosing for", f->var);
+			xbc_note(c, d, &e->loop->var_loc, "the enclosing for's "
+				 "'%s'", f->var);
+			xbc_hint(c, d, "give this for another variable");
+			return false;
+		}
+	let = lookup(k, f->var, strlen(f->var));
+	if (let) {
+		d = xbc_report(c, CHECK_LOOP_VARIABLE, &f->var_loc, "'%s' is "
+			       "a constant already: ${%s} would mean two things",
+			       f->var, f->var);
+		xbc_note(c, d, &let->loc, "the constant is defined here");
+		xbc_hint(c, d, "give the for another variable");
+		return false;
+	}
+	return true;
+}
+
+/* One iteration's value: a number, padded; or an item, decoded in the
+ * scope around the for */
+static struct xbc_env *make_env(struct xbc *c, struct constants *k,
+				struct xbc_for *f, const struct xbc_env *up,
+				size_t i)
+{
+	struct xbc_env *e = xbc_alloc(c, sizeof(*e));
+	struct xbc_str item;
+	char num[32];
+
+	if (!e)
+		return NULL;
+	e->name = f->var;
+	e->loop = f;
+	e->up = up;
+	e->all_next = c->envs;
+	c->envs = e;
+	if (f->is_range) {
+		snprintf(num, sizeof(num), "%0*lu", f->width, f->lo + i);
+		e->value = xbc_strdup(c, num);
+	} else {
+		item = f->items[i];
+		item.value = NULL;
+		k->env = up;
+		c->cur_env = up;
+		if (decode(c, k, &item, NULL))
+			return NULL;
+		e->value = item.value == item.raw ?
+			   xbc_strdup(c, item.raw) : item.value;
+	}
+	if (!e->value)
+		return NULL;
+	e->len = strlen(e->value);
+	return e;
+}
+
+static void expand_for(struct xbc *c, struct constants *k,
+		       struct xbc_for *f, const struct xbc_env *up,
+		       struct xbc_block ***tail)
+{
+	size_t n = f->is_range ? f->hi - f->lo + 1 : f->nitems, i;
+	const struct xbc_block *b;
+	struct xbc_block *made;
+	struct xbc_env *env;
+
+	if (!check_variable(c, k, f, up))
+		return;
+	if (f->is_range && !f->hi && !f->lo && !f->width)
+		return;                 /* a bad range: reported */
+	for (i = 0; i < n && !c->stop; i++) {
+		env = make_env(c, k, f, up, i);
+		if (!env)
+			continue;
+		for (b = f->body; b && !c->stop; b = b->next) {
+			if (b->loop) {
+				expand_for(c, k, b->loop, env, tail);
+				continue;
+			}
+			made = clone_block(c, b, env);
+			if (!made)
+				return;
+			**tail = made;
+			*tail = &made->next;
+		}
+	}
+}
+
+/* Each for of the list is replaced by the blocks it makes */
+static void expand_fors(struct xbc *c, struct constants *k)
+{
+	struct xbc_block **pp = &c->blocks, *b, *out, **tail;
+	struct xbc_diag *d;
+	size_t cost;
+
+	while ((b = *pp) && !c->stop) {
+		if (!b->loop) {
+			pp = &b->next;
+			continue;
+		}
+		out = NULL;
+		tail = &out;
+		cost = for_cost(b->loop);
+		if (cost > XBC_MAX_EXPANDED - c->expanded) {
+			d = xbc_report(c, CHECK_EXPANSION, &b->loop->loc,
+				       "this for makes %s%zu blocks and "
+				       "statements: all fors together may make "
+				       "%lu", cost == SIZE_MAX ? "over " : "",
+				       cost, XBC_MAX_EXPANDED);
+			xbc_hint(c, d, "a range of millions is likely a typo "
+				 "in a bound");
+		} else {
+			c->expanded += cost;
+			expand_for(c, k, b->loop, NULL, &tail);
+		}
+		*tail = b->next;
+		*pp = out;              /* b->next itself when none were made */
+		if (out != b->next)
+			pp = tail;
+		/* kept: the iterations' names and notes point into it */
+		b->next = c->spent_fors;
+		c->spent_fors = b;
+	}
+	k->env = NULL;
+	c->cur_env = NULL;
+}
+
 void xbc_resolve(struct xbc *c)
 {
 	struct constants k = { 0 };
 	struct xbc_block *b;
-	struct xbc_stmt *s;
 	struct xbc_let *l;
 	size_t i;
 
@@ -394,17 +905,19 @@ void xbc_resolve(struct xbc *c)
 
 	for (l = c->lets; l && !c->stop; l = l->next)
 		resolve_let(c, &k, l);
+	resolve_templates(c, &k);
+	expand_fors(c, &k);
 	for (b = c->blocks; b && !c->stop; b = b->next) {
-		decode(c, &k, &b->selector, NULL);
+		k.env = b->env;
+		c->cur_env = b->env;
+		if (!decode(c, &k, &b->selector, NULL))
+			check_glob(c, b);
 		if (b->host.raw)
 			decode(c, &k, &b->host, NULL);
-		for (s = b->stmts; s && !c->stop; s = s->next) {
-			if (s->key.raw)
-				decode(c, &k, &s->key, NULL);
-			if (s->value.raw)
-				decode(c, &k, &s->value, NULL);
-		}
+		decode_stmts(c, &k, b->stmts);
 	}
+	k.env = NULL;
+	c->cur_env = NULL;
 	for (l = c->lets; l && !c->stop; l = l->next) {
 		/* a let of an included file is shared: another entry point
 		 * that includes the file may be the one that uses it */

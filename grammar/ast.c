@@ -17,12 +17,35 @@ static void take(struct xbc_str *s, struct xbc_tok *tok,
 		s->loc = *loc;
 }
 
+/* let, include, template in a for's body: refused (for-body) */
+static bool in_for_body(struct xbc *c, const struct xbc_loc *loc,
+			const char *what, const char *fix)
+{
+	struct xbc_diag *d;
+
+	if (!c->cur_for)
+		return false;
+	d = xbc_report(c, CHECK_FOR_BODY, loc, "%s inside a for: a for's body "
+		       "holds blocks and for only", what);
+	xbc_note(c, d, &c->cur_for->loc, "the for starts here");
+	xbc_hint(c, d, "%s", fix);
+	return true;
+}
+
 void xbc_build_let(struct xbc *c, struct xbc_tok *name,
 		   const struct xbc_loc *name_loc, struct xbc_tok *value,
 		   const struct xbc_loc *value_loc)
 {
-	struct xbc_let *let = xbc_alloc(c, sizeof(*let));
+	struct xbc_let *let;
 
+	if (in_for_body(c, name_loc, "let", "define the constant before the "
+			"for; ${VARIABLE} of the for is a constant in its "
+			"body")) {
+		free(name->text);
+		free(value->text);
+		return;
+	}
+	let = xbc_alloc(c, sizeof(*let));
 	if (!let)
 		return;
 	let->name = name->text;
@@ -37,8 +60,13 @@ void xbc_build_include(struct xbc *c, struct xbc_tok *path,
 		       const struct xbc_loc *path_loc,
 		       const struct xbc_loc *loc)
 {
-	struct xbc_include *inc = xbc_alloc(c, sizeof(*inc));
+	struct xbc_include *inc;
 
+	if (in_for_body(c, loc, "include", "include the file before the for")) {
+		free(path->text);
+		return;
+	}
+	inc = xbc_alloc(c, sizeof(*inc));
 	if (!inc)
 		return;
 	take(&inc->path, path, path_loc);
@@ -86,6 +114,205 @@ void xbc_build_vlan(struct xbc *c, struct xbc_tok *tag,
 	}
 }
 
+/* ---- for ----------------------------------------------------------------- */
+
+/* The for is a block with loop set, in the list where it stands; resolve
+ * expands it in place. */
+void xbc_build_for(struct xbc *c, const struct xbc_loc *loc,
+		   struct xbc_tok *var, const struct xbc_loc *var_loc)
+{
+	struct xbc_block *b = xbc_alloc(c, sizeof(*b));
+	struct xbc_for *f = b ? xbc_alloc(c, sizeof(*f)) : NULL;
+
+	if (!f) {
+		free(b);
+		free(var->text);
+		return;
+	}
+	f->var = var->text;
+	var->text = NULL;
+	f->loc = *loc;
+	f->var_loc = *var_loc;
+	f->body_tail = &f->body;
+	b->loc = *loc;
+	b->loop = f;
+	b->stmt_tail = &b->stmts;
+	*c->block_tail = b;
+	c->block_tail = &b->next;
+	c->pending_for = f;
+}
+
+/* "07..40": the bounds, and the first one's width */
+void xbc_build_for_range(struct xbc *c, struct xbc_tok *range,
+			 const struct xbc_loc *loc)
+{
+	struct xbc_for *f = c->pending_for;
+	const char *p = range->text, *dots = strstr(p, "..");
+	unsigned long v[2] = { 0, 0 };
+	struct xbc_diag *d;
+	int i;
+
+	if (!f || !dots)
+		goto out;
+	f->is_range = true;
+	f->width = (int)(dots - p);
+	for (i = 0; i < 2; i++) {
+		for (; *p >= '0' && *p <= '9'; p++) {
+			if (v[i] > (XBC_MAX_FOR_VALUE - (unsigned long)(*p - '0')) / 10) {
+				d = xbc_report(c, CHECK_FOR_RANGE, loc,
+					       "a range bound over %lu",
+					       XBC_MAX_FOR_VALUE);
+				xbc_hint(c, d, "a for counts whole numbers "
+					 "from 0 to %lu", XBC_MAX_FOR_VALUE);
+				f->is_range = false;   /* expands to nothing */
+				goto out;
+			}
+			v[i] = v[i] * 10 + (unsigned long)(*p - '0');
+		}
+		p = dots + 2;
+	}
+	if (f->width > 20) {
+		d = xbc_report(c, CHECK_FOR_RANGE, loc, "a range bound written "
+			       "with %d digits", f->width);
+		xbc_hint(c, d, "zero-padding is the width of the first bound: "
+			 "at most 20 digits");
+		f->is_range = false;
+		goto out;
+	}
+	if (v[0] > v[1]) {
+		d = xbc_report(c, CHECK_FOR_RANGE, loc, "the range %s counts "
+			       "down: a for counts up from its first bound",
+			       range->text);
+		xbc_hint(c, d, "write %.*s..%.*s", (int)strlen(dots + 2),
+			 dots + 2, (int)(dots - range->text), range->text);
+		f->is_range = false;
+		goto out;
+	}
+	f->lo = v[0];
+	f->hi = v[1];
+out:
+	free(range->text);
+	range->text = NULL;
+}
+
+void xbc_build_for_item(struct xbc *c, struct xbc_tok *item,
+			const struct xbc_loc *loc)
+{
+	struct xbc_for *f = c->pending_for;
+
+	if (f && f->nitems == f->items_cap) {
+		size_t cap = f->items_cap ? 2 * f->items_cap : 4;
+		struct xbc_str *v = realloc(f->items, cap * sizeof(*v));
+
+		if (!v) {
+			c->out_of_memory = c->stop = true;
+			f = NULL;
+		} else {
+			f->items = v;
+			f->items_cap = cap;
+		}
+	}
+	if (!f) {
+		free(item->text);
+		item->text = NULL;
+		return;
+	}
+	memset(&f->items[f->nitems], 0, sizeof(f->items[0]));
+	take(&f->items[f->nitems++], item, loc);
+}
+
+void xbc_build_for_open(struct xbc *c)
+{
+	struct xbc_for *f = c->pending_for;
+
+	c->pending_for = NULL;
+	if (!f)
+		return;
+	f->saved_tail = c->block_tail;
+	f->up = c->cur_for;
+	c->cur_for = f;
+	c->block_tail = &f->body;
+}
+
+void xbc_build_for_end(struct xbc *c)
+{
+	struct xbc_for *f = c->cur_for;
+
+	c->cur_block = NULL;
+	if (!f)
+		return;
+	f->body_tail = c->block_tail;
+	c->block_tail = f->saved_tail;
+	c->cur_for = f->up;
+	f->saved_tail = NULL;
+	f->up = NULL;
+}
+
+void xbc_build_for_close_all(struct xbc *c)
+{
+	while (c->cur_for)
+		xbc_build_for_end(c);
+	c->pending_for = NULL;
+}
+
+/* ---- template ------------------------------------------------------------ */
+
+void xbc_build_template(struct xbc *c, struct xbc_tok *name,
+			const struct xbc_loc *name_loc,
+			const struct xbc_loc *loc)
+{
+	struct xbc_template *t;
+	struct xbc_diag *d;
+
+	if (c->cur_block) {
+		d = xbc_report(c, CHECK_TEMPLATE, loc, "a template inside a "
+			       "block: templates are defined at the top level");
+		xbc_hint(c, d, "move template %s { ... } out of the block, and "
+			 "write use %s; in it", name->text, name->text);
+	} else {
+		in_for_body(c, loc, "template", "define the template before "
+			    "the for, and write use NAME; in the blocks of "
+			    "its body");
+	}
+	t = xbc_alloc(c, sizeof(*t));
+	if (!t) {
+		free(name->text);
+		name->text = NULL;
+		return;
+	}
+	t->name = name->text;
+	name->text = NULL;
+	t->loc = *name_loc;
+	t->body.loc = *loc;
+	t->body.stmt_tail = &t->body.stmts;
+	t->outer = c->cur_block;
+	*c->template_tail = t;
+	c->template_tail = &t->next;
+	c->cur_block = &t->body;
+}
+
+void xbc_build_template_end(struct xbc *c)
+{
+	struct xbc_template *t;
+
+	/* the innermost template open is the last one made */
+	for (t = c->templates; t && t->next; t = t->next)
+		;
+	c->cur_block = t && c->cur_block == &t->body ? t->outer : NULL;
+}
+
+void xbc_build_use_outside(struct xbc *c, struct xbc_tok *name,
+			   const struct xbc_loc *loc)
+{
+	struct xbc_diag *d = xbc_report(c, CHECK_TEMPLATE, loc, "use %s; "
+		"outside a block: a template's statements go into a block",
+		name->text);
+
+	xbc_hint(c, d, "write use %s; inside vm \"NAME\" { ... }", name->text);
+	free(name->text);
+	name->text = NULL;
+}
+
 void xbc_build_block_end(struct xbc *c)
 {
 	c->cur_block = NULL;
@@ -108,10 +335,22 @@ void xbc_build_stmt(struct xbc *c, enum xbc_stmt_kind kind,
 	}
 	s->kind = kind;
 	s->loc = *loc;
+	s->src = c->cur_file;
 	take(&s->key, key, key_loc);
 	take(&s->value, value, value_loc);
 	*b->stmt_tail = s;
 	b->stmt_tail = &s->next;
+	c->last_stmt = s;
+}
+
+void xbc_build_stmt_value(struct xbc *c, enum xbc_stmt_kind kind,
+			  const struct xbc_loc *loc, struct xbc_tok *key,
+			  const struct xbc_loc *key_loc, struct xbc_val *value)
+{
+	c->last_stmt = NULL;
+	xbc_build_stmt(c, kind, loc, key, key_loc, &value->tok, &value->loc);
+	if (c->last_stmt)
+		c->last_stmt->value_is_file = value->is_file;
 }
 
 void xbc_build_syntax_error(struct xbc *c, const struct xbc_loc *loc,
@@ -132,6 +371,43 @@ static void str_free(struct xbc_str *s)
 	free(s->raw);
 }
 
+static void stmts_free(struct xbc_stmt *s)
+{
+	while (s) {
+		struct xbc_stmt *next = s->next;
+
+		str_free(&s->key);
+		str_free(&s->value);
+		free(s);
+		s = next;
+	}
+}
+
+/* A list of blocks and fors (a for's body holds the same) */
+void xbc_blocks_free(struct xbc_block *b)
+{
+	while (b) {
+		struct xbc_block *next = b->next;
+
+		if (b->loop) {
+			struct xbc_for *f = b->loop;
+			size_t i;
+
+			xbc_blocks_free(f->body);
+			for (i = 0; i < f->nitems; i++)
+				str_free(&f->items[i]);
+			free(f->items);
+			free(f->var);
+			free(f);
+		}
+		stmts_free(b->stmts);
+		str_free(&b->selector);
+		str_free(&b->host);
+		free(b);
+		b = next;
+	}
+}
+
 void xbc_init(struct xbc *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -139,6 +415,7 @@ void xbc_init(struct xbc *c)
 	c->block_tail = &c->blocks;
 	c->let_tail = &c->lets;
 	c->include_tail = &c->includes;
+	c->template_tail = &c->templates;
 }
 
 void xbc_free(struct xbc *c)
@@ -146,21 +423,24 @@ void xbc_free(struct xbc *c)
 	size_t i;
 	int n;
 
-	while (c->blocks) {
-		struct xbc_block *b = c->blocks;
+	xbc_blocks_free(c->blocks);
+	c->blocks = NULL;
+	xbc_blocks_free(c->spent_fors);
+	c->spent_fors = NULL;
+	while (c->templates) {
+		struct xbc_template *t = c->templates;
 
-		c->blocks = b->next;
-		while (b->stmts) {
-			struct xbc_stmt *s = b->stmts;
+		c->templates = t->next;
+		stmts_free(t->body.stmts);
+		free(t->name);
+		free(t);
+	}
+	while (c->envs) {
+		struct xbc_env *e = c->envs;
 
-			b->stmts = s->next;
-			str_free(&s->key);
-			str_free(&s->value);
-			free(s);
-		}
-		str_free(&b->selector);
-		str_free(&b->host);
-		free(b);
+		c->envs = e->all_next;
+		free(e->value);
+		free(e);
 	}
 	while (c->lets) {
 		struct xbc_let *l = c->lets;
@@ -195,6 +475,7 @@ void xbc_free(struct xbc *c)
 	}
 	free(c->objects);
 	free(c->buckets);
+	free(c->entry_ctx);
 	for (i = 0; i < c->ndiags; i++) {
 		free(c->diags[i].message);
 		free(c->diags[i].hint);

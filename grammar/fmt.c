@@ -101,6 +101,12 @@ static const char *keyword(int t)
 	case NAME_LABEL:	return "name-label";
 	case I18N_KEY:		return "i18n-key";
 	case VLAN:		return "vlan";
+	case FOR:		return "for";
+	case IN:		return "in";
+	case TEMPLATE:		return "template";
+	case USE:		return "use";
+	case FILE_KW:		return "file";
+	case ',':		return ",";
 	case '=':		return "=";
 	case ';':		return ";";
 	case '{':		return "{";
@@ -194,7 +200,7 @@ static bool bare_key(const char *s, size_t len)
 	static const int words[] = {
 		LET, INCLUDE, VM, SR, NETWORK, PIF, UUID, HOST, OPTIONAL,
 		VM_DATA, XENSTORE_DATA, OTHER_CONFIG, HIDE, NAME_LABEL,
-		I18N_KEY,
+		I18N_KEY, FOR, IN, TEMPLATE, USE, FILE_KW,
 	};
 	size_t i;
 
@@ -217,7 +223,7 @@ static bool bare_key(const char *s, size_t len)
 struct layout {
 	struct xbc *c;
 	struct xb_buf out;
-	int depth;                   /* 0, or 1 inside a block */
+	int depth;                   /* of braces: a block, a for, a template */
 	bool line_open;              /* the last line has no '\n' yet */
 	bool after_brace;            /* the last thing written is "{" */
 	int last_line;               /* of the last element written */
@@ -225,7 +231,9 @@ struct layout {
 
 static void indent(struct layout *l)
 {
-	if (l->depth)
+	int i;
+
+	for (i = 0; i < l->depth; i++)
 		xb_buf_str(&l->out, "    ");
 }
 
@@ -291,12 +299,13 @@ static int put_unit(struct layout *l, const struct elem *v, size_t n)
 	for (i = 0; i < n; i++) {
 		if (v[i].type == COMMENT)
 			continue;
-		if (!first && v[i].type != ';')
+		if (!first && v[i].type != ';' && v[i].type != ',')
 			xb_buf_str(b, " ");
 		kw = keyword(v[i].type);
 		if (kw) {
 			xb_buf_str(b, kw);
-		} else if (v[i].type == IDENT || v[i].type == NUMBER) {
+		} else if (v[i].type == IDENT || v[i].type == NUMBER ||
+			   v[i].type == RANGE) {
 			xb_buf_add(b, v[i].text, v[i].len);
 		} else if (v[0].type == INCLUDE) {
 			/* the path is read as written: no escapes there */
@@ -321,7 +330,7 @@ static int put_unit(struct layout *l, const struct elem *v, size_t n)
 	l->line_open = true;
 	l->after_brace = v[n - 1].type == '{';
 	if (v[n - 1].type == '{')
-		l->depth = 1;
+		l->depth++;
 	return 0;
 }
 
@@ -356,11 +365,13 @@ static int layout(struct layout *l, const struct elem *v, size_t n,
 			l->line_open = true;
 		} else if (t == '}' && l->line_open && l->after_brace) {
 			xb_buf_str(&l->out, " }");           /* an empty block */
-			l->depth = 0;
+			if (l->depth)
+				l->depth--;
 			l->after_brace = false;
 			l->last_line = v[i].loc.last_line;
 		} else if (t == '}') {
-			l->depth = 0;
+			if (l->depth)
+				l->depth--;
 			new_line(l, &v[i], true);
 			xb_buf_str(&l->out, "}");
 			l->line_open = true;
@@ -411,7 +422,7 @@ static int scan(struct xbc *c, struct xbc_file *f, struct layout *l,
 	if (!buf)
 		goto out;
 	while (!es->oom && (t = yylex(&val, &loc, scanner)) > 0) {
-		if (t != STRING && t != IDENT && t != NUMBER)
+		if (t != STRING && t != IDENT && t != NUMBER && t != RANGE)
 			val.tok.text = NULL;
 		e = add(es);
 		if (!e) {

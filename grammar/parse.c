@@ -68,12 +68,28 @@ char *xbc_scan_text(struct xbc_scan *s, const char *text, size_t len)
 	return p;
 }
 
+#define LOOP_BIT(d) ((d) >= 1 && (d) <= 64 ? 1ULL << ((d) - 1) : 0)
+
+bool xbc_scan_item_level(const struct xbc_scan *s)
+{
+	return s->depth == 0 || (s->loop_braces & LOOP_BIT(s->depth));
+}
+
 bool xbc_scan_kind(struct xbc_scan *s, int tok)
 {
+	if (tok == FOR && !s->skip_to)
+		s->in_for_head = true;
+	if (tok == '{' || tok == ';' || tok == '}') {
+		if (tok == '{' && s->in_for_head)
+			s->loop_braces |= LOOP_BIT(s->depth + 1);
+		s->in_for_head = false;
+	}
 	if (tok == '{' && s->depth++ == 0)
 		s->open_loc = s->last_loc;
-	if (tok == '}' && s->depth > 0)
+	if (tok == '}' && s->depth > 0) {
+		s->loop_braces &= ~LOOP_BIT(s->depth);
 		s->depth--;
+	}
 	if (s->skip_to) {
 		if (tok && !(tok == ';' && s->depth == s->skip_to - 1) &&
 		    !(tok == '}' && s->depth <= s->skip_to - 1))
@@ -91,7 +107,7 @@ bool xbc_scan_unclosed(struct xbc_scan *s, struct xbc_loc *loc,
 	struct xbc *c = s->c;
 	struct xbc_diag *d;
 
-	if (s->depth == 0 || s->skip_to ||
+	if (xbc_scan_item_level(s) || s->skip_to ||
 	    (s->last_tok != ';' && s->last_tok != '{'))
 		return false;
 	if (c->cur_block && c->cur_block->selector.raw)
@@ -111,6 +127,7 @@ bool xbc_scan_unclosed(struct xbc_scan *s, struct xbc_loc *loc,
 	s->last_name = NULL;
 	s->line = loc->first_line;
 	s->column = loc->first_column;
+	s->loop_braces &= ~LOOP_BIT(s->depth);
 	s->depth--;
 	s->prev_tok = s->last_tok;
 	s->last_tok = '}';
@@ -151,23 +168,24 @@ void xbc_scan_habit(struct xbc_scan *s, const struct xbc_loc *loc,
 static const char *const keywords[] = {
 	"let", "include", "vm", "sr", "network", "pif", "uuid", "host",
 	"optional", "vm-data", "xenstore-data", "other-config",
-	"hide-from-xencenter", "name-label", "i18n-key",
+	"hide-from-xencenter", "name-label", "i18n-key", "for", "in",
+	"template", "use", "file",
 };
 
 /* what may start a top-level item, and a statement */
 static const char *const top_words[] = {
-	"vm", "sr", "network", "pif", "let", "include",
+	"vm", "sr", "network", "pif", "let", "include", "for", "template",
 };
 static const char *const stmt_words[] = {
 	"vm-data", "xenstore-data", "other-config", "hide-from-xencenter",
-	"name-label", "i18n-key",
+	"name-label", "i18n-key", "use",
 };
 
 /* Words of language version 2 (xenbake.xb(5)) this compiler does not
  * read yet: said so, rather than a suggestion that misleads. */
 static const char *const v2_words[] = {
-	"pool", "host", "for", "template", "use", "tag", "owner", "match",
-	"name-description", "once", "file", "secret", "vlan",
+	"pool", "host", "tag", "owner", "match",
+	"name-description", "once", "secret", "vlan",
 };
 
 /* XenAPI classes xenbake does not configure */
@@ -197,9 +215,11 @@ static bool name_error(struct xbc *c, struct xbc_scan *s,
 		       const struct xbc_loc *loc, const char *msg,
 		       const char *word)
 {
-	bool top = s->depth == 0 && (s->prev_tok == 0 || s->prev_tok == ';' ||
-				     s->prev_tok == '}');
-	bool stmt = s->depth > 0 && (s->prev_tok == ';' || s->prev_tok == '{');
+	bool top = xbc_scan_item_level(s) &&
+		   (s->prev_tok == 0 || s->prev_tok == ';' ||
+		    s->prev_tok == '}' || (s->depth && s->prev_tok == '{'));
+	bool stmt = !xbc_scan_item_level(s) &&
+		    (s->prev_tok == ';' || s->prev_tok == '{');
 	const char *near;
 	struct xbc_diag *d;
 
@@ -516,8 +536,11 @@ static void parse_text(struct xbc *c, struct xbc_file *f)
 	}
 	buf = yy_scan_buffer(f->text, f->len + 2, scanner);
 	if (buf) {
+		c->cur_file = f;
 		yyparse(scanner, c);
 		yy_delete_buffer(buf, scanner);
+		xbc_build_for_close_all(c);
+		c->cur_file = NULL;
 	} else {
 		c->out_of_memory = c->stop = true;
 	}

@@ -25,6 +25,13 @@ struct xbc_sel {
 	struct xbc_loc loc;
 };
 
+/* A value: a string, or file "PATH" */
+struct xbc_val {
+	struct xbc_tok tok;
+	bool is_file;
+	struct xbc_loc loc;
+};
+
 /* The scanner's state (flex's extra data). */
 struct xbc_scan {
 	struct xbc *c;
@@ -36,6 +43,9 @@ struct xbc_scan {
 				        for "did you mean" on a syntax error */
 	struct xbc_loc override;
 	int depth;                   /* of braces, as scanned */
+	unsigned long long loop_braces;   /* bit d: the brace at depth d + 1
+				        is a for's, whose body holds items */
+	bool in_for_head;            /* between for and its '{' */
 	int skip_to;                 /* > 0: skipping to the ';' or '}' that
 				        ends the item at depth skip_to - 1 */
 	struct xbc_loc open_loc;     /* of the last '{' at depth 0 */
@@ -85,6 +95,31 @@ void xbc_build_stmt(struct xbc *c, enum xbc_stmt_kind kind,
 		    const struct xbc_loc *loc, struct xbc_tok *key,
 		    const struct xbc_loc *key_loc, struct xbc_tok *value,
 		    const struct xbc_loc *value_loc);
+/* A statement with a value that may be file "PATH" */
+void xbc_build_stmt_value(struct xbc *c, enum xbc_stmt_kind kind,
+			  const struct xbc_loc *loc, struct xbc_tok *key,
+			  const struct xbc_loc *key_loc, struct xbc_val *value);
+/* for: the head (the for is put in the list of blocks here, then the
+ * range or each item), '{' (what follows goes into its body), '}' */
+void xbc_build_for(struct xbc *c, const struct xbc_loc *loc,
+		   struct xbc_tok *var, const struct xbc_loc *var_loc);
+void xbc_build_for_range(struct xbc *c, struct xbc_tok *range,
+			 const struct xbc_loc *loc);
+void xbc_build_for_item(struct xbc *c, struct xbc_tok *item,
+			const struct xbc_loc *loc);
+void xbc_build_for_open(struct xbc *c);
+void xbc_build_for_end(struct xbc *c);
+/* Closes every for left open (the end of a file with a syntax error) */
+void xbc_build_for_close_all(struct xbc *c);
+void xbc_build_template(struct xbc *c, struct xbc_tok *name,
+			const struct xbc_loc *name_loc,
+			const struct xbc_loc *loc);
+void xbc_build_template_end(struct xbc *c);
+void xbc_build_use_outside(struct xbc *c, struct xbc_tok *name,
+			   const struct xbc_loc *loc);
+/* true at a place where a top-level item may start: depth 0, or in a
+ * for's body */
+bool xbc_scan_item_level(const struct xbc_scan *s);
 void xbc_build_syntax_error(struct xbc *c, const struct xbc_loc *loc,
 			    const char *msg);
 /* A syntax error the parser found with the scanner's last token at hand:

@@ -47,6 +47,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct xbc *c,
 	struct xbc_sel sel;
 	enum xb_class cls;
 	bool flag;
+	struct xbc_val val;
 }
 
 %token <tok> STRING "string" IDENT "name"
@@ -59,15 +60,19 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct xbc *c,
 /* pool-shaped selectors: `pif "D" vlan T` (vlan is a word only there) */
 %token VLAN "vlan"
 %token <tok> NUMBER "number"
+%token FOR "for" IN "in" TEMPLATE "template" USE "use" FILE_KW "file"
+%token <tok> RANGE "range"
 
 %type <sel> selector host
 %type <cls> class
 %type <flag> optional
 %type <tok> i18n_key
 %type <sel> vlan
+%type <val> value
 
 %destructor { free($$.text); } <tok>
 %destructor { free($$.tok.text); } <sel>
+%destructor { free($$.tok.text); } <val>
 
 %%
 
@@ -75,11 +80,52 @@ file:	  %empty
 	| file item
 	;
 
-item:	  LET IDENT '=' STRING ';'	{ xbc_build_let(c, &$2, &@2, &$4, &@4); }
-	| INCLUDE STRING ';'		{ xbc_build_include(c, &$2, &@2, &@1); }
-	| block
+item:	  common_item
 	| error ';'			{ yyerrok; }
 	| error '}'			{ yyerrok; xbc_build_block_end(c); }
+	;
+
+/* what may stand at the top level and in a for's body; the builders
+ * report what the body refuses (for-body) and a use out of a block */
+common_item:
+	  LET IDENT '=' STRING ';'	{ xbc_build_let(c, &$2, &@2, &$4, &@4); }
+	| INCLUDE STRING ';'		{ xbc_build_include(c, &$2, &@2, &@1); }
+	| block
+	| for_loop
+	| template_def
+	| USE IDENT ';'			{ xbc_build_use_outside(c, &$2, &@1); }
+	;
+
+/* ---- language version 2: for, template ---- */
+
+for_loop: for_open for_body '}'	{ xbc_build_for_end(c); }
+	| for_open for_body error '}'	{ yyerrok; xbc_build_for_end(c); }
+	;
+
+for_open: for_head '{'			{ xbc_build_for_open(c); }
+	;
+
+for_head: for_start IN RANGE		{ xbc_build_for_range(c, &$3, &@3); }
+	| for_start IN for_list
+	;
+
+for_start: FOR IDENT			{ xbc_build_for(c, &@1, &$2, &@2); }
+	;
+
+for_list: STRING			{ xbc_build_for_item(c, &$1, &@1); }
+	| for_list ',' STRING		{ xbc_build_for_item(c, &$3, &@3); }
+	;
+
+for_body: %empty
+	| for_body common_item
+	| for_body error ';'		{ yyerrok; }
+	;
+
+template_def: template_head '{' stmts '}'	{ xbc_build_template_end(c); }
+	| template_head '{' stmts error '}'	{ yyerrok; xbc_build_template_end(c); }
+	;
+
+template_head: TEMPLATE IDENT		{ xbc_build_template(c, &$2, &@2, &@1); }
 	;
 
 block:	  head '{' stmts '}'		{ xbc_build_block_end(c); }
@@ -121,19 +167,26 @@ stmts:	  %empty
 	| stmts stmt
 	;
 
-stmt:	  VM_DATA STRING '=' STRING ';'
-		{ xbc_build_stmt(c, STMT_VM_DATA, &@1, &$2, &@2, &$4, &@4); }
-	| XENSTORE_DATA STRING '=' STRING ';'
-		{ xbc_build_stmt(c, STMT_XENSTORE_DATA, &@1, &$2, &@2, &$4, &@4); }
-	| OTHER_CONFIG STRING '=' STRING ';'
-		{ xbc_build_stmt(c, STMT_OTHER_CONFIG, &@1, &$2, &@2, &$4, &@4); }
+stmt:	  VM_DATA STRING '=' value ';'
+		{ xbc_build_stmt_value(c, STMT_VM_DATA, &@1, &$2, &@2, &$4); }
+	| XENSTORE_DATA STRING '=' value ';'
+		{ xbc_build_stmt_value(c, STMT_XENSTORE_DATA, &@1, &$2, &@2, &$4); }
+	| OTHER_CONFIG STRING '=' value ';'
+		{ xbc_build_stmt_value(c, STMT_OTHER_CONFIG, &@1, &$2, &@2, &$4); }
 	| HIDE ';'
 		{ xbc_build_stmt(c, STMT_HIDE, &@1, NULL, NULL, NULL, NULL); }
-	| NAME_LABEL STRING ';'
-		{ xbc_build_stmt(c, STMT_NAME_LABEL, &@1, NULL, NULL, &$2, &@2); }
+	| NAME_LABEL value ';'
+		{ xbc_build_stmt_value(c, STMT_NAME_LABEL, &@1, NULL, NULL, &$2); }
+	| USE IDENT ';'
+		{ xbc_build_stmt(c, STMT_USE, &@1, &$2, &@2, NULL, NULL); }
+	| template_def
 	| I18N_KEY i18n_key ';'
 		{ xbc_build_stmt(c, STMT_I18N_KEY, &@1, NULL, NULL, &$2, &@2); }
 	| error ';'			{ yyerrok; }
+	;
+
+value:	  STRING			{ $$ = (struct xbc_val){ $1, false, @1 }; }
+	| FILE_KW STRING		{ $$ = (struct xbc_val){ $2, true, @2 }; }
 	;
 
 i18n_key: IDENT

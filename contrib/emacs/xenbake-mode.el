@@ -20,6 +20,9 @@
 
 (defconst xenbake-font-lock-keywords
   `((,(regexp-opt '("let" "include") 'symbols) . font-lock-preprocessor-face)
+    ;; language version 2: loops, templates, file values
+    (,(regexp-opt '("for" "in" "template" "use" "file") 'symbols)
+     . font-lock-keyword-face)
     (,(regexp-opt '("vm" "sr" "network" "pif") 'symbols) . font-lock-type-face)
     (,(regexp-opt '("uuid" "host" "optional" "vlan") 'symbols) . font-lock-builtin-face)
     (,(regexp-opt '("vm-data" "xenstore-data" "other-config" "hide-from-xencenter"
@@ -29,7 +32,10 @@
                     "xenserver-tools") 'symbols)
      . font-lock-constant-face)
     ("\\${[A-Za-z_][A-Za-z0-9_-]*}" 0 font-lock-variable-name-face t)
-    ("\\<let[ \t]+\\([A-Za-z_][A-Za-z0-9_-]*\\)" 1 font-lock-variable-name-face))
+    ("\\<let[ \t]+\\([A-Za-z_][A-Za-z0-9_-]*\\)" 1 font-lock-variable-name-face)
+    ("\\<for[ \t]+\\([A-Za-z_][A-Za-z0-9_-]*\\)" 1 font-lock-variable-name-face)
+    ("\\<\\(?:template\\|use\\)[ \t]+\\([A-Za-z_][A-Za-z0-9_-]*\\)" 1
+     font-lock-function-name-face))
   "Highlighting for `xenbake-mode'.")
 
 (defcustom xenbake-indent-offset 4

@@ -49,7 +49,8 @@ for c in documented:
     if c not in checks:
         fail(f"xenbake.xb(5) documents {c}, which xenbakec does not have")
 
-TOP = ("vm ", "sr ", "network ", "pif ", "let ", "include ")
+TOP = ("vm ", "sr ", "network ", "pif ", "let ", "include ", "for ",
+       "template ")
 work = tempfile.mkdtemp()
 for check, block in examples:
     context, i = [], 0

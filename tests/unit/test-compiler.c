@@ -76,6 +76,109 @@ static void assert_diag_at(const struct xbc *c, enum xbc_check check,
 	ck_assert_int_eq(d->loc.first_column, column);
 }
 
+/* ---- language version 2: for, template ---------------------------------- */
+
+START_TEST(for_range_pads_to_the_first_bound)
+{
+	struct xbc c;
+
+	ck_assert(compile(&c, "for i in 08..10 { vm \"v${i}\" { vm-data \"i\" = \"${i}\"; } }\n"
+			  "for i in 8..10 { vm \"w${i}\" { vm-data \"i\" = \"${i}\"; } }\n"));
+	ck_assert_uint_eq(c.nobjects, 6);
+	ck_assert_str_eq(vm_data(&c, "v08", "vm-data/i"), "08");
+	ck_assert_str_eq(vm_data(&c, "v10", "vm-data/i"), "10");
+	ck_assert_str_eq(vm_data(&c, "w8", "vm-data/i"), "8");
+	ck_assert_ptr_null(object(&c, XB_CLASS_VM, "w08"));
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(nested_for_sees_both_variables_and_lists_decode)
+{
+	struct xbc c;
+
+	ck_assert(compile(&c, "let s = \"-\";\n"
+			  "for t in \"r\\x65d\", \"b${s}\" {\n"
+			  "    for i in 1..2 { vm \"${t}${i}\" { vm-data \"k\" = \"${t}/${i}\"; } }\n"
+			  "}\n"));
+	ck_assert_uint_eq(c.nobjects, 4);
+	ck_assert_str_eq(vm_data(&c, "red2", "vm-data/k"), "red/2");
+	ck_assert_str_eq(vm_data(&c, "b-1", "vm-data/k"), "b-/1");
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(for_variable_is_unknown_outside_its_body)
+{
+	struct xbc c;
+
+	ck_assert(!compile(&c, "for i in 1..2 { vm \"v${i}\" { } }\n"
+			   "vm \"x\" { vm-data \"k\" = \"${i}\"; }\n"));
+	assert_diag_at(&c, CHECK_UNDEFINED_CONSTANT, 2, 25);
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(diagnostic_in_a_for_notes_the_iteration)
+{
+	struct xbc c;
+	const struct xbc_diag *d;
+
+	ck_assert(!compile(&c, "for i in 06..07 {\n"
+			   "    vm \"v\" { vm-data \"k${i}\" = \"\\x01\"; }\n}\n"));
+	d = diag(&c, CHECK_XML_CHAR);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(d->loc.first_line, 2);
+	ck_assert_int_ge(d->nnotes, 1);
+	ck_assert_str_eq(d->note[d->nnotes - 1], "in for i = 06");
+	ck_assert_int_eq(d->note_loc[d->nnotes - 1].first_line, 1);
+	ck_assert_int_eq(d->note_loc[d->nnotes - 1].first_column, 5);
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(for_over_the_limit_makes_nothing)
+{
+	struct xbc c;
+
+	ck_assert(!compile(&c, "for i in 1..3000000 { vm \"v${i}\" { vm-data \"a\" = \"1\"; } }\n"));
+	assert_diag_at(&c, CHECK_EXPANSION, 1, 1);
+	ck_assert_uint_eq(c.nobjects, 0);
+	ck_assert_ptr_null(c.blocks);
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(block_overrides_template_and_templates_nest)
+{
+	struct xbc c;
+
+	ck_assert(compile(&c, "template a { vm-data \"x\" = \"a\"; vm-data \"y\" = \"a\"; vm-data \"z\" = \"a\"; }\n"
+			  "template b { use a; vm-data \"y\" = \"b\"; }\n"
+			  "vm \"v\" { use b; vm-data \"z\" = \"v\"; }\n"));
+	ck_assert_str_eq(vm_data(&c, "v", "vm-data/x"), "a");
+	ck_assert_str_eq(vm_data(&c, "v", "vm-data/y"), "b");
+	ck_assert_str_eq(vm_data(&c, "v", "vm-data/z"), "v");
+	xbc_free(&c);
+	ck_assert(!compile(&c, "template a { vm-data \"x\" = \"1\"; }\n"
+			   "template b { vm-data \"x\" = \"2\"; }\n"
+			   "vm \"v\" { use a; use b; }\n"));
+	ck_assert_ptr_nonnull(diag(&c, CHECK_DUPLICATE_KEY));
+	xbc_free(&c);
+}
+END_TEST
+
+START_TEST(template_cycle_is_cut_and_reported)
+{
+	struct xbc c;
+
+	ck_assert(!compile(&c, "template a { use b; vm-data \"x\" = \"1\"; }\n"
+			   "template b { use a; }\nvm \"v\" { use a; }\n"));
+	assert_diag_at(&c, CHECK_TEMPLATE_CYCLE, 2, 14);
+	xbc_free(&c);
+}
+END_TEST
+
 /* ---- escapes ------------------------------------------------------------ */
 
 START_TEST(string_pieces_as_written)
@@ -629,6 +732,16 @@ Suite *test_suite(void)
 	tcase_add_test(tc, i18n_key_derives_the_original_name);
 	tcase_add_test(tc, i18n_key_on_sr_by_uuid_without_name_is_an_error);
 	tcase_add_test(tc, xenstore_path_length_limit_is_exact);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("v2");
+	tcase_add_test(tc, for_range_pads_to_the_first_bound);
+	tcase_add_test(tc, nested_for_sees_both_variables_and_lists_decode);
+	tcase_add_test(tc, for_variable_is_unknown_outside_its_body);
+	tcase_add_test(tc, diagnostic_in_a_for_notes_the_iteration);
+	tcase_add_test(tc, for_over_the_limit_makes_nothing);
+	tcase_add_test(tc, block_overrides_template_and_templates_nest);
+	tcase_add_test(tc, template_cycle_is_cut_and_reported);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("emit");

@@ -10,6 +10,11 @@ endif
 syn match   xbTopLevel	"-\@<!\<\(let\|include\)\>-\@!"
 syn match   xbClass	"-\@<!\<\(vm\|sr\|network\|pif\)\>-\@!"
 syn match   xbSelector	"-\@<!\<\(uuid\|host\|optional\|vlan\)\>-\@!"
+" language version 2: loops, templates, file values
+syn match   xbRepeat	"-\@<!\<\(for\|in\)\>-\@!"
+syn match   xbTemplate	"-\@<!\<\(template\|use\)\>-\@!"
+syn match   xbFile	"-\@<!\<file\>-\@!"
+syn match   xbRange	"\<\d\+\.\.\d\+\>"
 syn match   xbStatement	"\<\(vm-data\|xenstore-data\|other-config\|hide-from-xencenter\|name-label\|i18n-key\)\>"
 syn match   xbI18nKey	"\<local-hotplug-cd\>\|\<local-hotplug-disk\>\|\<local-storage\>\|\<xenserver-tools\>"
 syn match   xbComment	"#.*$" contains=xbTodo
@@ -19,6 +24,10 @@ syn match   xbInterp	contained "\${[A-Za-z_][A-Za-z0-9_-]*}\|\$\$"
 syn region  xbString	start=+"+ skip=+\\\\\|\\"+ end=+"+ contains=xbEscape,xbInterp
 
 hi def link xbTopLevel	Include
+hi def link xbRepeat	Repeat
+hi def link xbTemplate	Macro
+hi def link xbFile	Include
+hi def link xbRange	Number
 hi def link xbClass	Structure
 hi def link xbSelector	StorageClass
 hi def link xbStatement	Keyword
