@@ -57,7 +57,6 @@ state() {
 state >"$DIR/B"
 "$XENBAKE" apply "$DIR/a.xbb" >/dev/null 2>&1 || fail "apply a"
 state >"$DIR/A"
-state_xapi >"$DIR/A.xapi"
 [ ! -e "$JOURNAL" ] || fail "a journal stays after a successful apply"
 cmp -s "$DIR/A" "$DIR/B" && fail "a and b give the same state"
 N=$("$XENBAKE" plan --json "$DIR/b.xbb" | "$PY" -c \
@@ -107,13 +106,6 @@ for k in $(seq 0 "$N") commit; do
 	grep -q ": $made XenAPI map(s) set back as they were, $((N - made)) already so" "$DIR/err" ||
 		{ cat "$DIR/err" >&2; fail "rollback at $k: not $made maps set back"; }
 	[ ! -e "$JOURNAL" ] || fail "the journal stays after the rollback at $k"
-	if [ $want = 2 ]; then
-		state_xapi >"$DIR/now"
-		diff -u "$DIR/A.xapi" "$DIR/now" >&2 ||
-			fail "rolled back at $k: XenAPI is not as A"
-		"$XENBAKE" apply "$DIR/a.xbb" >/dev/null 2>&1 ||
-			fail "apply a after the rollback at $k"
-	fi
 	same A "rolled back at $k"
 
 	# finish: B's apply again, same blob

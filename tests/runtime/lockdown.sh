@@ -57,7 +57,7 @@ XENBAKE_TEST_HOOK_EXEC=1 "$HOOKS" plan "$DIR/site.xbb" >"$DIR/out" 2>"$DIR/err" 
 [ $rc -eq 2 ] || { cat "$DIR/out" "$DIR/err"; fail "plan exit $rc, want 2"; }
 grep -qx 'xenbake: test hook: execve after lock-down: Operation not permitted (errno 1)' \
 	"$DIR/err" || { cat "$DIR/err"; fail "the execve was not refused with EPERM"; }
-grep -q '^+ vm vm-00000 xenstore_data\[vm-data/key-00\]' "$DIR/out" ||
+grep -q '^    + xenstore_data\[vm-data/key-00\]: "value-0-0"' "$DIR/out" ||
 	{ cat "$DIR/out"; fail "no plan after the refused execve"; }
 # the control: no filter, the execve replaces xenbake (/bin/true: exit 0,
 # no plan printed)
