@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/vmdata.sh [N] [K] [LATENCY_MS] - applying vm-data to N RUNNING VMs
 # x K keys through XenAPI and xenstore together (default 100 x 10, 1 ms per
 # XenAPI call), the way a host with live guests is provisioned: each round

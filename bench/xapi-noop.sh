@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/xapi-noop.sh [N] [K] - the boot-time no-op: N halted VMs x K
 # vm-data keys already applied, on a simulator with realistic records
 # (xapisim.py --realistic: every field of a real record, a VM record of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* identity.c - see identity.h. Each string goes in with its NUL and each
  * count before its records, so no two configurations hash the same bytes. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* identity.h - a configuration's identity: a SHA-256 over what applying it
  * does (each object's class, flags, selector and host, each entry's field,
  * key and value, in the blobs' canonical order), not over source positions

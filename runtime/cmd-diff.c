@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-diff.c - `xenbake diff OLD NEW`: what applying NEW instead of OLD
  * would change in the configuration, object by object and key by key, read
  * from the blobs alone (no host). Positions, comments and layout are not

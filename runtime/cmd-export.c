@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-export.c - `xenbake export`: canonical .xb from the live host (or
  * pool), so that a host configured by hand is adopted without retyping:
  * compiled and planned on the same host, the export asks for nothing but

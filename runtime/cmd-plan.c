@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-plan.c - the commands that only read: dump, plan and check; see
  * cli.h. */
 #include <errno.h>

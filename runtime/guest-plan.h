@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* guest-plan.h - the part of a plan (plan.h) the xenstore backend acts
  * on: per running guest of this host, the vm-data it should hold. Its own
  * header so that xenstore.h needs nothing else of the planner. */

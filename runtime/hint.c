@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hint.c - plan-time errors as helpful as the compiler's: the source line
  * with a caret, and for a name that selects nothing the nearest name the
  * host really has (another case, a trailing space, a slip of a letter or

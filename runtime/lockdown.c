@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lockdown.c - no_new_privs and a seccomp allow-list: see lockdown.h. */
 #include <errno.h>
 #include <sched.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lockdown.h - restricted handles: once xenbake has opened what it needs
  * (blobs, state directory and lock, xenstore, XenAPI, the log socket),
  * it loses the right to gain privileges or to run anything else.

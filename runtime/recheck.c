@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* recheck.c - the compiler's rules on a loaded blob: see recheck.h. */
 #include <stdbool.h>
 #include <stdio.h>

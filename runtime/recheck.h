@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* recheck.h - the compiler's checks, again, on a blob the runtime loads.
  * xbb_open proves a blob well-formed; it does not prove that xenbakec made
  * it: a blob edited and re-hashed by hand is well-formed too. So every rule

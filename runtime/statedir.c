@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* statedir.c - the checked state directory: see statedir.h. */
 #include <errno.h>
 #include <fcntl.h>

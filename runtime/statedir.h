@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* statedir.h - the state directory (lock, journal, receipts) is trusted
  * only as far as its owner: root decides what root writes, so a journal,
  * lock or receipt is used only when the directory and the file are owned

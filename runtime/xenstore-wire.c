@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore-wire.c - the wire and batch layer: see xenstore-wire.h. */
 #include <errno.h>
 #include <fcntl.h>

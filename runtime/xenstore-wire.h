@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore-wire.h - the wire and batch layer of the xenstore backend:
  * requests encoded as <xen/io/xs_wire.h> says, sent in batches (every
  * request of a batch written before the first reply is awaited: xenstored

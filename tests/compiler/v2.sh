@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # v2.sh - language version 2 forms the compiler expands (for, template/use,
 # file values): a source written with them compiles to the blob of the
 # same source written out by hand (same dump, positions aside), the dump

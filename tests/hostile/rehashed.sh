@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/hostile/rehashed.sh - a blob changed by hand and re-hashed is
 # well-formed (xbb_open accepts it) but not what xenbakec makes: the
 # runtime re-checks the compiler's rules when it loads a blob and refuses

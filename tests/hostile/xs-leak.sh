@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/hostile/xs-leak.sh - xenstored gone as a transaction starts (its
 # connection closed on TRANSACTION_START, tests/hostile/xs-proxy.py): the
 # apply fails cleanly and, under valgrind, frees everything (the request

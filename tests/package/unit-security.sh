@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The systemd unit's exposure, as `systemd-analyze security` scores it
 # offline (systemd 250 or later): 3.0 or below ("OK"), and every
 # hardening directive the unit relies on present. Skips where the tool

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # export (issue 15 point 1) on the realistic 3-host pool: its source
 # compiles, and planned on the same pool changes no key (only the record
 # of the keys it adopts); once applied, nothing at all. Names that are not

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # No silent half-measures (issue 13 point 5). --no-xapi is refused while
 # xapi answers on its local socket (it would copy the keys into
 # VM.xenstore_data for good) unless --ignore-running-xapi says so; nothing

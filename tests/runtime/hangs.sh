@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Nothing hangs xenbake and nothing kills it half-way (issue 12 point 3):
 # a stopped xenstored (SIGSTOP) fails the run after --wait; a FIFO as the
 # signature key, the password file or the CA file is refused at once

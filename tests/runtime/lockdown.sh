@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Restricted handles (issue 12 point 6): once xenbake has opened what it
 # needs, it runs with no_new_privs and a seccomp filter. /proc/PID/status
 # shows both in the middle of an apply (the simulator slowed down), and an

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """pool3-merge.py POOL.json [HOST.json] > OUT.json
 
 The realistic 3-host pool (tests/sim/pool3.json: every host with its

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Pool-shaped selectors on the realistic 3-host pool (tests/sim/pool3.json,
 # served as xs-01): `sr "Local storage"` is the installer SR of each host
 # (three SRs of one name, each local to its own host), `sr "..." host "H"`

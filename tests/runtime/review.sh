@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Reviewing a change (issue 15 point 2): the configuration identity ignores
 # comments, layout and positions but not what is applied, and is the same
 # in dump, plan --json, the receipt and status; `xenbake diff` names each

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Only the signed blob and root decide what root writes (issue 12 point 1):
 # a state directory, journal, lock or receipt that is not owned by the user
 # xenbake runs as, is writable by group or others, or is reached through a

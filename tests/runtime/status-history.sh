@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # status (issue 15 point 4): the last apply and the last successful one,
 # --all the history kept, and the blobs found from any directory.
 . "$(dirname "$0")/../runtime/lib.sh"

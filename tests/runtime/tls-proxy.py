@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """tls-proxy.py CERT KEY PORTFILE HOST:PORT - https in front of the XenAPI
 simulator (which speaks http only): accepts TLS on 127.0.0.1 (a free port,
 written to PORTFILE) and relays every connection, byte for byte, to

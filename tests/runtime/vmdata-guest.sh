@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A guest's vm-data stays the guest's (the real boot state: /local/domain/N
 # dom0's, vm-data the guest's, "nN"). For a running AND a paused VM, an
 # apply writes vm-data only in xenbake's own transaction, never with

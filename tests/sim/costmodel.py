@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """costmodel.py URL on|off - with the cost model on (costmodel.sh starts
 the simulator with XAPISIM_REALISTIC=1, XAPISIM_WRITE_COST_MS=150 and
 XAPISIM_LATENCY_MS=150): records carry every field of a real xapi's, the

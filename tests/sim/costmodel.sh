@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The simulator's cost model and realistic records (see costmodel.py):
 # off by default (the tests' records stay small), on for the benchmarks.
 . "$(dirname "$0")/lib.sh"
