@@ -108,13 +108,8 @@ static void put_value(FILE *f, const struct xb_change *c, const char *v)
 	}
 }
 
-void print_change(FILE *f, const struct xb_change *c)
+static void put_values(FILE *f, const struct xb_change *c)
 {
-	fprintf(f, "%c ", c->op);
-	put_object(f, c);
-	fputc(' ', f);
-	put_field(f, c);
-	fputs(": ", f);
 	switch (c->op) {
 	case XB_CHANGE_ADD:
 		put_value(f, c, c->new_value);
@@ -128,6 +123,16 @@ void print_change(FILE *f, const struct xb_change *c)
 		put_value(f, c, c->old_value);
 		break;
 	}
+}
+
+void print_change(FILE *f, const struct xb_change *c)
+{
+	fprintf(f, "%c ", c->op);
+	put_object(f, c);
+	fputc(' ', f);
+	put_field(f, c);
+	fputs(": ", f);
+	put_values(f, c);
 	if (c->source[0])
 		fprintf(f, "  (%s)", c->source);
 	else if (c->op == XB_CHANGE_REMOVE && !c->bookkeeping)
@@ -343,23 +348,6 @@ static size_t live_twin(const struct xb_plan *p, size_t c, const bool *shown)
 			return i;
 	}
 	return (size_t)-1;
-}
-
-static void put_values(FILE *f, const struct xb_change *c)
-{
-	switch (c->op) {
-	case XB_CHANGE_ADD:
-		put_value(f, c, c->new_value);
-		break;
-	case XB_CHANGE_MODIFY:
-		put_value(f, c, c->old_value);
-		fputs(" -> ", f);
-		put_value(f, c, c->new_value);
-		break;
-	case XB_CHANGE_REMOVE:
-		put_value(f, c, c->old_value);
-		break;
-	}
 }
 
 /* "    + xenstore_data[vm-data/role]: "frontend"  (site.xb:2:5; live in
