@@ -191,6 +191,8 @@ struct xbc_template {
 	struct xbc_block body;       /* stmts only */
 	enum { TMPL_NEW, TMPL_VISITING, TMPL_OK, TMPL_CYCLE } state;
 	bool used;
+	size_t size;                 /* statements one use of it makes,
+	                              * saturated at SIZE_MAX; set by resolve */
 	struct xbc_block *outer;     /* while parsed: the block it is in */
 	struct xbc_template *next;
 };
@@ -253,6 +255,7 @@ struct xbc_options {
 	size_t ninclude_dirs;
 	enum xbc_severity severity[CHECK_COUNT];
 	bool no_includes;            /* read the main file only (--fmt) */
+	size_t max_expanded;         /* XBC_MAX_EXPANDED; lower for fuzzing */
 };
 
 struct xbc {
@@ -272,7 +275,8 @@ struct xbc {
 	const struct xbc_file *cur_file;     /* being parsed */
 	struct xbc_env *envs;        /* every iteration, for xbc_free */
 	struct xbc_block *spent_fors;        /* expanded, kept for envs */
-	size_t expanded;             /* blocks and statements made by for */
+	size_t expanded;             /* blocks and statements made by for
+	                              * and use */
 	/* context for diagnostics: a note names the iteration and the use */
 	const struct xbc_env *cur_env;
 	const struct xbc_stmt *cur_use;
@@ -294,7 +298,8 @@ struct xbc {
 };
 
 /* The largest number a for counts to, and how many blocks and statements
- * all fors may make together: a for over millions is an error, not an
+ * all fors and uses of templates may make together: a for over millions,
+ * or templates that each use the next twice, are an error, not an
  * exhausted memory. */
 #define XBC_MAX_FOR_VALUE 999999999999UL
 #define XBC_MAX_EXPANDED (2UL * 1000 * 1000)

@@ -97,6 +97,7 @@ void xbc_options_default(struct xbc_options *opt)
 
 	for (i = 0; i < CHECK_COUNT; i++)
 		opt->severity[i] = xbc_checks[i].severity;
+	opt->max_expanded = XBC_MAX_EXPANDED;
 }
 
 static int find_check(const char *name)

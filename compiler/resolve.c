@@ -576,6 +576,24 @@ static void link_blocks(struct xbc *c, struct xbc_block *b)
 	}
 }
 
+static size_t add_sat(size_t a, size_t b)
+{
+	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* Statements a list makes once its uses are lowered, saturated at
+ * SIZE_MAX: a use costs what its template makes, which visit_template set
+ * before (uses cut for a cycle or depth make nothing). */
+static size_t stmts_cost(const struct xbc_stmt *s)
+{
+	size_t n = 0;
+
+	for (; s; s = s->next)
+		n = add_sat(n, s->kind != STMT_USE ? 1 :
+			       s->tmpl ? s->tmpl->size : 0);
+	return n;
+}
+
 /* A cycle of uses is cut where it closes, once reported */
 static void visit_template(struct xbc *c, struct xbc_template *t, int depth)
 {
@@ -608,6 +626,7 @@ static void visit_template(struct xbc *c, struct xbc_template *t, int depth)
 			visit_template(c, s->tmpl, depth + 1);
 		}
 	}
+	t->size = stmts_cost(t->body.stmts);
 	t->state = TMPL_OK;
 }
 
@@ -652,16 +671,11 @@ static void resolve_templates(struct xbc *c, struct constants *k)
 static size_t for_cost(const struct xbc_for *f)
 {
 	const struct xbc_block *b;
-	const struct xbc_stmt *s;
 	size_t body = 0, n, part;
 
 	for (b = f->body; b; b = b->next) {
-		part = 1;
-		if (b->loop)
-			part = for_cost(b->loop);
-		for (s = b->stmts; s; s = s->next)
-			part++;
-		body = body > SIZE_MAX - part ? SIZE_MAX : body + part;
+		part = b->loop ? for_cost(b->loop) : 1;
+		body = add_sat(body, add_sat(part, stmts_cost(b->stmts)));
 	}
 	n = f->is_range ? f->hi - f->lo + 1 : f->nitems;
 	if (f->is_range && f->hi - f->lo + 1 == 0)
@@ -825,6 +839,33 @@ static void expand_for(struct xbc *c, struct constants *k,
 	}
 }
 
+/* The uses of a block written out count against the same bound as fors:
+ * templates that each use the next twice double with every level. A use
+ * over the bound is reported and cut, as a cycle is. */
+static void charge_uses(struct xbc *c, struct xbc_block *b)
+{
+	struct xbc_stmt *s;
+	struct xbc_diag *d;
+
+	for (s = b->stmts; s && !c->stop; s = s->next) {
+		if (s->kind != STMT_USE || !s->tmpl)
+			continue;
+		if (s->tmpl->size <= c->opt.max_expanded - c->expanded) {
+			c->expanded += s->tmpl->size;
+			continue;
+		}
+		d = xbc_report(c, CHECK_EXPANSION, &s->loc,
+			       "template '%s' makes %s%zu statements: all fors "
+			       "and templates together may make %zu",
+			       s->tmpl->name, s->tmpl->size == SIZE_MAX ?
+			       "over " : "", s->tmpl->size,
+			       c->opt.max_expanded);
+		xbc_hint(c, d, "templates that use one another more than "
+			 "once multiply: is a use repeated by mistake?");
+		s->tmpl = NULL;
+	}
+}
+
 /* Each for of the list is replaced by the blocks it makes */
 static void expand_fors(struct xbc *c, struct constants *k)
 {
@@ -834,18 +875,20 @@ static void expand_fors(struct xbc *c, struct constants *k)
 
 	while ((b = *pp) && !c->stop) {
 		if (!b->loop) {
+			charge_uses(c, b);
 			pp = &b->next;
 			continue;
 		}
 		out = NULL;
 		tail = &out;
 		cost = for_cost(b->loop);
-		if (cost > XBC_MAX_EXPANDED - c->expanded) {
+		if (cost > c->opt.max_expanded - c->expanded) {
 			d = xbc_report(c, CHECK_EXPANSION, &b->loop->loc,
 				       "this for makes %s%zu blocks and "
-				       "statements: all fors together may make "
-				       "%lu", cost == SIZE_MAX ? "over " : "",
-				       cost, XBC_MAX_EXPANDED);
+				       "statements: all fors and templates "
+				       "together may make %zu",
+				       cost == SIZE_MAX ? "over " : "",
+				       cost, c->opt.max_expanded);
 			xbc_hint(c, d, "a range of millions is likely a typo "
 				 "in a bound");
 		} else {

@@ -67,6 +67,30 @@ check "constants over 256 MiB in all: one error (exit $rc)" \
 	'[ $rc -eq 1 ] && [ "$(grep -c "error:" err)" -eq 1 ] &&
 	 grep -q "^wide.xb:[0-9]*:[0-9]*: error: constants expand to more than 256 MiB in all \[expansion\]" err'
 
+# --- templates that each use the next twice: 2^40 statements from 42
+# lines (this was 5.8 GB and a timeout; the fuzzer found it in a for)
+"$PY" - <<'EOF'
+n = 40
+for name, tail in (("tmpl-bomb", 'vm "a" { use t0; }\n'),
+                   ("tmpl-bomb-for", 'for i in 1..3 { vm "v${i}" { use t0; } }\n')):
+    with open(name + ".xb", "w") as f:
+        for i in range(n):
+            f.write('template t%d { use t%d; use t%d; }\n' % (i, i + 1, i + 1))
+        f.write('template t%d { vm-data "k" = "v"; }\n' % n)
+        f.write(tail)
+EOF
+rc=0
+(ulimit -t 20 -v 1000000; "$XENBAKEC" --check tmpl-bomb.xb) 2>err || rc=$?
+check "doubling templates: exit 1 (not $rc), at the use" \
+	'[ $rc -eq 1 ] && grep -q "^tmpl-bomb.xb:42:10: error: template .t0. makes 1099511627776 statements: .*\[expansion\]" err'
+rc=0
+(ulimit -t 20 -v 1000000; "$XENBAKEC" --check tmpl-bomb-for.xb) 2>err || rc=$?
+check "doubling templates in a for: exit 1 (not $rc), at the for" \
+	'[ $rc -eq 1 ] && grep -q "^tmpl-bomb-for.xb:42:1: error: this for makes [0-9]* blocks and statements: .*\[expansion\]" err'
+printf 'template a { vm-data "x" = "1"; }\ntemplate b { use a; use a; vm-data "y" = "2"; }\nvm "v" { use b; use b; }\n' >tmpl-ok.xb
+"$XENBAKEC" --check tmpl-ok.xb 2>err
+check "templates used several times within the bound still compile" '[ $? -eq 0 ]'
+
 # --- 200,000 warnings: 50 shown, the rest counted
 "$PY" -c '
 with open("warn.xb", "w") as f:
