@@ -255,7 +255,9 @@ struct xbc_options {
 	size_t ninclude_dirs;
 	enum xbc_severity severity[CHECK_COUNT];
 	bool no_includes;            /* read the main file only (--fmt) */
-	size_t max_expanded;         /* XBC_MAX_EXPANDED; lower for fuzzing */
+	/* bounds, lower for fuzzing */
+	size_t max_expanded;         /* XBC_MAX_EXPANDED */
+	size_t max_constant_bytes;   /* XBC_MAX_CONSTANT_BYTES */
 };
 
 struct xbc {
@@ -303,6 +305,8 @@ struct xbc {
  * exhausted memory. */
 #define XBC_MAX_FOR_VALUE 999999999999UL
 #define XBC_MAX_EXPANDED (2UL * 1000 * 1000)
+/* What every ${} of a compilation may expand to together */
+#define XBC_MAX_CONSTANT_BYTES (256UL << 20)
 
 void xbc_init(struct xbc *c);
 /* Frees a list of blocks, fors among them */

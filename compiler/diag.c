@@ -98,6 +98,7 @@ void xbc_options_default(struct xbc_options *opt)
 	for (i = 0; i < CHECK_COUNT; i++)
 		opt->severity[i] = xbc_checks[i].severity;
 	opt->max_expanded = XBC_MAX_EXPANDED;
+	opt->max_constant_bytes = XBC_MAX_CONSTANT_BYTES;
 }
 
 static int find_check(const char *name)

@@ -15,10 +15,10 @@
 
 #define FROM_CONSTANT SIZE_MAX  /* an output byte that came from a ${} */
 
-/* What constants may expand to: one string, and every string of the
- * compilation together. Doubling lets would otherwise ask for 2^N bytes. */
+/* What constants may expand to in one string (every string together:
+ * XBC_MAX_CONSTANT_BYTES). Doubling lets would otherwise ask for 2^N
+ * bytes. */
 #define MAX_EXPANSION (1UL << 20)
-#define MAX_EXPANSION_TOTAL (256UL << 20)
 
 /* file "PATH": the largest file read as a value */
 #define MAX_FILE_VALUE (1UL << 20)
@@ -171,11 +171,11 @@ static int interpolate(struct xbc *c, struct constants *k,
 		return -1;
 	}
 	k->expanded += let->value.len;
-	if (k->expanded > MAX_EXPANSION_TOTAL) {
+	if (k->expanded > c->opt.max_constant_bytes) {
 		if (!k->over) {
 			d = xbc_report(c, CHECK_EXPANSION, &loc, "constants "
-				       "expand to more than %lu MiB in all",
-				       MAX_EXPANSION_TOTAL >> 20);
+				       "expand to more than %zu MiB in all",
+				       c->opt.max_constant_bytes >> 20);
 			xbc_hint(c, d, "use large constants fewer times");
 		}
 		k->over = true;

@@ -16,15 +16,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A bound on what fors and templates make far below xenbakec's: the
- * paths that check it are the same, and inputs that reach it stay fast
- * enough to fuzz. */
+/* Bounds on what fors, templates and constants make, far below
+ * xenbakec's: the paths that check them are the same, and inputs that
+ * reach them stay fast enough to fuzz. */
 #define FUZZ_MAX_EXPANDED 20000
+#define FUZZ_MAX_CONSTANT_BYTES (2UL << 20)
 
 static void fuzz_init(struct xbc *c)
 {
 	xbc_init(c);
 	c->opt.max_expanded = FUZZ_MAX_EXPANDED;
+	c->opt.max_constant_bytes = FUZZ_MAX_CONSTANT_BYTES;
 }
 
 /* text in canonical layout (malloc'd), or NULL if it does not parse */
