@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "lib/blob.h"
+#include "lib/sha256.h"
 #include "compiler/compiler.h"
 
 /* An open-addressing set of strings (or positions), each with the number
@@ -307,7 +306,7 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 		xbb_put32(p + 4, ps.v[i].line);
 		xbb_put32(p + 8, ps.v[i].column);
 	}
-	crypto_hash_sha256(out + XBB_OFF_SHA256, out, total);
+	xb_sha256(out + XBB_OFF_SHA256, out, total);
 
 	*blob = out;
 	*len = total;

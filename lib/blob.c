@@ -11,10 +11,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include <sodium.h>
-
 #include "lib/blob.h"
 #include "lib/errmsg.h"
+#include "lib/sha256.h"
 #include "lib/utf8.h"
 
 static const uint32_t record_size[XBB_SECT_COUNT] = {
@@ -141,14 +140,14 @@ static int check_hash(const unsigned char *p, uint32_t total)
 {
 	static const unsigned char zeros[XBB_SHA256_SIZE];
 	unsigned char digest[XBB_SHA256_SIZE];
-	crypto_hash_sha256_state st;
+	struct xb_sha256 st;
 	const uint32_t after = XBB_OFF_SHA256 + XBB_SHA256_SIZE;
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, p, XBB_OFF_SHA256);
-	crypto_hash_sha256_update(&st, zeros, sizeof(zeros));
-	crypto_hash_sha256_update(&st, p + after, total - after);
-	crypto_hash_sha256_final(&st, digest);
+	xb_sha256_init(&st);
+	xb_sha256_update(&st, p, XBB_OFF_SHA256);
+	xb_sha256_update(&st, zeros, sizeof(zeros));
+	xb_sha256_update(&st, p + after, total - after);
+	xb_sha256_final(&st, digest);
 	if (memcmp(digest, p + XBB_OFF_SHA256, XBB_SHA256_SIZE))
 		return XBB_ERR_HASH;
 	return XBB_OK;

@@ -4,35 +4,33 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "lib/identity.h"
+#include "lib/sha256.h"
 
-static void put_u32(crypto_hash_sha256_state *st, uint32_t v)
+static void put_u32(struct xb_sha256 *st, uint32_t v)
 {
 	unsigned char b[4];
 
 	xbb_put32(b, v);
-	crypto_hash_sha256_update(st, b, sizeof(b));
+	xb_sha256_update(st, b, sizeof(b));
 }
 
-static void put_str(crypto_hash_sha256_state *st, const char *s)
+static void put_str(struct xb_sha256 *st, const char *s)
 {
-	crypto_hash_sha256_update(st, (const unsigned char *)s,
-				  strlen(s) + 1);
+	xb_sha256_update(st, s, strlen(s) + 1);
 }
 
 void xb_identity(const struct xbb *blobs, size_t n,
 		 unsigned char out[XB_IDENTITY_SIZE])
 {
 	static const char domain[] = "xenbake configuration identity 1";
-	crypto_hash_sha256_state st;
+	struct xb_sha256 st;
 	struct xbb_object o;
 	struct xbb_entry e;
 	uint32_t i, j;
 	size_t b;
 
-	crypto_hash_sha256_init(&st);
+	xb_sha256_init(&st);
 	put_str(&st, domain);
 	put_u32(&st, (uint32_t)n);
 	for (b = 0; b < n; b++) {
@@ -52,5 +50,5 @@ void xb_identity(const struct xbb *blobs, size_t n,
 			}
 		}
 	}
-	crypto_hash_sha256_final(&st, out);
+	xb_sha256_final(&st, out);
 }

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "lib/atomic.h"
 #include "lib/errmsg.h"
 #include "lib/hex.h"
+#include "lib/sha256.h"
 #include "runtime/journal.h"
 #include "runtime/statedir.h"
 
@@ -103,7 +103,7 @@ int xb_journal_format(const struct xb_journal *j, char **buf, size_t *len,
 		*buf = NULL;
 		return xb_fail(errmsg, "out of memory");
 	}
-	crypto_hash_sha256(h, (const unsigned char *)*buf, *len);
+	xb_sha256(h, *buf, *len);
 	xb_hex(hex, h, sizeof(h));
 	fprintf(f, "end %s\n", hex);
 	if (fclose(f)) {
@@ -344,7 +344,7 @@ int xb_journal_parse(const char *buf, size_t len, struct xb_journal *j,
 	c.end = buf + len - 1;
 	if (read_hex(&c, want, sizeof(want)))
 		return -1;
-	crypto_hash_sha256(got, (const unsigned char *)buf, len - END_LINE_SIZE);
+	xb_sha256(got, buf, len - END_LINE_SIZE);
 	if (memcmp(want, got, sizeof(got)))
 		return xb_fail(errmsg, "the checksum does not match: the file was changed or damaged");
 

@@ -14,13 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "config.h"
 #include "lib/blob.h"
 #include "lib/errmsg.h"
 #include "lib/hex.h"
 #include "lib/quote.h"
+#include "lib/sha256.h"
 #include "lib/trust.h"
 #include "runtime/apply.h"
 #include "runtime/cli.h"
@@ -87,7 +86,7 @@ static int load_one(const char *path, const struct options *o,
 			path, err ? err : "out of memory");
 		goto out;
 	}
-	crypto_hash_sha256(l->sha256, l->buf, l->len);
+	xb_sha256(l->sha256, l->buf, l->len);
 	l->ok = true;
 	r = 0;
 	goto out;

@@ -15,9 +15,10 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 CC=${FUZZ_CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
- -D_GNU_SOURCE -I$src -I$build"
+ -D_GNU_SOURCE -DOPENSSL_API_COMPAT=0x10100000L -I$src -I$build"
 xml="$(pkg-config --cflags --libs libxml-2.0)"
-sodium="$(pkg-config --cflags --libs libsodium)"
+# lib/ hashes with libcrypto and signs with libsodium
+sodium="$(pkg-config --cflags --libs libsodium libcrypto)"
 
 # every harness links all of lib/, as both programs do
 lib=$(ls "$src"/lib/*.c)
