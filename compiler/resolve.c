@@ -821,6 +821,8 @@ static void expand_for(struct xbc *c, struct constants *k,
 		return;
 	if (f->is_range && !f->hi && !f->lo && !f->width)
 		return;                 /* a bad range: reported */
+	if (!for_cost(f))
+		return;                 /* an empty body: no iteration to walk */
 	for (i = 0; i < n && !c->stop; i++) {
 		env = make_env(c, k, f, up, i);
 		if (!env)

@@ -91,6 +91,13 @@ printf 'template a { vm-data "x" = "1"; }\ntemplate b { use a; use a; vm-data "y
 "$XENBAKEC" --check tmpl-ok.xb 2>err
 check "templates used several times within the bound still compile" '[ $? -eq 0 ]'
 
+# --- fors with empty bodies make nothing, so they walk no iterations
+# (16 million were walked, each with its own constant, until memory ran out)
+printf 'for j in 1..999999999999 { }\nfor i in 1..1000 { vm "v${i}" { } for j in 1..99999999 { } }\n' >empty-for.xb
+rc=0
+(ulimit -t 20 -v 1000000; "$XENBAKEC" --check empty-for.xb) 2>err || rc=$?
+check "fors with empty bodies: compiled at once (exit $rc)" '[ $rc -eq 0 ]'
+
 # --- 200,000 warnings: 50 shown, the rest counted
 "$PY" -c '
 with open("warn.xb", "w") as f:
