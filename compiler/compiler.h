@@ -75,6 +75,7 @@ enum xbc_check {
 	CHECK_UNUSED_TEMPLATE,
 	CHECK_FILE,
 	CHECK_GLOB_IN_NAME,
+	CHECK_MATCH_PATTERN,
 	CHECK_COUNT
 };
 
@@ -153,9 +154,13 @@ struct xbc_stmt {
 	struct xbc_stmt *next;
 };
 
+/* How a block names its objects: a name, `uuid "..."`, `match "GLOB"` */
+enum xbc_select { SELECT_NAME, SELECT_UUID, SELECT_MATCH };
+
 struct xbc_block {
 	enum xb_class cls;
-	bool by_uuid, optional;
+	enum xbc_select how;
+	bool optional;
 	struct xbc_loc loc;          /* of the class keyword */
 	struct xbc_str selector;
 	struct xbc_str host;         /* raw NULL: no host */
@@ -238,7 +243,8 @@ struct xbc_entry_ctx {
 
 struct xbc_object {
 	enum xb_class cls;
-	bool by_uuid, optional;
+	enum xbc_select how;
+	bool optional;
 	const char *selector;
 	const char *host;            /* "" for none */
 	long vlan;                   /* -1: none (a physical PIF) */

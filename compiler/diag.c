@@ -67,6 +67,9 @@ const struct xbc_check_info xbc_checks[CHECK_COUNT] = {
 		"a file value that cannot be read, or is too large" },
 	[CHECK_GLOB_IN_NAME] = { "glob-in-name", SEV_WARNING, false,
 		"a plain name holding * ? or [ (did you mean match?)" },
+	[CHECK_MATCH_PATTERN] = { "match-pattern", SEV_ERROR, true,
+		"a match pattern with an unclosed [, or a name-label that "
+		"would give every object it matches one name" },
 };
 
 void *xbc_alloc(struct xbc *c, size_t size)

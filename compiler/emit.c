@@ -175,14 +175,18 @@ static size_t align4(size_t n)
  * VLAN, else 1, so that a blob without them is what it always was. */
 static uint32_t format_needed(const struct xbc *c)
 {
+	uint32_t need = XBB_LAST_COMP;
 	size_t i;
 
-	for (i = 0; i < c->nobjects; i++)
-		if (c->objects[i]->vlan >= 0 ||
-		    (c->objects[i]->cls == XB_CLASS_SR &&
-		     c->objects[i]->host[0]))
-			return 2;
-	return XBB_LAST_COMP;
+	for (i = 0; i < c->nobjects; i++) {
+		const struct xbc_object *o = c->objects[i];
+
+		if (o->how == SELECT_MATCH)
+			return 3;
+		if (o->vlan >= 0 || (o->cls == XB_CLASS_SR && o->host[0]))
+			need = 2;
+	}
+	return need;
 }
 
 int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
@@ -283,7 +287,8 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 		p = out + off_obj + i * XBB_OBJECT_SIZE;
 		xbb_put32(p + 0, (uint32_t)o->cls);
 		xbb_put32(p + 4, (o->optional ? XB_OBJ_OPTIONAL : 0) |
-				 (o->by_uuid ? XB_OBJ_BY_UUID : 0) |
+				 (o->how == SELECT_UUID ? XB_OBJ_BY_UUID : 0) |
+				 (o->how == SELECT_MATCH ? XB_OBJ_MATCH : 0) |
 				 (o->vlan >= 0 ? XB_OBJ_VLAN : 0));
 		xbb_put32(p + 8, obj_str[2 * i]);
 		xbb_put32(p + 12, obj_str[2 * i + 1]);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "compiler/compiler.h"
+#include "lib/glob.h"
 
 static const char *const i18n_keys[] = XB_I18N_KEYS;
 #define N_I18N_KEYS (sizeof(i18n_keys) / sizeof(i18n_keys[0]))
@@ -32,10 +33,10 @@ static uint64_t hash_bytes(uint64_t h, const char *s)
 	return (h ^ 0xff) * 0x100000001b3ULL;   /* end marker */
 }
 
-static uint64_t select_hash(enum xb_class cls, bool by_uuid,
+static uint64_t select_hash(enum xb_class cls, enum xbc_select how,
 			    const char *selector, const char *host, long vlan)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)(cls * 2 + by_uuid);
+	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)(cls * 4 + how);
 
 	h = hash_bytes(hash_bytes(h, selector), host);
 	return (h ^ (uint64_t)(vlan + 1)) * 0x100000001b3ULL;
@@ -45,12 +46,12 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 				      const char *host)
 {
 	const char *sel = b->selector.value;
-	size_t slot = select_hash(b->cls, b->by_uuid, sel, host, b->vlan) &
+	size_t slot = select_hash(b->cls, b->how, sel, host, b->vlan) &
 		      (c->nbuckets - 1);
 	struct xbc_object *o;
 
 	for (o = c->buckets[slot]; o; o = o->hash_next)
-		if (o->cls == b->cls && o->by_uuid == b->by_uuid &&
+		if (o->cls == b->cls && o->how == b->how &&
 		    !strcmp(o->selector, sel) && !strcmp(o->host, host) &&
 		    o->vlan == b->vlan)
 			break;
@@ -62,7 +63,7 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 	if (!o)
 		return NULL;
 	o->cls = b->cls;
-	o->by_uuid = b->by_uuid;
+	o->how = b->how;
 	o->optional = b->optional;
 	o->selector = sel;
 	o->host = host;
@@ -495,13 +496,24 @@ static bool check_selector(struct xbc *c, const struct xbc_block *b)
 		d = xbc_report(c, CHECK_EMPTY_NAME, &b->selector.loc,
 			       "%s %s with an empty %s: no object is selected "
 			       "by it", article(b->cls), xb_class_keyword(b->cls),
-			       b->by_uuid ? "uuid" : "name");
+			       b->how == SELECT_UUID ? "uuid" :
+			       b->how == SELECT_MATCH ? "pattern" : "name");
 		xbc_hint(c, d, "write the object's %s between the quotes",
-			 b->by_uuid ? "uuid" : b->cls == XB_CLASS_PIF ?
-			 "device (eth1)" : "name_label");
+			 b->how == SELECT_UUID ? "uuid" :
+			 b->how == SELECT_MATCH ? "name pattern (\"web-*\")" :
+			 b->cls == XB_CLASS_PIF ? "device (eth1)" : "name_label");
 		if (d)
 			return false;
-	} else if (b->by_uuid && !is_uuid(b->selector.value)) {
+	} else if (b->how == SELECT_MATCH &&
+		   !xb_glob_valid(b->selector.value)) {
+		d = xbc_report(c, CHECK_MATCH_PATTERN, &b->selector.loc,
+			       "\"%s\": a [ that no ] closes: the pattern "
+			       "matches nothing", b->selector.value);
+		xbc_hint(c, d, "close the set ([0-9]), or write [[] for a "
+			 "plain [");
+		if (d)
+			return false;
+	} else if (b->how == SELECT_UUID && !is_uuid(b->selector.value)) {
 		d = xbc_report(c, CHECK_UUID, &b->selector.loc,
 			       "\"%s\" is not a uuid: xapi's are 8-4-4-4-12 "
 			       "hexadecimal digits", b->selector.value);
@@ -557,8 +569,16 @@ static void derive_i18n(struct xbc *c, struct xbc_object *o)
 	}
 	if (name) {
 		orig = name->value;
-	} else if (!o->by_uuid) {
+	} else if (o->how == SELECT_NAME) {
 		orig = o->selector;
+	} else if (o->how == SELECT_MATCH) {
+		struct xbc_diag *d = xbc_report(c, CHECK_I18N_KEY, &loc,
+			"i18n-key on SRs selected by match: each has its own "
+			"name, and XenCenter localises only while "
+			"i18n-original-value-name_label equals it");
+
+		xbc_hint(c, d, "write a block per SR, by name");
+		return;
 	} else {
 		struct xbc_diag *d = xbc_report(c, CHECK_I18N_KEY, &loc,
 			"i18n-key on an SR selected by uuid: its name is not "
@@ -644,6 +664,22 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 	o->nentries = out;
 }
 
+/* A match selects several objects: one name-label would give them all
+ * the same name */
+static void check_match_rename(struct xbc *c, const struct xbc_object *o)
+{
+	const struct xbc_entry *name = find_entry(o, XB_FIELD_NAME_LABEL, "");
+	struct xbc_diag *d;
+
+	if (o->how != SELECT_MATCH || !name)
+		return;
+	d = xbc_report(c, CHECK_MATCH_PATTERN, &name->loc,
+		       "name-label in a match block: every %s the pattern "
+		       "matches would get this one name",
+		       xb_class_xapi(o->cls));
+	xbc_hint(c, d, "rename each in a block of its own, by name");
+}
+
 static int object_cmp(const void *pa, const void *pb)
 {
 	const struct xbc_object *a = *(struct xbc_object *const *)pa;
@@ -652,8 +688,8 @@ static int object_cmp(const void *pa, const void *pb)
 
 	if (a->cls != b->cls)
 		return a->cls < b->cls ? -1 : 1;
-	if (a->by_uuid != b->by_uuid)
-		return a->by_uuid ? 1 : -1;
+	if (a->how != b->how)           /* as the blob orders them */
+		return a->how < b->how ? -1 : 1;
 	cmp = strcmp(a->selector, b->selector);
 	if (!cmp)
 		cmp = strcmp(a->host, b->host);
@@ -724,7 +760,7 @@ void xbc_lower(struct xbc *c)
 					 "uuid alone", xb_class_keyword(b->cls));
 				continue;
 			}
-			if (b->by_uuid) {
+			if (b->how == SELECT_UUID) {
 				struct xbc_diag *d = xbc_report(c,
 					CHECK_MISPLACED_STATEMENT, &b->host.loc,
 					"host with a uuid selector: a uuid "
@@ -748,6 +784,7 @@ void xbc_lower(struct xbc *c)
 	}
 	c->cur_env = NULL;
 	for (i = 0; i < c->nobjects && !c->stop; i++) {
+		check_match_rename(c, c->objects[i]);
 		derive_i18n(c, c->objects[i]);
 		merge_entries(c, c->objects[i]);
 	}

@@ -514,7 +514,7 @@ static void check_glob(struct xbc *c, const struct xbc_block *b)
 	const char *v = b->selector.value;
 	struct xbc_diag *d;
 
-	if (b->by_uuid || !v || !strpbrk(v, "*?["))
+	if (b->how != SELECT_NAME || !v || !strpbrk(v, "*?["))
 		return;
 	d = xbc_report(c, CHECK_GLOB_IN_NAME, &b->selector.loc, "the name "
 		       "\"%s\" holds %s: it selects the one object named so, "
@@ -709,7 +709,7 @@ static struct xbc_block *clone_block(struct xbc *c, const struct xbc_block *b,
 	if (!n)
 		return NULL;
 	n->cls = b->cls;
-	n->by_uuid = b->by_uuid;
+	n->how = b->how;
 	n->optional = b->optional;
 	n->vlan = b->vlan;
 	n->vlan_loc = b->vlan_loc;

@@ -86,7 +86,7 @@ void xbc_build_block(struct xbc *c, enum xb_class cls,
 		return;
 	b->cls = cls;
 	b->loc = *loc;
-	b->by_uuid = selector->by_uuid;
+	b->how = selector->how;
 	b->optional = optional;
 	take(&b->selector, &selector->tok, &selector->loc);
 	take(&b->host, &host->tok, &host->loc);

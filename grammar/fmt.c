@@ -92,6 +92,7 @@ static const char *keyword(int t)
 	case NETWORK:		return "network";
 	case PIF:		return "pif";
 	case UUID:		return "uuid";
+	case MATCH:		return "match";
 	case HOST:		return "host";
 	case OPTIONAL:		return "optional";
 	case VM_DATA:		return "vm-data";

@@ -169,7 +169,7 @@ static const char *const keywords[] = {
 	"let", "include", "vm", "sr", "network", "pif", "uuid", "host",
 	"optional", "vm-data", "xenstore-data", "other-config",
 	"hide-from-xencenter", "name-label", "i18n-key", "for", "in",
-	"template", "use", "file",
+	"template", "use", "file", "match",
 };
 
 /* what may start a top-level item, and a statement */

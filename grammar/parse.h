@@ -18,10 +18,10 @@ struct xbc_tok {
 	char *text;
 };
 
-/* A selector: a name, or `uuid "..."` */
+/* A selector: a name, `uuid "..."` or `match "GLOB"` */
 struct xbc_sel {
 	struct xbc_tok tok;
-	bool by_uuid;
+	enum xbc_select how;
 	struct xbc_loc loc;
 };
 

@@ -53,7 +53,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct xbc *c,
 %token <tok> STRING "string" IDENT "name"
 %token LET "let" INCLUDE "include"
 %token VM "vm" SR "sr" NETWORK "network" PIF "pif"
-%token UUID "uuid" HOST "host" OPTIONAL "optional"
+%token UUID "uuid" HOST "host" OPTIONAL "optional" MATCH "match"
 %token VM_DATA "vm-data" XENSTORE_DATA "xenstore-data"
 %token OTHER_CONFIG "other-config" HIDE "hide-from-xencenter"
 %token NAME_LABEL "name-label" I18N_KEY "i18n-key"
@@ -142,7 +142,7 @@ vlan_head: class selector vlan host optional
 		  xbc_build_vlan(c, &$3.tok, &$3.loc); }
 	;
 
-vlan:	  VLAN NUMBER			{ $$ = (struct xbc_sel){ $2, false, @2 }; }
+vlan:	  VLAN NUMBER			{ $$ = (struct xbc_sel){ $2, SELECT_NAME, @2 }; }
 	;
 
 class:	  VM				{ $$ = XB_CLASS_VM; }
@@ -151,12 +151,13 @@ class:	  VM				{ $$ = XB_CLASS_VM; }
 	| PIF				{ $$ = XB_CLASS_PIF; }
 	;
 
-selector: STRING			{ $$ = (struct xbc_sel){ $1, false, @1 }; }
-	| UUID STRING			{ $$ = (struct xbc_sel){ $2, true, @2 }; }
+selector: STRING			{ $$ = (struct xbc_sel){ $1, SELECT_NAME, @1 }; }
+	| UUID STRING			{ $$ = (struct xbc_sel){ $2, SELECT_UUID, @2 }; }
+	| MATCH STRING			{ $$ = (struct xbc_sel){ $2, SELECT_MATCH, @2 }; }
 	;
 
-host:	  %empty			{ $$ = (struct xbc_sel){ { NULL }, false, @$ }; }
-	| HOST STRING			{ $$ = (struct xbc_sel){ $2, false, @2 }; }
+host:	  %empty			{ $$ = (struct xbc_sel){ { NULL }, SELECT_NAME, @$ }; }
+	| HOST STRING			{ $$ = (struct xbc_sel){ $2, SELECT_NAME, @2 }; }
 	;
 
 optional: %empty			{ $$ = false; }

@@ -217,6 +217,10 @@ static int check_objects(const struct xbb *blob)
 			return XBB_ERR_RECORD;
 		if (flags & ~XB_OBJ_FLAGS_ALL)
 			return XBB_ERR_RECORD;
+		if ((flags & XB_OBJ_MATCH) &&
+		    ((flags & (XB_OBJ_BY_UUID | XB_OBJ_VLAN)) ||
+		     blob->last_comp < 3))
+			return XBB_ERR_RECORD;
 		err = check_string(blob, xbb_get32(r + 8));
 		if (err)
 			return err;
@@ -327,8 +331,9 @@ static int cmp_objects(const struct xbb *blob, const unsigned char *a,
 	c = cmp_u32(xbb_get32(a), xbb_get32(b));
 	if (c)
 		return c;
-	c = cmp_u32(xbb_get32(a + 4) & XB_OBJ_BY_UUID,
-		    xbb_get32(b + 4) & XB_OBJ_BY_UUID);
+	/* by name, then by uuid, then by pattern */
+	c = cmp_u32(xbb_get32(a + 4) & XB_OBJ_SELECT,
+		    xbb_get32(b + 4) & XB_OBJ_SELECT);
 	if (c)
 		return c;
 	c = strcmp(string_at(blob, xbb_get32(a + 8)),

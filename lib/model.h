@@ -60,7 +60,11 @@ enum xb_field {
 #define XB_OBJ_BY_UUID  0x2u        /* selector is a uuid, not a name */
 #define XB_OBJ_VLAN     0x4u        /* pif: the VLAN PIF of the object's vlan
 				       tag (blob format 2); else physical */
-#define XB_OBJ_FLAGS_ALL (XB_OBJ_OPTIONAL | XB_OBJ_BY_UUID | XB_OBJ_VLAN)
+#define XB_OBJ_MATCH    0x8u        /* selector is a shell pattern on the
+				       name (lib/glob.h; blob format 3) */
+#define XB_OBJ_SELECT   (XB_OBJ_BY_UUID | XB_OBJ_MATCH)  /* how it selects */
+#define XB_OBJ_FLAGS_ALL (XB_OBJ_OPTIONAL | XB_OBJ_BY_UUID | XB_OBJ_VLAN | \
+			  XB_OBJ_MATCH)
 #define XB_VLAN_MAX     4094u       /* the highest tag VLAN.create takes */
 
 #define XB_KEY_HIDE            "HideFromXenCenter"

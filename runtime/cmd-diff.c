@@ -35,8 +35,10 @@ static int cmp_obj(const struct xb_desired_object *a,
 
 	if (a->cls != b->cls)
 		return a->cls < b->cls ? -1 : 1;
-	if ((a->flags & XB_OBJ_BY_UUID) != (b->flags & XB_OBJ_BY_UUID))
-		return (a->flags & XB_OBJ_BY_UUID) ? 1 : -1;
+	/* by name, then by uuid, then by pattern, as blobs order them */
+	if ((a->flags & XB_OBJ_SELECT) != (b->flags & XB_OBJ_SELECT))
+		return (a->flags & XB_OBJ_SELECT) > (b->flags & XB_OBJ_SELECT) ?
+		       1 : -1;
 	c = strcmp(a->selector, b->selector);
 	return c ? c : strcmp(a->host, b->host);
 }
@@ -138,10 +140,11 @@ static void put_object_head(FILE *f, const struct options *o, int op,
 			    const struct xb_desired_object *ob, bool *first)
 {
 	if (o->json) {
-		fprintf(f, "%s{\"op\":\"%s\",\"class\":\"%s\",\"by_uuid\":%s,\"optional\":%s,\"selector\":",
+		fprintf(f, "%s{\"op\":\"%s\",\"class\":\"%s\",\"by_uuid\":%s,\"match\":%s,\"optional\":%s,\"selector\":",
 			*first ? "" : "]},", op_word(op),
 			xb_class_keyword(ob->cls),
 			ob->flags & XB_OBJ_BY_UUID ? "true" : "false",
+			ob->flags & XB_OBJ_MATCH ? "true" : "false",
 			ob->flags & XB_OBJ_OPTIONAL ? "true" : "false");
 		put_json(f, ob->selector);
 		fputs(",\"host\":", f);

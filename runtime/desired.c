@@ -88,6 +88,11 @@ char *xb_desired_label(const struct xb_desired_object *o, char *buf,
 		snprintf(vlan, sizeof(vlan), " vlan %u", (unsigned)o->vlan);
 	if (o->flags & XB_OBJ_BY_UUID)
 		snprintf(buf, size, "%s uuid \"%s\"", kw, o->selector);
+	else if (o->flags & XB_OBJ_MATCH)
+		snprintf(buf, size, "%s match \"%s\"%s%s%s", kw, o->selector,
+			 o->host && o->host[0] ? " host \"" : "",
+			 o->host && o->host[0] ? o->host : "",
+			 o->host && o->host[0] ? "\"" : "");
 	else if (o->host && o->host[0])
 		snprintf(buf, size, "%s \"%s\"%s host \"%s\"", kw, o->selector,
 			 vlan, o->host);

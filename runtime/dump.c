@@ -86,7 +86,7 @@ static const char *derived_i18n_name(const struct xbb *blob,
 			 !strcmp(e.key, XB_KEY_I18N))
 			*has_i18n_key = true;
 	}
-	if (!name && !(obj->flags & XB_OBJ_BY_UUID))
+	if (!name && !(obj->flags & XB_OBJ_SELECT))
 		name = obj->selector;
 	return name;
 }
@@ -148,6 +148,8 @@ static void put_object(const struct xbb *blob, const struct xbb_object *obj,
 	fprintf(out, "%s ", xb_class_keyword(obj->cls));
 	if (obj->flags & XB_OBJ_BY_UUID)
 		fputs("uuid ", out);
+	else if (obj->flags & XB_OBJ_MATCH)
+		fputs("match ", out);
 	xb_dump_string(obj->selector, out);
 	if (obj->flags & XB_OBJ_VLAN)
 		fprintf(out, " vlan %u", (unsigned)obj->vlan);

@@ -143,7 +143,7 @@ void improve_plan_errors(struct session *s)
 		char *better;
 		size_t keep;
 
-		if (!d || (d->flags & XB_OBJ_BY_UUID) ||
+		if (!d || (d->flags & XB_OBJ_SELECT) ||
 		    !(strstr(s->plan.errors[i], ": no ") ||
 		      strstr(s->plan.errors[i], ": no running guest")))
 			continue;

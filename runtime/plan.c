@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/glob.h"
 #include "runtime/managed.h"
 #include "runtime/plan.h"
 
@@ -306,6 +307,43 @@ static size_t ix_first(const struct index *ix, enum xb_class cls,
 	return lo;
 }
 
+static int cmp_size(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* The objects of o's class whose name (a PIF's device) its pattern
+ * matches: a walk over the class in the name index, each name tried
+ * against the pattern in time bounded by the two lengths (lib/glob.h). */
+static size_t match_pattern(struct planner *pl,
+			    const struct xb_desired_object *o,
+			    const char *host_ref, size_t **idx)
+{
+	const struct index *ix = &pl->by_name;
+	enum xb_class cls = pl->opt->use_xapi ? o->cls : XB_CLASS_VM;
+	size_t first = ix_first(ix, cls, ""), end = first, n = 0, k;
+
+	while (end < ix->n && ix->e[end].cls == cls)
+		end++;
+	*idx = malloc((end > first ? end - first : 1) * sizeof(**idx));
+	if (!*idx) {
+		pl->oom = -ENOMEM;
+		return 0;
+	}
+	for (k = first; k < end; k++) {
+		size_t i = ix->e[k].i;
+
+		if (xb_glob_match(o->selector, ix->e[k].key) &&
+		    (!pl->opt->use_xapi ||
+		     object_matches(pl->a, i, o, ix->e[k].key, host_ref)))
+			(*idx)[n++] = i;
+	}
+	qsort(*idx, n, sizeof(**idx), cmp_size);
+	return n;
+}
+
 /* The matches of o (by name: with this name), in the order of the actual
  * state, as a malloc'd array in *idx; returns their count, or 0 with *idx
  * NULL and pl->oom set when out of memory. */
@@ -318,6 +356,8 @@ static size_t match(struct planner *pl, const struct xb_desired_object *o,
 	enum xb_class cls = pl->opt->use_xapi ? o->cls : XB_CLASS_VM;
 	size_t first = ix_first(ix, cls, key), end = first, n = 0, k;
 
+	if (o->flags & XB_OBJ_MATCH)
+		return match_pattern(pl, o, host_ref, idx);
 	while (end < ix->n && ix->e[end].cls == cls &&
 	       !strcmp(ix->e[end].key, key))
 		end++;
@@ -380,6 +420,17 @@ static int merge_into(struct planner *pl, struct target *t,
 	return 0;
 }
 
+static const char *kind_singular(enum xb_class cls)
+{
+	switch (cls) {
+	case XB_CLASS_VM: return "VM";
+	case XB_CLASS_SR: return "SR";
+	case XB_CLASS_NETWORK: return "network";
+	case XB_CLASS_PIF: return "PIF";
+	}
+	return "object";
+}
+
 static const char *kind_plural(enum xb_class cls)
 {
 	switch (cls) {
@@ -391,14 +442,51 @@ static const char *kind_plural(enum xb_class cls)
 	return "objects";
 }
 
+/* A pattern's block says what it selected: the first names, then how
+ * many more (names are foreign: the note is escaped when shown). */
+#define MATCHES_NAMED 8
+
+static int note_matches(struct planner *pl, const struct xb_desired_object *o,
+			const size_t *idx, size_t n, const char *pos,
+			const char *label)
+{
+	char names[512] = "";
+	size_t used = 0, i;
+	int w;
+
+	for (i = 0; i < n && i < MATCHES_NAMED; i++) {
+		const char *name = pl->opt->use_xapi ?
+			(o->cls == XB_CLASS_PIF ? pl->a->objects[idx[i]].device :
+			 pl->a->objects[idx[i]].name_label) :
+			pl->a->guests[idx[i]].name;
+		const char *host = o->cls == XB_CLASS_PIF ?
+			host_name(pl->a, pl->a->objects[idx[i]].host) : NULL;
+
+		w = snprintf(names + used, sizeof(names) - used,
+			     "%s\"%s\"%s%s", i ? ", " : "", name ? name : "",
+			     host ? " on " : "", host ? host : "");
+		if (w < 0 || (size_t)w >= sizeof(names) - used)
+			break;
+		used += (size_t)w;
+	}
+	if (n > i)
+		return plan_note(pl, "%s: note: %s matches %zu %s: %s and %zu more",
+				 pos, label, n, kind_plural(o->cls), names,
+				 n - i);
+	return plan_note(pl, "%s: note: %s matches %zu %s: %s", pos, label, n,
+			 n == 1 ? kind_singular(o->cls) : kind_plural(o->cls),
+			 names);
+}
+
 /* Resolves one desired object against the actual state. */
 static int select_object(struct planner *pl, const struct xb_desired_object *o)
 {
 	const struct xb_actual *a = pl->a;
 	bool optional = o->flags & XB_OBJ_OPTIONAL;
 	bool by_uuid = o->flags & XB_OBJ_BY_UUID;
-	bool many_ok = o->cls == XB_CLASS_PIF && !by_uuid &&
-		       !(o->host && o->host[0]);
+	bool by_pattern = o->flags & XB_OBJ_MATCH;
+	bool many_ok = by_pattern || (o->cls == XB_CLASS_PIF && !by_uuid &&
+				      !(o->host && o->host[0]));
 	char pos[XB_POS_BUF], label[512];
 	const char *host_ref = NULL;
 	size_t *idx = NULL, n = 0, i;
@@ -440,7 +528,8 @@ static int select_object(struct planner *pl, const struct xb_desired_object *o)
 			}
 		}
 		n = match(pl, o, o->selector, host_ref, &idx);
-		if (!n && !pl->oom && o->cls == XB_CLASS_SR && !by_uuid) {
+		if (!n && !pl->oom && o->cls == XB_CLASS_SR && !by_uuid &&
+		    !by_pattern) {
 			/* renamed by an earlier apply: look for the new name */
 			const struct xb_desired_entry *nl =
 				find_entry(o, XB_FIELD_NAME_LABEL);
@@ -461,8 +550,10 @@ static int select_object(struct planner *pl, const struct xb_desired_object *o)
 			r = plan_note(pl, "%s: note: %s is optional and matches nothing: skipped",
 				      pos, label);
 		else if (!pl->opt->use_xapi)
-			r = plan_error(pl, "%s: %s: no running guest on this host has this %s (without XenAPI only running guests can be selected)",
-				       pos, label, by_uuid ? "uuid" : "name");
+			r = plan_error(pl, "%s: %s: no running guest on this host %s (without XenAPI only running guests can be selected)",
+				       pos, label, by_uuid ? "has this uuid" :
+				       by_pattern ? "has a name this pattern matches" :
+				       "has this name");
 		else
 			r = plan_error(pl, "%s: %s: no %s %s (mark the block optional to skip it when absent)",
 				       pos, label,
@@ -470,9 +561,17 @@ static int select_object(struct planner *pl, const struct xb_desired_object *o)
 				       o->cls == XB_CLASS_SR ? "SR" :
 				       o->cls == XB_CLASS_PIF ? "PIF" : "network",
 				       by_uuid ? "has this uuid" :
+				       by_pattern && o->cls == XB_CLASS_PIF ?
+				       "has a device this pattern matches" :
+				       by_pattern ? "has a name this pattern matches" :
 				       o->cls == XB_CLASS_PIF ? "has this device" :
 				       "has this name");
 		goto out;
+	}
+	if (by_pattern) {
+		r = note_matches(pl, o, idx, n, pos, label);
+		if (r)
+			goto out;
 	}
 	if (n > 1 && o->cls == XB_CLASS_SR && !by_uuid && !host_ref &&
 	    srs_per_host(a, idx, n))

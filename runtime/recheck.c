@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/errmsg.h"
+#include "lib/glob.h"
 #include "lib/model.h"
 #include "runtime/recheck.h"
 
@@ -169,6 +170,10 @@ int xb_blob_recheck(const struct xbb *blob, char **errmsg)
 		} else if ((o.flags & XB_OBJ_BY_UUID) && !uuid_ok(o.selector)) {
 			why = "a uuid selector that is not a uuid";
 			check = "uuid";
+		} else if ((o.flags & XB_OBJ_MATCH) &&
+			   !xb_glob_valid(o.selector)) {
+			why = "a match pattern with a [ that no ] closes";
+			check = "match-pattern";
 		}
 		if (why)
 			return xb_fail(errmsg, "%s: %s \"%s\": %s [%s]",
@@ -181,6 +186,11 @@ int xb_blob_recheck(const struct xbb *blob, char **errmsg)
 			why = xml_ok(e.pos.file) ? entry_rule(&e, &check) :
 			      (check = "xml-char",
 			       "a position's file name holding a control character");
+			if (!why && e.field == XB_FIELD_NAME_LABEL &&
+			    (o.flags & XB_OBJ_MATCH)) {
+				why = "one name for every object a pattern matches";
+				check = "match-pattern";
+			}
 			if (why)
 				return xb_fail(errmsg, "%s: %s \"%s\": %s \"%s\": %s [%s]",
 					       pos_shown(&e.pos, pos, sizeof(pos)),

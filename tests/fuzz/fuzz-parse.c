@@ -60,7 +60,7 @@ static bool same_objects(const struct xbc *a, const struct xbc *b)
 	for (i = 0; i < a->nobjects; i++) {
 		x = a->objects[i];
 		y = b->objects[i];
-		if (x->cls != y->cls || x->by_uuid != y->by_uuid ||
+		if (x->cls != y->cls || x->how != y->how ||
 		    x->optional != y->optional || x->nentries != y->nentries ||
 		    !same_str(x->selector, y->selector) ||
 		    !same_str(x->host, y->host))

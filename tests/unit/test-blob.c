@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "lib/blob.h"
+#include "lib/glob.h"
 #include "lib/identity.h"
 #include "tests/blob/handblob.h"
 #include "tests/unit/check-main.h"
@@ -605,7 +606,7 @@ START_TEST(format2_sr_host_and_pif_vlan)
 	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
 	format2(2, XB_VLAN_MAX + 1);
 	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
-	format2(3, 30);                     /* a newer format: not readable */
+	format2(XBB_VERSION + 1, 30);       /* a newer format: not readable */
 	ck_assert_int_eq(open_hb(), XBB_ERR_VERSION);
 	/* order: the VLAN PIF before the physical one of the same device */
 	format2(2, 30);
@@ -1112,6 +1113,54 @@ START_TEST(identity_of_two_blobs_is_ordered)
 }
 END_TEST
 
+/* ---- match patterns (lib/glob.h) ---------------------------------------- */
+
+START_TEST(glob_matches_as_the_shell_does)
+{
+	static const struct { const char *pat, *name; bool want; } cases[] = {
+		{ "lab-*", "lab-01", true },
+		{ "lab-*", "lab-", true },
+		{ "lab-*", "lab", false },
+		{ "*", "", true },
+		{ "", "", true },
+		{ "", "x", false },
+		{ "web-0[12]-?", "web-02-1", true },
+		{ "web-0[12]-?", "web-03-1", false },
+		{ "web-0[12]-?", "web-01-10", false },
+		{ "web-0[!12]-?", "web-03-1", true },
+		{ "web-0[^12]-?", "web-01-1", false },
+		{ "[]x]", "]", true },
+		{ "[a-c]*", "b-side", true },
+		{ "[a-c]*", "d-side", false },
+		{ "*a*b", "xaxxb", true },
+		{ "*a*b", "xaxxbx", false },
+		{ "a/*", "a/b/c", true },           /* no special / */
+		{ "lab-[0-9", "lab-[0-9", false },  /* malformed: nothing */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(xb_glob_match(cases[i].pat, cases[i].name) ==
+			      cases[i].want, "\"%s\" ~ \"%s\": want %d",
+			      cases[i].pat, cases[i].name, cases[i].want);
+	ck_assert(xb_glob_valid("[]]"));
+	ck_assert(!xb_glob_valid("a["));
+	ck_assert(!xb_glob_valid("[!]"));
+}
+END_TEST
+
+/* A hostile name cannot make a pattern of many stars spin: one
+ * backtrack point, so about len(pattern) x len(name) steps. */
+START_TEST(glob_is_bounded_on_hostile_names)
+{
+	static char name[1 << 16];
+	const char *pat = "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b";
+
+	memset(name, 'a', sizeof(name) - 1);
+	ck_assert(!xb_glob_match(pat, name));
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("blob");
@@ -1204,6 +1253,11 @@ Suite *test_suite(void)
 	tcase_add_test(tc, load_fd_reads_from_the_current_offset);
 	tcase_add_test(tc, load_file_refuses_missing_and_special_files);
 	tcase_add_test(tc, load_file_refuses_too_big);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("match patterns");
+	tcase_add_test(tc, glob_matches_as_the_shell_does);
+	tcase_add_test(tc, glob_is_bounded_on_hostile_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
