@@ -780,6 +780,15 @@ static int plan_object(struct planner *pl, size_t oi)
 		return pl->oom = -ENOMEM;
 	if (rec && (r = xb_managed_parse(rec, "", &managed)))
 		goto oom;
+	if (t->first && xb_managed_whose(ob) == XB_MANAGED_FOREIGN) {
+		char pos[XB_POS_BUF];
+
+		xb_pos_format(&t->first->pos, pos, sizeof(pos));
+		r = plan_note(pl, "%s: note: %s %s: the record of managed keys it carries is not its own (a snapshot, clone or copy inherits its VM's): the keys it names are not xenbake's here, and xenbake's own replaces it once it writes keys there",
+			      pos, xb_class_keyword(ob->cls), object);
+		if (r)
+			goto out;
+	}
 
 	/* A running or paused VM's vm-data is its guest's own: it is written
 	 * in the live tree only (plan_guest), and xapi copies that back into

@@ -149,6 +149,8 @@ XB
 "$XENBAKE" plan "$DIR/site3.xbb" >"$DIR/plan" 2>&1 || true
 grep -q '^Plan: 1 to add, 1 to change, 0 to remove\.$' "$DIR/plan" ||
 	{ cat "$DIR/plan"; fail "plan of the clone"; }
+grep -q 'site3.xb:3:1: note: vm base-02: the record of managed keys it carries is not its own' "$DIR/plan" ||
+	{ cat "$DIR/plan"; fail "no note on the clone's inherited record"; }
 "$XENBAKE" apply "$DIR/site3.xbb" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "apply to the clone"; }
 xapi_py <<PYEOF || fail "the clone after it is selected"
 c = vm("base-02")

@@ -792,6 +792,7 @@ START_TEST(inherited_records_are_not_planned)
 
 	/* the config no longer names web-01's keys: only web-01 changes */
 	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nnotes, 0);
 	ck_assert_uint_eq(p.nwrites, 2);
 	for (i = 0; i < p.nchanges; i++)
 		ck_assert_str_eq(p.changes[i].uuid, "u-web");
@@ -808,6 +809,8 @@ START_TEST(inherited_records_are_not_planned)
 	entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/site", "ams", 2);
 	entry(o, XB_FIELD_OTHER_CONFIG, "owner", "ops", 3);
 	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nnotes, 1);
+	ck_assert(strstr(p.notes[0], "t.xb:1:1: note: vm web-02: the record"));
 	for (i = 0; i < p.nwrites; i++) {
 		const struct xb_map_write *w = &p.writes[i];
 
