@@ -115,7 +115,7 @@ static bool key_wanted(const struct options *o, const struct xb_map *managed,
 static int export_object(FILE *f, const struct options *o,
 			 const struct xb_actual *a, const struct xb_object *ob)
 {
-	const char *rec = xb_map_get(&ob->other_config, XB_KEY_MANAGED);
+	const char *rec = xb_managed_own(ob);     /* not an inherited one */
 	const char *orig = xb_map_get(&ob->other_config,
 				      XB_KEY_I18N_ORIG_NAME);
 	const char *i18n = xb_map_get(&ob->other_config, XB_KEY_I18N);

@@ -84,3 +84,90 @@ char *xb_managed_format(const struct xb_map *managed, const char *prefix)
 	*w = '\0';
 	return out;
 }
+
+/* Does the line at line (len bytes) bind the record to another object
+ * than uuid? (Only uuid lines bind.) */
+static bool binds_elsewhere(const char *line, size_t len, const char *uuid)
+{
+	size_t tag = strlen(XB_MANAGED_UUID_LINE);
+
+	return len - tag != strlen(uuid) ||
+	       strncmp(line + tag, uuid, len - tag);
+}
+
+static bool is_uuid_line(const char *line, size_t len)
+{
+	size_t tag = strlen(XB_MANAGED_UUID_LINE);
+
+	return len >= tag && !strncmp(line, XB_MANAGED_UUID_LINE, tag);
+}
+
+enum xb_managed_whose xb_managed_whose(const struct xb_object *ob)
+{
+	const char *line = xb_map_get(&ob->other_config, XB_KEY_MANAGED);
+	bool bound = false;
+
+	if (!line)
+		return XB_MANAGED_NONE;
+	while (*line) {
+		size_t len = strcspn(line, "\n");
+
+		if (is_uuid_line(line, len)) {
+			if (!ob->uuid || binds_elsewhere(line, len, ob->uuid))
+				return XB_MANAGED_FOREIGN;
+			bound = true;
+		}
+		line += len;
+		line += *line == '\n';
+	}
+	if (bound)
+		return XB_MANAGED_OWN;
+	/* written before records named their object: on a snapshot or
+	 * template it may have come with the copy */
+	if (ob->cls == XB_CLASS_VM && ob->is_template)
+		return XB_MANAGED_FOREIGN;
+	return XB_MANAGED_UNBOUND;
+}
+
+const char *xb_managed_own(const struct xb_object *ob)
+{
+	switch (xb_managed_whose(ob)) {
+	case XB_MANAGED_OWN:
+	case XB_MANAGED_UNBOUND:
+		return xb_map_get(&ob->other_config, XB_KEY_MANAGED);
+	case XB_MANAGED_NONE:
+	case XB_MANAGED_FOREIGN:
+		break;
+	}
+	return NULL;
+}
+
+char *xb_managed_record(const struct xb_map *managed, const char *uuid)
+{
+	char *entries = xb_managed_format(managed, ""), *out = NULL;
+
+	if (!entries)
+		return NULL;
+	if (!uuid || !*uuid)
+		return entries;
+	if (asprintf(&out, "%s%s%s%s", XB_MANAGED_UUID_LINE, uuid,
+		     *entries ? "\n" : "", entries) < 0)
+		out = NULL;
+	free(entries);
+	return out;
+}
+
+size_t xb_managed_count(const char *text)
+{
+	size_t n = 0;
+
+	while (text && *text) {
+		size_t len = strcspn(text, "\n");
+
+		if (len && !is_uuid_line(text, len))
+			n++;
+		text += len;
+		text += *text == '\n';
+	}
+	return n;
+}

@@ -6,7 +6,24 @@
  * With XenAPI the record is the object's other_config["xenbake-managed"]
  * (model.h); without, a guest's node under XB_XS_MANAGED_ROOT (xenstore.h)
  * holds its xenstore_data entries less the prefix they all share,
- * XB_MANAGED_XS_PREFIX. */
+ * XB_MANAGED_XS_PREFIX.
+ *
+ * A record is the object's it was written on. xapi's VM.snapshot, clone and
+ * copy copy other_config, record included, so a XenAPI record carries the
+ * line "uuid:UUID" naming its object: a record whose uuid line names
+ * another object (or several lines, one of them another) was inherited and
+ * is not ours on this object. A record with no uuid line (written by
+ * xenbake before records were bound) is trusted, except on a VM that is a
+ * template (snapshots are templates too): there it may have come with the
+ * copy, and is ignored. The planner's next write of a trusted record adds
+ * the line. The xenstore record (--no-xapi) is a node per VM uuid already
+ * and has no such line.
+ *
+ * Owners (language version 2) fit without another format change: one
+ * record per owner per object, each with its uuid line, the owner
+ * "default" (and every record written before owners) under
+ * other_config["xenbake-managed"], any other owner under
+ * other_config["xenbake-managed:OWNER"]. */
 #ifndef XENBAKE_MANAGED_H
 #define XENBAKE_MANAGED_H
 
@@ -30,5 +47,31 @@ const char *xb_managed_key(const char *entry, enum xb_field field);
 int xb_managed_parse(const char *text, const char *prefix,
 		     struct xb_map *out);
 char *xb_managed_format(const struct xb_map *managed, const char *prefix);
+
+/* What starts the line that binds a XenAPI record to its object. */
+#define XB_MANAGED_UUID_LINE "uuid:"
+
+enum xb_managed_whose {
+	XB_MANAGED_NONE,             /* no record */
+	XB_MANAGED_OWN,              /* its uuid line names this object */
+	XB_MANAGED_UNBOUND,          /* no uuid line, trusted (see above) */
+	XB_MANAGED_FOREIGN,          /* inherited, or unbound on a template */
+};
+
+/* Whose is ob's other_config["xenbake-managed"]? */
+enum xb_managed_whose xb_managed_whose(const struct xb_object *ob);
+
+/* ob's record when it is ob's own (OWN or UNBOUND), else NULL: what the
+ * planner and export act on. A foreign record names keys that are not
+ * xenbake's on ob. */
+const char *xb_managed_own(const struct xb_object *ob);
+
+/* A XenAPI record of managed ("FIELD:KEY" -> "") bound to the object
+ * uuid: its uuid line first (none when uuid is ""), then the entries as
+ * xb_managed_format(managed, "") puts them. malloc'd; NULL: no memory. */
+char *xb_managed_record(const struct xb_map *managed, const char *uuid);
+
+/* The entries of a record's text: its lines less empty and uuid lines. */
+size_t xb_managed_count(const char *text);
 
 #endif

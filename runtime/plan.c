@@ -868,7 +868,8 @@ static int plan_object(struct planner *pl, size_t oi)
 	static const enum xb_field map_fields[] = {
 		XB_FIELD_XENSTORE_DATA, XB_FIELD_OTHER_CONFIG
 	};
-	const char *rec = xb_map_get(&ob->other_config, XB_KEY_MANAGED);
+	/* an inherited record counts as absent: its keys are not ours */
+	const char *rec = xb_managed_own(ob);
 	char *object = object_name(pl->a, ob), *text = NULL;
 	size_t f, i, gi, first;
 	bool live_here;
@@ -878,6 +879,15 @@ static int plan_object(struct planner *pl, size_t oi)
 		return pl->oom = -ENOMEM;
 	if (rec && (r = xb_managed_parse(rec, "", &managed)))
 		goto oom;
+	if (t->first && xb_managed_whose(ob) == XB_MANAGED_FOREIGN) {
+		char pos[XB_POS_BUF];
+
+		xb_pos_format(&t->first->pos, pos, sizeof(pos));
+		r = plan_note(pl, "%s: note: %s %s: the record of managed keys it carries is not its own (a snapshot, clone or copy inherits its VM's): the keys it names are not xenbake's here, and xenbake's own replaces it once it writes keys there",
+			      pos, xb_class_keyword(ob->cls), object);
+		if (r)
+			goto out;
+	}
 
 	/* A running or paused VM's vm-data is its guest's own: it is written
 	 * in the live tree only (plan_guest), and xapi copies that back into
@@ -946,12 +956,14 @@ static int plan_object(struct planner *pl, size_t oi)
 		}
 		if (field == XB_FIELD_OTHER_CONFIG) {
 			free(text);
-			text = xb_managed_format(&new_managed, "");
+			text = xb_managed_record(&new_managed, ob->uuid);
 			if (!text)
 				goto oom;
+			/* ours replaces an inherited one; with nothing to
+			 * record, an inherited one stays as it came */
 			if (new_managed.n)
 				r = xb_map_set(&after, XB_KEY_MANAGED, text);
-			else
+			else if (rec)
 				xb_map_del(&after, XB_KEY_MANAGED);
 			if (r)
 				goto oom;
@@ -1068,13 +1080,13 @@ int xb_plan_make(const struct xb_desired *d, const struct xb_actual *a,
 	if (pl.oom || p->nerrors)
 		goto out;
 
-	/* objects the config selects, and those an earlier apply managed */
+	/* objects the config selects, and those an earlier apply managed:
+	 * not a snapshot, clone or copy that inherited the record */
 	for (i = 0; i < pl.ntargets && !pl.oom; i++) {
 		if (opt->use_xapi) {
 			const struct xb_object *ob = &a->objects[i];
 
-			if (!pl.targets[i].selected &&
-			    !xb_map_get(&ob->other_config, XB_KEY_MANAGED))
+			if (!pl.targets[i].selected && !xb_managed_own(ob))
 				continue;
 			plan_object(&pl, i);
 		} else {

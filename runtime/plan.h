@@ -15,7 +15,10 @@
  * (model.h) says which keys an earlier apply wrote; it is updated in the same
  * other_config write. Without XenAPI (--no-xapi) the guests' managed keys
  * come from xenstore (see xenstore.h). A managed key the config no longer
- * names is removed; any other key is never touched. */
+ * names is removed; any other key is never touched. A record is the
+ * object's it was written on (managed.h): a snapshot, clone or copy that
+ * inherited one is planned only when the config selects it, and then as
+ * if it had no record. */
 #ifndef XENBAKE_PLAN_H
 #define XENBAKE_PLAN_H
 

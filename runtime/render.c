@@ -30,6 +30,7 @@
 #include "runtime/hostlock.h"
 #include "runtime/json.h"
 #include "runtime/log.h"
+#include "runtime/managed.h"
 #include "runtime/plan.h"
 #include "runtime/receipt.h"
 #include "runtime/xapi.h"
@@ -97,12 +98,9 @@ static void put_field(FILE *f, const struct xb_change *c)
 static void put_value(FILE *f, const struct xb_change *c, const char *v)
 {
 	if (c->bookkeeping) {
-		size_t lines = 1;
-		const char *p;
+		size_t keys = xb_managed_count(v);
 
-		for (p = v; *p; p++)
-			lines += *p == '\n';
-		fprintf(f, "(%zu key%s)", lines, lines == 1 ? "" : "s");
+		fprintf(f, "(%zu key%s)", keys, keys == 1 ? "" : "s");
 	} else {
 		put_quoted(f, v);
 	}

@@ -167,6 +167,19 @@ def want(cond, what, *more):
         errors.append(what + "".join(" | %r" % (m,) for m in more))
 
 HOSTS = {h["uuid"]: h["name_label"] for h in db["hosts"]}
+# each record names its object first (runtime/managed.h): checked here,
+# then left out of the comparisons below
+def unbind(o):
+    rec = o["other_config"].get("xenbake-managed")
+    if rec is not None:
+        first, _, rest = rec.partition("\n")
+        want(first == "uuid:" + o["uuid"], "the record of " + o["uuid"], rec)
+        o["other_config"]["xenbake-managed"] = rest
+for cls in ("vms", "srs", "networks", "pifs"):
+    for o in db[cls]:
+        unbind(o)
+for o in api["VM"].values():
+    unbind(o)
 VM = {v["name_label"]: v for v in db["vms"]}
 VD = "vm-data/"
 # what the config makes of each VM: its vm-data leaves (with the keys

@@ -73,7 +73,7 @@ assert not any("xenstore_data" in c for c in calls), calls
 oc = w["other_config"]
 assert oc["owner"] == "ops" and oc["HideFromXenCenter"] == "true", oc
 assert set(oc["xenbake-managed"].split("\n")) == {
-    "other_config:HideFromXenCenter", "other_config:owner",
+    "uuid:" + w["uuid"], "other_config:HideFromXenCenter", "other_config:owner",
     "xenstore_data:vm-data/net/ip", "xenstore_data:vm-data/role"}, oc
 assert find("network", "Storage network")["other_config"]["HideFromXenCenter"] == "true"
 pifs = list(api.PIF.get_all_records().values())

@@ -218,7 +218,7 @@ START_TEST(changes_adds_and_removes_managed_keys_only)
 	ch = find_change(&p, XB_WHERE_XAPI, XB_KEY_MANAGED);
 	ck_assert_ptr_nonnull(ch);
 	ck_assert(ch->bookkeeping);
-	ck_assert_str_eq(ch->new_value,
+	ck_assert_str_eq(ch->new_value, "uuid:u-web\n"
 			 "xenstore_data:vm-data/new\nxenstore_data:vm-data/role");
 
 	/* the xenstore_data write keeps the foreign key and drops "old" */
@@ -288,7 +288,7 @@ START_TEST(nothing_to_do_is_an_empty_plan)
 	set(&vm->xenstore_data, "vm-data/role", "a");
 	set(&vm->other_config, "owner", "ops");
 	set(&vm->other_config, XB_KEY_MANAGED,
-	    "other_config:owner\nxenstore_data:vm-data/role");
+	    "uuid:u-web\nother_config:owner\nxenstore_data:vm-data/role");
 	set(&g->vm_data, "vm-data/role", "a");
 	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1);
 	entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/role", "a", 2);
@@ -712,6 +712,153 @@ START_TEST(managed_record_round_trips)
 }
 END_TEST
 
+/* A record is the object's it was written on: xapi's snapshot, clone and
+ * copy carry it along in other_config. */
+START_TEST(managed_record_names_its_object)
+{
+	struct xb_actual a = { 0 };
+	struct xb_object *vm = add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", -1);
+	struct xb_map m = { 0 };
+	char *text;
+
+	ck_assert_int_eq(xb_managed_whose(vm), XB_MANAGED_NONE);
+	ck_assert_ptr_null(xb_managed_own(vm));
+	set(&vm->other_config, XB_KEY_MANAGED, "uuid:u-web\nother_config:a");
+	ck_assert_int_eq(xb_managed_whose(vm), XB_MANAGED_OWN);
+	ck_assert_str_eq(xb_managed_own(vm), "uuid:u-web\nother_config:a");
+	/* the uuid line names no field: the entries are the same */
+	ck_assert_int_eq(xb_managed_parse(xb_managed_own(vm), "", &m), 0);
+	ck_assert_uint_eq(m.n, 1);
+	set(&vm->other_config, XB_KEY_MANAGED, "other_config:a\nuuid:u-web2");
+	ck_assert_int_eq(xb_managed_whose(vm), XB_MANAGED_FOREIGN);
+	ck_assert_ptr_null(xb_managed_own(vm));
+	set(&vm->other_config, XB_KEY_MANAGED, "uuid:u-we\nother_config:a");
+	ck_assert_int_eq(xb_managed_whose(vm), XB_MANAGED_FOREIGN);
+	/* two lines, one of them another object's: not ours */
+	set(&vm->other_config, XB_KEY_MANAGED, "uuid:u-web\nuuid:u-x\n");
+	ck_assert_int_eq(xb_managed_whose(vm), XB_MANAGED_FOREIGN);
+	/* no uuid line (before records were bound): trusted, except on a
+	 * template or snapshot */
+	set(&vm->other_config, XB_KEY_MANAGED, "other_config:a");
+	ck_assert_int_eq(xb_managed_whose(vm), XB_MANAGED_UNBOUND);
+	ck_assert_str_eq(xb_managed_own(vm), "other_config:a");
+	vm->is_template = true;
+	ck_assert_int_eq(xb_managed_whose(vm), XB_MANAGED_FOREIGN);
+	set(&vm->other_config, XB_KEY_MANAGED, "uuid:u-web\nother_config:a");
+	ck_assert_int_eq(xb_managed_whose(vm), XB_MANAGED_OWN);
+
+	text = xb_managed_record(&m, "u-1");
+	ck_assert_str_eq(text, "uuid:u-1\nother_config:a");
+	ck_assert_uint_eq(xb_managed_count(text), 1);
+	free(text);
+	xb_map_free(&m);
+	text = xb_managed_record(&m, "u-1");
+	ck_assert_str_eq(text, "uuid:u-1");
+	ck_assert_uint_eq(xb_managed_count(text), 0);
+	free(text);
+	xb_actual_free(&a);
+}
+END_TEST
+
+/* A snapshot and a clone of a managed VM: never planned unless selected;
+ * a selected clone's inherited record counts as absent, and xenbake's own
+ * replaces it. A record without uuid line is trusted on the original and
+ * bound on its next write. */
+START_TEST(inherited_records_are_not_planned)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_object *vm;
+	const struct xb_change *ch;
+	struct xb_desired_object *o;
+	const char *rec = "uuid:u-web\nother_config:owner\n"
+			  "xenstore_data:vm-data/role";
+	size_t i;
+
+	vm = add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", -1);
+	set(&vm->other_config, "owner", "ops");
+	set(&vm->xenstore_data, "vm-data/role", "web");
+	set(&vm->other_config, XB_KEY_MANAGED, rec);
+	vm = add_vm(&a, "OpaqueRef:snap", "u-snap", "web-01 snap", -1);
+	vm->is_template = true;
+	set(&vm->other_config, "owner", "ops");
+	set(&vm->xenstore_data, "vm-data/role", "web");
+	set(&vm->other_config, XB_KEY_MANAGED, rec);
+	vm = add_vm(&a, "OpaqueRef:clone", "u-clone", "web-02", -1);
+	set(&vm->other_config, "owner", "ops");
+	set(&vm->xenstore_data, "vm-data/role", "web");
+	set(&vm->other_config, XB_KEY_MANAGED, rec);
+
+	/* the config no longer names web-01's keys: only web-01 changes */
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nnotes, 0);
+	ck_assert_uint_eq(p.nwrites, 2);
+	for (i = 0; i < p.nchanges; i++)
+		ck_assert_str_eq(p.changes[i].uuid, "u-web");
+	for (i = 0; i < p.nwrites; i++)
+		ck_assert_uint_eq(p.writes[i].object, 0);
+	ch = find_change(&p, XB_WHERE_XAPI, XB_KEY_MANAGED);
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_int_eq(ch->op, XB_CHANGE_REMOVE);
+	xb_plan_free(&p);
+
+	/* the clone selected by name: its inherited keys are not ours, not
+	 * removed; the record becomes its own */
+	o = block(&c, XB_CLASS_VM, 0, "web-02", NULL, 1);
+	entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/site", "ams", 2);
+	entry(o, XB_FIELD_OTHER_CONFIG, "owner", "ops", 3);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nnotes, 1);
+	ck_assert(strstr(p.notes[0], "t.xb:1:1: note: vm web-02: the record"));
+	for (i = 0; i < p.nwrites; i++) {
+		const struct xb_map_write *w = &p.writes[i];
+
+		if (w->object != 2)
+			continue;
+		if (w->field == XB_FIELD_XENSTORE_DATA) {
+			ck_assert_str_eq(xb_map_get(&w->new_map, "vm-data/role"), "web");
+			ck_assert_str_eq(xb_map_get(&w->new_map, "vm-data/site"), "ams");
+		} else {
+			ck_assert_str_eq(xb_map_get(&w->new_map, XB_KEY_MANAGED),
+					 "uuid:u-clone\nother_config:owner\n"
+					 "xenstore_data:vm-data/site");
+		}
+	}
+	for (i = 0; i < p.nchanges; i++) {
+		ck_assert_str_ne(p.changes[i].uuid, "u-snap");
+		ck_assert(strcmp(p.changes[i].uuid, "u-clone") ||
+			  p.changes[i].op == XB_CHANGE_ADD ||
+			  p.changes[i].bookkeeping);
+	}
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+
+	/* a record written before records were bound: trusted on the VM,
+	 * bound by the write; on a snapshot, ignored */
+	memset(&a, 0, sizeof(a));
+	memset(&c, 0, sizeof(c));
+	vm = add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", -1);
+	set(&vm->other_config, "owner", "ops");
+	set(&vm->other_config, "old", "x");
+	set(&vm->other_config, XB_KEY_MANAGED, "other_config:old\nother_config:owner");
+	vm = add_vm(&a, "OpaqueRef:snap", "u-snap", "web-01 snap", -1);
+	vm->is_template = true;
+	set(&vm->other_config, "old", "x");
+	set(&vm->other_config, XB_KEY_MANAGED, "other_config:old");
+	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1);
+	entry(o, XB_FIELD_OTHER_CONFIG, "owner", "ops", 2);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_uint_eq(p.nwrites, 1);
+	ck_assert_uint_eq(p.writes[0].object, 0);
+	ck_assert_ptr_null(xb_map_get(&p.writes[0].new_map, "old"));
+	ck_assert_str_eq(xb_map_get(&p.writes[0].new_map, XB_KEY_MANAGED),
+			 "uuid:u-web\nother_config:owner");
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
 /* Thousands of objects, listed in no useful order: every block finds its
  * own VM (by name or by uuid) and every VM its own running guest, and a
  * template or an SR of the same name is never taken for the VM. */
@@ -822,6 +969,8 @@ Suite *test_suite(void)
 		{ "dropped-block", dropped_block_removes_what_xenbake_wrote },
 		{ "no-xapi", without_xapi_guests_are_selected_from_xenstore },
 		{ "managed-record", managed_record_round_trips },
+		{ "record-identity", managed_record_names_its_object },
+		{ "inherited-records", inherited_records_are_not_planned },
 	};
 	size_t i;
 
