@@ -29,6 +29,7 @@
 #include "runtime/dump.h"
 #include "runtime/hostlock.h"
 #include "runtime/json.h"
+#include "runtime/lockdown.h"
 #include "runtime/log.h"
 #include "runtime/plan.h"
 #include "runtime/receipt.h"
@@ -384,8 +385,11 @@ int show_status(struct options *o)
 			fprintf(stderr, "xenbake: out of memory\n");
 			goto out;
 		}
+	/* the receipts are read, the blobs loaded: once the connections
+	 * are open, status loses the right to more, as plan and apply do */
 	if ((!o->no_xenstore && wait_xenstored(o, &xs, &err)) ||
 	    (!o->no_xapi && !(x = connect_xapi(o, &err))) ||
+	    xb_lockdown(&err) ||
 	    read_and_plan(o, &desired, x, xs, NULL, &actual, &plan, &planned,
 			  &err) < 0) {
 		fprintf(out, "Host: not checked: %s\n", err ? err : "unreachable");
