@@ -59,7 +59,12 @@ struct xb_apply_report {
 /* x may be NULL without XenAPI, xs NULL without xenstore. a is updated
  * (PBDs are read when an SR is renamed). outcomes (p->nchanges entries,
  * or NULL) gets what became of each change. 0, or -1 with *errmsg
- * (malloc'd), which also says whether restoring worked. */
+ * (malloc'd), which also says whether restoring worked, or
+ * XB_APPLY_PARTIAL with *errmsg: some running guests kept conflicting
+ * with other writers and were given up (xenstore.h), every other change
+ * was made; all or nothing per guest: the XenAPI maps of a given-up
+ * guest's VM were set back (outcomes say which changes stayed). */
+#define XB_APPLY_PARTIAL 1
 int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	     const struct xb_plan *p, const struct xb_apply_options *opt,
 	     struct xb_apply_report *report, enum xb_outcome *outcomes,

@@ -83,7 +83,8 @@ static void print_receipt(FILE *f, const struct xb_json *j)
 			     *changes = xb_json_get(j, "changes"),
 			     *calls = xb_json_get(j, "xapi_calls"),
 			     *xs = xb_json_get(j, "xenstore_requests"),
-			     *sum = xb_json_get(j, "summary"), *writes;
+			     *sum = xb_json_get(j, "summary"), *writes,
+			     *lost;
 	const char *err = xb_json_str(j, "error", NULL);
 	size_t i;
 
@@ -128,6 +129,11 @@ static void print_receipt(FILE *f, const struct xb_json *j)
 			xb_json_num(xs, "removes", 0),
 			xb_json_num(xs, "mkdirs", 0),
 			xb_json_num(xs, "set_perms", 0));
+	lost = xb_json_get(j, "xenstore_guests_not_written");
+	for (i = 0; lost && lost->type == XB_JSON_ARRAY && i < lost->n; i++)
+		fprintf(f, "%s%.0f%s", i ? ", " : "xenstore: vm-data not written for domain ",
+			lost->items[i].type == XB_JSON_NUMBER ?
+			lost->items[i].number : -1, i + 1 == lost->n ? "\n" : "");
 }
 
 /* One receipt as one line of the history: "2026-12-05T08:30:00.123456Z

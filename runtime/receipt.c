@@ -82,10 +82,24 @@ static void put_changes(FILE *f, const struct xb_receipt *r)
 	fputs(p && p->nchanges ? "\n ]" : "]", f);
 }
 
+/* Whether every xenstore change of guest domid is in place. */
+static bool guest_written(const struct xb_receipt *r, int domid)
+{
+	const struct xb_plan *p = r->plan;
+	size_t i;
+
+	for (i = 0; i < p->nchanges; i++)
+		if (p->changes[i].where == XB_WHERE_XENSTORE &&
+		    p->changes[i].domid == domid &&
+		    r->outcomes[i] != XB_OUTCOME_APPLIED)
+			return false;
+	return true;
+}
+
 static void put_body(FILE *f, const struct xb_receipt *r)
 {
 	const struct xb_plan *p = r->plan;
-	size_t add = 0, mod = 0, rem = 0, i;
+	size_t add = 0, mod = 0, rem = 0, i, n;
 	struct tm tm;
 	char stamp[32];
 
@@ -151,6 +165,10 @@ static void put_body(FILE *f, const struct xb_receipt *r)
 	fputs(",\n \"xenstore_guests\": [", f);
 	for (i = 0; p && i < p->nguests; i++)
 		fprintf(f, "%s%d", i ? ", " : "", p->guests[i].domid);
+	fputs("],\n \"xenstore_guests_not_written\": [", f);
+	for (i = 0, n = 0; p && r->outcomes && i < p->nguests; i++)
+		if (!guest_written(r, p->guests[i].domid))
+			fprintf(f, "%s%d", n++ ? ", " : "", p->guests[i].domid);
 	fputs("]}\n", f);
 }
 
