@@ -234,6 +234,52 @@ START_TEST(messages_are_escaped_and_cut)
 }
 END_TEST
 
+/* Names and messages from the host reach a receipt escaped and cut: a
+ * 1 MB VM name holding an ESC sequence and a 1 MB error make a receipt of
+ * a few KB, valid JSON, with no control byte in it. */
+START_TEST(foreign_names_are_escaped_and_capped)
+{
+	char *huge = malloc(1 << 20), *dir = tmpdir(), *err = NULL;
+	char *text = NULL;
+	static char uuid[] = "u-1", key[] = "vm-data/role", v[] = "x";
+	struct xb_change c = {
+		.op = XB_CHANGE_ADD, .where = XB_WHERE_XENSTORE,
+		.cls = XB_CLASS_VM, .uuid = uuid, .domid = 5,
+		.field = XB_FIELD_XENSTORE_DATA, .key = key, .new_value = v,
+		.source = v,
+	};
+	struct xb_plan p = { .changes = &c, .nchanges = 1 };
+	enum xb_outcome out = XB_OUTCOME_UNDONE;
+	struct xb_receipt r = {
+		.time = { 1700000000, 0 }, .result = "error",
+		.xenstore = true, .plan = &p, .outcomes = &out,
+	};
+	struct xb_json j;
+	size_t len, i;
+
+	ck_assert_ptr_nonnull(huge);
+	memset(huge, 'n', (1 << 20) - 1);
+	memcpy(huge, "\033]0;owned\007", 10);
+	huge[(1 << 20) - 1] = '\0';
+	c.object = huge;
+	r.error = huge;
+	ck_assert_int_eq(xb_receipt_write(dir, &r, NULL, &err), 0);
+	ck_assert_int_eq(xb_receipt_read_last(dir, &text, &len, &err), 0);
+	ck_assert_uint_lt(len, 4 * XB_MESSAGE_MAX);
+	for (i = 0; i < len; i++)
+		ck_assert_int_ge((unsigned char)text[i], text[i] == '\n' ? '\n' : 0x20);
+	ck_assert_ptr_nonnull(strstr(text, "\\u001b]0;owned\\u0007nnn"));
+	ck_assert_int_eq(xb_json_parse(text, len, &j, &err), 0);
+	ck_assert_uint_eq(strlen(xb_json_str(&j, "error", "")),
+			  XB_MESSAGE_MAX + 3);
+	xb_json_free(&j);
+	free(text);
+	rm_rf(dir);
+	free(dir);
+	free(huge);
+}
+END_TEST
+
 /* A receipt over the old 64 MiB reading cap (the issue's 20,000 VMs x 10
  * keys made 72.5 MB that status refused) is written and read back whole
  * by what status uses: the one bound, XB_RECEIPT_MAX, holds both ways.
@@ -308,6 +354,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, receipt_round_trips_any_bytes);
 	tcase_add_test(tc, keeps_the_newest_receipts);
 	tcase_add_test(tc, messages_are_escaped_and_cut);
+	tcase_add_test(tc, foreign_names_are_escaped_and_capped);
 	suite_add_tcase(s, tc);
 	/* 72 MB written and parsed: 3 s of CPU, 30 under valgrind, which
 	 * the small receipts above already take through the same code */
