@@ -888,6 +888,8 @@ int xb_xs_apply(struct xb_xs *xs, const struct xb_actual *a,
 		free(why);
 		return XB_XS_PARTIAL;
 	}
+	if (!given_up)
+		return 0;                   /* apart, every guest committed */
 	list = conflicted_list(p, res);
 	if (!written) {
 		xb_fail_first(errmsg, "xenstore: the transactions conflicted with other writers every time, even with each guest alone (%d attempts each): %s; gave up, nothing was written",

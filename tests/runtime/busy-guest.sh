@@ -87,17 +87,67 @@ grep -q '^Applied: 1 added, 1 changed, 0 removed (1 XenAPI write' "$DIR/out" ||
 	{ cat "$DIR/out"; fail "the quiet apply did more or less than db-01"; }
 expect_eq "db-01 role" "$(xs_get /local/domain/6/vm-data/role)" db
 
+# kill -9 while the guests are tried apart (web-01 committed alone,
+# db-01 conflicting): the journal is right, and the next apply of the
+# same blob finishes it all
+compile kill <<'XB'
+vm "web-01" { vm-data "role" = "web-2"; other-config "owner" = "web-2"; }
+vm "db-01" { vm-data "role" = "db-2"; other-config "owner" = "dba-2"; }
+vm "app-01" { vm-data "role" = "app-2"; other-config "owner" = "app-2"; }
+XB
+rc=0
+(XENBAKE_TEST_HOOK_BEFORE_COMMIT='[ "$XENBAKE_TEST_ATTEMPT" != 8 ] || kill -9 $PPID
+	case "$XENBAKE_TEST_DOMIDS" in *" 6 "*)
+	xenstore-write /local/domain/6/vm-data/role intruder-$XENBAKE_TEST_ATTEMPT ;; esac' \
+	"$HOOKED" apply "$DIR/kill.xbb" >/dev/null 2>&1) 2>/dev/null || rc=$?
+expect_eq "apply killed while the guests were tried apart" $rc 137
+[ -e "$STATE/journal" ] || fail "no journal after the kill"
+expect_eq "web-01 role, committed alone before the kill" \
+	"$(xs_get /local/domain/5/vm-data/role)" web-2
+rc=0; "$XENBAKE" apply "$DIR/kill.xbb" >"$DIR/out" 2>"$DIR/err" || rc=$?
+[ $rc -eq 0 ] || { cat "$DIR/out" "$DIR/err"; fail "apply after the kill: exit $rc"; }
+grep -q 'recovery: finished an apply cut off' "$DIR/err" ||
+	{ cat "$DIR/err"; fail "the journal was not finished"; }
+[ ! -e "$STATE/journal" ] || fail "the journal stays after the recovery"
+rc=0; "$XENBAKE" check "$DIR/kill.xbb" >"$DIR/out" 2>&1 || rc=$?
+[ $rc -eq 0 ] || { cat "$DIR/out"; fail "check after the recovery: exit $rc"; }
+
+# only the shared transaction conflicts (one holding both web-01 and
+# app-01): apart, every guest commits, and that is a plain success
+compile halves <<'XB'
+vm "web-01" { vm-data "half" = "5"; }
+vm "db-01" { vm-data "half" = "6"; }
+vm "app-01" { vm-data "half" = "7"; }
+XB
+rc=0
+XENBAKE_TEST_HOOK_BEFORE_COMMIT='case "$XENBAKE_TEST_DOMIDS" in *" 5 "*" 7 "*)
+	xenstore-write /local/domain/5/vm-data/half x$XENBAKE_TEST_ATTEMPT ;; esac' \
+	"$HOOKED" apply --no-xapi "$DIR/halves.xbb" >"$DIR/out" 2>"$DIR/err" || rc=$?
+[ $rc -eq 0 ] || { cat "$DIR/out" "$DIR/err"; fail "shared conflicts only: exit $rc, want 0"; }
+grep -q '^Applied: 3 added' "$DIR/out" || { cat "$DIR/out"; fail "shared conflicts only: not applied"; }
+for d in 5 6 7; do
+	expect_eq "half of domain $d" "$(xs_get /local/domain/$d/vm-data/half)" $d
+done
+"$PY" -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["result"] == "applied" and r["xenstore_guests_not_written"] == [], r
+# 4 shared attempts, then domain 5 alone and 6 with 7
+assert r["xenstore_requests"]["transactions"] == 6, r["xenstore_requests"]' \
+	"$STATE/last-receipt.json" || fail "receipt after the split"
+
 # every guest conflicting: nothing written, exit 1, as before
 compile two <<'XB'
 vm "web-01" { vm-data "role" = "frontend-2"; }
 vm "app-01" { vm-data "role" = "app-2"; }
 XB
 rc=0
+# (role: web-01 and app-01 get it; half: db-01's to remove)
 XENBAKE_TEST_HOOK_BEFORE_COMMIT='for d in $XENBAKE_TEST_DOMIDS; do
-	xenstore-write /local/domain/$d/vm-data/role intruder-$XENBAKE_TEST_ATTEMPT; done' \
+	xenstore-write /local/domain/$d/vm-data/role intruder-$XENBAKE_TEST_ATTEMPT \
+		/local/domain/$d/vm-data/half intruder-$XENBAKE_TEST_ATTEMPT; done' \
 	"$HOOKED" apply --no-xapi "$DIR/two.xbb" >"$DIR/out" 2>"$DIR/err" || rc=$?
 [ $rc -eq 1 ] || { cat "$DIR/out" "$DIR/err"; fail "all conflicting: exit $rc, want 1"; }
-grep -q 'even with each guest alone (2 attempts each): vm web-01 (domain 5), vm app-01 (domain 7); gave up, nothing was written' "$DIR/err" ||
+grep -q 'even with each guest alone (2 attempts each): vm web-01 (domain 5), vm db-01 (domain 6), vm app-01 (domain 7); gave up, nothing was written' "$DIR/err" ||
 	{ cat "$DIR/err"; fail "all conflicting: message"; }
 
 # 2. a real busy guest: domain 6 makes and removes vm-data/churn flat out
