@@ -599,13 +599,13 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 
 	tries = xs ? xb_xs_stats(xs)->attempts : 0;
 	gps = xb_plan_guests(p);
-	guests = calloc(p->nguests + 1, sizeof(*guests));
-	if (!guests) {
-		xs_err = xb_strf("out of memory");
-		xr = -1;
-	} else if (p->nguests) {
-		xr = xb_xs_apply(xs, a, &gps, guests,
-				 &report->xenstore_changed, &xs_err);
+	if (p->nguests) {
+		guests = calloc(p->nguests, sizeof(*guests));
+		xr = guests ? xb_xs_apply(xs, a, &gps, guests,
+					  &report->xenstore_changed, &xs_err) :
+		     -1;
+		if (!guests)
+			xs_err = xb_strf("out of memory");
 	}
 	if (xr == XB_XS_PARTIAL) {
 		r = partial(x, a, p, guests, xs_err, done, outcomes, errmsg);

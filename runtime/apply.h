@@ -7,7 +7,11 @@
  * live vm-data of this host's running guests. If a XenAPI call fails, the
  * maps already written are set back to what was read (newest first); if the
  * xenstore transaction fails it is aborted (nothing of it remains) and every
- * XenAPI map is set back too. So a failure leaves the host as it was.
+ * XenAPI map is set back too. So a failure leaves the host as it was. The
+ * one exception: guests that kept conflicting with other xenstore writers,
+ * even each in its own transaction (xenstore.h), are given up alone, all
+ * or nothing per guest: their VMs' XenAPI maps are set back, every other
+ * change stays (XB_APPLY_PARTIAL).
  *
  * Crashes: before the first XenAPI write the plan's writes (old and new
  * maps) go to a journal in the state directory (journal.h), removed once
