@@ -465,6 +465,73 @@ static void set_outcomes(const struct xb_plan *p, bool xapi_sent,
 	}
 }
 
+/* Some guests' vm-data was written, others' not (they kept conflicting):
+ * all or nothing per guest. The XenAPI maps of a VM whose guest was not
+ * written are set back (with XenAPI its record of managed keys is one of
+ * them); every other write stays. Outcomes per change; *errmsg says which
+ * guests were not written. XB_APPLY_PARTIAL, or -1 when a map could not
+ * be set back (*errmsg says so; the journal must stay). */
+static int partial(struct xapi *x, const struct xb_actual *a,
+		   const struct xb_plan *p, const enum xb_xs_guest *guests,
+		   const char *xs_err, const bool *done,
+		   enum xb_outcome *outcomes, char **errmsg)
+{
+	bool *back = calloc(p->nwrites + 1, sizeof(*back));
+	char *undo_failed = NULL;
+	size_t i, g, nback = 0;
+	int r = XB_APPLY_PARTIAL;
+
+	if (!back) {
+		*errmsg = xb_strf("%s; out of memory: the XenAPI maps of those guests' VMs stay written",
+			      xs_err ? xs_err : "xenstore failed");
+		return -1;
+	}
+	for (i = 0; i < p->nwrites; i++) {
+		const struct xb_object *ob = &a->objects[p->writes[i].object];
+
+		for (g = 0; done[i] && ob->cls == XB_CLASS_VM &&
+			    g < p->nguests; g++)
+			if (guests[g] != XB_XS_GUEST_WRITTEN &&
+			    p->guests[g].vm_uuid[0] &&
+			    !strcmp(p->guests[g].vm_uuid, ob->uuid))
+				back[i] = true;
+		nback += back[i];
+	}
+	if (nback && restore(x, a, p, back, &undo_failed)) {
+		*errmsg = xb_strf("%s; restoring the XenAPI maps of their VMs FAILED: %s; the journal stays, and the next run sets back what it can",
+			      xs_err ? xs_err : "xenstore failed", undo_failed);
+		r = -1;
+	} else {
+		*errmsg = xb_strf("%s%s", xs_err ? xs_err : "xenstore failed",
+			      nback ? "; the XenAPI maps of their VMs were set back" : "");
+	}
+	for (i = 0; outcomes && i < p->nchanges; i++) {
+		const struct xb_change *c = &p->changes[i];
+
+		outcomes[i] = XB_OUTCOME_APPLIED;
+		if (c->where == XB_WHERE_XENSTORE) {
+			for (g = 0; g < p->nguests; g++)
+				if (p->guests[g].domid == c->domid)
+					break;
+			if (g < p->nguests &&
+			    guests[g] == XB_XS_GUEST_UNKNOWN)
+				outcomes[i] = XB_OUTCOME_UNKNOWN;
+			else if (g < p->nguests &&
+				 guests[g] != XB_XS_GUEST_WRITTEN)
+				outcomes[i] = XB_OUTCOME_UNDONE;
+			continue;
+		}
+		for (g = 0; g < p->nwrites; g++)
+			if (back[g] && i >= p->writes[g].first_change &&
+			    i < p->writes[g].first_change + p->writes[g].nchanges)
+				outcomes[i] = r < 0 ? XB_OUTCOME_UNKNOWN :
+					      XB_OUTCOME_UNDONE;
+	}
+	free(undo_failed);
+	free(back);
+	return r;
+}
+
 int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	     const struct xb_plan *p, const struct xb_apply_options *opt,
 	     struct xb_apply_report *report, enum xb_outcome *outcomes,
@@ -477,8 +544,9 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	unsigned long calls;
 	unsigned tries;
 	struct xb_guest_plans gps;
+	enum xb_xs_guest *guests = NULL;
 	size_t i;
-	int r = -1, xr;
+	int r = -1, xr = 0;
 
 	memset(report, 0, sizeof(*report));
 	*errmsg = NULL;
@@ -531,9 +599,23 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 
 	tries = xs ? xb_xs_stats(xs)->attempts : 0;
 	gps = xb_plan_guests(p);
-	if (p->nguests &&
-	    (xr = xb_xs_apply(xs, a, &gps, &report->xenstore_changed,
-			      &xs_err))) {
+	if (p->nguests) {
+		guests = calloc(p->nguests, sizeof(*guests));
+		xr = guests ? xb_xs_apply(xs, a, &gps, guests,
+					  &report->xenstore_changed, &xs_err) :
+		     -1;
+		if (!guests)
+			xs_err = xb_strf("out of memory");
+	}
+	if (xr == XB_XS_PARTIAL) {
+		r = partial(x, a, p, guests, xs_err, done, outcomes, errmsg);
+		if (r < 0) {
+			journaled = false;  /* stays: the next run sets back */
+			r = XB_APPLY_PARTIAL;
+		}
+		goto out;
+	}
+	if (xr) {
 		char *where = xenstore_sources(p);
 
 		xs_started = xb_xs_stats(xs)->attempts > tries;
@@ -571,11 +653,12 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 		outcomes[i] = XB_OUTCOME_APPLIED;
 	r = 0;
 out:
-	if (r)
+	if (r < 0)
 		set_outcomes(p, xapi_sent, xs_started,
 			     report->xenstore_unknown, outcomes);
 	if (journaled)
 		journal_end(opt);
+	free(guests);
 	free(undo_failed);
 	free(xs_err);
 	free(why);

@@ -7,7 +7,11 @@
  * live vm-data of this host's running guests. If a XenAPI call fails, the
  * maps already written are set back to what was read (newest first); if the
  * xenstore transaction fails it is aborted (nothing of it remains) and every
- * XenAPI map is set back too. So a failure leaves the host as it was.
+ * XenAPI map is set back too. So a failure leaves the host as it was. The
+ * one exception: guests that kept conflicting with other xenstore writers,
+ * even each in its own transaction (xenstore.h), are given up alone, all
+ * or nothing per guest: their VMs' XenAPI maps are set back, every other
+ * change stays (XB_APPLY_PARTIAL).
  *
  * Crashes: before the first XenAPI write the plan's writes (old and new
  * maps) go to a journal in the state directory (journal.h), removed once
@@ -59,7 +63,12 @@ struct xb_apply_report {
 /* x may be NULL without XenAPI, xs NULL without xenstore. a is updated
  * (PBDs are read when an SR is renamed). outcomes (p->nchanges entries,
  * or NULL) gets what became of each change. 0, or -1 with *errmsg
- * (malloc'd), which also says whether restoring worked. */
+ * (malloc'd), which also says whether restoring worked, or
+ * XB_APPLY_PARTIAL with *errmsg: some running guests kept conflicting
+ * with other writers and were given up (xenstore.h), every other change
+ * was made; all or nothing per guest: the XenAPI maps of a given-up
+ * guest's VM were set back (outcomes say which changes stayed). */
+#define XB_APPLY_PARTIAL 1
 int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	     const struct xb_plan *p, const struct xb_apply_options *opt,
 	     struct xb_apply_report *report, enum xb_outcome *outcomes,

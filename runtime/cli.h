@@ -24,7 +24,9 @@
 struct xapi;
 struct xb_xs;
 
-enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_PENDING = 2 };
+/* EXIT_PARTIAL: apply gave up guests that kept conflicting, and made
+ * every other change (xenstore.h) */
+enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_PENDING = 2, EXIT_PARTIAL = 3 };
 
 enum command { CMD_DUMP, CMD_PLAN, CMD_APPLY, CMD_CHECK, CMD_STATUS, CMD_DIFF, CMD_EXPORT };
 

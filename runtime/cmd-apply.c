@@ -177,8 +177,44 @@ int save_receipt(const struct options *o, const struct apply_run *a,
 
 /* ---- the command ------------------------------------------------------------ */
 
+/* Some guests kept conflicting and were given up, every other change
+ * was made (xb_apply's XB_APPLY_PARTIAL): said on stdout and stderr, in
+ * the log, the receipt ("partial", the guests not written) and --json.
+ * 3, or 1 when no receipt could be written either. */
+static int apply_partial(const struct options *o, struct session *s,
+			 struct apply_run *ar, const char *err)
+{
+	const struct xb_plan *plan = &s->plan;
+	size_t i, applied = 0;
+	char *msg = NULL;
+	int rc = EXIT_PARTIAL;
+
+	for (i = 0; i < plan->nchanges; i++)
+		applied += ar->outcomes[i] == XB_OUTCOME_APPLIED;
+	xb_log(LOG_ERR, "apply %s partly done: %s", o->blob_path,
+	       err ? err : "some guests were not written");
+	log_outcomes(plan, ar->outcomes, false);
+	ar->error = err ? err : "some guests were not written";
+	if (o->json) {
+		msg = strdup(ar->error);
+		print_json("apply", "partial", s->identity, plan, &s->actual,
+			   msg ? &msg : NULL, msg ? 1 : 0);
+		free(msg);
+	} else {
+		printf("Partly applied: %zu of %zu changes made; the vm-data of the guests named on stderr was not written.\n",
+		       applied, plan->nchanges);
+	}
+	fprintf(stderr, "xenbake: apply: ");
+	xb_put_message(stderr, ar->error);
+	if (save_receipt(o, ar, "partial"))
+		rc = EXIT_ERROR;
+	ar->error = NULL;
+	return rc;
+}
+
 /* The plan made so, all or nothing. 0; 1 when it was, but its receipt
- * could not be written (said on stderr); or -1 with *err (the host as
+ * could not be written (said on stderr); EXIT_PARTIAL when guests that
+ * kept conflicting were given up (said); or -1 with *err (the host as
  * before, or the receipt says what remains: ar->outcomes). */
 static int apply_plan(const struct options *o, struct session *s,
 		      struct apply_run *ar, char **err)
@@ -226,6 +262,8 @@ static int apply_plan(const struct options *o, struct session *s,
 		ar->verified = verify_outcomes(o, &s->desired, s->x, s->xs,
 					       plan, ar->outcomes);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	if (r == XB_APPLY_PARTIAL)
+		return apply_partial(o, s, ar, *err);
 	if (r) {
 		xb_log(LOG_ERR, "apply %s failed: %s", o->blob_path,
 		       *err ? *err : "failed");
@@ -308,6 +346,10 @@ int cmd_apply(const struct options *o)
 		goto out;
 	}
 	r = apply_plan(o, &s, &ar, &err);
+	if (r == EXIT_PARTIAL) {    /* said so */
+		rc = EXIT_PARTIAL;
+		goto out;
+	}
 	if (r > 0)                  /* applied, but no receipt: said so */
 		goto out;
 	if (r < 0) {

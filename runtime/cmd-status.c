@@ -29,6 +29,7 @@
 #include "runtime/dump.h"
 #include "runtime/hostlock.h"
 #include "runtime/json.h"
+#include "runtime/lockdown.h"
 #include "runtime/log.h"
 #include "runtime/plan.h"
 #include "runtime/receipt.h"
@@ -38,26 +39,82 @@
 
 /* ---- status ----------------------------------------------------------------- */
 
+/* A string of the receipt, within a line: receipts hold foreign strings
+ * (names, keys and errors from the host), so control bytes are written as
+ * \xNN and a long one is cut (log.h), as on stderr. */
+static void put_text(FILE *f, const char *s)
+{
+	xb_put_text(f, s);
+}
+
+/* A name: as is when it is one plain word, else quoted; cut either way. */
+static void put_short_name(FILE *f, const char *s)
+{
+	size_t n = strlen(s);
+	char *cut;
+
+	if (n <= XB_MESSAGE_MAX) {
+		put_name(f, s);
+		return;
+	}
+	cut = strndup(s, XB_MESSAGE_MAX);
+	if (cut) {
+		put_quoted(f, cut);
+		fputs("...", f);
+	} else {
+		fputs("(too long)", f);
+	}
+	free(cut);
+}
+
+static void put_short_quoted(FILE *f, const char *s)
+{
+	size_t n = strlen(s);
+	char *cut;
+
+	if (n <= XB_MESSAGE_MAX) {
+		put_quoted(f, s);
+		return;
+	}
+	cut = strndup(s, XB_MESSAGE_MAX);
+	if (cut) {
+		put_quoted(f, cut);
+		fprintf(f, "... (%zu bytes)", n);
+	} else {
+		fputs("(too long)", f);
+	}
+	free(cut);
+}
+
 static void put_receipt_change(FILE *f, const struct xb_json *c)
 {
 	const char *op = xb_json_str(c, "op", "?"), *old, *new;
 	const char *field = xb_json_str(c, "field", ""),
 		   *key = xb_json_str(c, "key", ""),
-		   *src = xb_json_str(c, "source", NULL);
+		   *src = xb_json_str(c, "source", NULL),
+		   *outcome = xb_json_str(c, "outcome", "?");
 	bool book = xb_json_bool(c, "bookkeeping", false);
 
-	fprintf(f, "  %-13s %c %s ", xb_json_str(c, "outcome", "?"),
-		!strcmp(op, "add") ? '+' : !strcmp(op, "change") ? '~' : '-',
-		xb_json_str(c, "class", "?"));
-	put_name(f, xb_json_str(c, "object", "?"));
+	fputs("  ", f);
+	put_text(f, outcome);
+	fprintf(f, "%*s%c ", strlen(outcome) < 13 ?
+		(int)(14 - strlen(outcome)) : 1, "",
+		!strcmp(op, "add") ? '+' : !strcmp(op, "change") ? '~' : '-');
+	put_text(f, xb_json_str(c, "class", "?"));
 	fputc(' ', f);
-	if (!strcmp(xb_json_str(c, "where", ""), "xenstore"))
-		fprintf(f, "[domain %.0f] %s", xb_json_num(c, "domid", -1),
-			book ? "managed-keys record" : key);
-	else if (!strcmp(field, "name_label"))
+	put_short_name(f, xb_json_str(c, "object", "?"));
+	fputc(' ', f);
+	if (!strcmp(xb_json_str(c, "where", ""), "xenstore")) {
+		fprintf(f, "[domain %.0f] ", xb_json_num(c, "domid", -1));
+		put_text(f, book ? "managed-keys record" : key);
+	} else if (!strcmp(field, "name_label")) {
 		fputs("name_label", f);
-	else
-		fprintf(f, "%s[%s]", field, key);
+	} else {
+		put_text(f, field);
+		fputc('[', f);
+		put_text(f, key);
+		fputc(']', f);
+	}
 	old = xb_json_str(c, "old", NULL);
 	new = xb_json_str(c, "new", NULL);
 	if (book) {
@@ -65,14 +122,17 @@ static void put_receipt_change(FILE *f, const struct xb_json *c)
 	} else {
 		fputs(": ", f);
 		if (old)
-			put_quoted(f, old);
+			put_short_quoted(f, old);
 		if (old && new)
 			fputs(" -> ", f);
 		if (new)
-			put_quoted(f, new);
+			put_short_quoted(f, new);
 	}
-	if (src)
-		fprintf(f, "  (%s)", src);
+	if (src) {
+		fputs("  (", f);
+		put_text(f, src);
+		fputc(')', f);
+	}
 	fputc('\n', f);
 }
 
@@ -82,23 +142,32 @@ static void print_receipt(FILE *f, const struct xb_json *j)
 			     *changes = xb_json_get(j, "changes"),
 			     *calls = xb_json_get(j, "xapi_calls"),
 			     *xs = xb_json_get(j, "xenstore_requests"),
-			     *sum = xb_json_get(j, "summary"), *writes;
+			     *sum = xb_json_get(j, "summary"), *writes,
+			     *lost;
 	const char *err = xb_json_str(j, "error", NULL);
 	size_t i;
 
-	fprintf(f, "Last apply: %s, %s (pid %.0f, %.2f s)\n",
-		xb_json_str(j, "time", "?"), xb_json_str(j, "result", "?"),
-		xb_json_num(j, "pid", 0), xb_json_num(j, "seconds", 0));
-	if (err)
-		fprintf(f, "  error: %s\n", err);
-	for (i = 0; blobs && blobs->type == XB_JSON_ARRAY && i < blobs->n; i++)
-		fprintf(f, "  blob %s\n       sha256 %s\n",
-			xb_json_str(&blobs->items[i], "path", "?"),
-			xb_json_str(&blobs->items[i], "sha256",
-				    "(not verified)"));
-	if (xb_json_str(j, "identity", NULL))
-		fprintf(f, "  config identity %s\n",
-			xb_json_str(j, "identity", ""));
+	fputs("Last apply: ", f);
+	put_text(f, xb_json_str(j, "time", "?"));
+	fputs(", ", f);
+	put_text(f, xb_json_str(j, "result", "?"));
+	fprintf(f, " (pid %.0f, %.2f s)\n", xb_json_num(j, "pid", 0),
+		xb_json_num(j, "seconds", 0));
+	if (err) {
+		fputs("  error: ", f);
+		xb_put_message(f, err);
+	}
+	for (i = 0; blobs && blobs->type == XB_JSON_ARRAY && i < blobs->n; i++) {
+		fputs("  blob ", f);
+		put_text(f, xb_json_str(&blobs->items[i], "path", "?"));
+		fputs("\n       sha256 ", f);
+		xb_put_message(f, xb_json_str(&blobs->items[i], "sha256",
+					      "(not verified)"));
+	}
+	if (xb_json_str(j, "identity", NULL)) {
+		fputs("  config identity ", f);
+		xb_put_message(f, xb_json_str(j, "identity", ""));
+	}
 	fprintf(f, "Changes: %.0f added, %.0f changed, %.0f removed%s\n",
 		xb_json_num(sum, "add", 0), xb_json_num(sum, "change", 0),
 		xb_json_num(sum, "remove", 0),
@@ -109,14 +178,16 @@ static void print_receipt(FILE *f, const struct xb_json *j)
 		put_receipt_change(f, &changes->items[i]);
 	if (xb_json_str(j, "xapi", NULL)) {
 		writes = xb_json_get(calls, "writes");
-		fprintf(f, "XenAPI at %s: %.0f call%s", xb_json_str(j, "xapi", ""),
-			xb_json_num(calls, "count", 0),
+		fputs("XenAPI at ", f);
+		put_text(f, xb_json_str(j, "xapi", ""));
+		fprintf(f, ": %.0f call%s", xb_json_num(calls, "count", 0),
 			xb_json_num(calls, "count", 0) == 1 ? "" : "s");
 		for (i = 0; writes && writes->type == XB_JSON_ARRAY &&
-			    i < writes->n; i++)
-			fprintf(f, "%s%s", i ? ", " : "; writes: ",
-				writes->items[i].string ?
-				writes->items[i].string : "?");
+			    i < writes->n; i++) {
+			fputs(i ? ", " : "; writes: ", f);
+			put_text(f, writes->items[i].string ?
+				 writes->items[i].string : "?");
+		}
 		fputc('\n', f);
 	}
 	if (xs && xs->type == XB_JSON_OBJECT)
@@ -127,6 +198,11 @@ static void print_receipt(FILE *f, const struct xb_json *j)
 			xb_json_num(xs, "removes", 0),
 			xb_json_num(xs, "mkdirs", 0),
 			xb_json_num(xs, "set_perms", 0));
+	lost = xb_json_get(j, "xenstore_guests_not_written");
+	for (i = 0; lost && lost->type == XB_JSON_ARRAY && i < lost->n; i++)
+		fprintf(f, "%s%.0f%s", i ? ", " : "xenstore: vm-data not written for domain ",
+			lost->items[i].type == XB_JSON_NUMBER ?
+			lost->items[i].number : -1, i + 1 == lost->n ? "\n" : "");
 }
 
 /* One receipt as one line of the history: "2026-12-05T08:30:00.123456Z
@@ -138,12 +214,23 @@ static void put_history_line(FILE *f, const char *lead,
 	const char *id = xb_json_str(j, "identity", NULL),
 		   *err = xb_json_str(j, "error", NULL);
 
-	fprintf(f, "%s%s  %-10s +%.0f ~%.0f -%.0f  config %.12s", lead,
-		xb_json_str(j, "time", "?"), xb_json_str(j, "result", "?"),
+	char idbuf[13];
+
+	snprintf(idbuf, sizeof(idbuf), "%s", id ? id : "(unknown)");
+	fputs(lead, f);
+	put_text(f, xb_json_str(j, "time", "?"));
+	fputs("  ", f);
+	put_text(f, xb_json_str(j, "result", "?"));
+	fprintf(f, "%*s +%.0f ~%.0f -%.0f  config ",
+		strlen(xb_json_str(j, "result", "?")) < 10 ?
+		(int)(10 - strlen(xb_json_str(j, "result", "?"))) : 0, "",
 		xb_json_num(sum, "add", 0), xb_json_num(sum, "change", 0),
-		xb_json_num(sum, "remove", 0), id ? id : "(unknown)");
-	if (err)
-		fprintf(f, "  error: %s", err);
+		xb_json_num(sum, "remove", 0));
+	put_text(f, idbuf);
+	if (err) {
+		fputs("  error: ", f);
+		put_text(f, err);
+	}
 	fputc('\n', f);
 }
 
@@ -384,8 +471,11 @@ int show_status(struct options *o)
 			fprintf(stderr, "xenbake: out of memory\n");
 			goto out;
 		}
+	/* the receipts are read, the blobs loaded: once the connections
+	 * are open, status loses the right to more, as plan and apply do */
 	if ((!o->no_xenstore && wait_xenstored(o, &xs, &err)) ||
 	    (!o->no_xapi && !(x = connect_xapi(o, &err))) ||
+	    xb_lockdown(&err) ||
 	    read_and_plan(o, &desired, x, xs, NULL, &actual, &plan, &planned,
 			  &err) < 0) {
 		fprintf(out, "Host: not checked: %s\n", err ? err : "unreachable");

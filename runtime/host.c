@@ -129,7 +129,9 @@ int read_and_plan(const struct options *o, const struct xb_desired *d,
 				     &note, err))
 			return -1;
 		if (note) {
-			fprintf(stderr, "xenbake: %s\n", note);
+			/* it names objects as the journal does: escaped, cut */
+			fputs("xenbake: ", stderr);
+			xb_put_message(stderr, note);
 			xb_log(LOG_WARNING, "%s", note);
 		}
 		free(note);

@@ -4,9 +4,9 @@
  * it loses the right to gain privileges or to run anything else.
  *
  * xb_lockdown() sets PR_SET_NO_NEW_PRIVS, then loads a seccomp filter
- * (libseccomp) that lets through only the system calls a plan, check or
- * apply makes (the list is in lockdown.c, with how it was found), on every
- * thread. Refused with EPERM: execve/execveat and fork, ptrace and another
+ * (libseccomp) that lets through only the system calls a plan, check,
+ * status or apply makes (the list is in lockdown.c, with how it was
+ * found), on every thread. Refused with EPERM: execve/execveat and fork, ptrace and another
  * process's memory, mount and namespaces, modules, listen/accept/bind (no
  * new listening socket), changing identity, owners, modes or links, and
  * memory both writable and executable. Sockets only of the unix and

@@ -109,6 +109,14 @@ static size_t escape_message(char *out, size_t size, const char *s)
 	return n;
 }
 
+void xb_put_text(FILE *f, const char *s)
+{
+	char out[XB_MESSAGE_MAX + 1];
+
+	escape_message(out, sizeof(out), s);
+	fputs(out, f);
+}
+
 void xb_put_message(FILE *f, const char *s)
 {
 	char out[XB_MESSAGE_MAX + 1];

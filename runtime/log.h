@@ -34,5 +34,7 @@ void xb_log(int prio, const char *fmt, ...)
 #define XB_MESSAGE_MAX 4096
 #include <stdio.h>
 void xb_put_message(FILE *f, const char *s);
+/* The same without the newline, for a foreign string within a line. */
+void xb_put_text(FILE *f, const char *s);
 
 #endif

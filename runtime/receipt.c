@@ -17,6 +17,7 @@
 #include "lib/hex.h"
 #include "lib/quote.h"
 #include "runtime/json.h"
+#include "runtime/log.h"
 #include "runtime/receipt.h"
 #include "runtime/statedir.h"
 
@@ -36,6 +37,30 @@ const char *xb_outcome_word(enum xb_outcome o)
 static void put_str(FILE *f, const char *s)
 {
 	xb_put_quoted(f, s, XB_QUOTE_JSON);
+}
+
+/* A name or message from the host (an object's name, its uuid, an
+ * error): cut after XB_MESSAGE_MAX bytes, so that a 250 MB name in a reply
+ * does not become a 250 MB receipt. Keys and values are kept whole: they
+ * are what the receipt records, bounded by XB_RECEIPT_MAX. */
+static void put_capped(FILE *f, const char *s)
+{
+	size_t n = strlen(s);
+	char *cut;
+
+	if (n <= XB_MESSAGE_MAX) {
+		put_str(f, s);
+		return;
+	}
+	cut = malloc(XB_MESSAGE_MAX + 4);
+	if (!cut) {
+		put_str(f, "(too long)");
+		return;
+	}
+	memcpy(cut, s, XB_MESSAGE_MAX);
+	memcpy(cut + XB_MESSAGE_MAX, "...", 4);
+	put_str(f, cut);
+	free(cut);
 }
 
 static void put_str_or_null(FILE *f, const char *s)
@@ -59,9 +84,9 @@ static void put_changes(FILE *f, const struct xb_receipt *r)
 			i ? "," : "", xb_change_op_word(c->op),
 			c->where == XB_WHERE_XAPI ? "xapi" : "xenstore",
 			xb_class_keyword(c->cls));
-		put_str(f, c->object);
+		put_capped(f, c->object);
 		fputs(", \"uuid\": ", f);
-		put_str(f, c->uuid);
+		put_capped(f, c->uuid);
 		if (c->domid >= 0)
 			fprintf(f, ", \"domid\": %d", c->domid);
 		else
@@ -82,10 +107,24 @@ static void put_changes(FILE *f, const struct xb_receipt *r)
 	fputs(p && p->nchanges ? "\n ]" : "]", f);
 }
 
+/* Whether every xenstore change of guest domid is in place. */
+static bool guest_written(const struct xb_receipt *r, int domid)
+{
+	const struct xb_plan *p = r->plan;
+	size_t i;
+
+	for (i = 0; i < p->nchanges; i++)
+		if (p->changes[i].where == XB_WHERE_XENSTORE &&
+		    p->changes[i].domid == domid &&
+		    r->outcomes[i] != XB_OUTCOME_APPLIED)
+			return false;
+	return true;
+}
+
 static void put_body(FILE *f, const struct xb_receipt *r)
 {
 	const struct xb_plan *p = r->plan;
-	size_t add = 0, mod = 0, rem = 0, i;
+	size_t add = 0, mod = 0, rem = 0, i, n;
 	struct tm tm;
 	char stamp[32];
 
@@ -96,7 +135,10 @@ static void put_body(FILE *f, const struct xb_receipt *r)
 	fprintf(f, " \"time\": \"%s.%06ldZ\", \"seconds\": %.3f, \"pid\": %ld,\n",
 		stamp, r->time.tv_nsec / 1000, r->seconds, (long)getpid());
 	fprintf(f, " \"result\": \"%s\", \"error\": ", r->result);
-	put_str_or_null(f, r->error);
+	if (r->error)
+		put_capped(f, r->error);
+	else
+		fputs("null", f);
 	fputs(",\n \"blobs\": [", f);
 	for (i = 0; i < r->nblobs; i++) {
 		fprintf(f, "%s\n  {\"path\": ", i ? "," : "");
@@ -151,6 +193,10 @@ static void put_body(FILE *f, const struct xb_receipt *r)
 	fputs(",\n \"xenstore_guests\": [", f);
 	for (i = 0; p && i < p->nguests; i++)
 		fprintf(f, "%s%d", i ? ", " : "", p->guests[i].domid);
+	fputs("],\n \"xenstore_guests_not_written\": [", f);
+	for (i = 0, n = 0; p && r->outcomes && i < p->nguests; i++)
+		if (!guest_written(r, p->guests[i].domid))
+			fprintf(f, "%s%d", n++ ? ", " : "", p->guests[i].domid);
 	fputs("]}\n", f);
 }
 

@@ -47,8 +47,11 @@ struct xb_receipt_blob {
 struct xb_receipt {
 	struct timespec time;          /* CLOCK_REALTIME at the start */
 	double seconds;                /* how long the run took */
-	const char *result;            /* "applied", "no changes", "error" */
-	const char *error;             /* NULL unless result is "error" */
+	const char *result;            /* "applied", "no changes", "partial"
+					  (guests given up: xenstore.h),
+					  "error" */
+	const char *error;             /* NULL unless result is "error" or
+					  "partial" */
 	const struct xb_receipt_blob *blobs;
 	size_t nblobs;
 	const char *xapi;              /* the endpoint; NULL: --no-xapi */

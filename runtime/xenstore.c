@@ -624,20 +624,33 @@ out:
 }
 
 #ifdef XB_TEST_HOOKS
-static void test_hook(unsigned attempt)
+static void test_hook(unsigned attempt, const struct xb_guest_plans *p)
 {
 	const char *cmd = getenv(XB_XS_TEST_HOOK_ENV);
-	char n[16];
+	char n[16], *doms = NULL, *more;
+	size_t i;
 
 	if (!cmd || !*cmd)
 		return;
 	snprintf(n, sizeof(n), "%u", attempt);
 	setenv("XENBAKE_TEST_ATTEMPT", n, 1);
+	/* the guests this transaction carries: " 5 7 " */
+	for (i = 0; i < p->nguests; i++) {
+		more = xb_strf("%s %d", doms ? doms : "", p->guests[i].domid);
+		free(doms);
+		doms = more;
+	}
+	more = xb_strf("%s ", doms ? doms : "");
+	free(doms);
+	doms = more;
+	if (doms)
+		setenv("XENBAKE_TEST_DOMIDS", doms, 1);
+	free(doms);
 	if (system(cmd) != 0)
 		fprintf(stderr, "xenbake: test hook failed: %s\n", cmd);
 }
 #else
-static void test_hook(unsigned attempt)
+static void test_hook(unsigned attempt, const struct xb_guest_plans *p)
 {
 }
 #endif
@@ -711,7 +724,7 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 	xs_batch_free(&w);
 
 	if (r == 0)
-		test_hook(attempt);
+		test_hook(attempt, p);
 	if (r == 0)
 		r = xs_tx_end(xs, tx, true, errmsg);
 	else
@@ -719,31 +732,176 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 	return r;
 }
 
-int xb_xs_apply(struct xb_xs *xs, const struct xb_actual *a,
-		const struct xb_guest_plans *p, bool *changed, char **errmsg)
+/* Backs off before attempt+1 of a set: 10 ms, doubled per attempt, plus
+ * as much again at random. */
+static void back_off(unsigned attempt, unsigned *seed)
 {
-	unsigned attempt;
-	unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	unsigned base_ms = 10u << (attempt - 1);
 
-	*changed = false;
-	if (!p->nguests)
-		return 0;                   /* nothing to do: no transaction */
-	for (attempt = 1; attempt <= XB_XS_ATTEMPTS; attempt++) {
-		int r;
+	usleep((base_ms + (unsigned)rand_r(seed) % base_ms) * 1000u);
+}
 
-		*changed = false;
-		r = attempt_once(xs, a, p, attempt, changed, errmsg);
+/* Guests [lo, hi) of p in one transaction, up to tries attempts (*attempt
+ * counts every attempt of the apply). 0, -EAGAIN (a concurrent writer won
+ * every time), or what attempt_once returned. */
+static int try_set(struct xb_xs *xs, const struct xb_actual *a,
+		   const struct xb_guest_plans *p, size_t lo, size_t hi,
+		   unsigned tries, unsigned *attempt, unsigned *seed,
+		   bool *changed, char **errmsg)
+{
+	struct xb_guest_plans set = {
+		.guests = p->guests + lo, .nguests = hi - lo,
+		.managed_in_xenstore = p->managed_in_xenstore,
+	};
+	unsigned k;
+	int r = -EAGAIN;
+
+	for (k = 1; k <= tries; k++) {
+		bool set_changed = false;
+
+		r = attempt_once(xs, a, &set, ++*attempt, &set_changed,
+				 errmsg);
+		if (r == 0)
+			*changed = *changed || set_changed;
 		if (r != -EAGAIN)
 			return r;
-		/* a concurrent writer won: back off, then redo it all */
-		if (attempt < XB_XS_ATTEMPTS) {
-			unsigned base_ms = 10u << (attempt - 1);
-
-			usleep((base_ms + (unsigned)rand_r(&seed) % base_ms) *
-			       1000u);
-		}
+		if (k < tries)
+			back_off(k, seed);
 	}
-	xb_fail_first(errmsg, "xenstore: the transaction conflicted with other writers %d times; gave up, nothing was written",
-		XB_XS_ATTEMPTS);
-	return -1;
+	return -EAGAIN;
+}
+
+/* "vm web-01 (domain 5), vm db-01 (domain 7)": the guests given up. */
+static char *conflicted_list(const struct xb_guest_plans *p,
+			     const enum xb_xs_guest *res)
+{
+	char *list = NULL, *more;
+	size_t i, named = 0, left = 0;
+
+	for (i = 0; i < p->nguests; i++) {
+		if (res[i] != XB_XS_GUEST_CONFLICTED)
+			continue;
+		if (++named > 20) {
+			left++;
+			continue;
+		}
+		more = xb_strf("%s%s%s", list ? list : "", list ? ", " : "",
+			       p->guests[i].label);
+		free(list);
+		if (!more)
+			return NULL;
+		list = more;
+	}
+	if (left) {
+		more = xb_strf("%s and %zu more", list ? list : "", left);
+		free(list);
+		list = more;
+	}
+	return list;
+}
+
+int xb_xs_apply(struct xb_xs *xs, const struct xb_actual *a,
+		const struct xb_guest_plans *p, enum xb_xs_guest *res,
+		bool *changed, char **errmsg)
+{
+	unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	unsigned attempt = 0;
+	size_t (*todo)[2] = NULL, ntodo = 0, i, written = 0, given_up = 0;
+	char *list;
+	int r;
+
+	*changed = false;
+	for (i = 0; i < p->nguests; i++)
+		res[i] = XB_XS_GUEST_NOT_WRITTEN;
+	if (!p->nguests)
+		return 0;                   /* nothing to do: no transaction */
+	/* all guests in one transaction, the usual case */
+	r = try_set(xs, a, p, 0, p->nguests, XB_XS_ATTEMPTS, &attempt, &seed,
+		    changed, errmsg);
+	if (r == 0) {
+		for (i = 0; i < p->nguests; i++)
+			res[i] = XB_XS_GUEST_WRITTEN;
+		return 0;
+	}
+	if (r == XB_XS_UNKNOWN)
+		for (i = 0; i < p->nguests; i++)
+			res[i] = XB_XS_GUEST_UNKNOWN;
+	if (r != -EAGAIN)
+		return r;
+	if (p->nguests == 1) {
+		res[0] = XB_XS_GUEST_CONFLICTED;
+		xb_fail_first(errmsg, "xenstore: the transaction conflicted with other writers %d times; gave up, nothing was written",
+			XB_XS_ATTEMPTS);
+		return -1;
+	}
+	/* A guest that keeps changing its vm-data would make every
+	 * transaction that holds it conflict: the set is split in halves,
+	 * each tried apart, until the guests that still conflict are
+	 * alone; those are given up, every other guest is written. At most
+	 * 2n - 1 sets, taken depth first (a stack of ranges). */
+	todo = calloc(2 * p->nguests, sizeof(*todo));
+	if (!todo) {
+		xb_fail_first(errmsg, "out of memory");
+		return -1;
+	}
+	todo[ntodo][0] = p->nguests / 2;
+	todo[ntodo++][1] = p->nguests;
+	todo[ntodo][0] = 0;
+	todo[ntodo++][1] = p->nguests / 2;
+	r = 0;
+	while (ntodo) {
+		size_t lo = todo[ntodo - 1][0], hi = todo[--ntodo][1];
+
+		r = try_set(xs, a, p, lo, hi, XB_XS_SPLIT_ATTEMPTS, &attempt,
+			    &seed, changed, errmsg);
+		if (r == 0) {
+			for (i = lo; i < hi; i++)
+				res[i] = XB_XS_GUEST_WRITTEN;
+			written += hi - lo;
+			continue;
+		}
+		if (r == XB_XS_UNKNOWN)
+			for (i = lo; i < hi; i++)
+				res[i] = XB_XS_GUEST_UNKNOWN;
+		if (r != -EAGAIN)
+			break;              /* failed: stop there */
+		r = 0;
+		if (hi - lo == 1) {
+			res[lo] = XB_XS_GUEST_CONFLICTED;
+			given_up++;
+			continue;
+		}
+		todo[ntodo][0] = lo + (hi - lo) / 2;
+		todo[ntodo++][1] = hi;
+		todo[ntodo][0] = lo;
+		todo[ntodo++][1] = lo + (hi - lo) / 2;
+	}
+	free(todo);
+	if (r && !written)
+		return r;                   /* its message says what */
+	if (r) {
+		char *why = *errmsg;
+
+		*errmsg = xb_strf("%s (after the vm-data of %zu guest%s had been written apart: those keep it)",
+			      why ? why : "xenstore failed", written,
+			      written == 1 ? "" : "s");
+		free(why);
+		return XB_XS_PARTIAL;
+	}
+	if (!given_up)
+		return 0;                   /* apart, every guest committed */
+	list = conflicted_list(p, res);
+	if (!written) {
+		xb_fail_first(errmsg, "xenstore: the transactions conflicted with other writers every time, even with each guest alone (%d attempts each): %s; gave up, nothing was written",
+			XB_XS_SPLIT_ATTEMPTS, list ? list : "every guest");
+		free(list);
+		return -1;
+	}
+	xb_fail_first(errmsg, "xenstore: %zu guest%s kept conflicting with other writers, even alone (%d attempts in its own transaction): %s: %s vm-data was not written; the %zu other guest%s got theirs",
+		given_up, given_up == 1 ? "" : "s", XB_XS_SPLIT_ATTEMPTS,
+		list ? list : "(out of memory)",
+		given_up == 1 ? "its" : "their", written,
+		written == 1 ? "" : "s");
+	free(list);
+	return XB_XS_PARTIAL;
 }

@@ -26,6 +26,17 @@
  * and jitter; any other failure aborts it, so nothing partial remains. A
  * plan with no guests starts no transaction at all.
  *
+ * One guest cannot block the others: a guest that keeps changing its
+ * vm-data (rewriting a key the config sets, making and removing nodes in
+ * it) makes every transaction that holds it conflict. When the shared
+ * transaction has conflicted XB_XS_ATTEMPTS times, the guests are split in
+ * halves, each half tried in its own transaction (XB_XS_SPLIT_ATTEMPTS
+ * attempts), a half that still conflicts split again, until a guest that
+ * conflicts alone is given up: every other guest is written, all or
+ * nothing per guest (a guest's keys are never written in part). With k
+ * such guests among n that costs about 2k log2(n) transactions more; with
+ * every guest conflicting, 2n - 1 sets at most.
+ *
  * Node permissions: a guest's vm-data is its own (xenopsd makes it "nN"
  * when it builds the domain: the guest reads and writes it, and reports
  * back through it), and xenbake never changes that: it sets no
@@ -56,7 +67,8 @@
 #include "runtime/state.h"
 
 #define XB_XS_MANAGED_ROOT "/tool/xenbake/managed"
-#define XB_XS_ATTEMPTS 8
+#define XB_XS_ATTEMPTS 4             /* of the shared transaction */
+#define XB_XS_SPLIT_ATTEMPTS 2       /* of each set once it is split */
 #define XB_XS_CHUNK 1536             /* bytes of record per node: below
 					 oxenstored's 2048-byte value limit */
 
@@ -97,12 +109,25 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
  * a->guests[].vm_data. */
 int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
 		       const struct xb_guest_plans *p, char **errmsg);
-/* Applies p->guests in one transaction (see above). 0, or -1 with *errmsg:
- * then nothing was written, or XB_XS_UNKNOWN with *errmsg when the
- * connection went during the commit: xenstored may have committed it or
- * not. *changed says whether any node changed. */
+/* What became of each guest of an apply. */
+enum xb_xs_guest {
+	XB_XS_GUEST_NOT_WRITTEN,     /* its transaction never committed */
+	XB_XS_GUEST_WRITTEN,         /* committed */
+	XB_XS_GUEST_UNKNOWN,         /* the commit's answer was lost */
+	XB_XS_GUEST_CONFLICTED,      /* conflicted even alone: given up */
+};
+
+/* Applies p->guests in one transaction, or apart after conflicts (see
+ * above); res (p->nguests entries) gets each guest's fate. 0: every guest
+ * written; -1 with *errmsg: no guest written; XB_XS_UNKNOWN with *errmsg:
+ * the connection went during a commit (xenstored may have committed it or
+ * not) and no other guest was written; XB_XS_PARTIAL with *errmsg: some
+ * guests written, the others not (res says which). *changed says whether
+ * any node changed. */
 #define XB_XS_UNKNOWN (-2)
+#define XB_XS_PARTIAL (-3)
 int xb_xs_apply(struct xb_xs *xs, const struct xb_actual *a,
-		const struct xb_guest_plans *p, bool *changed, char **errmsg);
+		const struct xb_guest_plans *p, enum xb_xs_guest *res,
+		bool *changed, char **errmsg);
 
 #endif

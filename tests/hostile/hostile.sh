@@ -280,7 +280,7 @@ refuse_xs WRITE error:ENOSPC "xenstore: writing /local/domain/5/vm-data/role: No
 refuse_xs WRITE huge "xenstore: lost the connection to xenstored: Protocol error; nothing was written"
 refuse_xs WRITE wrongtype "xenstore: lost the connection to xenstored: Protocol error; nothing was written"
 refuse_xs WRITE close "xenstore: lost the connection to xenstored: Connection reset by peer; nothing was written"
-refuse_xs TRANSACTION_END error:EAGAIN "the transaction conflicted with other writers 8 times; gave up, nothing was written"
+refuse_xs TRANSACTION_END error:EAGAIN "the transactions conflicted with other writers every time, even with each guest alone (2 attempts each): vm web-01 (domain 5), vm db-01 (domain 6); gave up, nothing was written"
 refuse_xs TRANSACTION_END error:EINVAL "the transaction could not be committed: Invalid argument; nothing was written"
 # the commit request went out and no answer came: it may have been made
 refuse_xs TRANSACTION_END close "xenstore: lost the connection to xenstored while committing the transaction (Connection reset by peer): whether it was committed is unknown; the next run, or \`xenbake check\`, will tell"

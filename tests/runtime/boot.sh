@@ -103,7 +103,11 @@ if [ -x "$HOOKED" ]; then
 	: >"$DIR/syslog"
 	xenstore-write /local/domain/5/vm-data/role backend
 	rc=0
-	XENBAKE_TEST_HOOK_BEFORE_COMMIT="xenstore-write /local/domain/5/vm-data/role x\$XENBAKE_TEST_ATTEMPT" \
+	# every guest conflicts, alone too: a key its transaction re-reads
+	# (role: 5 and 6 are to get it; k1: 7's to remove) changes each time
+	XENBAKE_TEST_HOOK_BEFORE_COMMIT='for d in $XENBAKE_TEST_DOMIDS; do
+		xenstore-write /local/domain/$d/vm-data/role x$XENBAKE_TEST_ATTEMPT \
+			/local/domain/$d/vm-data/k1 x$XENBAKE_TEST_ATTEMPT; done' \
 		"$HOOKED" apply --no-xapi "$DIR/etc" >/dev/null 2>&1 || rc=$?
 	expect_eq "apply that never commits" $rc 1
 	i=0

@@ -111,3 +111,36 @@ grep -q '^Applied: 40 added, 0 changed, 0 removed (80 XenAPI writes' "$DIR/apply
 	{ cat "$DIR/apply.out"; fail "not every write was made"; }
 rc=0; "$XENBAKE" plan --xapi "$XAPI_BY_NAME" "$DIR/site.xbb" >"$DIR/out" 2>&1 || rc=$?
 [ $rc -eq 0 ] || { cat "$DIR/out"; fail "plan after the apply: exit $rc, want 0"; }
+
+# 3. status is locked down too: an exec after its connections are open is
+# refused, it still reports, and during a slowed-down read of the host
+# /proc shows the filter and no_new_privs
+rc=0
+XENBAKE_TEST_HOOK_EXEC=1 "$HOOKS" status >"$DIR/out" 2>"$DIR/err" || rc=$?
+[ $rc -eq 0 ] || { cat "$DIR/out" "$DIR/err"; fail "status exit $rc, want 0"; }
+grep -qx 'xenbake: test hook: execve after lock-down: Operation not permitted (errno 1)' \
+	"$DIR/err" || { cat "$DIR/err"; fail "status: the execve was not refused with EPERM"; }
+grep -q '^Host: matches the config\.' "$DIR/out" ||
+	{ cat "$DIR/out"; fail "status: no host check after the refused execve"; }
+sim_ctl /sim/latency 100
+"$XENBAKE" status >"$DIR/status.out" 2>"$DIR/status.err" &
+pid=$!
+seen=
+i=0
+while [ $i -lt 400 ] && [ -r /proc/$pid/status ]; do
+	if grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/$pid/status 2>/dev/null; then
+		seen=$(cat /proc/$pid/status 2>/dev/null) && break
+	fi
+	i=$((i + 1))
+	sleep 0.05
+done
+rc=0; wait $pid || rc=$?
+sim_ctl /sim/latency 0
+[ $rc -eq 0 ] || { cat "$DIR/status.out" "$DIR/status.err"; fail "status exit $rc"; }
+[ -n "$seen" ] || fail "never saw status locked down in /proc/$pid/status"
+case "${XENBAKE_WRAPPER:-}" in
+*valgrind*) ;;
+*)
+	echo "$seen" | grep -q '^Seccomp:[[:space:]]*2$' ||
+		{ echo "$seen"; fail "Seccomp is not 2 during status"; } ;;
+esac

@@ -134,7 +134,7 @@ assert r["result"] == "error", r
 out = {(c["where"], c["key"]): c["outcome"] for c in r["changes"]}
 assert out[("xapi", "owner")] == "undone", out
 assert out[("xenstore", "vm-data/role")] == "undone", out
-assert r["xenstore_requests"]["transactions"] == 8, r["xenstore_requests"]
+assert r["xenstore_requests"]["transactions"] == 4, r["xenstore_requests"]
 PYEOF
 fi
 
