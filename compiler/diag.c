@@ -67,6 +67,10 @@ const struct xbc_check_info xbc_checks[CHECK_COUNT] = {
 		"a file value that cannot be read, or is too large" },
 	[CHECK_GLOB_IN_NAME] = { "glob-in-name", SEV_WARNING, false,
 		"a plain name holding * ? or [ (did you mean match?)" },
+	[CHECK_TAG] = { "tag", SEV_ERROR, true,
+		"a VM tag that is empty or holds a control character" },
+	[CHECK_POOL_BLOCK] = { "pool-block", SEV_ERROR, true,
+		"a second pool block: there is one pool" },
 };
 
 void *xbc_alloc(struct xbc *c, size_t size)

@@ -73,7 +73,10 @@
  *   share the tail of a longer string);
  * - host is "" except on PIFs and (last_comp >= 2) SRs; XB_OBJ_VLAN only on
  *   PIFs selected by name, with last_comp >= 2; name_label entries only on
- *   SRs, with key "";
+ *   SRs, with key ""; with last_comp >= 3 only: host and pool objects (the
+ *   pool's selector "", not by uuid), name_description entries (key "")
+ *   on VMs, SRs and networks, tags entries on VMs (key the tag, not "";
+ *   value "");
  *   xenstore_data entries only on VMs; line and column >= 1.
  */
 #ifndef XENBAKE_BLOB_H
@@ -91,7 +94,10 @@
  * without these is a format-1 blob, byte for byte as before, that older
  * readers still read; one with them is refused by readers of format 1
  * (XBB_ERR_VERSION) instead of being misread. */
-#define XBB_VERSION          2u
+/* Format 3 adds `host "N"` and `pool` blocks (XB_CLASS_HOST, _POOL) and
+ * the fields name_description and tags; the same rule: only a blob that
+ * uses them is stamped 3. */
+#define XBB_VERSION          3u
 #define XBB_LAST_COMP        1u            /* what a format-1 blob says */
 #define XBB_HEADER_SIZE      96u
 #define XBB_OBJECT_SIZE      32u

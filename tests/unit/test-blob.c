@@ -605,7 +605,7 @@ START_TEST(format2_sr_host_and_pif_vlan)
 	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
 	format2(2, XB_VLAN_MAX + 1);
 	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
-	format2(3, 30);                     /* a newer format: not readable */
+	format2(XBB_VERSION + 1, 30);       /* a newer format: not readable */
 	ck_assert_int_eq(open_hb(), XBB_ERR_VERSION);
 	/* order: the VLAN PIF before the physical one of the same device */
 	format2(2, 30);

@@ -59,6 +59,7 @@ static void add_host(struct xb_actual *a, const char *ref, const char *name)
 {
 	a->hosts = realloc(a->hosts, (a->nhosts + 1) * sizeof(*a->hosts));
 	ck_assert_ptr_nonnull(a->hosts);
+	memset(&a->hosts[a->nhosts], 0, sizeof(*a->hosts));
 	a->hosts[a->nhosts].ref = strdup(ref);
 	a->hosts[a->nhosts].uuid = strdup(ref);
 	a->hosts[a->nhosts].name_label = strdup(name);

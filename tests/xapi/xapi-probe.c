@@ -84,6 +84,8 @@ static void print_state(const struct xb_actual *a)
 			       o->host, o->network);
 			break;
 		case XB_CLASS_NETWORK:
+		case XB_CLASS_HOST:
+		case XB_CLASS_POOL:
 			break;
 		}
 		printf("\n");
