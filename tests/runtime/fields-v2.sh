@@ -44,8 +44,30 @@ for line in '    + tags: "frontend"  (site.xb:2:5)' \
 	'    + other_config[site]: "ams-3"  (site.xb:9:8)'; do
 	grep -qF "$line" "$DIR/plan" || { cat "$DIR/plan"; fail "plan line: $line"; }
 done
+# the JSON plan holds the new classes and fields as its schema says
+if "$PY" -c 'import jsonschema' 2>/dev/null; then
+	rc=0; "$XENBAKE" plan --json "$DIR/site.xbb" >"$DIR/plan.json" 2>/dev/null || rc=$?
+	expect_eq "plan --json exit" $rc 2
+	"$PY" "$top_srcdir/tests/schema/check-json.py" \
+		"$top_srcdir/schema/plan.schema.json" "$DIR/plan.json" ||
+		fail "plan.json does not match plan.schema.json"
+	"$PY" - "$DIR/plan.json" <<'PYEOF' || fail "plan.json content"
+import json, sys
+d = json.load(open(sys.argv[1]))
+calls = [c.split()[0] for c in d["xapi_calls"]]
+for m in ("VM.set_tags", "VM.set_name_description", "SR.set_name_description",
+          "network.set_name_description", "host.set_other_config",
+          "pool.set_other_config", "VM.set_other_config"):
+    assert m in calls, (m, calls)
+assert len(calls) == 7, calls
+tags = [c for c in d["changes"] if c["field"] == "tags"]
+assert [(c["op"], c["key"], c["new"]) for c in tags] == [("add", "frontend", "")], tags
+PYEOF
+fi
 sim_reset
 "$XENBAKE" apply "$DIR/site.xbb" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "apply"; }
+rc=0; "$XENBAKE" check "$DIR/site.xbb" >"$DIR/out" 2>&1 || rc=$?
+expect_eq "check after apply" $rc 0
 # web-01: other_config (the record), name_description, tags; the SR and
 # the network: name_description; the host and the pool: other_config
 expect_eq "XenAPI writes" "$(sim_writes)" 7
