@@ -86,6 +86,12 @@ assert p["site"] == "ams-3" and p["by"] == "hand", p
 PYEOF
 rc=0; "$XENBAKE" plan "$DIR/site.xbb" >"$DIR/plan" 2>&1 || rc=$?
 expect_eq "second plan exit" $rc 0
+# export writes the host's and the pool's other_config as blocks that
+# compile back
+"$XENBAKE" export >"$DIR/export.xb" 2>"$DIR/err" || { cat "$DIR/err"; fail "export"; }
+grep -q '^pool {$' "$DIR/export.xb" || { cat "$DIR/export.xb"; fail "no pool block"; }
+grep -q '^host "xs-01" {$' "$DIR/export.xb" || { cat "$DIR/export.xb"; fail "no host block"; }
+"$XENBAKEC" --check "$DIR/export.xb" || { cat "$DIR/export.xb"; fail "the export does not compile"; }
 sim_reset
 "$XENBAKE" apply "$DIR/site.xbb" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "second apply"; }
 expect_eq "XenAPI writes of the second apply" "$(sim_writes)" 0
