@@ -1049,6 +1049,18 @@ static int plan_guest_only(struct planner *pl, size_t gi)
 		if (r)
 			return r;
 	}
+	/* tags and the description: XenAPI's alone too */
+	for (i = XB_FIELD_NAME_DESCRIPTION; t->selected && i <= XB_FIELD_TAGS;
+	     i++) {
+		if (!t->want[i].n)
+			continue;
+		r = plan_note(pl, "%s: note: vm %s: %s is kept by XenAPI: not applied (--no-xapi)",
+			      xb_map_get(&t->source[i], t->want[i].kv[0].key),
+			      g->name && g->name[0] ? g->name : "?",
+			      i == XB_FIELD_TAGS ? "tag" : "name-description");
+		if (r)
+			return r;
+	}
 	if (g->name && g->name[0])
 		object = strdup(g->name);
 	else if (asprintf(&object, "domain %d", g->domid) < 0)

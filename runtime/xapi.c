@@ -1472,7 +1472,7 @@ out:
 
 /* CLASS.set_FIELD(ref, string) */
 static int set_string(struct xapi *x, enum xb_class cls, const char *ref,
-		      const char *field, const char *value)
+		      const char *field, const char *what, const char *value)
 {
 	struct xr_value args[2] = { { 0 } };
 	char method[64];
@@ -1491,7 +1491,7 @@ static int set_string(struct xapi *x, enum xb_class cls, const char *ref,
 		return -1;
 	if (!xr_xml_safe(value, strlen(value), &why, &off))
 		return set_err(x, "%s(%s): %s: %s at byte %zu", method, ref,
-			       field, why, off);
+			       what, why, off);
 	if (xr_set_string(&args[0], ref) || xr_set_string(&args[1], value))
 		set_err(x, "out of memory");
 	else
@@ -1504,7 +1504,7 @@ static int set_string(struct xapi *x, enum xb_class cls, const char *ref,
 int xapi_set_name_label(struct xapi *x, enum xb_class cls, const char *ref,
 			const char *name)
 {
-	return set_string(x, cls, ref, "name_label", name);
+	return set_string(x, cls, ref, "name_label", "name", name);
 }
 
 int xapi_set_name_description(struct xapi *x, enum xb_class cls,
@@ -1514,7 +1514,8 @@ int xapi_set_name_description(struct xapi *x, enum xb_class cls,
 	    cls != XB_CLASS_NETWORK)
 		return set_err(x, "%s.set_name_description: not set by xenbake",
 			       xb_class_xapi(cls));
-	return set_string(x, cls, ref, "name_description", description);
+	return set_string(x, cls, ref, "name_description", "description",
+			  description);
 }
 
 int xapi_set_tags(struct xapi *x, const char *ref, const struct xb_map *tags)
