@@ -68,6 +68,19 @@ sim_reset
 "$XENBAKE" apply "$DIR/site.xbb" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "apply"; }
 rc=0; "$XENBAKE" check "$DIR/site.xbb" >"$DIR/out" 2>&1 || rc=$?
 expect_eq "check after apply" $rc 0
+# status reads the host again (host and pool objects included) and the
+# receipt, which carries the new fields as its schema says
+rc=0; "$XENBAKE" status >"$DIR/status" 2>&1 || rc=$?
+expect_eq "status after apply" $rc 0
+grep -q "^Host: matches the config.\$" "$DIR/status" || { cat "$DIR/status"; fail "status"; }
+if "$PY" -c 'import jsonschema' 2>/dev/null; then
+	"$PY" "$top_srcdir/tests/schema/check-json.py" \
+		"$top_srcdir/schema/receipt.schema.json" \
+		"$XENBAKE_STATE_DIR/last-receipt.json" ||
+		fail "the receipt does not match receipt.schema.json"
+	grep -q '"field": *"tags"' "$XENBAKE_STATE_DIR/last-receipt.json" ||
+		fail "no tags change in the receipt"
+fi
 # web-01: other_config (the record), name_description, tags; the SR and
 # the network: name_description; the host and the pool: other_config
 expect_eq "XenAPI writes" "$(sim_writes)" 7
