@@ -143,4 +143,41 @@ w = vm("web-01")
 print(sorted(w["tags"]), w["name_description"], sorted(w["other_config"].items()))
 PYEOF
 diff -u "$DIR/before" "$DIR/after" || fail "name_description, tags or other_config not restored"
+
+# kill -9 after the record and the description were written, before
+# set_tags: the next apply of another blob rolls both back from the
+# journal; one of the same blob finishes the apply
+HOOKED=$top_builddir/tests/runtime/xenbake-hooks
+if [ -x "$HOOKED" ]; then
+	compile other <<'XB'
+pool { other-config "other" = "1"; }
+XB
+	rc=0
+	(XENBAKE_TEST_HOOK_AFTER_WRITE=2 "$HOOKED" apply "$DIR/fails.xbb" \
+		>"$DIR/out" 2>"$DIR/err") 2>/dev/null || rc=$?
+	expect_eq "apply killed after two writes" $rc 137
+	"$XENBAKE" apply "$DIR/other.xbb" >"$DIR/out" 2>"$DIR/err" ||
+		{ cat "$DIR/err"; fail "apply after the kill"; }
+	grep -q "recovery: rolled back an apply cut off.*: 2 XenAPI map(s) set back" "$DIR/err" ||
+		{ cat "$DIR/err"; fail "no word of the rollback"; }
+	xapi_py >"$DIR/after" <<'PYEOF'
+w = vm("web-01")
+print(sorted(w["tags"]), w["name_description"], sorted(w["other_config"].items()))
+PYEOF
+	diff -u "$DIR/before" "$DIR/after" || fail "not rolled back from the journal"
+	rc=0
+	(XENBAKE_TEST_HOOK_AFTER_WRITE=2 "$HOOKED" apply "$DIR/fails.xbb" \
+		>"$DIR/out" 2>"$DIR/err") 2>/dev/null || rc=$?
+	expect_eq "apply killed again" $rc 137
+	"$XENBAKE" apply "$DIR/fails.xbb" >"$DIR/out" 2>"$DIR/err" ||
+		{ cat "$DIR/err"; fail "apply of the same blob after the kill"; }
+	grep -q "recovery: finished an apply cut off" "$DIR/err" ||
+		{ cat "$DIR/err"; fail "no word of the finish"; }
+	xapi_py <<'PYEOF' || fail "state after the finished apply"
+w = vm("web-01")
+assert sorted(w["tags"]) == ["by-hand", "manual", "t3"], w["tags"]
+assert w["name_description"] == "New", w
+assert w["other_config"]["xenbake-managed"] == "other_config:k\ntags:t3", w
+PYEOF
+fi
 echo PASS
