@@ -852,6 +852,39 @@ START_TEST(tags_only_those_xenbake_added_are_removed)
 }
 END_TEST
 
+/* Without XenAPI a VM's tags and description cannot be written: a note
+ * each, and no change; a pool block is an error (XenAPI's alone). */
+START_TEST(without_xapi_tags_and_descriptions_are_notes)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_desired_object *o;
+	size_t i, tag_notes = 0, desc_notes = 0;
+
+	add_guest(&a, 5, "web-01", "u-web");
+	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1);
+	entry(o, XB_FIELD_NAME_DESCRIPTION, "", "Web", 2);
+	entry(o, XB_FIELD_TAGS, "gpu", "", 3);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XS_ONLY, &p), 0);
+	ck_assert_uint_eq(p.nchanges, 0);
+	for (i = 0; i < p.nnotes; i++) {
+		tag_notes += strstr(p.notes[i], "t.xb:3:5") &&
+			     strstr(p.notes[i], "tag is kept by XenAPI");
+		desc_notes += strstr(p.notes[i], "t.xb:2:5") &&
+			      strstr(p.notes[i], "name-description is kept");
+	}
+	ck_assert_uint_eq(tag_notes, 1);
+	ck_assert_uint_eq(desc_notes, 1);
+	xb_plan_free(&p);
+	block(&c, XB_CLASS_POOL, 0, "", NULL, 9);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XS_ONLY, &p), -1);
+	ck_assert(any_error_has(&p, "pools can only be configured through XenAPI"));
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
 /* host "N" and pool blocks select their objects; name_description is a
  * string field, one write. */
 START_TEST(host_pool_and_name_description)
@@ -921,6 +954,7 @@ Suite *test_suite(void)
 		{ "managed-record", managed_record_round_trips },
 		{ "tags", tags_only_those_xenbake_added_are_removed },
 		{ "host-pool-description", host_pool_and_name_description },
+		{ "no-xapi-tags", without_xapi_tags_and_descriptions_are_notes },
 	};
 	size_t i;
 
