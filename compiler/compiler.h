@@ -76,6 +76,9 @@ enum xbc_check {
 	CHECK_FILE,
 	CHECK_GLOB_IN_NAME,
 	CHECK_MATCH_PATTERN,
+	/* language version 2: tags, the pool */
+	CHECK_TAG,
+	CHECK_POOL_BLOCK,
 	CHECK_COUNT
 };
 
@@ -126,6 +129,8 @@ enum xbc_stmt_kind {
 	STMT_NAME_LABEL,
 	STMT_I18N_KEY,
 	STMT_USE,                    /* use NAME;: key.raw is the name */
+	STMT_NAME_DESCRIPTION,
+	STMT_TAG,                    /* tag "T": value is the tag */
 };
 
 struct xbc_template;

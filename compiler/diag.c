@@ -70,6 +70,10 @@ const struct xbc_check_info xbc_checks[CHECK_COUNT] = {
 	[CHECK_MATCH_PATTERN] = { "match-pattern", SEV_ERROR, true,
 		"a match pattern with an unclosed [, or a name-label that "
 		"would give every object it matches one name" },
+	[CHECK_TAG] = { "tag", SEV_ERROR, true,
+		"a VM tag that is empty or holds a control character" },
+	[CHECK_POOL_BLOCK] = { "pool-block", SEV_ERROR, true,
+		"a second pool block: there is one pool" },
 };
 
 void *xbc_alloc(struct xbc *c, size_t size)

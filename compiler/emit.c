@@ -171,18 +171,24 @@ static size_t align4(size_t n)
 	return (n + 3) & ~(size_t)3;
 }
 
-/* The lowest blob format that holds c: 2 for an SR's host or a PIF's
- * VLAN, else 1, so that a blob without them is what it always was. */
+/* The lowest blob format that holds c: 3 for a host or the pool, a
+ * name_description or tags; 2 for an SR's host or a PIF's VLAN; else 1,
+ * so that a blob without them is what it always was. */
 static uint32_t format_needed(const struct xbc *c)
 {
 	uint32_t need = XBB_LAST_COMP;
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < c->nobjects; i++) {
 		const struct xbc_object *o = c->objects[i];
 
-		if (o->how == SELECT_MATCH)
+		if (o->how == SELECT_MATCH ||
+		    o->cls == XB_CLASS_HOST || o->cls == XB_CLASS_POOL)
 			return 3;
+		for (j = 0; j < o->nentries; j++)
+			if (o->entries[j].field == XB_FIELD_NAME_DESCRIPTION ||
+			    o->entries[j].field == XB_FIELD_TAGS)
+				return 3;
 		if (o->vlan >= 0 || (o->cls == XB_CLASS_SR && o->host[0]))
 			need = 2;
 	}

@@ -22,6 +22,8 @@ static const char *const statement_names[] = {
 	[STMT_NAME_LABEL] = "name-label",
 	[STMT_I18N_KEY] = "i18n-key",
 	[STMT_USE] = "use",
+	[STMT_NAME_DESCRIPTION] = "name-description",
+	[STMT_TAG] = "tag",
 };
 
 /* ---- objects, found by what selects them ---------------------------------- */
@@ -313,6 +315,32 @@ static bool check_map_key(struct xbc *c, const struct xbc_stmt *s)
 	return true;
 }
 
+/* A tag is a line of xenbake's record ("tags:NAME"): one line, not empty */
+static bool check_tag(struct xbc *c, const struct xbc_stmt *s)
+{
+	const char *t = s->value.value;
+	struct xbc_diag *d;
+	size_t i;
+
+	if (!*t) {
+		d = xbc_report(c, CHECK_TAG, &s->value.loc, "an empty tag");
+		xbc_hint(c, d, "write the tag between the quotes, or drop the "
+			 "statement");
+		return false;
+	}
+	for (i = 0; t[i]; i++) {
+		if ((unsigned char)t[i] < 0x20) {
+			d = xbc_report(c, CHECK_TAG, &s->value.loc, "a tag "
+				       "holding a control character (xenbake "
+				       "records the tags it added one per "
+				       "line)");
+			xbc_hint(c, d, "a tag is one line of text");
+			return false;
+		}
+	}
+	return true;
+}
+
 static const char *article(enum xb_class cls)
 {
 	return cls == XB_CLASS_SR ? "an" : "a";   /* "an sr" */
@@ -327,8 +355,14 @@ static bool allowed(enum xbc_stmt_kind kind, enum xb_class cls)
 		return cls == XB_CLASS_VM;
 	case STMT_NAME_LABEL:
 		return cls == XB_CLASS_SR;
+	case STMT_NAME_DESCRIPTION:
+		return cls == XB_CLASS_VM || cls == XB_CLASS_SR ||
+		       cls == XB_CLASS_NETWORK;
+	case STMT_TAG:
+		return cls == XB_CLASS_VM;
+	case STMT_HIDE:                 /* XenCenter hides no host or pool */
+		return cls != XB_CLASS_HOST && cls != XB_CLASS_POOL;
 	case STMT_OTHER_CONFIG:
-	case STMT_HIDE:
 	case STMT_I18N_KEY:
 	case STMT_USE:
 		return true;
@@ -358,7 +392,7 @@ static void i18n_key(struct xbc *c, struct xbc_object *o,
 
 			d = xbc_report(c, CHECK_I18N_KEY, &id->loc,
 				       "unknown i18n-key '%s': XenCenter knows "
-				       "local-hotplug-cd, local-hotplug-disk, "
+				       "ebs, local-hotplug-cd, local-hotplug-disk, "
 				       "local-storage and xenserver-tools",
 				       id->value);
 			if (near)
@@ -408,13 +442,24 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 		return;         /* the string was wrong: already reported */
 	if (!allowed(s->kind, o->cls)) {
 		struct xbc_diag *d = xbc_report(c, CHECK_MISPLACED_STATEMENT,
-			&s->loc, "%s in %s %s block: %s has no such field",
+			&s->loc, "%s in %s %s block: %s %s",
 			statement_names[s->kind], article(o->cls),
-			xb_class_keyword(o->cls), xb_class_xapi(o->cls));
+			xb_class_keyword(o->cls), xb_class_xapi(o->cls),
+			s->kind == STMT_HIDE ? "is never hidden by XenCenter" :
+			"has no such field");
 
 		if (s->kind == STMT_NAME_LABEL)
 			xbc_hint(c, d, "xenbake renames SRs only; the block's "
 				 "selector names the object");
+		else if (s->kind == STMT_NAME_DESCRIPTION)
+			xbc_hint(c, d, "name-description is for VMs, SRs and "
+				 "networks");
+		else if (s->kind == STMT_TAG)
+			xbc_hint(c, d, "tag is for VMs; other-config works on "
+				 "every class");
+		else if (s->kind == STMT_HIDE)
+			xbc_hint(c, d, "XenCenter hides VMs, SRs, networks and "
+				 "PIFs only");
 		else if (s->kind == STMT_VM_DATA || s->kind == STMT_XENSTORE_DATA)
 			xbc_hint(c, d, "vm-data is for VMs; other-config "
 				 "works on every class");
@@ -463,6 +508,15 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 	case STMT_I18N_KEY:
 		i18n_key(c, o, s, &s->value);
 		break;
+	case STMT_NAME_DESCRIPTION:
+		add_entry(c, o, XB_FIELD_NAME_DESCRIPTION, "", s->value.value,
+			  &s->loc);
+		break;
+	case STMT_TAG:
+		if (check_tag(c, s))
+			add_entry(c, o, XB_FIELD_TAGS, s->value.value, "",
+				  &s->loc);
+		break;
 	case STMT_USE:
 		break;
 	}
@@ -492,6 +546,8 @@ static bool check_selector(struct xbc *c, const struct xbc_block *b)
 {
 	struct xbc_diag *d;
 
+	if (b->cls == XB_CLASS_POOL)
+		return true;            /* selected by no name */
 	if (!*b->selector.value) {
 		d = xbc_report(c, CHECK_EMPTY_NAME, &b->selector.loc,
 			       "%s %s with an empty %s: no object is selected "
@@ -609,8 +665,7 @@ static int entry_cmp(const void *pa, const void *pb)
 
 static const char *field_words(const struct xbc_entry *e)
 {
-	return e->field == XB_FIELD_XENSTORE_DATA ? "xenstore_data" :
-	       "other_config";
+	return xb_field_xapi(e->field);
 }
 
 /* Sorts an object's entries; one key given one value twice is merged, two
@@ -636,11 +691,15 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 
 				c->cur_env = ec.env;
 				c->cur_use = ec.use;
-				if (e->field == XB_FIELD_NAME_LABEL)
+				if (e->field == XB_FIELD_NAME_LABEL ||
+				    e->field == XB_FIELD_NAME_DESCRIPTION)
 					d = xbc_report(c, CHECK_DUPLICATE_KEY,
-						&e->loc, "name-label of %s \"%s\" "
+						&e->loc, "%s of %s \"%s\" "
 						"set to \"%s\" and, elsewhere, to "
-						"\"%s\"", xb_class_keyword(o->cls),
+						"\"%s\"", e->field ==
+						XB_FIELD_NAME_LABEL ? "name-label" :
+						"name-description",
+						xb_class_keyword(o->cls),
 						o->selector, e->value, kept->value);
 				else
 					d = xbc_report(c, CHECK_DUPLICATE_KEY,
@@ -721,9 +780,29 @@ static bool check_vlan(struct xbc *c, const struct xbc_block *b)
 	return true;
 }
 
+/* There is one pool: one pool block says all of it. */
+static bool check_pool(struct xbc *c, const struct xbc_block *b,
+		       const struct xbc_block **first)
+{
+	struct xbc_diag *d;
+
+	if (b->cls != XB_CLASS_POOL)
+		return true;
+	if (!*first) {
+		*first = b;
+		return true;
+	}
+	d = xbc_report(c, CHECK_POOL_BLOCK, &b->loc, "a second pool block: "
+		       "there is one pool");
+	xbc_note(c, d, &(*first)->loc, "the first pool block");
+	xbc_hint(c, d, "write these statements in the first pool block");
+	return false;
+}
+
 void xbc_lower(struct xbc *c)
 {
 	struct xbc_block *b;
+	const struct xbc_block *pool = NULL;
 	struct xbc_stmt *s;
 	size_t nblocks = 0, i;
 
@@ -744,7 +823,7 @@ void xbc_lower(struct xbc *c)
 		c->cur_env = b->env;
 		if (!b->selector.value || (b->host.raw && !b->host.value))
 			continue;       /* reported when decoded */
-		if (!check_selector(c, b))
+		if (!check_selector(c, b) || !check_pool(c, b, &pool))
 			continue;
 		if (b->vlan >= 0 && !check_vlan(c, b))
 			continue;

@@ -96,6 +96,20 @@ void xbc_build_block(struct xbc *c, enum xb_class cls,
 	c->block_tail = &b->next;
 }
 
+void xbc_build_pool(struct xbc *c, const struct xbc_loc *loc)
+{
+	struct xbc_sel none = { { NULL }, false, *loc };
+	struct xbc_sel name = { { xbc_strdup(c, "") }, false, *loc };
+
+	if (!name.tok.text) {
+		c->cur_block = NULL;
+		return;
+	}
+	xbc_build_block(c, XB_CLASS_POOL, loc, &name, &none, false);
+	if (!c->cur_block)
+		free(name.tok.text);
+}
+
 void xbc_build_vlan(struct xbc *c, struct xbc_tok *tag,
 		    const struct xbc_loc *loc)
 {

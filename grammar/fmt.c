@@ -101,6 +101,9 @@ static const char *keyword(int t)
 	case HIDE:		return "hide-from-xencenter";
 	case NAME_LABEL:	return "name-label";
 	case I18N_KEY:		return "i18n-key";
+	case POOL:		return "pool";
+	case NAME_DESCRIPTION:	return "name-description";
+	case TAG:		return "tag";
 	case VLAN:		return "vlan";
 	case FOR:		return "for";
 	case IN:		return "in";
@@ -201,7 +204,8 @@ static bool bare_key(const char *s, size_t len)
 	static const int words[] = {
 		LET, INCLUDE, VM, SR, NETWORK, PIF, UUID, HOST, OPTIONAL,
 		VM_DATA, XENSTORE_DATA, OTHER_CONFIG, HIDE, NAME_LABEL,
-		I18N_KEY, FOR, IN, TEMPLATE, USE, FILE_KW,
+		I18N_KEY, FOR, IN, TEMPLATE, USE, FILE_KW, POOL,
+		NAME_DESCRIPTION, TAG,
 	};
 	size_t i;
 

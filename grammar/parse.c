@@ -169,23 +169,24 @@ static const char *const keywords[] = {
 	"let", "include", "vm", "sr", "network", "pif", "uuid", "host",
 	"optional", "vm-data", "xenstore-data", "other-config",
 	"hide-from-xencenter", "name-label", "i18n-key", "for", "in",
-	"template", "use", "file", "match",
+	"template", "use", "file", "match", "pool", "name-description",
+	"tag",
 };
 
 /* what may start a top-level item, and a statement */
 static const char *const top_words[] = {
-	"vm", "sr", "network", "pif", "let", "include", "for", "template",
+	"vm", "sr", "network", "pif", "host", "pool", "let", "include", "for",
+	"template",
 };
 static const char *const stmt_words[] = {
 	"vm-data", "xenstore-data", "other-config", "hide-from-xencenter",
-	"name-label", "i18n-key", "use",
+	"name-label", "i18n-key", "use", "name-description", "tag",
 };
 
 /* Words of language version 2 (xenbake.xb(5)) this compiler does not
  * read yet: said so, rather than a suggestion that misleads. */
 static const char *const v2_words[] = {
-	"pool", "host", "tag", "owner", "match",
-	"name-description", "once", "secret", "vlan",
+	"owner", "match", "once", "secret", "vlan",
 };
 
 /* XenAPI classes xenbake does not configure */
@@ -242,8 +243,8 @@ static bool name_error(struct xbc *c, struct xbc_scan *s,
 	}
 	if (top && word_in(word, other_classes, COUNT(other_classes))) {
 		d = xbc_report(c, CHECK_SYNTAX, loc, "'%s' is not a class "
-			       "xenbake configures: it knows vm, sr, network "
-			       "and pif", word);
+			       "xenbake configures: it knows vm, sr, network, "
+			       "pif, host and pool", word);
 		return true;
 	}
 	if (top || stmt) {
@@ -260,12 +261,14 @@ static bool name_error(struct xbc *c, struct xbc_scan *s,
 				 "language version 2, not supported yet by "
 				 "this compiler version", near);
 		} else if (top) {
-			xbc_hint(c, d, "a top-level item is vm, sr, network or "
-				 "pif \"NAME\" { ... }, let or include");
+			xbc_hint(c, d, "a top-level item is vm, sr, network, "
+				 "pif or host \"NAME\" { ... }, pool { ... }, "
+				 "let or include");
 		} else {
 			xbc_hint(c, d, "the statements are vm-data, "
 				 "xenstore-data, other-config, "
-				 "hide-from-xencenter, name-label and i18n-key");
+				 "hide-from-xencenter, name-label, i18n-key, "
+				 "name-description and tag");
 		}
 		return true;
 	}

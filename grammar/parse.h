@@ -87,6 +87,8 @@ void xbc_build_include(struct xbc *c, struct xbc_tok *path,
 void xbc_build_block(struct xbc *c, enum xb_class cls,
 		     const struct xbc_loc *loc, struct xbc_sel *selector,
 		     struct xbc_sel *host, bool optional);
+/* pool { ... }: the one pool, selected by no name */
+void xbc_build_pool(struct xbc *c, const struct xbc_loc *loc);
 void xbc_build_block_end(struct xbc *c);
 /* `vlan T` of the block just built (T: the scanner's digits). */
 void xbc_build_vlan(struct xbc *c, struct xbc_tok *tag,

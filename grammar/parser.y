@@ -57,6 +57,8 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct xbc *c,
 %token VM_DATA "vm-data" XENSTORE_DATA "xenstore-data"
 %token OTHER_CONFIG "other-config" HIDE "hide-from-xencenter"
 %token NAME_LABEL "name-label" I18N_KEY "i18n-key"
+/* language version 2: hosts, the pool, descriptions, VM tags */
+%token POOL "pool" NAME_DESCRIPTION "name-description" TAG "tag"
 /* pool-shaped selectors: `pif "D" vlan T` (vlan is a word only there) */
 %token VLAN "vlan"
 %token <tok> NUMBER "number"
@@ -134,6 +136,11 @@ block:	  head '{' stmts '}'		{ xbc_build_block_end(c); }
 
 head:	  class selector host optional	{ xbc_build_block(c, $1, &@1, &$2, &$3, $4); }
 	| vlan_head
+	| HOST selector optional
+		{ struct xbc_sel none = { { NULL }, false, @1 };
+		  xbc_build_block(c, XB_CLASS_HOST, &@1, &$2, &none, $3); }
+	| POOL
+		{ xbc_build_pool(c, &@1); }
 	;
 
 /* pif "D" vlan T [host "H"] [optional] */
@@ -183,6 +190,10 @@ stmt:	  VM_DATA STRING '=' value ';'
 	| template_def
 	| I18N_KEY i18n_key ';'
 		{ xbc_build_stmt(c, STMT_I18N_KEY, &@1, NULL, NULL, &$2, &@2); }
+	| NAME_DESCRIPTION value ';'
+		{ xbc_build_stmt_value(c, STMT_NAME_DESCRIPTION, &@1, NULL, NULL, &$2); }
+	| TAG STRING ';'
+		{ xbc_build_stmt(c, STMT_TAG, &@1, NULL, NULL, &$2, &@2); }
 	| error ';'			{ yyerrok; }
 	;
 

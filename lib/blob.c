@@ -217,9 +217,14 @@ static int check_objects(const struct xbb *blob)
 			return XBB_ERR_RECORD;
 		if (flags & ~XB_OBJ_FLAGS_ALL)
 			return XBB_ERR_RECORD;
+		/* patterns, hosts and the pool: format 3; the pool by no
+		 * name at all */
 		if ((flags & XB_OBJ_MATCH) &&
 		    ((flags & (XB_OBJ_BY_UUID | XB_OBJ_VLAN)) ||
 		     blob->last_comp < 3))
+			return XBB_ERR_RECORD;
+		if ((cls == XB_CLASS_HOST || cls == XB_CLASS_POOL) &&
+		    blob->last_comp < 3)
 			return XBB_ERR_RECORD;
 		err = check_string(blob, xbb_get32(r + 8));
 		if (err)
@@ -227,6 +232,10 @@ static int check_objects(const struct xbb *blob)
 		err = check_string(blob, host);
 		if (err)
 			return err;
+		if (cls == XB_CLASS_POOL &&
+		    ((flags & XB_OBJ_SELECT) ||
+		     *string_at(blob, xbb_get32(r + 8)) != '\0'))
+			return XBB_ERR_RECORD;
 		if (cls != XB_CLASS_PIF && *string_at(blob, host) != '\0' &&
 		    !(cls == XB_CLASS_SR && blob->last_comp >= 2))
 			return XBB_ERR_RECORD;
@@ -250,7 +259,8 @@ static int check_objects(const struct xbb *blob)
 	return XBB_OK;
 }
 
-static bool field_allowed(uint32_t cls, uint32_t field)
+static bool field_allowed(uint32_t cls, uint32_t field,
+			  uint32_t last_comp)
 {
 	switch (field) {
 	case XB_FIELD_XENSTORE_DATA:
@@ -259,6 +269,11 @@ static bool field_allowed(uint32_t cls, uint32_t field)
 		return true;
 	case XB_FIELD_NAME_LABEL:
 		return cls == XB_CLASS_SR;
+	case XB_FIELD_NAME_DESCRIPTION:
+		return last_comp >= 3 && (cls == XB_CLASS_VM ||
+		       cls == XB_CLASS_SR || cls == XB_CLASS_NETWORK);
+	case XB_FIELD_TAGS:
+		return last_comp >= 3 && cls == XB_CLASS_VM;
 	}
 	return false;
 }
@@ -282,17 +297,24 @@ static int check_entries(const struct xbb *blob)
 			uint32_t key = xbb_get32(r + 4);
 
 			if (field < XB_FIELD_XENSTORE_DATA ||
-			    field > XB_FIELD_MAX || !field_allowed(cls, field))
+			    field > XB_FIELD_MAX ||
+			    !field_allowed(cls, field, blob->last_comp))
 				return XBB_ERR_RECORD;
 			err = check_string(blob, key);
 			if (err)
 				return err;
-			if (field == XB_FIELD_NAME_LABEL &&
+			if ((field == XB_FIELD_NAME_LABEL ||
+			     field == XB_FIELD_NAME_DESCRIPTION) &&
 			    *string_at(blob, key) != '\0')
 				return XBB_ERR_RECORD;
 			err = check_string(blob, xbb_get32(r + 8));
 			if (err)
 				return err;
+			/* a tag is its key; the value is always "" */
+			if (field == XB_FIELD_TAGS &&
+			    (*string_at(blob, key) == '\0' ||
+			     *string_at(blob, xbb_get32(r + 8)) != '\0'))
+				return XBB_ERR_RECORD;
 			if (xbb_get32(r + 12) >= blob->npositions)
 				return XBB_ERR_RECORD;
 		}

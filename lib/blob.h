@@ -72,9 +72,12 @@
  *   does not point into the middle of a UTF-8 sequence (so a reference may
  *   share the tail of a longer string);
  * - host is "" except on PIFs and (last_comp >= 2) SRs; XB_OBJ_VLAN only on
- *   PIFs selected by name, with last_comp >= 2; XB_OBJ_MATCH not with
- *   XB_OBJ_BY_UUID or XB_OBJ_VLAN, with last_comp >= 3; name_label entries
- *   only on SRs, with key "";
+ *   PIFs selected by name, with last_comp >= 2; name_label entries only on
+ *   SRs, with key ""; with last_comp >= 3 only: XB_OBJ_MATCH (not with
+ *   XB_OBJ_BY_UUID or XB_OBJ_VLAN), host and pool objects (the pool's
+ *   selector "", neither by uuid nor by pattern), name_description
+ *   entries (key "") on VMs, SRs and networks, tags entries on VMs (key
+ *   the tag, not ""; value "");
  *   xenstore_data entries only on VMs; line and column >= 1.
  */
 #ifndef XENBAKE_BLOB_H
@@ -91,8 +94,10 @@
  * lowest format that holds what the blob uses (version = last_comp): a blob
  * without these is a format-1 blob, byte for byte as before, that older
  * readers still read; one with them is refused by readers of format 1
- * (XBB_ERR_VERSION) instead of being misread. Format 3 adds `match
- * "GLOB"` selectors (XB_OBJ_MATCH). */
+ * (XBB_ERR_VERSION) instead of being misread. */
+/* Format 3 adds `host "N"` and `pool` blocks (XB_CLASS_HOST, _POOL), the
+ * fields name_description and tags, and `match "GLOB"` selectors
+ * (XB_OBJ_MATCH); the same rule: only a blob that uses them is stamped 3. */
 #define XBB_VERSION          3u
 #define XBB_LAST_COMP        1u            /* what a format-1 blob says */
 #define XBB_HEADER_SIZE      96u

@@ -9,6 +9,8 @@ const char *xb_class_keyword(enum xb_class cls)
 	case XB_CLASS_SR: return "sr";
 	case XB_CLASS_NETWORK: return "network";
 	case XB_CLASS_PIF: return "pif";
+	case XB_CLASS_HOST: return "host";
+	case XB_CLASS_POOL: return "pool";
 	}
 	return "?";
 }
@@ -20,6 +22,8 @@ const char *xb_class_xapi(enum xb_class cls)
 	case XB_CLASS_SR: return "SR";
 	case XB_CLASS_NETWORK: return "network";
 	case XB_CLASS_PIF: return "PIF";
+	case XB_CLASS_HOST: return "host";
+	case XB_CLASS_POOL: return "pool";
 	}
 	return "?";
 }
@@ -30,6 +34,8 @@ const char *xb_field_xapi(enum xb_field field)
 	case XB_FIELD_XENSTORE_DATA: return "xenstore_data";
 	case XB_FIELD_OTHER_CONFIG: return "other_config";
 	case XB_FIELD_NAME_LABEL: return "name_label";
+	case XB_FIELD_NAME_DESCRIPTION: return "name_description";
+	case XB_FIELD_TAGS: return "tags";
 	}
 	return "?";
 }

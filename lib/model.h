@@ -9,6 +9,8 @@
  *   other-config "K" = V       other_config[K] = V                     (all)
  *   hide-from-xencenter        other_config["HideFromXenCenter"]="true"(all; warns on sr)
  *   name-label "N"             name_label = N                          (sr)
+ *   name-description "D"       name_description = D                    (vm, sr, network)
+ *   tag "T"                    tags ∋ T, key T, value ""               (vm)
  *   i18n-key ID                other_config["i18n-key"] = ID, and
  *                              other_config["i18n-original-value-name_label"]
  *                                = N of the block's name-label if it has one,
@@ -28,6 +30,8 @@
  *                   host (at least one)
  *   pif "D" host "H"  the one physical PIF with device D on the host H
  *   pif "D" vlan T [host "H"]  the VLAN T PIF(s) on device D (on host H)
+ *   host "N"        the one host named N (blob format 3)
+ *   pool            the pool (the one there is; selector ""; format 3)
  *   CLASS uuid "U"  the one object of that class with that uuid
  *   A selector that matches nothing (or several, where one is meant) is an
  *   error, unless the block is `optional`: then it is skipped with a note.
@@ -35,7 +39,8 @@
  * What xenbake wrote is recorded on each object it manages, so that a key the
  * config no longer names is removed while keys set by others are kept, from
  * any host of a pool: other_config["xenbake-managed"] lists the managed keys,
- * one per line, as "FIELD:KEY" (e.g. "xenstore_data:vm-data/role").
+ * one per line, as "FIELD:KEY" (e.g. "xenstore_data:vm-data/role"), and the
+ * VM tags it added as "tags:NAME": a tag it did not add is never removed.
  */
 #ifndef XENBAKE_MODEL_H
 #define XENBAKE_MODEL_H
@@ -45,15 +50,21 @@ enum xb_class {
 	XB_CLASS_SR = 2,
 	XB_CLASS_NETWORK = 3,
 	XB_CLASS_PIF = 4,
+	XB_CLASS_HOST = 5,              /* blob format 3 */
+	XB_CLASS_POOL = 6,              /* blob format 3; selector "" */
 };
-#define XB_CLASS_MAX XB_CLASS_PIF
+#define XB_CLASS_MAX XB_CLASS_POOL
 
 enum xb_field {
 	XB_FIELD_XENSTORE_DATA = 1,     /* map, VM only */
 	XB_FIELD_OTHER_CONFIG = 2,      /* map */
 	XB_FIELD_NAME_LABEL = 3,        /* string, SR only; key is "" */
+	XB_FIELD_NAME_DESCRIPTION = 4,  /* string, VM, SR, network; key is "";
+					   blob format 3 */
+	XB_FIELD_TAGS = 5,              /* set, VM only: key the tag, value "";
+					   blob format 3 */
 };
-#define XB_FIELD_MAX XB_FIELD_NAME_LABEL
+#define XB_FIELD_MAX XB_FIELD_TAGS
 
 /* object flags */
 #define XB_OBJ_OPTIONAL 0x1u        /* skip with a note when nothing matches */
@@ -74,7 +85,7 @@ enum xb_field {
 #define XB_VM_DATA_PREFIX      "vm-data/"
 
 /* The i18n keys XenCenter knows, sorted. */
-#define XB_I18N_KEYS { "local-hotplug-cd", "local-hotplug-disk", \
+#define XB_I18N_KEYS { "ebs", "local-hotplug-cd", "local-hotplug-disk", \
 		       "local-storage", "xenserver-tools" }
 
 /* xenstore limits of XenServer's oxenstored, as guests see them */

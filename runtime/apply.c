@@ -56,10 +56,19 @@ static void test_kill_at(const char *env, size_t n)
 static int write_field(struct xapi *x, const struct xb_object *ob,
 		       enum xb_field field, const struct xb_map *map)
 {
-	if (field == XB_FIELD_NAME_LABEL)
-		return xapi_set_name_label(x, ob->cls, ob->ref,
-					   xb_map_get(map, "") ?
-					   xb_map_get(map, "") : "");
+	const char *one = xb_map_get(map, "") ? xb_map_get(map, "") : "";
+
+	switch (field) {
+	case XB_FIELD_NAME_LABEL:
+		return xapi_set_name_label(x, ob->cls, ob->ref, one);
+	case XB_FIELD_NAME_DESCRIPTION:
+		return xapi_set_name_description(x, ob->cls, ob->ref, one);
+	case XB_FIELD_TAGS:
+		return xapi_set_tags(x, ob->ref, map);
+	case XB_FIELD_XENSTORE_DATA:
+	case XB_FIELD_OTHER_CONFIG:
+		break;
+	}
 	return xapi_set_map(x, ob->cls, ob->ref, field, map);
 }
 
@@ -316,10 +325,23 @@ static int check_request(const struct xb_object *ob, enum xb_field field,
 	if (xr_set_string(&args[0], session) ||
 	    xr_set_string(&args[1], ob->ref))
 		goto nomem;
-	if (field == XB_FIELD_NAME_LABEL) {
+	if (field == XB_FIELD_NAME_LABEL ||
+	    field == XB_FIELD_NAME_DESCRIPTION) {
 		if (xr_set_string(&args[2], xb_map_get(map, "") ?
 				  xb_map_get(map, "") : ""))
 			goto nomem;
+	} else if (field == XB_FIELD_TAGS) {
+		/* a set: its strings as an array */
+		args[2].type = XR_ARRAY;
+		args[2].items = calloc(map->n ? map->n : 1,
+				       sizeof(*args[2].items));
+		if (!args[2].items)
+			goto nomem;
+		for (i = 0; i < map->n; i++) {
+			if (xr_set_string(&args[2].items[i], map->kv[i].key))
+				goto nomem;
+			args[2].n = i + 1;
+		}
 	} else {
 		xr_set_struct(&args[2]);
 		for (i = 0; i < map->n; i++) {
@@ -806,11 +828,17 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 		struct xb_object *ob = find_object(a, w->cls, w->uuid);
 		const struct xb_map *cur = NULL;
 
-		if (ob && w->field == XB_FIELD_NAME_LABEL) {
+		if (ob && (w->field == XB_FIELD_NAME_LABEL ||
+			   w->field == XB_FIELD_NAME_DESCRIPTION)) {
 			xb_map_free(&cur_label);
-			if (xb_map_set(&cur_label, "", ob->name_label))
+			if (xb_map_set(&cur_label, "",
+				       w->field == XB_FIELD_NAME_LABEL ?
+				       ob->name_label : ob->name_description ?
+				       ob->name_description : ""))
 				goto nomem;
 			cur = &cur_label;
+		} else if (ob && w->field == XB_FIELD_TAGS) {
+			cur = &ob->tags;
 		} else if (ob) {
 			cur = w->field == XB_FIELD_XENSTORE_DATA ?
 			      &ob->xenstore_data : &ob->other_config;

@@ -166,8 +166,9 @@ static void put_key_text(FILE *f, const struct item *it)
 {
 	if (!it->ent)
 		fputs("(optional)", f);
-	else if (it->ent->field == XB_FIELD_NAME_LABEL)
-		fputs("name_label", f);
+	else if (it->ent->field == XB_FIELD_NAME_LABEL ||
+		 it->ent->field == XB_FIELD_NAME_DESCRIPTION)
+		fputs(xb_field_xapi(it->ent->field), f);   /* no key */
 	else
 		fprintf(f, "%s[%s]", xb_field_xapi(it->ent->field),
 			it->ent->key);

@@ -141,6 +141,10 @@ static int export_object(FILE *f, const struct options *o,
 
 			if (!key_wanted(o, &managed, field, e.key))
 				continue;
+			if (!head && ob->cls == XB_CLASS_POOL) {
+				fputs("\npool {\n", f);   /* by no name */
+				head = true;
+			}
 			if (!head) {
 				fprintf(f, "\n%s ", xb_class_keyword(ob->cls));
 				if (by_name) {

@@ -86,7 +86,9 @@ char *xb_desired_label(const struct xb_desired_object *o, char *buf,
 
 	if (o->flags & XB_OBJ_VLAN)
 		snprintf(vlan, sizeof(vlan), " vlan %u", (unsigned)o->vlan);
-	if (o->flags & XB_OBJ_BY_UUID)
+	if (o->cls == XB_CLASS_POOL)
+		snprintf(buf, size, "pool");    /* by no name */
+	else if (o->flags & XB_OBJ_BY_UUID)
 		snprintf(buf, size, "%s uuid \"%s\"", kw, o->selector);
 	else if (o->flags & XB_OBJ_MATCH)
 		snprintf(buf, size, "%s match \"%s\"%s%s%s", kw, o->selector,

@@ -115,14 +115,23 @@ void xb_dump_entry(enum xb_class cls, const struct xbb_entry *e, FILE *out)
 			put_key_value("xenstore-data", e->key, e->value, out);
 		return;
 	case XB_FIELD_NAME_LABEL:
-		fputs("    name-label ", out);
+	case XB_FIELD_NAME_DESCRIPTION:
+		fprintf(out, "    %s ", e->field == XB_FIELD_NAME_LABEL ?
+			"name-label" : "name-description");
 		xb_dump_string(e->value, out);
+		fputs(";\n", out);
+		return;
+	case XB_FIELD_TAGS:
+		fputs("    tag ", out);
+		xb_dump_string(e->key, out);
 		fputs(";\n", out);
 		return;
 	case XB_FIELD_OTHER_CONFIG:
 		break;
 	}
-	if (!strcmp(e->key, XB_KEY_HIDE) && !strcmp(e->value, "true")) {
+	/* hide-from-xencenter is refused on a host or the pool */
+	if (!strcmp(e->key, XB_KEY_HIDE) && !strcmp(e->value, "true") &&
+	    cls != XB_CLASS_HOST && cls != XB_CLASS_POOL) {
 		fputs("    hide-from-xencenter;\n", out);
 	} else if (!strcmp(e->key, XB_KEY_I18N) && cls == XB_CLASS_SR &&
 		   plain_identifier(e->value)) {
@@ -145,12 +154,15 @@ static void put_object(const struct xbb *blob, const struct xbb_object *obj,
 
 	fputc('\n', out);
 	put_pos(&obj->pos, "", out);
-	fprintf(out, "%s ", xb_class_keyword(obj->cls));
+	fputs(xb_class_keyword(obj->cls), out);
 	if (obj->flags & XB_OBJ_BY_UUID)
-		fputs("uuid ", out);
+		fputs(" uuid", out);
 	else if (obj->flags & XB_OBJ_MATCH)
-		fputs("match ", out);
-	xb_dump_string(obj->selector, out);
+		fputs(" match", out);
+	if (obj->cls != XB_CLASS_POOL) {       /* the pool has no name */
+		fputc(' ', out);
+		xb_dump_string(obj->selector, out);
+	}
 	if (obj->flags & XB_OBJ_VLAN)
 		fprintf(out, " vlan %u", (unsigned)obj->vlan);
 	if (obj->host[0]) {

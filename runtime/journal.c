@@ -306,7 +306,11 @@ static int read_write(struct cursor *c, struct xb_journal_write *w)
 	w->cls = (enum xb_class)cls;
 	w->field = (enum xb_field)field;
 	if ((w->field == XB_FIELD_XENSTORE_DATA && w->cls != XB_CLASS_VM) ||
-	    (w->field == XB_FIELD_NAME_LABEL && w->cls != XB_CLASS_SR))
+	    (w->field == XB_FIELD_NAME_LABEL && w->cls != XB_CLASS_SR) ||
+	    (w->field == XB_FIELD_TAGS && w->cls != XB_CLASS_VM) ||
+	    (w->field == XB_FIELD_NAME_DESCRIPTION &&
+	     w->cls != XB_CLASS_VM && w->cls != XB_CLASS_SR &&
+	     w->cls != XB_CLASS_NETWORK))
 		return bad(c, "a field that class has not");
 	if (read_string(c, &w->uuid) ||
 	    expect_char(c, ' ', "' ' expected after the uuid") ||
@@ -318,10 +322,11 @@ static int read_write(struct cursor *c, struct xb_journal_write *w)
 		return -1;
 	if (!w->uuid[0])
 		return bad(c, "a write with no uuid");
-	if (w->field == XB_FIELD_NAME_LABEL &&
+	if ((w->field == XB_FIELD_NAME_LABEL ||
+	     w->field == XB_FIELD_NAME_DESCRIPTION) &&
 	    (w->old_map.n != 1 || w->new_map.n != 1 ||
 	     w->old_map.kv[0].key[0] || w->new_map.kv[0].key[0]))
-		return bad(c, "a name_label must be one value with the key \"\"");
+		return bad(c, "a name_label or name_description must be one value with the key \"\"");
 	return 0;
 }
 

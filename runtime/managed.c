@@ -50,7 +50,8 @@ int xb_managed_parse(const char *text, const char *prefix,
 		if (name && (nonempty(xb_managed_key(name,
 						     XB_FIELD_XENSTORE_DATA)) ||
 			     nonempty(xb_managed_key(name,
-						     XB_FIELD_OTHER_CONFIG))))
+						     XB_FIELD_OTHER_CONFIG)) ||
+			     nonempty(xb_managed_key(name, XB_FIELD_TAGS))))
 			r = xb_map_set(out, name, "");
 		free(name);
 		if (r)

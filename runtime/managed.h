@@ -2,7 +2,9 @@
 /* managed.h - the record of the keys xenbake manages, and its one owner:
  * the planner and the xenstore backend read and write it only through
  * these. An entry names a field and a key, "FIELD:KEY", the field as
- * XenAPI names it ("xenstore_data:vm-data/role", "other_config:owner").
+ * XenAPI names it ("xenstore_data:vm-data/role", "other_config:owner"),
+ * or a VM tag xenbake added ("tags:gpu": one it did not add is not
+ * recorded, so never removed).
  * With XenAPI the record is the object's other_config["xenbake-managed"]
  * (model.h); without, a guest's node under XB_XS_MANAGED_ROOT (xenstore.h)
  * holds its xenstore_data entries less the prefix they all share,

@@ -206,7 +206,10 @@ static bool object_matches(const struct xb_actual *a, size_t i,
 			return false;
 		return !host_ref || sr_on_host(ob, host_ref);
 	case XB_CLASS_NETWORK:
+	case XB_CLASS_HOST:
 		return ob->name_label && !strcmp(ob->name_label, name);
+	case XB_CLASS_POOL:
+		return true;            /* the one there is */
 	case XB_CLASS_PIF:
 		if (!ob->device || strcmp(ob->device, name))
 			return false;
@@ -354,10 +357,24 @@ static size_t match(struct planner *pl, const struct xb_desired_object *o,
 				 &pl->by_name;
 	const char *key = (o->flags & XB_OBJ_BY_UUID) ? o->selector : name;
 	enum xb_class cls = pl->opt->use_xapi ? o->cls : XB_CLASS_VM;
-	size_t first = ix_first(ix, cls, key), end = first, n = 0, k;
+	size_t first, end, n = 0, k;
 
 	if (o->flags & XB_OBJ_MATCH)
 		return match_pattern(pl, o, host_ref, idx);
+	if (cls == XB_CLASS_POOL) {     /* by no name: every pool record */
+		*idx = malloc((pl->a->nobjects ? pl->a->nobjects : 1) *
+			      sizeof(**idx));
+		if (!*idx) {
+			pl->oom = -ENOMEM;
+			return 0;
+		}
+		for (k = 0; k < pl->a->nobjects; k++)
+			if (pl->a->objects[k].cls == XB_CLASS_POOL)
+				(*idx)[n++] = k;
+		return n;
+	}
+	first = ix_first(ix, cls, key);
+	end = first;
 	while (end < ix->n && ix->e[end].cls == cls &&
 	       !strcmp(ix->e[end].key, key))
 		end++;
@@ -438,6 +455,8 @@ static const char *kind_plural(enum xb_class cls)
 	case XB_CLASS_SR: return "SRs";
 	case XB_CLASS_NETWORK: return "networks";
 	case XB_CLASS_PIF: return "PIFs";
+	case XB_CLASS_HOST: return "hosts";
+	case XB_CLASS_POOL: return "pools";
 	}
 	return "objects";
 }
@@ -559,7 +578,10 @@ static int select_object(struct planner *pl, const struct xb_desired_object *o)
 				       pos, label,
 				       o->cls == XB_CLASS_VM ? "VM" :
 				       o->cls == XB_CLASS_SR ? "SR" :
-				       o->cls == XB_CLASS_PIF ? "PIF" : "network",
+				       o->cls == XB_CLASS_PIF ? "PIF" :
+				       o->cls == XB_CLASS_HOST ? "host" :
+				       o->cls == XB_CLASS_POOL ? "pool" : "network",
+				       o->cls == XB_CLASS_POOL ? "is there" :
 				       by_uuid ? "has this uuid" :
 				       by_pattern && o->cls == XB_CLASS_PIF ?
 				       "has a device this pattern matches" :
@@ -859,12 +881,38 @@ static size_t local_guest(const struct planner *pl, const struct xb_object *ob)
 	return NO_INDEX;
 }
 
+/* A string field (name_description) from have to want: one change, one
+ * write of the map "" -> value. */
+static int plan_string(struct planner *pl, size_t oi, const char *object,
+		       enum xb_field field, const char *have,
+		       const char *want, const char *src)
+{
+	const struct xb_object *ob = &pl->a->objects[oi];
+	struct xb_map before_m = { 0 }, after_m = { 0 };
+	size_t first = pl->p->nchanges;
+	int r;
+
+	r = xb_map_set(&before_m, "", have);
+	if (!r)
+		r = xb_map_set(&after_m, "", want);
+	if (!r)
+		r = add_change(pl, XB_CHANGE_MODIFY, XB_WHERE_XAPI, ob->cls,
+			       object, ob->uuid, -1, field, "", have, want,
+			       src, false);
+	if (!r)
+		r = add_write(pl, oi, field, &before_m, &after_m, first);
+	xb_map_free(&before_m);
+	xb_map_free(&after_m);
+	return r;
+}
+
 /* One XenAPI object: one write per changed map, then its live guest. */
 static int plan_object(struct planner *pl, size_t oi)
 {
 	const struct xb_object *ob = &pl->a->objects[oi];
 	const struct target *t = &pl->targets[oi];
 	struct xb_map managed = { 0 }, new_managed = { 0 }, after = { 0 };
+	struct xb_map tags_after = { 0 };
 	static const enum xb_field map_fields[] = {
 		XB_FIELD_XENSTORE_DATA, XB_FIELD_OTHER_CONFIG
 	};
@@ -920,6 +968,40 @@ static int plan_object(struct planner *pl, size_t oi)
 			if (r)
 				goto oom;
 		}
+	}
+
+	/* tags: the config's are added; one is recorded, and so removed
+	 * once the config drops it, only if xenbake added it */
+	if (ob->cls == XB_CLASS_VM) {
+		const struct xb_map *want = &t->want[XB_FIELD_TAGS];
+
+		if ((r = xb_map_copy(&tags_after, &ob->tags)))
+			goto oom;
+		for (i = 0; i < want->n; i++) {
+			const char *tag = want->kv[i].key;
+			char *m = xb_managed_name(XB_FIELD_TAGS, tag);
+
+			if (!m)
+				goto oom;
+			if (!xb_map_get(&ob->tags, tag) ||
+			    xb_map_get(&managed, m))
+				r = xb_map_set(&new_managed, m, "");
+			free(m);
+			if (r || (r = xb_map_set(&tags_after, tag, "")))
+				goto oom;
+		}
+		for (i = 0; i < managed.n; i++) {
+			const char *tag = xb_managed_key(managed.kv[i].key,
+							 XB_FIELD_TAGS);
+
+			if (tag && !xb_map_get(want, tag))
+				xb_map_del(&tags_after, tag);
+		}
+	} else if (t->want[XB_FIELD_TAGS].n) {
+		plan_error(pl, "%s: %s %s: tags are set on VMs only",
+			   xb_map_get(&t->source[XB_FIELD_TAGS],
+				      t->want[XB_FIELD_TAGS].kv[0].key),
+			   xb_class_keyword(ob->cls), object);
 	}
 
 	for (f = 0; f < 2; f++) {
@@ -1011,12 +1093,47 @@ static int plan_object(struct planner *pl, size_t oi)
 		}
 	}
 
+	/* name_description: VMs, SRs, networks */
+	if (t->want[XB_FIELD_NAME_DESCRIPTION].n) {
+		const char *want = xb_map_get(&t->want[XB_FIELD_NAME_DESCRIPTION],
+					      "");
+		const char *src = xb_map_get(
+			&t->source[XB_FIELD_NAME_DESCRIPTION], "");
+		const char *have = ob->name_description ?
+				   ob->name_description : "";
+
+		if (ob->cls != XB_CLASS_VM && ob->cls != XB_CLASS_SR &&
+		    ob->cls != XB_CLASS_NETWORK) {
+			plan_error(pl, "%s: %s %s: name-description is set on VMs, SRs and networks only",
+				   src, xb_class_keyword(ob->cls), object);
+		} else if (want && strcmp(want, have) &&
+			   (r = plan_string(pl, oi, object,
+					    XB_FIELD_NAME_DESCRIPTION, have,
+					    want, src))) {
+			goto oom;
+		}
+	}
+
+	/* tags: the whole set in one VM.set_tags */
+	if (ob->cls == XB_CLASS_VM && !xb_map_equal(&ob->tags, &tags_after)) {
+		first = pl->p->nchanges;
+		r = diff_maps(pl, XB_WHERE_XAPI, ob->cls, object, ob->uuid, -1,
+			      XB_FIELD_TAGS, &ob->tags, &tags_after,
+			      &t->source[XB_FIELD_TAGS]);
+		if (!r)
+			r = add_write(pl, oi, XB_FIELD_TAGS, &ob->tags,
+				      &tags_after, first);
+		if (r)
+			goto oom;
+	}
+
 	if (live_here)
 		r = plan_guest(pl, gi, object, t, &managed);
 	goto out;
 oom:
 	r = pl->oom = -ENOMEM;
 out:
+	xb_map_free(&tags_after);
 	xb_map_free(&managed);
 	xb_map_free(&new_managed);
 	xb_map_free(&after);
@@ -1040,6 +1157,18 @@ static int plan_guest_only(struct planner *pl, size_t gi)
 		r = plan_note(pl, "%s: note: vm %s: other-config \"%s\" is kept by XenAPI: not applied (--no-xapi)",
 			      xb_map_get(&t->source[XB_FIELD_OTHER_CONFIG], k),
 			      g->name && g->name[0] ? g->name : "?", k);
+		if (r)
+			return r;
+	}
+	/* tags and the description: XenAPI's alone too */
+	for (i = XB_FIELD_NAME_DESCRIPTION; t->selected && i <= XB_FIELD_TAGS;
+	     i++) {
+		if (!t->want[i].n)
+			continue;
+		r = plan_note(pl, "%s: note: vm %s: %s is kept by XenAPI: not applied (--no-xapi)",
+			      xb_map_get(&t->source[i], t->want[i].kv[0].key),
+			      g->name && g->name[0] ? g->name : "?",
+			      i == XB_FIELD_TAGS ? "tag" : "name-description");
 		if (r)
 			return r;
 	}

@@ -128,7 +128,13 @@ static const char *entry_rule(const struct xbb_entry *e, const char **check)
 			return "a vm-data value over xenstore's 2048 bytes";
 		}
 		break;
+	case XB_FIELD_TAGS:
+		*check = "tag";
+		if (strpbrk(e->key, "\t\n\r"))
+			return "a tag holding a control character";
+		break;
 	case XB_FIELD_NAME_LABEL:
+	case XB_FIELD_NAME_DESCRIPTION:
 		break;
 	}
 	return NULL;
@@ -164,7 +170,7 @@ int xb_blob_recheck(const struct xbb *blob, char **errmsg)
 		} else if (!xml_ok(o.selector) || !xml_ok(o.host)) {
 			why = "a selector holding a control character";
 			check = "xml-char";
-		} else if (!*o.selector) {
+		} else if (!*o.selector && o.cls != XB_CLASS_POOL) {
 			why = "an empty name or uuid in a selector";
 			check = "empty-name";
 		} else if ((o.flags & XB_OBJ_BY_UUID) && !uuid_ok(o.selector)) {

@@ -88,8 +88,10 @@ static void put_field(FILE *f, const struct xb_change *c)
 				c->domid);
 		else
 			fprintf(f, "[domain %d] %s", c->domid, c->key);
-	} else if (c->field == XB_FIELD_NAME_LABEL) {
-		fputs("name_label", f);
+	} else if (c->field == XB_FIELD_NAME_LABEL ||
+		   c->field == XB_FIELD_NAME_DESCRIPTION ||
+		   c->field == XB_FIELD_TAGS) {
+		fputs(xb_field_xapi(c->field), f);   /* no key to show */
 	} else {
 		fprintf(f, "%s[%s]", xb_field_xapi(c->field), c->key);
 	}
@@ -108,6 +110,10 @@ static void put_value(FILE *f, const struct xb_change *c, const char *v)
 
 static void put_values(FILE *f, const struct xb_change *c)
 {
+	if (c->field == XB_FIELD_TAGS) {        /* a tag is its key */
+		put_quoted(f, c->key);
+		return;
+	}
 	switch (c->op) {
 	case XB_CHANGE_ADD:
 		put_value(f, c, c->new_value);
@@ -148,11 +154,14 @@ void print_change(FILE *f, const struct xb_change *c)
  *               when the blobs could not be loaded,
  *   "changes": [ { "op": "add" | "change" | "remove",
  *                  "where": "xapi" | "xenstore",
- *                  "class": "vm" | "sr" | "network" | "pif",
+ *                  "class": "vm" | "sr" | "network" | "pif" | "host"
+ *                           | "pool",
  *                  "object": NAME, "uuid": UUID or "",
  *                  "domid": N or null (xenstore changes: the guest),
- *                  "field": "xenstore_data" | "other_config" | "name_label",
- *                  "key": KEY ("" for name_label),
+ *                  "field": "xenstore_data" | "other_config" | "name_label"
+ *                           | "name_description" | "tags",
+ *                  "key": KEY ("" for name_label and name_description;
+ *                         the tag for tags, whose old/new are ""),
  *                  "old": VALUE or null, "new": VALUE or null,
  *                  "source": "FILE:LINE:COL" or null,
  *                  "bookkeeping": true when only the managed-keys record } ],

@@ -150,8 +150,10 @@ static void object_free(struct xb_object *o)
 	free(o->ref);
 	free(o->uuid);
 	free(o->name_label);
+	free(o->name_description);
 	xb_map_free(&o->other_config);
 	xb_map_free(&o->xenstore_data);
+	xb_map_free(&o->tags);
 	free(o->resident_on);
 	for (i = 0; i < o->npbd_hosts; i++)
 		free(o->pbd_hosts[i]);
@@ -172,6 +174,7 @@ void xb_actual_free(struct xb_actual *a)
 		free(a->hosts[i].uuid);
 		free(a->hosts[i].name_label);
 		free(a->hosts[i].address);
+		xb_map_free(&a->hosts[i].other_config);
 	}
 	free(a->hosts);
 	for (i = 0; i < a->nobjects; i++)

@@ -29,14 +29,17 @@ void xb_map_del(struct xb_map *m, const char *key);
 int xb_map_copy(struct xb_map *dst, const struct xb_map *src);
 bool xb_map_equal(const struct xb_map *a, const struct xb_map *b);
 
-/* One XenAPI object as read from the host (VM, SR, network or PIF). */
+/* One XenAPI object as read from the host (VM, SR, network, PIF, host
+ * or the pool). */
 struct xb_object {
 	enum xb_class cls;
 	char *ref;                   /* "OpaqueRef:..." (or "" without xapi) */
 	char *uuid;
 	char *name_label;            /* PIF: "" */
+	char *name_description;      /* VM, SR, network; may be NULL: "" */
 	struct xb_map other_config;
 	struct xb_map xenstore_data; /* VM only */
+	struct xb_map tags;          /* VM only: each tag -> "" */
 	/* VM */
 	bool is_template, is_control_domain;
 	bool running;                /* Running or Paused: it has a domain */
@@ -57,6 +60,7 @@ struct xb_object {
 
 struct xb_host {
 	char *ref, *uuid, *name_label, *address;
+	struct xb_map other_config;  /* also on its XB_CLASS_HOST object */
 };
 
 /* A running guest's live xenstore data (xenstore backend). */

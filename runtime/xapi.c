@@ -938,6 +938,27 @@ static int get_map(const struct where *w, const struct xr_value *rec,
 	return 0;
 }
 
+/* A set of strings (VM.tags) as a map of each -> "" */
+static int get_set(const struct where *w, const struct xr_value *rec,
+		   const char *field, struct xb_map *out)
+{
+	const struct xr_value *v = field_of(w, rec, field, XR_ARRAY);
+	size_t i;
+
+	if (!v)
+		return -1;
+	for (i = 0; i < v->n; i++) {
+		if (v->items[i].type != XR_STRING)
+			return set_err(w->x, "%s: record %s: field %s: item "
+				       "%zu is %s, not a string", w->method,
+				       w->ref, field, i,
+				       xr_type_phrase(v->items[i].type));
+		if (xb_map_set(out, v->items[i].str, ""))
+			return set_err(w->x, "out of memory");
+	}
+	return 0;
+}
+
 /* xapi sends int fields as strings ("5"); a plain int is fine too. */
 static int get_domid(const struct where *w, const struct xr_value *rec,
 		     int *out)
@@ -1011,11 +1032,13 @@ static int object_init(struct xapi *x, struct xb_object *o,
 	o->ref = strdup(ref);
 	o->uuid = strdup("");
 	o->name_label = strdup("");
+	o->name_description = strdup("");
 	o->resident_on = strdup("");
 	o->device = strdup("");
 	o->host = strdup("");
 	o->network = strdup("");
-	if (!o->ref || !o->uuid || !o->name_label || !o->resident_on ||
+	if (!o->ref || !o->uuid || !o->name_label || !o->name_description ||
+	    !o->resident_on ||
 	    !o->device || !o->host || !o->network)
 		return set_err(x, "out of memory");
 	return 0;
@@ -1039,7 +1062,10 @@ static int convert_object(const struct where *w, enum xb_class cls,
 		    get_bool(w, rec, "is_a_template", &o->is_template) ||
 		    get_bool(w, rec, "is_control_domain",
 			     &o->is_control_domain) ||
-		    get_map(w, rec, "xenstore_data", &o->xenstore_data))
+		    get_map(w, rec, "xenstore_data", &o->xenstore_data) ||
+		    get_string(w, rec, "name_description",
+			       &o->name_description) ||
+		    get_set(w, rec, "tags", &o->tags))
 			return -1;
 		/* a paused VM keeps its domain and its live vm-data */
 		o->running = !strcmp(power->str, "Running") ||
@@ -1051,6 +1077,11 @@ static int convert_object(const struct where *w, enum xb_class cls,
 		return 0;
 	case XB_CLASS_SR:
 	case XB_CLASS_NETWORK:
+		return get_string(w, rec, "name_label", &o->name_label) ||
+		       get_string(w, rec, "name_description",
+				  &o->name_description) ? -1 : 0;
+	case XB_CLASS_HOST:
+	case XB_CLASS_POOL:
 		return get_string(w, rec, "name_label", &o->name_label);
 	case XB_CLASS_PIF:
 		return get_string(w, rec, "device", &o->device) ||
@@ -1077,12 +1108,14 @@ struct reader {
 };
 
 static const char *const host_fields[] = {
-	"uuid", "name_label", "address", NULL };
+	"uuid", "name_label", "address", "other_config", NULL };
 static const char *const vm_fields[] = {
 	"uuid", "other_config", "power_state", "name_label", "domid",
 	"resident_on", "is_a_template", "is_control_domain", "xenstore_data",
-	NULL };
+	"name_description", "tags", NULL };
 static const char *const named_fields[] = {      /* SR, network */
+	"uuid", "other_config", "name_label", "name_description", NULL };
+static const char *const pool_fields[] = {
 	"uuid", "other_config", "name_label", NULL };
 static const char *const pif_fields[] = {
 	"uuid", "other_config", "device", "host", "network", "VLAN", NULL };
@@ -1134,7 +1167,8 @@ static int read_host(struct reader *rd, const struct where *w,
 		return set_err(rd->x, "out of memory");
 	return get_string(w, rec, "uuid", &h->uuid) ||
 	       get_string(w, rec, "name_label", &h->name_label) ||
-	       get_string(w, rec, "address", &h->address) ? -1 : 0;
+	       get_string(w, rec, "address", &h->address) ||
+	       get_map(w, rec, "other_config", &h->other_config) ? -1 : 0;
 }
 
 static int read_object(struct reader *rd, const struct where *w,
@@ -1239,16 +1273,50 @@ static int read_class(struct xapi *x, enum xb_class cls,
 	int ret;
 
 	rd.fields = cls == XB_CLASS_VM ? vm_fields :
-		    cls == XB_CLASS_PIF ? pif_fields : named_fields;
+		    cls == XB_CLASS_PIF ? pif_fields :
+		    cls == XB_CLASS_POOL ? pool_fields : named_fields;
 	ret = get_all_records(&rd, xb_class_xapi(cls));
 	*cap = rd.cap;
 	return ret;
+}
+
+/* Each host read is also an object of its class: `host "N"` blocks
+ * configure it as any other (its other_config). */
+static int add_host_objects(struct xapi *x, struct xb_actual *tmp,
+			    size_t *cap)
+{
+	size_t i, n = tmp->nobjects + tmp->nhosts;
+	struct xb_object *o;
+
+	if (n > *cap) {
+		o = realloc(tmp->objects, n * sizeof(*o));
+		if (!o)
+			return set_err(x, "out of memory");
+		tmp->objects = o;
+		*cap = n;
+	}
+	for (i = 0; i < tmp->nhosts; i++) {
+		const struct xb_host *h = &tmp->hosts[i];
+
+		o = &tmp->objects[tmp->nobjects++];
+		if (object_init(x, o, XB_CLASS_HOST, h->ref))
+			return -1;
+		free(o->uuid);
+		free(o->name_label);
+		o->uuid = strdup(h->uuid ? h->uuid : "");
+		o->name_label = strdup(h->name_label ? h->name_label : "");
+		if (!o->uuid || !o->name_label ||
+		    xb_map_copy(&o->other_config, &h->other_config))
+			return set_err(x, "out of memory");
+	}
+	return 0;
 }
 
 int xapi_read_state(struct xapi *x, struct xb_actual *a)
 {
 	static const enum xb_class classes[] = {
 		XB_CLASS_VM, XB_CLASS_SR, XB_CLASS_NETWORK, XB_CLASS_PIF,
+		XB_CLASS_POOL,
 	};
 	struct xb_actual tmp = { 0 }, old = { 0 };
 	size_t i, cap = 0;
@@ -1262,6 +1330,8 @@ int xapi_read_state(struct xapi *x, struct xb_actual *a)
 	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
 		if (read_class(x, classes[i], &tmp, &cap))
 			goto out;
+	if (add_host_objects(x, &tmp, &cap))
+		goto out;
 	/* all read: replace what a held from XenAPI, keep the rest */
 	old.hosts = a->hosts;
 	old.nhosts = a->nhosts;
@@ -1400,8 +1470,9 @@ out:
 	return ret;
 }
 
-int xapi_set_name_label(struct xapi *x, enum xb_class cls, const char *ref,
-			const char *name)
+/* CLASS.set_FIELD(ref, string) */
+static int set_string(struct xapi *x, enum xb_class cls, const char *ref,
+		      const char *field, const char *what, const char *value)
 {
 	struct xr_value args[2] = { { 0 } };
 	char method[64];
@@ -1412,19 +1483,79 @@ int xapi_set_name_label(struct xapi *x, enum xb_class cls, const char *ref,
 	if (!x)
 		return -1;
 	clear_errors(x);
-	snprintf(method, sizeof(method), "%s.set_name_label",
-		 xb_class_xapi(cls));
+	snprintf(method, sizeof(method), "%s.set_%s", xb_class_xapi(cls),
+		 field);
 	if (cls < XB_CLASS_VM || cls > XB_CLASS_MAX)
 		return set_err(x, "%s: unknown class %d", method, (int)cls);
 	if (check_ref(x, method, ref))
 		return -1;
-	if (!xr_xml_safe(name, strlen(name), &why, &off))
-		return set_err(x, "%s(%s): name: %s at byte %zu", method, ref,
-			       why, off);
-	if (xr_set_string(&args[0], ref) || xr_set_string(&args[1], name))
+	if (!xr_xml_safe(value, strlen(value), &why, &off))
+		return set_err(x, "%s(%s): %s: %s at byte %zu", method, ref,
+			       what, why, off);
+	if (xr_set_string(&args[0], ref) || xr_set_string(&args[1], value))
 		set_err(x, "out of memory");
 	else
 		ret = call(x, method, args, 2, NULL);
+	xr_value_free(&args[0]);
+	xr_value_free(&args[1]);
+	return ret;
+}
+
+int xapi_set_name_label(struct xapi *x, enum xb_class cls, const char *ref,
+			const char *name)
+{
+	return set_string(x, cls, ref, "name_label", "name", name);
+}
+
+int xapi_set_name_description(struct xapi *x, enum xb_class cls,
+			      const char *ref, const char *description)
+{
+	if (cls != XB_CLASS_VM && cls != XB_CLASS_SR &&
+	    cls != XB_CLASS_NETWORK)
+		return set_err(x, "%s.set_name_description: not set by xenbake",
+			       xb_class_xapi(cls));
+	return set_string(x, cls, ref, "name_description", "description",
+			  description);
+}
+
+int xapi_set_tags(struct xapi *x, const char *ref, const struct xb_map *tags)
+{
+	struct xr_value args[2] = { { 0 } };
+	const char *why;
+	size_t i, off;
+	int ret = -1;
+
+	if (!x)
+		return -1;
+	clear_errors(x);
+	if (check_ref(x, "VM.set_tags", ref))
+		return -1;
+	if (xr_set_string(&args[0], ref)) {
+		set_err(x, "out of memory");
+		goto out;
+	}
+	args[1].type = XR_ARRAY;
+	args[1].items = calloc(tags->n ? tags->n : 1, sizeof(*args[1].items));
+	if (!args[1].items) {
+		set_err(x, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < tags->n; i++) {
+		const char *t = tags->kv[i].key;
+
+		if (!xr_xml_safe(t, strlen(t), &why, &off)) {
+			set_err(x, "VM.set_tags(%s): tag \"%.80s\": %s at byte "
+				"%zu", ref, t, why, off);
+			goto out;
+		}
+		if (xr_set_string(&args[1].items[i], t)) {
+			set_err(x, "out of memory");
+			goto out;
+		}
+		args[1].n = i + 1;
+	}
+	ret = call(x, "VM.set_tags", args, 2, NULL);
+out:
 	xr_value_free(&args[0]);
 	xr_value_free(&args[1]);
 	return ret;

@@ -76,6 +76,11 @@ int xapi_read_pbds(struct xapi *x, struct xb_actual *a);
 /* CLASS.set_FIELD(ref, map): replaces the whole map in one call. */
 int xapi_set_map(struct xapi *x, enum xb_class cls, const char *ref,
 		 enum xb_field field, const struct xb_map *map);
+/* VM.set_tags(ref, the keys of tags): the whole set in one call. */
+int xapi_set_tags(struct xapi *x, const char *ref, const struct xb_map *tags);
+/* CLASS.set_name_description(ref, text): VM, SR, network. */
+int xapi_set_name_description(struct xapi *x, enum xb_class cls,
+			      const char *ref, const char *description);
 /* CLASS.set_name_label(ref, name). */
 int xapi_set_name_label(struct xapi *x, enum xb_class cls, const char *ref,
 			const char *name);

@@ -23,12 +23,12 @@
     ;; language version 2: loops, templates, file values
     (,(regexp-opt '("for" "in" "template" "use" "file") 'symbols)
      . font-lock-keyword-face)
-    (,(regexp-opt '("vm" "sr" "network" "pif") 'symbols) . font-lock-type-face)
+    (,(regexp-opt '("vm" "sr" "network" "pif" "pool") 'symbols) . font-lock-type-face)
     (,(regexp-opt '("uuid" "host" "optional" "vlan" "match") 'symbols) . font-lock-builtin-face)
     (,(regexp-opt '("vm-data" "xenstore-data" "other-config" "hide-from-xencenter"
-                    "name-label" "i18n-key") 'symbols)
+                    "name-label" "i18n-key" "name-description" "tag") 'symbols)
      . font-lock-keyword-face)
-    (,(regexp-opt '("local-hotplug-cd" "local-hotplug-disk" "local-storage"
+    (,(regexp-opt '("ebs" "local-hotplug-cd" "local-hotplug-disk" "local-storage"
                     "xenserver-tools") 'symbols)
      . font-lock-constant-face)
     ("\\${[A-Za-z_][A-Za-z0-9_-]*}" 0 font-lock-variable-name-face t)

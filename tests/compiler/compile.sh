@@ -297,6 +297,17 @@ check "a blob without pool selectors is format 1" '[ "$(od -An -tu4 -j4 -N8 "$wo
 printf 'pif "eth1" vlan 7 { hide-from-xencenter; }\n' >"$work/vlan.xb"
 "$XENBAKEC" -o "$work/vlan2.xbb" "$work/vlan.xb"
 check "a blob with pif vlan is format 2" '[ "$(od -An -tu4 -j4 -N8 "$work/vlan2.xbb" | tr -s " ")" = " 2 2" ]'
+# format 3 only for a host or pool block, a name-description or a tag
+"$XENBAKEC" -o "$work/v3.xbb" "$T/fields-v2.xb"
+check "a blob with the new fields and objects is format 3" '[ "$(od -An -tu4 -j4 -N8 "$work/v3.xbb" | tr -s " ")" = " 3 3" ]'
+for stmt in 'pool { }' 'host "h" { }' 'vm "x" { tag "t"; }' 'network "n" { name-description "d"; }'; do
+	printf 'pif "eth1" vlan 7 { hide-from-xencenter; }\n%s\n' "$stmt" >"$work/v3.xb"
+	"$XENBAKEC" -o "$work/v3.xbb" "$work/v3.xb"
+	check "format 3 for: $stmt" '[ "$(od -An -tu4 -j4 -N8 "$work/v3.xbb" | tr -s " ")" = " 3 3" ]'
+done
+printf 'sr "s" { i18n-key ebs; }\n' >"$work/ebs.xb"
+"$XENBAKEC" -o "$work/ebs.xbb" "$work/ebs.xb"
+check "i18n-key ebs compiles, in a format-1 blob" '[ $? -eq 0 ] && [ "$(od -An -tu4 -j4 -N8 "$work/ebs.xbb" | tr -s " ")" = " 1 1" ]'
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

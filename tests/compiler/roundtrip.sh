@@ -35,6 +35,7 @@ check() {   # NAME SRC [options]
 
 check all "$T/all-statements.xb" -I "$T/inc/lib"
 check pool "$T/pool-selectors.xb"
+check fields-v2 "$T/fields-v2.xb"
 for ex in "$top_srcdir"/examples/*/; do
 	name=$(basename "$ex")
 	src=$ex/$name.xb

@@ -623,6 +623,70 @@ START_TEST(format2_sr_host_and_pif_vlan)
 }
 END_TEST
 
+/* Format 3: host and pool objects, name_description and tags entries,
+ * only in blobs that say they need format 3. */
+static void format3(uint32_t last_comp, const char *pool_name,
+		    const char *tag, const char *tag_value)
+{
+	uint32_t p;
+
+	hb_init(&hb);
+	p = hb_pos(&hb, "a.xb", 1, 1);
+	hb_object(&hb, XB_CLASS_VM, 0, "web-01", "", p);
+	hb_entry(&hb, XB_FIELD_NAME_DESCRIPTION, "", "Web", p);
+	hb_entry(&hb, XB_FIELD_TAGS, tag, tag_value, p);
+	hb_object(&hb, XB_CLASS_NETWORK, 0, "lan", "", p);
+	hb_entry(&hb, XB_FIELD_NAME_DESCRIPTION, "", "LAN", p);
+	hb_object(&hb, XB_CLASS_HOST, 0, "xs-01", "", p);
+	hb_entry(&hb, XB_FIELD_OTHER_CONFIG, "rack", "r12", p);
+	hb_object(&hb, XB_CLASS_POOL, 0, pool_name, "", p);
+	hb_entry(&hb, XB_FIELD_OTHER_CONFIG, "site", "ams-3", p);
+	hb_finish(&hb);
+	hb_set32(&hb, XBB_OFF_VERSION, 3);
+	hb_set32(&hb, XBB_OFF_LAST_COMP, last_comp);
+	hb_rehash(&hb);
+}
+
+START_TEST(format3_hosts_pool_descriptions_tags)
+{
+	struct xbb_object o;
+	struct xbb_entry e;
+
+	format3(3, "", "gpu", "");
+	ck_assert_int_eq(open_hb(), XBB_OK);
+	xbb_object(&view, 3, &o);
+	ck_assert_int_eq(o.cls, XB_CLASS_POOL);
+	ck_assert_str_eq(o.selector, "");
+	xbb_entry(&view, 1, &e);
+	ck_assert_int_eq(e.field, XB_FIELD_TAGS);
+	ck_assert_str_eq(e.key, "gpu");
+	/* format 2 has none of these */
+	format3(2, "", "gpu", "");
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	/* the pool has no name; a tag is its key, its value "" */
+	format3(3, "lab", "gpu", "");
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	format3(3, "", "", "");
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	format3(3, "", "gpu", "yes");
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	/* the pool by uuid; name_description with a key; tags on a network */
+	format3(3, "", "gpu", "");
+	poke(hb_object_at(&hb, 3) + 4, XB_OBJ_BY_UUID);
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	format3(3, "", "gpu", "");
+	poke(hb_entry_at(&hb, 2) + 4, hb_get32(&hb, hb_entry_at(&hb, 1) + 4));
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	format3(3, "", "gpu", "");
+	poke(hb_entry_at(&hb, 2), XB_FIELD_TAGS);
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	/* a host's other_config is all a host block sets */
+	format3(3, "", "gpu", "");
+	poke(hb_entry_at(&hb, 3), XB_FIELD_NAME_DESCRIPTION);
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+}
+END_TEST
+
 START_TEST(entry_range_gap)
 {
 	sample();
@@ -1220,6 +1284,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, object_reserved_set);
 	tcase_add_test(tc, host_on_a_vm);
 	tcase_add_test(tc, format2_sr_host_and_pif_vlan);
+	tcase_add_test(tc, format3_hosts_pool_descriptions_tags);
 	tcase_add_test(tc, entry_range_gap);
 	tcase_add_test(tc, entry_range_overlap);
 	tcase_add_test(tc, entry_range_out_of_range);

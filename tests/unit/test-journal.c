@@ -220,6 +220,15 @@ START_TEST(wrong_bodies_are_refused)
 		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 1\n"
 		  "write SR name_label 1:u 1:o 0:\nold 0\nnew 0\n                    \n",
 		  "name_label" },
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 1\n"
+		  "write network tags 1:u 1:o 0:\nold 0\nnew 0\n                    \n",
+		  "a field that class has not" },
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 1\n"
+		  "write PIF name_description 1:u 1:o 0:\nold 0\nnew 0\n              \n",
+		  "a field that class has not" },
+		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 1\n"
+		  "write VM name_description 1:u 1:o 0:\nold 0\nnew 0\n               \n",
+		  "name_description" },
 		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 0\nextra\n",
 		  "more after the last write" },
 		{ "xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 0", "cut short" },
@@ -232,6 +241,33 @@ START_TEST(wrong_bodies_are_refused)
 		expect_refused(buf, len, cases[i].why);
 		free(buf);
 	}
+}
+END_TEST
+
+/* Language version 2's writes: VM tags (a set: tag -> ""),
+ * name_description, the pool's and a host's other_config. */
+START_TEST(v2_writes_parse)
+{
+	static const char body[] =
+		"xenbake-journal 1\ntime 1\nowner 1 0:\nblobs 0\nwrites 3\n"
+		"write VM tags 1:u 1:o 0:\nold 0\nnew 1\nkv 3:gpu 0:\n"
+		"write VM name_description 1:u 1:o 0:\nold 1\nkv 0: 0:\n"
+		"new 1\nkv 0: 3:Web\n"
+		"write pool other_config 1:p 0: 0:\nold 0\nnew 1\n"
+		"kv 4:site 5:ams-3\n";
+	struct xb_journal j;
+	char *buf, *err = NULL;
+	size_t len;
+
+	buf = sealed(body, &len);
+	ck_assert_int_eq(xb_journal_parse(buf, len, &j, &err), 0);
+	ck_assert_uint_eq(j.nwrites, 3);
+	ck_assert_int_eq(j.writes[0].field, XB_FIELD_TAGS);
+	ck_assert_ptr_nonnull(xb_map_get(&j.writes[0].new_map, "gpu"));
+	ck_assert_int_eq(j.writes[1].field, XB_FIELD_NAME_DESCRIPTION);
+	ck_assert_int_eq(j.writes[2].cls, XB_CLASS_POOL);
+	xb_journal_free(&j);
+	free(buf);
 }
 END_TEST
 
@@ -358,6 +394,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, every_flipped_byte_is_refused);
 	tcase_add_test(tc, wrong_bodies_are_refused);
 	tcase_add_test(tc, nul_in_a_string_is_refused);
+	tcase_add_test(tc, v2_writes_parse);
 	tcase_add_test(tc, checksum_names_the_damage);
 	tcase_add_test(tc, file_round_trip);
 	tcase_add_test(tc, journal_over_the_bound_is_never_written);

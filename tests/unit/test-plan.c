@@ -59,6 +59,7 @@ static void add_host(struct xb_actual *a, const char *ref, const char *name)
 {
 	a->hosts = realloc(a->hosts, (a->nhosts + 1) * sizeof(*a->hosts));
 	ck_assert_ptr_nonnull(a->hosts);
+	memset(&a->hosts[a->nhosts], 0, sizeof(*a->hosts));
 	a->hosts[a->nhosts].ref = strdup(ref);
 	a->hosts[a->nhosts].uuid = strdup(ref);
 	a->hosts[a->nhosts].name_label = strdup(name);
@@ -950,6 +951,135 @@ START_TEST(many_objects_each_block_finds_its_own)
 }
 END_TEST
 
+/* A tag xenbake did not add is never recorded, so never removed; one it
+ * added goes once the config drops it. One VM.set_tags write. */
+START_TEST(tags_only_those_xenbake_added_are_removed)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_object *vm = add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", -1);
+	struct xb_desired_object *o;
+	const struct xb_change *ch;
+	const char *rec;
+	size_t i, tag_writes = 0;
+
+	set(&vm->tags, "by-hand", "");
+	set(&vm->tags, "old", "");           /* xenbake's, dropped since */
+	set(&vm->tags, "kept-by-hand", "");  /* someone else's, dropped */
+	set(&vm->other_config, XB_KEY_MANAGED, "tags:old");
+	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1);
+	entry(o, XB_FIELD_TAGS, "by-hand", "", 2);
+	entry(o, XB_FIELD_TAGS, "new", "", 3);
+	entry(o, XB_FIELD_NAME_DESCRIPTION, "", "Web", 4);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	for (i = 0; i < p.nwrites; i++) {
+		if (p.writes[i].field != XB_FIELD_TAGS)
+			continue;
+		tag_writes++;
+		ck_assert_uint_eq(p.writes[i].new_map.n, 3);
+		ck_assert_ptr_nonnull(xb_map_get(&p.writes[i].new_map, "by-hand"));
+		ck_assert_ptr_nonnull(xb_map_get(&p.writes[i].new_map, "new"));
+		ck_assert_ptr_nonnull(xb_map_get(&p.writes[i].new_map,
+						 "kept-by-hand"));
+		ck_assert_ptr_null(xb_map_get(&p.writes[i].new_map, "old"));
+	}
+	ck_assert_uint_eq(tag_writes, 1);
+	ck_assert_ptr_nonnull(find_change(&p, XB_WHERE_XAPI, "new"));
+	ch = find_change(&p, XB_WHERE_XAPI, "old");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_int_eq(ch ? ch->op : 0, XB_CHANGE_REMOVE);
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XAPI, "by-hand"));
+	/* the record names the tag xenbake adds, not the one it found */
+	rec = xb_map_get(&p.writes[0].new_map, XB_KEY_MANAGED);
+	ck_assert_int_eq(p.writes[0].field, XB_FIELD_OTHER_CONFIG);
+	ck_assert_str_eq(rec, "tags:new");
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
+/* Without XenAPI a VM's tags and description cannot be written: a note
+ * each, and no change; a pool block is an error (XenAPI's alone). */
+START_TEST(without_xapi_tags_and_descriptions_are_notes)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_desired_object *o;
+	size_t i, tag_notes = 0, desc_notes = 0;
+
+	add_guest(&a, 5, "web-01", "u-web");
+	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1);
+	entry(o, XB_FIELD_NAME_DESCRIPTION, "", "Web", 2);
+	entry(o, XB_FIELD_TAGS, "gpu", "", 3);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XS_ONLY, &p), 0);
+	ck_assert_uint_eq(p.nchanges, 0);
+	for (i = 0; i < p.nnotes; i++) {
+		tag_notes += strstr(p.notes[i], "t.xb:3:5") &&
+			     strstr(p.notes[i], "tag is kept by XenAPI");
+		desc_notes += strstr(p.notes[i], "t.xb:2:5") &&
+			      strstr(p.notes[i], "name-description is kept");
+	}
+	ck_assert_uint_eq(tag_notes, 1);
+	ck_assert_uint_eq(desc_notes, 1);
+	xb_plan_free(&p);
+	block(&c, XB_CLASS_POOL, 0, "", NULL, 9);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XS_ONLY, &p), -1);
+	ck_assert(any_error_has(&p, "pools can only be configured through XenAPI"));
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
+/* host "N" and pool blocks select their objects; name_description is a
+ * string field, one write. */
+START_TEST(host_pool_and_name_description)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_object *net;
+	struct xb_desired_object *o;
+	size_t i;
+	bool host_w = false, pool_w = false, desc_w = false;
+
+	add_object(&a, XB_CLASS_HOST, "OpaqueRef:h1", "u-h1", "xs-01");
+	add_object(&a, XB_CLASS_HOST, "OpaqueRef:h2", "u-h2", "xs-02");
+	add_object(&a, XB_CLASS_POOL, "OpaqueRef:p", "u-pool", "");
+	net = add_object(&a, XB_CLASS_NETWORK, "OpaqueRef:n", "u-n", "lan");
+	net->name_description = strdup("old");
+	o = block(&c, XB_CLASS_HOST, 0, "xs-02", NULL, 1);
+	entry(o, XB_FIELD_OTHER_CONFIG, "rack", "r12", 2);
+	o = block(&c, XB_CLASS_POOL, 0, "", NULL, 3);
+	entry(o, XB_FIELD_OTHER_CONFIG, "site", "ams-3", 4);
+	o = block(&c, XB_CLASS_NETWORK, 0, "lan", NULL, 5);
+	entry(o, XB_FIELD_NAME_DESCRIPTION, "", "LAN", 6);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	for (i = 0; i < p.nwrites; i++) {
+		const struct xb_object *ob = &a.objects[p.writes[i].object];
+
+		ck_assert_str_ne(ob->uuid, "u-h1");
+		if (!strcmp(ob->uuid, "u-h2"))
+			host_w = xb_map_get(&p.writes[i].new_map, "rack") != NULL;
+		if (!strcmp(ob->uuid, "u-pool"))
+			pool_w = xb_map_get(&p.writes[i].new_map, "site") != NULL;
+		if (!strcmp(ob->uuid, "u-n")) {
+			ck_assert_int_eq(p.writes[i].field,
+					 XB_FIELD_NAME_DESCRIPTION);
+			ck_assert_ptr_nonnull(xb_map_get(&p.writes[i].old_map, ""));
+			desc_w = xb_map_get(&p.writes[i].new_map, "") &&
+				 !strcmp(xb_map_get(&p.writes[i].new_map, ""),
+					 "LAN");
+		}
+	}
+	ck_assert(host_w && pool_w && desc_w);
+	ck_assert_uint_eq(p.nwrites, 3);
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -971,6 +1101,9 @@ Suite *test_suite(void)
 		{ "managed-record", managed_record_round_trips },
 		{ "record-identity", managed_record_names_its_object },
 		{ "inherited-records", inherited_records_are_not_planned },
+		{ "tags", tags_only_those_xenbake_added_are_removed },
+		{ "host-pool-description", host_pool_and_name_description },
+		{ "no-xapi-tags", without_xapi_tags_and_descriptions_are_notes },
 	};
 	size_t i;
 

@@ -12,11 +12,11 @@ canned member --bind 127.0.0.1 --port "$P" --mode slave --master 127.0.0.2
 probe slave -e "http://127.0.0.1:$P" state
 expect_rc 0
 has "$T/slave.stdout" "name=web-01 running=1 domid=5"
-has "$T/slave.stdout" "calls 7"            # member login + master login + 5
+has "$T/slave.stdout" "calls 8"            # member login + master login + 6
 [ "$(count "$T/member.log" '^session.login_with_password')" = 1 ] || fail "member not asked once"
 [ "$(count "$T/member.log" 'get_all_records')" = 0 ] || fail "records read from the member"
 [ "$(count "$T/master.log" '^session.login_with_password')" = 1 ] || fail "no login on the master"
-[ "$(count "$T/master.log" 'get_all_records')" = 5 ] || fail "records not read from the master"
+[ "$(count "$T/master.log" 'get_all_records')" = 6 ] || fail "records not read from the master"
 has "$T/master.log" "session.logout"
 
 # a master that also says HOST_IS_SLAVE is not followed further
@@ -46,7 +46,7 @@ canned expire --replies "$REPLIES" --mode session-invalid-once
 probe expire -e "http://127.0.0.1:$(port expire)" state
 expect_rc 0
 has "$T/expire.stdout" "name=web-01"
-has "$T/expire.stdout" "calls 8"           # login, failed call, login, 5
+has "$T/expire.stdout" "calls 9"           # login, failed call, login, 6
 [ "$(count "$T/expire.log" '^session.login_with_password')" = 2 ] || fail "not logged in twice"
 has "$T/expire.log" 'host.get_all_records ["OpaqueRef:session-2"]'
 has "$T/expire.log" 'session.logout ["OpaqueRef:session-2"]'

@@ -45,15 +45,15 @@ expect_rc 0
 has "$T/tcp.stdout" "uuid=11111111-1111-4111-8111-111111111111 name=xs-01 address=127.0.0.2"
 has "$T/tcp.stdout" "name=web-01 running=1 domid=5"
 [ "$(grep -c '^pif ' "$T/tcp.stdout")" = 2 ] || fail "not both PIFs"
-has "$T/tcp.stdout" "calls 7"                  # member login, master login, 5
+has "$T/tcp.stdout" "calls 8"                  # member login, master login, 6
 [ "$(calls "http://127.0.0.1:$P")" = "['session.login_with_password']" ] ||
 	fail "the member got more than the login: $(calls "http://127.0.0.1:$P")"
-[ "$(calls "http://127.0.0.2:$P")" = "['session.login_with_password', 'host.get_all_records', 'VM.get_all_records', 'SR.get_all_records', 'network.get_all_records', 'PIF.get_all_records', 'session.logout']" ] ||
+[ "$(calls "http://127.0.0.2:$P")" = "['session.login_with_password', 'host.get_all_records', 'VM.get_all_records', 'SR.get_all_records', 'network.get_all_records', 'PIF.get_all_records', 'pool.get_all_records', 'session.logout']" ] ||
 	fail "the master did not get the session: $(calls "http://127.0.0.2:$P")"
 
 # the member's own socket forwards: no HOST_IS_SLAVE there
 probe unix -e "unix:$T/member.sock" state
 expect_rc 0
 has "$T/unix.stdout" "name=web-01 running=1 domid=5"
-has "$T/unix.stdout" "calls 6"
+has "$T/unix.stdout" "calls 7"
 echo "sim-pool: ok"

@@ -37,11 +37,11 @@ ref_of() {
 sim POST /sim/reset-calls >/dev/null
 probe tcp state
 expect_rc 0
-has "$T/tcp.stdout" "calls 6"
+has "$T/tcp.stdout" "calls 7"
 # on the wire: login, one get_all_records per class, logout
 sim GET /sim/calls >"$T/calls.json"
-[ "$(json_eval "$T/calls.json" 'j["calls"]')" = "['session.login_with_password', 'host.get_all_records', 'VM.get_all_records', 'SR.get_all_records', 'network.get_all_records', 'PIF.get_all_records', 'session.logout']" ] ||
-	{ cat "$T/calls.json" >&2; fail "not login + 5 reads + logout"; }
+[ "$(json_eval "$T/calls.json" 'j["calls"]')" = "['session.login_with_password', 'host.get_all_records', 'VM.get_all_records', 'SR.get_all_records', 'network.get_all_records', 'PIF.get_all_records', 'pool.get_all_records', 'session.logout']" ] ||
+	{ cat "$T/calls.json" >&2; fail "not login + 6 reads + logout"; }
 # logged out: no session left, ours (originator xenbake) ended
 sim GET /sim/state >"$T/simstate.json"
 [ "$(json_eval "$T/simstate.json" 'len(j["sessions"])')" = 0 ] || fail "a session was left open"
@@ -69,14 +69,14 @@ has "$T/tcp.stdout" "device=eth1 host=$HOST network=$NET"
 probe unix -e "unix:$SB/xapi.sock" state
 expect_rc 0
 has "$T/unix.stdout" "name=web-01 running=1 domid=5"
-has "$T/unix.stdout" "calls 6"
+has "$T/unix.stdout" "calls 7"
 
 # PBDs: plugged as the fixture says
 probe pbds pbds
 expect_rc 0
 has "$T/pbds.stdout" "sr $SR uuid=9c000000-0000-4000-8000-000000000004 name=Local storage pbds_plugged=1"
 has "$T/pbds.stdout" "sr $SR_DETACHED uuid=9c000000-0000-4000-8000-000000000005 name=Detached NFS pbds_plugged=0"
-has "$T/pbds.stdout" "calls 7"
+has "$T/pbds.stdout" "calls 8"
 
 # set_map and set_name_label round trip, in one session
 probe write set-map vm "$VM" xenstore_data 'vm-data/role=back<end>&' vm-data/x=1 \
@@ -90,7 +90,7 @@ has "$T/write.stdout" "  other_config note=caf&#233;"
 has "$T/write.stdout" "  other_config owner=dev"
 has "$T/write.stdout" "  other_config HideFromXenCenter=true"
 has "$T/write.stdout" "sr $SR uuid=9c000000-0000-4000-8000-000000000004 name=Local storage (renamed)"
-has "$T/write.stdout" "calls 10"             # login, 4 writes, 5 reads
+has "$T/write.stdout" "calls 11"             # login, 4 writes, 6 reads
 # the whole map was replaced
 probe after state
 lacks "$T/after.stdout" "vm-data/role=frontend"
@@ -116,7 +116,7 @@ sim POST /sim/fault "fail:SR.get_all_records#+1:SESSION_INVALID:gone" >/dev/null
 probe expired state
 expect_rc 0
 has "$T/expired.stdout" "name=Local storage (renamed)"
-has "$T/expired.stdout" "calls 8"
+has "$T/expired.stdout" "calls 9"
 sim GET /sim/calls >"$T/calls.json"
 [ "$(json_eval "$T/calls.json" 'j["by_method"]["session.login_with_password"]')" = 2 ] || fail "not logged in again"
 [ "$(json_eval "$T/calls.json" 'j["by_method"]["SR.get_all_records"]')" = 2 ] || fail "SR.get_all_records not retried"

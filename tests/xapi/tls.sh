@@ -32,15 +32,15 @@ lacks "$T/tls.log" "session.login_with_password"     # nothing was sent
 probe ca -e "$URL" -c "$T/ca.pem" state
 expect_rc 0
 has "$T/ca.stdout" "name=web-01 running=1 domid=5"
-has "$T/ca.stdout" "calls 6"
+has "$T/ca.stdout" "calls 7"
 
 XENBAKE_CA_FILE=$T/ca.pem probe caenv -e "$URL" state
 expect_rc 0
-has "$T/caenv.stdout" "calls 6"
+has "$T/caenv.stdout" "calls 7"
 
 probe insecure -e "$URL" -k state
 expect_rc 0
-has "$T/insecure.stdout" "calls 6"
+has "$T/insecure.stdout" "calls 7"
 
 # the right CA, the wrong name
 probe wrongname -e "https://localhost:$(port tls)" -c "$T/ca.pem" state
@@ -61,12 +61,12 @@ BADHEX=$(printf %s "$BADFP" | tr -d : | tr A-F a-f)
 
 probe pinned -e "$URL" -f "$FP" state
 expect_rc 0
-has "$T/pinned.stdout" "calls 6"
+has "$T/pinned.stdout" "calls 7"
 
 # the pin trusts the certificate whatever the name it is reached by
 probe pinnedname -e "https://localhost:$(port tls)" -f "$FPHEX" state
 expect_rc 0
-has "$T/pinnedname.stdout" "calls 6"
+has "$T/pinnedname.stdout" "calls 7"
 
 n=$(count "$T/tls.log" "session.login_with_password")
 probe wrongpin -e "$URL" -f "$BADFP" state

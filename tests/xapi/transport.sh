@@ -25,15 +25,15 @@ has "$T/state.stdout" "pif OpaqueRef:pif-2 uuid=be000000-0000-4000-8000-00000000
 [ "$(grep -c '^host ' "$T/state.stdout")" = 2 ] || fail "not 2 hosts"
 [ "$(grep -c '^vm ' "$T/state.stdout")" = 4 ] || fail "not 4 VMs"
 [ "$(grep -c '^pif ' "$T/state.stdout")" = 2 ] || fail "not 2 PIFs"
-has "$T/state.stdout" "calls 6"
+has "$T/state.stdout" "calls 7"
 [ "$(count "$T/ok.log" '^connect$')" = 1 ] || fail "not one kept-alive connection: $(count "$T/ok.log" '^connect$')"
 has "$T/ok.log" 'session.login_with_password ["root", "", "2.0", "xenbake"]'
-for cls in host VM SR network PIF; do
+for cls in host VM SR network PIF pool; do
 	[ "$(count "$T/ok.log" "^$cls.get_all_records \[\"OpaqueRef:session-1\"\]$")" = 1 ] ||
 		fail "$cls.get_all_records not called exactly once"
 done
 has "$T/ok.log" 'session.logout ["OpaqueRef:session-1"]'
-[ "$(grep -vc '^connect$' "$T/ok.log")" = 7 ] || fail "not 7 calls on the wire"
+[ "$(grep -vc '^connect$' "$T/ok.log")" = 8 ] || fail "not 8 calls on the wire"
 lacks "$T/ok.log" bad-content-type
 
 # pbds: one more call; plugged only where a PBD is attached
@@ -41,14 +41,14 @@ probe pbds -e "$URL" pbds
 expect_rc 0
 has "$T/pbds.stdout" "sr OpaqueRef:sr-local uuid=9c000000-0000-4000-8000-000000000004 name=Local storage pbds_plugged=1"
 has "$T/pbds.stdout" "name=NFS & <friends> pbds_plugged=0"
-has "$T/pbds.stdout" "calls 7"
+has "$T/pbds.stdout" "calls 8"
 
 # the unix socket (no password needed)
 : >"$T/ok.log"
 probe unix -e "unix:$T/xapi.sock" state
 expect_rc 0
 has "$T/unix.stdout" "name=web-01 running=1 domid=5"
-has "$T/unix.stdout" "calls 6"
+has "$T/unix.stdout" "calls 7"
 has "$T/ok.log" 'session.logout ["OpaqueRef:session-'
 
 # XENBAKE_XAPI is the default endpoint

@@ -67,6 +67,8 @@ static void print_state(const struct xb_actual *a)
 	for (i = 0; i < a->nobjects; i++) {
 		const struct xb_object *o = &a->objects[i];
 
+		if (o->cls == XB_CLASS_HOST)
+			continue;       /* each is a host line above */
 		printf("%s %s uuid=%s name=%s", xb_class_keyword(o->cls),
 		       o->ref, o->uuid, o->name_label);
 		switch (o->cls) {
@@ -84,6 +86,8 @@ static void print_state(const struct xb_actual *a)
 			       o->host, o->network);
 			break;
 		case XB_CLASS_NETWORK:
+		case XB_CLASS_HOST:
+		case XB_CLASS_POOL:
 			break;
 		}
 		printf("\n");

@@ -8,15 +8,15 @@ endif
 " matches, not keywords: '-' is no keyword character, so the keyword "vm"
 " would win inside "vm-data"; a word next to a '-' is part of a longer one
 syn match   xbTopLevel	"-\@<!\<\(let\|include\)\>-\@!"
-syn match   xbClass	"-\@<!\<\(vm\|sr\|network\|pif\)\>-\@!"
+syn match   xbClass	"-\@<!\<\(vm\|sr\|network\|pif\|pool\)\>-\@!"
 syn match   xbSelector	"-\@<!\<\(uuid\|host\|optional\|vlan\|match\)\>-\@!"
 " language version 2: loops, templates, file values
 syn match   xbRepeat	"-\@<!\<\(for\|in\)\>-\@!"
 syn match   xbTemplate	"-\@<!\<\(template\|use\)\>-\@!"
 syn match   xbFile	"-\@<!\<file\>-\@!"
 syn match   xbRange	"\<\d\+\.\.\d\+\>"
-syn match   xbStatement	"\<\(vm-data\|xenstore-data\|other-config\|hide-from-xencenter\|name-label\|i18n-key\)\>"
-syn match   xbI18nKey	"\<local-hotplug-cd\>\|\<local-hotplug-disk\>\|\<local-storage\>\|\<xenserver-tools\>"
+syn match   xbStatement	"\<\(vm-data\|xenstore-data\|other-config\|hide-from-xencenter\|name-label\|i18n-key\|name-description\|tag\)\>"
+syn match   xbI18nKey	"\<ebs\>\|\<local-hotplug-cd\>\|\<local-hotplug-disk\>\|\<local-storage\>\|\<xenserver-tools\>"
 syn match   xbComment	"#.*$" contains=xbTodo
 syn keyword xbTodo	contained TODO FIXME XXX
 syn match   xbEscape	contained "\\[\"\\nt]\|\\x\x\x"
