@@ -444,6 +444,8 @@ static const char *kind_singular(enum xb_class cls)
 	case XB_CLASS_SR: return "SR";
 	case XB_CLASS_NETWORK: return "network";
 	case XB_CLASS_PIF: return "PIF";
+	case XB_CLASS_HOST: return "host";
+	case XB_CLASS_POOL: return "pool";
 	}
 	return "object";
 }

@@ -993,7 +993,7 @@ START_TEST(tags_only_those_xenbake_added_are_removed)
 	/* the record names the tag xenbake adds, not the one it found */
 	rec = xb_map_get(&p.writes[0].new_map, XB_KEY_MANAGED);
 	ck_assert_int_eq(p.writes[0].field, XB_FIELD_OTHER_CONFIG);
-	ck_assert_str_eq(rec, "tags:new");
+	ck_assert_str_eq(rec, "uuid:u-web\ntags:new");
 	xb_plan_free(&p);
 	xb_actual_free(&a);
 }
