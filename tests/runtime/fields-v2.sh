@@ -177,7 +177,8 @@ PYEOF
 w = vm("web-01")
 assert sorted(w["tags"]) == ["by-hand", "manual", "t3"], w["tags"]
 assert w["name_description"] == "New", w
-assert w["other_config"]["xenbake-managed"] == "other_config:k\ntags:t3", w
+assert w["other_config"]["xenbake-managed"] == \
+    "uuid:%s\nother_config:k\ntags:t3" % w["uuid"], w
 PYEOF
 fi
 echo PASS
