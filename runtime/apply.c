@@ -53,20 +53,80 @@ static void test_kill_at(const char *env, size_t n)
 #define HOOK_WRITE "XENBAKE_TEST_HOOK_AFTER_WRITE"
 #define HOOK_RECOVERY "XENBAKE_TEST_HOOK_RECOVERY_WRITE"
 
-static int write_field(struct xapi *x, const struct xb_object *ob,
-		       enum xb_field field, const struct xb_map *map)
+/* One key of a map from value was to value (NULL: absent): remove_from_,
+ * add_to_, or both for a changed value, as XenAPI has no call that sets
+ * one key. A key someone else added meanwhile under that name makes
+ * add_to_ fail MAP_DUPLICATE_KEY: the config names the key, so it is
+ * replaced. *touched: a call went through, or may have (no reply). */
+static int put_key(struct xapi *x, const struct xb_object *ob,
+		   enum xb_field field, const char *key, const char *was,
+		   const char *value, bool *touched)
 {
-	if (field == XB_FIELD_NAME_LABEL)
-		return xapi_set_name_label(x, ob->cls, ob->ref,
-					   xb_map_get(map, "") ?
-					   xb_map_get(map, "") : "");
-	return xapi_set_map(x, ob->cls, ob->ref, field, map);
+	const struct xapi_fault *f;
+
+	if (was || !value) {
+		if (xapi_map_remove(x, ob->cls, ob->ref, field, key))
+			goto failed;
+		*touched = true;
+		if (!value)
+			return 0;
+	}
+	if (!xapi_map_add(x, ob->cls, ob->ref, field, key, value)) {
+		*touched = true;
+		return 0;
+	}
+	f = xapi_fault(x);
+	if (!f || !f->code || strcmp(f->code, "MAP_DUPLICATE_KEY"))
+		goto failed;
+	if (xapi_map_remove(x, ob->cls, ob->ref, field, key))
+		goto failed;
+	*touched = true;
+	if (xapi_map_add(x, ob->cls, ob->ref, field, key, value))
+		goto failed;
+	return 0;
+failed:
+	if (!xapi_fault(x))
+		*touched = true;    /* no reply: the call may have run */
+	return -1;
 }
 
-static int write_one(struct xapi *x, const struct xb_object *ob,
-		     const struct xb_map_write *w, const struct xb_map *map)
+/* Makes field go from map from to map to, key by key: only the keys the
+ * two differ on are sent, so a key another client writes between xenbake's
+ * read and this write stays, as no whole-map set_ computed from the read
+ * could promise (a lost update). name_label is one set_. *touched: the
+ * object may have changed (see put_key). */
+static int write_field(struct xapi *x, const struct xb_object *ob,
+		       enum xb_field field, const struct xb_map *from,
+		       const struct xb_map *to, bool *touched)
 {
-	return write_field(x, ob, w->field, map);
+	size_t i = 0, j = 0;
+
+	if (field == XB_FIELD_NAME_LABEL) {
+		if (!xapi_set_name_label(x, ob->cls, ob->ref,
+					 xb_map_get(to, "") ?
+					 xb_map_get(to, "") : "")) {
+			*touched = true;
+			return 0;
+		}
+		if (!xapi_fault(x))
+			*touched = true;
+		return -1;
+	}
+	while (i < from->n || j < to->n) {        /* both sorted by key */
+		int c = i >= from->n ? 1 : j >= to->n ? -1 :
+			strcmp(from->kv[i].key, to->kv[j].key);
+		const char *key = c <= 0 ? from->kv[i].key : to->kv[j].key;
+		const char *was = c <= 0 ? from->kv[i].value : NULL;
+		const char *value = c >= 0 ? to->kv[j].value : NULL;
+
+		i += c <= 0;
+		j += c >= 0;
+		if (was && value && !strcmp(was, value))
+			continue;
+		if (put_key(x, ob, field, key, was, value, touched))
+			return -1;
+	}
+	return 0;
 }
 
 /* The change behind write w that has a source position (a removal has
@@ -129,8 +189,10 @@ static char *xenstore_sources(const struct xb_plan *p)
 	return more;
 }
 
-/* Sets the writes marked done back to the maps read, newest first. 0, or
- * -1 with *failed naming the calls that could not be undone. */
+/* Sets the writes marked done back to the maps read, newest first, key by
+ * key as they were written (a key of a map cut off midway that was never
+ * written costs a call that changes nothing). 0, or -1 with *failed naming
+ * the calls that could not be undone. */
 static int restore(struct xapi *x, const struct xb_actual *a,
 		   const struct xb_plan *p, const bool *done, char **failed)
 {
@@ -141,9 +203,12 @@ static int restore(struct xapi *x, const struct xb_actual *a,
 		const struct xb_map_write *w = &p->writes[n];
 		const struct xb_object *ob = &a->objects[w->object];
 
+		bool touched = false;
+
 		if (!done[n])
 			continue;
-		if (write_one(x, ob, w, &w->old_map)) {
+		if (write_field(x, ob, w->field, &w->new_map, &w->old_map,
+				&touched)) {
 			char *what = describe_write(p, a, w);
 			char *more = xb_strf("%s%s%s: %s", *failed ? *failed : "",
 					 *failed ? "; " : "",
@@ -160,10 +225,11 @@ static int restore(struct xapi *x, const struct xb_actual *a,
 	return r;
 }
 
-/* The writes go out over a few connections at once: each is one call on
- * one object, independent of the others, and at boot the cost is the
- * round trips. A failure stops the taking of new writes; the caller then
- * sets back every write that was done. */
+/* The writes go out over a few connections at once: each is one map of
+ * one object (its keys' calls in turn on one connection), independent of
+ * the others, and at boot the cost is the round trips. A failure stops the
+ * taking of new writes; the caller then sets back every write that was
+ * done, or begun. */
 #define XAPI_WRITERS 4          /* connections writing at once */
 #define WRITES_PER_WRITER 16    /* fewer writes than this: fewer writers */
 
@@ -193,9 +259,10 @@ static void *writer_run(void *arg)
 	while (!atomic_load(&all->stop) &&
 	       (i = atomic_fetch_add(&all->next, 1)) < all->p->nwrites) {
 		const struct xb_map_write *w = &all->p->writes[i];
+		bool touched = false;
 
-		if (write_one(me->conn, &all->a->objects[w->object], w,
-			      &w->new_map)) {
+		if (write_field(me->conn, &all->a->objects[w->object],
+				w->field, &w->old_map, &w->new_map, &touched)) {
 			char *what = describe_write(all->p, all->a, w);
 
 			pthread_mutex_lock(&all->lock);
@@ -204,10 +271,10 @@ static void *writer_run(void *arg)
 						 xapi_errmsg(me->conn));
 			pthread_mutex_unlock(&all->lock);
 			free(what);
-			/* no reply at all (the connection dropped): the call
-			 * may have run, so it is set back with the others */
-			if (!xapi_fault(me->conn))
-				all->done[i] = true;
+			/* some of its keys' calls went through, or the
+			 * last may have (no reply: the connection dropped):
+			 * set back with the others */
+			all->done[i] = touched;
 			atomic_store(&all->stop, true);
 			break;
 		}
@@ -585,51 +652,44 @@ out:
 
 /* ---- recovery --------------------------------------------------------- */
 
-/* A directory node among a running guest's xenstore_data: xapi reports
- * the trees whole ("vm-data" = "" above "vm-data/role"), so they come and
- * go with the keys under them. */
-static bool is_directory(const struct xb_map *m, size_t i)
+static bool same_value(const char *a, const char *b)
 {
-	const struct xb_kv *kv = &m->kv[i];
-	size_t n = strlen(kv->key), j;
-
-	if (kv->value[0])
-		return false;
-	if (!strchr(kv->key, '/'))
-		return true;            /* a tree's root: "vm-data", "FIST" */
-	for (j = i + 1; j < m->n; j++)   /* children sort after it */
-		if (!strncmp(m->kv[j].key, kv->key, n) &&
-		    m->kv[j].key[n] == '/')
-			return true;
-	return false;
+	return a ? b && !strcmp(a, b) : !b;
 }
 
-/* Whether the map read holds m: equal, but for directory nodes in
- * xenstore_data. */
-static bool holds(const struct xb_map *cur, const struct xb_map *m,
-		  enum xb_field field)
+/* The keys of a journaled write (those from and to differ on), against the
+ * map cur now: already as in to; still to write: as in from, or absent
+ * where from and to both have it (cut off between a changed value's
+ * remove_from_ and its add_to_) - into now (their values in cur) and want
+ * (in to); else someone else's since, left alone (*foreign). */
+static int pending_keys(const struct xb_map *cur, const struct xb_map *from,
+			const struct xb_map *to, struct xb_map *now,
+			struct xb_map *want, size_t *pending, size_t *foreign)
 {
-	size_t i = 0, j = 0;
+	const struct xb_map *side[2] = { from, to };
+	size_t s, i;
 
-	if (xb_map_equal(cur, m))
-		return true;
-	if (field != XB_FIELD_XENSTORE_DATA)
-		return false;
-	for (;;) {
-		while (i < cur->n && is_directory(cur, i) &&
-		       !xb_map_get(m, cur->kv[i].key))
-			i++;
-		while (j < m->n && is_directory(m, j) &&
-		       !xb_map_get(cur, m->kv[j].key))
-			j++;
-		if (i == cur->n || j == m->n)
-			return i == cur->n && j == m->n;
-		if (strcmp(cur->kv[i].key, m->kv[j].key) ||
-		    strcmp(cur->kv[i].value, m->kv[j].value))
-			return false;
-		i++;
-		j++;
+	*pending = *foreign = 0;
+	for (s = 0; s < 2; s++) {
+		for (i = 0; i < side[s]->n; i++) {
+			const char *k = side[s]->kv[i].key;
+			const char *f = xb_map_get(from, k), *t = xb_map_get(to, k);
+			const char *c = xb_map_get(cur, k);
+
+			if ((s == 1 && f) || same_value(f, t) ||
+			    same_value(c, t))
+				continue;   /* seen, untouched, or done */
+			if (!same_value(c, f) && !(!c && f && t)) {
+				(*foreign)++;
+				continue;
+			}
+			(*pending)++;
+			if ((c && xb_map_set(now, k, c)) ||
+			    (t && xb_map_set(want, k, t)))
+				return -ENOMEM;
+		}
 	}
+	return 0;
 }
 
 static struct xb_object *find_object(struct xb_actual *a, enum xb_class cls,
@@ -678,10 +738,10 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 		     char **note, char **errmsg)
 {
 	struct xb_journal j = { 0 };
-	struct xb_map cur_label = { 0 };
+	struct xb_map cur_label = { 0 }, now = { 0 }, want = { 0 };
 	char *why = NULL, *others = NULL, when[64];
 	const char *verb, *reason;
-	size_t k, written = 0, already = 0, nothers = 0;
+	size_t k, written = 0, already = 0, nothers = 0, pend, foreign;
 	bool found, finish;
 	struct tm tm;
 	time_t t;
@@ -732,10 +792,19 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 			cur = w->field == XB_FIELD_XENSTORE_DATA ?
 			      &ob->xenstore_data : &ob->other_config;
 		}
-		if (cur && holds(cur, to, w->field)) {
+		pend = foreign = 0;
+		xb_map_free(&now);
+		xb_map_free(&want);
+		if (cur && pending_keys(cur, from, to, &now, &want, &pend,
+					&foreign))
+			goto nomem;
+		if (cur && !pend && !foreign) {
 			already++;
-		} else if (cur && holds(cur, from, w->field)) {
-			if (write_field(x, ob, w->field, to)) {
+		} else if (cur && pend) {
+			bool touched = false;
+
+			if (write_field(x, ob, w->field, &now, &want,
+					&touched)) {
 				char *what = describe(xb_class_keyword(w->cls),
 						      w->object,
 						      xb_field_xapi(w->field),
@@ -751,7 +820,8 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 			}
 			written++;
 			test_kill_at(HOOK_RECOVERY, written);
-		} else {
+		}
+		if (!cur || foreign) {
 			/* someone else's since: theirs to keep */
 			nothers++;
 			if (add_to_list(&others,
@@ -797,6 +867,8 @@ out:
 	free(why);
 	free(others);
 	xb_map_free(&cur_label);
+	xb_map_free(&now);
+	xb_map_free(&want);
 	xb_journal_free(&j);
 	return r;
 }

@@ -1429,3 +1429,55 @@ int xapi_set_name_label(struct xapi *x, enum xb_class cls, const char *ref,
 	xr_value_free(&args[1]);
 	return ret;
 }
+
+/* CLASS.add_to_FIELD(ref, key, value), or remove_from_FIELD(ref, key)
+ * when value is NULL: one key, so that keys others write meanwhile stay. */
+static int map_key_call(struct xapi *x, enum xb_class cls, const char *ref,
+			enum xb_field field, const char *key,
+			const char *value)
+{
+	struct xr_value args[3] = { { 0 } };
+	char method[64];
+	const char *why;
+	size_t off;
+	int ret = -1, n = value ? 3 : 2;
+
+	if (!x)
+		return -1;
+	clear_errors(x);
+	snprintf(method, sizeof(method), "%s.%s_%s", xb_class_xapi(cls),
+		 value ? "add_to" : "remove_from", xb_field_xapi(field));
+	if (cls < XB_CLASS_VM || cls > XB_CLASS_MAX ||
+	    (field != XB_FIELD_OTHER_CONFIG &&
+	     !(field == XB_FIELD_XENSTORE_DATA && cls == XB_CLASS_VM)))
+		return set_err(x, "%s: not a map field of that class", method);
+	if (check_ref(x, method, ref))
+		return -1;
+	if (!xr_xml_safe(key, strlen(key), &why, &off))
+		return set_err(x, "%s(%s): key \"%.80s\": %s at byte %zu",
+			       method, ref, key, why, off);
+	if (value && !xr_xml_safe(value, strlen(value), &why, &off))
+		return set_err(x, "%s(%s): value of key \"%.80s\": %s at byte %zu",
+			       method, ref, key, why, off);
+	if (xr_set_string(&args[0], ref) || xr_set_string(&args[1], key) ||
+	    (value && xr_set_string(&args[2], value)))
+		set_err(x, "out of memory");
+	else
+		ret = call(x, method, args, (size_t)n, NULL);
+	xr_value_free(&args[0]);
+	xr_value_free(&args[1]);
+	xr_value_free(&args[2]);
+	return ret;
+}
+
+int xapi_map_add(struct xapi *x, enum xb_class cls, const char *ref,
+		 enum xb_field field, const char *key, const char *value)
+{
+	return map_key_call(x, cls, ref, field, key, value ? value : "");
+}
+
+int xapi_map_remove(struct xapi *x, enum xb_class cls, const char *ref,
+		    enum xb_field field, const char *key)
+{
+	return map_key_call(x, cls, ref, field, key, NULL);
+}

@@ -76,6 +76,15 @@ int xapi_read_pbds(struct xapi *x, struct xb_actual *a);
 /* CLASS.set_FIELD(ref, map): replaces the whole map in one call. */
 int xapi_set_map(struct xapi *x, enum xb_class cls, const char *ref,
 		 enum xb_field field, const struct xb_map *map);
+/* CLASS.add_to_FIELD(ref, key, value): fails with MAP_DUPLICATE_KEY when
+ * the key is there, even with that value. CLASS.remove_from_FIELD(ref,
+ * key): a missing key is no error. One key each: what others write in the
+ * same map meanwhile stays, as no whole-map set_ computed from an earlier
+ * read can promise. */
+int xapi_map_add(struct xapi *x, enum xb_class cls, const char *ref,
+		 enum xb_field field, const char *key, const char *value);
+int xapi_map_remove(struct xapi *x, enum xb_class cls, const char *ref,
+		    enum xb_field field, const char *key);
 /* CLASS.set_name_label(ref, name). */
 int xapi_set_name_label(struct xapi *x, enum xb_class cls, const char *ref,
 			const char *name);
