@@ -363,47 +363,48 @@ static int check_renames(struct xapi *x, struct xb_actual *a,
 
 /* What xapi would refuse only once some maps are written: a string XML
  * cannot carry, a request over the 300 KiB xapi reads (XENAPI-FACTS).
- * Checked for every write, old maps too (a restore must go through). */
+ * Checked for every call a write makes, and those that set it back (a
+ * restore must go through): one key each, add_to_ the longest. */
 #define XAPI_REQUEST_MAX (300u << 10)
 #define SESSION_REF_LEN 46                 /* "OpaqueRef:" and a uuid */
 
 static int check_request(const struct xb_object *ob, enum xb_field field,
-			 const struct xb_map *map, char **why)
+			 const char *key, const char *value, char **why)
 {
-	struct xr_value args[3] = { { 0 } };
+	struct xr_value args[4] = { { 0 } };
 	char method[64], session[SESSION_REF_LEN + 1], *body = NULL;
 	const char *bad;
-	size_t i, off, len = 0;
+	size_t i, off, len = 0, n;
 	int r = -1;
 
-	snprintf(method, sizeof(method), "%s.set_%s", xb_class_xapi(ob->cls),
-		 xb_field_xapi(field));
+	if (field == XB_FIELD_NAME_LABEL)
+		snprintf(method, sizeof(method), "%s.set_name_label",
+			 xb_class_xapi(ob->cls));
+	else
+		snprintf(method, sizeof(method), "%s.add_to_%s",
+			 xb_class_xapi(ob->cls), xb_field_xapi(field));
 	memset(session, 'x', SESSION_REF_LEN);
 	session[SESSION_REF_LEN] = '\0';
+	if (!xr_xml_safe(key, strlen(key), &bad, &off) ||
+	    !xr_xml_safe(value, strlen(value), &bad, &off)) {
+		*why = xb_strf("%s: key \"%.80s\": %s at byte %zu",
+			       method, key, bad, off);
+		goto out;
+	}
 	if (xr_set_string(&args[0], session) ||
 	    xr_set_string(&args[1], ob->ref))
 		goto nomem;
 	if (field == XB_FIELD_NAME_LABEL) {
-		if (xr_set_string(&args[2], xb_map_get(map, "") ?
-				  xb_map_get(map, "") : ""))
+		n = 3;
+		if (xr_set_string(&args[2], value))
 			goto nomem;
 	} else {
-		xr_set_struct(&args[2]);
-		for (i = 0; i < map->n; i++) {
-			const struct xb_kv *kv = &map->kv[i];
-
-			if (!xr_xml_safe(kv->key, strlen(kv->key), &bad, &off) ||
-			    !xr_xml_safe(kv->value, strlen(kv->value), &bad,
-					 &off)) {
-				*why = xb_strf("%s: key \"%.80s\": %s at byte %zu",
-					   method, kv->key, bad, off);
-				goto out;
-			}
-			if (xr_struct_add_string(&args[2], kv->key, kv->value))
-				goto nomem;
-		}
+		n = 4;
+		if (xr_set_string(&args[2], key) ||
+		    xr_set_string(&args[3], value))
+			goto nomem;
 	}
-	if (xr_encode_call(method, args, 3, &body, &len, why))
+	if (xr_encode_call(method, args, n, &body, &len, why))
 		goto out;
 	if (len > XAPI_REQUEST_MAX) {
 		*why = xb_strf("%s: a request of %zu bytes is over the %u bytes XenAPI accepts",
@@ -416,9 +417,30 @@ nomem:
 	*why = xb_strf("out of memory");
 out:
 	free(body);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		xr_value_free(&args[i]);
 	return r;
+}
+
+/* Every key the two maps of w differ on, with either value. */
+static int check_write(const struct xb_object *ob,
+		       const struct xb_map_write *w, char **why)
+{
+	const struct xb_map *side[2] = { &w->new_map, &w->old_map };
+	size_t s, i;
+
+	for (s = 0; s < 2; s++)
+		for (i = 0; i < side[s]->n; i++) {
+			const struct xb_kv *kv = &side[s]->kv[i];
+			const char *other = xb_map_get(side[!s], kv->key);
+
+			if (other && !strcmp(other, kv->value))
+				continue;
+			if (check_request(ob, w->field, kv->key, kv->value,
+					  why))
+				return -1;
+		}
+	return 0;
 }
 
 static int check_writes(const struct xb_actual *a, const struct xb_plan *p,
@@ -431,8 +453,7 @@ static int check_writes(const struct xb_actual *a, const struct xb_plan *p,
 		const struct xb_object *ob = &a->objects[w->object];
 		char *why = NULL, *what;
 
-		if (!check_request(ob, w->field, &w->new_map, &why) &&
-		    !check_request(ob, w->field, &w->old_map, &why))
+		if (!check_write(ob, w, &why))
 			continue;
 		what = describe_write(p, a, w);
 		*errmsg = xb_strf("%s: %s; nothing was changed, the host is as it was",

@@ -169,6 +169,16 @@ print(sum(1 for m in calls
 PYEOF
 }
 
+# The XenAPI write calls a plan needs (plan_calls BLOB [OPTION...]): one
+# per key, add_to_ or remove_from_, both for a changed value; one
+# set_name_label for a name.
+plan_calls() {
+	"$XENBAKE" plan --json "$@" 2>/dev/null | "$PY" -c 'import json, sys
+p = json.load(sys.stdin)
+print(sum(2 if c["op"] == "change" and c["field"] != "name_label" else 1
+          for c in p["changes"] if c["where"] == "xapi"))'
+}
+
 sim_reset() {
 	"$PY" -c 'import sys, urllib.request
 urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/sim/reset-calls", data=b"", method="POST"))' "$XENBAKE_XAPI"
