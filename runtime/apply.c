@@ -20,9 +20,12 @@
 
 /* Test builds (-DXB_TEST_HOOKS): XENBAKE_TEST_HOOK_AFTER_WRITE=N kills
  * xenbake with SIGKILL once the journal is on disk and N XenAPI writes
- * are made (0: before the first), or "commit": after the xenstore commit,
- * before the journal goes; XENBAKE_TEST_HOOK_RECOVERY_WRITE=N after the Nth
- * write of a recovery. So a test can cut an apply off at every point. */
+ * (maps) are made (0: before the first), or "commit": after the xenstore
+ * commit, before the journal goes; XENBAKE_TEST_HOOK_AFTER_CALL=N after
+ * the Nth call of the writes (a map cut off midway, between a changed
+ * value's remove_from_ and add_to_ even); XENBAKE_TEST_HOOK_RECOVERY_WRITE=N
+ * after the Nth write of a recovery. So a test can cut an apply off at
+ * every point. */
 #ifdef XB_TEST_HOOKS
 static void test_kill(const char *env, const char *point)
 {
@@ -41,7 +44,19 @@ static void test_kill_at(const char *env, size_t n)
 	snprintf(point, sizeof(point), "%zu", n);
 	test_kill(env, point);
 }
+
+static atomic_size_t test_calls;   /* write calls, for HOOK_CALL */
+
+static void test_kill_call(void)
+{
+	test_kill_at("XENBAKE_TEST_HOOK_AFTER_CALL",
+		     atomic_fetch_add(&test_calls, 1) + 1);
+}
 #else
+static void test_kill_call(void)
+{
+}
+
 static void test_kill(const char *env, const char *point)
 {
 }
@@ -68,11 +83,13 @@ static int put_key(struct xapi *x, const struct xb_object *ob,
 		if (xapi_map_remove(x, ob->cls, ob->ref, field, key))
 			goto failed;
 		*touched = true;
+		test_kill_call();
 		if (!value)
 			return 0;
 	}
 	if (!xapi_map_add(x, ob->cls, ob->ref, field, key, value)) {
 		*touched = true;
+		test_kill_call();
 		return 0;
 	}
 	f = xapi_fault(x);
