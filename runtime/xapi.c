@@ -1481,3 +1481,51 @@ int xapi_map_remove(struct xapi *x, enum xb_class cls, const char *ref,
 {
 	return map_key_call(x, cls, ref, field, key, NULL);
 }
+
+int xapi_map_value(struct xapi *x, enum xb_class cls, const char *ref,
+		   enum xb_field field, const char *key, char **value)
+{
+	struct xr_value arg = { 0 }, map = { 0 };
+	char method[64];
+	size_t i;
+	int ret = -1;
+
+	*value = NULL;
+	if (!x)
+		return -1;
+	clear_errors(x);
+	snprintf(method, sizeof(method), "%s.get_%s", xb_class_xapi(cls),
+		 xb_field_xapi(field));
+	if (cls < XB_CLASS_VM || cls > XB_CLASS_MAX ||
+	    (field != XB_FIELD_OTHER_CONFIG &&
+	     !(field == XB_FIELD_XENSTORE_DATA && cls == XB_CLASS_VM)))
+		return set_err(x, "%s: not a map field of that class", method);
+	if (check_ref(x, method, ref))
+		return -1;
+	if (xr_set_string(&arg, ref))
+		return set_err(x, "out of memory");
+	if (call(x, method, &arg, 1, &map))
+		goto out;
+	if (map.type != XR_STRUCT) {
+		set_err(x, "%s(%s): the reply is %s, not a map", method, ref,
+			xr_type_phrase(map.type));
+		goto out;
+	}
+	ret = 0;
+	for (i = 0; i < map.n; i++) {
+		if (strcmp(map.names[i], key))
+			continue;
+		if (map.items[i].type != XR_STRING) {
+			ret = set_err(x, "%s(%s): key \"%.80s\" is %s, not a string",
+				      method, ref, key,
+				      xr_type_phrase(map.items[i].type));
+		} else if (!(*value = strdup(map.items[i].str))) {
+			ret = set_err(x, "out of memory");
+		}
+		break;
+	}
+out:
+	xr_value_free(&arg);
+	xr_value_free(&map);
+	return ret;
+}

@@ -3,7 +3,8 @@
  * with replies parsed by libxml2, and the few calls xenbake makes.
  *
  * Cost model: reading the whole state is one get_all_records per class;
- * writing is one set_<field> per changed map of an object. Every call made
+ * writing is one add_to_<field> or remove_from_<field> per changed key
+ * (both for a changed value), one set_name_label per name. Every call made
  * through a handle (login and logout included) is counted. */
 #ifndef XENBAKE_XAPI_H
 #define XENBAKE_XAPI_H
@@ -73,7 +74,9 @@ int xapi_read_state(struct xapi *x, struct xb_actual *a);
  * by host (several SRs of one name, or `sr "N" host "H"`). */
 int xapi_read_pbds(struct xapi *x, struct xb_actual *a);
 
-/* CLASS.set_FIELD(ref, map): replaces the whole map in one call. */
+/* CLASS.set_FIELD(ref, map): replaces the whole map in one call, and so
+ * deletes any key another client added since the map was read: xenbake
+ * writes key by key (xapi_map_add, xapi_map_remove) instead. */
 int xapi_set_map(struct xapi *x, enum xb_class cls, const char *ref,
 		 enum xb_field field, const struct xb_map *map);
 /* CLASS.add_to_FIELD(ref, key, value): fails with MAP_DUPLICATE_KEY when
@@ -85,6 +88,10 @@ int xapi_map_add(struct xapi *x, enum xb_class cls, const char *ref,
 		 enum xb_field field, const char *key, const char *value);
 int xapi_map_remove(struct xapi *x, enum xb_class cls, const char *ref,
 		    enum xb_field field, const char *key);
+/* CLASS.get_FIELD(ref): the value of key in the map (*value malloc'd),
+ * or *value NULL when the key is not there. */
+int xapi_map_value(struct xapi *x, enum xb_class cls, const char *ref,
+		   enum xb_field field, const char *key, char **value);
 /* CLASS.set_name_label(ref, name). */
 int xapi_set_name_label(struct xapi *x, enum xb_class cls, const char *ref,
 			const char *name);
