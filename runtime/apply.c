@@ -239,7 +239,6 @@ static int restore(struct xapi *x, const struct xb_actual *a,
 	while (n--) {
 		const struct xb_map_write *w = &p->writes[n];
 		const struct xb_object *ob = &a->objects[w->object];
-
 		bool touched = false;
 
 		if (!done[n])
