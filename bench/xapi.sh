@@ -10,6 +10,10 @@
 #       vm-param-set` and Ansible users do today
 #   fetch     bench/xapi-fetch.sh: the raw bytes of the replies a no-op
 #       apply reads, with curl: the floor of the no-op
+#   change    xenbake apply of the same keys, every value changed (two
+#       calls a key: remove_from_, add_to_)
+#   baseline  with XENBAKE_BASELINE=PATH, another xenbake (an older
+#       build) applying the same, and the change, beside this one
 # Each round runs every way once on a fresh simulator, in turns; the
 # figures are the median and spread of XAPI_RUNS rounds (default 3), with
 # the XenAPI calls the simulator counted. Run from a build directory. The
@@ -47,6 +51,9 @@ network "Storage network" { hide-from-xencenter; }
 pif "eth1" { hide-from-xencenter; }
 XB
 "$build/xenbakec" -o "$work/site.xbb" "$work/site.xb"
+sed 's/"value-/"other-/' "$work/site.xb" >"$work/change.xb"
+"$build/xenbakec" -o "$work/change.xbb" "$work/change.xb"
+BASE=${XENBAKE_BASELINE:-}
 
 sim() {   # sim GET|POST PATH [BODY]: the simulator's test controls
 	"$PY" -c 'import sys, urllib.request as u
@@ -78,6 +85,12 @@ while [ $r -lt "$RUNS" ]; do
 	way xenbake "$build/xenbake" apply --no-xenstore "$work/site.xbb"
 	way noop "$build/xenbake" apply --no-xenstore "$work/site.xbb"
 	way fetch sh "$src/bench/xapi-fetch.sh" "$XENBAKE_XAPI"
+	way change "$build/xenbake" apply --no-xenstore "$work/change.xbb"
+	if [ -n "$BASE" ]; then
+		fresh
+		way base "$BASE" apply --no-xenstore "$work/site.xbb"
+		way basechange "$BASE" apply --no-xenstore "$work/change.xbb"
+	fi
 	fresh
 	way batched1 "$PY" "$src/bench/xapi-batched.py" "$XENBAKE_XAPI" "$N" "$K" 1
 	fresh
@@ -92,6 +105,9 @@ printf 'XenAPI apply, %d VMs x %d keys + SR, network, PIF, %d ms per call, %s ms
 	"$N" "$K" "$LAT" "$WRITE_MS" "$([ "$REALISTIC" = 1 ] && echo realistic || echo small)" "$RUNS"
 line() { printf '  %-32s %-28s %8s calls\n' "$1" "$(seconds "$2")" "$(cat "$work/$2.calls")"; }
 line "xenbake apply" xenbake
+[ -z "$BASE" ] || line "baseline xenbake apply" base
+line "xenbake apply, values changed" change
+[ -z "$BASE" ] || line "baseline, values changed" basechange
 line "batched XenAPI.py, 1 connection" batched1
 line "batched XenAPI.py, 4 connections" batched4
 line "XenAPI.py, one call per key" perkey

@@ -20,9 +20,12 @@
 
 /* Test builds (-DXB_TEST_HOOKS): XENBAKE_TEST_HOOK_AFTER_WRITE=N kills
  * xenbake with SIGKILL once the journal is on disk and N XenAPI writes
- * are made (0: before the first), or "commit": after the xenstore commit,
- * before the journal goes; XENBAKE_TEST_HOOK_RECOVERY_WRITE=N after the Nth
- * write of a recovery. So a test can cut an apply off at every point. */
+ * (maps) are made (0: before the first), or "commit": after the xenstore
+ * commit, before the journal goes; XENBAKE_TEST_HOOK_AFTER_CALL=N after
+ * the Nth call of the writes (a map cut off midway, between a changed
+ * value's remove_from_ and add_to_ even); XENBAKE_TEST_HOOK_RECOVERY_WRITE=N
+ * after the Nth write of a recovery. So a test can cut an apply off at
+ * every point. */
 #ifdef XB_TEST_HOOKS
 static void test_kill(const char *env, const char *point)
 {
@@ -41,7 +44,19 @@ static void test_kill_at(const char *env, size_t n)
 	snprintf(point, sizeof(point), "%zu", n);
 	test_kill(env, point);
 }
+
+static atomic_size_t test_calls;   /* write calls, for HOOK_CALL */
+
+static void test_kill_call(void)
+{
+	test_kill_at("XENBAKE_TEST_HOOK_AFTER_CALL",
+		     atomic_fetch_add(&test_calls, 1) + 1);
+}
 #else
+static void test_kill_call(void)
+{
+}
+
 static void test_kill(const char *env, const char *point)
 {
 }
@@ -53,29 +68,116 @@ static void test_kill_at(const char *env, size_t n)
 #define HOOK_WRITE "XENBAKE_TEST_HOOK_AFTER_WRITE"
 #define HOOK_RECOVERY "XENBAKE_TEST_HOOK_RECOVERY_WRITE"
 
-static int write_field(struct xapi *x, const struct xb_object *ob,
-		       enum xb_field field, const struct xb_map *map)
-{
-	const char *one = xb_map_get(map, "") ? xb_map_get(map, "") : "";
+/* How often add_to_ is tried when someone else keeps taking the key: the
+ * same config applied from several hosts of a pool at once races on every
+ * key. */
+#define PUT_TRIES 8
 
-	switch (field) {
-	case XB_FIELD_NAME_LABEL:
-		return xapi_set_name_label(x, ob->cls, ob->ref, one);
-	case XB_FIELD_NAME_DESCRIPTION:
-		return xapi_set_name_description(x, ob->cls, ob->ref, one);
-	case XB_FIELD_TAGS:
-		return xapi_set_tags(x, ob->ref, map);
-	case XB_FIELD_XENSTORE_DATA:
-	case XB_FIELD_OTHER_CONFIG:
-		break;
-	}
-	return xapi_set_map(x, ob->cls, ob->ref, field, map);
+static bool is_duplicate(struct xapi *x)
+{
+	const struct xapi_fault *f = xapi_fault(x);
+
+	return f && f->code && !strcmp(f->code, "MAP_DUPLICATE_KEY");
 }
 
-static int write_one(struct xapi *x, const struct xb_object *ob,
-		     const struct xb_map_write *w, const struct xb_map *map)
+/* One key of a map from value was to value (NULL: absent): remove_from_,
+ * add_to_, or both for a changed value, as XenAPI has no call that sets
+ * one key. A key someone else added meanwhile under that name makes
+ * add_to_ fail MAP_DUPLICATE_KEY: the key is read, and if it does not
+ * hold the value yet (another host applying the same config may have put
+ * it), it is replaced, as the config names it. *touched: a call went
+ * through, or may have (no reply). */
+static int put_key(struct xapi *x, const struct xb_object *ob,
+		   enum xb_field field, const char *key, const char *was,
+		   const char *value, bool *touched)
 {
-	return write_field(x, ob, w->field, map);
+	char *now = NULL;
+	bool same;
+	int tries;
+
+	if (was || !value) {
+		if (xapi_map_remove(x, ob->cls, ob->ref, field, key))
+			goto failed;
+		*touched = true;
+		test_kill_call();
+		if (!value)
+			return 0;
+	}
+	for (tries = 0; tries < PUT_TRIES; tries++) {
+		if (!xapi_map_add(x, ob->cls, ob->ref, field, key, value)) {
+			*touched = true;
+			test_kill_call();
+			return 0;
+		}
+		if (!is_duplicate(x) || tries + 1 == PUT_TRIES ||
+		    xapi_map_value(x, ob->cls, ob->ref, field, key, &now))
+			goto failed;
+		same = now && !strcmp(now, value);
+		free(now);
+		now = NULL;
+		if (same)
+			return 0;
+		if (xapi_map_remove(x, ob->cls, ob->ref, field, key))
+			goto failed;
+		*touched = true;
+	}
+failed:
+	if (!xapi_fault(x))
+		*touched = true;    /* no reply: the call may have run */
+	return -1;
+}
+
+/* One call that went through (0), or failed (-1); *touched when it ran
+ * or may have (no reply) */
+static int called(struct xapi *x, int r, bool *touched)
+{
+	if (!r || !xapi_fault(x))
+		*touched = true;
+	return r ? -1 : 0;
+}
+
+/* Makes field go from map from to map to, key by key: only the keys the
+ * two differ on are sent, so a key another client writes between xenbake's
+ * read and this write stays, as no whole-map set_ computed from the read
+ * could promise (a lost update). A VM's tags, a set, go tag by tag too
+ * (add_tags, remove_tags); name_label and name_description are one set_
+ * each. *touched: the object may have changed (see put_key). */
+static int write_field(struct xapi *x, const struct xb_object *ob,
+		       enum xb_field field, const struct xb_map *from,
+		       const struct xb_map *to, bool *touched)
+{
+	const char *one = xb_map_get(to, "") ? xb_map_get(to, "") : "";
+	size_t i = 0, j = 0;
+
+	if (field == XB_FIELD_NAME_LABEL)
+		return called(x, xapi_set_name_label(x, ob->cls, ob->ref, one),
+			      touched);
+	if (field == XB_FIELD_NAME_DESCRIPTION)
+		return called(x, xapi_set_name_description(x, ob->cls,
+							   ob->ref, one),
+			      touched);
+	while (i < from->n || j < to->n) {        /* both sorted by key */
+		int c = i >= from->n ? 1 : j >= to->n ? -1 :
+			strcmp(from->kv[i].key, to->kv[j].key);
+		const char *key = c <= 0 ? from->kv[i].key : to->kv[j].key;
+		const char *was = c <= 0 ? from->kv[i].value : NULL;
+		const char *value = c >= 0 ? to->kv[j].value : NULL;
+
+		i += c <= 0;
+		j += c >= 0;
+		if (was && value && !strcmp(was, value))
+			continue;
+		if (field == XB_FIELD_TAGS) {
+			if (called(x, xapi_tag(x, ob->ref, key, value != NULL),
+				   touched))
+				return -1;
+			test_kill_call();
+			continue;
+		}
+		if (put_key(x, ob, field, key, was, value, touched))
+			return -1;
+	}
+	return 0;
 }
 
 /* The change behind write w that has a source position (a removal has
@@ -138,8 +240,10 @@ static char *xenstore_sources(const struct xb_plan *p)
 	return more;
 }
 
-/* Sets the writes marked done back to the maps read, newest first. 0, or
- * -1 with *failed naming the calls that could not be undone. */
+/* Sets the writes marked done back to the maps read, newest first, key by
+ * key as they were written (a key of a map cut off midway that was never
+ * written costs a call that changes nothing). 0, or -1 with *failed naming
+ * the calls that could not be undone. */
 static int restore(struct xapi *x, const struct xb_actual *a,
 		   const struct xb_plan *p, const bool *done, char **failed)
 {
@@ -149,10 +253,12 @@ static int restore(struct xapi *x, const struct xb_actual *a,
 	while (n--) {
 		const struct xb_map_write *w = &p->writes[n];
 		const struct xb_object *ob = &a->objects[w->object];
+		bool touched = false;
 
 		if (!done[n])
 			continue;
-		if (write_one(x, ob, w, &w->old_map)) {
+		if (write_field(x, ob, w->field, &w->new_map, &w->old_map,
+				&touched)) {
 			char *what = describe_write(p, a, w);
 			char *more = xb_strf("%s%s%s: %s", *failed ? *failed : "",
 					 *failed ? "; " : "",
@@ -169,10 +275,11 @@ static int restore(struct xapi *x, const struct xb_actual *a,
 	return r;
 }
 
-/* The writes go out over a few connections at once: each is one call on
- * one object, independent of the others, and at boot the cost is the
- * round trips. A failure stops the taking of new writes; the caller then
- * sets back every write that was done. */
+/* The writes go out over a few connections at once: each is one map of
+ * one object (its keys' calls in turn on one connection), independent of
+ * the others, and at boot the cost is the round trips. A failure stops the
+ * taking of new writes; the caller then sets back every write that was
+ * done, or begun. */
 #define XAPI_WRITERS 4          /* connections writing at once */
 #define WRITES_PER_WRITER 16    /* fewer writes than this: fewer writers */
 
@@ -202,9 +309,10 @@ static void *writer_run(void *arg)
 	while (!atomic_load(&all->stop) &&
 	       (i = atomic_fetch_add(&all->next, 1)) < all->p->nwrites) {
 		const struct xb_map_write *w = &all->p->writes[i];
+		bool touched = false;
 
-		if (write_one(me->conn, &all->a->objects[w->object], w,
-			      &w->new_map)) {
+		if (write_field(me->conn, &all->a->objects[w->object],
+				w->field, &w->old_map, &w->new_map, &touched)) {
 			char *what = describe_write(all->p, all->a, w);
 
 			pthread_mutex_lock(&all->lock);
@@ -213,10 +321,10 @@ static void *writer_run(void *arg)
 						 xapi_errmsg(me->conn));
 			pthread_mutex_unlock(&all->lock);
 			free(what);
-			/* no reply at all (the connection dropped): the call
-			 * may have run, so it is set back with the others */
-			if (!xapi_fault(me->conn))
-				all->done[i] = true;
+			/* some of its keys' calls went through, or the
+			 * last may have (no reply: the connection dropped):
+			 * set back with the others */
+			all->done[i] = touched;
 			atomic_store(&all->stop, true);
 			break;
 		}
@@ -305,60 +413,56 @@ static int check_renames(struct xapi *x, struct xb_actual *a,
 
 /* What xapi would refuse only once some maps are written: a string XML
  * cannot carry, a request over the 300 KiB xapi reads (XENAPI-FACTS).
- * Checked for every write, old maps too (a restore must go through). */
+ * Checked for every call a write makes, and those that set it back (a
+ * restore must go through): one key each, add_to_ the longest. */
 #define XAPI_REQUEST_MAX (300u << 10)
 #define SESSION_REF_LEN 46                 /* "OpaqueRef:" and a uuid */
 
 static int check_request(const struct xb_object *ob, enum xb_field field,
-			 const struct xb_map *map, char **why)
+			 const char *key, const char *value, char **why)
 {
-	struct xr_value args[3] = { { 0 } };
+	struct xr_value args[4] = { { 0 } };
 	char method[64], session[SESSION_REF_LEN + 1], *body = NULL;
 	const char *bad;
-	size_t i, off, len = 0;
+	size_t i, off, len = 0, n;
 	int r = -1;
 
-	snprintf(method, sizeof(method), "%s.set_%s", xb_class_xapi(ob->cls),
-		 xb_field_xapi(field));
+	if (field == XB_FIELD_NAME_LABEL)
+		snprintf(method, sizeof(method), "%s.set_name_label",
+			 xb_class_xapi(ob->cls));
+	else if (field == XB_FIELD_NAME_DESCRIPTION)
+		snprintf(method, sizeof(method), "%s.set_name_description",
+			 xb_class_xapi(ob->cls));
+	else if (field == XB_FIELD_TAGS)
+		snprintf(method, sizeof(method), "%s.add_tags",
+			 xb_class_xapi(ob->cls));
+	else
+		snprintf(method, sizeof(method), "%s.add_to_%s",
+			 xb_class_xapi(ob->cls), xb_field_xapi(field));
 	memset(session, 'x', SESSION_REF_LEN);
 	session[SESSION_REF_LEN] = '\0';
+	if (!xr_xml_safe(key, strlen(key), &bad, &off) ||
+	    !xr_xml_safe(value, strlen(value), &bad, &off)) {
+		*why = xb_strf("%s: key \"%.80s\": %s at byte %zu",
+			       method, key, bad, off);
+		goto out;
+	}
 	if (xr_set_string(&args[0], session) ||
 	    xr_set_string(&args[1], ob->ref))
 		goto nomem;
 	if (field == XB_FIELD_NAME_LABEL ||
-	    field == XB_FIELD_NAME_DESCRIPTION) {
-		if (xr_set_string(&args[2], xb_map_get(map, "") ?
-				  xb_map_get(map, "") : ""))
+	    field == XB_FIELD_NAME_DESCRIPTION || field == XB_FIELD_TAGS) {
+		n = 3;          /* a tag is its key; the others, the value */
+		if (xr_set_string(&args[2], field == XB_FIELD_TAGS ? key :
+				  value))
 			goto nomem;
-	} else if (field == XB_FIELD_TAGS) {
-		/* a set: its strings as an array */
-		args[2].type = XR_ARRAY;
-		args[2].items = calloc(map->n ? map->n : 1,
-				       sizeof(*args[2].items));
-		if (!args[2].items)
-			goto nomem;
-		for (i = 0; i < map->n; i++) {
-			if (xr_set_string(&args[2].items[i], map->kv[i].key))
-				goto nomem;
-			args[2].n = i + 1;
-		}
 	} else {
-		xr_set_struct(&args[2]);
-		for (i = 0; i < map->n; i++) {
-			const struct xb_kv *kv = &map->kv[i];
-
-			if (!xr_xml_safe(kv->key, strlen(kv->key), &bad, &off) ||
-			    !xr_xml_safe(kv->value, strlen(kv->value), &bad,
-					 &off)) {
-				*why = xb_strf("%s: key \"%.80s\": %s at byte %zu",
-					   method, kv->key, bad, off);
-				goto out;
-			}
-			if (xr_struct_add_string(&args[2], kv->key, kv->value))
-				goto nomem;
-		}
+		n = 4;
+		if (xr_set_string(&args[2], key) ||
+		    xr_set_string(&args[3], value))
+			goto nomem;
 	}
-	if (xr_encode_call(method, args, 3, &body, &len, why))
+	if (xr_encode_call(method, args, n, &body, &len, why))
 		goto out;
 	if (len > XAPI_REQUEST_MAX) {
 		*why = xb_strf("%s: a request of %zu bytes is over the %u bytes XenAPI accepts",
@@ -371,9 +475,30 @@ nomem:
 	*why = xb_strf("out of memory");
 out:
 	free(body);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		xr_value_free(&args[i]);
 	return r;
+}
+
+/* Every key the two maps of w differ on, with either value. */
+static int check_write(const struct xb_object *ob,
+		       const struct xb_map_write *w, char **why)
+{
+	const struct xb_map *side[2] = { &w->new_map, &w->old_map };
+	size_t s, i;
+
+	for (s = 0; s < 2; s++)
+		for (i = 0; i < side[s]->n; i++) {
+			const struct xb_kv *kv = &side[s]->kv[i];
+			const char *other = xb_map_get(side[!s], kv->key);
+
+			if (other && !strcmp(other, kv->value))
+				continue;
+			if (check_request(ob, w->field, kv->key, kv->value,
+					  why))
+				return -1;
+		}
+	return 0;
 }
 
 static int check_writes(const struct xb_actual *a, const struct xb_plan *p,
@@ -386,8 +511,7 @@ static int check_writes(const struct xb_actual *a, const struct xb_plan *p,
 		const struct xb_object *ob = &a->objects[w->object];
 		char *why = NULL, *what;
 
-		if (!check_request(ob, w->field, &w->new_map, &why) &&
-		    !check_request(ob, w->field, &w->old_map, &why))
+		if (!check_write(ob, w, &why))
 			continue;
 		what = describe_write(p, a, w);
 		*errmsg = xb_strf("%s: %s; nothing was changed, the host is as it was",
@@ -690,51 +814,44 @@ out:
 
 /* ---- recovery --------------------------------------------------------- */
 
-/* A directory node among a running guest's xenstore_data: xapi reports
- * the trees whole ("vm-data" = "" above "vm-data/role"), so they come and
- * go with the keys under them. */
-static bool is_directory(const struct xb_map *m, size_t i)
+static bool same_value(const char *a, const char *b)
 {
-	const struct xb_kv *kv = &m->kv[i];
-	size_t n = strlen(kv->key), j;
-
-	if (kv->value[0])
-		return false;
-	if (!strchr(kv->key, '/'))
-		return true;            /* a tree's root: "vm-data", "FIST" */
-	for (j = i + 1; j < m->n; j++)   /* children sort after it */
-		if (!strncmp(m->kv[j].key, kv->key, n) &&
-		    m->kv[j].key[n] == '/')
-			return true;
-	return false;
+	return a ? b && !strcmp(a, b) : !b;
 }
 
-/* Whether the map read holds m: equal, but for directory nodes in
- * xenstore_data. */
-static bool holds(const struct xb_map *cur, const struct xb_map *m,
-		  enum xb_field field)
+/* The keys of a journaled write (those from and to differ on), against the
+ * map cur now: already as in to; still to write: as in from, or absent
+ * where from and to both have it (cut off between a changed value's
+ * remove_from_ and its add_to_) - into now (their values in cur) and want
+ * (in to); else someone else's since, left alone (*foreign). */
+static int pending_keys(const struct xb_map *cur, const struct xb_map *from,
+			const struct xb_map *to, struct xb_map *now,
+			struct xb_map *want, size_t *pending, size_t *foreign)
 {
-	size_t i = 0, j = 0;
+	const struct xb_map *side[2] = { from, to };
+	size_t s, i;
 
-	if (xb_map_equal(cur, m))
-		return true;
-	if (field != XB_FIELD_XENSTORE_DATA)
-		return false;
-	for (;;) {
-		while (i < cur->n && is_directory(cur, i) &&
-		       !xb_map_get(m, cur->kv[i].key))
-			i++;
-		while (j < m->n && is_directory(m, j) &&
-		       !xb_map_get(cur, m->kv[j].key))
-			j++;
-		if (i == cur->n || j == m->n)
-			return i == cur->n && j == m->n;
-		if (strcmp(cur->kv[i].key, m->kv[j].key) ||
-		    strcmp(cur->kv[i].value, m->kv[j].value))
-			return false;
-		i++;
-		j++;
+	*pending = *foreign = 0;
+	for (s = 0; s < 2; s++) {
+		for (i = 0; i < side[s]->n; i++) {
+			const char *k = side[s]->kv[i].key;
+			const char *f = xb_map_get(from, k), *t = xb_map_get(to, k);
+			const char *c = xb_map_get(cur, k);
+
+			if ((s == 1 && f) || same_value(f, t) ||
+			    same_value(c, t))
+				continue;   /* seen, untouched, or done */
+			if (!same_value(c, f) && !(!c && f && t)) {
+				(*foreign)++;
+				continue;
+			}
+			(*pending)++;
+			if ((c && xb_map_set(now, k, c)) ||
+			    (t && xb_map_set(want, k, t)))
+				return -ENOMEM;
+		}
 	}
+	return 0;
 }
 
 static struct xb_object *find_object(struct xb_actual *a, enum xb_class cls,
@@ -783,10 +900,10 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 		     char **note, char **errmsg)
 {
 	struct xb_journal j = { 0 };
-	struct xb_map cur_label = { 0 };
+	struct xb_map cur_label = { 0 }, now = { 0 }, want = { 0 };
 	char *why = NULL, *others = NULL, when[64];
 	const char *verb, *reason;
-	size_t k, written = 0, already = 0, nothers = 0;
+	size_t k, written = 0, already = 0, nothers = 0, pend, foreign;
 	bool found, finish;
 	struct tm tm;
 	time_t t;
@@ -843,10 +960,19 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 			cur = w->field == XB_FIELD_XENSTORE_DATA ?
 			      &ob->xenstore_data : &ob->other_config;
 		}
-		if (cur && holds(cur, to, w->field)) {
+		pend = foreign = 0;
+		xb_map_free(&now);
+		xb_map_free(&want);
+		if (cur && pending_keys(cur, from, to, &now, &want, &pend,
+					&foreign))
+			goto nomem;
+		if (cur && !pend && !foreign) {
 			already++;
-		} else if (cur && holds(cur, from, w->field)) {
-			if (write_field(x, ob, w->field, to)) {
+		} else if (cur && pend) {
+			bool touched = false;
+
+			if (write_field(x, ob, w->field, &now, &want,
+					&touched)) {
 				char *what = describe(xb_class_keyword(w->cls),
 						      w->object,
 						      xb_field_xapi(w->field),
@@ -862,7 +988,8 @@ int xb_apply_recover(struct xapi *x, struct xb_actual *a,
 			}
 			written++;
 			test_kill_at(HOOK_RECOVERY, written);
-		} else {
+		}
+		if (!cur || foreign) {
 			/* someone else's since: theirs to keep */
 			nothers++;
 			if (add_to_list(&others,
@@ -908,6 +1035,8 @@ out:
 	free(why);
 	free(others);
 	xb_map_free(&cur_label);
+	xb_map_free(&now);
+	xb_map_free(&want);
 	xb_journal_free(&j);
 	return r;
 }

@@ -2,8 +2,9 @@
 /* apply.h - carries out a plan, all or nothing.
  *
  * Order: validate everything that can be checked before writing (SRs to
- * rename have a plugged PBD); then the XenAPI writes, one set_* call per
- * changed map, in plan order; then the one xenstore transaction for the
+ * rename have a plugged PBD); then the XenAPI writes, a map at a time, key
+ * by key (add_to_, remove_from_, both for a changed value: a key someone
+ * else writes meanwhile stays); then the one xenstore transaction for the
  * live vm-data of this host's running guests. If a XenAPI call fails, the
  * maps already written are set back to what was read (newest first); if the
  * xenstore transaction fails it is aborted (nothing of it remains) and every
@@ -18,13 +19,15 @@
  * the apply succeeded or was undone; if restoring fails it stays. The next
  * run calls xb_apply_recover() before it plans:
  *   finish    when it is an apply of the very blobs the journal names (same
- *             SHA-256s, same order): every journaled map that still holds
- *             the old value gets the new one;
- *   roll back otherwise (another blob, or plan / check): every journaled
- *             map that still holds what that apply wrote gets the old value
- *             back, newest first.
- * A map holding neither (someone changed it since) is left alone and
- * named. Then the journal goes, and the run plans on the state re-read. */
+ *             SHA-256s, same order): every key of a journaled map that
+ *             still holds the old value (or none, cut off between a changed
+ *             value's two calls) gets the new one;
+ *   roll back otherwise (another blob): every key of a journaled map
+ *             that still holds what that apply wrote gets the old value
+ *             back, newest map first.
+ * A key holding neither (someone changed it since) is left alone and its
+ * map named; keys the journal does not name are never touched. Then the
+ * journal goes, and the run plans on the state re-read. */
 #ifndef XENBAKE_APPLY_H
 #define XENBAKE_APPLY_H
 

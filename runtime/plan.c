@@ -1116,7 +1116,7 @@ static int plan_object(struct planner *pl, size_t oi)
 		}
 	}
 
-	/* tags: the whole set in one VM.set_tags */
+	/* tags: one write, applied tag by tag (VM.add_tags, remove_tags) */
 	if (ob->cls == XB_CLASS_VM && !xb_map_equal(&ob->tags, &tags_after)) {
 		first = pl->p->nchanges;
 		r = diff_maps(pl, XB_WHERE_XAPI, ob->cls, object, ob->uuid, -1,

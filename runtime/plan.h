@@ -5,8 +5,9 @@
  * A plan holds three views of the same work:
  *   changes  one line per key that differs (what `plan` prints and `check`
  *            calls drift), with the source position that asked for it;
- *   writes   one XenAPI CLASS.set_FIELD per changed map of an object (the
- *            whole new map), or set_name_label: never one call per key;
+ *   writes   one per changed map of an object, the map read and the new
+ *            one (apply.c sends the keys they differ on, one a call), or
+ *            set_name_label;
  *   guests   per running guest resident on this host, the vm-data it should
  *            hold; the xenstore backend re-reads the guest inside its one
  *            transaction and writes only the nodes that still differ.
@@ -54,8 +55,9 @@ struct xb_change {
 	bool bookkeeping;            /* only the record of managed keys */
 };
 
-/* One XenAPI call: CLASS.set_FIELD(ref, new_map), or for name_label
- * set_name_label(ref, new_map[""]). old_map is what was read, to restore. */
+/* One map's XenAPI write, from old_map (what was read, to restore) to
+ * new_map: add_to_/remove_from_ per key that differs, or for name_label
+ * set_name_label(ref, new_map[""]). */
 struct xb_map_write {
 	size_t object;               /* index in xb_actual.objects */
 	enum xb_field field;

@@ -1518,45 +1518,127 @@ int xapi_set_name_description(struct xapi *x, enum xb_class cls,
 			  description);
 }
 
-int xapi_set_tags(struct xapi *x, const char *ref, const struct xb_map *tags)
+int xapi_tag(struct xapi *x, const char *ref, const char *tag, bool add)
 {
+	const char *method = add ? "VM.add_tags" : "VM.remove_tags";
 	struct xr_value args[2] = { { 0 } };
 	const char *why;
-	size_t i, off;
+	size_t off;
 	int ret = -1;
 
 	if (!x)
 		return -1;
 	clear_errors(x);
-	if (check_ref(x, "VM.set_tags", ref))
+	if (check_ref(x, method, ref))
 		return -1;
-	if (xr_set_string(&args[0], ref)) {
+	if (!xr_xml_safe(tag, strlen(tag), &why, &off))
+		return set_err(x, "%s(%s): tag \"%.80s\": %s at byte %zu",
+			       method, ref, tag, why, off);
+	if (xr_set_string(&args[0], ref) || xr_set_string(&args[1], tag))
 		set_err(x, "out of memory");
-		goto out;
-	}
-	args[1].type = XR_ARRAY;
-	args[1].items = calloc(tags->n ? tags->n : 1, sizeof(*args[1].items));
-	if (!args[1].items) {
-		set_err(x, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < tags->n; i++) {
-		const char *t = tags->kv[i].key;
-
-		if (!xr_xml_safe(t, strlen(t), &why, &off)) {
-			set_err(x, "VM.set_tags(%s): tag \"%.80s\": %s at byte "
-				"%zu", ref, t, why, off);
-			goto out;
-		}
-		if (xr_set_string(&args[1].items[i], t)) {
-			set_err(x, "out of memory");
-			goto out;
-		}
-		args[1].n = i + 1;
-	}
-	ret = call(x, "VM.set_tags", args, 2, NULL);
-out:
+	else
+		ret = call(x, method, args, 2, NULL);
 	xr_value_free(&args[0]);
 	xr_value_free(&args[1]);
+	return ret;
+}
+
+/* CLASS.add_to_FIELD(ref, key, value), or remove_from_FIELD(ref, key)
+ * when value is NULL: one key, so that keys others write meanwhile stay. */
+static int map_key_call(struct xapi *x, enum xb_class cls, const char *ref,
+			enum xb_field field, const char *key,
+			const char *value)
+{
+	struct xr_value args[3] = { { 0 } };
+	char method[64];
+	const char *why;
+	size_t off;
+	int ret = -1, n = value ? 3 : 2;
+
+	if (!x)
+		return -1;
+	clear_errors(x);
+	snprintf(method, sizeof(method), "%s.%s_%s", xb_class_xapi(cls),
+		 value ? "add_to" : "remove_from", xb_field_xapi(field));
+	if (cls < XB_CLASS_VM || cls > XB_CLASS_MAX ||
+	    (field != XB_FIELD_OTHER_CONFIG &&
+	     !(field == XB_FIELD_XENSTORE_DATA && cls == XB_CLASS_VM)))
+		return set_err(x, "%s: not a map field of that class", method);
+	if (check_ref(x, method, ref))
+		return -1;
+	if (!xr_xml_safe(key, strlen(key), &why, &off))
+		return set_err(x, "%s(%s): key \"%.80s\": %s at byte %zu",
+			       method, ref, key, why, off);
+	if (value && !xr_xml_safe(value, strlen(value), &why, &off))
+		return set_err(x, "%s(%s): value of key \"%.80s\": %s at byte %zu",
+			       method, ref, key, why, off);
+	if (xr_set_string(&args[0], ref) || xr_set_string(&args[1], key) ||
+	    (value && xr_set_string(&args[2], value)))
+		set_err(x, "out of memory");
+	else
+		ret = call(x, method, args, (size_t)n, NULL);
+	xr_value_free(&args[0]);
+	xr_value_free(&args[1]);
+	xr_value_free(&args[2]);
+	return ret;
+}
+
+int xapi_map_add(struct xapi *x, enum xb_class cls, const char *ref,
+		 enum xb_field field, const char *key, const char *value)
+{
+	return map_key_call(x, cls, ref, field, key, value ? value : "");
+}
+
+int xapi_map_remove(struct xapi *x, enum xb_class cls, const char *ref,
+		    enum xb_field field, const char *key)
+{
+	return map_key_call(x, cls, ref, field, key, NULL);
+}
+
+int xapi_map_value(struct xapi *x, enum xb_class cls, const char *ref,
+		   enum xb_field field, const char *key, char **value)
+{
+	struct xr_value arg = { 0 }, map = { 0 };
+	char method[64];
+	size_t i;
+	int ret = -1;
+
+	*value = NULL;
+	if (!x)
+		return -1;
+	clear_errors(x);
+	snprintf(method, sizeof(method), "%s.get_%s", xb_class_xapi(cls),
+		 xb_field_xapi(field));
+	if (cls < XB_CLASS_VM || cls > XB_CLASS_MAX ||
+	    (field != XB_FIELD_OTHER_CONFIG &&
+	     !(field == XB_FIELD_XENSTORE_DATA && cls == XB_CLASS_VM)))
+		return set_err(x, "%s: not a map field of that class", method);
+	if (check_ref(x, method, ref))
+		return -1;
+	if (xr_set_string(&arg, ref))
+		return set_err(x, "out of memory");
+	if (call(x, method, &arg, 1, &map))
+		goto out;
+	if (map.type != XR_STRUCT) {
+		set_err(x, "%s(%s): the reply is %s, not a map", method, ref,
+			xr_type_phrase(map.type));
+		goto out;
+	}
+	ret = 0;
+	for (i = 0; i < map.n; i++) {
+		if (strcmp(map.names[i], key))
+			continue;
+		if (map.items[i].type != XR_STRING) {
+			ret = set_err(x, "%s(%s): key \"%.80s\" is %s, not a string",
+				      method, ref, key,
+				      xr_type_phrase(map.items[i].type));
+		} else if (!(*value = strdup(map.items[i].str))) {
+			ret = set_err(x, "out of memory");
+		}
+		break;
+	}
+out:
+	xr_value_free(&arg);
+	xr_value_free(&map);
 	return ret;
 }

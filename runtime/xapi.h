@@ -3,7 +3,8 @@
  * with replies parsed by libxml2, and the few calls xenbake makes.
  *
  * Cost model: reading the whole state is one get_all_records per class;
- * writing is one set_<field> per changed map of an object. Every call made
+ * writing is one add_to_<field> or remove_from_<field> per changed key
+ * (both for a changed value), one set_name_label per name. Every call made
  * through a handle (login and logout included) is counted. */
 #ifndef XENBAKE_XAPI_H
 #define XENBAKE_XAPI_H
@@ -73,11 +74,28 @@ int xapi_read_state(struct xapi *x, struct xb_actual *a);
  * by host (several SRs of one name, or `sr "N" host "H"`). */
 int xapi_read_pbds(struct xapi *x, struct xb_actual *a);
 
-/* CLASS.set_FIELD(ref, map): replaces the whole map in one call. */
+/* CLASS.set_FIELD(ref, map): replaces the whole map in one call, and so
+ * deletes any key another client added since the map was read: xenbake
+ * writes key by key (xapi_map_add, xapi_map_remove) instead. */
 int xapi_set_map(struct xapi *x, enum xb_class cls, const char *ref,
 		 enum xb_field field, const struct xb_map *map);
-/* VM.set_tags(ref, the keys of tags): the whole set in one call. */
-int xapi_set_tags(struct xapi *x, const char *ref, const struct xb_map *tags);
+/* CLASS.add_to_FIELD(ref, key, value): fails with MAP_DUPLICATE_KEY when
+ * the key is there, even with that value. CLASS.remove_from_FIELD(ref,
+ * key): a missing key is no error. One key each: what others write in the
+ * same map meanwhile stays, as no whole-map set_ computed from an earlier
+ * read can promise. */
+int xapi_map_add(struct xapi *x, enum xb_class cls, const char *ref,
+		 enum xb_field field, const char *key, const char *value);
+int xapi_map_remove(struct xapi *x, enum xb_class cls, const char *ref,
+		    enum xb_field field, const char *key);
+/* CLASS.get_FIELD(ref): the value of key in the map (*value malloc'd),
+ * or *value NULL when the key is not there. */
+int xapi_map_value(struct xapi *x, enum xb_class cls, const char *ref,
+		   enum xb_field field, const char *key, char **value);
+/* VM.add_tags(ref, tag), or VM.remove_tags(ref, tag) when !add: one tag,
+ * so that tags others set meanwhile stay (a set: neither fails for a tag
+ * already there, or not). */
+int xapi_tag(struct xapi *x, const char *ref, const char *tag, bool add);
 /* CLASS.set_name_description(ref, text): VM, SR, network. */
 int xapi_set_name_description(struct xapi *x, enum xb_class cls,
 			      const char *ref, const char *description);

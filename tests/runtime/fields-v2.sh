@@ -81,9 +81,10 @@ if "$PY" -c 'import jsonschema' 2>/dev/null; then
 	grep -q '"field": *"tags"' "$XENBAKE_STATE_DIR/last-receipt.json" ||
 		fail "no tags change in the receipt"
 fi
-# web-01: other_config (the record), name_description, tags; the SR and
-# the network: name_description; the host and the pool: other_config
-expect_eq "XenAPI writes" "$(sim_writes)" 7
+# one call a key: web-01's record, name_description and one tag; the SR's
+# and the network's name_description; the host's and the pool's key and
+# record
+expect_eq "XenAPI writes" "$(sim_writes)" 9
 xapi_py <<'PYEOF' || fail "state after apply"
 w = vm("web-01")
 assert sorted(w["tags"]) == ["by-hand", "frontend"], w["tags"]
@@ -125,7 +126,7 @@ assert sorted(w["tags"]) == ["by-hand", "manual"], w["tags"]
 assert "xenbake-managed" not in w["other_config"], w["other_config"]
 PYEOF
 
-# rollback: set_tags fails after the record and the description were
+# rollback: add_tags fails after the record and the description were
 # written; both are set back
 xapi_py >"$DIR/before" <<'PYEOF'
 w = vm("web-01")
@@ -134,9 +135,9 @@ PYEOF
 compile fails <<'XB'
 vm "web-01" { tag "t3"; name-description "New"; other-config "k" = "v"; }
 XB
-sim_fault 'fail:VM.set_tags#+1:INTERNAL_ERROR'
+sim_fault 'fail:VM.add_tags#+1:INTERNAL_ERROR'
 rc=0; "$XENBAKE" apply "$DIR/fails.xbb" >"$DIR/out" 2>"$DIR/err" || rc=$?
-expect_eq "apply with a failing set_tags" $rc 1
+expect_eq "apply with a failing add_tags" $rc 1
 grep -q 'set back' "$DIR/err" || { cat "$DIR/err"; fail "no word of the restore"; }
 xapi_py >"$DIR/after" <<'PYEOF'
 w = vm("web-01")
@@ -145,7 +146,7 @@ PYEOF
 diff -u "$DIR/before" "$DIR/after" || fail "name_description, tags or other_config not restored"
 
 # kill -9 after the record and the description were written, before
-# set_tags: the next apply of another blob rolls both back from the
+# add_tags: the next apply of another blob rolls both back from the
 # journal; one of the same blob finishes the apply
 HOOKED=$top_builddir/tests/runtime/xenbake-hooks
 if [ -x "$HOOKED" ]; then

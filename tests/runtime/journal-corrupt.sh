@@ -114,11 +114,11 @@ expect_eq "XenAPI writes without a journal" "$(sim_writes)" 0
 
 # a write that fails: named with its source position, all set back, no
 # journal left
-sim_fault 'fail:network.set_other_config#+1:INTERNAL_ERROR:injected'
+sim_fault 'fail:network.add_to_other_config#+1:INTERNAL_ERROR:injected'
 rc=0
 "$XENBAKE" apply "$DIR/b.xbb" >/dev/null 2>"$DIR/err" || rc=$?
 expect_eq "apply with a failing write" $rc 1
-grep -q "network \"Storage network\" other_config (.*b.xb:3:29): network.set_other_config: INTERNAL_ERROR.*set back: nothing was changed, the host is as it was" "$DIR/err" ||
+grep -q "network \"Storage network\" other_config (.*b.xb:3:29): network.add_to_other_config: INTERNAL_ERROR.*set back: nothing was changed, the host is as it was" "$DIR/err" ||
 	{ cat "$DIR/err" >&2; fail "the failing write is not named with its source"; }
 [ ! -e "$JOURNAL" ] || fail "a journal stays after a full undo"
 state >"$DIR/now"

@@ -7,8 +7,9 @@
 # write, and only apply, under the lock, acts on a journal). Either way the
 # host, read back through Debian's XenAPI client and xenstore-ls, is
 # exactly as before the apply or exactly as the config asks; never between.
-# Then: a map someone changed since is left alone (and named), a kill in
-# the middle of a recovery is recovered too.
+# Then: a key someone added since stays and does not stop the recovery of
+# its map, a key someone changed since is left alone (and named), a kill
+# in the middle of a recovery is recovered too.
 . "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 HOOKED=$top_builddir/tests/runtime/xenbake-hooks
@@ -128,44 +129,91 @@ for k in $(seq 0 "$N") commit; do
 done
 echo "journal-kill: $points fault points tried ($N XenAPI writes, 0..$N and after the commit), each rolled back and finished"
 
-# someone changes a map between the kill and the next run: it stays theirs
+# killed between two calls of one map (the first calls of b are changed
+# values: remove_from_ made, add_to_ not): the next run sets back, or
+# finishes, key by key
+C=$(plan_calls "$DIR/b.xbb")
+[ "$C" -gt "$N" ] || fail "only $C XenAPI calls for $N maps"
+for c in 1 2 3 $((C - 1)); do
+	for how in rollback finish; do
+		rc=0
+		(XENBAKE_TEST_HOOK_AFTER_CALL=$c "$HOOKED" apply "$DIR/b.xbb" \
+			>/dev/null 2>&1) 2>>"$DIR/killed" || rc=$?
+		expect_eq "killed after call $c" $rc 137
+		[ -s "$JOURNAL" ] || fail "no journal after a kill at call $c"
+		if [ $how = rollback ]; then
+			"$XENBAKE" apply "$DIR/a.xbb" >/dev/null 2>"$DIR/err" ||
+				{ cat "$DIR/err" >&2; fail "apply a after call $c"; }
+			grep -q "recovery: rolled back .*, 0 changed since by someone else" "$DIR/err" ||
+				{ cat "$DIR/err" >&2; fail "rollback after call $c"; }
+			same A "rolled back after call $c"
+		else
+			"$XENBAKE" apply "$DIR/b.xbb" >/dev/null 2>"$DIR/err" ||
+				{ cat "$DIR/err" >&2; fail "apply b after call $c"; }
+			grep -q "recovery: finished .*, 0 changed since by someone else" "$DIR/err" ||
+				{ cat "$DIR/err" >&2; fail "finishing after call $c"; }
+			same B "finished after call $c"
+			"$XENBAKE" apply "$DIR/a.xbb" >/dev/null 2>&1 ||
+				fail "back to a after call $c"
+		fi
+	done
+done
+
+# someone adds a key to a map between the kill and the next run: the
+# recovery works key by key, so their key stays beside the map set back
 cut_off "$N"
 xapi_py <<'PYEOF'
 r = [ref for ref, v in api.VM.get_all_records().items() if v["name_label"] == "db-01"][0]
 api.VM.add_to_other_config(r, "someone", "else")
 PYEOF
-"$XENBAKE" apply "$DIR/a.xbb" >"$DIR/out" 2>"$DIR/err" || true
-grep -q 'left alone, changed since by someone else: vm "db-01" other_config (.*b.xb:2:' "$DIR/err" &&
-grep -q 'recovery: rolled back' "$DIR/err" ||
-	{ cat "$DIR/err" >&2; fail "the third party's map is not named"; }
+"$XENBAKE" apply "$DIR/a.xbb" >"$DIR/out" 2>"$DIR/err" ||
+	{ cat "$DIR/err" >&2; fail "apply a after a third party's key"; }
+grep -q "recovery: rolled back .*: $N XenAPI map(s) set back as they were, 0 already so, 0 changed since by someone else" "$DIR/err" ||
+	{ cat "$DIR/err" >&2; fail "a third party's key stopped the rollback of its map"; }
 got=$(xapi_py <<'PYEOF'
 print(sorted(vm("db-01")["other_config"].items()))
 PYEOF
 )
 case $got in
-*"('owner', 'dba')"*"('someone', 'else')"*) ;;   # left alone, then a's value beside theirs
+*"('owner', 'dba')"*"('someone', 'else')"*) ;;   # a's value beside theirs
 *) fail "db-01's other_config was clobbered: $got" ;;
 esac
-"$XENBAKE" apply "$DIR/a.xbb" >/dev/null 2>&1 || fail "apply a after the third party"
 xapi_py <<'PYEOF'
 r = [ref for ref, v in api.VM.get_all_records().items() if v["name_label"] == "db-01"][0]
 api.VM.remove_from_other_config(r, "someone")
 PYEOF
+same A "a after the third party's key"
+
+# someone changes a key the cut-off apply wrote: that key stays theirs
+# (named), the map's other keys are rolled back
+cut_off "$N"
+xapi_py <<'PYEOF'
+r = [ref for ref, v in api.VM.get_all_records().items() if v["name_label"] == "db-01"][0]
+api.VM.remove_from_other_config(r, "owner")
+api.VM.add_to_other_config(r, "owner", "them")
+PYEOF
+"$XENBAKE" apply "$DIR/a.xbb" >"$DIR/out" 2>"$DIR/err" || true
+grep -q 'left alone, changed since by someone else: vm "db-01" other_config (.*b.xb:2:' "$DIR/err" &&
+grep -q 'recovery: rolled back' "$DIR/err" ||
+	{ cat "$DIR/err" >&2; fail "the third party's key is not named"; }
+"$XENBAKE" apply "$DIR/a.xbb" >/dev/null 2>&1 || fail "apply a after the third party"
 same A "a after the third party"
 
-# the same when finishing: a map not yet written that someone changed
+# the same when finishing: a key not yet written that someone changed
 # meanwhile is not overwritten by the recovery; the apply that follows
-# plans on it like on any other, keeping their key
+# plans on it like on any other (its value is the config's)
 cut_off 1
 xapi_py <<'PYEOF'
 r = api.network.get_all_records()
 ref = [k for k, v in r.items() if v["name_label"] == "Storage network"][0]
+api.network.remove_from_other_config(ref, "vlan")
+api.network.add_to_other_config(ref, "vlan", "30")
 api.network.add_to_other_config(ref, "someone", "else")
 PYEOF
 "$XENBAKE" apply "$DIR/b.xbb" >"$DIR/out" 2>"$DIR/err" ||
 	{ cat "$DIR/err" >&2; fail "apply b after a third party"; }
 grep -q 'recovery: finished .*left alone, changed since by someone else: network "Storage network" other_config (.*b.xb:4:' "$DIR/err" ||
-	{ cat "$DIR/err" >&2; fail "finishing: the third party's map is not named"; }
+	{ cat "$DIR/err" >&2; fail "finishing: the third party's key is not named"; }
 got=$(xapi_py <<'PYEOF'
 r = [v for v in api.network.get_all_records().values() if v["name_label"] == "Storage network"][0]
 print(r["other_config"].get("vlan"), r["other_config"].get("someone"))

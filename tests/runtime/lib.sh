@@ -165,8 +165,19 @@ sim_writes() {
 import json, sys, urllib.request
 calls = json.load(urllib.request.urlopen(sys.argv[1] + "/sim/calls"))["calls"]
 print(sum(1 for m in calls
-          if any(p in m for p in (".set_", ".add_to_", ".remove_from_"))))
+          if any(p in m for p in (".set_", ".add_to_", ".remove_from_",
+                                  ".add_tags", ".remove_tags"))))
 PYEOF
+}
+
+# The XenAPI write calls a plan needs (plan_calls BLOB [OPTION...]): one
+# per key, add_to_ or remove_from_, both for a changed value; one
+# set_name_label for a name.
+plan_calls() {
+	"$XENBAKE" plan --json "$@" 2>/dev/null | "$PY" -c 'import json, sys
+p = json.load(sys.stdin)
+print(sum(2 if c["op"] == "change" and c["field"] != "name_label" else 1
+          for c in p["changes"] if c["where"] == "xapi"))'
 }
 
 sim_reset() {

@@ -110,7 +110,8 @@ v = vm("web-01")
 oc = dict(v["other_config"]); oc["owner"] = "dev"
 api.VM.set_other_config(api.VM.get_by_uuid(v["uuid"]), oc)
 PYEOF
-sim_fault 'fail:VM.set_other_config#+1:INTERNAL_ERROR:injected'
+# (the changed value's remove_from_ goes through: it is set back too)
+sim_fault 'fail:VM.add_to_other_config#+1:INTERNAL_ERROR:injected'
 rc=0; "$XENBAKE" apply "$DIR/site.xbb" >/dev/null 2>"$DIR/err" || rc=$?
 expect_eq "apply with a fault" $rc 1
 receipt_py "$STATE/last-receipt.json" <<'PYEOF'

@@ -47,11 +47,15 @@ assert len(set(calls)) == len(calls), calls
 assert p["xenstore_guests"] == [5], p
 PYEOF
 
+# one call per key: owner, HideFromXenCenter and the managed record on
+# web-01, HideFromXenCenter and the record on the network and the PIF,
+# i18n-key, its original name and the record on the SR
+expect_eq "XenAPI calls planned" "$(plan_calls "$DIR/site.xbb")" 10
 sim_reset
 trace_mark
 "$XENBAKE" apply -v "$DIR/site.xbb" >"$DIR/out" 2>"$DIR/err" ||
 	{ cat "$DIR/out" "$DIR/err"; fail "apply failed"; }
-expect_eq "XenAPI writes of the first apply" "$(sim_writes)" 4
+expect_eq "XenAPI writes of the first apply" "$(sim_writes)" 10
 grep -q '(4 XenAPI writes, 1 xenstore transaction)' "$DIR/out" ||
 	{ cat "$DIR/out"; fail "apply summary"; }
 [ "$(trace_count TRANSACTION_START)" -le 2 ] || fail "too many transactions"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # A XenAPI write fails halfway (the simulator answers the network's
-# set_other_config with a Failure): apply exits 1, the maps written before
+# add_to_other_config with a Failure): apply exits 1, the maps written before
 # it are set back, and the running guest's vm-data is as before too.
 . "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
@@ -22,7 +22,7 @@ PYEOF
 	xenstore-ls -f /local/domain/5 2>/dev/null | grep vm-data || true
 }
 state >"$DIR/before"
-sim_fault 'fail:network.set_other_config#+1:INTERNAL_ERROR:injected'
+sim_fault 'fail:network.add_to_other_config#+1:INTERNAL_ERROR:injected'
 sim_reset
 rc=0
 "$XENBAKE" apply "$DIR/site.xbb" >"$DIR/out" 2>"$DIR/err" || rc=$?

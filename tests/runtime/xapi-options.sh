@@ -32,7 +32,7 @@ grep -q 'xenstore:' "$DIR/err" && fail "--no-xenstore used xenstore"
 grep -q '\[domain' "$DIR/out" && fail "--no-xenstore planned live nodes"
 # a running VM's vm-data is the guest's, written only live: not with
 # --no-xenstore, and said so (never VM.set_xenstore_data)
-expect_eq "XenAPI writes" "$(sim_writes)" 2
+expect_eq "XenAPI writes" "$(sim_writes)" 3   # add_to_other_config, one a key
 grep -q 'xenstore is not used (--no-xenstore).*not applied here' "$DIR/err" ||
 	{ cat "$DIR/err"; fail "no note of the vm-data not applied"; }
 "$XENBAKE" check --no-xenstore "$DIR/site.xbb" >/dev/null 2>&1 ||

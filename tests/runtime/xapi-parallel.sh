@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Many XenAPI writes go out over several connections at once. All or
-# nothing still holds: a write that fails midway (the 150th set_ call,
+# nothing still holds: a write that fails midway (the 150th add_to_ call,
 # while other connections are writing) leaves the whole database as it
 # was; without the fault every write lands, counted once, and a second
 # apply makes none.
@@ -21,7 +21,7 @@ print(json.dumps([(v["name_label"], v["xenstore_data"], v["other_config"])
 state >"$DIR/before"
 
 sim_reset
-sim_fault 'fail:VM.set_other_config#75:INTERNAL_ERROR:injected'
+sim_fault 'fail:VM.add_to_other_config#150:INTERNAL_ERROR:injected'
 rc=0
 "$XENBAKE" apply "$DIR/site.xbb" >"$DIR/out" 2>"$DIR/err" || rc=$?
 expect_eq "exit status with a failing write" $rc 1
@@ -30,9 +30,11 @@ grep -q 'set back: nothing was changed' "$DIR/err" || { cat "$DIR/err"; fail "no
 state >"$DIR/after"
 cmp -s "$DIR/before" "$DIR/after" || fail "the database changed although the apply failed"
 
+want=$(plan_calls "$DIR/site.xbb")
 sim_reset
 "$XENBAKE" apply "$DIR/site.xbb" >"$DIR/out" 2>"$DIR/err" || { cat "$DIR/err"; fail "apply"; }
-expect_eq "writes of a full apply (one per changed map)" "$(sim_writes)" 400
+expect_eq "writes of a full apply (one per changed key)" "$(sim_writes)" "$want"
+grep -q '(400 XenAPI writes' "$DIR/out" || { cat "$DIR/out"; fail "not 400 maps written"; }
 sim_reset
 "$XENBAKE" apply "$DIR/site.xbb" >"$DIR/out" 2>"$DIR/err" || fail "second apply"
 expect_eq "writes of a second apply" "$(sim_writes)" 0

@@ -30,7 +30,9 @@ grep -q '^    ~ name_label: "Local storage" -> "Fast disks"  (site.xb:2:5)$' \
 	"$DIR/plan" || { cat "$DIR/plan"; fail "rename line"; }
 sim_reset
 "$XENBAKE" apply "$DIR/site.xbb" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "apply"; }
-expect_eq "XenAPI writes" "$(sim_writes)" 2
+# set_name_label; add_to_other_config of i18n-key, the original name and
+# the managed record
+expect_eq "XenAPI writes" "$(sim_writes)" 4
 xapi_py <<'PYEOF' || fail "SR after the rename"
 sr = find("SR", "Fast disks")
 assert sr["other_config"]["i18n-key"] == "local-storage", sr

@@ -59,6 +59,13 @@ Fault SPECs (CLI --fault, repeatable; env XAPISIM_FAULTS, ';'-separated):
   drop:WHEN                   close the connection at call WHEN, no reply,
                               the call not run
   drop-after:WHEN             run call WHEN, then close without a reply
+  after:WHEN:[[METHOD, ARG...], ...]
+                              run call WHEN, then, before its reply goes,
+                              each METHOD(session, ARG...) as another
+                              client would (a session of its own; not
+                              counted or logged): a race between a
+                              client's read and its write, made
+                              deterministic (a failing call is skipped)
   WHEN is N (the Nth call counted from the start, all methods), METHOD#N
   (the Nth call of METHOD), +N or METHOD#+N (counted from when the rule is
   added); a trailing '*' makes the rule fire on that call and every later
@@ -1580,7 +1587,7 @@ def _as_text(v):
 class Faults:
     """Call counting, the call log, and the fault rules."""
 
-    _SPEC_RE = re.compile(r"^(fail|drop|drop-after):"
+    _SPEC_RE = re.compile(r"^(fail|drop|drop-after|after):"
                           r"(?:([A-Za-z_.]+)#)?(\+?)([0-9]+)(\*?)(?::(.*))?$",
                           re.S)
 
@@ -1598,10 +1605,20 @@ class Faults:
             raise ValueError("bad fault spec %r (want fail:WHEN:CODE[:P..],"
                              " drop:WHEN or drop-after:WHEN)" % spec)
         kind, method, rel, n, every, rest = m.groups()
-        if kind == "fail" and not rest:
-            raise ValueError("fault %r: fail needs a code" % spec)
-        if kind != "fail" and rest:
+        if kind in ("fail", "after") and not rest:
+            raise ValueError("fault %r: %s needs %s" % (
+                spec, kind, "a code" if kind == "fail" else "calls"))
+        if kind not in ("fail", "after") and rest:
             raise ValueError("fault %r: %s takes no code" % (spec, kind))
+        calls = None
+        if kind == "after":
+            calls = json.loads(rest)
+            if not (isinstance(calls, list) and calls and
+                    all(isinstance(c, list) and c and isinstance(c[0], str)
+                        for c in calls)):
+                raise ValueError("fault %r: after wants [[METHOD, ARG...],"
+                                 " ...]" % spec)
+            rest = None
         with self.lock:
             at = int(n)
             if rel:
@@ -1614,7 +1631,7 @@ class Faults:
             if kind == "fail" and not (error and error[0]):
                 raise ValueError("fault %r: fail needs a code" % spec)
             rule = {"spec": spec, "kind": kind, "method": method, "at": at,
-                    "every": bool(every), "error": error}
+                    "every": bool(every), "error": error, "calls": calls}
             self.rules.append(rule)
         return rule
 
@@ -1966,6 +1983,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise DropConnection()
         if rule is not None and rule["kind"] == "fail":
             raise XapiError(*rule["error"])
+        if rule is not None and rule["kind"] == "after":
+            value = sim.api.call(method, params, self._conn(transport))
+            self._race(rule["calls"])
+            return value
         try:
             value = sim.api.call(method, params, self._conn(transport))
         except XapiError:
@@ -1975,6 +1996,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if rule is not None:
             raise DropConnection(after=True)
         return value
+
+    def _race(self, calls):
+        """The calls of an after: rule, by another client of its own
+        session, between this call and its reply."""
+        sim = self.server.sim
+        conn = {"socket": "race", "transport": "race"}
+        s = sim.api.new_session("racer", "after-rule", conn,
+                                sim.db.this_host)
+        for c in calls:
+            try:
+                sim.api.call(c[0], [s] + list(c[1:]), conn)
+            except XapiError as e:
+                print("xapisim: after-rule %s: %s" % (c[0], e),
+                      file=sys.stderr)
+        sim.api.call("session.logout", [s], conn)
 
     def _drop(self):
         self.close_connection = True

@@ -127,7 +127,7 @@ XB
 run plan-error 1 plan nobody
 has plan-error 'd["result"] == "error" and d["errors"]'
 run check-error 1 check nobody
-sim_fault 'fail:VM.set_other_config#+1:INTERNAL_ERROR:injected'
+sim_fault 'fail:VM.remove_from_other_config#+1:INTERNAL_ERROR:injected'
 run apply-error 1 apply less
 has apply-error 'd["result"] == "error" and any("INTERNAL_ERROR" in e for e in d["errors"])'
 echo PASS

@@ -156,6 +156,24 @@ try:
 except XenAPI.Failure as e:
     check(e.details == ["MAP_DUPLICATE_KEY", "VM", "other_config", vm,
                         "once"], "resent write", e.details)
+# after: another client's calls between a call and its reply: the read
+# is as before them, the database as after, and they are not counted
+session.xenapi.VM.remove_from_other_config(vm, "once")
+n = calls(URL)["count"]
+status, _ = sim_post(URL, "/sim/fault", "after:VM.get_other_config#+1:" +
+                     json.dumps([["VM.add_to_other_config", vm, "racer", "1"],
+                                 ["VM.add_to_other_config", vm, "racer", "2"]]))
+check(status == 200, "after: rule taken", status)
+before = session.xenapi.VM.get_other_config(vm)
+check("racer" not in before, "after: the read comes first", before)
+check(session.xenapi.VM.get_other_config(vm).get("racer") == "1",
+      "after: the racer's call ran (its failing second one skipped)")
+check(calls(URL)["calls"][n:] == ["VM.get_other_config"] * 2,
+      "after: the racer's calls not counted", calls(URL)["calls"][n:])
+session.xenapi.VM.remove_from_other_config(vm, "racer")
+for bad in ("after:VM.get_all#+1", "after:VM.get_all#+1:[]",
+            'after:VM.get_all#+1:["VM.get_all"]'):
+    check(sim_post(URL, "/sim/fault", bad)[0] == 400, "bad rule taken", bad)
 # two drops in a row: the client gives up
 sim_post(URL, "/sim/fault", "drop:VM.get_all#+1")
 sim_post(URL, "/sim/fault", "drop:VM.get_all#+2")

@@ -952,7 +952,7 @@ START_TEST(many_objects_each_block_finds_its_own)
 END_TEST
 
 /* A tag xenbake did not add is never recorded, so never removed; one it
- * added goes once the config drops it. One VM.set_tags write. */
+ * added goes once the config drops it. One write of the set. */
 START_TEST(tags_only_those_xenbake_added_are_removed)
 {
 	struct xb_actual a = { 0 };

@@ -142,6 +142,7 @@ START_TEST(null_handle_is_harmless)
 {
 	struct xb_actual a = { 0 };
 	struct xb_map m = { 0 };
+	char set[] = "set", *value;
 
 	xapi_close(NULL);
 	ck_assert_ptr_nonnull(xapi_errmsg(NULL));
@@ -152,6 +153,14 @@ START_TEST(null_handle_is_harmless)
 	ck_assert_int_eq(xapi_set_map(NULL, XB_CLASS_VM, "r",
 				      XB_FIELD_OTHER_CONFIG, &m), -1);
 	ck_assert_int_eq(xapi_set_name_label(NULL, XB_CLASS_SR, "r", "n"), -1);
+	ck_assert_int_eq(xapi_map_add(NULL, XB_CLASS_VM, "r",
+				      XB_FIELD_OTHER_CONFIG, "k", "v"), -1);
+	ck_assert_int_eq(xapi_map_remove(NULL, XB_CLASS_VM, "r",
+					 XB_FIELD_OTHER_CONFIG, "k"), -1);
+	value = set;
+	ck_assert_int_eq(xapi_map_value(NULL, XB_CLASS_VM, "r",
+					XB_FIELD_OTHER_CONFIG, "k", &value), -1);
+	ck_assert_ptr_null(value);
 }
 END_TEST
 
