@@ -56,8 +56,8 @@ clean "status --all of a hostile receipt" "$DIR/out" 131072
 rm -f "$STATE/last-receipt.json" "$STATE/receipts/"*
 
 # 2. a sealed journal whose object name is an ESC sequence and 1 MB
-# (the reader's bound per string), with maps the host holds neither of:
-# apply names it in its note, escaped and cut
+# (the reader's bound per string), with a key the host holds a third
+# value of: apply names it in its note, escaped and cut
 "$PY" - "$STATE/journal" <<'PYEOF'
 import hashlib, sys
 def s(b):
@@ -75,6 +75,11 @@ body += b"end " + hashlib.sha256(body).hexdigest().encode() + b"\n"
 open(sys.argv[1], "wb").write(body)
 PYEOF
 chmod 600 "$STATE/journal"
+# the host holds a third value: someone else's since, left alone and named
+xapi_py <<'PYEOF' || fail "setting a foreign value"
+api.VM.add_to_other_config(
+    api.VM.get_by_uuid("5e1f0000-0000-4000-8000-000000000005"), "a", "3")
+PYEOF
 compile site <<'XB'
 vm "db-01" { other-config "owner" = "dba"; }
 XB
