@@ -159,8 +159,9 @@ struct xbc_stmt {
 	struct xbc_stmt *next;
 };
 
-/* How a block names its objects: a name, `uuid "..."`, `match "GLOB"` */
-enum xbc_select { SELECT_NAME, SELECT_UUID, SELECT_MATCH };
+/* How a block names its objects: a name, `uuid "..."`, `match "GLOB"`,
+ * `tag "TAG"` (in the order the blob sorts them) */
+enum xbc_select { SELECT_NAME, SELECT_UUID, SELECT_MATCH, SELECT_TAG };
 
 struct xbc_block {
 	enum xb_class cls;

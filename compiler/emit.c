@@ -182,7 +182,7 @@ static uint32_t format_needed(const struct xbc *c)
 	for (i = 0; i < c->nobjects; i++) {
 		const struct xbc_object *o = c->objects[i];
 
-		if (o->how == SELECT_MATCH ||
+		if (o->how == SELECT_MATCH || o->how == SELECT_TAG ||
 		    o->cls == XB_CLASS_HOST || o->cls == XB_CLASS_POOL)
 			return 3;
 		for (j = 0; j < o->nentries; j++)
@@ -295,6 +295,7 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 		xbb_put32(p + 4, (o->optional ? XB_OBJ_OPTIONAL : 0) |
 				 (o->how == SELECT_UUID ? XB_OBJ_BY_UUID : 0) |
 				 (o->how == SELECT_MATCH ? XB_OBJ_MATCH : 0) |
+				 (o->how == SELECT_TAG ? XB_OBJ_TAG : 0) |
 				 (o->vlan >= 0 ? XB_OBJ_VLAN : 0));
 		xbb_put32(p + 8, obj_str[2 * i]);
 		xbb_put32(p + 12, obj_str[2 * i + 1]);

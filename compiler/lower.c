@@ -548,15 +548,25 @@ static bool check_selector(struct xbc *c, const struct xbc_block *b)
 
 	if (b->cls == XB_CLASS_POOL)
 		return true;            /* selected by no name */
+	if (b->how == SELECT_TAG && b->cls != XB_CLASS_VM) {
+		d = xbc_report(c, CHECK_MISPLACED_STATEMENT, &b->loc,
+			       "%s %s selected by tag: only VMs carry tags",
+			       article(b->cls), xb_class_keyword(b->cls));
+		xbc_hint(c, d, "select it by name, uuid or match");
+		if (d)
+			return false;
+	}
 	if (!*b->selector.value) {
 		d = xbc_report(c, CHECK_EMPTY_NAME, &b->selector.loc,
 			       "%s %s with an empty %s: no object is selected "
 			       "by it", article(b->cls), xb_class_keyword(b->cls),
 			       b->how == SELECT_UUID ? "uuid" :
-			       b->how == SELECT_MATCH ? "pattern" : "name");
+			       b->how == SELECT_MATCH ? "pattern" :
+			       b->how == SELECT_TAG ? "tag" : "name");
 		xbc_hint(c, d, "write the object's %s between the quotes",
 			 b->how == SELECT_UUID ? "uuid" :
 			 b->how == SELECT_MATCH ? "name pattern (\"web-*\")" :
+			 b->how == SELECT_TAG ? "tag (\"gpu\")" :
 			 b->cls == XB_CLASS_PIF ? "device (eth1)" : "name_label");
 		if (d)
 			return false;

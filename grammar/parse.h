@@ -18,7 +18,7 @@ struct xbc_tok {
 	char *text;
 };
 
-/* A selector: a name, `uuid "..."` or `match "GLOB"` */
+/* A selector: a name, `uuid "..."`, `match "GLOB"` or `tag "TAG"` */
 struct xbc_sel {
 	struct xbc_tok tok;
 	enum xbc_select how;

@@ -161,6 +161,7 @@ class:	  VM				{ $$ = XB_CLASS_VM; }
 selector: STRING			{ $$ = (struct xbc_sel){ $1, SELECT_NAME, @1 }; }
 	| UUID STRING			{ $$ = (struct xbc_sel){ $2, SELECT_UUID, @2 }; }
 	| MATCH STRING			{ $$ = (struct xbc_sel){ $2, SELECT_MATCH, @2 }; }
+	| TAG STRING			{ $$ = (struct xbc_sel){ $2, SELECT_TAG, @2 }; }
 	;
 
 host:	  %empty			{ $$ = (struct xbc_sel){ { NULL }, SELECT_NAME, @$ }; }

@@ -217,11 +217,15 @@ static int check_objects(const struct xbb *blob)
 			return XBB_ERR_RECORD;
 		if (flags & ~XB_OBJ_FLAGS_ALL)
 			return XBB_ERR_RECORD;
-		/* patterns, hosts and the pool: format 3; the pool by no
-		 * name at all */
-		if ((flags & XB_OBJ_MATCH) &&
-		    ((flags & (XB_OBJ_BY_UUID | XB_OBJ_VLAN)) ||
-		     blob->last_comp < 3))
+		/* patterns, tags, hosts and the pool: format 3; the pool by
+		 * no name at all; one way of selecting; tags on VMs only */
+		if ((flags & (XB_OBJ_MATCH | XB_OBJ_TAG)) &&
+		    ((flags & XB_OBJ_VLAN) || blob->last_comp < 3))
+			return XBB_ERR_RECORD;
+		if ((flags & XB_OBJ_SELECT) &
+		    ((flags & XB_OBJ_SELECT) - 1))
+			return XBB_ERR_RECORD;
+		if ((flags & XB_OBJ_TAG) && cls != XB_CLASS_VM)
 			return XBB_ERR_RECORD;
 		if ((cls == XB_CLASS_HOST || cls == XB_CLASS_POOL) &&
 		    blob->last_comp < 3)

@@ -73,9 +73,12 @@ enum xb_field {
 				       tag (blob format 2); else physical */
 #define XB_OBJ_MATCH    0x8u        /* selector is a shell pattern on the
 				       name (lib/glob.h; blob format 3) */
-#define XB_OBJ_SELECT   (XB_OBJ_BY_UUID | XB_OBJ_MATCH)  /* how it selects */
+#define XB_OBJ_TAG      0x10u       /* vm: selector is a tag the VMs carry
+				       (blob format 3) */
+#define XB_OBJ_SELECT   (XB_OBJ_BY_UUID | XB_OBJ_MATCH | XB_OBJ_TAG)
+				    /* how it selects; none: by name */
 #define XB_OBJ_FLAGS_ALL (XB_OBJ_OPTIONAL | XB_OBJ_BY_UUID | XB_OBJ_VLAN | \
-			  XB_OBJ_MATCH)
+			  XB_OBJ_MATCH | XB_OBJ_TAG)
 #define XB_VLAN_MAX     4094u       /* the highest tag VLAN.create takes */
 
 #define XB_KEY_HIDE            "HideFromXenCenter"

@@ -140,11 +140,12 @@ static void put_object_head(FILE *f, const struct options *o, int op,
 			    const struct xb_desired_object *ob, bool *first)
 {
 	if (o->json) {
-		fprintf(f, "%s{\"op\":\"%s\",\"class\":\"%s\",\"by_uuid\":%s,\"match\":%s,\"optional\":%s,\"selector\":",
+		fprintf(f, "%s{\"op\":\"%s\",\"class\":\"%s\",\"by_uuid\":%s,\"match\":%s,\"tag\":%s,\"optional\":%s,\"selector\":",
 			*first ? "" : "]},", op_word(op),
 			xb_class_keyword(ob->cls),
 			ob->flags & XB_OBJ_BY_UUID ? "true" : "false",
 			ob->flags & XB_OBJ_MATCH ? "true" : "false",
+			ob->flags & XB_OBJ_TAG ? "true" : "false",
 			ob->flags & XB_OBJ_OPTIONAL ? "true" : "false");
 		put_json(f, ob->selector);
 		fputs(",\"host\":", f);

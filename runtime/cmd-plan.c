@@ -22,7 +22,7 @@ static void put_pos_json(const struct xbb_pos *pos)
 /*
  * dump --json: the blob as data, one object.
  * { "command": "dump", "result": "ok" | "error", "identity": HEX or null,
- *   "objects": [ { "class", "selector", "by_uuid", "match", "optional", "host",
+ *   "objects": [ { "class", "selector", "by_uuid", "match", "tag", "optional", "host",
  *                  "source", "entries": [ { "field", "key", "value",
  *                  "source" } ] } ],
  *   "errors": [ TEXT ] }
@@ -50,9 +50,10 @@ static void dump_json(const struct xbb *blob, const char *error)
 		printf("%s{\"class\":\"%s\",\"selector\":", i ? "," : "",
 		       xb_class_keyword(ob.cls));
 		put_json(stdout, ob.selector);
-		printf(",\"by_uuid\":%s,\"match\":%s,\"optional\":%s,\"host\":",
+		printf(",\"by_uuid\":%s,\"match\":%s,\"tag\":%s,\"optional\":%s,\"host\":",
 		       ob.flags & XB_OBJ_BY_UUID ? "true" : "false",
 		       ob.flags & XB_OBJ_MATCH ? "true" : "false",
+		       ob.flags & XB_OBJ_TAG ? "true" : "false",
 		       ob.flags & XB_OBJ_OPTIONAL ? "true" : "false");
 		put_json(stdout, ob.host);
 		fputs(",\"source\":", stdout);

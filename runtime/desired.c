@@ -90,6 +90,8 @@ char *xb_desired_label(const struct xb_desired_object *o, char *buf,
 		snprintf(buf, size, "pool");    /* by no name */
 	else if (o->flags & XB_OBJ_BY_UUID)
 		snprintf(buf, size, "%s uuid \"%s\"", kw, o->selector);
+	else if (o->flags & XB_OBJ_TAG)
+		snprintf(buf, size, "%s tag \"%s\"", kw, o->selector);
 	else if (o->flags & XB_OBJ_MATCH)
 		snprintf(buf, size, "%s match \"%s\"%s%s%s", kw, o->selector,
 			 o->host && o->host[0] ? " host \"" : "",

@@ -159,6 +159,8 @@ static void put_object(const struct xbb *blob, const struct xbb_object *obj,
 		fputs(" uuid", out);
 	else if (obj->flags & XB_OBJ_MATCH)
 		fputs(" match", out);
+	else if (obj->flags & XB_OBJ_TAG)
+		fputs(" tag", out);
 	if (obj->cls != XB_CLASS_POOL) {       /* the pool has no name */
 		fputc(' ', out);
 		xb_dump_string(obj->selector, out);

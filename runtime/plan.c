@@ -347,6 +347,27 @@ static size_t match_pattern(struct planner *pl,
 	return n;
 }
 
+/* The VMs that carry o's tag (never a template, snapshot or control
+ * domain), in the order of the actual state */
+static size_t match_tag(struct planner *pl, const struct xb_desired_object *o,
+			size_t **idx)
+{
+	const struct xb_actual *a = pl->a;
+	size_t n = 0, i;
+
+	*idx = malloc((a->nobjects ? a->nobjects : 1) * sizeof(**idx));
+	if (!*idx) {
+		pl->oom = -ENOMEM;
+		return 0;
+	}
+	for (i = 0; i < a->nobjects; i++)
+		if (a->objects[i].cls == XB_CLASS_VM &&
+		    is_selectable_vm(&a->objects[i]) &&
+		    xb_map_get(&a->objects[i].tags, o->selector))
+			(*idx)[n++] = i;
+	return n;
+}
+
 /* The matches of o (by name: with this name), in the order of the actual
  * state, as a malloc'd array in *idx; returns their count, or 0 with *idx
  * NULL and pl->oom set when out of memory. */
@@ -361,6 +382,8 @@ static size_t match(struct planner *pl, const struct xb_desired_object *o,
 
 	if (o->flags & XB_OBJ_MATCH)
 		return match_pattern(pl, o, host_ref, idx);
+	if (o->flags & XB_OBJ_TAG)
+		return match_tag(pl, o, idx);
 	if (cls == XB_CLASS_POOL) {     /* by no name: every pool record */
 		*idx = malloc((pl->a->nobjects ? pl->a->nobjects : 1) *
 			      sizeof(**idx));
@@ -506,8 +529,10 @@ static int select_object(struct planner *pl, const struct xb_desired_object *o)
 	bool optional = o->flags & XB_OBJ_OPTIONAL;
 	bool by_uuid = o->flags & XB_OBJ_BY_UUID;
 	bool by_pattern = o->flags & XB_OBJ_MATCH;
-	bool many_ok = by_pattern || (o->cls == XB_CLASS_PIF && !by_uuid &&
-				      !(o->host && o->host[0]));
+	bool by_tag = o->flags & XB_OBJ_TAG;
+	bool many_ok = by_pattern || by_tag ||
+		       (o->cls == XB_CLASS_PIF && !by_uuid &&
+			!(o->host && o->host[0]));
 	char pos[XB_POS_BUF], label[512];
 	const char *host_ref = NULL;
 	size_t *idx = NULL, n = 0, i;
@@ -516,10 +541,13 @@ static int select_object(struct planner *pl, const struct xb_desired_object *o)
 	xb_pos_format(&o->pos, pos, sizeof(pos));
 	xb_desired_label(o, label, sizeof(label));
 
-	if (!pl->opt->use_xapi && o->cls != XB_CLASS_VM) {
+	if (!pl->opt->use_xapi && (o->cls != XB_CLASS_VM || by_tag)) {
 		if (optional)
 			return plan_note(pl, "%s: note: %s is optional and needs XenAPI: skipped (--no-xapi)",
 					 pos, label);
+		if (by_tag)
+			return plan_error(pl, "%s: %s: a VM's tags are known only through XenAPI; drop --no-xapi (or mark the block optional)",
+					  pos, label);
 		return plan_error(pl, "%s: %s: %s can only be configured through XenAPI; drop --no-xapi (or mark the block optional)",
 				  pos, label, kind_plural(o->cls));
 	}
@@ -550,7 +578,7 @@ static int select_object(struct planner *pl, const struct xb_desired_object *o)
 		}
 		n = match(pl, o, o->selector, host_ref, &idx);
 		if (!n && !pl->oom && o->cls == XB_CLASS_SR && !by_uuid &&
-		    !by_pattern) {
+		    !by_pattern && !by_tag) {
 			/* renamed by an earlier apply: look for the new name */
 			const struct xb_desired_entry *nl =
 				find_entry(o, XB_FIELD_NAME_LABEL);
@@ -585,6 +613,7 @@ static int select_object(struct planner *pl, const struct xb_desired_object *o)
 				       o->cls == XB_CLASS_POOL ? "pool" : "network",
 				       o->cls == XB_CLASS_POOL ? "is there" :
 				       by_uuid ? "has this uuid" :
+				       by_tag ? "carries this tag" :
 				       by_pattern && o->cls == XB_CLASS_PIF ?
 				       "has a device this pattern matches" :
 				       by_pattern ? "has a name this pattern matches" :
@@ -592,7 +621,7 @@ static int select_object(struct planner *pl, const struct xb_desired_object *o)
 				       "has this name");
 		goto out;
 	}
-	if (by_pattern) {
+	if (by_pattern || by_tag) {
 		r = note_matches(pl, o, idx, n, pos, label);
 		if (r)
 			goto out;

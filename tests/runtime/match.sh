@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# `match` selectors on the realistic 3-host pool (tests/sim/pool3.json):
+# `match` and `tag` selectors on the realistic 3-host pool
+# (tests/sim/pool3.json):
 # a pattern selects every object of its class whose name (a PIF's device)
 # it matches, and never a template, snapshot or control domain; plan notes
 # what each pattern matched; a pattern that matches nothing is an error
@@ -91,4 +92,40 @@ grep -q 'vm match "lab-\*": no VM has a name this pattern matches' "$DIR/out" ||
 	{ cat "$DIR/out"; fail "the empty match is not explained"; }
 grep -q 'pif match "eth\*" matches 6 PIFs: "eth0" on xs-01, "eth1" on xs-01, "eth0" on xs-02, ' "$DIR/plan" ||
 	{ cat "$DIR/plan"; fail "PIFs are not named with their host"; }
+# vm tag "T": every VM that carries the tag, never a template or snapshot
+# that carries it too; a tag nobody carries is an error unless optional
+xapi_py <<'PYEOF' || fail "tagging"
+for ref, vm in api.VM.get_all_records().items():
+    if vm["name_label"] in ("db-02", "web-03-1", "Debian Bookworm 12",
+                            "db-01 before upgrade"):
+        api.VM.add_tags(ref, "gpu")
+PYEOF
+compile tagged <<'XB'
+vm tag "gpu" { other-config "gpu" = "yes"; }
+vm tag "fpga" optional { other-config "fpga" = "yes"; }
+XB
+"$XENBAKE" dump "$DIR/tagged.xbb" >"$DIR/tagged-dump.xb"
+grep -q '^vm tag "gpu" {' "$DIR/tagged-dump.xb" ||
+	{ cat "$DIR/tagged-dump.xb"; fail "dump does not print the tag selector"; }
+"$XENBAKEC" -o "$DIR/tagged2.xbb" "$DIR/tagged-dump.xb" &&
+	cmp -s "$DIR/tagged.xbb" "$DIR/tagged2.xbb" || fail "tag selector does not round-trip"
+rc=0; "$XENBAKE" plan "$DIR/tagged.xbb" >"$DIR/plan" 2>&1 || rc=$?
+[ $rc -eq 2 ] || { cat "$DIR/plan"; fail "plan of tagged exit $rc"; }
+grep -q 'vm tag "gpu" matches 2 VMs: "web-03-1", "db-02"$\|vm tag "gpu" matches 2 VMs: "db-02", "web-03-1"$' "$DIR/plan" ||
+	{ cat "$DIR/plan"; fail "plan does not name the tagged VMs"; }
+"$XENBAKE" apply "$DIR/tagged.xbb" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "apply tagged"; }
+xapi_py >"$DIR/state" <<'PYEOF' || fail "reading back"
+print(" ".join(sorted(v["name_label"] for v in api.VM.get_all_records().values()
+                      if v["other_config"].get("gpu") == "yes")))
+PYEOF
+expect_eq "VMs the tag selected" "$(cat "$DIR/state")" "db-02 web-03-1"
+"$XENBAKE" apply "$DIR/tagged.xbb" >"$DIR/out" 2>"$DIR/err" || fail "second apply tagged"
+expect_eq "second apply tagged" "$(cat "$DIR/out")" "No changes."
+compile notag <<'XB'
+vm tag "fpga" { other-config "fpga" = "yes"; }
+XB
+rc=0; "$XENBAKE" plan "$DIR/notag.xbb" >"$DIR/out" 2>&1 || rc=$?
+expect_eq "plan of a tag nobody carries" $rc 1
+grep -q 'vm tag "fpga": no VM carries this tag' "$DIR/out" ||
+	{ cat "$DIR/out"; fail "the missing tag is not explained"; }
 echo "match.sh: ok"
