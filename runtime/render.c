@@ -390,6 +390,8 @@ static void put_key_line(FILE *f, const struct xb_plan *p, size_t c,
 		fputs("xenbake's record", f);
 	else
 		fputs("no longer in the config", f);
+	if (x->once)
+		fputs("; once: only while absent", f);
 	if (live && live->op == x->op &&
 	    same_str(live->old_value, x->old_value) &&
 	    same_str(live->new_value, x->new_value)) {
