@@ -82,6 +82,13 @@ assert d["other_config"]["xenbake-managed"].split("\n") == [
 PYEOF
 rc=0; "$XENBAKE" check "$DIR/site.xbb" >"$DIR/check" 2>&1 || rc=$?
 expect_eq "check after apply" $rc 0
+# export --managed keeps a once key one (the record says so), and compiles
+"$XENBAKE" export --managed >"$DIR/export.xb" 2>"$DIR/err" || { cat "$DIR/err"; fail "export"; }
+grep -qF 'vm-data "first-boot/token" = "t-2" once;' "$DIR/export.xb" ||
+	{ cat "$DIR/export.xb"; fail "export: no once key"; }
+grep -qF 'vm-data "seen" = "the guest'"'"'s" once;' "$DIR/export.xb" ||
+	{ cat "$DIR/export.xb"; fail "export: the found once key"; }
+"$XENBAKEC" --check "$DIR/export.xb" || { cat "$DIR/export.xb"; fail "the export does not compile"; }
 
 # the guests consume the tokens: the running one deletes its node, the
 # halted one's is removed through XenAPI; someone changes the other key
@@ -154,4 +161,21 @@ assert "xenbake-managed" not in d["other_config"], d["other_config"]
 PYEOF
 [ -x "$HOOKED" ] && expect_eq "running: late stays" \
 	"$(xs_get /local/domain/5/vm-data/late)" guest
+
+# without XenAPI the record is the guest's node in xenstore: the same rules
+compile nox <<'XB'
+vm "web-01" { vm-data "nx" = "1" once; vm-data "role" = "web"; }
+XB
+"$XENBAKE" apply --no-xapi "$DIR/nox.xbb" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "apply --no-xapi"; }
+expect_eq "no-xapi: once key written" "$(xs_get /local/domain/5/vm-data/nx)" 1
+expect_eq "no-xapi: the record" \
+	"$(xs_get /tool/xenbake/managed/5e1f0000-0000-4000-8000-000000000005)" \
+	"$(printf 'once:nx\nrole')"
+xenstore-rm /local/domain/5/vm-data/nx
+rc=0; "$XENBAKE" check --no-xapi "$DIR/nox.xbb" >"$DIR/check" 2>&1 || rc=$?
+expect_eq "no-xapi: check after the guest deleted it" $rc 0
+trace_mark
+"$XENBAKE" apply --no-xapi "$DIR/nox.xbb" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "second apply --no-xapi"; }
+expect_eq "no-xapi: xenstore writes of the second apply" "$(trace_count WRITE)" 0
+expect_eq "no-xapi: stays deleted" "$(xs_get /local/domain/5/vm-data/nx)" "<absent>"
 echo PASS
