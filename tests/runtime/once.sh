@@ -36,6 +36,18 @@ vm "db-01" {
 }
 XB
 
+# once is part of the configuration: another identity, a diff line
+compile always <<'XB'
+vm "db-01" { vm-data "first-boot/token" = "t-2"; }
+XB
+compile oncely <<'XB'
+vm "db-01" { vm-data "first-boot/token" = "t-2" once; }
+XB
+rc=0; "$XENBAKE" diff "$DIR/always.xbb" "$DIR/oncely.xbb" >"$DIR/diff" 2>&1 || rc=$?
+expect_eq "diff exit" $rc 2
+grep -qF '~ xenstore_data[vm-data/first-boot/token]: "t-2" -> "t-2" once' "$DIR/diff" ||
+	{ cat "$DIR/diff"; fail "diff: once"; }
+
 rc=0; "$XENBAKE" plan "$DIR/site.xbb" >"$DIR/plan" 2>&1 || rc=$?
 expect_eq "plan exit" $rc 2
 for line in '[domain 5] vm-data/first-boot/token: "t-1"  (site.xb:2:5; once: only while absent)' \
