@@ -24,11 +24,14 @@ cat >"$DIR/host.json" <<'FXEOF'
  "srs": [], "networks": [], "pifs": []}
 FXEOF
 sandbox_up "$DIR/host.json"
+# the running guest has one of its once keys already
+xenstore-write /local/domain/5/vm-data/pre guest
 compile site <<'XB'
 vm "web-01" {
     vm-data "first-boot/token" = "t-1" once;
     vm-data "role" = "web";
     other-config "installed" = "day-1" once;
+    vm-data "pre" = "xenbake's" once;
 }
 vm "db-01" {
     vm-data "first-boot/token" = "t-2" once;
@@ -52,10 +55,10 @@ rc=0; "$XENBAKE" plan "$DIR/site.xbb" >"$DIR/plan" 2>&1 || rc=$?
 expect_eq "plan exit" $rc 2
 for line in '[domain 5] vm-data/first-boot/token: "t-1"  (site.xb:2:5; once: only while absent)' \
 	'other_config[installed]: "day-1"  (site.xb:4:5; once: only while absent)' \
-	'xenstore_data[vm-data/first-boot/token]: "t-2"  (site.xb:7:5; once: only while absent)'; do
+	'xenstore_data[vm-data/first-boot/token]: "t-2"  (site.xb:8:5; once: only while absent)'; do
 	grep -qF "$line" "$DIR/plan" || { cat "$DIR/plan"; fail "plan line: $line"; }
 done
-grep -q 'vm-data/seen' "$DIR/plan" && { cat "$DIR/plan"; fail "a present once key planned"; }
+grep -q 'vm-data/seen\|vm-data/pre' "$DIR/plan" && { cat "$DIR/plan"; fail "a present once key planned"; }
 # the first write of a once key is not drift: check says the host matches
 rc=0; "$XENBAKE" check "$DIR/site.xbb" >"$DIR/check" 2>&1 || rc=$?
 grep -q 'first-boot\|installed' "$DIR/check" && { cat "$DIR/check"; fail "once key as drift"; }
@@ -79,12 +82,14 @@ fi
 "$XENBAKE" apply "$DIR/site.xbb" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "apply"; }
 expect_eq "running: token" "$(xs_get /local/domain/5/vm-data/first-boot/token)" t-1
 expect_eq "running: role" "$(xs_get /local/domain/5/vm-data/role)" web
+expect_eq "running: a once key found is kept" "$(xs_get /local/domain/5/vm-data/pre)" guest
 xapi_py <<'PYEOF' || fail "state after apply"
 w, d = vm("web-01"), vm("db-01")
 assert w["other_config"]["installed"] == "day-1", w["other_config"]
 assert w["other_config"]["xenbake-managed"].split("\n") == [
     "uuid:" + w["uuid"], "once:other_config:installed",
     "once:xenstore_data:vm-data/first-boot/token",
+    "once:xenstore_data:vm-data/pre",
     "xenstore_data:vm-data/role"], w["other_config"]
 assert d["xenstore_data"] == {"vm-data/first-boot/token": "t-2",
                               "vm-data/seen": "the guest's"}, d
@@ -141,6 +146,7 @@ vm "web-01" {
     vm-data "first-boot/token" = "t-1" once;
     vm-data "role" = "web";
     other-config "installed" = "day-1" once;
+    vm-data "pre" = "xenbake's" once;
     vm-data "late" = "xenbake's" once;
 }
 vm "db-01" {
