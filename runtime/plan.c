@@ -446,8 +446,12 @@ static int merge_into(struct planner *pl, struct target *t,
 		if (have && !strcmp(have, e->value) &&
 		    !xb_map_get(&t->once[e->field], e->key) !=
 		    !(e->flags & XB_ENTRY_ONCE)) {
-			plan_error(pl, "%s: %s: %s \"%s\" is written once here and always at %s (or the other way round), and both blocks select the same object",
+			bool once = e->flags & XB_ENTRY_ONCE;
+
+			plan_error(pl, "%s: %s: %s \"%s\" is written %s here and %s at %s, and both blocks select the same object",
 				   pos, label, xb_field_xapi(e->field), e->key,
+				   once ? "once" : "always",
+				   once ? "always" : "once",
 				   xb_map_get(&t->source[e->field], e->key));
 			continue;
 		}

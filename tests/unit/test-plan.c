@@ -1244,7 +1244,7 @@ START_TEST(once_and_always_on_one_key_conflict)
 	o = block(&c, XB_CLASS_VM, XB_OBJ_MATCH, "web-*", NULL, 3);
 	entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/token", "t-1", 4);
 	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), -1);
-	ck_assert(any_error_has(&p, "written once here and always at t.xb:2:5"));
+	ck_assert(any_error_has(&p, "xenstore_data \"vm-data/token\" is written always here and once at t.xb:2:5"));
 	xb_plan_free(&p);
 	xb_actual_free(&a);
 }
