@@ -149,6 +149,7 @@ struct xbc_env {
 struct xbc_stmt {
 	enum xbc_stmt_kind kind;
 	bool value_is_file;          /* value: file "PATH" (value.raw the path) */
+	bool once;                   /* KEY = VALUE once: only while absent */
 	struct xbc_loc loc;          /* of its keyword */
 	struct xbc_str key;          /* raw NULL when the statement has none */
 	struct xbc_str value;
@@ -227,6 +228,7 @@ struct xbc_include {
 
 struct xbc_entry {
 	enum xb_field field;
+	bool once;                   /* XB_ENTRY_ONCE */
 	int depth;                   /* 0: written in the block; n: from a
 				        template used n uses deep, which one
 				        written nearer the block overrides */

@@ -172,7 +172,7 @@ static size_t align4(size_t n)
 }
 
 /* The lowest blob format that holds c: 3 for a host or the pool, a
- * name_description or tags; 2 for an SR's host or a PIF's VLAN; else 1,
+ * name_description, tags or a once key; 2 for an SR's host or a PIF's VLAN; else 1,
  * so that a blob without them is what it always was. */
 static uint32_t format_needed(const struct xbc *c)
 {
@@ -187,7 +187,8 @@ static uint32_t format_needed(const struct xbc *c)
 			return 3;
 		for (j = 0; j < o->nentries; j++)
 			if (o->entries[j].field == XB_FIELD_NAME_DESCRIPTION ||
-			    o->entries[j].field == XB_FIELD_TAGS)
+			    o->entries[j].field == XB_FIELD_TAGS ||
+			    o->entries[j].once)
 				return 3;
 		if (o->vlan >= 0 || (o->cls == XB_CLASS_SR && o->host[0]))
 			need = 2;
@@ -306,7 +307,8 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 		for (j = 0; j < o->nentries; j++, e++) {
 			unsigned char *q = out + off_ent + e * XBB_ENTRY_SIZE;
 
-			xbb_put32(q + 0, (uint32_t)o->entries[j].field);
+			xbb_put32(q + 0, (uint32_t)o->entries[j].field |
+					 (o->entries[j].once ? XB_ENTRY_ONCE : 0));
 			xbb_put32(q + 4, ent_str[2 * e]);
 			xbb_put32(q + 8, ent_str[2 * e + 1]);
 			xbb_put32(q + 12, ent_pos[e]);

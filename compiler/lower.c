@@ -128,6 +128,7 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 	}
 	e = &o->entries[o->nentries++];
 	e->field = field;
+	e->once = false;
 	e->key = key;
 	e->key_buf = NULL;
 	e->value = value;
@@ -474,20 +475,35 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 		check_xenstore_sizes(c, s, key);
 		e = add_entry(c, o, XB_FIELD_XENSTORE_DATA, key, s->value.value,
 			      &s->loc);
-		if (e)
+		if (e) {
 			e->key_buf = buf;
-		else
+			e->once = s->once;
+		} else {
 			free(buf);
+		}
 		break;
 	case STMT_OTHER_CONFIG:
 		if (!check_map_key(c, s))
 			return;
 		if (!strcmp(s->key.value, XB_KEY_I18N)) {  /* the same statement */
+			if (s->once) {
+				struct xbc_diag *d = xbc_report(c,
+					CHECK_MISPLACED_STATEMENT, &s->loc,
+					"other-config \"%s\" once: the i18n key "
+					"and the name it keeps go together",
+					XB_KEY_I18N);
+
+				xbc_hint(c, d, "drop once: i18n-key is always "
+					 "kept as configured");
+				return;
+			}
 			i18n_key(c, o, s, &s->value);
 			return;
 		}
-		add_entry(c, o, XB_FIELD_OTHER_CONFIG, s->key.value,
-			  s->value.value, &s->loc);
+		e = add_entry(c, o, XB_FIELD_OTHER_CONFIG, s->key.value,
+			      s->value.value, &s->loc);
+		if (e)
+			e->once = s->once;
 		break;
 	case STMT_HIDE:
 		if (o->cls == XB_CLASS_SR) {
@@ -694,7 +710,8 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 		if (kept && kept->field == e->field && !strcmp(kept->key, e->key)) {
 			/* kept is written nearer the block: it overrides */
 			if (kept->depth == e->depth &&
-			    strcmp(kept->value, e->value)) {
+			    (strcmp(kept->value, e->value) ||
+			     kept->once != e->once)) {
 				struct xbc_diag *d;
 				struct xbc_entry_ctx ec = ctx_of(c, e);
 				struct xbc_entry_ctx kc = ctx_of(c, kept);
@@ -714,10 +731,12 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 				else
 					d = xbc_report(c, CHECK_DUPLICATE_KEY,
 						&e->loc, "%s \"%s\" of %s \"%s\" "
-						"set to \"%s\" and, elsewhere, to "
-						"\"%s\"", field_words(e), e->key,
+						"set to \"%s\"%s and, elsewhere, to "
+						"\"%s\"%s", field_words(e), e->key,
 						xb_class_keyword(o->cls),
-						o->selector, e->value, kept->value);
+						o->selector, e->value,
+						e->once ? " once" : "", kept->value,
+						kept->once ? " once" : "");
 				xbc_note(c, d, &kept->loc, "also defined here");
 				if (kc.use && kc.use != ec.use)
 					xbc_note(c, d, &kc.use->loc,

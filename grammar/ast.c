@@ -359,12 +359,15 @@ void xbc_build_stmt(struct xbc *c, enum xbc_stmt_kind kind,
 
 void xbc_build_stmt_value(struct xbc *c, enum xbc_stmt_kind kind,
 			  const struct xbc_loc *loc, struct xbc_tok *key,
-			  const struct xbc_loc *key_loc, struct xbc_val *value)
+			  const struct xbc_loc *key_loc, struct xbc_val *value,
+			  bool once)
 {
 	c->last_stmt = NULL;
 	xbc_build_stmt(c, kind, loc, key, key_loc, &value->tok, &value->loc);
-	if (c->last_stmt)
+	if (c->last_stmt) {
 		c->last_stmt->value_is_file = value->is_file;
+		c->last_stmt->once = once;
+	}
 }
 
 void xbc_build_syntax_error(struct xbc *c, const struct xbc_loc *loc,

@@ -110,6 +110,7 @@ static const char *keyword(int t)
 	case TEMPLATE:		return "template";
 	case USE:		return "use";
 	case FILE_KW:		return "file";
+	case ONCE:		return "once";
 	case ',':		return ",";
 	case '=':		return "=";
 	case ';':		return ";";

@@ -186,7 +186,7 @@ static const char *const stmt_words[] = {
 /* Words of language version 2 (xenbake.xb(5)) this compiler does not
  * read yet: said so, rather than a suggestion that misleads. */
 static const char *const v2_words[] = {
-	"owner", "match", "once", "secret", "vlan",
+	"owner", "match", "secret", "vlan",
 };
 
 /* XenAPI classes xenbake does not configure */

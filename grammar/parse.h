@@ -100,7 +100,8 @@ void xbc_build_stmt(struct xbc *c, enum xbc_stmt_kind kind,
 /* A statement with a value that may be file "PATH" */
 void xbc_build_stmt_value(struct xbc *c, enum xbc_stmt_kind kind,
 			  const struct xbc_loc *loc, struct xbc_tok *key,
-			  const struct xbc_loc *key_loc, struct xbc_val *value);
+			  const struct xbc_loc *key_loc, struct xbc_val *value,
+			  bool once);
 /* for: the head (the for is put in the list of blocks here, then the
  * range or each item), '{' (what follows goes into its body), '}' */
 void xbc_build_for(struct xbc *c, const struct xbc_loc *loc,

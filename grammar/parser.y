@@ -64,10 +64,12 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct xbc *c,
 %token <tok> NUMBER "number"
 %token FOR "for" IN "in" TEMPLATE "template" USE "use" FILE_KW "file"
 %token <tok> RANGE "range"
+/* a key written only while absent (a word only after a value) */
+%token ONCE "once"
 
 %type <sel> selector host
 %type <cls> class
-%type <flag> optional
+%type <flag> optional once
 %type <tok> i18n_key
 %type <sel> vlan
 %type <val> value
@@ -172,27 +174,31 @@ optional: %empty			{ $$ = false; }
 	| OPTIONAL			{ $$ = true; }
 	;
 
+once:	  %empty			{ $$ = false; }
+	| ONCE				{ $$ = true; }
+	;
+
 stmts:	  %empty
 	| stmts stmt
 	;
 
-stmt:	  VM_DATA STRING '=' value ';'
-		{ xbc_build_stmt_value(c, STMT_VM_DATA, &@1, &$2, &@2, &$4); }
-	| XENSTORE_DATA STRING '=' value ';'
-		{ xbc_build_stmt_value(c, STMT_XENSTORE_DATA, &@1, &$2, &@2, &$4); }
-	| OTHER_CONFIG STRING '=' value ';'
-		{ xbc_build_stmt_value(c, STMT_OTHER_CONFIG, &@1, &$2, &@2, &$4); }
+stmt:	  VM_DATA STRING '=' value once ';'
+		{ xbc_build_stmt_value(c, STMT_VM_DATA, &@1, &$2, &@2, &$4, $5); }
+	| XENSTORE_DATA STRING '=' value once ';'
+		{ xbc_build_stmt_value(c, STMT_XENSTORE_DATA, &@1, &$2, &@2, &$4, $5); }
+	| OTHER_CONFIG STRING '=' value once ';'
+		{ xbc_build_stmt_value(c, STMT_OTHER_CONFIG, &@1, &$2, &@2, &$4, $5); }
 	| HIDE ';'
 		{ xbc_build_stmt(c, STMT_HIDE, &@1, NULL, NULL, NULL, NULL); }
 	| NAME_LABEL value ';'
-		{ xbc_build_stmt_value(c, STMT_NAME_LABEL, &@1, NULL, NULL, &$2); }
+		{ xbc_build_stmt_value(c, STMT_NAME_LABEL, &@1, NULL, NULL, &$2, false); }
 	| USE IDENT ';'
 		{ xbc_build_stmt(c, STMT_USE, &@1, &$2, &@2, NULL, NULL); }
 	| template_def
 	| I18N_KEY i18n_key ';'
 		{ xbc_build_stmt(c, STMT_I18N_KEY, &@1, NULL, NULL, &$2, &@2); }
 	| NAME_DESCRIPTION value ';'
-		{ xbc_build_stmt_value(c, STMT_NAME_DESCRIPTION, &@1, NULL, NULL, &$2); }
+		{ xbc_build_stmt_value(c, STMT_NAME_DESCRIPTION, &@1, NULL, NULL, &$2, false); }
 	| TAG STRING ';'
 		{ xbc_build_stmt(c, STMT_TAG, &@1, NULL, NULL, &$2, &@2); }
 	| error ';'			{ yyerrok; }

@@ -297,9 +297,16 @@ static int check_entries(const struct xbb *blob)
 		for (j = first; j < first + count; j++) {
 			const unsigned char *r =
 				record(blob, XBB_SECT_ENTRIES, j);
-			uint32_t field = xbb_get32(r);
+			uint32_t field = xbb_get32(r) & XB_ENTRY_FIELD_MASK;
+			uint32_t eflags = xbb_get32(r) & ~XB_ENTRY_FIELD_MASK;
 			uint32_t key = xbb_get32(r + 4);
 
+			/* once: a map key, format 3 */
+			if ((eflags & ~XB_ENTRY_FLAGS_ALL) ||
+			    (eflags && (blob->last_comp < 3 ||
+					(field != XB_FIELD_XENSTORE_DATA &&
+					 field != XB_FIELD_OTHER_CONFIG))))
+				return XBB_ERR_RECORD;
 			if (field < XB_FIELD_XENSTORE_DATA ||
 			    field > XB_FIELD_MAX ||
 			    !field_allowed(cls, field, blob->last_comp))
@@ -380,7 +387,9 @@ static int cmp_entries(const struct xbb *blob, const unsigned char *a,
 {
 	int c;
 
-	c = cmp_u32(xbb_get32(a), xbb_get32(b));
+	/* by field alone: flags do not make a key another one */
+	c = cmp_u32(xbb_get32(a) & XB_ENTRY_FIELD_MASK,
+		    xbb_get32(b) & XB_ENTRY_FIELD_MASK);
 	if (c)
 		return c;
 	return strcmp(string_at(blob, xbb_get32(a + 4)),
@@ -473,7 +482,8 @@ void xbb_entry(const struct xbb *blob, uint32_t i, struct xbb_entry *out)
 {
 	const unsigned char *r = record(blob, XBB_SECT_ENTRIES, i);
 
-	out->field = (enum xb_field)xbb_get32(r);
+	out->field = (enum xb_field)(xbb_get32(r) & XB_ENTRY_FIELD_MASK);
+	out->flags = xbb_get32(r) & ~XB_ENTRY_FIELD_MASK;
 	out->key = string_at(blob, xbb_get32(r + 4));
 	out->value = string_at(blob, xbb_get32(r + 8));
 	read_pos(blob, xbb_get32(r + 12), &out->pos);

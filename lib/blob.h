@@ -34,7 +34,8 @@
  *                 else 0
  *
  *   entry (XBB_ENTRY_SIZE): one lowered field value (see model.h)
- *     0 field     enum xb_field
+ *     0 field     enum xb_field, or'ed with XB_ENTRY_* flags (format 3:
+ *                 XB_ENTRY_ONCE on xenstore_data and other_config)
  *     4 key       string ("" for name_label)
  *     8 value     string
  *    12 pos       position of the statement that set it
@@ -77,7 +78,8 @@
  *   XB_OBJ_BY_UUID or XB_OBJ_VLAN), host and pool objects (the pool's
  *   selector "", neither by uuid nor by pattern), name_description
  *   entries (key "") on VMs, SRs and networks, tags entries on VMs (key
- *   the tag, not ""; value "");
+ *   the tag, not ""; value ""), XB_ENTRY_ONCE on xenstore_data and
+ *   other_config entries (no other entry flag);
  *   xenstore_data entries only on VMs; line and column >= 1.
  */
 #ifndef XENBAKE_BLOB_H
@@ -97,7 +99,8 @@
  * (XBB_ERR_VERSION) instead of being misread. */
 /* Format 3 adds `host "N"` and `pool` blocks (XB_CLASS_HOST, _POOL), the
  * fields name_description and tags, and `match "GLOB"` selectors
- * (XB_OBJ_MATCH); the same rule: only a blob that uses them is stamped 3. */
+ * (XB_OBJ_MATCH), and `once` keys (XB_ENTRY_ONCE); the same rule: only a
+ * blob that uses them is stamped 3. */
 #define XBB_VERSION          3u
 #define XBB_LAST_COMP        1u            /* what a format-1 blob says */
 #define XBB_HEADER_SIZE      96u
@@ -187,6 +190,7 @@ struct xbb_entry {
 	const char *key;
 	const char *value;
 	struct xbb_pos pos;
+	uint32_t flags;              /* XB_ENTRY_* */
 };
 
 /* A verified view of a blob held in memory by the caller. */

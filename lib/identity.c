@@ -44,7 +44,9 @@ void xb_identity(const struct xbb *blobs, size_t n,
 			put_u32(&st, o.count);
 			for (j = o.first; j < o.first + o.count; j++) {
 				xbb_entry(&blobs[b], j, &e);
-				put_u32(&st, (uint32_t)e.field);
+				/* the flags as the blob keeps them:
+				 * none leaves the bytes as they were */
+				put_u32(&st, (uint32_t)e.field | e.flags);
 				put_str(&st, e.key);
 				put_str(&st, e.value);
 			}

@@ -16,6 +16,9 @@
  *                                = N of the block's name-label if it has one,
  *                                  else the selector's name           (sr)
  *   An `other-config "i18n-key"` is the same statement as `i18n-key`.
+ *   STATEMENT once             the entry with XB_ENTRY_ONCE: written only
+ *                              while the key is absent (vm-data,
+ *                              xenstore-data, other-config)
  *
  * Selection (resolved by the runtime against the host's state):
  *   vm "N"          the one VM, not a template nor a control domain, named N
@@ -41,6 +44,9 @@
  * any host of a pool: other_config["xenbake-managed"] lists the managed keys,
  * one per line, as "FIELD:KEY" (e.g. "xenstore_data:vm-data/role"), and the
  * VM tags it added as "tags:NAME": a tag it did not add is never removed.
+ * A once key is not among them (it is never removed): the line
+ * "once:FIELD:KEY" says it was written, or found present, and is the
+ * guest's from then on (runtime/managed.h).
  */
 #ifndef XENBAKE_MODEL_H
 #define XENBAKE_MODEL_H
@@ -79,6 +85,12 @@ enum xb_field {
 				    /* how it selects; none: by name */
 #define XB_OBJ_FLAGS_ALL (XB_OBJ_OPTIONAL | XB_OBJ_BY_UUID | XB_OBJ_VLAN | \
 			  XB_OBJ_MATCH | XB_OBJ_TAG)
+/* entry flags: kept with the field in a blob entry's first word, above
+ * XB_ENTRY_FIELD_MASK (blob format 3) */
+#define XB_ENTRY_ONCE   0x10000u    /* written only while absent; then the
+				       guest's (map fields only) */
+#define XB_ENTRY_FIELD_MASK 0xffffu
+#define XB_ENTRY_FLAGS_ALL XB_ENTRY_ONCE
 #define XB_VLAN_MAX     4094u       /* the highest tag VLAN.create takes */
 
 #define XB_KEY_HIDE            "HideFromXenCenter"

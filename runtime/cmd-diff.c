@@ -214,12 +214,17 @@ static void put_key(FILE *f, const struct options *o, int op,
 		if (old) {
 			put_quoted(f, old->ent ? old->ent->value :
 				   optional_word(old));
+			if (old->ent && (old->ent->flags & XB_ENTRY_ONCE))
+				fputs(" once", f);
 			if (new)
 				fputs(" -> ", f);
 		}
-		if (new)
+		if (new) {
 			put_quoted(f, new->ent ? new->ent->value :
 				   optional_word(new));
+			if (new->ent && (new->ent->flags & XB_ENTRY_ONCE))
+				fputs(" once", f);
+		}
 		if (new) {
 			char buf[XB_POS_BUF];
 
@@ -272,7 +277,8 @@ static void walk(FILE *f, const struct options *o, const struct side *a,
 			if (k >= 0)
 				j++;
 			if (x && y && x->ent &&
-			    !strcmp(x->ent->value, y->ent->value))
+			    !strcmp(x->ent->value, y->ent->value) &&
+			    x->ent->flags == y->ent->flags)
 				continue;
 			if (x && y && !x->ent && (x->obj->flags &
 			    XB_OBJ_OPTIONAL) == (y->obj->flags & XB_OBJ_OPTIONAL))

@@ -89,6 +89,17 @@ static bool name_wanted(const struct options *o, const struct xb_object *ob)
 	return false;
 }
 
+/* Does ob's record (managed, parsed) name key of field as a once key? */
+static bool is_once(const struct xb_map *managed, enum xb_field field,
+		    const char *key)
+{
+	char *m = xb_managed_once_name(field, key);
+	bool in = m && xb_map_get(managed, m);
+
+	free(m);
+	return in;
+}
+
 /* Is key of field one to export from ob? managed: ob's record of the keys
  * xenbake manages, parsed. */
 static bool key_wanted(const struct options *o, const struct xb_map *managed,
@@ -107,7 +118,7 @@ static bool key_wanted(const struct options *o, const struct xb_map *managed,
 	m = xb_managed_name(field, key);
 	in = m && xb_map_get(managed, m);
 	free(m);
-	return in;
+	return in || is_once(managed, field, key);
 }
 
 /* One object's block; 0, or -1 out of memory. Nothing when no key is
@@ -138,6 +149,10 @@ static int export_object(FILE *f, const struct options *o,
 			struct xbb_entry e = { .field = field,
 					       .key = m->kv[i].key,
 					       .value = m->kv[i].value };
+
+			/* a once key stays one: its value is the guest's */
+			if (is_once(&managed, field, e.key))
+				e.flags = XB_ENTRY_ONCE;
 
 			if (!key_wanted(o, &managed, field, e.key))
 				continue;

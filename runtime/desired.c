@@ -38,6 +38,7 @@ int xb_desired_add_blob(struct xb_desired *d, const struct xbb *blob)
 
 			xbb_entry(blob, bo.first + j, &be);
 			entries[j].field = be.field;
+			entries[j].flags = be.flags;
 			entries[j].key = be.key;
 			entries[j].value = be.value;
 			entries[j].pos = be.pos;

@@ -18,6 +18,7 @@ struct xb_desired_entry {
 	const char *key;             /* "" for name_label */
 	const char *value;
 	struct xbb_pos pos;
+	uint32_t flags;              /* XB_ENTRY_ONCE */
 };
 
 struct xb_desired_object {

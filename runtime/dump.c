@@ -92,27 +92,29 @@ static const char *derived_i18n_name(const struct xbb *blob,
 }
 
 static void put_key_value(const char *keyword, const char *key,
-			  const char *value, FILE *out)
+			  const char *value, bool once, FILE *out)
 {
 	fprintf(out, "    %s ", keyword);
 	xb_dump_string(key, out);
 	fputs(" = ", out);
 	xb_dump_string(value, out);
-	fputs(";\n", out);
+	fputs(once ? " once;\n" : ";\n", out);
 }
 
 void xb_dump_entry(enum xb_class cls, const struct xbb_entry *e, FILE *out)
 {
 	const size_t prefix = strlen(XB_VM_DATA_PREFIX);
+	bool once = e->flags & XB_ENTRY_ONCE;
 
 	switch (e->field) {
 	case XB_FIELD_XENSTORE_DATA:
 		if (!strncmp(e->key, XB_VM_DATA_PREFIX, prefix) &&
 		    e->key[prefix] != '\0')
 			put_key_value("vm-data", e->key + prefix, e->value,
-				      out);
+				      once, out);
 		else
-			put_key_value("xenstore-data", e->key, e->value, out);
+			put_key_value("xenstore-data", e->key, e->value, once,
+				      out);
 		return;
 	case XB_FIELD_NAME_LABEL:
 	case XB_FIELD_NAME_DESCRIPTION:
@@ -130,14 +132,17 @@ void xb_dump_entry(enum xb_class cls, const struct xbb_entry *e, FILE *out)
 		break;
 	}
 	/* hide-from-xencenter is refused on a host or the pool */
-	if (!strcmp(e->key, XB_KEY_HIDE) && !strcmp(e->value, "true") &&
+	/* a once key is written as it was: only that form takes once */
+	if (!once && !strcmp(e->key, XB_KEY_HIDE) &&
+	    !strcmp(e->value, "true") &&
 	    cls != XB_CLASS_HOST && cls != XB_CLASS_POOL) {
 		fputs("    hide-from-xencenter;\n", out);
-	} else if (!strcmp(e->key, XB_KEY_I18N) && cls == XB_CLASS_SR &&
+	} else if (!once && !strcmp(e->key, XB_KEY_I18N) &&
+		   cls == XB_CLASS_SR &&
 		   plain_identifier(e->value)) {
 		fprintf(out, "    i18n-key %s;\n", e->value);
 	} else {
-		put_key_value("other-config", e->key, e->value, out);
+		put_key_value("other-config", e->key, e->value, once, out);
 	}
 }
 

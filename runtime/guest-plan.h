@@ -18,6 +18,10 @@ struct xb_guest_plan {
 	char *label;                 /* for messages: "vm web-01 (domain 5)" */
 	struct xb_map desired;       /* "vm-data/KEY" -> value, the whole set */
 	struct xb_map managed;       /* keys written earlier (from XenAPI) */
+	struct xb_map once;          /* "vm-data/KEY" -> "": the config's once
+				        keys recorded as done, the ones in
+				        desired included: those are written
+				        only if still absent, never removed */
 };
 
 /* The guests of one plan. */

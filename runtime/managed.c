@@ -27,6 +27,25 @@ const char *xb_managed_key(const char *entry, enum xb_field field)
 	return entry + n + 1;
 }
 
+char *xb_managed_once_name(enum xb_field field, const char *key)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s%s:%s", XB_MANAGED_ONCE_LINE, xb_field_xapi(field),
+		     key) < 0)
+		return NULL;
+	return s;
+}
+
+const char *xb_managed_once_key(const char *entry, enum xb_field field)
+{
+	size_t n = strlen(XB_MANAGED_ONCE_LINE);
+
+	if (strncmp(entry, XB_MANAGED_ONCE_LINE, n))
+		return NULL;
+	return xb_managed_key(entry + n, field);
+}
+
 static bool nonempty(const char *key)
 {
 	return key && *key;
@@ -40,18 +59,32 @@ int xb_managed_parse(const char *text, const char *prefix,
 	while (line && *line) {
 		const char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
+		size_t olen = strlen(XB_MANAGED_ONCE_LINE);
+		bool once = len > olen &&
+			    !strncmp(line, XB_MANAGED_ONCE_LINE, olen);
 		char *name = NULL;
 		int r = 0;
 
-		if (len && asprintf(&name, "%s%.*s", prefix, (int)len,
-				    line) < 0)
+		if (once && asprintf(&name, "%s%s%.*s", XB_MANAGED_ONCE_LINE,
+				     prefix, (int)(len - olen),
+				     line + olen) < 0)
+			return -ENOMEM;
+		if (!once && len && asprintf(&name, "%s%.*s", prefix,
+					     (int)len, line) < 0)
 			return -ENOMEM;
 		/* a line that names no field is not ours to act on */
-		if (name && (nonempty(xb_managed_key(name,
-						     XB_FIELD_XENSTORE_DATA)) ||
-			     nonempty(xb_managed_key(name,
-						     XB_FIELD_OTHER_CONFIG)) ||
-			     nonempty(xb_managed_key(name, XB_FIELD_TAGS))))
+		if (name && once &&
+		    (nonempty(xb_managed_once_key(name,
+						  XB_FIELD_XENSTORE_DATA)) ||
+		     nonempty(xb_managed_once_key(name,
+						  XB_FIELD_OTHER_CONFIG))))
+			r = xb_map_set(out, name, "");
+		else if (name && !once &&
+			 (nonempty(xb_managed_key(name,
+						  XB_FIELD_XENSTORE_DATA)) ||
+			  nonempty(xb_managed_key(name,
+						  XB_FIELD_OTHER_CONFIG)) ||
+			  nonempty(xb_managed_key(name, XB_FIELD_TAGS))))
 			r = xb_map_set(out, name, "");
 		free(name);
 		if (r)
@@ -63,7 +96,8 @@ int xb_managed_parse(const char *text, const char *prefix,
 
 char *xb_managed_format(const struct xb_map *managed, const char *prefix)
 {
-	size_t plen = strlen(prefix), len = 1, i;
+	size_t plen = strlen(prefix), olen = strlen(XB_MANAGED_ONCE_LINE);
+	size_t len = 1, i;
 	char *out, *w;
 
 	for (i = 0; i < managed->n; i++)
@@ -74,12 +108,17 @@ char *xb_managed_format(const struct xb_map *managed, const char *prefix)
 	w = out;
 	for (i = 0; i < managed->n; i++) {
 		const char *k = managed->kv[i].key;
+		bool once = !strncmp(k, XB_MANAGED_ONCE_LINE, olen);
 
-		if (strncmp(k, prefix, plen))
+		if (strncmp(once ? k + olen : k, prefix, plen))
 			continue;
 		if (w != out)
 			*w++ = '\n';
-		strcpy(w, k + plen);
+		if (once) {
+			memcpy(w, XB_MANAGED_ONCE_LINE, olen);
+			w += olen;
+		}
+		strcpy(w, (once ? k + olen : k) + plen);
 		w += strlen(w);
 	}
 	*w = '\0';

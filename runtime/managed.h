@@ -21,6 +21,15 @@
  * the line. The xenstore record (--no-xapi) is a node per VM uuid already
  * and has no such line.
  *
+ * A once key (written only while absent, then the guest's) is never one
+ * of these entries: the config dropping it never removes it. Its entry is
+ * "once:FIELD:KEY" ("once:xenstore_data:vm-data/first-boot/token"): the
+ * key was written, or was present already when the config first named it
+ * (so it is not ours to write: recorded as done); while the entry is
+ * there the key is never written again, even when the guest deleted it.
+ * Dropping the key from the config drops the entry, never the key. In
+ * xenstore the entry is "once:" followed by the key less the prefix.
+ *
  * Owners (language version 2) fit without another format change: one
  * record per owner per object, each with its uuid line, the owner
  * "default" (and every record written before owners) under
@@ -41,11 +50,22 @@ char *xb_managed_name(enum xb_field field, const char *key);
 /* The KEY of an entry that names field, else NULL. */
 const char *xb_managed_key(const char *entry, enum xb_field field);
 
+/* What starts a once key's entry. */
+#define XB_MANAGED_ONCE_LINE "once:"
+
+/* "once:FIELD:KEY", malloc'd; NULL when out of memory. */
+char *xb_managed_once_name(enum xb_field field, const char *key);
+
+/* The KEY of a once entry ("once:FIELD:KEY") that names field, else
+ * NULL. */
+const char *xb_managed_once_key(const char *entry, enum xb_field field);
+
 /* Parse lines into "FIELD:KEY" -> "", each line with prefix put before it
  * (XB_MANAGED_XS_PREFIX for the record in xenstore; XenAPI's keeps every
  * name whole: ""), and format such a map back: the names that start with
  * prefix, without it (sorted lines, '\n' separated, no final newline).
- * Lines that name no field, or an empty key, are dropped. */
+ * A once line keeps its "once:" before the prefix (parse) or the rest
+ * (format). Lines that name no field, or an empty key, are dropped. */
 int xb_managed_parse(const char *text, const char *prefix,
 		     struct xb_map *out);
 char *xb_managed_format(const struct xb_map *managed, const char *prefix);

@@ -20,6 +20,7 @@ struct target {
 	bool selected;
 	struct xb_map want[NFIELDS];
 	struct xb_map source[NFIELDS];      /* key -> "file:line:col" */
+	struct xb_map once[NFIELDS];        /* once keys -> "" */
 	const struct xb_desired_object *first;
 };
 
@@ -442,6 +443,18 @@ static int merge_into(struct planner *pl, struct target *t,
 			continue;
 		}
 		have = xb_map_get(&t->want[e->field], e->key);
+		if (have && !strcmp(have, e->value) &&
+		    !xb_map_get(&t->once[e->field], e->key) !=
+		    !(e->flags & XB_ENTRY_ONCE)) {
+			bool once = e->flags & XB_ENTRY_ONCE;
+
+			plan_error(pl, "%s: %s: %s \"%s\" is written %s here and %s at %s, and both blocks select the same object",
+				   pos, label, xb_field_xapi(e->field), e->key,
+				   once ? "once" : "always",
+				   once ? "always" : "once",
+				   xb_map_get(&t->source[e->field], e->key));
+			continue;
+		}
 		if (have && strcmp(have, e->value)) {
 			plan_error(pl, "%s: %s: %s \"%s\" is set to \"%s\" here and to \"%s\" at %s, and both blocks select the same object",
 				   pos, label, xb_field_xapi(e->field), e->key,
@@ -454,6 +467,8 @@ static int merge_into(struct planner *pl, struct target *t,
 		r = xb_map_set(&t->want[e->field], e->key, e->value);
 		if (!r)
 			r = xb_map_set(&t->source[e->field], e->key, pos);
+		if (!r && (e->flags & XB_ENTRY_ONCE))
+			r = xb_map_set(&t->once[e->field], e->key, "");
 		if (r)
 			return pl->oom = r;
 	}
@@ -748,6 +763,35 @@ static int diff_maps(struct planner *pl, enum xb_where where,
 	return r;
 }
 
+/* The changes since first that write a once key of field: marked, for
+ * the plan to say so and check not to call them drift. */
+static void mark_once(struct planner *pl, size_t first, enum xb_field field,
+		      const struct xb_map *once)
+{
+	size_t i;
+
+	for (i = first; once && i < pl->p->nchanges; i++) {
+		struct xb_change *c = &pl->p->changes[i];
+
+		if (!c->bookkeeping && c->field == field &&
+		    xb_map_get(once, c->key))
+			c->once = true;
+	}
+}
+
+/* Is once key of field recorded in managed as written (or found)? */
+static bool once_recorded(const struct xb_map *managed, enum xb_field field,
+			  const char *key, int *r)
+{
+	char *m = xb_managed_once_name(field, key);
+	bool yes = m && xb_map_get(managed, m);
+
+	if (!m)
+		*r = -ENOMEM;
+	free(m);
+	return yes;
+}
+
 /* The write of one map, carrying the changes planned since first_change. */
 static int add_write(struct planner *pl, size_t object, enum xb_field field,
 		     const struct xb_map *old_map, struct xb_map *new_map,
@@ -797,9 +841,11 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 	const struct xb_map *want = t ? &t->want[XB_FIELD_XENSTORE_DATA] : NULL;
 	const struct xb_map *src =
 		t ? &t->source[XB_FIELD_XENSTORE_DATA] : NULL;
+	const struct xb_map *once = t ? &t->once[XB_FIELD_XENSTORE_DATA] : NULL;
 	struct xb_map desired = { 0 }, after = { 0 }, new_managed = { 0 };
+	struct xb_map settled = { 0 };
 	struct xb_guest_plan *grown, *gp;
-	size_t before_changes = pl->p->nchanges, i;
+	size_t before_changes = pl->p->nchanges, first_change, i;
 	bool managed_differs = false;
 	int r;
 
@@ -810,6 +856,28 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 
 		if (strncmp(k, XB_VM_DATA_PREFIX, strlen(XB_VM_DATA_PREFIX)))
 			continue;       /* never reaches a running guest */
+		if (xb_map_get(once, k)) {
+			/* written, or found: the guest's; else written now */
+			bool done = once_recorded(managed,
+						  XB_FIELD_XENSTORE_DATA, k,
+						  &r) ||
+				    xb_map_get(&g->vm_data, k);
+			char *m = xb_managed_once_name(XB_FIELD_XENSTORE_DATA,
+						       k);
+
+			if (!r)
+				r = m ? xb_map_set(&new_managed, m, "") :
+				    -ENOMEM;
+			free(m);
+			if (!r)
+				r = xb_map_set(&settled, k, "");
+			if (r || done)
+				continue;
+			r = xb_map_set(&desired, k, want->kv[i].value);
+			if (!r)
+				r = xb_map_set(&after, k, want->kv[i].value);
+			continue;
+		}
 		r = xb_map_set(&desired, k, want->kv[i].value);
 		if (!r)
 			r = xb_map_set(&after, k, want->kv[i].value);
@@ -824,16 +892,20 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 		const char *key = xb_managed_key(managed->kv[i].key,
 						 XB_FIELD_XENSTORE_DATA);
 
-		if (key && !xb_map_get(&desired, key))
+		/* a once key is never removed, even one managed before */
+		if (key && !xb_map_get(&desired, key) &&
+		    !xb_map_get(&settled, key))
 			xb_map_del(&after, key);
 	}
 	if (r)
 		goto out;
+	first_change = pl->p->nchanges;
 	r = diff_maps(pl, XB_WHERE_XENSTORE, XB_CLASS_VM, object,
 		      g->vm_uuid, g->domid, XB_FIELD_XENSTORE_DATA,
 		      &g->vm_data, &after, src);
 	if (r)
 		goto out;
+	mark_once(pl, first_change, XB_FIELD_XENSTORE_DATA, once);
 	if (pl->p->managed_in_xenstore &&
 	    !xb_map_equal(managed, &new_managed)) {
 		char *before_s = xb_managed_format(managed, "");
@@ -874,6 +946,8 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 	gp->domid = g->domid;
 	gp->desired = desired;
 	memset(&desired, 0, sizeof(desired));
+	gp->once = settled;
+	memset(&settled, 0, sizeof(settled));
 	gp->vm_uuid = strdup(g->vm_uuid ? g->vm_uuid : "");
 	if (asprintf(&gp->label, "vm %s (domain %d)", object, g->domid) < 0)
 		gp->label = NULL;
@@ -881,6 +955,7 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 		r = pl->oom = -ENOMEM;
 out:
 	xb_map_free(&desired);
+	xb_map_free(&settled);
 	xb_map_free(&after);
 	xb_map_free(&new_managed);
 	return r;
@@ -943,7 +1018,7 @@ static int plan_object(struct planner *pl, size_t oi)
 	const struct xb_object *ob = &pl->a->objects[oi];
 	const struct target *t = &pl->targets[oi];
 	struct xb_map managed = { 0 }, new_managed = { 0 }, after = { 0 };
-	struct xb_map tags_after = { 0 };
+	struct xb_map tags_after = { 0 }, write_once[2] = { { 0 } };
 	static const enum xb_field map_fields[] = {
 		XB_FIELD_XENSTORE_DATA, XB_FIELD_OTHER_CONFIG
 	};
@@ -987,13 +1062,34 @@ static int plan_object(struct planner *pl, size_t oi)
 			   "and xenstore is not used (--no-xenstore)")))
 		goto out;
 
-	/* the new managed record: every map key the config names */
+	/* the new managed record: every map key the config names; a once
+	 * key as written (or found) once it is, or is about to be */
 	for (f = 0; f < 2; f++) {
-		const struct xb_map *want = &t->want[map_fields[f]];
+		enum xb_field field = map_fields[f];
+		const struct xb_map *want = &t->want[field];
+		/* where the key lives: a running VM's vm-data in its guest,
+		 * known only here */
+		const struct xb_map *have =
+			field == XB_FIELD_OTHER_CONFIG ? &ob->other_config :
+			!ob->running ? &ob->xenstore_data :
+			live_here ? &pl->a->guests[gi].vm_data : NULL;
 
 		for (i = 0; i < want->n; i++) {
-			char *m = xb_managed_name(map_fields[f], want->kv[i].key);
+			const char *k = want->kv[i].key;
+			bool once = xb_map_get(&t->once[field], k);
+			char *m;
 
+			if (once && !once_recorded(&managed, field, k, &r)) {
+				if (r)
+					goto oom;
+				if (!have)
+					continue;       /* not known here */
+				if (!xb_map_get(have, k) &&
+				    (r = xb_map_set(&write_once[f], k, "")))
+					goto oom;
+			}
+			m = once ? xb_managed_once_name(field, k) :
+			    xb_managed_name(field, k);
 			r = m ? xb_map_set(&new_managed, m, "") : -ENOMEM;
 			free(m);
 			if (r)
@@ -1053,10 +1149,15 @@ static int plan_object(struct planner *pl, size_t oi)
 			continue;       /* the live tree's: see above */
 		if ((r = xb_map_copy(&after, before)))
 			goto oom;
-		for (i = 0; i < want->n; i++)
+		for (i = 0; i < want->n; i++) {
+			/* a once key: only the one to write now */
+			if (xb_map_get(&t->once[field], want->kv[i].key) &&
+			    !xb_map_get(&write_once[f], want->kv[i].key))
+				continue;
 			if ((r = xb_map_set(&after, want->kv[i].key,
 					    want->kv[i].value)))
 				goto oom;
+		}
 		for (i = 0; i < managed.n; i++) {
 			const char *k = managed.kv[i].key;
 			size_t flen = strlen(xb_field_xapi(field));
@@ -1086,6 +1187,7 @@ static int plan_object(struct planner *pl, size_t oi)
 		first = pl->p->nchanges;
 		r = diff_maps(pl, XB_WHERE_XAPI, ob->cls, object, ob->uuid, -1,
 			      field, before, &after, &t->source[field]);
+		mark_once(pl, first, field, &t->once[field]);
 		if (!r)
 			r = add_write(pl, oi, field, before, &after, first);
 		if (r)
@@ -1164,6 +1266,8 @@ static int plan_object(struct planner *pl, size_t oi)
 oom:
 	r = pl->oom = -ENOMEM;
 out:
+	xb_map_free(&write_once[0]);
+	xb_map_free(&write_once[1]);
 	xb_map_free(&tags_after);
 	xb_map_free(&managed);
 	xb_map_free(&new_managed);
@@ -1261,6 +1365,7 @@ out:
 		for (f = 0; f < NFIELDS; f++) {
 			xb_map_free(&pl.targets[i].want[f]);
 			xb_map_free(&pl.targets[i].source[f]);
+			xb_map_free(&pl.targets[i].once[f]);
 		}
 	free(pl.targets);
 	free(pl.by_name.e);
@@ -1300,6 +1405,7 @@ void xb_plan_free(struct xb_plan *p)
 		free(p->guests[i].label);
 		xb_map_free(&p->guests[i].desired);
 		xb_map_free(&p->guests[i].managed);
+		xb_map_free(&p->guests[i].once);
 	}
 	free(p->guests);
 	for (i = 0; i < p->nnotes; i++)

@@ -19,7 +19,13 @@
  * names is removed; any other key is never touched. A record is the
  * object's it was written on (managed.h): a snapshot, clone or copy that
  * inherited one is planned only when the config selects it, and then as
- * if it had no record. */
+ * if it had no record.
+ *
+ * Once keys (XB_ENTRY_ONCE): written only when absent and not recorded
+ * as written ("once:FIELD:KEY", managed.h); a key present when first seen
+ * is recorded as done, so that the guest deleting it later never brings
+ * it back. Never modified, never removed: no drift but the first write,
+ * a change with once set (which check and status do not count). */
 #ifndef XENBAKE_PLAN_H
 #define XENBAKE_PLAN_H
 
@@ -53,6 +59,8 @@ struct xb_change {
 	char *old_value, *new_value; /* NULL: absent */
 	char *source;                /* "site.xb:3:5"; "" for removals */
 	bool bookkeeping;            /* only the record of managed keys */
+	bool once;                   /* a once key's write: only while
+				        absent, then the guest's */
 };
 
 /* One map's XenAPI write, from old_map (what was read, to restore) to

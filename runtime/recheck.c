@@ -108,6 +108,10 @@ static const char *entry_rule(const struct xbb_entry *e, const char **check)
 			*check = "managed-key";
 			return "other-config \"" XB_KEY_MANAGED "\" is xenbake's own record of the keys it manages";
 		}
+		if ((e->flags & XB_ENTRY_ONCE) && !strcmp(e->key, XB_KEY_I18N)) {
+			*check = "misplaced-statement";
+			return "an i18n key written once (the compiler refuses it)";
+		}
 		break;
 	case XB_FIELD_XENSTORE_DATA:
 		if (strncmp(e->key, XB_VM_DATA_PREFIX, plen)) {

@@ -138,7 +138,8 @@ void print_change(FILE *f, const struct xb_change *c)
 	fputs(": ", f);
 	put_values(f, c);
 	if (c->source[0])
-		fprintf(f, "  (%s)", c->source);
+		fprintf(f, "  (%s%s)", c->source,
+			c->once ? "; once: only while absent" : "");
 	else if (c->op == XB_CHANGE_REMOVE && !c->bookkeeping)
 		fputs("  (no longer in the config)", f);
 	fputc('\n', f);
@@ -164,7 +165,8 @@ void print_change(FILE *f, const struct xb_change *c)
  *                         the tag for tags, whose old/new are ""),
  *                  "old": VALUE or null, "new": VALUE or null,
  *                  "source": "FILE:LINE:COL" or null,
- *                  "bookkeeping": true when only the managed-keys record } ],
+ *                  "bookkeeping": true when only the managed-keys record,
+ *                  "once": true on a once key's write (absent otherwise) } ],
  *   "xapi_calls": [ "VM.set_other_config UUID", ... ]   one per changed map,
  *   "xenstore_guests": [ DOMID, ... ]   guests in the one transaction,
  *   "notes": [ TEXT, ... ], "errors": [ TEXT, ... ],
@@ -211,7 +213,10 @@ void print_json(const char *command, const char *result,
 		put_json_or_null(stdout, c->new_value);
 		fputs(",\"source\":", stdout);
 		put_json_or_null(stdout, c->source[0] ? c->source : NULL);
-		printf(",\"bookkeeping\":%s}", c->bookkeeping ? "true" : "false");
+		printf(",\"bookkeeping\":%s", c->bookkeeping ? "true" : "false");
+		if (c->once)
+			fputs(",\"once\":true", stdout);
+		fputc('}', stdout);
 	}
 	fputs("],\"xapi_calls\":[", stdout);
 	for (i = 0; p && i < p->nwrites; i++) {
@@ -254,7 +259,9 @@ size_t print_drift(FILE *f, const struct xb_plan *plan)
 	for (i = 0; i < plan->nchanges; i++) {
 		const struct xb_change *c = &plan->changes[i];
 
-		if (c->bookkeeping)
+		/* a once key is the guest's: never drift, not even the
+		 * first write (apply makes it; the guest may consume it) */
+		if (c->bookkeeping || c->once)
 			continue;
 		drift++;
 		if (!f)
@@ -383,6 +390,8 @@ static void put_key_line(FILE *f, const struct xb_plan *p, size_t c,
 		fputs("xenbake's record", f);
 	else
 		fputs("no longer in the config", f);
+	if (x->once)
+		fputs("; once: only while absent", f);
 	if (live && live->op == x->op &&
 	    same_str(live->old_value, x->old_value) &&
 	    same_str(live->new_value, x->new_value)) {

@@ -436,9 +436,11 @@ static int to_remove(struct gstate *s, const struct xb_map *mgd)
 		const char *key = xb_managed_key(mgd->kv[i].key,
 						 XB_FIELD_XENSTORE_DATA);
 
+		/* a once key is the guest's: never removed */
 		if (!key || strncmp(key, XB_VM_DATA_PREFIX,
 				    strlen(XB_VM_DATA_PREFIX)) ||
-		    xb_map_get(&s->gp->desired, key))
+		    xb_map_get(&s->gp->desired, key) ||
+		    xb_map_get(&s->gp->once, key))
 			continue;
 		if (xb_map_set(&s->remove, key, ""))
 			return -ENOMEM;
@@ -548,11 +550,15 @@ static int queue_guest(struct xb_xs *xs, uint32_t tx, struct gstate *s,
 		const char *key = want->kv[k].key, *value = NULL;
 		const char *seen_first = xb_map_get(&s->g->vm_data, key);
 
-		if (seen_first && !strcmp(seen_first, want->kv[k].value))
+		bool once = xb_map_get(&s->gp->once, key);
+
+		if (seen_first && (once || !strcmp(seen_first,
+						   want->kv[k].value)))
 			continue;
 		if (s->want[k] != XS_NONE)
 			value = seen->r[s->want[k]].reply;
-		if (value && !strcmp(value, want->kv[k].value))
+		/* a once key the guest wrote meanwhile is its own */
+		if (value && (once || !strcmp(value, want->kv[k].value)))
 			continue;
 		if (!s->dir_exists) {
 			/* the guest's own, as xenopsd makes it when it
@@ -585,8 +591,21 @@ static int queue_guest(struct xb_xs *xs, uint32_t tx, struct gstate *s,
 	if (!p->managed_in_xenstore)
 		goto out;
 	for (k = 0; k < want->n; k++) {
-		char *m = xb_managed_name(XB_FIELD_XENSTORE_DATA,
-					  want->kv[k].key);
+		char *m;
+
+		if (xb_map_get(&s->gp->once, want->kv[k].key))
+			continue;       /* below */
+		m = xb_managed_name(XB_FIELD_XENSTORE_DATA, want->kv[k].key);
+		if (!m)
+			goto nomem;
+		r = xb_map_set(&desired_rec, m, "");
+		free(m);
+		if (r)
+			goto nomem;
+	}
+	for (k = 0; k < s->gp->once.n; k++) {
+		char *m = xb_managed_once_name(XB_FIELD_XENSTORE_DATA,
+					       s->gp->once.kv[k].key);
 
 		if (!m)
 			goto nomem;

@@ -24,7 +24,7 @@
     (,(regexp-opt '("for" "in" "template" "use" "file") 'symbols)
      . font-lock-keyword-face)
     (,(regexp-opt '("vm" "sr" "network" "pif" "pool") 'symbols) . font-lock-type-face)
-    (,(regexp-opt '("uuid" "host" "optional" "vlan" "match") 'symbols) . font-lock-builtin-face)
+    (,(regexp-opt '("uuid" "host" "optional" "vlan" "match" "once") 'symbols) . font-lock-builtin-face)
     (,(regexp-opt '("vm-data" "xenstore-data" "other-config" "hide-from-xencenter"
                     "name-label" "i18n-key" "name-description" "tag") 'symbols)
      . font-lock-keyword-face)

@@ -305,6 +305,14 @@ for stmt in 'pool { }' 'host "h" { }' 'vm "x" { tag "t"; }' 'network "n" { name-
 	"$XENBAKEC" -o "$work/v3.xbb" "$work/v3.xb"
 	check "format 3 for: $stmt" '[ "$(od -An -tu4 -j4 -N8 "$work/v3.xbb" | tr -s " ")" = " 3 3" ]'
 done
+# a once key too; the same keys without once stay format 1
+printf 'vm "x" { vm-data "t" = "1" once; }\n' >"$work/once.xb"
+"$XENBAKEC" -o "$work/once.xbb" "$work/once.xb"
+check "format 3 for a once key" '[ "$(od -An -tu4 -j4 -N8 "$work/once.xbb" | tr -s " ")" = " 3 3" ]'
+check "the once flag sits above the field in the entry word" '[ "$(od -An -tu4 -j$(od -An -tu4 -j72 -N4 "$work/once.xbb") -N4 "$work/once.xbb" | tr -d " ")" = 65537 ]'
+printf 'vm "x" { vm-data "t" = "1"; other-config "once" = "once"; }\n' >"$work/once.xb"
+"$XENBAKEC" -o "$work/once.xbb" "$work/once.xb"
+check "without once: format 1" '[ $? -eq 0 ] && [ "$(od -An -tu4 -j4 -N8 "$work/once.xbb" | tr -s " ")" = " 1 1" ]'
 printf 'sr "s" { i18n-key ebs; }\n' >"$work/ebs.xb"
 "$XENBAKEC" -o "$work/ebs.xbb" "$work/ebs.xb"
 check "i18n-key ebs compiles, in a format-1 blob" '[ $? -eq 0 ] && [ "$(od -An -tu4 -j4 -N8 "$work/ebs.xbb" | tr -s " ")" = " 1 1" ]'

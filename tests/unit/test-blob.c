@@ -687,6 +687,57 @@ START_TEST(format3_hosts_pool_descriptions_tags)
 }
 END_TEST
 
+/* once keys: XB_ENTRY_ONCE above the field, on xenstore_data and
+ * other_config entries of a format-3 blob only; no other flag */
+START_TEST(format3_once_entries)
+{
+	struct xbb_entry e;
+
+	format3(3, "", "gpu", "");
+	poke(hb_entry_at(&hb, 3), XB_FIELD_OTHER_CONFIG | XB_ENTRY_ONCE);
+	ck_assert_int_eq(open_hb(), XBB_OK);
+	xbb_entry(&view, 3, &e);
+	ck_assert_int_eq(e.field, XB_FIELD_OTHER_CONFIG);
+	ck_assert_uint_eq(e.flags, XB_ENTRY_ONCE);
+	xbb_entry(&view, 4, &e);
+	ck_assert_uint_eq(e.flags, 0);
+	/* format 2 does not know it */
+	format3(2, "", "gpu", "");
+	poke(XBB_OFF_VERSION, 2);
+	poke(hb_entry_at(&hb, 3), XB_FIELD_OTHER_CONFIG | XB_ENTRY_ONCE);
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	/* not on a description nor a tag; no unknown flag */
+	format3(3, "", "gpu", "");
+	poke(hb_entry_at(&hb, 0), XB_FIELD_NAME_DESCRIPTION | XB_ENTRY_ONCE);
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	format3(3, "", "gpu", "");
+	poke(hb_entry_at(&hb, 1), XB_FIELD_TAGS | XB_ENTRY_ONCE);
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	format3(3, "", "gpu", "");
+	poke(hb_entry_at(&hb, 3), XB_FIELD_OTHER_CONFIG | 0x20000u);
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+}
+END_TEST
+
+/* one key once and not once is still one key twice */
+START_TEST(once_does_not_make_another_key)
+{
+	uint32_t p;
+
+	hb_init(&hb);
+	p = hb_pos(&hb, "a.xb", 1, 1);
+	hb_object(&hb, XB_CLASS_VM, 0, "web-01", "", p);
+	hb_entry(&hb, XB_FIELD_XENSTORE_DATA, "vm-data/t", "1", p);
+	hb_entry(&hb, XB_FIELD_XENSTORE_DATA, "vm-data/t", "1", p);
+	hb_finish(&hb);
+	hb_set32(&hb, XBB_OFF_VERSION, 3);
+	hb_set32(&hb, XBB_OFF_LAST_COMP, 3);
+	hb_rehash(&hb);
+	poke(hb_entry_at(&hb, 1), XB_FIELD_XENSTORE_DATA | XB_ENTRY_ONCE);
+	ck_assert_int_eq(open_hb(), XBB_ERR_ORDER);
+}
+END_TEST
+
 START_TEST(entry_range_gap)
 {
 	sample();
@@ -1285,6 +1336,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, host_on_a_vm);
 	tcase_add_test(tc, format2_sr_host_and_pif_vlan);
 	tcase_add_test(tc, format3_hosts_pool_descriptions_tags);
+	tcase_add_test(tc, format3_once_entries);
+	tcase_add_test(tc, once_does_not_make_another_key);
 	tcase_add_test(tc, entry_range_gap);
 	tcase_add_test(tc, entry_range_overlap);
 	tcase_add_test(tc, entry_range_out_of_range);

@@ -148,7 +148,7 @@ static void entry(struct xb_desired_object *o, enum xb_field field,
 {
 	ck_assert_uint_lt(o->nentries, 8);
 	o->entries[o->nentries++] = (struct xb_desired_entry){
-		field, key, value, POS(line, 5)
+		field, key, value, POS(line, 5), 0
 	};
 }
 
@@ -908,10 +908,10 @@ START_TEST(many_objects_each_block_finds_its_own)
 		o->nentries = 2;
 		ents[2 * i] = (struct xb_desired_entry){
 			XB_FIELD_XENSTORE_DATA, "vm-data/n", values[i],
-			POS((unsigned)i + 1, 5) };
+			POS((unsigned)i + 1, 5), 0 };
 		ents[2 * i + 1] = (struct xb_desired_entry){
 			XB_FIELD_OTHER_CONFIG, "n", values[i],
-			POS((unsigned)i + 1, 9) };
+			POS((unsigned)i + 1, 9), 0 };
 	}
 	d.objects = objs;
 	d.nobjects = N;
@@ -1080,6 +1080,176 @@ START_TEST(host_pool_and_name_description)
 }
 END_TEST
 
+static void once_entry(struct xb_desired_object *o, enum xb_field field,
+		       const char *key, const char *value, unsigned line)
+{
+	entry(o, field, key, value, line);
+	o->entries[o->nentries - 1].flags = XB_ENTRY_ONCE;
+}
+
+/* A halted VM's once keys through XenAPI: absent -> written and recorded;
+ * present -> untouched, recorded as done; recorded and deleted by the
+ * guest -> nothing; dropped from the config -> the record line goes, the
+ * key stays. */
+START_TEST(once_keys_on_a_halted_vm)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_object *vm = add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", -1);
+	const struct xb_change *ch;
+	struct xb_desired_object *o;
+
+	set(&vm->xenstore_data, "vm-data/seen", "the guest's");
+	set(&vm->other_config, "stamp", "changed by someone");
+	set(&vm->other_config, XB_KEY_MANAGED,
+	    "uuid:u-web\nonce:xenstore_data:vm-data/used\n"
+	    "once:other_config:stamp");
+	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1);
+	once_entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/token", "t-1", 2);
+	once_entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/seen", "mine", 3);
+	once_entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/used", "u", 4);
+	once_entry(o, XB_FIELD_OTHER_CONFIG, "stamp", "s", 5);
+
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	/* absent and never written: written, marked once */
+	ch = find_change(&p, XB_WHERE_XAPI, "vm-data/token");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_int_eq(ch->op, XB_CHANGE_ADD);
+	ck_assert_str_eq(ch->new_value, "t-1");
+	ck_assert(ch->once);
+	/* present: the guest's, no change */
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XAPI, "vm-data/seen"));
+	/* recorded, then deleted by the guest: not written again */
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XAPI, "vm-data/used"));
+	/* recorded, changed by someone: never rewritten */
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XAPI, "stamp"));
+	ch = find_change(&p, XB_WHERE_XAPI, XB_KEY_MANAGED);
+	ck_assert_ptr_nonnull(ch);
+	ck_assert(ch->bookkeeping);
+	ck_assert(!ch->once);
+	ck_assert_str_eq(ch->new_value, "uuid:u-web\n"
+			 "once:other_config:stamp\n"
+			 "once:xenstore_data:vm-data/seen\n"
+			 "once:xenstore_data:vm-data/token\n"
+			 "once:xenstore_data:vm-data/used");
+	xb_plan_free(&p);
+
+	/* after that apply: nothing to do, however the guest changed it */
+	set(&vm->xenstore_data, "vm-data/token", "consumed");
+	set(&vm->other_config, XB_KEY_MANAGED,
+	    "uuid:u-web\nonce:other_config:stamp\n"
+	    "once:xenstore_data:vm-data/seen\n"
+	    "once:xenstore_data:vm-data/token\n"
+	    "once:xenstore_data:vm-data/used");
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert(xb_plan_empty(&p));
+	xb_plan_free(&p);
+	xb_map_del(&vm->xenstore_data, "vm-data/token");
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert(xb_plan_empty(&p));
+	xb_plan_free(&p);
+
+	/* dropped from the config: the line goes, the keys stay */
+	o->nentries = 1;
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XAPI, "vm-data/seen"));
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XAPI, "stamp"));
+	ch = find_change(&p, XB_WHERE_XAPI, XB_KEY_MANAGED);
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_str_eq(ch->new_value, "uuid:u-web\n"
+			 "once:xenstore_data:vm-data/token");
+	ck_assert_str_eq(xb_map_get(&p.writes[0].new_map, "stamp"),
+			 "changed by someone");
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
+/* A running guest's once key: written live while absent; the guest's own
+ * value kept; a key the config managed before and now wants once is no
+ * longer removed. */
+START_TEST(once_keys_on_a_running_guest)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_object *vm = add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", 5);
+	struct xb_guest *g = add_guest(&a, 5, "web-01", "u-web");
+	const struct xb_change *ch;
+	struct xb_desired_object *o;
+
+	set(&vm->other_config, XB_KEY_MANAGED,
+	    "uuid:u-web\nxenstore_data:vm-data/was-managed");
+	set(&g->vm_data, "vm-data/was-managed", "w");
+	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1);
+	once_entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/token", "t-1", 2);
+	once_entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/was-managed", "x", 3);
+
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ch = find_change(&p, XB_WHERE_XENSTORE, "vm-data/token");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_int_eq(ch->op, XB_CHANGE_ADD);
+	ck_assert(ch->once);
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XENSTORE,
+				       "vm-data/was-managed"));
+	ck_assert_uint_eq(p.nguests, 1);
+	ck_assert_str_eq(xb_map_get(&p.guests[0].desired, "vm-data/token"),
+			 "t-1");
+	ck_assert_ptr_null(xb_map_get(&p.guests[0].desired,
+				      "vm-data/was-managed"));
+	ck_assert_ptr_nonnull(xb_map_get(&p.guests[0].once, "vm-data/token"));
+	ck_assert_ptr_nonnull(xb_map_get(&p.guests[0].once,
+					 "vm-data/was-managed"));
+	ch = find_change(&p, XB_WHERE_XAPI, XB_KEY_MANAGED);
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_str_eq(ch->new_value, "uuid:u-web\n"
+			 "once:xenstore_data:vm-data/token\n"
+			 "once:xenstore_data:vm-data/was-managed");
+	xb_plan_free(&p);
+
+	/* without XenAPI the record is the guest's node in xenstore */
+	ck_assert_int_eq(xb_managed_parse("once:token\nrole", XB_MANAGED_XS_PREFIX,
+					  &g->managed), 0);
+	ck_assert_ptr_nonnull(xb_map_get(&g->managed,
+					 "once:xenstore_data:vm-data/token"));
+	{
+		char *text = xb_managed_format(&g->managed,
+					       XB_MANAGED_XS_PREFIX);
+
+		ck_assert_str_eq(text, "once:token\nrole");
+		free(text);
+	}
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XS_ONLY, &p), 0);
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XENSTORE, "vm-data/token"));
+	ch = find_change(&p, XB_WHERE_XENSTORE, XB_KEY_MANAGED);
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_str_eq(ch->new_value, "once:xenstore_data:vm-data/token\n"
+			 "once:xenstore_data:vm-data/was-managed");
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
+START_TEST(once_and_always_on_one_key_conflict)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_desired_object *o;
+
+	add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", -1);
+	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1);
+	once_entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/token", "t-1", 2);
+	o = block(&c, XB_CLASS_VM, XB_OBJ_MATCH, "web-*", NULL, 3);
+	entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/token", "t-1", 4);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), -1);
+	ck_assert(any_error_has(&p, "xenstore_data \"vm-data/token\" is written always here and once at t.xb:2:5"));
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -1104,6 +1274,9 @@ Suite *test_suite(void)
 		{ "tags", tags_only_those_xenbake_added_are_removed },
 		{ "host-pool-description", host_pool_and_name_description },
 		{ "no-xapi-tags", without_xapi_tags_and_descriptions_are_notes },
+		{ "once-halted", once_keys_on_a_halted_vm },
+		{ "once-running", once_keys_on_a_running_guest },
+		{ "once-conflict", once_and_always_on_one_key_conflict },
 	};
 	size_t i;
 

@@ -9,7 +9,7 @@ endif
 " would win inside "vm-data"; a word next to a '-' is part of a longer one
 syn match   xbTopLevel	"-\@<!\<\(let\|include\)\>-\@!"
 syn match   xbClass	"-\@<!\<\(vm\|sr\|network\|pif\|pool\)\>-\@!"
-syn match   xbSelector	"-\@<!\<\(uuid\|host\|optional\|vlan\|match\)\>-\@!"
+syn match   xbSelector	"-\@<!\<\(uuid\|host\|optional\|vlan\|match\|once\)\>-\@!"
 " language version 2: loops, templates, file values
 syn match   xbRepeat	"-\@<!\<\(for\|in\)\>-\@!"
 syn match   xbTemplate	"-\@<!\<\(template\|use\)\>-\@!"
