@@ -64,6 +64,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct xbc *c,
 %token <tok> NUMBER "number"
 %token FOR "for" IN "in" TEMPLATE "template" USE "use" FILE_KW "file"
 %token <tok> RANGE "range"
+%token OWNER "owner"
 
 %type <sel> selector host
 %type <cls> class
@@ -96,6 +97,7 @@ common_item:
 	| for_loop
 	| template_def
 	| USE IDENT ';'			{ xbc_build_use_outside(c, &$2, &@1); }
+	| OWNER STRING ';'		{ xbc_build_owner(c, &$2, &@2, &@1); }
 	;
 
 /* ---- language version 2: for, template ---- */
