@@ -164,7 +164,8 @@ void print_change(FILE *f, const struct xb_change *c)
  *                         the tag for tags, whose old/new are ""),
  *                  "old": VALUE or null, "new": VALUE or null,
  *                  "source": "FILE:LINE:COL" or null,
- *                  "bookkeeping": true when only the managed-keys record } ],
+ *                  "bookkeeping": true when only the managed-keys record,
+ *                  "owner": the owner whose key or record it is } ],
  *   "xapi_calls": [ "VM.set_other_config UUID", ... ]   one per changed map,
  *   "xenstore_guests": [ DOMID, ... ]   guests in the one transaction,
  *   "notes": [ TEXT, ... ], "errors": [ TEXT, ... ],
@@ -211,7 +212,10 @@ void print_json(const char *command, const char *result,
 		put_json_or_null(stdout, c->new_value);
 		fputs(",\"source\":", stdout);
 		put_json_or_null(stdout, c->source[0] ? c->source : NULL);
-		printf(",\"bookkeeping\":%s}", c->bookkeeping ? "true" : "false");
+		printf(",\"bookkeeping\":%s,\"owner\":",
+		       c->bookkeeping ? "true" : "false");
+		put_json(stdout, c->owner ? c->owner : XB_OWNER_DEFAULT);
+		fputc('}', stdout);
 	}
 	fputs("],\"xapi_calls\":[", stdout);
 	for (i = 0; p && i < p->nwrites; i++) {
