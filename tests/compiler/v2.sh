@@ -86,6 +86,7 @@ format() { od -A n -t u4 -j 4 -N 4 "$1" | tr -d ' '; }
 printf 'owner "team-a.1_x";\nvm "web" { vm-data "a" = "1"; }\n' >"$work/own.xb"
 "$XENBAKEC" -o "$work/own.xbb" "$work/own.xb"
 check "an owner stamps format 3" '[ "$(format "$work/own.xbb")" = 3 ]'
+check "dump --json names the owner" '"$XENBAKE" dump --json "$work/own.xbb" | grep -q "\"owner\":\"team-a.1_x\","'
 check "dump names the owner" '"$XENBAKE" dump "$work/own.xbb" | grep -qx "owner \"team-a.1_x\";"'
 "$XENBAKE" dump "$work/own.xbb" >"$work/own-again.xb"
 (cd / && "$XENBAKEC" -o "$work/own-again.xbb" "$work/own-again.xb")
