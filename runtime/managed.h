@@ -25,7 +25,10 @@
  * record per owner per object, each with its uuid line, the owner
  * "default" (and every record written before owners) under
  * other_config["xenbake-managed"], any other owner under
- * other_config["xenbake-managed:OWNER"]. */
+ * other_config["xenbake-managed:OWNER"] (xb_managed_record_key). The
+ * planner reads the records of the owners it plans, and those of the
+ * others only to leave their keys alone. The xenstore record (--no-xapi)
+ * stays the owner default's: other owners need XenAPI. */
 #ifndef XENBAKE_MANAGED_H
 #define XENBAKE_MANAGED_H
 
