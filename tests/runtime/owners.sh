@@ -96,6 +96,12 @@ grep -q '"owner": "team-b"' "$XENBAKE_STATE_DIR/last-receipt.json" ||
 	fail "the receipt names no owner"
 rc=0; "$XENBAKE" check "$DIR/etc" >/dev/null 2>&1 || rc=$?
 expect_eq "check both" $rc 0
+# export --managed: every owner's keys, no owner's record, and it compiles
+"$XENBAKE" export --managed >"$DIR/managed.xb" 2>"$DIR/err" || { cat "$DIR/err"; fail "export"; }
+grep -q '"vm-data/a"\|vm-data "a"' "$DIR/managed.xb" && grep -q 'vm-data "b"\|"vm-data/b"' "$DIR/managed.xb" ||
+	{ cat "$DIR/managed.xb"; fail "export --managed misses an owner's keys"; }
+grep -q xenbake-managed "$DIR/managed.xb" && { cat "$DIR/managed.xb"; fail "export holds a record"; }
+"$XENBAKEC" --check "$DIR/managed.xb" 2>"$DIR/err" || { cat "$DIR/err"; fail "the export does not compile"; }
 
 # one owner alone: nothing to do, the other's keys are not its to remove
 rc=0; "$XENBAKE" plan "$DIR/b.xbb" >"$DIR/plan" 2>&1 || rc=$?
