@@ -57,6 +57,8 @@ struct planner {
 	struct domid_entry *by_domid;
 	size_t nby_domid;
 	const char **owners;                /* planned together, each once */
+	char **rec_keys;                    /* the other_config key of each
+					       one's record */
 	size_t nowners;
 	const struct target *cur_target;    /* of the object being planned, */
 	const struct xb_map *cur_recorded;  /* its entries -> recording owner */
@@ -171,21 +173,14 @@ static size_t owner_index(const struct planner *pl, const char *owner)
 }
 
 /* Does one of the owners planned here have its own record on ob? */
-static int own_record_any(struct planner *pl, const struct xb_object *ob)
+static bool own_record_any(const struct planner *pl,
+			   const struct xb_object *ob)
 {
 	size_t i;
 
-	for (i = 0; i < pl->nowners; i++) {
-		char *k = xb_managed_record_key(pl->owners[i]);
-		bool own;
-
-		if (!k)
-			return pl->oom = -ENOMEM;
-		own = xb_managed_own_at(ob, k) != NULL;
-		free(k);
-		if (own)
+	for (i = 0; i < pl->nowners; i++)
+		if (xb_managed_own_at(ob, pl->rec_keys[i]))
 			return 1;
-	}
 	return 0;
 }
 
@@ -209,6 +204,12 @@ static int collect_owners(struct planner *pl)
 	}
 	if (!pl->nowners)
 		pl->owners[pl->nowners++] = XB_OWNER_DEFAULT;
+	pl->rec_keys = calloc(pl->nowners, sizeof(*pl->rec_keys));
+	if (!pl->rec_keys)
+		return pl->oom = -ENOMEM;
+	for (i = 0; i < pl->nowners; i++)
+		if (!(pl->rec_keys[i] = xb_managed_record_key(pl->owners[i])))
+			return pl->oom = -ENOMEM;
 	return 0;
 }
 
@@ -1111,7 +1112,7 @@ static int plan_object(struct planner *pl, size_t oi)
 	static const enum xb_field map_fields[] = {
 		XB_FIELD_XENSTORE_DATA, XB_FIELD_OTHER_CONFIG
 	};
-	char **rec_key = NULL;
+	char *const *rec_key = pl->rec_keys;
 	char *object = object_name(pl->a, ob), *text = NULL;
 	size_t f, i, k, gi, first;
 	bool live_here, foreign = false;
@@ -1120,8 +1121,7 @@ static int plan_object(struct planner *pl, size_t oi)
 	if (!object)
 		return pl->oom = -ENOMEM;
 	new_managed = calloc(pl->nowners, sizeof(*new_managed));
-	rec_key = calloc(pl->nowners, sizeof(*rec_key));
-	if (!new_managed || !rec_key)
+	if (!new_managed)
 		goto oom;
 	/* the records of the owners planned here; an inherited record
 	 * counts as absent: its keys are not ours */
@@ -1129,9 +1129,6 @@ static int plan_object(struct planner *pl, size_t oi)
 		const char *rec;
 		struct xb_map one = { 0 };
 
-		rec_key[k] = xb_managed_record_key(pl->owners[k]);
-		if (!rec_key[k])
-			goto oom;
 		if (xb_managed_whose_at(ob, rec_key[k]) == XB_MANAGED_FOREIGN)
 			foreign = true;
 		rec = xb_managed_own_at(ob, rec_key[k]);
@@ -1417,14 +1414,9 @@ out:
 	xb_map_free(&managed);
 	xb_map_free(&recorded);
 	xb_map_free(&others);
-	for (k = 0; k < pl->nowners; k++) {
-		if (new_managed)
-			xb_map_free(&new_managed[k]);
-		if (rec_key)
-			free(rec_key[k]);
-	}
+	for (k = 0; new_managed && k < pl->nowners; k++)
+		xb_map_free(&new_managed[k]);
 	free(new_managed);
-	free(rec_key);
 	xb_map_free(&after);
 	free(text);
 	free(object);
@@ -1513,7 +1505,7 @@ int xb_plan_make(const struct xb_desired *d, const struct xb_actual *a,
 			const struct xb_object *ob = &a->objects[i];
 
 			if (!pl.targets[i].selected &&
-			    own_record_any(&pl, ob) <= 0)
+			    !own_record_any(&pl, ob))
 				continue;
 			plan_object(&pl, i);
 		} else {
@@ -1531,6 +1523,9 @@ out:
 			xb_map_free(&pl.targets[i].holders[f]);
 		}
 	free(pl.targets);
+	for (i = 0; pl.rec_keys && i < pl.nowners; i++)
+		free(pl.rec_keys[i]);
+	free(pl.rec_keys);
 	free(pl.owners);
 	free(pl.by_name.e);
 	free(pl.by_uuid.e);
