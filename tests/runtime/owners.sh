@@ -96,6 +96,9 @@ grep -q '"owner": "team-b"' "$XENBAKE_STATE_DIR/last-receipt.json" ||
 	fail "the receipt names no owner"
 rc=0; "$XENBAKE" check "$DIR/etc" >/dev/null 2>&1 || rc=$?
 expect_eq "check both" $rc 0
+rc=0; "$XENBAKE" status >"$DIR/status" 2>&1 || rc=$?
+expect_eq "status after both" $rc 0
+grep -q "^Host: matches the config.\$" "$DIR/status" || { cat "$DIR/status"; fail "status"; }
 # export --managed: every owner's keys, no owner's record, and it compiles
 "$XENBAKE" export --managed >"$DIR/managed.xb" 2>"$DIR/err" || { cat "$DIR/err"; fail "export"; }
 grep -q '"vm-data/a"\|vm-data "a"' "$DIR/managed.xb" && grep -q 'vm-data "b"\|"vm-data/b"' "$DIR/managed.xb" ||
