@@ -79,6 +79,8 @@ enum xbc_check {
 	/* language version 2: tags, the pool */
 	CHECK_TAG,
 	CHECK_POOL_BLOCK,
+	/* language version 2: owners */
+	CHECK_OWNER,
 	CHECK_COUNT
 };
 
@@ -288,6 +290,9 @@ struct xbc {
 	struct xbc_for *pending_for; /* its head being parsed */
 	struct xbc_stmt *last_stmt;  /* the statement built last */
 	struct xbc_template *templates, **template_tail;
+	char *owner;                 /* owner "NAME", NULL: none (the owner
+				        default); a valid name (model.h) */
+	struct xbc_loc owner_loc;
 	const struct xbc_file *cur_file;     /* being parsed */
 	struct xbc_env *envs;        /* every iteration, for xbc_free */
 	struct xbc_block *spent_fors;        /* expanded, kept for envs */

@@ -74,6 +74,9 @@ const struct xbc_check_info xbc_checks[CHECK_COUNT] = {
 		"a VM tag that is empty or holds a control character" },
 	[CHECK_POOL_BLOCK] = { "pool-block", SEV_ERROR, true,
 		"a second pool block: there is one pool" },
+	[CHECK_OWNER] = { "owner", SEV_ERROR, true,
+		"a second owner, or an owner name that is not a word of "
+		"[A-Za-z0-9._-]" },
 };
 
 void *xbc_alloc(struct xbc *c, size_t size)

@@ -171,14 +171,23 @@ static size_t align4(size_t n)
 	return (n + 3) & ~(size_t)3;
 }
 
+/* An owner other than "default" (which is no owner: the same blob). */
+static bool has_owner(const struct xbc *c)
+{
+	return c->owner && strcmp(c->owner, XB_OWNER_DEFAULT) != 0;
+}
+
 /* The lowest blob format that holds c: 3 for a host or the pool, a
- * name_description, tags or a once key; 2 for an SR's host or a PIF's VLAN; else 1,
+ * name_description, tags, a once key or an owner; 2 for an SR's host or a
+ * PIF's VLAN; else 1,
  * so that a blob without them is what it always was. */
 static uint32_t format_needed(const struct xbc *c)
 {
 	uint32_t need = XBB_LAST_COMP;
 	size_t i, j;
 
+	if (has_owner(c))
+		return 3;
 	for (i = 0; i < c->nobjects; i++) {
 		const struct xbc_object *o = c->objects[i];
 
@@ -203,6 +212,7 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 	size_t nentries = 0, i, j, e, total = 0;
 	size_t off_str, off_obj, off_ent, off_pos;
 	uint32_t *obj_str = NULL, *ent_str = NULL, *obj_pos = NULL, *ent_pos = NULL;
+	uint32_t owner_str = 0;
 	unsigned char *out = NULL, *p;
 	int64_t v;
 	int ret = -1;
@@ -256,6 +266,12 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 			goto out;
 		ps.v[i].file_off = (uint32_t)v;
 	}
+	/* last, so that a blob without one has the strings it always had */
+	if (has_owner(c)) {
+		if ((v = intern(&st, c->owner)) < 0)
+			goto out;
+		owner_str = (uint32_t)v;
+	}
 
 	off_str = XBB_HEADER_SIZE;
 	off_obj = align4(off_str + st.len);
@@ -285,7 +301,7 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 	xbb_put32(p + 20, (uint32_t)(nentries * XBB_ENTRY_SIZE));
 	xbb_put32(p + 24, (uint32_t)off_pos);
 	xbb_put32(p + 28, (uint32_t)(ps.n * XBB_POS_SIZE));
-	/* reserved section: (0, 0), already zero */
+	xbb_put32(p + 32, owner_str);   /* then the reserved word, 0 */
 
 	memcpy(out + off_str, st.buf, st.len);
 	for (i = 0, e = 0; i < c->nobjects; i++) {

@@ -305,10 +305,12 @@ static bool check_map_key(struct xbc *c, const struct xbc_stmt *s)
 			return false;
 		}
 	}
-	if (!strcmp(k, XB_KEY_MANAGED)) {
+	/* an owner's record too: xenbake-managed:OWNER */
+	if (!strcmp(k, XB_KEY_MANAGED) ||
+	    !strncmp(k, XB_KEY_MANAGED ":", sizeof(XB_KEY_MANAGED))) {
 		struct xbc_diag *d = xbc_report(c, CHECK_MANAGED_KEY,
 			&s->key.loc, "other-config \"%s\" is xenbake's own "
-			"record of the keys it manages", XB_KEY_MANAGED);
+			"record of the keys it manages", k);
 
 		xbc_hint(c, d, "use another key");
 		return false;

@@ -75,6 +75,40 @@ void xbc_build_include(struct xbc *c, struct xbc_tok *path,
 	c->include_tail = &inc->next;
 }
 
+void xbc_build_owner(struct xbc *c, struct xbc_tok *name,
+		     const struct xbc_loc *name_loc,
+		     const struct xbc_loc *loc)
+{
+	struct xbc_diag *d;
+
+	if (in_for_body(c, loc, "owner", "name the owner once, at the top "
+			"level; it owns every block of the configuration"))
+		goto out;
+	if (c->owner) {
+		d = xbc_report(c, CHECK_OWNER, loc, "a second owner \"%s\": a "
+			       "configuration has one owner, \"%s\"",
+			       name->text, c->owner);
+		xbc_note(c, d, &c->owner_loc, "the first owner is named here");
+		xbc_hint(c, d, "remove one; a blob of another owner is "
+			 "compiled from its own configuration");
+		goto out;
+	}
+	if (!xb_owner_valid(name->text)) {
+		d = xbc_report(c, CHECK_OWNER, name_loc, "owner name \"%s\" is "
+			       "not a word of 1 to %d letters, digits, '.', "
+			       "'_' or '-'", name->text, XB_OWNER_MAX);
+		xbc_hint(c, d, "a name such as \"team-a\": it becomes part of "
+			 "a key on every object (%s:NAME)", XB_KEY_MANAGED);
+		goto out;
+	}
+	c->owner_loc = *loc;
+	c->owner = name->text;
+	name->text = NULL;
+out:
+	free(name->text);
+	name->text = NULL;
+}
+
 void xbc_build_block(struct xbc *c, enum xb_class cls,
 		     const struct xbc_loc *loc, struct xbc_sel *selector,
 		     struct xbc_sel *host, bool optional)
@@ -501,5 +535,6 @@ void xbc_free(struct xbc *c)
 	}
 	free(c->diags);
 	free(c->main_dir);
+	free(c->owner);
 	memset(c, 0, sizeof(*c));
 }

@@ -111,6 +111,7 @@ static const char *keyword(int t)
 	case USE:		return "use";
 	case FILE_KW:		return "file";
 	case ONCE:		return "once";
+	case OWNER:		return "owner";
 	case ',':		return ",";
 	case '=':		return "=";
 	case ';':		return ";";
@@ -206,7 +207,7 @@ static bool bare_key(const char *s, size_t len)
 		LET, INCLUDE, VM, SR, NETWORK, PIF, UUID, HOST, OPTIONAL,
 		VM_DATA, XENSTORE_DATA, OTHER_CONFIG, HIDE, NAME_LABEL,
 		I18N_KEY, FOR, IN, TEMPLATE, USE, FILE_KW, POOL,
-		NAME_DESCRIPTION, TAG,
+		NAME_DESCRIPTION, TAG, OWNER,
 	};
 	size_t i;
 

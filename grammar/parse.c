@@ -186,7 +186,7 @@ static const char *const stmt_words[] = {
 /* Words of language version 2 (xenbake.xb(5)) this compiler does not
  * read yet: said so, rather than a suggestion that misleads. */
 static const char *const v2_words[] = {
-	"owner", "match", "secret", "vlan",
+	"secret",
 };
 
 /* XenAPI classes xenbake does not configure */
@@ -230,6 +230,13 @@ static bool name_error(struct xbc *c, struct xbc_scan *s,
 			       "that is not pif \"DEVICE\": only a PIF is "
 			       "chosen by VLAN");
 		xbc_hint(c, d, "write pif \"DEVICE\" vlan TAG [host \"HOST\"]");
+		return true;
+	}
+	if (!strcmp(word, "owner") && stmt) {
+		/* the lexer makes it a word only where an item starts */
+		d = xbc_report(c, CHECK_SYNTAX, loc, "owner inside a block: "
+			       "the owner is the whole configuration's");
+		xbc_hint(c, d, "write owner \"NAME\"; once, at the top level");
 		return true;
 	}
 	if (word_in(word, v2_words, COUNT(v2_words)) &&

@@ -84,6 +84,10 @@ void xbc_build_let(struct xbc *c, struct xbc_tok *name,
 void xbc_build_include(struct xbc *c, struct xbc_tok *path,
 		       const struct xbc_loc *path_loc,
 		       const struct xbc_loc *loc);
+/* owner "NAME": at most once, not in a for's body */
+void xbc_build_owner(struct xbc *c, struct xbc_tok *name,
+		     const struct xbc_loc *name_loc,
+		     const struct xbc_loc *loc);
 void xbc_build_block(struct xbc *c, enum xb_class cls,
 		     const struct xbc_loc *loc, struct xbc_sel *selector,
 		     struct xbc_sel *host, bool optional);

@@ -66,6 +66,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct xbc *c,
 %token <tok> RANGE "range"
 /* a key written only while absent (a word only after a value) */
 %token ONCE "once"
+%token OWNER "owner"
 
 %type <sel> selector host
 %type <cls> class
@@ -98,6 +99,7 @@ common_item:
 	| for_loop
 	| template_def
 	| USE IDENT ';'			{ xbc_build_use_outside(c, &$2, &@1); }
+	| OWNER STRING ';'		{ xbc_build_owner(c, &$2, &@2, &@1); }
 	;
 
 /* ---- language version 2: for, template ---- */

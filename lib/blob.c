@@ -120,7 +120,8 @@ static int check_header(const unsigned char *p, size_t len)
 	if (last_comp == 0 || version < last_comp ||
 	    header_size < XBB_HEADER_SIZE ||
 	    xbb_get32(p + XBB_OFF_FLAGS) != 0 ||
-	    xbb_get32(reserved) != 0 || xbb_get32(reserved + 4) != 0)
+	    (last_comp < 3 && xbb_get32(reserved) != 0) ||
+	    xbb_get32(reserved + 4) != 0)
 		return XBB_ERR_HEADER;
 	total = xbb_get32(p + XBB_OFF_TOTAL_SIZE);
 	if (total > XBB_MAX_SIZE)
@@ -350,6 +351,23 @@ static int check_positions(const struct xbb *blob)
 	return XBB_OK;
 }
 
+/* The owner word (the reserved section's offset, format 3): "" or a name
+ * the runtime may put in a record's key. */
+static int check_owner(struct xbb *blob)
+{
+	uint32_t ref = xbb_get32(blob->base + XBB_OFF_SECTIONS +
+				 8 * XBB_SECT_RESERVED);
+	int err;
+
+	err = check_string(blob, ref);
+	if (err)
+		return err;
+	blob->owner = string_at(blob, ref);
+	if (*blob->owner != '\0' && !xb_owner_valid(blob->owner))
+		return XBB_ERR_RECORD;
+	return XBB_OK;
+}
+
 static int cmp_u32(uint32_t a, uint32_t b)
 {
 	return a < b ? -1 : a > b;
@@ -447,6 +465,8 @@ int xbb_open(struct xbb *blob, const void *buf, size_t len)
 		err = check_entries(&view);
 	if (!err)
 		err = check_positions(&view);
+	if (!err)
+		err = check_owner(&view);
 	if (!err)
 		err = check_order(&view);
 	if (err)

@@ -20,7 +20,9 @@
  *    64     8  objects      offset, size: XBB_OBJECT_SIZE records
  *    72     8  entries      offset, size: XBB_ENTRY_SIZE records
  *    80     8  positions    offset, size: XBB_POS_SIZE records
- *    88     8  reserved     0, 0
+ *    88     4  owner        string: the blob's owner (format 3), 0 ("")
+ *                           when it has none (the owner "default")
+ *    92     4  reserved     0
  *
  *   object (XBB_OBJECT_SIZE): one selected object, its blocks merged
  *     0 class     enum xb_class
@@ -66,7 +68,8 @@
  * - every section, even an empty one, has a 4-aligned offset with
  *   header_size <= offset and offset + size <= total_size; sections do not
  *   overlap; the gaps between them are not read;
- * - the reserved section (0, 0), each object's reserved word 0, flags 0,
+ * - the reserved word 0 (so is the owner word below format 3; from 3 it
+ *   is a string that is a valid owner name, model.h), flags 0,
  *   1 <= last_comp <= version;
  * - the strings section is not empty, starts and ends with a NUL byte, and
  *   is valid UTF-8 throughout; a string reference is an offset into it that
@@ -99,8 +102,10 @@
  * (XBB_ERR_VERSION) instead of being misread. */
 /* Format 3 adds `host "N"` and `pool` blocks (XB_CLASS_HOST, _POOL), the
  * fields name_description and tags, and `match "GLOB"` selectors
- * (XB_OBJ_MATCH), and `once` keys (XB_ENTRY_ONCE); the same rule: only a
- * blob that uses them is stamped 3. */
+ * (XB_OBJ_MATCH), `once` keys (XB_ENTRY_ONCE) and the owner word; the
+ * same rule: only a blob that uses them is stamped 3. The owner's string
+ * is stored last, after the positions' files, so that the strings of a
+ * blob without one are as before. */
 #define XBB_VERSION          3u
 #define XBB_LAST_COMP        1u            /* what a format-1 blob says */
 #define XBB_HEADER_SIZE      96u
@@ -199,6 +204,7 @@ struct xbb {
 	uint32_t size;
 	uint32_t nobjects, nentries, npositions;
 	uint32_t last_comp;          /* the oldest format that reads it */
+	const char *owner;           /* "" when none: the owner "default" */
 	/* private: section offsets and sizes */
 	uint32_t sect_off[XBB_SECT_COUNT], sect_size[XBB_SECT_COUNT];
 };
@@ -213,7 +219,8 @@ struct xbb {
  *  2. magic                                              MAGIC
  *  3. last_comp > XBB_VERSION                            VERSION
  *  4. last_comp 0 or > version, header_size < XBB_HEADER_SIZE, flags,
- *     reserved section not (0, 0)                        HEADER
+ *     reserved word not 0, owner word not 0 below
+ *     format 3                                           HEADER
  *  5. total_size > XBB_MAX_SIZE                          SIZE
  *     total_size > len                                   TRUNCATED
  *     total_size < len                                   SIZE
@@ -223,8 +230,8 @@ struct xbb {
  *     each one's bounds, alignment, record multiple; then overlaps SECTION
  *  9. strings section contents (NULs at both ends, UTF-8)  STRING
  * 10. objects, then entries (object by object), then positions, record by
- *     record and field by field: RECORD for a bad value or index, STRING
- *     for a bad string reference
+ *     record and field by field, then the owner: RECORD for a bad value
+ *     or index (or owner name), STRING for a bad string reference
  * 11. the order of objects, then of each object's entries  ORDER
  * So a flipped byte anywhere past the header gives HASH. */
 int xbb_open(struct xbb *blob, const void *buf, size_t len);

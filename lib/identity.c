@@ -51,6 +51,12 @@ void xb_identity(const struct xbb *blobs, size_t n,
 				put_str(&st, e.value);
 			}
 		}
+		/* an owner changes what is recorded; none leaves the
+		 * identity of a blob from before owners as it was */
+		if (blobs[b].owner && *blobs[b].owner) {
+			put_u32(&st, UINT32_MAX);
+			put_str(&st, blobs[b].owner);
+		}
 	}
 	xb_sha256_final(&st, out);
 }

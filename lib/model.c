@@ -1,6 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* model.c - names of the classes and fields in model.h. */
+#include <string.h>
+
 #include "lib/model.h"
+
+int xb_owner_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 0 && len <= XB_OWNER_MAX &&
+	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "abcdefghijklmnopqrstuvwxyz0123456789._-") == len;
+}
 
 const char *xb_class_keyword(enum xb_class cls)
 {

@@ -99,6 +99,14 @@ enum xb_field {
 #define XB_KEY_MANAGED         "xenbake-managed"
 #define XB_VM_DATA_PREFIX      "vm-data/"
 
+/* Owners (`owner "NAME";`, blob format 3): a blob's keys are recorded
+ * under its owner; no owner is the owner "default", whose record is
+ * other_config[XB_KEY_MANAGED], another's XB_KEY_MANAGED ":" NAME. A name
+ * is 1..XB_OWNER_MAX bytes of [A-Za-z0-9._-]. */
+#define XB_OWNER_DEFAULT       "default"
+#define XB_OWNER_MAX           64
+int xb_owner_valid(const char *name);
+
 /* The i18n keys XenCenter knows, sorted. */
 #define XB_I18N_KEYS { "ebs", "local-hotplug-cd", "local-hotplug-disk", \
 		       "local-storage", "xenserver-tools" }

@@ -108,8 +108,10 @@ static bool key_wanted(const struct options *o, const struct xb_map *managed,
 	char *m;
 	bool in;
 
-	if (field == XB_FIELD_OTHER_CONFIG && !strcmp(key, XB_KEY_MANAGED))
-		return false;           /* xenbake's bookkeeping */
+	if (field == XB_FIELD_OTHER_CONFIG &&
+	    (!strcmp(key, XB_KEY_MANAGED) ||
+	     !strncmp(key, XB_KEY_MANAGED ":", sizeof(XB_KEY_MANAGED))))
+		return false;           /* xenbake's bookkeeping, any owner's */
 	if (o->export_prefix && strncmp(key, o->export_prefix,
 					strlen(o->export_prefix)))
 		return false;
@@ -126,7 +128,6 @@ static bool key_wanted(const struct options *o, const struct xb_map *managed,
 static int export_object(FILE *f, const struct options *o,
 			 const struct xb_actual *a, const struct xb_object *ob)
 {
-	const char *rec = xb_managed_own(ob);     /* not an inherited one */
 	const char *orig = xb_map_get(&ob->other_config,
 				      XB_KEY_I18N_ORIG_NAME);
 	const char *i18n = xb_map_get(&ob->other_config, XB_KEY_I18N);
@@ -135,8 +136,17 @@ static int export_object(FILE *f, const struct options *o,
 	size_t i;
 	int f_i;
 
-	if (rec && xb_managed_parse(rec, "", &managed))
-		return -1;
+	/* every owner's record, not an inherited one */
+	for (i = 0; i < ob->other_config.n; i++) {
+		const char *k = ob->other_config.kv[i].key;
+		const char *rec = xb_managed_record_owner(k) ?
+				  xb_managed_own_at(ob, k) : NULL;
+
+		if (rec && xb_managed_parse(rec, "", &managed)) {
+			xb_map_free(&managed);
+			return -1;
+		}
+	}
 	for (f_i = 0; f_i < 2; f_i++) {
 		enum xb_field field = f_i ? XB_FIELD_OTHER_CONFIG :
 					    XB_FIELD_XENSTORE_DATA;

@@ -22,6 +22,7 @@ static void put_pos_json(const struct xbb_pos *pos)
 /*
  * dump --json: the blob as data, one object.
  * { "command": "dump", "result": "ok" | "error", "identity": HEX or null,
+ *   "owner": NAME ("default" when the blob names none) or null (error),
  *   "objects": [ { "class", "selector", "by_uuid", "match", "tag", "optional", "host",
  *                  "source", "entries": [ { "field", "key", "value",
  *                  "source" } ] } ],
@@ -44,6 +45,11 @@ static void dump_json(const struct xbb *blob, const char *error)
 	} else {
 		fputs("null", stdout);
 	}
+	fputs(",\"owner\":", stdout);
+	if (blob)
+		put_json(stdout, *blob->owner ? blob->owner : XB_OWNER_DEFAULT);
+	else
+		fputs("null", stdout);
 	fputs(",\"objects\":[", stdout);
 	for (i = 0; blob && i < blob->nobjects; i++) {
 		xbb_object(blob, i, &ob);

@@ -10,8 +10,18 @@
 int xb_desired_add_blob(struct xb_desired *d, const struct xbb *blob)
 {
 	struct xb_desired_object *objs;
+	const char *owner = blob->owner ? blob->owner : "", **owners;
 	uint32_t i, j;
 
+	for (i = 0; i < d->nowners && strcmp(d->owners[i], owner); i++)
+		;
+	if (i == d->nowners) {
+		owners = realloc(d->owners, (d->nowners + 1) * sizeof(*owners));
+		if (!owners)
+			return -ENOMEM;
+		d->owners = owners;
+		d->owners[d->nowners++] = owner;
+	}
 	if (!blob->nobjects)
 		return 0;
 	if (blob->nobjects > SIZE_MAX / sizeof(*objs) - d->nobjects)
@@ -47,6 +57,7 @@ int xb_desired_add_blob(struct xb_desired *d, const struct xbb *blob)
 		o->flags = bo.flags;
 		o->selector = bo.selector;
 		o->host = bo.host;
+		o->owner = blob->owner;
 		o->vlan = bo.vlan;
 		o->pos = bo.pos;
 		o->entries = entries;
@@ -66,6 +77,7 @@ void xb_desired_free(struct xb_desired *d)
 		for (i = 0; i < d->nobjects; i++)
 			free(d->objects[i].entries);
 	free(d->objects);
+	free(d->owners);
 	memset(d, 0, sizeof(*d));
 }
 

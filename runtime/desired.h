@@ -26,6 +26,8 @@ struct xb_desired_object {
 	uint32_t flags;              /* XB_OBJ_* */
 	const char *selector;        /* name, uuid or PIF device */
 	const char *host;            /* PIF or SR host name, "" for none */
+	const char *owner;           /* the blob's owner; NULL or "": the
+				        owner "default" */
 	uint32_t vlan;               /* PIF with XB_OBJ_VLAN: the tag */
 	struct xbb_pos pos;
 	struct xb_desired_entry *entries;
@@ -35,6 +37,10 @@ struct xb_desired_object {
 struct xb_desired {
 	struct xb_desired_object *objects;
 	size_t nobjects;
+	const char **owners;         /* of the blobs added, each once ("" is
+				        the owner default), even of a blob
+				        with no objects: its keys go */
+	size_t nowners;
 	bool owned;                  /* entries arrays malloc'd (from blobs) */
 };
 

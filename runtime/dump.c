@@ -209,6 +209,11 @@ int xb_dump(const struct xbb *blob, FILE *out)
 	fputs("# xenbake dump, config identity ", out);
 	xb_hex_put(out, id, XB_IDENTITY_SIZE);
 	fputc('\n', out);
+	if (blob->owner && *blob->owner) {
+		fputs("owner ", out);
+		xb_dump_string(blob->owner, out);
+		fputs(";\n", out);
+	}
 	for (i = 0; i < blob->nobjects; i++) {
 		xbb_object(blob, i, &obj);
 		put_object(blob, &obj, out);

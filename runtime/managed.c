@@ -144,7 +144,13 @@ static bool is_uuid_line(const char *line, size_t len)
 
 enum xb_managed_whose xb_managed_whose(const struct xb_object *ob)
 {
-	const char *line = xb_map_get(&ob->other_config, XB_KEY_MANAGED);
+	return xb_managed_whose_at(ob, XB_KEY_MANAGED);
+}
+
+enum xb_managed_whose xb_managed_whose_at(const struct xb_object *ob,
+					  const char *record_key)
+{
+	const char *line = xb_map_get(&ob->other_config, record_key);
 	bool bound = false;
 
 	if (!line)
@@ -171,10 +177,16 @@ enum xb_managed_whose xb_managed_whose(const struct xb_object *ob)
 
 const char *xb_managed_own(const struct xb_object *ob)
 {
-	switch (xb_managed_whose(ob)) {
+	return xb_managed_own_at(ob, XB_KEY_MANAGED);
+}
+
+const char *xb_managed_own_at(const struct xb_object *ob,
+			      const char *record_key)
+{
+	switch (xb_managed_whose_at(ob, record_key)) {
 	case XB_MANAGED_OWN:
 	case XB_MANAGED_UNBOUND:
-		return xb_map_get(&ob->other_config, XB_KEY_MANAGED);
+		return xb_map_get(&ob->other_config, record_key);
 	case XB_MANAGED_NONE:
 	case XB_MANAGED_FOREIGN:
 		break;
@@ -210,4 +222,28 @@ size_t xb_managed_count(const char *text)
 		text += *text == '\n';
 	}
 	return n;
+}
+
+char *xb_managed_record_key(const char *owner)
+{
+	char *k = NULL;
+
+	if (!owner || !*owner || !strcmp(owner, XB_OWNER_DEFAULT))
+		return strdup(XB_KEY_MANAGED);
+	if (asprintf(&k, "%s:%s", XB_KEY_MANAGED, owner) < 0)
+		return NULL;
+	return k;
+}
+
+const char *xb_managed_record_owner(const char *k)
+{
+	size_t n = strlen(XB_KEY_MANAGED);
+
+	if (strncmp(k, XB_KEY_MANAGED, n))
+		return NULL;
+	if (!k[n])
+		return XB_OWNER_DEFAULT;
+	if (k[n] == ':' && xb_owner_valid(k + n + 1))
+		return k + n + 1;
+	return NULL;
 }

@@ -34,7 +34,10 @@
  * record per owner per object, each with its uuid line, the owner
  * "default" (and every record written before owners) under
  * other_config["xenbake-managed"], any other owner under
- * other_config["xenbake-managed:OWNER"]. */
+ * other_config["xenbake-managed:OWNER"] (xb_managed_record_key). The
+ * planner reads the records of the owners it plans, and those of the
+ * others only to leave their keys alone. The xenstore record (--no-xapi)
+ * stays the owner default's: other owners need XenAPI. */
 #ifndef XENBAKE_MANAGED_H
 #define XENBAKE_MANAGED_H
 
@@ -80,13 +83,25 @@ enum xb_managed_whose {
 	XB_MANAGED_FOREIGN,          /* inherited, or unbound on a template */
 };
 
-/* Whose is ob's other_config["xenbake-managed"]? */
+/* Whose is ob's other_config["xenbake-managed"]? And the record under
+ * another key of other_config (an owner's, below). */
 enum xb_managed_whose xb_managed_whose(const struct xb_object *ob);
+enum xb_managed_whose xb_managed_whose_at(const struct xb_object *ob,
+					  const char *record_key);
 
 /* ob's record when it is ob's own (OWN or UNBOUND), else NULL: what the
  * planner and export act on. A foreign record names keys that are not
  * xenbake's on ob. */
 const char *xb_managed_own(const struct xb_object *ob);
+const char *xb_managed_own_at(const struct xb_object *ob,
+			      const char *record_key);
+
+/* The other_config key of owner's record (NULL or "" is "default"):
+ * XB_KEY_MANAGED, or XB_KEY_MANAGED ":" OWNER. malloc'd; NULL: no memory. */
+char *xb_managed_record_key(const char *owner);
+/* The owner whose record other_config key k is ("default" for
+ * XB_KEY_MANAGED), or NULL when k is no record's key. */
+const char *xb_managed_record_owner(const char *k);
 
 /* A XenAPI record of managed ("FIELD:KEY" -> "") bound to the object
  * uuid: its uuid line first (none when uuid is ""), then the entries as

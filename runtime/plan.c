@@ -21,6 +21,8 @@ struct target {
 	struct xb_map want[NFIELDS];
 	struct xb_map source[NFIELDS];      /* key -> "file:line:col" */
 	struct xb_map once[NFIELDS];        /* once keys -> "" */
+	struct xb_map holders[NFIELDS];     /* key -> the owners that set it,
+					       '\n' between them */
 	const struct xb_desired_object *first;
 };
 
@@ -55,6 +57,12 @@ struct planner {
 	struct index by_uuid;
 	struct domid_entry *by_domid;
 	size_t nby_domid;
+	const char **owners;                /* planned together, each once */
+	char **rec_keys;                    /* the other_config key of each
+					       one's record */
+	size_t nowners;
+	const struct target *cur_target;    /* of the object being planned, */
+	const struct xb_map *cur_recorded;  /* its entries -> recording owner */
 	/* room in p's arrays: they grow by doubling */
 	size_t cap_changes, cap_writes, cap_guests, cap_notes, cap_errors;
 	int oom;
@@ -122,6 +130,88 @@ nomem:
 static char *dup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;
+}
+
+/* ---- owners ------------------------------------------------------------- */
+
+static const char *owner_of(const struct xb_desired_object *o)
+{
+	return o->owner && *o->owner ? o->owner : XB_OWNER_DEFAULT;
+}
+
+/* Is owner a line of list (owners, '\n' between them)? */
+static bool holds(const char *list, const char *owner)
+{
+	size_t n = strlen(owner);
+
+	while (list && *list) {
+		size_t len = strcspn(list, "\n");
+
+		if (len == n && !strncmp(list, owner, n))
+			return true;
+		list += len;
+		list += *list == '\n';
+	}
+	return false;
+}
+
+/* The first owner of list, into buf */
+static const char *first_holder(const char *list, char *buf, size_t size)
+{
+	snprintf(buf, size, "%.*s", (int)strcspn(list ? list : "", "\n"),
+		 list ? list : "");
+	return buf;
+}
+
+static size_t owner_index(const struct planner *pl, const char *owner)
+{
+	size_t i;
+
+	for (i = 0; i < pl->nowners; i++)
+		if (!strcmp(pl->owners[i], owner))
+			return i;
+	return NO_INDEX;
+}
+
+/* Does one of the owners planned here have its own record on ob? */
+static bool own_record_any(const struct planner *pl,
+			   const struct xb_object *ob)
+{
+	size_t i;
+
+	for (i = 0; i < pl->nowners; i++)
+		if (xb_managed_own_at(ob, pl->rec_keys[i]))
+			return 1;
+	return 0;
+}
+
+/* The owners planned together: every blob's, or (a desired state built
+ * by hand) its objects', else the owner default. */
+static int collect_owners(struct planner *pl)
+{
+	const struct xb_desired *d = pl->d;
+	size_t i, n = d->nowners + d->nobjects + 1;
+
+	pl->owners = calloc(n, sizeof(*pl->owners));
+	if (!pl->owners)
+		return pl->oom = -ENOMEM;
+	for (i = 0; i < n - 1; i++) {
+		const char *o = i < d->nowners ?
+			(*d->owners[i] ? d->owners[i] : XB_OWNER_DEFAULT) :
+			owner_of(&d->objects[i - d->nowners]);
+
+		if (owner_index(pl, o) == NO_INDEX)
+			pl->owners[pl->nowners++] = o;
+	}
+	if (!pl->nowners)
+		pl->owners[pl->nowners++] = XB_OWNER_DEFAULT;
+	pl->rec_keys = calloc(pl->nowners, sizeof(*pl->rec_keys));
+	if (!pl->rec_keys)
+		return pl->oom = -ENOMEM;
+	for (i = 0; i < pl->nowners; i++)
+		if (!(pl->rec_keys[i] = xb_managed_record_key(pl->owners[i])))
+			return pl->oom = -ENOMEM;
+	return 0;
 }
 
 /* ---- selection ---------------------------------------------------------- */
@@ -422,6 +512,7 @@ static size_t match(struct planner *pl, const struct xb_desired_object *o,
 static int merge_into(struct planner *pl, struct target *t,
 		      const struct xb_desired_object *o, const char *label)
 {
+	const char *owner = owner_of(o);
 	size_t i;
 
 	if (!t->first)
@@ -430,19 +521,30 @@ static int merge_into(struct planner *pl, struct target *t,
 	for (i = 0; i < o->nentries; i++) {
 		const struct xb_desired_entry *e = &o->entries[i];
 		char pos[XB_POS_BUF];
-		const char *have;
+		const char *have, *by;
 		int r;
 
 		if (e->field < 1 || e->field > XB_FIELD_MAX)
 			continue;
 		xb_pos_format(&e->pos, pos, sizeof(pos));
 		if (e->field == XB_FIELD_OTHER_CONFIG &&
-		    !strcmp(e->key, XB_KEY_MANAGED)) {
+		    xb_managed_record_owner(e->key)) {
 			plan_error(pl, "%s: %s: other-config \"%s\" is xenbake's own record of the keys it manages; use another key",
 				   pos, label, XB_KEY_MANAGED);
 			continue;
 		}
 		have = xb_map_get(&t->want[e->field], e->key);
+		by = xb_map_get(&t->holders[e->field], e->key);
+		if (have && strcmp(have, e->value) && !holds(by, owner)) {
+			char other[XB_OWNER_MAX + 1];
+
+			plan_error(pl, "%s: %s: %s \"%s\" is set to \"%s\" by owner \"%s\" here and to \"%s\" by owner \"%s\" at %s: two owners may hold one key only with one value",
+				   pos, label, xb_field_xapi(e->field), e->key,
+				   e->value, owner, have,
+				   first_holder(by, other, sizeof(other)),
+				   xb_map_get(&t->source[e->field], e->key));
+			continue;
+		}
 		if (have && !strcmp(have, e->value) &&
 		    !xb_map_get(&t->once[e->field], e->key) !=
 		    !(e->flags & XB_ENTRY_ONCE)) {
@@ -462,13 +564,26 @@ static int merge_into(struct planner *pl, struct target *t,
 				   xb_map_get(&t->source[e->field], e->key));
 			continue;
 		}
-		if (have)
+		if (have && holds(by, owner))
 			continue;
+		if (have) {     /* the same value: both owners hold it */
+			char *list = NULL;
+
+			if (asprintf(&list, "%s\n%s", by, owner) < 0)
+				return pl->oom = -ENOMEM;
+			r = xb_map_set(&t->holders[e->field], e->key, list);
+			free(list);
+			if (r)
+				return pl->oom = r;
+			continue;
+		}
 		r = xb_map_set(&t->want[e->field], e->key, e->value);
 		if (!r)
 			r = xb_map_set(&t->source[e->field], e->key, pos);
 		if (!r && (e->flags & XB_ENTRY_ONCE))
 			r = xb_map_set(&t->once[e->field], e->key, "");
+		if (!r)
+			r = xb_map_set(&t->holders[e->field], e->key, owner);
 		if (r)
 			return pl->oom = r;
 	}
@@ -685,6 +800,31 @@ out:
 
 /* ---- changes ------------------------------------------------------------ */
 
+/* Whose change it is: a record's owner; the owner that wants the key set
+ * (the first of several); for a removal, the owner that recorded it. */
+static const char *change_owner(const struct planner *pl,
+				enum xb_field field, const char *key,
+				bool sets, bool bookkeeping, char *buf,
+				size_t size)
+{
+	const char *o;
+	char *m;
+
+	if (bookkeeping && (o = xb_managed_record_owner(key)))
+		return o;
+	if (sets && pl->cur_target &&
+	    (o = xb_map_get(&pl->cur_target->holders[field], key)))
+		return first_holder(o, buf, size);
+	if (!sets && pl->cur_recorded &&
+	    (m = xb_managed_name(field, key))) {
+		o = xb_map_get(pl->cur_recorded, m);
+		free(m);
+		if (o)
+			return first_holder(o, buf, size);
+	}
+	return pl->nowners == 1 ? pl->owners[0] : XB_OWNER_DEFAULT;
+}
+
 static int add_change(struct planner *pl, enum xb_change_op op,
 		      enum xb_where where, enum xb_class cls,
 		      const char *object, const char *uuid, int domid,
@@ -694,6 +834,7 @@ static int add_change(struct planner *pl, enum xb_change_op op,
 {
 	struct xb_plan *p = pl->p;
 	struct xb_change *grown, *c;
+	char owner[XB_OWNER_MAX + 1];
 
 	grown = reserve(pl, p->changes, &pl->cap_changes, p->nchanges,
 			sizeof(*grown));
@@ -714,8 +855,10 @@ static int add_change(struct planner *pl, enum xb_change_op op,
 	c->old_value = dup_or_null(old_value);
 	c->new_value = dup_or_null(new_value);
 	c->source = strdup(source ? source : "");
+	c->owner = strdup(change_owner(pl, field, key, new_value != NULL,
+				       bookkeeping, owner, sizeof(owner)));
 	p->nchanges++;
-	if (!c->object || !c->uuid || !c->key || !c->source ||
+	if (!c->object || !c->uuid || !c->key || !c->source || !c->owner ||
 	    (old_value && !c->old_value) || (new_value && !c->new_value))
 		return pl->oom = -ENOMEM;
 	return 0;
@@ -736,7 +879,7 @@ static int diff_maps(struct planner *pl, enum xb_where where,
 			strcmp(before->kv[i].key, after->kv[j].key);
 		const char *key = c <= 0 ? before->kv[i].key : after->kv[j].key;
 		bool book = field == XB_FIELD_OTHER_CONFIG &&
-			    !strcmp(key, XB_KEY_MANAGED) &&
+			    xb_managed_record_owner(key) &&
 			    where == XB_WHERE_XAPI;
 		const char *src = source ? xb_map_get(source, key) : NULL;
 
@@ -1012,28 +1155,101 @@ static int plan_string(struct planner *pl, size_t oi, const char *object,
 	return r;
 }
 
+/* Entry m in the new record of each owner of holders (a list) */
+static int set_holders(struct planner *pl, struct xb_map *records,
+		       const char *m, const char *holders)
+{
+	while (holders && *holders) {
+		size_t len = strcspn(holders, "\n"), k;
+		char name[XB_OWNER_MAX + 1];
+		int r;
+
+		snprintf(name, sizeof(name), "%.*s", (int)len, holders);
+		k = owner_index(pl, name);
+		if (k != NO_INDEX && (r = xb_map_set(&records[k], m, "")))
+			return r;
+		holders += len;
+		holders += *holders == '\n';
+	}
+	return 0;
+}
+
 /* One XenAPI object: one write per changed map, then its live guest. */
 static int plan_object(struct planner *pl, size_t oi)
 {
 	const struct xb_object *ob = &pl->a->objects[oi];
 	const struct target *t = &pl->targets[oi];
-	struct xb_map managed = { 0 }, new_managed = { 0 }, after = { 0 };
+	struct xb_map managed = { 0 }, after = { 0 };
 	struct xb_map tags_after = { 0 }, write_once[2] = { { 0 } };
+	struct xb_map recorded = { 0 };     /* entry -> owners planned here */
+	struct xb_map others = { 0 };       /* entry -> an owner not planned */
+	struct xb_map *new_managed = NULL;  /* per owner planned */
 	static const enum xb_field map_fields[] = {
 		XB_FIELD_XENSTORE_DATA, XB_FIELD_OTHER_CONFIG
 	};
-	/* an inherited record counts as absent: its keys are not ours */
-	const char *rec = xb_managed_own(ob);
+	char *const *rec_key = pl->rec_keys;
 	char *object = object_name(pl->a, ob), *text = NULL;
-	size_t f, i, gi, first;
-	bool live_here;
+	size_t f, i, k, gi, first;
+	bool live_here, foreign = false;
 	int r = 0;
 
 	if (!object)
 		return pl->oom = -ENOMEM;
-	if (rec && (r = xb_managed_parse(rec, "", &managed)))
+	new_managed = calloc(pl->nowners, sizeof(*new_managed));
+	if (!new_managed)
 		goto oom;
-	if (t->first && xb_managed_whose(ob) == XB_MANAGED_FOREIGN) {
+	/* the records of the owners planned here; an inherited record
+	 * counts as absent: its keys are not ours */
+	for (k = 0; k < pl->nowners; k++) {
+		const char *rec;
+		struct xb_map one = { 0 };
+
+		if (xb_managed_whose_at(ob, rec_key[k]) == XB_MANAGED_FOREIGN)
+			foreign = true;
+		rec = xb_managed_own_at(ob, rec_key[k]);
+		if (rec && (r = xb_managed_parse(rec, "", &one)))
+			goto oom;
+		for (i = 0; !r && i < one.n; i++) {
+			const char *by = xb_map_get(&recorded, one.kv[i].key);
+			char *list = NULL;
+
+			if (by && asprintf(&list, "%s\n%s", by,
+					   pl->owners[k]) < 0)
+				r = -ENOMEM;
+			if (!r)
+				r = xb_map_set(&recorded, one.kv[i].key,
+					       list ? list : pl->owners[k]);
+			if (!r)
+				r = xb_map_set(&managed, one.kv[i].key, "");
+			free(list);
+		}
+		xb_map_free(&one);
+		if (r)
+			goto oom;
+	}
+	/* the records of other owners: their keys are never ours to
+	 * remove or to set to another value */
+	for (i = 0; i < ob->other_config.n; i++) {
+		const char *key = ob->other_config.kv[i].key;
+		const char *who = xb_managed_record_owner(key);
+		const char *rec;
+		struct xb_map one = { 0 };
+
+		if (!who || owner_index(pl, who) != NO_INDEX ||
+		    !(rec = xb_managed_own_at(ob, key)))
+			continue;
+		if ((r = xb_managed_parse(rec, "", &one)))
+			goto oom;
+		for (k = 0; !r && k < one.n; k++)
+			if (!xb_map_get(&others, one.kv[k].key))
+				r = xb_map_set(&others, one.kv[k].key, who);
+		xb_map_free(&one);
+		if (r)
+			goto oom;
+	}
+	pl->cur_target = t;
+	pl->cur_recorded = &recorded;
+	if (t->first && foreign) {
 		char pos[XB_POS_BUF];
 
 		xb_pos_format(&t->first->pos, pos, sizeof(pos));
@@ -1062,40 +1278,65 @@ static int plan_object(struct planner *pl, size_t oi)
 			   "and xenstore is not used (--no-xenstore)")))
 		goto out;
 
-	/* the new managed record: every map key the config names; a once
-	 * key as written (or found) once it is, or is about to be */
+	/* the new managed records: every map key the config names, in the
+	 * record of each owner that sets it (a once key as written, or
+	 * found, once it is or is about to be); another owner's key may be
+	 * set only to the value it has */
 	for (f = 0; f < 2; f++) {
 		enum xb_field field = map_fields[f];
 		const struct xb_map *want = &t->want[field];
+		const struct xb_map *before = field == XB_FIELD_XENSTORE_DATA ?
+			&ob->xenstore_data : &ob->other_config;
 		/* where the key lives: a running VM's vm-data in its guest,
 		 * known only here */
-		const struct xb_map *have =
+		const struct xb_map *live =
 			field == XB_FIELD_OTHER_CONFIG ? &ob->other_config :
 			!ob->running ? &ob->xenstore_data :
 			live_here ? &pl->a->guests[gi].vm_data : NULL;
 
 		for (i = 0; i < want->n; i++) {
-			const char *k = want->kv[i].key;
-			bool once = xb_map_get(&t->once[field], k);
+			const char *key = want->kv[i].key;
+			bool once = xb_map_get(&t->once[field], key);
+			const char *have = xb_map_get(before, key);
+			const char *who;
 			char *m;
 
-			if (once && !once_recorded(&managed, field, k, &r)) {
+			if (once && !once_recorded(&managed, field, key, &r)) {
 				if (r)
 					goto oom;
-				if (!have)
+				if (!live)
 					continue;       /* not known here */
-				if (!xb_map_get(have, k) &&
-				    (r = xb_map_set(&write_once[f], k, "")))
+				if (!xb_map_get(live, key) &&
+				    (r = xb_map_set(&write_once[f], key, "")))
 					goto oom;
 			}
-			m = once ? xb_managed_once_name(field, k) :
-			    xb_managed_name(field, k);
-			r = m ? xb_map_set(&new_managed, m, "") : -ENOMEM;
+			m = once ? xb_managed_once_name(field, key) :
+			    xb_managed_name(field, key);
+			who = m ? xb_map_get(&others, m) : NULL;
+			if (who && have && !once &&
+			    strcmp(have, want->kv[i].value)) {
+				char mine[XB_OWNER_MAX + 1];
+
+				plan_error(pl, "%s: %s %s: %s \"%s\" is set to \"%s\" by owner \"%s\", but owner \"%s\" holds it with the value \"%s\": another owner's key is never rewritten; agree on one value, or leave the key to one owner",
+					   xb_map_get(&t->source[field], key),
+					   xb_class_keyword(ob->cls), object,
+					   xb_field_xapi(field), key,
+					   want->kv[i].value,
+					   first_holder(xb_map_get(&t->holders[field], key),
+							mine, sizeof(mine)),
+					   who, have);
+			}
+			r = m ? set_holders(pl, new_managed, m,
+					    xb_map_get(&t->holders[field],
+						       key)) : -ENOMEM;
 			free(m);
 			if (r)
 				goto oom;
 		}
 	}
+	/* what is left to remove: keys only the owners planned here hold */
+	for (i = 0; i < others.n; i++)
+		xb_map_del(&managed, others.kv[i].key);
 
 	/* tags: the config's are added; one is recorded, and so removed
 	 * once the config drops it, only if xenbake added it */
@@ -1111,8 +1352,10 @@ static int plan_object(struct planner *pl, size_t oi)
 			if (!m)
 				goto oom;
 			if (!xb_map_get(&ob->tags, tag) ||
-			    xb_map_get(&managed, m))
-				r = xb_map_set(&new_managed, m, "");
+			    xb_map_get(&recorded, m) || xb_map_get(&others, m))
+				r = set_holders(pl, new_managed, m,
+						xb_map_get(&t->holders[XB_FIELD_TAGS],
+							   tag));
 			free(m);
 			if (r || (r = xb_map_set(&tags_after, tag, "")))
 				goto oom;
@@ -1159,26 +1402,27 @@ static int plan_object(struct planner *pl, size_t oi)
 				goto oom;
 		}
 		for (i = 0; i < managed.n; i++) {
-			const char *k = managed.kv[i].key;
+			const char *ent = managed.kv[i].key;
 			size_t flen = strlen(xb_field_xapi(field));
 
-			if (strncmp(k, xb_field_xapi(field), flen) ||
-			    k[flen] != ':')
+			if (strncmp(ent, xb_field_xapi(field), flen) ||
+			    ent[flen] != ':')
 				continue;
-			if (!xb_map_get(want, k + flen + 1))
-				xb_map_del(&after, k + flen + 1);
+			if (!xb_map_get(want, ent + flen + 1))
+				xb_map_del(&after, ent + flen + 1);
 		}
-		if (field == XB_FIELD_OTHER_CONFIG) {
+		for (k = 0; field == XB_FIELD_OTHER_CONFIG &&
+			    k < pl->nowners; k++) {
 			free(text);
-			text = xb_managed_record(&new_managed, ob->uuid);
+			text = xb_managed_record(&new_managed[k], ob->uuid);
 			if (!text)
 				goto oom;
 			/* ours replaces an inherited one; with nothing to
 			 * record, an inherited one stays as it came */
-			if (new_managed.n)
-				r = xb_map_set(&after, XB_KEY_MANAGED, text);
-			else if (rec)
-				xb_map_del(&after, XB_KEY_MANAGED);
+			if (new_managed[k].n)
+				r = xb_map_set(&after, rec_key[k], text);
+			else if (xb_managed_own_at(ob, rec_key[k]))
+				xb_map_del(&after, rec_key[k]);
 			if (r)
 				goto oom;
 		}
@@ -1268,9 +1512,15 @@ oom:
 out:
 	xb_map_free(&write_once[0]);
 	xb_map_free(&write_once[1]);
+	pl->cur_target = NULL;
+	pl->cur_recorded = NULL;
 	xb_map_free(&tags_after);
 	xb_map_free(&managed);
-	xb_map_free(&new_managed);
+	xb_map_free(&recorded);
+	xb_map_free(&others);
+	for (k = 0; new_managed && k < pl->nowners; k++)
+		xb_map_free(&new_managed[k]);
+	free(new_managed);
 	xb_map_free(&after);
 	free(text);
 	free(object);
@@ -1336,8 +1586,16 @@ int xb_plan_make(const struct xb_desired *d, const struct xb_actual *a,
 		plan_error(&pl, "nothing to configure: both --no-xapi and --no-xenstore were given");
 		goto out;
 	}
-	if (build_indexes(&pl))
+	if (build_indexes(&pl) || collect_owners(&pl))
 		goto out;
+	/* without XenAPI the one record is a guest's node in xenstore */
+	for (i = 0; !opt->use_xapi && i < pl.nowners; i++) {
+		if (!strcmp(pl.owners[i], XB_OWNER_DEFAULT))
+			continue;
+		plan_error(&pl, "owner \"%s\": the records of owners other than \"%s\" are kept in other_config, which only XenAPI reaches; drop --no-xapi",
+			   pl.owners[i], XB_OWNER_DEFAULT);
+		goto out;
+	}
 
 	for (i = 0; i < d->nobjects && !pl.oom; i++)
 		select_object(&pl, &d->objects[i]);
@@ -1350,7 +1608,8 @@ int xb_plan_make(const struct xb_desired *d, const struct xb_actual *a,
 		if (opt->use_xapi) {
 			const struct xb_object *ob = &a->objects[i];
 
-			if (!pl.targets[i].selected && !xb_managed_own(ob))
+			if (!pl.targets[i].selected &&
+			    !own_record_any(&pl, ob))
 				continue;
 			plan_object(&pl, i);
 		} else {
@@ -1366,8 +1625,13 @@ out:
 			xb_map_free(&pl.targets[i].want[f]);
 			xb_map_free(&pl.targets[i].source[f]);
 			xb_map_free(&pl.targets[i].once[f]);
+			xb_map_free(&pl.targets[i].holders[f]);
 		}
 	free(pl.targets);
+	for (i = 0; pl.rec_keys && i < pl.nowners; i++)
+		free(pl.rec_keys[i]);
+	free(pl.rec_keys);
+	free(pl.owners);
 	free(pl.by_name.e);
 	free(pl.by_uuid.e);
 	free(pl.by_domid);
@@ -1393,6 +1657,7 @@ void xb_plan_free(struct xb_plan *p)
 		free(c->old_value);
 		free(c->new_value);
 		free(c->source);
+		free(c->owner);
 	}
 	free(p->changes);
 	for (i = 0; i < p->nwrites; i++) {

@@ -16,7 +16,11 @@
  * (model.h) says which keys an earlier apply wrote; it is updated in the same
  * other_config write. Without XenAPI (--no-xapi) the guests' managed keys
  * come from xenstore (see xenstore.h). A managed key the config no longer
- * names is removed; any other key is never touched. A record is the
+ * names is removed; any other key is never touched. Each owner has its
+ * record (managed.h): the blobs planned together are their owners' (the
+ * owner default when none says), a key another owner recorded is never
+ * removed nor set to another value (an error naming that owner), and
+ * two owners' blocks may set one key only to one value. A record is the
  * object's it was written on (managed.h): a snapshot, clone or copy that
  * inherited one is planned only when the config selects it, and then as
  * if it had no record.
@@ -58,6 +62,8 @@ struct xb_change {
 	char *key;                   /* map key; "" for name_label */
 	char *old_value, *new_value; /* NULL: absent */
 	char *source;                /* "site.xb:3:5"; "" for removals */
+	char *owner;                 /* whose key (or record) it is: the
+				        owner that wants it, or recorded it */
 	bool bookkeeping;            /* only the record of managed keys */
 	bool once;                   /* a once key's write: only while
 				        absent, then the guest's */

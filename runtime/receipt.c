@@ -100,6 +100,8 @@ static void put_changes(FILE *f, const struct xb_receipt *r)
 		put_str_or_null(f, c->new_value);
 		fputs(", \"source\": ", f);
 		put_str_or_null(f, c->source[0] ? c->source : NULL);
+		fputs(", \"owner\": ", f);
+		put_str_or_null(f, c->owner ? c->owner : XB_OWNER_DEFAULT);
 		fprintf(f, ", \"bookkeeping\": %s, \"outcome\": \"%s\"}",
 			c->bookkeeping ? "true" : "false",
 			xb_outcome_word(r->outcomes[i]));

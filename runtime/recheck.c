@@ -104,7 +104,9 @@ static const char *entry_rule(const struct xbb_entry *e, const char **check)
 			return "an empty other-config key";
 		if (strpbrk(e->key, "\t\n\r"))
 			return "an other-config key holding a control character";
-		if (!strcmp(e->key, XB_KEY_MANAGED)) {
+		if (!strcmp(e->key, XB_KEY_MANAGED) ||
+		    !strncmp(e->key, XB_KEY_MANAGED ":",
+			     sizeof(XB_KEY_MANAGED))) {
 			*check = "managed-key";
 			return "other-config \"" XB_KEY_MANAGED "\" is xenbake's own record of the keys it manages";
 		}

@@ -166,6 +166,7 @@ void print_change(FILE *f, const struct xb_change *c)
  *                  "old": VALUE or null, "new": VALUE or null,
  *                  "source": "FILE:LINE:COL" or null,
  *                  "bookkeeping": true when only the managed-keys record,
+ *                  "owner": the owner whose key or record it is,
  *                  "once": true on a once key's write (absent otherwise) } ],
  *   "xapi_calls": [ "VM.set_other_config UUID", ... ]   one per changed map,
  *   "xenstore_guests": [ DOMID, ... ]   guests in the one transaction,
@@ -213,7 +214,9 @@ void print_json(const char *command, const char *result,
 		put_json_or_null(stdout, c->new_value);
 		fputs(",\"source\":", stdout);
 		put_json_or_null(stdout, c->source[0] ? c->source : NULL);
-		printf(",\"bookkeeping\":%s", c->bookkeeping ? "true" : "false");
+		printf(",\"bookkeeping\":%s,\"owner\":",
+		       c->bookkeeping ? "true" : "false");
+		put_json(stdout, c->owner ? c->owner : XB_OWNER_DEFAULT);
 		if (c->once)
 			fputs(",\"once\":true", stdout);
 		fputc('}', stdout);

@@ -19,7 +19,7 @@
   "Syntax table for `xenbake-mode'.")
 
 (defconst xenbake-font-lock-keywords
-  `((,(regexp-opt '("let" "include") 'symbols) . font-lock-preprocessor-face)
+  `((,(regexp-opt '("let" "include" "owner") 'symbols) . font-lock-preprocessor-face)
     ;; language version 2: loops, templates, file values
     (,(regexp-opt '("for" "in" "template" "use" "file") 'symbols)
      . font-lock-keyword-face)

@@ -50,7 +50,7 @@ for c in documented:
         fail(f"xenbake.xb(5) documents {c}, which xenbakec does not have")
 
 TOP = ("vm ", "sr ", "network ", "pif ", "let ", "include ", "for ",
-       "template ", "host ", "pool ")
+       "template ", "host ", "pool ", "owner ")
 work = tempfile.mkdtemp()
 for check, block in examples:
     context, i = [], 0

@@ -80,5 +80,34 @@ printf 'vm "a" { other-config "x" = file "huge.txt"; }\n' >"$work/hugef.xb"
 "$XENBAKEC" --check "$work/hugef.xb" 2>"$work/err"
 check "a file over 1 MiB: [file]" '[ $? -eq 1 ] && grep -q "at most 1048576.*\[file\]" "$work/err"'
 
+# owner: stored in the blob (format 3), dumped, round trip, --fmt; none
+# or "default" leaves the blob as it was (format 1 here)
+format() { od -A n -t u4 -j 4 -N 4 "$1" | tr -d ' '; }
+printf 'owner "team-a.1_x";\nvm "web" { vm-data "a" = "1"; }\n' >"$work/own.xb"
+"$XENBAKEC" -o "$work/own.xbb" "$work/own.xb"
+check "an owner stamps format 3" '[ "$(format "$work/own.xbb")" = 3 ]'
+check "dump --json names the owner" '"$XENBAKE" dump --json "$work/own.xbb" | grep -q "\"owner\":\"team-a.1_x\","'
+check "dump names the owner" '"$XENBAKE" dump "$work/own.xbb" | grep -qx "owner \"team-a.1_x\";"'
+"$XENBAKE" dump "$work/own.xbb" >"$work/own-again.xb"
+(cd / && "$XENBAKEC" -o "$work/own-again.xbb" "$work/own-again.xb")
+check "dump round trip keeps the owner" 'cmp -s "$work/own.xbb" "$work/own-again.xbb"'
+"$XENBAKEC" --fmt -o "$work/own-fmt.xb" "$work/own.xb"
+"$XENBAKEC" --fmt -o "$work/own-fmt2.xb" "$work/own-fmt.xb"
+check "--fmt keeps the owner, stable" \
+	'[ "$(head -n 1 "$work/own-fmt.xb")" = "owner \"team-a.1_x\";" ] && cmp -s "$work/own-fmt.xb" "$work/own-fmt2.xb"'
+printf 'owner "default"; vm "web" { vm-data "a" = "1"; }\n' >"$work/def.xb"
+printf 'vm "web" { vm-data "a" = "1"; }                 \n' >"$work/none.xb"
+(cd "$work" && "$XENBAKEC" -o def.xbb def.xb && "$XENBAKEC" -o none.xbb none.xb)
+check "owner default: format 1, no owner dumped" \
+	'[ "$(format "$work/def.xbb")" = 1 ] && ! "$XENBAKE" dump "$work/def.xbb" | grep -q "^owner"'
+# the statement moves the block's column; the same columns for both
+printf 'owner "default";\nvm "web" { vm-data "a" = "1"; }\n' >"$work/def2.xb"
+printf '\nvm "web" { vm-data "a" = "1"; }\n' >"$work/none2.xb"
+(cd "$work" && cp def2.xb t.xb && "$XENBAKEC" -o def2.xbb t.xb && cp none2.xb t.xb && "$XENBAKEC" -o none2.xbb t.xb)
+check "owner default: byte-identical to no owner" 'cmp -s "$work/def2.xbb" "$work/none2.xbb"'
+printf 'let owner = "x"; template owner { vm-data "o" = "${owner}"; }\nvm "v" { use owner; }\n' >"$work/word.xb"
+"$XENBAKEC" --check "$work/word.xb" 2>"$work/err"
+check "owner stays a name for a constant or a template" '[ $? -eq 0 ] && [ ! -s "$work/err" ]'
+
 echo "v2.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -738,6 +738,45 @@ START_TEST(once_does_not_make_another_key)
 }
 END_TEST
 
+/* The owner word (format 3): a valid name, or 0 for none */
+static void owned(uint32_t last_comp, const char *owner)
+{
+	uint32_t p, name;
+
+	hb_init(&hb);
+	p = hb_pos(&hb, "a.xb", 1, 1);
+	hb_object(&hb, XB_CLASS_VM, 0, "web-01", "", p);
+	hb_entry(&hb, XB_FIELD_OTHER_CONFIG, "k", "v", p);
+	name = hb_str(&hb, owner);
+	hb_finish(&hb);
+	hb_set32(&hb, XBB_OFF_VERSION, 3);
+	hb_set32(&hb, XBB_OFF_LAST_COMP, last_comp);
+	hb_set32(&hb, hb_section_at(XBB_SECT_RESERVED), name);
+	hb_rehash(&hb);
+}
+
+START_TEST(format3_owner)
+{
+	owned(3, "team-a");
+	ck_assert_int_eq(open_hb(), XBB_OK);
+	ck_assert_str_eq(view.owner, "team-a");
+	sample();
+	ck_assert_str_eq(view.owner, "");
+	/* below format 3 the word is reserved */
+	owned(2, "team-a");
+	ck_assert_int_eq(open_hb(), XBB_ERR_HEADER);
+	/* a name the runtime could not put in a key */
+	owned(3, "team a");
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	owned(3, "team-a");
+	poke(hb_section_at(XBB_SECT_RESERVED), 0x7fffff);
+	ck_assert_int_eq(open_hb(), XBB_ERR_STRING);
+	owned(3, "team-a");
+	poke(hb_section_at(XBB_SECT_RESERVED) + 4, 1);
+	ck_assert_int_eq(open_hb(), XBB_ERR_HEADER);
+}
+END_TEST
+
 START_TEST(entry_range_gap)
 {
 	sample();
@@ -1308,6 +1347,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, header_size_too_small_or_too_big);
 	tcase_add_test(tc, flags_set);
 	tcase_add_test(tc, reserved_section_set);
+	tcase_add_test(tc, format3_owner);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bad sections are refused");

@@ -626,6 +626,82 @@ START_TEST(two_blocks_on_one_object_merge_or_conflict)
 }
 END_TEST
 
+START_TEST(owners_keep_apart)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_object *vm, *db;
+	struct xb_desired_object *o;
+	const struct xb_change *ch;
+
+	add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", -1);
+	add_vm(&a, "OpaqueRef:vm2", "u-db", "db-01", -1);
+	vm = &a.objects[0];     /* after the realloc of the second */
+	db = &a.objects[1];
+
+	set(&vm->other_config, "b", "2");
+	set(&vm->other_config, "shared", "s");
+	set(&vm->other_config, "old", "o");
+	set(&vm->other_config, XB_KEY_MANAGED ":team-b",
+	    "uuid:u-web\nother_config:b\nother_config:shared");
+	set(&vm->other_config, XB_KEY_MANAGED, "other_config:old");
+	set(&db->other_config, "b", "2");
+	set(&db->other_config, XB_KEY_MANAGED ":team-b",
+	    "uuid:u-db\nother_config:b");
+	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1);
+	o->owner = "team-a";
+	entry(o, XB_FIELD_OTHER_CONFIG, "a", "1", 2);
+	entry(o, XB_FIELD_OTHER_CONFIG, "shared", "s", 3);
+
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ch = find_change(&p, XB_WHERE_XAPI, "a");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_str_eq(ch->owner, "team-a");
+	ch = find_change(&p, XB_WHERE_XAPI, XB_KEY_MANAGED ":team-a");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_str_eq(ch->owner, "team-a");
+	ck_assert_str_eq(ch->new_value,
+			 "uuid:u-web\nother_config:a\nother_config:shared");
+	/* team-b's keys and record, and default's: not this run's */
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XAPI, "b"));
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XAPI, "shared"));
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XAPI, "old"));
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XAPI, XB_KEY_MANAGED));
+	ck_assert_ptr_null(find_change(&p, XB_WHERE_XAPI,
+				       XB_KEY_MANAGED ":team-b"));
+	ck_assert_uint_eq(p.nwrites, 1);        /* db-01 not planned */
+	xb_plan_free(&p);
+
+	/* team-b's key to another value: an error naming team-b */
+	c.entries[0][1].value = "t";
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), -1);
+	ck_assert(any_error_has(&p, "owner \"team-b\" holds it"));
+	xb_plan_free(&p);
+	c.entries[0][1].value = "s";
+
+	/* two owners of one run: one value, or an error naming the other */
+	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 4);
+	o->owner = "team-c";
+	entry(o, XB_FIELD_OTHER_CONFIG, "a", "1", 5);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ch = find_change(&p, XB_WHERE_XAPI, XB_KEY_MANAGED ":team-c");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_str_eq(ch->new_value, "uuid:u-web\nother_config:a");
+	xb_plan_free(&p);
+	c.entries[1][0].value = "9";
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), -1);
+	ck_assert(any_error_has(&p, "by owner \"team-a\" at t.xb:2:5"));
+	xb_plan_free(&p);
+
+	/* without XenAPI: refused */
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XS_ONLY, &p), -1);
+	ck_assert(any_error_has(&p, "drop --no-xapi"));
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
 START_TEST(dropped_block_removes_what_xenbake_wrote)
 {
 	struct xb_actual a = { 0 };
@@ -1267,6 +1343,7 @@ Suite *test_suite(void)
 		{ "sr-rename", sr_found_by_its_old_or_its_new_name },
 		{ "merge", two_blocks_on_one_object_merge_or_conflict },
 		{ "dropped-block", dropped_block_removes_what_xenbake_wrote },
+		{ "owners", owners_keep_apart },
 		{ "no-xapi", without_xapi_guests_are_selected_from_xenstore },
 		{ "managed-record", managed_record_round_trips },
 		{ "record-identity", managed_record_names_its_object },

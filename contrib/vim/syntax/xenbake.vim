@@ -7,7 +7,7 @@ endif
 
 " matches, not keywords: '-' is no keyword character, so the keyword "vm"
 " would win inside "vm-data"; a word next to a '-' is part of a longer one
-syn match   xbTopLevel	"-\@<!\<\(let\|include\)\>-\@!"
+syn match   xbTopLevel	"-\@<!\<\(let\|include\|owner\)\>-\@!"
 syn match   xbClass	"-\@<!\<\(vm\|sr\|network\|pif\|pool\)\>-\@!"
 syn match   xbSelector	"-\@<!\<\(uuid\|host\|optional\|vlan\|match\|once\)\>-\@!"
 " language version 2: loops, templates, file values
