@@ -655,21 +655,18 @@ static void derive_i18n(struct xbc *c, struct xbc_object *o)
 		orig = name->value;
 	} else if (o->how == SELECT_NAME) {
 		orig = o->selector;
-	} else if (o->how == SELECT_MATCH) {
-		struct xbc_diag *d = xbc_report(c, CHECK_I18N_KEY, &loc,
-			"i18n-key on SRs selected by match: each has its own "
-			"name, and XenCenter localises only while "
-			"i18n-original-value-name_label equals it");
-
-		xbc_hint(c, d, "write a block per SR, by name");
-		return;
 	} else {
+		bool match = o->how == SELECT_MATCH;
 		struct xbc_diag *d = xbc_report(c, CHECK_I18N_KEY, &loc,
-			"i18n-key on an SR selected by uuid: its name is not "
-			"known here, and XenCenter localises only while "
-			"i18n-original-value-name_label equals it");
+			"i18n-key on %s: %s, and XenCenter localises only "
+			"while i18n-original-value-name_label equals it",
+			match ? "SRs selected by match" :
+			"an SR selected by uuid",
+			match ? "each has its own name" :
+			"its name is not known here");
 
-		xbc_hint(c, d, "select the SR by name, or add name-label");
+		xbc_hint(c, d, match ? "write a block per SR, by name" :
+			 "select the SR by name, or add name-label");
 		return;
 	}
 	add_entry(c, o, XB_FIELD_OTHER_CONFIG, XB_KEY_I18N_ORIG_NAME, orig,

@@ -590,19 +590,6 @@ static int merge_into(struct planner *pl, struct target *t,
 	return 0;
 }
 
-static const char *kind_singular(enum xb_class cls)
-{
-	switch (cls) {
-	case XB_CLASS_VM: return "VM";
-	case XB_CLASS_SR: return "SR";
-	case XB_CLASS_NETWORK: return "network";
-	case XB_CLASS_PIF: return "PIF";
-	case XB_CLASS_HOST: return "host";
-	case XB_CLASS_POOL: return "pool";
-	}
-	return "object";
-}
-
 static const char *kind_plural(enum xb_class cls)
 {
 	switch (cls) {
@@ -648,7 +635,7 @@ static int note_matches(struct planner *pl, const struct xb_desired_object *o,
 				 pos, label, n, kind_plural(o->cls), names,
 				 n - i);
 	return plan_note(pl, "%s: note: %s matches %zu %s: %s", pos, label, n,
-			 n == 1 ? kind_singular(o->cls) : kind_plural(o->cls),
+			 n == 1 ? xb_class_xapi(o->cls) : kind_plural(o->cls),
 			 names);
 }
 

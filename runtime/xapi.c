@@ -1422,6 +1422,26 @@ static int check_ref(struct xapi *x, const char *method, const char *ref)
 	return 0;
 }
 
+/* The start of a call on a map field: "CLASS.VERBFIELD" into method (verb
+ * "set_", "get_", "add_to_", "remove_from_"), x's errors cleared, and 0;
+ * or -1, with the error set, when field is no map of cls or ref is no
+ * reference. */
+static int map_call(struct xapi *x, enum xb_class cls, enum xb_field field,
+		    const char *verb, const char *ref, char *method,
+		    size_t size)
+{
+	if (!x)
+		return -1;
+	clear_errors(x);
+	snprintf(method, size, "%s.%s%s", xb_class_xapi(cls), verb,
+		 xb_field_xapi(field));
+	if (cls < XB_CLASS_VM || cls > XB_CLASS_MAX ||
+	    (field != XB_FIELD_OTHER_CONFIG &&
+	     !(field == XB_FIELD_XENSTORE_DATA && cls == XB_CLASS_VM)))
+		return set_err(x, "%s: not a map field of that class", method);
+	return check_ref(x, method, ref) ? -1 : 0;
+}
+
 int xapi_set_map(struct xapi *x, enum xb_class cls, const char *ref,
 		 enum xb_field field, const struct xb_map *map)
 {
@@ -1431,16 +1451,7 @@ int xapi_set_map(struct xapi *x, enum xb_class cls, const char *ref,
 	size_t i, off;
 	int ret = -1;
 
-	if (!x)
-		return -1;
-	clear_errors(x);
-	snprintf(method, sizeof(method), "%s.set_%s", xb_class_xapi(cls),
-		 xb_field_xapi(field));
-	if (cls < XB_CLASS_VM || cls > XB_CLASS_MAX ||
-	    (field != XB_FIELD_OTHER_CONFIG &&
-	     !(field == XB_FIELD_XENSTORE_DATA && cls == XB_CLASS_VM)))
-		return set_err(x, "%s: not a map field of that class", method);
-	if (check_ref(x, method, ref))
+	if (map_call(x, cls, field, "set_", ref, method, sizeof(method)))
 		return -1;
 	if (xr_set_string(&args[0], ref))
 		return set_err(x, "out of memory");
@@ -1555,16 +1566,8 @@ static int map_key_call(struct xapi *x, enum xb_class cls, const char *ref,
 	size_t off;
 	int ret = -1, n = value ? 3 : 2;
 
-	if (!x)
-		return -1;
-	clear_errors(x);
-	snprintf(method, sizeof(method), "%s.%s_%s", xb_class_xapi(cls),
-		 value ? "add_to" : "remove_from", xb_field_xapi(field));
-	if (cls < XB_CLASS_VM || cls > XB_CLASS_MAX ||
-	    (field != XB_FIELD_OTHER_CONFIG &&
-	     !(field == XB_FIELD_XENSTORE_DATA && cls == XB_CLASS_VM)))
-		return set_err(x, "%s: not a map field of that class", method);
-	if (check_ref(x, method, ref))
+	if (map_call(x, cls, field, value ? "add_to_" : "remove_from_", ref,
+		     method, sizeof(method)))
 		return -1;
 	if (!xr_xml_safe(key, strlen(key), &why, &off))
 		return set_err(x, "%s(%s): key \"%.80s\": %s at byte %zu",
@@ -1604,16 +1607,7 @@ int xapi_map_value(struct xapi *x, enum xb_class cls, const char *ref,
 	int ret = -1;
 
 	*value = NULL;
-	if (!x)
-		return -1;
-	clear_errors(x);
-	snprintf(method, sizeof(method), "%s.get_%s", xb_class_xapi(cls),
-		 xb_field_xapi(field));
-	if (cls < XB_CLASS_VM || cls > XB_CLASS_MAX ||
-	    (field != XB_FIELD_OTHER_CONFIG &&
-	     !(field == XB_FIELD_XENSTORE_DATA && cls == XB_CLASS_VM)))
-		return set_err(x, "%s: not a map field of that class", method);
-	if (check_ref(x, method, ref))
+	if (map_call(x, cls, field, "get_", ref, method, sizeof(method)))
 		return -1;
 	if (xr_set_string(&arg, ref))
 		return set_err(x, "out of memory");
