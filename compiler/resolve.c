@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "compiler/compiler.h"
+#include "lib/readall.h"
 
 #define FROM_CONSTANT SIZE_MAX  /* an output byte that came from a ${} */
 
@@ -407,7 +408,6 @@ static int read_value_file(struct xbc *c, struct xbc_stmt *s)
 	struct stat st;
 	struct xbc_diag *d;
 	size_t n = 0;
-	ssize_t got = 0;
 	int fd = -1, ret = -1;
 
 	if (!dir)
@@ -442,18 +442,10 @@ static int read_value_file(struct xbc *c, struct xbc_stmt *s)
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf)
 		goto oom;
-	while (n < (size_t)st.st_size) {
-		got = read(fd, buf + n, (size_t)st.st_size - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-	}
-	if (n != (size_t)st.st_size) {
-		why = got < 0 ? strerror(errno) : "the file changed while read";
+	n = (size_t)st.st_size;
+	why = xb_read_all(fd, buf, n);
+	if (why)
 		goto bad;
-	}
 	buf[n] = '\0';
 	if (memchr(buf, '\0', n) || check_xml(c, &s->value, buf, n, NULL)) {
 		if (memchr(buf, '\0', n)) {

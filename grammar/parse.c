@@ -14,6 +14,7 @@
 #include "grammar/parse.h"
 #include "grammar/parser.h"
 #include "grammar/lexer.h"
+#include "lib/readall.h"
 
 #define MAX_INCLUDE_DEPTH 32
 #define MAX_SOURCE_SIZE (1UL << 30)
@@ -488,7 +489,6 @@ static int read_file(struct xbc_file *f, const char **why)
 	int fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	size_t n = 0;
-	ssize_t got = 0;
 	int ret = -1;
 
 	if (fd < 0) {
@@ -512,16 +512,9 @@ static int read_file(struct xbc_file *f, const char **why)
 		*why = "out of memory";
 		goto out;
 	}
-	while (n < (size_t)st.st_size) {
-		got = read(fd, f->text + n, (size_t)st.st_size - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-	}
-	if (n != (size_t)st.st_size) {
-		*why = got < 0 ? strerror(errno) : "the file changed while read";
+	n = (size_t)st.st_size;
+	*why = xb_read_all(fd, f->text, n);
+	if (*why) {
 		free(f->text);
 		f->text = NULL;
 		goto out;

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* readall.h - reading a file whose size fstat gave, whole. */
+#ifndef XENBAKE_READALL_H
+#define XENBAKE_READALL_H
+
+#include <stddef.h>
+
+/* Reads exactly n bytes from fd into buf (reads cut short by signals are
+ * resumed). NULL when all n came; else why not: the error, or "the file
+ * changed while read" when it ended sooner (static strings). */
+const char *xb_read_all(int fd, void *buf, size_t n);
+
+#endif
