@@ -55,6 +55,8 @@ struct options {
 	size_t nexport_names;
 	const char *export_prefix;   /* keys that start with it */
 	bool export_managed;         /* only keys xenbake's record names */
+	const char *include_dirs[16];   /* diff of a source: xenbakec -I */
+	size_t ninclude_dirs;
 	bool xapi_given;             /* --xapi on the command line */
 	double wait;
 	double start;                /* monotonic: --wait counts from here */

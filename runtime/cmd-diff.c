@@ -3,10 +3,17 @@
  * would change in the configuration, object by object and key by key, read
  * from the blobs alone (no host). Positions, comments and layout are not
  * part of it: two blobs with the same configuration identity are the same.
- * See cli.h. */
+ * A .xb source is compiled first by xenbakec, into a private directory:
+ * the host's xenbake does not hold the compiler, a reviewer's machine has
+ * both. See cli.h. */
+#include <errno.h>
+#include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lib/hex.h"
 #include "lib/identity.h"
@@ -116,6 +123,97 @@ static void free_side(struct side *s)
 	free(s->items);
 	xb_desired_free(&s->d);
 	free_blobs(s->blobs, s->nblobs);
+}
+
+extern char **environ;
+
+static bool is_source(const char *path)
+{
+	size_t len = strlen(path);
+
+	return len > 3 && !strcmp(path + len - 3, ".xb");
+}
+
+/* Which xenbakec: $XENBAKEC; else the one beside this program (a build
+ * tree, or both installed in one directory); else the first on PATH. */
+static void find_compiler(char *buf, size_t size)
+{
+	const char *env = getenv("XENBAKEC");
+	ssize_t n;
+	char *slash;
+
+	if (env && *env) {
+		snprintf(buf, size, "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", buf, size - 1);
+	if (n > 0) {
+		buf[n] = '\0';
+		slash = strrchr(buf, '/');
+		if (slash && (size_t)(slash - buf) + sizeof("/xenbakec") <= size) {
+			strcpy(slash + 1, "xenbakec");
+			if (!access(buf, X_OK))
+				return;
+		}
+	}
+	snprintf(buf, size, "xenbakec");
+}
+
+/* xenbakec [-I DIR]... -o OUT SRC, its output and diagnostics on stderr
+ * (stdout is the diff's, maybe JSON). 0 when it compiled. */
+static int compile_source(const struct options *o, const char *src,
+			  const char *out)
+{
+	char compiler[PATH_MAX];
+	const char *args[1 + 2 * 16 + 3];
+	char *argv[sizeof(args) / sizeof(args[0]) + 1] = { NULL };
+	posix_spawn_file_actions_t fa;
+	size_t i, n = 0;
+	pid_t pid;
+	int status, e, r = -1;
+
+	find_compiler(compiler, sizeof(compiler));
+	args[n++] = compiler;
+	for (i = 0; i < o->ninclude_dirs; i++) {
+		args[n++] = "-I";
+		args[n++] = o->include_dirs[i];
+	}
+	args[n++] = "-o";
+	args[n++] = out;
+	args[n++] = src;
+	/* posix_spawn takes char *const[]: copies, not casts */
+	for (i = 0; i < n; i++)
+		if (!(argv[i] = strdup(args[i])))
+			goto oom;
+	if (posix_spawn_file_actions_init(&fa))
+		goto oom;
+	e = posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
+	if (!e)
+		e = posix_spawnp(&pid, compiler, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (e) {
+		fprintf(stderr, "xenbake: diff: %s is source, and %s could not be run to compile it: %s (set XENBAKEC, or compile it first)\n",
+			src, compiler, strerror(e));
+		goto out;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			fprintf(stderr, "xenbake: diff: waiting for %s: %s\n",
+				compiler, strerror(errno));
+			goto out;
+		}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		r = 0;
+	else
+		fprintf(stderr, "xenbake: diff: %s did not compile (%s's diagnostics above)\n",
+			src, compiler);
+	goto out;
+oom:
+	fprintf(stderr, "xenbake: out of memory\n");
+out:
+	for (i = 0; i < n; i++)
+		free(argv[i]);
+	return r;
 }
 
 enum { ADDED, CHANGED, REMOVED };
@@ -318,17 +416,30 @@ int cmd_diff(const struct options *o)
 	char *objs_text = NULL;
 	size_t objs_len = 0;
 	FILE *objs = NULL;
+	char tmpdir[PATH_MAX] = "", compiled[2][PATH_MAX + 16] = { "", "" };
 
 	for (i = 0; i < 2; i++) {
-		size_t len = strlen(paths[i]);
+		if (!is_source(paths[i]))
+			continue;
+		if (!*tmpdir) {
+			const char *t = getenv("TMPDIR");
 
-		if (len > 3 && !strcmp(paths[i] + len - 3, ".xb")) {
-			fprintf(stderr, "xenbake: diff: %s is source; diff compares compiled blobs: xenbakec %s first (the host's xenbake does not hold the compiler)\n",
-				paths[i], paths[i]);
-			goto fail;
+			snprintf(tmpdir, sizeof(tmpdir), "%s/xenbake-diff.XXXXXX",
+				 t && *t ? t : "/tmp");
+			if (!mkdtemp(tmpdir)) {
+				fprintf(stderr, "xenbake: diff: a temporary directory in %s: %s\n",
+					t && *t ? t : "/tmp", strerror(errno));
+				*tmpdir = '\0';
+				goto fail;
+			}
 		}
+		snprintf(compiled[i], sizeof(compiled[i]), "%s/%s.xbb", tmpdir,
+			 i ? "new" : "old");
+		if (compile_source(o, paths[i], compiled[i]))
+			goto fail;
 	}
-	if (load_side(o, paths[0], &a) || load_side(o, paths[1], &b))
+	if (load_side(o, *compiled[0] ? compiled[0] : paths[0], &a) ||
+	    load_side(o, *compiled[1] ? compiled[1] : paths[1], &b))
 		goto fail;
 	xb_hex(ha, a.identity, XB_IDENTITY_SIZE);
 	xb_hex(hb, b.identity, XB_IDENTITY_SIZE);
@@ -387,5 +498,10 @@ out:
 	free(objs_text);
 	free_side(&a);
 	free_side(&b);
+	for (i = 0; i < 2; i++)
+		if (*compiled[i])
+			unlink(compiled[i]);
+	if (*tmpdir)
+		rmdir(tmpdir);
 	return rc;
 }

@@ -34,6 +34,7 @@ static const char usage_text[] =
 "                                             exit 0: matches, 2: drift,  1: error\n"
 "  diff OLD NEW  what NEW changes against OLD, per object and key, from the\n"
 "               blobs alone (no host)         exit 0: same,    2: differ, 1: error\n"
+"               (a .xb source is compiled first, by xenbakec)\n"
 "  export       the host's (or pool's) objects and keys as canonical .xb\n"
 "               source on stdout, to adopt a host configured by hand\n"
 "BLOB may be a directory: every *.xbb in it, in name order, as one config.\n"
@@ -70,6 +71,8 @@ static const char usage_text[] =
 "  --prefix KEY          export: only keys that start with KEY (as XenAPI\n"
 "                        names them: vm-data/app/, owner)\n"
 "  --managed             export: only the keys xenbake's record names\n"
+"  -I DIR                diff of a .xb source: xenbakec's include directory\n"
+"                        (repeatable)\n"
 "  --require-signature KEY.pub  refuse BLOB unless BLOB.sig verifies with KEY\n"
 "  -v, --verbose         say how many requests were made\n"
 "  -h, --help            this text;  --version  the version\n"
@@ -82,6 +85,7 @@ static const char usage_text[] =
 "  xenbake apply --no-xapi site.xbb              # only the running guests' vm-data\n"
 "  xenbake export --class vm > site.xb           # adopt: start from the host\n"
 "  xenbake diff old.xbb new.xbb                  # review a change\n"
+"  xenbake diff site.xbb site.xb                 # ... the edit not yet compiled\n"
 "  xenbake apply --wait 300 /etc/xenbake         # at boot, every /etc/xenbake/*.xbb\n"
 "  xenbake plan --xapi https://pool-master --password-file /root/pw site.xbb\n"
 "  XENSTORED_PATH=/run/xenstored/socket xenbake check --no-xapi site.xbb\n";
@@ -141,7 +145,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	o->xapi = env && *env ? env : XAPI_DEFAULT_ENDPOINT;
 	env = getenv(STATE_DIR_ENV);
 	o->state_dir = env && *env ? env : DEFAULT_STATE_DIR;
-	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vhI:", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_XAPI:
 			o->xapi = optarg;
@@ -183,6 +187,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 			    o->wait > 86400)
 				die_usage("--wait takes seconds (0 to 86400), not '%s'",
 					  optarg);
+			break;
+		case 'I':
+			if (o->ninclude_dirs == sizeof(o->include_dirs) /
+			    sizeof(o->include_dirs[0]))
+				die_usage("-I: at most 16");
+			o->include_dirs[o->ninclude_dirs++] = optarg;
 			break;
 		case 'v': o->verbose = true; break;
 		case 'h':
@@ -242,6 +252,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	if (o->cmd != CMD_EXPORT && (o->export_classes || o->nexport_names ||
 				     o->export_prefix || o->export_managed))
 		die_usage("--class, --name, --prefix and --managed are for export");
+	if (o->ninclude_dirs && o->cmd != CMD_DIFF)
+		die_usage("-I is for diff (of a .xb source)");
 	if (o->cmd == CMD_EXPORT && o->no_xapi)
 		die_usage("export reads the host through XenAPI: not with --no-xapi");
 }

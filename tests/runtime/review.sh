@@ -90,9 +90,32 @@ rc=0; "$XENBAKE" diff --json "$DIR/old.xbb" "$DIR/missing.xbb" >"$DIR/d2.json" 2
 expect_eq "diff exit (no blob)" $rc 1
 "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["result"]=="error" and d["errors"], d' \
 	"$DIR/d2.json" || fail "diff --json prints one object on error"
-rc=0; "$XENBAKE" diff "$DIR/old.xb" "$DIR/new.xbb" 2>"$DIR/err" || rc=$?
-expect_eq "diff exit (source)" $rc 1
-grep -q "xenbakec .*old.xb first" "$DIR/err" || { cat "$DIR/err"; fail "diff .xb hint"; }
+# a source is compiled first, by the xenbakec beside xenbake: the same
+# result as the blobs, and nothing left behind in TMPDIR
+mkdir "$DIR/tmp"
+rc=0; TMPDIR="$DIR/tmp" "$XENBAKE" diff "$DIR/old.xb" "$DIR/new.xbb" >"$DIR/d3" || rc=$?
+expect_eq "diff exit (source)" $rc 2
+"$XENBAKE" diff "$DIR/old.xbb" "$DIR/new.xbb" >"$DIR/d1b" || true
+cmp -s "$DIR/d1b" "$DIR/d3" || { diff "$DIR/d1b" "$DIR/d3"; fail "diff of a source differs from the blob's"; }
+rc=0; TMPDIR="$DIR/tmp" "$XENBAKE" diff "$DIR/same.xb" "$DIR/old.xb" >/dev/null || rc=$?
+expect_eq "diff exit (two sources, same config)" $rc 0
+[ -z "$(ls -A "$DIR/tmp")" ] || { ls -la "$DIR/tmp"; fail "diff left files behind"; }
+# -I reaches xenbakec; a source that does not compile is an error
+mkdir "$DIR/inc"
+printf 'let role = "frontend";\n' >"$DIR/inc/roles.xb"
+printf 'include "roles.xb";\nvm "web-01" { vm-data "role" = "${role}"; vm-data "tier" = "1"; }\nvm "db-01" { vm-data "role" = "db"; }\n' >"$DIR/incl.xb"
+rc=0; "$XENBAKE" diff -I "$DIR/inc" "$DIR/old.xbb" "$DIR/incl.xb" >/dev/null || rc=$?
+expect_eq "diff exit (-I)" $rc 0
+printf 'vm "web-01" { vm-data "role" = "x" }\n' >"$DIR/bad.xb"
+rc=0; "$XENBAKE" diff --json "$DIR/old.xbb" "$DIR/bad.xb" >"$DIR/d4.json" 2>"$DIR/err" || rc=$?
+expect_eq "diff exit (source with errors)" $rc 1
+grep -q 'bad.xb:1:' "$DIR/err" || { cat "$DIR/err"; fail "xenbakec's diagnostics on stderr"; }
+grep -q 'bad.xb did not compile' "$DIR/err" || { cat "$DIR/err"; fail "diff names the source"; }
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["result"]=="error", d' \
+	"$DIR/d4.json" || fail "diff --json: one object when a source does not compile"
+rc=0; XENBAKEC=/nonexistent/xenbakec "$XENBAKE" diff "$DIR/old.xb" "$DIR/new.xbb" 2>"$DIR/err" >/dev/null || rc=$?
+expect_eq "diff exit (no compiler)" $rc 1
+grep -q 'could not be run' "$DIR/err" || { cat "$DIR/err"; fail "no compiler: said"; }
 
 # the same identity in plan --json, the receipt and status
 "$XENBAKE" plan --no-xapi --json "$DIR/same.xbb" >"$DIR/plan.json" 2>/dev/null || true
