@@ -17,8 +17,8 @@ build=${top_builddir:-$(pwd)}
 PY=${PYTHON3:-/usr/bin/python3}
 work=$(mktemp -d)
 export XENBAKE_STATE_DIR="$work/state"
-trap '"$src/tests/sandbox/down" "$work/sb"; rm -rf "$work"' EXIT
 . "$src/bench/lib.sh"
+trap 'sim_down; rm -rf "$work"' EXIT
 AFTER=${XENBAKE_BIN:-$build/xenbake}
 BEFORE=${XENBAKE_BIN_BEFORE:-}
 
@@ -26,22 +26,9 @@ BEFORE=${XENBAKE_BIN_BEFORE:-}
 "$PY" "$src/bench/gen-source.py" "$N" "$K" "$work/site.xb" "$work/unused.dts"
 "$build/xenbakec" -o "$work/site.xbb" "$work/site.xb"
 
-sim() {
-	"$PY" -c 'import sys, urllib.request as u
-r = u.Request(sys.argv[1] + sys.argv[2], data=sys.argv[3].encode() if len(sys.argv) > 3 else None)
-print(u.urlopen(r).read().decode())' "$XENBAKE_XAPI" "$@"
-}
-calls() { sim /sim/calls | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["count"])'; }
-fresh() {
-	"$src/tests/sandbox/down" "$work/sb"
-	XAPISIM_LATENCY_MS=$LAT "$src/tests/sandbox/up" "$work/host.json" "$work/sb" 2>/dev/null
-	. "$work/sb/env"
-	sim /sim/latency "$LAT" >/dev/null
-}
 # one NAME BIN: a fresh sandbox, apply (NAME) and no-op (NAME-noop)
 one() {
-	fresh
-	sim /sim/reset-calls "" >/dev/null
+	sim_up "$work/host.json" "$LAT"
 	sample "$1" "$2" apply -v "$work/site.xbb"
 	calls >"$work/$1.calls"
 	grep -o 'xenstore: .*' "$work/err" | head -1 >"$work/$1.xs" || true

@@ -19,14 +19,13 @@ build=${top_builddir:-$(pwd)}
 PY=${PYTHON3:-/usr/bin/python3}
 work=$(mktemp -d)
 export XENBAKE_STATE_DIR="$work/state"
-trap '"$src/tests/sandbox/down" "$work/sb" 2>/dev/null || true; rm -rf "$work"' EXIT
 . "$src/bench/lib.sh"
+trap 'sim_down; rm -rf "$work"' EXIT
 
 "$PY" "$src/bench/gen-fixture.py" "$N" halted realistic >"$work/host.json"
 "$PY" "$src/bench/gen-source.py" "$N" "$K" "$work/site.xb" "$work/unused.dts"
 "$build/xenbakec" -o "$work/site.xbb" "$work/site.xb"
-XAPISIM_REALISTIC=1 "$src/tests/sandbox/up" "$work/host.json" "$work/sb" 2>/dev/null
-. "$work/sb/env"
+sim_up "$work/host.json" 0 0 1
 "$build/xenbake" apply --no-xenstore "$work/site.xbb" >/dev/null
 r=0
 while [ $r -lt "$BENCH_RUNS" ]; do

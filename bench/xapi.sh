@@ -33,8 +33,8 @@ PY=${PYTHON3:-/usr/bin/python3}
 work=$(mktemp -d)
 # the journal and the receipt stay in the run's directory, not the host's
 export XENBAKE_STATE_DIR="$work/state"
-trap '"$src/tests/sandbox/down" "$work/sb"; rm -rf "$work"' EXIT
 . "$src/bench/lib.sh"
+trap 'sim_down; rm -rf "$work"' EXIT
 RUNS=${XAPI_RUNS:-3}
 
 WRITE_MS=${XAPI_WRITE_MS:-1}
@@ -55,21 +55,7 @@ sed 's/"value-/"other-/' "$work/site.xb" >"$work/change.xb"
 "$build/xenbakec" -o "$work/change.xbb" "$work/change.xb"
 BASE=${XENBAKE_BASELINE:-}
 
-sim() {   # sim GET|POST PATH [BODY]: the simulator's test controls
-	"$PY" -c 'import sys, urllib.request as u
-r = u.Request(sys.argv[1] + sys.argv[2], data=sys.argv[3].encode() if len(sys.argv) > 3 else None)
-print(u.urlopen(r).read().decode())' "$XENBAKE_XAPI" "$@"
-}
-calls() { sim /sim/calls | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["count"])'; }
-fresh() {
-	"$src/tests/sandbox/down" "$work/sb"
-	XAPISIM_LATENCY_MS=$LAT XAPISIM_WRITE_COST_MS=$WRITE_MS \
-		XAPISIM_REALISTIC=$REALISTIC \
-		"$src/tests/sandbox/up" "$work/host.json" "$work/sb" 2>/dev/null
-	. "$work/sb/env"
-	sim /sim/latency "$LAT" >/dev/null
-	sim /sim/reset-calls "" >/dev/null
-}
+fresh() { sim_up "$work/host.json" "$LAT" "$WRITE_MS" "$REALISTIC"; }
 # way NAME CMD...: one sample of CMD on the current simulator, and its calls
 way() {
 	name=$1

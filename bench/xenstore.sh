@@ -27,40 +27,23 @@ GUESTS=${BENCH_GUESTS:-100}
 REPEAT=${BENCH_REPEAT:-5}
 PERKEY_MAX=${BENCH_PERKEY_MAX:-10000}
 DAEMONS=${BENCH_DAEMONS:-c ocaml}
-OXENSTORED=${OXENSTORED:-/usr/lib/xen-4.17/bin/oxenstored}
-XENSTORED=${XENSTORED_BIN:-/usr/lib/xen-4.17/bin/xenstored}
 PY=/usr/bin/python3
 FIRST=1
 [ -x "$B/xenbake" ] && [ -x "$B/xenbakec" ] ||
 	{ echo "bench: build first: no xenbake/xenbakec in $B" >&2; exit 2; }
 W=$(mktemp -d)
-export XENBAKE_STATE_DIR="$W/state"    # not the host's /var/lib/xenbake
-trap 'down_all; rm -rf "$W"' EXIT INT TERM
+work=$W
+. "$top/bench/lib.sh"
+trap 'xsd_down; rm -rf "$W"' EXIT INT TERM
 # xenbake's lock and receipts, and its log lines, stay in here
 export XENBAKE_STATE_DIR="$W/state" XENBAKE_LOG_SOCKET="$W/log.sock"
 
 ${CC:-cc} -O2 -o "$W/xs-bare" "$top/bench/xs-bare.c" -lxenstore
 ${CC:-cc} -O2 -o "$W/xs-raw" "$top/bench/xs-raw.c" -lxenstore
-${CC:-cc} -shared -fPIC -O2 -o "$W/libxsshim.so" "$top/tests/sandbox/xsshim.c" -ldl
+xsd_shim
 case " $DAEMONS " in
 *" ocaml "*) [ -x "$OXENSTORED" ] || { echo "bench: no $OXENSTORED" >&2; exit 2; } ;;
 esac
-
-
-down_all() {
-	for pidf in "$W"/xs/*.pid; do
-		[ -s "$pidf" ] || continue
-		pid=$(cat "$pidf")
-		kill "$pid" 2>/dev/null || true
-		i=0
-		while kill -0 "$pid" 2>/dev/null; do
-			i=$((i + 1))
-			[ $i -lt 50 ] || kill -9 "$pid" 2>/dev/null || true
-			sleep 0.1
-		done
-		rm -f "$pidf"
-	done
-}
 
 # the guests of the fixture, as the toolstack makes them
 make_guests() {
@@ -75,75 +58,18 @@ make_guests() {
 	done
 }
 
-wait_ready() {
-	i=0
-	until [ -S "$XENSTORED_PATH" ] && timeout 2 xenstore-exists /tool 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || { cat "$R/stdout.log" >&2; echo "bench: $1 did not start" >&2; exit 1; }
-		sleep 0.1
-	done
-}
-
-# Debian's C xenstored as tests/sandbox/up runs it, but alone: no XenAPI
-# simulator beside it (it watches xenstore and would share the CPU and the
-# trace). "trace" turns the daemon's trace on.
-up_c() {
-	R=$W/xs
-	rm -rf "$R"; mkdir -p "$R"
-	trace=
-	[ "${1:-}" = trace ] && trace="-T $R/trace"
-	# shellcheck disable=SC2086
-	env LD_PRELOAD="$W/libxsshim.so" XSSHIM_RINGDIR="$R" \
-		XENSTORED_RUNDIR="$R" XENSTORED_PATH="$R/socket" \
-		setsid "$XENSTORED" -N -F "$R/xenstored.pid" $trace \
-		</dev/null >"$R/stdout.log" 2>&1 &
-	export XENSTORED_PATH=$R/socket
-	wait_ready xenstored
+up() {   # up DAEMON [trace]: a fresh daemon (bench/lib.sh) and its guests
+	xsd_up "$@"
 	make_guests
-}
-
-# oxenstored in a private mount namespace where $W/xs is /run, so its
-# compiled-in /run/xenstored/socket is $W/xs/xenstored/socket outside; the
-# shim of tests/sandbox fakes the hypervisor for it as for xenstored.
-up_ocaml() {
-	R=$W/xs
-	rm -rf "$R"; mkdir -p "$R"
-	cp "$W/libxsshim.so" "$R/"
-	printf 1 >"$R/xsd_port"
-	truncate -s 4096 "$R/xsd_kva"
-	cat >"$R/oxenstored.conf" <<CONFEOF
-pid-file = /run/oxenstored.pid
-xenstored-kva = /run/xsd_kva
-xenstored-port = /run/xsd_port
-xenstored-log-file = /run/oxenstored.log
-access-log-file = /run/access.log
-persistent = false
-CONFEOF
-	LD_PRELOAD=$R/libxsshim.so XSSHIM_RINGDIR=/run setsid unshare -m sh -c \
-		"mount -n --make-rprivate / && mount -n --bind '$R' /run &&
-		 exec '$OXENSTORED' --no-fork --config-file /run/oxenstored.conf" \
-		</dev/null >"$R/stdout.log" 2>&1 &
-	export XENSTORED_PATH=$R/xenstored/socket
-	wait_ready oxenstored
-	make_guests
-}
-
-up() {   # up DAEMON [trace]: a fresh daemon
-	down_all
-	if [ "$1" = ocaml ]; then
-		up_ocaml
-	else
-		up_c "${2:-}"
-	fi
 }
 
 ms() { date +%s%N; }
 secs() { echo "$1 $2" | awk '{ printf "%.4f", ($2 - $1) / 1e9 }'; }
-# median of the samples, and "min-max"
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+# median of the samples, and "min-max" (lib.sh's median reads its
+# samples files; these take the samples as arguments)
+median_of() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
 	END { printf "%.4f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 spread() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f-%.3f", v[1], v[NR] }'; }
-ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
 # requests xenbake sent (IN lines) after the trace had $1 lines
 requests() { tail -n +"$(($1 + 1))" "$W/xs/trace" | grep -c '^IN ' || true; }
 writes() { tail -n +"$(($1 + 1))" "$W/xs/trace" | grep -c '^IN .* \(WRITE\|RM\|SET_PERMS\|MKDIR\) (' || true; }
@@ -222,8 +148,8 @@ PYEOF
 		r=$((r + 1))
 	done
 	# shellcheck disable=SC2086
-	bare=$(median $bare_runs); raw=$(median $raw_runs)
-	xb=$(median $xb_runs); noop=$(median $noop_runs); one=$(median $one_runs)
+	bare=$(median_of $bare_runs); raw=$(median_of $raw_runs)
+	xb=$(median_of $xb_runs); noop=$(median_of $noop_runs); one=$(median_of $one_runs)
 
 	req=- noop_wr=-
 	if [ "$DAEMON" = c ]; then

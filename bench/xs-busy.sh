@@ -37,31 +37,16 @@ KEYS=${BENCH_KEYS:-10}
 DAEMONS=${BENCH_DAEMONS:-c ocaml}
 LOADS=${BENCH_LOADS:-quiet data vm-data churn}
 RATE=${BENCH_RATE:-0}
-OXENSTORED=${OXENSTORED:-/usr/lib/xen-4.17/bin/oxenstored}
-XENSTORED=${XENSTORED_BIN:-/usr/lib/xen-4.17/bin/xenstored}
 PY=/usr/bin/python3
 [ -x "$B/xenbake" ] && [ -x "$B/xenbakec" ] ||
 	{ echo "bench: build first: no xenbake/xenbakec in $B" >&2; exit 2; }
 W=$(mktemp -d)
+work=$W
+. "$top/bench/lib.sh"
 WPIDS=
-trap 'stop_writers; down_all; rm -rf "$W"' EXIT INT TERM
+trap 'stop_writers; xsd_down; rm -rf "$W"' EXIT INT TERM
 export XENBAKE_STATE_DIR="$W/state" XENBAKE_LOG_SOCKET="$W/log.sock"
-${CC:-cc} -shared -fPIC -O2 -o "$W/libxsshim.so" "$top/tests/sandbox/xsshim.c" -ldl
-
-down_all() {
-	for pidf in "$W"/xs/*.pid; do
-		[ -s "$pidf" ] || continue
-		pid=$(cat "$pidf")
-		kill "$pid" 2>/dev/null || true
-		i=0
-		while kill -0 "$pid" 2>/dev/null; do
-			i=$((i + 1))
-			[ $i -lt 50 ] || kill -9 "$pid" 2>/dev/null || true
-			sleep 0.1
-		done
-		rm -f "$pidf"
-	done
-}
+xsd_shim
 
 stop_writers() {
 	for pid in $WPIDS; do
@@ -88,45 +73,10 @@ make_guests() {
 	done
 }
 
-wait_ready() {
-	i=0
-	until [ -S "$XENSTORED_PATH" ] && timeout 2 xenstore-exists /tool 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || { cat "$R/stdout.log" >&2; echo "bench: $1 did not start" >&2; exit 1; }
-		sleep 0.1
-	done
-}
-
-# as bench/xenstore.sh runs them; RINGS is where the guests' rings are
+# a fresh daemon as bench/xenstore.sh runs it (bench/lib.sh: R is where
+# the guests' rings are), and its guests
 up() {
-	down_all
-	R=$W/xs
-	rm -rf "$R"; mkdir -p "$R"
-	if [ "$1" = c ]; then
-		env LD_PRELOAD="$W/libxsshim.so" XSSHIM_RINGDIR="$R" \
-			XENSTORED_RUNDIR="$R" XENSTORED_PATH="$R/socket" \
-			setsid "$XENSTORED" -N -F "$R/xenstored.pid" \
-			</dev/null >"$R/stdout.log" 2>&1 &
-		export XENSTORED_PATH=$R/socket
-	else
-		cp "$W/libxsshim.so" "$R/"
-		printf 1 >"$R/xsd_port"
-		truncate -s 4096 "$R/xsd_kva"
-		cat >"$R/oxenstored.conf" <<CONFEOF
-pid-file = /run/oxenstored.pid
-xenstored-kva = /run/xsd_kva
-xenstored-port = /run/xsd_port
-xenstored-log-file = /run/oxenstored.log
-access-log-file = /run/access.log
-persistent = false
-CONFEOF
-		LD_PRELOAD=$R/libxsshim.so XSSHIM_RINGDIR=/run setsid unshare -m sh -c \
-			"mount -n --make-rprivate / && mount -n --bind '$R' /run &&
-			 exec '$OXENSTORED' --no-fork --config-file /run/oxenstored.conf" \
-			</dev/null >"$R/stdout.log" 2>&1 &
-		export XENSTORED_PATH=$R/xenstored/socket
-	fi
-	wait_ready "$1"
+	xsd_up "$1"
 	make_guests
 }
 
@@ -201,7 +151,7 @@ PYEOF
 	done
 	r=$((r + 1))
 done
-down_all
+xsd_down
 
 echo "xenbake apply --no-xapi: $GUESTS guests x $KEYS vm-data keys, $WRITERS busy-guest writers (rate $RATE/s each, 0: flat out), $ROUNDS interleaved rounds"
 "$PY" - "$W/results" <<'PYEOF'

@@ -412,20 +412,15 @@ static int check_renames(struct xapi *x, struct xb_actual *a,
 }
 
 /* What xapi would refuse only once some maps are written: a string XML
- * cannot carry, a request over the 300 KiB xapi reads (XENAPI-FACTS).
+ * cannot carry, a request over the bytes xapi reads (XAPI_REQUEST_MAX).
  * Checked for every call a write makes, and those that set it back (a
  * restore must go through): one key each, add_to_ the longest. */
-#define XAPI_REQUEST_MAX (300u << 10)
-#define SESSION_REF_LEN 46                 /* "OpaqueRef:" and a uuid */
-
 static int check_request(const struct xb_object *ob, enum xb_field field,
 			 const char *key, const char *value, char **why)
 {
-	struct xr_value args[4] = { { 0 } };
-	char method[64], session[SESSION_REF_LEN + 1], *body = NULL;
-	const char *bad;
-	size_t i, off, len = 0, n;
-	int r = -1;
+	const char *args[3] = { ob->ref, key, value }, *bad;
+	char method[64];
+	size_t off, n = 3;
 
 	if (field == XB_FIELD_NAME_LABEL)
 		snprintf(method, sizeof(method), "%s.set_name_label",
@@ -439,45 +434,19 @@ static int check_request(const struct xb_object *ob, enum xb_field field,
 	else
 		snprintf(method, sizeof(method), "%s.add_to_%s",
 			 xb_class_xapi(ob->cls), xb_field_xapi(field));
-	memset(session, 'x', SESSION_REF_LEN);
-	session[SESSION_REF_LEN] = '\0';
 	if (!xr_xml_safe(key, strlen(key), &bad, &off) ||
 	    !xr_xml_safe(value, strlen(value), &bad, &off)) {
 		*why = xb_strf("%s: key \"%.80s\": %s at byte %zu",
 			       method, key, bad, off);
-		goto out;
+		return -1;
 	}
-	if (xr_set_string(&args[0], session) ||
-	    xr_set_string(&args[1], ob->ref))
-		goto nomem;
+	/* a tag is its key; a name or description, the value */
 	if (field == XB_FIELD_NAME_LABEL ||
 	    field == XB_FIELD_NAME_DESCRIPTION || field == XB_FIELD_TAGS) {
-		n = 3;          /* a tag is its key; the others, the value */
-		if (xr_set_string(&args[2], field == XB_FIELD_TAGS ? key :
-				  value))
-			goto nomem;
-	} else {
-		n = 4;
-		if (xr_set_string(&args[2], key) ||
-		    xr_set_string(&args[3], value))
-			goto nomem;
+		n = 2;
+		args[1] = field == XB_FIELD_TAGS ? key : value;
 	}
-	if (xr_encode_call(method, args, n, &body, &len, why))
-		goto out;
-	if (len > XAPI_REQUEST_MAX) {
-		*why = xb_strf("%s: a request of %zu bytes is over the %u bytes XenAPI accepts",
-			   method, len, XAPI_REQUEST_MAX);
-		goto out;
-	}
-	r = 0;
-	goto out;
-nomem:
-	*why = xb_strf("out of memory");
-out:
-	free(body);
-	for (i = 0; i < 4; i++)
-		xr_value_free(&args[i]);
-	return r;
+	return xapi_check_size(method, args, n, why);
 }
 
 /* Every key the two maps of w differ on, with either value. */

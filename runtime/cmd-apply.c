@@ -137,6 +137,11 @@ int save_receipt(const struct options *o, const struct apply_run *a,
 		abs[i] = absolute_path(a->blobs[i].path);
 		rb[i].path = abs[i] ? abs[i] : a->blobs[i].path;
 		rb[i].sha256 = a->blobs[i].ok ? a->blobs[i].sha256 : NULL;
+		if (a->blobs[i].ok)
+			rb[i].owner = a->blobs[i].blob.owner &&
+				      *a->blobs[i].blob.owner ?
+				      a->blobs[i].blob.owner :
+				      XB_OWNER_DEFAULT;
 	}
 	clock_gettime(CLOCK_REALTIME, &end);
 	r = (struct xb_receipt){

@@ -92,8 +92,14 @@ static void put_receipt_change(FILE *f, const struct xb_json *c)
 	const char *field = xb_json_str(c, "field", ""),
 		   *key = xb_json_str(c, "key", ""),
 		   *src = xb_json_str(c, "source", NULL),
-		   *outcome = xb_json_str(c, "outcome", "?");
-	bool book = xb_json_bool(c, "bookkeeping", false);
+		   *outcome = xb_json_str(c, "outcome", "?"),
+		   *owner = xb_json_str(c, "owner", XB_OWNER_DEFAULT);
+	bool book = xb_json_bool(c, "bookkeeping", false),
+	     once = xb_json_bool(c, "once", false);
+
+	/* as the plan: the owner default goes without saying */
+	if (!strcmp(owner, XB_OWNER_DEFAULT))
+		owner = NULL;
 
 	fputs("  ", f);
 	put_text(f, outcome);
@@ -128,11 +134,18 @@ static void put_receipt_change(FILE *f, const struct xb_json *c)
 		if (new)
 			put_short_quoted(f, new);
 	}
-	if (src) {
+	if (src || owner)
 		fputs("  (", f);
+	if (src)
 		put_text(f, src);
-		fputc(')', f);
+	if (src && once)
+		fputs("; once: only while absent", f);
+	if (owner) {
+		fputs(src ? "; owner " : "owner ", f);
+		put_text(f, owner);
 	}
+	if (src || owner)
+		fputc(')', f);
 	fputc('\n', f);
 }
 
@@ -163,6 +176,13 @@ static void print_receipt(FILE *f, const struct xb_json *j)
 		fputs("\n       sha256 ", f);
 		xb_put_message(f, xb_json_str(&blobs->items[i], "sha256",
 					      "(not verified)"));
+		/* whose record its keys went to (receipts before owners
+		 * do not say) */
+		if (xb_json_str(&blobs->items[i], "owner", NULL)) {
+			fputs("       owner ", f);
+			xb_put_message(f, xb_json_str(&blobs->items[i],
+						      "owner", ""));
+		}
 	}
 	if (xb_json_str(j, "identity", NULL)) {
 		fputs("  config identity ", f);

@@ -102,6 +102,8 @@ static void put_changes(FILE *f, const struct xb_receipt *r)
 		put_str_or_null(f, c->source[0] ? c->source : NULL);
 		fputs(", \"owner\": ", f);
 		put_str_or_null(f, c->owner ? c->owner : XB_OWNER_DEFAULT);
+		if (c->once)
+			fputs(", \"once\": true", f);
 		fprintf(f, ", \"bookkeeping\": %s, \"outcome\": \"%s\"}",
 			c->bookkeeping ? "true" : "false",
 			xb_outcome_word(r->outcomes[i]));
@@ -152,6 +154,10 @@ static void put_body(FILE *f, const struct xb_receipt *r)
 			fputc('"', f);
 		} else {
 			fputs("null", f);
+		}
+		if (r->blobs[i].owner) {
+			fputs(", \"owner\": ", f);
+			put_str(f, r->blobs[i].owner);
 		}
 		fputc('}', f);
 	}

@@ -42,6 +42,9 @@ struct xb_receipt_blob {
 	const char *path;
 	const unsigned char *sha256;   /* of the file (XBB_SHA256_SIZE bytes);
 					  NULL: it failed verification */
+	const char *owner;             /* the owner its keys are recorded
+					  under; NULL: unknown (it failed
+					  verification) */
 };
 
 struct xb_receipt {

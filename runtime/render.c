@@ -129,19 +129,37 @@ static void put_values(FILE *f, const struct xb_change *c)
 	}
 }
 
+/* Whose change it is, for people: NULL for the owner default, so that a
+ * configuration without owners reads as it always has. */
+static const char *shown_owner(const struct xb_change *c)
+{
+	return c->owner && strcmp(c->owner, XB_OWNER_DEFAULT) ? c->owner :
+	       NULL;
+}
+
 void print_change(FILE *f, const struct xb_change *c)
 {
+	const char *owner = shown_owner(c), *why = NULL;
+
+	if (c->source[0])
+		why = c->source;
+	else if (c->op == XB_CHANGE_REMOVE && !c->bookkeeping)
+		why = "no longer in the config";
+	else if (c->bookkeeping && owner)
+		why = "xenbake's record";
 	fprintf(f, "%c ", c->op);
 	put_object(f, c);
 	fputc(' ', f);
 	put_field(f, c);
 	fputs(": ", f);
 	put_values(f, c);
-	if (c->source[0])
-		fprintf(f, "  (%s%s)", c->source,
+	if (why)
+		fprintf(f, "  (%s%s", why,
 			c->once ? "; once: only while absent" : "");
-	else if (c->op == XB_CHANGE_REMOVE && !c->bookkeeping)
-		fputs("  (no longer in the config)", f);
+	if (owner)
+		fprintf(f, "%sowner %s", why ? "; " : "  (", owner);
+	if (why || owner)
+		fputc(')', f);
 	fputc('\n', f);
 }
 
@@ -368,9 +386,10 @@ static size_t live_twin(const struct xb_plan *p, size_t c, const bool *shown)
 }
 
 /* "    + xenstore_data[vm-data/role]: "frontend"  (site.xb:2:5; live in
- * domain 5)": one line per key, the guest's live copy as a detail. */
+ * domain 5)": one line per key, the guest's live copy as a detail; with
+ * owners, "; owner team-a" after the source. */
 static void put_key_line(FILE *f, const struct xb_plan *p, size_t c,
-			 bool *shown, bool colour)
+			 bool *shown, bool owners, bool colour)
 {
 	const struct xb_change *x = &p->changes[c];
 	size_t t = live_twin(p, c, shown);
@@ -395,6 +414,9 @@ static void put_key_line(FILE *f, const struct xb_plan *p, size_t c,
 		fputs("no longer in the config", f);
 	if (x->once)
 		fputs("; once: only while absent", f);
+	if (owners)
+		fprintf(f, "; owner %s", x->owner ? x->owner :
+			XB_OWNER_DEFAULT);
 	if (live && live->op == x->op &&
 	    same_str(live->old_value, x->old_value) &&
 	    same_str(live->new_value, x->new_value)) {
@@ -412,6 +434,7 @@ static void put_key_line(FILE *f, const struct xb_plan *p, size_t c,
 void print_plan(FILE *f, const struct xb_plan *p, bool colour)
 {
 	bool *shown = calloc(p->nchanges + 1, sizeof(*shown));
+	bool owners = false;
 	size_t i, j;
 
 	if (!shown) {           /* still every change, one per line */
@@ -419,6 +442,10 @@ void print_plan(FILE *f, const struct xb_plan *p, bool colour)
 			print_change(f, &p->changes[i]);
 		return;
 	}
+	/* every line names its owner once one is not the default: with
+	 * two blobs, "default" is then one owner among others */
+	for (i = 0; i < p->nchanges && !owners; i++)
+		owners = shown_owner(&p->changes[i]) != NULL;
 	for (i = 0; i < p->nchanges; i++) {
 		const struct xb_change *c = &p->changes[i];
 
@@ -434,7 +461,7 @@ void print_plan(FILE *f, const struct xb_plan *p, bool colour)
 		fprintf(f, "%s\n", colour ? SGR_OFF : "");
 		for (j = i; j < p->nchanges; j++)
 			if (!shown[j] && same_object(c, &p->changes[j]))
-				put_key_line(f, p, j, shown, colour);
+				put_key_line(f, p, j, shown, owners, colour);
 	}
 	free(shown);
 }

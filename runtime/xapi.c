@@ -40,8 +40,9 @@
 #define ORIGINATOR          "xenbake"
 #define API_VERSION         "2.0"
 #define PASSWORD_FILE_MAX   4096
-#define REQUEST_MAX         (300u << 10)   /* xapi answers 500 beyond it */
 #define MAX_ARGS            3
+#define SESSION_REF_LEN     46         /* xapi's: "OpaqueRef:" and a uuid */
+#define TOO_BIG "%s: a request of %zu bytes is over the %u bytes XenAPI accepts"
 #define LOGOUT_TIMEOUT_MS   5000L
 
 /* The reply being read: decoded as its bytes arrive, never held. */
@@ -404,9 +405,8 @@ static int rpc(struct xapi *x, const char *method,
 		set_err(x, "%s: %s", method, err ? err : "cannot encode");
 		goto out;
 	}
-	if (len > REQUEST_MAX) {
-		set_err(x, "%s: a request of %zu bytes is over the %u bytes "
-			"XenAPI accepts", method, len, REQUEST_MAX);
+	if (len > XAPI_REQUEST_MAX) {
+		set_err(x, TOO_BIG, method, len, XAPI_REQUEST_MAX);
 		goto out;
 	}
 	xr_stream_free(x->reply.st);
@@ -549,6 +549,28 @@ static int login(struct xapi *x)
 out:
 	xr_reply_free(&r);
 	return ret;
+}
+
+int xapi_check_size(const char *method, const char *const *args,
+		    size_t nargs, char **why)
+{
+	const char *params[MAX_ARGS + 1];
+	char session[SESSION_REF_LEN + 1];
+	size_t len;
+
+	if (nargs > MAX_ARGS) {
+		*why = xb_strf("%s: too many arguments", method);
+		return -1;
+	}
+	memset(session, 'x', SESSION_REF_LEN);
+	session[SESSION_REF_LEN] = '\0';
+	params[0] = session;
+	memcpy(params + 1, args, nargs * sizeof(*args));
+	len = xr_call_size(method, params, nargs + 1);
+	if (len <= XAPI_REQUEST_MAX)
+		return 0;
+	*why = xb_strf(TOO_BIG, method, len, XAPI_REQUEST_MAX);
+	return -1;
 }
 
 /* METHOD(session, args...): result moved into *result. On SESSION_INVALID

@@ -16,6 +16,9 @@
 #include "runtime/state.h"
 
 #define XAPI_DEFAULT_ENDPOINT "unix:/var/lib/xcp/xapi"
+/* bytes: xapi answers a longer request with HTTP 500 (XENAPI-FACTS), so
+ * none is sent */
+#define XAPI_REQUEST_MAX (300u << 10)
 
 struct xapi_options {
 	const char *endpoint;        /* unix:PATH | http://HOST:PORT | https://HOST[:PORT] */
@@ -102,5 +105,13 @@ int xapi_set_name_description(struct xapi *x, enum xb_class cls,
 /* CLASS.set_name_label(ref, name). */
 int xapi_set_name_label(struct xapi *x, enum xb_class cls, const char *ref,
 			const char *name);
+
+/* Whether the request for METHOD(session, args[0..nargs)), each arg a
+ * string, is within XAPI_REQUEST_MAX, the session counted as xapi's: for
+ * the writes of a plan, checked before the first is made. Its size is
+ * counted, not encoded (xr_call_size). 0, or -1 and *why (malloc'd)
+ * saying so, in the words of the call's own refusal. */
+int xapi_check_size(const char *method, const char *const *args,
+		    size_t nargs, char **why);
 
 #endif

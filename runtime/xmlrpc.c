@@ -224,7 +224,46 @@ bool xr_xml_safe(const char *s, size_t len, const char **why, size_t *offset)
 	return true;
 }
 
-/* Escapes &, <, > and CR (which an XML parser would turn into LF). */
+/* The text of a request around its params; xr_call_size() counts them. */
+#define CALL_HEAD     "<?xml version=\"1.0\"?>\n<methodCall><methodName>"
+#define CALL_PARAMS   "</methodName><params>"
+#define CALL_TAIL     "</params></methodCall>\n"
+#define PARAM_OPEN    "<param>"
+#define PARAM_CLOSE   "</param>"
+#define VALUE_OPEN    "<value>"
+#define VALUE_CLOSE   "</value>"
+#define LIT_LEN(lit)  (sizeof(lit) - 1)
+
+/* What character c becomes in XML text: &, <, > and CR (which an XML
+ * parser would turn into LF) escaped; NULL: itself. */
+static const char *text_escape(char c)
+{
+	switch (c) {
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
+	case '\r': return "&#13;";
+	}
+	return NULL;
+}
+
+/* a + b, or SIZE_MAX when it does not fit */
+static size_t size_add(size_t a, size_t b)
+{
+	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* The bytes buf_text() makes of s. */
+static size_t text_size(const char *s)
+{
+	size_t n = 0;
+	const char *rep;
+
+	for (; *s; s++)
+		n = size_add(n, (rep = text_escape(*s)) ? strlen(rep) : 1);
+	return n;
+}
+
 static int buf_text(struct xb_buf *b, const char *s, const char *what,
 		    char **errmsg)
 {
@@ -235,13 +274,8 @@ static int buf_text(struct xb_buf *b, const char *s, const char *what,
 		return xb_fail(errmsg, "cannot send %s: %s at byte %zu", what, why,
 			    offset);
 	for (i = 0; i < len; i++) {
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '\r': rep = "&#13;"; break;
-		default: continue;
-		}
+		if (!(rep = text_escape(s[i])))
+			continue;
 		xb_buf_add(b, s + start, i - start);
 		xb_buf_str(b, rep);
 		start = i + 1;
@@ -259,7 +293,7 @@ static int encode_value(struct xb_buf *b, const struct xr_value *v, int depth,
 	if (depth > XR_MAX_DEPTH)
 		return xb_fail(errmsg, "cannot send a value nested deeper than %d",
 			    XR_MAX_DEPTH);
-	xb_buf_str(b, "<value>");
+	xb_buf_str(b, VALUE_OPEN);
 	switch (v->type) {
 	case XR_NIL:
 		xb_buf_str(b, "<nil/>");
@@ -320,7 +354,7 @@ static int encode_value(struct xb_buf *b, const struct xr_value *v, int depth,
 		return xb_fail(errmsg, "cannot send a value of unknown type %d",
 			    (int)v->type);
 	}
-	xb_buf_str(b, "</value>");
+	xb_buf_str(b, VALUE_CLOSE);
 	return 0;
 }
 
@@ -331,17 +365,17 @@ int xr_encode_call(const char *method, const struct xr_value *params,
 	size_t i;
 	int ret = -1;
 
-	xb_buf_str(&b, "<?xml version=\"1.0\"?>\n<methodCall><methodName>");
+	xb_buf_str(&b, CALL_HEAD);
 	if (buf_text(&b, method, "a method name", errmsg))
 		goto out;
-	xb_buf_str(&b, "</methodName><params>");
+	xb_buf_str(&b, CALL_PARAMS);
 	for (i = 0; i < nparams; i++) {
-		xb_buf_str(&b, "<param>");
+		xb_buf_str(&b, PARAM_OPEN);
 		if (encode_value(&b, &params[i], 0, errmsg))
 			goto out;
-		xb_buf_str(&b, "</param>");
+		xb_buf_str(&b, PARAM_CLOSE);
 	}
-	xb_buf_str(&b, "</params></methodCall>\n");
+	xb_buf_str(&b, CALL_TAIL);
 	if (b.oom) {
 		xb_fail(errmsg, "out of memory encoding %s", method);
 		goto out;
@@ -353,6 +387,26 @@ int xr_encode_call(const char *method, const struct xr_value *params,
 out:
 	free(b.p);
 	return ret;
+}
+
+size_t xr_call_size(const char *method, const char *const *strings,
+		    size_t n)
+{
+	/* a param as encode_value() writes a string: <param><value>
+	 * <string>TEXT</string></value></param> */
+	size_t param = LIT_LEN(PARAM_OPEN) + LIT_LEN(VALUE_OPEN) +
+		       LIT_LEN("<>") + LIT_LEN("</>") +
+		       2 * strlen(xr_type_name(XR_STRING)) +
+		       LIT_LEN(VALUE_CLOSE) + LIT_LEN(PARAM_CLOSE);
+	size_t len = LIT_LEN(CALL_HEAD) + LIT_LEN(CALL_PARAMS) +
+		     LIT_LEN(CALL_TAIL), i;
+
+	len = size_add(len, text_size(method));
+	for (i = 0; i < n; i++)
+		len = size_add(len, size_add(param, text_size(strings[i] ?
+							      strings[i] :
+							      "")));
+	return len;
 }
 
 /* ---- decoding ----

@@ -82,6 +82,14 @@ bool xr_xml_safe(const char *s, size_t len, const char **why, size_t *offset);
 int xr_encode_call(const char *method, const struct xr_value *params,
 		   size_t nparams, char **out, size_t *outlen, char **errmsg);
 
+/* The bytes xr_encode_call() makes of method(strings[0..n)), each param
+ * a string, counted without building the call: a request's size before
+ * it is made. A string XML cannot carry is counted as it is (the encoder
+ * refuses it: check with xr_xml_safe); NULL as "", as the encoder takes
+ * a string value without text. SIZE_MAX when it does not fit. */
+size_t xr_call_size(const char *method, const char *const *strings,
+		    size_t n);
+
 /* A decoded XenAPI reply. */
 struct xr_reply {
 	bool failed;                 /* Status was "Failure" */

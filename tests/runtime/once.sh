@@ -83,6 +83,26 @@ fi
 expect_eq "running: token" "$(xs_get /local/domain/5/vm-data/first-boot/token)" t-1
 expect_eq "running: role" "$(xs_get /local/domain/5/vm-data/role)" web
 expect_eq "running: a once key found is kept" "$(xs_get /local/domain/5/vm-data/pre)" guest
+# the receipt marks the once keys' writes as the plan does
+"$PY" - "$XENBAKE_STATE_DIR/last-receipt.json" <<'PYEOF' || fail "receipt: once"
+import json, sys
+d = json.load(open(sys.argv[1]))
+once = sorted((c["where"], c["key"]) for c in d["changes"] if c.get("once"))
+assert once == [("xapi", "installed"), ("xapi", "vm-data/first-boot/token"),
+                ("xenstore", "vm-data/first-boot/token")], once
+assert all(c["once"] is True for c in d["changes"] if "once" in c), d
+role = [c for c in d["changes"] if c["key"] == "vm-data/role"]
+assert role and "once" not in role[0], role
+PYEOF
+if "$PY" -c 'import jsonschema' 2>/dev/null; then
+	"$PY" "$top_srcdir/tests/schema/check-json.py" \
+		"$top_srcdir/schema/receipt.schema.json" \
+		"$XENBAKE_STATE_DIR/last-receipt.json" ||
+		fail "the receipt does not match receipt.schema.json"
+fi
+"$XENBAKE" status >"$DIR/status" 2>&1 || true
+grep -qF '[domain 5] vm-data/first-boot/token: "t-1"  (site.xb:2:5; once: only while absent)' "$DIR/status" ||
+	{ cat "$DIR/status"; fail "status: the once key"; }
 xapi_py <<'PYEOF' || fail "state after apply"
 w, d = vm("web-01"), vm("db-01")
 assert w["other_config"]["installed"] == "day-1", w["other_config"]

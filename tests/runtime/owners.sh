@@ -79,6 +79,14 @@ if "$PY" -c 'import jsonschema' 2>/dev/null; then
 		"$top_srcdir/schema/plan.schema.json" "$DIR/plan.json" ||
 		fail "plan.json does not match plan.schema.json"
 fi
+# the text plan names each change's owner
+rc=0; "$XENBAKE" plan "$DIR/etc" >"$DIR/plan" 2>&1 || rc=$?
+expect_eq "text plan of both exit" $rc 2
+for line in '+ xenstore_data[vm-data/a]: "1"  (a.xb:3:5; owner team-a)' \
+	'+ xenstore_data[vm-data/b]: "2"  (b.xb:2:15; owner team-b)' \
+	'+ other_config[xenbake-managed:team-b]: (3 keys)  (xenbake'"'"'s record; owner team-b)'; do
+	grep -qF "    $line" "$DIR/plan" || { cat "$DIR/plan"; fail "plan line: $line"; }
+done
 "$XENBAKE" apply "$DIR/etc" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "apply both"; }
 has "xenstore_data vm-data/a=1"
 has "xenstore_data vm-data/b=2"
@@ -99,6 +107,12 @@ expect_eq "check both" $rc 0
 rc=0; "$XENBAKE" status >"$DIR/status" 2>&1 || rc=$?
 expect_eq "status after both" $rc 0
 grep -q "^Host: matches the config.\$" "$DIR/status" || { cat "$DIR/status"; fail "status"; }
+# status says whose record each blob went to, and each change's owner
+grep -A2 "^  blob .*/etc/a.xbb\$" "$DIR/status" | grep -q "^       owner team-a\$" &&
+	grep -A2 "^  blob .*/etc/b.xbb\$" "$DIR/status" | grep -q "^       owner team-b\$" ||
+	{ cat "$DIR/status"; fail "status: the blobs' owners"; }
+grep -qF '+ vm web-01 xenstore_data[vm-data/b]: "2"  (b.xb:2:15; owner team-b)' "$DIR/status" ||
+	{ cat "$DIR/status"; fail "status: a change's owner"; }
 # export --managed: every owner's keys, no owner's record, and it compiles
 "$XENBAKE" export --managed >"$DIR/managed.xb" 2>"$DIR/err" || { cat "$DIR/err"; fail "export"; }
 grep -q '"vm-data/a"\|vm-data "a"' "$DIR/managed.xb" && grep -q 'vm-data "b"\|"vm-data/b"' "$DIR/managed.xb" ||
@@ -138,6 +152,10 @@ compile a2 <<'XB'
 owner "team-a";
 vm "web-01" { vm-data "a" = "1"; }
 XB
+rc=0; "$XENBAKE" plan "$DIR/a2.xbb" >"$DIR/plan" 2>&1 || rc=$?
+expect_eq "plan a2 exit" $rc 2
+grep -qF '    - xenstore_data[vm-data/a2]: "x"  (no longer in the config; owner team-a)' "$DIR/plan" ||
+	{ cat "$DIR/plan"; fail "plan a2: the removal's owner"; }
 "$XENBAKE" apply "$DIR/a2.xbb" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "apply a2"; }
 hasnt "xenstore_data vm-data/a2="
 has "xenstore_data vm-data/a=1"

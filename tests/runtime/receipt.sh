@@ -40,7 +40,8 @@ cmp "$STATE/last-receipt.json" "$STATE/receipts/"*.json ||
 sum=$(sha256sum "$DIR/site.xbb" | cut -d' ' -f1)
 receipt_py "$STATE/last-receipt.json" <<PYEOF
 assert r["result"] == "applied" and r["error"] is None, r["result"]
-assert r["blobs"] == [{"path": "$DIR/site.xbb", "sha256": "$sum"}], r["blobs"]
+assert r["blobs"] == [{"path": "$DIR/site.xbb", "sha256": "$sum",
+                       "owner": "default"}], r["blobs"]
 keys = {(c["where"], c["field"], c["key"]): c for c in r["changes"]}
 role = keys[("xenstore", "xenstore_data", "vm-data/role")]
 assert role["new"] == "frontend" and role["old"] is None and role["domid"] == 5
@@ -62,6 +63,7 @@ expect_eq "status after apply" $rc 0
 grep -q "^Last apply: .*, applied (pid " "$DIR/status" || { cat "$DIR/status"; fail "status: no summary"; }
 grep -q "^  blob $DIR/site.xbb\$" "$DIR/status" || { cat "$DIR/status"; fail "status: no blob"; }
 grep -q "^       sha256 $sum\$" "$DIR/status" || { cat "$DIR/status"; fail "status: no sha256"; }
+grep -q "^       owner default\$" "$DIR/status" || { cat "$DIR/status"; fail "status: no owner"; }
 grep -q '^  applied  *+ vm web-01 \[domain 5\] vm-data/role: "frontend"' "$DIR/status" ||
 	{ cat "$DIR/status"; fail "status: no change line"; }
 grep -q "^Host: matches the config.\$" "$DIR/status" || { cat "$DIR/status"; fail "status: no match"; }

@@ -130,4 +130,28 @@ run check-error 1 check nobody
 sim_fault 'fail:VM.remove_from_other_config#+1:INTERNAL_ERROR:injected'
 run apply-error 1 apply less
 has apply-error 'd["result"] == "error" and any("INTERNAL_ERROR" in e for e in d["errors"])'
+cp "$XENBAKE_STATE_DIR/last-receipt.json" "$DIR/receipt-error.json"
+valid receipt receipt-error
+
+# -- the receipt of an apply with an owner and a once key: both are
+# marked (the blob's owner, each change's; "once" on the once key's write)
+compile marked <<'XB'
+owner "ops";
+vm "web-01" { vm-data "token" = "t-1" once; vm-data "site" = "lab"; }
+XB
+"$XENBAKE" apply "$DIR/marked.xbb" >"$DIR/marked.out" 2>&1 ||
+	{ cat "$DIR/marked.out" >&2; fail "apply marked"; }
+cp "$XENBAKE_STATE_DIR/last-receipt.json" "$DIR/receipt-marked.json"
+valid receipt receipt-marked
+has receipt-marked '[b["owner"] for b in d["blobs"]] == ["ops"]'
+has receipt-marked '[c["key"] for c in d["changes"] if c.get("once")] == ["vm-data/token"]'
+# the negative control: "once" is true or absent, never false
+"$PY" - "$DIR/receipt-marked.json" "$DIR/wrong-receipt.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+next(c for c in d["changes"] if c["key"] == "vm-data/site")["once"] = False
+json.dump(d, open(sys.argv[2], "w"))
+PYEOF
+rc=0; $CHECK "$SCHEMA/receipt.schema.json" "$DIR/wrong-receipt.json" 2>"$DIR/err" || rc=$?
+expect_eq "wrong-receipt.json rejected" $rc 1
 echo PASS

@@ -126,18 +126,21 @@ START_TEST(receipt_round_trips_any_bytes)
 {
 	static char old_value[] = "a\xff\x01\"\\\xc3\xa9\xed\xa0\x80z";
 	static char object[] = "web-01", uuid[] = "u-1", key[] = "vm-data/role",
-		    new_value[] = "frontend", source[] = "site.xb:1:15";
+		    new_value[] = "frontend", source[] = "site.xb:1:15",
+		    owner[] = "team-a";
 	struct xb_change c = {
 		.op = XB_CHANGE_MODIFY, .where = XB_WHERE_XENSTORE,
 		.cls = XB_CLASS_VM, .object = object, .uuid = uuid,
 		.domid = 5, .field = XB_FIELD_XENSTORE_DATA,
 		.key = key, .old_value = old_value,
-		.new_value = new_value, .source = source,
+		.new_value = new_value, .source = source, .owner = owner,
+		.once = true,
 	};
 	struct xb_plan p = { .changes = &c, .nchanges = 1 };
 	enum xb_outcome out = XB_OUTCOME_UNDONE;
 	unsigned char sum[32] = { 0xab, 0x01 };
-	struct xb_receipt_blob blob = { "/etc/xenbake/a \"b\".xbb", sum };
+	struct xb_receipt_blob blob = { "/etc/xenbake/a \"b\".xbb", sum,
+					"team-a" };
 	struct xb_receipt r = {
 		.time = { 1700000000, 123456000 }, .result = "error",
 		.error = "it\nfailed", .blobs = &blob, .nblobs = 1,
@@ -161,7 +164,10 @@ START_TEST(receipt_round_trips_any_bytes)
 	ck_assert_str_eq(xb_json_str(b, "path", ""), "/etc/xenbake/a \"b\".xbb");
 	ck_assert_str_eq(xb_json_str(b, "sha256", ""),
 			 "ab01000000000000000000000000000000000000000000000000000000000000");
+	ck_assert_str_eq(xb_json_str(b, "owner", ""), "team-a");
 	ch = &xb_json_get(&j, "changes")->items[0];
+	ck_assert_str_eq(xb_json_str(ch, "owner", ""), "team-a");
+	ck_assert(xb_json_bool(ch, "once", false));
 	/* valid UTF-8 kept; each other byte as the code point of its value */
 	ck_assert_str_eq(xb_json_str(ch, "old", ""),
 			 "a\xc3\xbf\x01\"\\\xc3\xa9\xc3\xad\xc2\xa0\xc2\x80z");

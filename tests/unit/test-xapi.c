@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "runtime/xapi.h"
+#include "runtime/xmlrpc.h"
 #include "tests/unit/check-main.h"
 
 static char dir[] = "/tmp/xb-xapi-XXXXXX";
@@ -138,6 +139,41 @@ START_TEST(overlong_password_is_refused)
 }
 END_TEST
 
+/* A write's request checked against XAPI_REQUEST_MAX as the encoder
+ * would make it, the session counted as xapi's 46 bytes: a value that
+ * makes it exactly the limit passes, a byte more (or an escape) not. */
+START_TEST(request_size_is_checked_at_the_limit)
+{
+	static const char session[] = "OpaqueRef:00000000-0000-4000-8000-000000000000";
+	const char *args[3] = { "OpaqueRef:1", "k", NULL };
+	const char *call[4] = { session, "OpaqueRef:1", "k", "" };
+	char *value, *why = NULL;
+	size_t base = xr_call_size("VM.add_to_other_config", call, 4);
+
+	ck_assert_uint_eq(strlen(session), 46);
+	value = malloc(XAPI_REQUEST_MAX - base + 2);
+	ck_assert_ptr_nonnull(value);
+	memset(value, 'v', XAPI_REQUEST_MAX - base);
+	value[XAPI_REQUEST_MAX - base] = '\0';
+	args[2] = value;
+	ck_assert_int_eq(xapi_check_size("VM.add_to_other_config", args, 3,
+					 &why), 0);
+	value[XAPI_REQUEST_MAX - base - 1] = '<';         /* "&lt;" */
+	ck_assert_int_eq(xapi_check_size("VM.add_to_other_config", args, 3,
+					 &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "VM.add_to_other_config: a request of 307203 bytes is over the 307200 bytes XenAPI accepts"));
+	free(why);
+	why = NULL;
+	value[XAPI_REQUEST_MAX - base - 1] = 'v';
+	strcpy(value + XAPI_REQUEST_MAX - base, "v");
+	ck_assert_int_eq(xapi_check_size("VM.add_to_other_config", args, 3,
+					 &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "307201 bytes"));
+	free(why);
+	free(value);
+}
+END_TEST
+
 START_TEST(null_handle_is_harmless)
 {
 	struct xb_actual a = { 0 };
@@ -172,6 +208,7 @@ Suite *test_suite(void)
 	tc = tcase_create("options");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, bad_endpoints_are_refused);
+	tcase_add_test(tc, request_size_is_checked_at_the_limit);
 	tcase_add_test(tc, missing_socket_says_cannot_connect);
 	tcase_add_test(tc, world_readable_password_file_is_refused);
 	tcase_add_test(tc, private_password_file_is_read);

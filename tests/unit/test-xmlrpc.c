@@ -178,6 +178,57 @@ START_TEST(bad_member_name_is_refused)
 }
 END_TEST
 
+/* xr_call_size() against the encoder's real output, for a few calls:
+ * none, one and several params, escapes (each kind) in params and in the
+ * method, empty strings, UTF-8, and a long value. */
+START_TEST(call_size_is_the_encoded_length)
+{
+	static const char *const calls[][5] = {
+		{ "session.logout", NULL },
+		{ "VM.add_to_other_config", "OpaqueRef:1", "k", "v", NULL },
+		{ "VM.add_to_xenstore_data", "OpaqueRef:x", "vm-data/a&b",
+		  "<x> & \"y\" 'z' \r\n\t", NULL },
+		{ "VM.add_tags", "", "", NULL },
+		{ "a&<b>\r", "&&&&", "\r\r<<>>", NULL },
+		{ "SR.set_name_label", "OpaqueRef:2", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", NULL },
+	};
+	struct xr_value p[4] = { { 0 } };
+	char *out = NULL, *err = NULL, *big;
+	const char *strings[4];
+	size_t i, n, len;
+
+	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		for (n = 0; calls[i][n + 1]; n++) {
+			ck_assert_int_eq(xr_set_string(&p[n], calls[i][n + 1]), 0);
+			strings[n] = calls[i][n + 1];
+		}
+		ck_assert_int_eq(xr_encode_call(calls[i][0], p, n, &out, &len,
+						&err), 0);
+		ck_assert_uint_eq(xr_call_size(calls[i][0], strings, n), len);
+		free(out);
+		while (n--)
+			xr_value_free(&p[n]);
+	}
+	/* a value of 300 KiB, half of it escaped */
+	big = malloc(300u << 10);
+	ck_assert_ptr_nonnull(big);
+	for (i = 0; i < (300u << 10) - 1; i++)
+		big[i] = i % 2 ? '&' : 'a';
+	big[i] = '\0';
+	ck_assert_int_eq(xr_set_string(&p[0], big), 0);
+	ck_assert_int_eq(xr_encode_call("m", p, 1, &out, &len, &err), 0);
+	strings[0] = big;
+	ck_assert_uint_eq(xr_call_size("m", strings, 1), len);
+	/* NULL counts as "", as the encoder writes a string without text */
+	strings[0] = NULL;
+	ck_assert_uint_eq(xr_call_size("m", strings, 1) + strlen(big) +
+			  ((300u << 10) - 1) / 2 * 4, len);
+	free(out);
+	free(big);
+	xr_value_free(&p[0]);
+}
+END_TEST
+
 START_TEST(xml_safe_reports_offset)
 {
 	const char *why = NULL;
@@ -873,6 +924,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, strings_xml_cannot_carry_are_refused);
 	tcase_add_test(tc, bad_member_name_is_refused);
 	tcase_add_test(tc, xml_safe_reports_offset);
+	tcase_add_test(tc, call_size_is_the_encoded_length);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("decode");
