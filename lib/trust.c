@@ -8,10 +8,10 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include <sodium.h>
-
 #include "lib/atomic.h"
+#include "lib/crypto.h"
 #include "lib/errmsg.h"
+#include "lib/hex.h"
 #include "lib/trust.h"
 
 #define PUBLIC_TAG "xenbake-ed25519-public-key"
@@ -45,7 +45,7 @@ static int read_tagged(const char *path, const char *tag, unsigned char *bin,
 {
 	char line[LINE_MAX_BYTES + 2];
 	FILE *f = NULL;
-	size_t taglen = strlen(tag), binlen = 0, n;
+	size_t taglen = strlen(tag), n;
 	const char *hex, *end = NULL;
 	struct stat st;
 	int fd = -1, ret = -1;
@@ -75,8 +75,7 @@ static int read_tagged(const char *path, const char *tag, unsigned char *bin,
 		goto out;
 	}
 	hex = line + taglen + 1;
-	if (sodium_hex2bin(bin, size, hex, strlen(hex), NULL, &binlen, &end) ||
-	    binlen != size || (*end && strcmp(end, "\n"))) {
+	if (xb_unhex(bin, size, hex, &end) || (*end && strcmp(end, "\n"))) {
 		xb_fail(errmsg, "%s: malformed %s: expected %zu hex bytes", path,
 		     tag, size);
 		goto out;
@@ -87,7 +86,7 @@ out:
 		fclose(f);
 	if (fd >= 0)
 		close(fd);
-	sodium_memzero(line, sizeof(line));
+	xb_crypto_wipe(line, sizeof(line));
 	return ret;
 }
 
@@ -104,18 +103,13 @@ static int write_tagged(const char *path, const char *tag,
 		return xb_fail(errmsg, "out of memory");
 	memcpy(line, tag, taglen);
 	line[taglen] = ' ';
-	sodium_bin2hex(line + taglen + 1, size * 2 + 1, bin, size);
+	xb_hex(line + taglen + 1, bin, size);
 	line[len - 1] = '\n';
 	ret = xb_replace_file(path, line, len, (int)mode, XB_ATOMIC_SYNC,
 			      errmsg);
-	sodium_memzero(line, len + 1);
+	xb_crypto_wipe(line, len + 1);
 	free(line);
 	return ret;
-}
-
-static int init_sodium(char **errmsg)
-{
-	return sodium_init() < 0 ? xb_fail(errmsg, "libsodium failed to start") : 0;
 }
 
 int xb_key_generate(const char *basename, char **errmsg)
@@ -124,7 +118,7 @@ int xb_key_generate(const char *basename, char **errmsg)
 	char *pub = NULL, *sec = NULL;
 	int ret = -1;
 
-	if (init_sodium(errmsg))
+	if (xb_crypto_init(errmsg))
 		return -1;
 	if (asprintf(&pub, "%s.pub", basename) < 0) {
 		pub = NULL;
@@ -134,7 +128,14 @@ int xb_key_generate(const char *basename, char **errmsg)
 		sec = NULL;
 		goto oom;
 	}
-	crypto_sign_keypair(pk, sk);
+	/* the .key file holds seed || public key, as libsodium lays it out */
+	if (xb_crypto_random(sk, XB_ED25519_SEED_SIZE) ||
+	    xb_ed25519_public(sk, pk)) {
+		xb_fail(errmsg, "no key: the random source or %s failed",
+			xb_crypto_backend());
+		goto out;
+	}
+	memcpy(sk + XB_ED25519_SEED_SIZE, pk, sizeof(pk));
 	if (write_tagged(sec, SECRET_TAG, sk, sizeof(sk), 0600, errmsg) ||
 	    write_tagged(pub, PUBLIC_TAG, pk, sizeof(pk), 0644, errmsg))
 		goto out;
@@ -143,7 +144,7 @@ int xb_key_generate(const char *basename, char **errmsg)
 oom:
 	xb_fail(errmsg, "out of memory");
 out:
-	sodium_memzero(sk, sizeof(sk));
+	xb_crypto_wipe(sk, sizeof(sk));
 	free(pub);
 	free(sec);
 	return ret;
@@ -158,7 +159,20 @@ int xb_key_read_public(const char *path, unsigned char pk[XB_PUBLIC_KEY_SIZE],
 int xb_key_read_secret(const char *path, unsigned char sk[XB_SECRET_KEY_SIZE],
 		       char **errmsg)
 {
-	return read_tagged(path, SECRET_TAG, sk, XB_SECRET_KEY_SIZE, errmsg);
+	unsigned char pk[XB_PUBLIC_KEY_SIZE];
+
+	if (xb_crypto_init(errmsg) ||
+	    read_tagged(path, SECRET_TAG, sk, XB_SECRET_KEY_SIZE, errmsg))
+		return -1;
+	/* signing uses the seed only: a public half that is not the seed's
+	 * would make a key whose signatures its .pub does not verify */
+	if (xb_ed25519_public(sk, pk) ||
+	    memcmp(pk, sk + XB_ED25519_SEED_SIZE, sizeof(pk))) {
+		xb_crypto_wipe(sk, XB_SECRET_KEY_SIZE);
+		return xb_fail(errmsg, "%s: damaged %s: its public half is not "
+			       "its seed's", path, SECRET_TAG);
+	}
+	return 0;
 }
 
 int xb_sig_write(const char *blobpath, const void *blob, size_t len,
@@ -168,11 +182,13 @@ int xb_sig_write(const char *blobpath, const void *blob, size_t len,
 	char *path = NULL;
 	int ret;
 
-	if (init_sodium(errmsg))
+	if (xb_crypto_init(errmsg))
 		return -1;
+	if (xb_ed25519_sign(sk, blob, len, sig))
+		return xb_fail(errmsg, "%s: signing failed (%s)", blobpath,
+			       xb_crypto_backend());
 	if (asprintf(&path, "%s%s", blobpath, XB_SIG_SUFFIX) < 0)
 		return xb_fail(errmsg, "out of memory");
-	crypto_sign_detached(sig, NULL, blob, len, sk);
 	ret = write_tagged(path, SIG_TAG, sig, sizeof(sig), 0644, errmsg);
 	free(path);
 	return ret;
@@ -185,7 +201,7 @@ int xb_sig_verify(const char *blobpath, const void *blob, size_t len,
 	char *path = NULL;
 	int ret = -1;
 
-	if (init_sodium(errmsg))
+	if (xb_crypto_init(errmsg))
 		return -1;
 	if (asprintf(&path, "%s%s", blobpath, XB_SIG_SUFFIX) < 0)
 		return xb_fail(errmsg, "out of memory");
@@ -196,7 +212,7 @@ int xb_sig_verify(const char *blobpath, const void *blob, size_t len,
 	}
 	if (read_tagged(path, SIG_TAG, sig, sizeof(sig), errmsg))
 		goto out;
-	if (crypto_sign_verify_detached(sig, blob, len, pk)) {
+	if (xb_ed25519_verify(pk, blob, len, sig)) {
 		xb_fail(errmsg, "%s: bad signature: the blob was changed after "
 		     "signing, or signed with another key", blobpath);
 		goto out;

@@ -2,10 +2,12 @@
 /* trust.h - whom xenbake believes: who owns the blob file, and who signed
  * it. Both are decided before any I/O to xapi or xenstore.
  *
- * Signatures are ed25519 (libsodium), detached: BLOB.xbb.sig holds one
- * line "xenbake-ed25519-signature HEX" over the blob's bytes. Keys are one
- * line each: "xenbake-ed25519-public-key HEX" (KEY.pub) and
- * "xenbake-ed25519-secret-key HEX" (KEY.key, mode 0600). */
+ * Signatures are Ed25519 (lib/crypto.h: libsodium or OpenSSL, the same
+ * bytes), detached: BLOB.xbb.sig holds one line
+ * "xenbake-ed25519-signature HEX" over the blob's bytes. Keys are one line
+ * each: "xenbake-ed25519-public-key HEX" (KEY.pub) and
+ * "xenbake-ed25519-secret-key HEX" (KEY.key, mode 0600: the 32-byte seed,
+ * then the public key, as libsodium lays out a secret key). */
 #ifndef XENBAKE_TRUST_H
 #define XENBAKE_TRUST_H
 

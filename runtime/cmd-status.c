@@ -14,8 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "config.h"
 #include "lib/blob.h"
 #include "lib/errmsg.h"

@@ -15,8 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "config.h"
 #include "lib/blob.h"
 #include "lib/errmsg.h"

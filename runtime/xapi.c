@@ -28,11 +28,11 @@
 #include "runtime/xapi.h"
 #include "runtime/xmlrpc.h"
 
-/* glibc < 2.25 (EL7's 2.17) has no explicit_bzero; libsodium's wipe does
- * the same (configure checks) */
+/* glibc < 2.25 (EL7's 2.17) has no explicit_bzero; the crypto library's
+ * wipe does the same (configure checks) */
 #ifndef HAVE_EXPLICIT_BZERO
-#include <sodium.h>
-#define explicit_bzero(p, n) sodium_memzero((p), (n))
+#include "lib/crypto.h"
+#define explicit_bzero(p, n) xb_crypto_wipe((p), (n))
 #endif
 
 #define DEFAULT_TIMEOUT_MS  30000L

@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "lib/sha256.h"
 #include "tests/blob/handblob.h"
 
 static void need(int ok, const char *what)
@@ -172,7 +171,7 @@ void hb_rehash(struct hb *b)
 	need(len >= XBB_OFF_SHA256 + XBB_SHA256_SIZE, "too short to hash");
 	memcpy(copy, b->buf, len);
 	memset(copy + XBB_OFF_SHA256, 0, XBB_SHA256_SIZE);
-	crypto_hash_sha256(b->buf + XBB_OFF_SHA256, copy, len);
+	xb_sha256(b->buf + XBB_OFF_SHA256, copy, len);
 }
 
 size_t hb_object_at(const struct hb *b, uint32_t i)

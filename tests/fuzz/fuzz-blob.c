@@ -13,7 +13,7 @@
 #include <string.h>
 
 #ifdef FUZZ_SKIP_HASH
-#include <sodium.h>
+#include "lib/sha256.h"
 #endif
 
 #include "lib/blob.h"
@@ -25,17 +25,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #ifdef FUZZ_SKIP_HASH
 static void fix_hash(unsigned char *p, size_t size)
 {
-	crypto_hash_sha256_state st;
+	struct xb_sha256 st;
 	static const unsigned char zeros[XBB_SHA256_SIZE];
 	const size_t after = XBB_OFF_SHA256 + XBB_SHA256_SIZE;
 
 	if (size < after)
 		return;
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, p, XBB_OFF_SHA256);
-	crypto_hash_sha256_update(&st, zeros, sizeof(zeros));
-	crypto_hash_sha256_update(&st, p + after, size - after);
-	crypto_hash_sha256_final(&st, p + XBB_OFF_SHA256);
+	xb_sha256_init(&st);
+	xb_sha256_update(&st, p, XBB_OFF_SHA256);
+	xb_sha256_update(&st, zeros, sizeof(zeros));
+	xb_sha256_update(&st, p + after, size - after);
+	xb_sha256_final(&st, p + XBB_OFF_SHA256);
 }
 #endif
 

@@ -17,30 +17,30 @@ CC=${FUZZ_CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
  -D_GNU_SOURCE -DOPENSSL_API_COMPAT=0x10100000L -I$src -I$build"
 xml="$(pkg-config --cflags --libs libxml-2.0)"
-# lib/ hashes with libcrypto and signs with libsodium
-sodium="$(pkg-config --cflags --libs libsodium libcrypto)"
+# lib/ hashes and signs with libcrypto (the OpenSSL backend of crypto.h)
+crypto="$(pkg-config --cflags --libs libcrypto)"
 
-# every harness links all of lib/, as both programs do
-lib=$(ls "$src"/lib/*.c)
+# every harness links all of lib/, as both programs do, with one backend
+lib=$(ls "$src"/lib/*.c | grep -v '/lib/crypto-sodium\.c$')
 # shellcheck disable=SC2086
 $CC $flags -Wno-unused-function -o "$out/fuzz-parse" "$src/tests/fuzz/fuzz-parse.c" \
 	"$src"/compiler/diag.c "$src"/compiler/resolve.c "$src"/compiler/lower.c \
 	"$src"/compiler/emit.c "$src"/compiler/strlit.c "$src"/grammar/ast.c \
 	"$src"/grammar/parse.c "$src"/grammar/fmt.c \
-	"$build"/grammar/parser.c "$build"/grammar/lexer.c $lib $sodium
+	"$build"/grammar/parser.c "$build"/grammar/lexer.c $lib $crypto
 # shellcheck disable=SC2086
 $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-blob" "$src/tests/fuzz/fuzz-blob.c" \
-	"$src"/runtime/dump.c "$src"/runtime/recheck.c $lib $sodium
+	"$src"/runtime/dump.c "$src"/runtime/recheck.c $lib $crypto
 # shellcheck disable=SC2086
 $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-journal" "$src/tests/fuzz/fuzz-journal.c" \
 	"$src"/runtime/journal.c "$src"/runtime/state.c \
-	"$src"/runtime/statedir.c $lib $sodium
+	"$src"/runtime/statedir.c $lib $crypto
 # shellcheck disable=SC2086
 $CC $flags -o "$out/fuzz-json" "$src/tests/fuzz/fuzz-json.c" \
-	"$src"/runtime/json.c $lib $sodium
+	"$src"/runtime/json.c $lib $crypto
 # shellcheck disable=SC2086
 $CC $flags -o "$out/fuzz-xmlrpc" "$src/tests/fuzz/fuzz-xmlrpc.c" \
-	"$src"/runtime/xmlrpc.c $lib $xml $sodium -lm
+	"$src"/runtime/xmlrpc.c $lib $xml $crypto -lm
 
 total=0 crashed=
 for h in parse blob xmlrpc journal json; do

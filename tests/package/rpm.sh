@@ -61,10 +61,12 @@ done
 # rpm found the libraries each program links
 rpm -qp --requires "$R" >"$W/r.req"
 rpm -qp --requires "$C" >"$W/c.req"
-for lib in libxenstore libcurl libxml2 libsodium libc.so; do
+for lib in libxenstore libcurl libxml2 libcrypto libc.so; do
 	grep -q "^$lib" "$W/r.req" || { cat "$W/r.req" >&2; fail "xenbake does not require $lib"; }
 done
-grep -q '^libsodium' "$W/c.req" || fail "xenbakec does not require libsodium"
+grep -q '^libcrypto' "$W/c.req" || fail "xenbakec does not require libcrypto"
+# signing with OpenSSL (--with-crypto=openssl): libsodium is only in EPEL
+grep -q 'libsodium' "$W/r.req" "$W/c.req" && fail "the RPMs require libsodium"
 grep -q '^libcurl\|^libxenstore' "$W/c.req" && fail "xenbakec requires the runtime's libraries"
 # the unit is enabled at install, disabled at removal, not restarted on upgrade
 rpm -qp --scripts "$R" >"$W/r.scripts"

@@ -9,8 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
+#include "lib/sha256.h"
 #include "runtime/journal.h"
 #include "tests/unit/check-main.h"
 
@@ -63,7 +62,7 @@ static void reseal(char *buf, size_t *len)
 	char *end = buf + *len - (4 + 2 * XB_JOURNAL_SHA256_SIZE + 1);
 	size_t i;
 
-	crypto_hash_sha256(h, (unsigned char *)buf, (size_t)(end - buf));
+	xb_sha256(h, buf, (size_t)(end - buf));
 	memcpy(end, "end ", 4);
 	for (i = 0; i < sizeof(h); i++) {
 		end[4 + 2 * i] = digits[h[i] >> 4];
