@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* trust.c - blob file ownership, ed25519 keys and detached signatures. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +13,12 @@
 
 #include "lib/atomic.h"
 #include "lib/errmsg.h"
+#include "lib/seal.h"
 #include "lib/trust.h"
 
 #define PUBLIC_TAG "xenbake-ed25519-public-key"
 #define SECRET_TAG "xenbake-ed25519-secret-key"
+#define SEAL_PUBLIC_TAG "xenbake-x25519-public-key"
 #define SIG_TAG    "xenbake-ed25519-signature"
 #define LINE_MAX_BYTES 512
 
@@ -39,14 +42,18 @@ int xb_trust_blob_file(int fd, const char *path, char **errmsg)
 	return 0;
 }
 
-/* Reads a one-line file "TAG HEX" into bin[size]. */
-static int read_tagged(const char *path, const char *tag, unsigned char *bin,
-		       size_t size, char **errmsg)
+/* Reads a file "TAG HEX" into bin[size]: its first line, or with
+ * second, the line after it (a .pub's sealing key, seal.h). Lines after
+ * the one read are left to other readers. */
+static int read_tagged_line(const char *path, const char *tag,
+			    unsigned char *bin, size_t size, bool second,
+			    char **errmsg)
 {
 	char line[LINE_MAX_BYTES + 2];
 	FILE *f = NULL;
 	size_t taglen = strlen(tag), binlen = 0, n;
-	const char *hex, *end = NULL;
+	const char *hex, *end = NULL, *eol;
+	char *start;
 	struct stat st;
 	int fd = -1, ret = -1;
 
@@ -68,15 +75,29 @@ static int read_tagged(const char *path, const char *tag, unsigned char *bin,
 	fd = -1;
 	n = fread(line, 1, sizeof(line) - 1, f);
 	line[n] = '\0';
-	if (n > LINE_MAX_BYTES || strncmp(line, tag, taglen) ||
-	    line[taglen] != ' ') {
+	start = line;
+	if (second && n <= LINE_MAX_BYTES) {
+		start = strchr(line, '\n');
+		start = start ? start + 1 : line + n;
+		if (strncmp(start, tag, taglen) || start[taglen] != ' ') {
+			xb_fail(errmsg, "%s: no line \"%s HEX\": a public key "
+				"from before secrets; make the pair again "
+				"(xenbakec --gen-key NAME --force) and give "
+				"the host its new .key", path, tag);
+			goto out;
+		}
+	}
+	if (n > LINE_MAX_BYTES || strncmp(start, tag, taglen) ||
+	    start[taglen] != ' ') {
 		xb_fail(errmsg, "%s: not a %s file (expected one line \"%s HEX\")",
 		     path, tag, tag);
 		goto out;
 	}
-	hex = line + taglen + 1;
-	if (sodium_hex2bin(bin, size, hex, strlen(hex), NULL, &binlen, &end) ||
-	    binlen != size || (*end && strcmp(end, "\n"))) {
+	hex = start + taglen + 1;
+	eol = strchr(hex, '\n');
+	if (sodium_hex2bin(bin, size, hex, eol ? (size_t)(eol - hex) :
+			   strlen(hex), NULL, &binlen, &end) ||
+	    binlen != size || (*end && *end != '\n')) {
 		xb_fail(errmsg, "%s: malformed %s: expected %zu hex bytes", path,
 		     tag, size);
 		goto out;
@@ -91,13 +112,21 @@ out:
 	return ret;
 }
 
-/* Writes "TAG HEX\n" to path, replaced whole, with the given mode. */
+static int read_tagged(const char *path, const char *tag, unsigned char *bin,
+		       size_t size, char **errmsg)
+{
+	return read_tagged_line(path, tag, bin, size, false, errmsg);
+}
+
+/* Writes "TAG HEX\n" to path, replaced whole, with the given mode; with
+ * tag2, a second line "TAG2 HEX2" of bin2[size] */
 static int write_tagged(const char *path, const char *tag,
-			const unsigned char *bin, size_t size, mode_t mode,
-			char **errmsg)
+			const unsigned char *bin, size_t size, const char *tag2,
+			const unsigned char *bin2, mode_t mode, char **errmsg)
 {
 	size_t taglen = strlen(tag), len = taglen + 1 + size * 2 + 1;
-	char *line = malloc(len + 1);
+	size_t len2 = tag2 ? strlen(tag2) + 1 + size * 2 + 1 : 0;
+	char *line = malloc(len + len2 + 1);
 	int ret;
 
 	if (!line)
@@ -106,6 +135,14 @@ static int write_tagged(const char *path, const char *tag,
 	line[taglen] = ' ';
 	sodium_bin2hex(line + taglen + 1, size * 2 + 1, bin, size);
 	line[len - 1] = '\n';
+	if (tag2) {
+		memcpy(line + len, tag2, strlen(tag2));
+		line[len + strlen(tag2)] = ' ';
+		sodium_bin2hex(line + len + strlen(tag2) + 1, size * 2 + 1,
+			       bin2, size);
+		line[len + len2 - 1] = '\n';
+	}
+	len += len2;
 	ret = xb_replace_file(path, line, len, (int)mode, XB_ATOMIC_SYNC,
 			      errmsg);
 	sodium_memzero(line, len + 1);
@@ -121,6 +158,7 @@ static int init_sodium(char **errmsg)
 int xb_key_generate(const char *basename, char **errmsg)
 {
 	unsigned char pk[XB_PUBLIC_KEY_SIZE], sk[XB_SECRET_KEY_SIZE];
+	unsigned char x_sk[XB_SEAL_KEY_SIZE], x_pk[XB_SEAL_KEY_SIZE];
 	char *pub = NULL, *sec = NULL;
 	int ret = -1;
 
@@ -135,8 +173,11 @@ int xb_key_generate(const char *basename, char **errmsg)
 		goto oom;
 	}
 	crypto_sign_keypair(pk, sk);
-	if (write_tagged(sec, SECRET_TAG, sk, sizeof(sk), 0600, errmsg) ||
-	    write_tagged(pub, PUBLIC_TAG, pk, sizeof(pk), 0644, errmsg))
+	xb_seal_keypair(sk, x_sk, x_pk);
+	if (write_tagged(sec, SECRET_TAG, sk, sizeof(sk), NULL, NULL, 0600,
+			 errmsg) ||
+	    write_tagged(pub, PUBLIC_TAG, pk, sizeof(pk), SEAL_PUBLIC_TAG,
+			 x_pk, 0644, errmsg))
 		goto out;
 	ret = 0;
 	goto out;
@@ -144,6 +185,7 @@ oom:
 	xb_fail(errmsg, "out of memory");
 out:
 	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(x_sk, sizeof(x_sk));
 	free(pub);
 	free(sec);
 	return ret;
@@ -153,6 +195,13 @@ int xb_key_read_public(const char *path, unsigned char pk[XB_PUBLIC_KEY_SIZE],
 		       char **errmsg)
 {
 	return read_tagged(path, PUBLIC_TAG, pk, XB_PUBLIC_KEY_SIZE, errmsg);
+}
+
+int xb_key_read_seal_public(const char *path,
+			    unsigned char pk[XB_SEAL_KEY_SIZE], char **errmsg)
+{
+	return read_tagged_line(path, SEAL_PUBLIC_TAG, pk, XB_SEAL_KEY_SIZE,
+				true, errmsg);
 }
 
 int xb_key_read_secret(const char *path, unsigned char sk[XB_SECRET_KEY_SIZE],
@@ -173,7 +222,8 @@ int xb_sig_write(const char *blobpath, const void *blob, size_t len,
 	if (asprintf(&path, "%s%s", blobpath, XB_SIG_SUFFIX) < 0)
 		return xb_fail(errmsg, "out of memory");
 	crypto_sign_detached(sig, NULL, blob, len, sk);
-	ret = write_tagged(path, SIG_TAG, sig, sizeof(sig), 0644, errmsg);
+	ret = write_tagged(path, SIG_TAG, sig, sizeof(sig), NULL, NULL, 0644,
+			   errmsg);
 	free(path);
 	return ret;
 }

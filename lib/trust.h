@@ -5,7 +5,9 @@
  * Signatures are ed25519 (libsodium), detached: BLOB.xbb.sig holds one
  * line "xenbake-ed25519-signature HEX" over the blob's bytes. Keys are one
  * line each: "xenbake-ed25519-public-key HEX" (KEY.pub) and
- * "xenbake-ed25519-secret-key HEX" (KEY.key, mode 0600). */
+ * "xenbake-ed25519-secret-key HEX" (KEY.key, mode 0600). KEY.pub has a
+ * second line, the key secrets are sealed to (seal.h); readers of the
+ * first line ignore it. */
 #ifndef XENBAKE_TRUST_H
 #define XENBAKE_TRUST_H
 
