@@ -309,6 +309,11 @@ int xb_seal_open(const char *text, const unsigned char x_sk[XB_SEAL_KEY_SIZE],
 			"host's key: it was altered");
 		goto out;
 	}
+	/* a secret is text: xb_seal_free wipes up to the NUL */
+	if (memchr(out, '\0', l)) {
+		xb_fail(errmsg, "the secret holds a NUL byte");
+		goto out;
+	}
 	out[l] = '\0';
 	*plain = (char *)out;
 	*len = l;

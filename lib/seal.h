@@ -65,6 +65,12 @@ void xb_seal_keypair(const unsigned char sk[XB_SECRET_KEY_SIZE],
 int xb_key_read_seal_public(const char *path,
 			    unsigned char pk[XB_SEAL_KEY_SIZE], char **errmsg);
 
+/* Reads a host's key (NAME.key) to open secrets with: refused unless the
+ * file is owned by the effective user and has no group or other
+ * permission. (trust.c) */
+int xb_key_read_host(const char *path, unsigned char sk[XB_SECRET_KEY_SIZE],
+		     char **errmsg);
+
 /* The key id of a sealing public key, as hex (2 * XB_SEAL_ID_SIZE + 1). */
 void xb_seal_key_id(const unsigned char x_pk[XB_SEAL_KEY_SIZE],
 		    char hex[2 * XB_SEAL_ID_SIZE + 1]);

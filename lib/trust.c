@@ -47,7 +47,7 @@ int xb_trust_blob_file(int fd, const char *path, char **errmsg)
  * the one read are left to other readers. */
 static int read_tagged_line(const char *path, const char *tag,
 			    unsigned char *bin, size_t size, bool second,
-			    char **errmsg)
+			    bool private, char **errmsg)
 {
 	char line[LINE_MAX_BYTES + 2];
 	FILE *f = NULL;
@@ -65,6 +65,15 @@ static int read_tagged_line(const char *path, const char *tag,
 	}
 	if (!S_ISREG(st.st_mode)) {
 		xb_fail(errmsg, "%s: not a regular file", path);
+		goto out;
+	}
+	/* a key others may read is no secret; one others may write, not
+	 * this host's */
+	if (private && (st.st_uid != geteuid() || (st.st_mode & 077))) {
+		xb_fail(errmsg, "%s: refused: a host key must be owned by %s "
+			"and neither readable nor writable by group or others "
+			"(chown; chmod 600)", path,
+			geteuid() ? "the user running xenbake" : "root");
 		goto out;
 	}
 	f = fdopen(fd, "r");
@@ -115,7 +124,7 @@ out:
 static int read_tagged(const char *path, const char *tag, unsigned char *bin,
 		       size_t size, char **errmsg)
 {
-	return read_tagged_line(path, tag, bin, size, false, errmsg);
+	return read_tagged_line(path, tag, bin, size, false, false, errmsg);
 }
 
 /* Writes "TAG HEX\n" to path, replaced whole, with the given mode; with
@@ -201,7 +210,14 @@ int xb_key_read_seal_public(const char *path,
 			    unsigned char pk[XB_SEAL_KEY_SIZE], char **errmsg)
 {
 	return read_tagged_line(path, SEAL_PUBLIC_TAG, pk, XB_SEAL_KEY_SIZE,
-				true, errmsg);
+				true, false, errmsg);
+}
+
+int xb_key_read_host(const char *path, unsigned char sk[XB_SECRET_KEY_SIZE],
+		     char **errmsg)
+{
+	return read_tagged_line(path, SECRET_TAG, sk, XB_SECRET_KEY_SIZE,
+				false, true, errmsg);
 }
 
 int xb_key_read_secret(const char *path, unsigned char sk[XB_SECRET_KEY_SIZE],

@@ -21,6 +21,7 @@ struct target {
 	struct xb_map want[NFIELDS];
 	struct xb_map source[NFIELDS];      /* key -> "file:line:col" */
 	struct xb_map once[NFIELDS];        /* once keys -> "" */
+	struct xb_map secret[NFIELDS];      /* secret keys -> "" */
 	struct xb_map holders[NFIELDS];     /* key -> the owners that set it,
 					       '\n' between them */
 	const struct xb_desired_object *first;
@@ -521,7 +522,7 @@ static int merge_into(struct planner *pl, struct target *t,
 	for (i = 0; i < o->nentries; i++) {
 		const struct xb_desired_entry *e = &o->entries[i];
 		char pos[XB_POS_BUF];
-		const char *have, *by;
+		const char *have, *by, *shown_have, *shown_new;
 		int r;
 
 		if (e->field < 1 || e->field > XB_FIELD_MAX)
@@ -535,12 +536,16 @@ static int merge_into(struct planner *pl, struct target *t,
 		}
 		have = xb_map_get(&t->want[e->field], e->key);
 		by = xb_map_get(&t->holders[e->field], e->key);
+		/* a secret's value is never in a message */
+		shown_have = have && xb_map_get(&t->secret[e->field], e->key) ?
+			     "(secret)" : have;
+		shown_new = e->flags & XB_ENTRY_SECRET ? "(secret)" : e->value;
 		if (have && strcmp(have, e->value) && !holds(by, owner)) {
 			char other[XB_OWNER_MAX + 1];
 
 			plan_error(pl, "%s: %s: %s \"%s\" is set to \"%s\" by owner \"%s\" here and to \"%s\" by owner \"%s\" at %s: two owners may hold one key only with one value",
 				   pos, label, xb_field_xapi(e->field), e->key,
-				   e->value, owner, have,
+				   shown_new, owner, shown_have,
 				   first_holder(by, other, sizeof(other)),
 				   xb_map_get(&t->source[e->field], e->key));
 			continue;
@@ -560,7 +565,7 @@ static int merge_into(struct planner *pl, struct target *t,
 		if (have && strcmp(have, e->value)) {
 			plan_error(pl, "%s: %s: %s \"%s\" is set to \"%s\" here and to \"%s\" at %s, and both blocks select the same object",
 				   pos, label, xb_field_xapi(e->field), e->key,
-				   e->value, have,
+				   shown_new, shown_have,
 				   xb_map_get(&t->source[e->field], e->key));
 			continue;
 		}
@@ -582,6 +587,8 @@ static int merge_into(struct planner *pl, struct target *t,
 			r = xb_map_set(&t->source[e->field], e->key, pos);
 		if (!r && (e->flags & XB_ENTRY_ONCE))
 			r = xb_map_set(&t->once[e->field], e->key, "");
+		if (!r && (e->flags & XB_ENTRY_SECRET))
+			r = xb_map_set(&t->secret[e->field], e->key, "");
 		if (!r)
 			r = xb_map_set(&t->holders[e->field], e->key, owner);
 		if (r)
@@ -909,6 +916,22 @@ static void mark_once(struct planner *pl, size_t first, enum xb_field field,
 	}
 }
 
+/* The changes since first to a secret key of field: marked, so that no
+ * output shows their values, old or new */
+static void mark_secret(struct planner *pl, size_t first, enum xb_field field,
+			const struct xb_map *secret)
+{
+	size_t i;
+
+	for (i = first; secret && i < pl->p->nchanges; i++) {
+		struct xb_change *c = &pl->p->changes[i];
+
+		if (!c->bookkeeping && c->field == field &&
+		    xb_map_get(secret, c->key))
+			c->secret = true;
+	}
+}
+
 /* Is once key of field recorded in managed as written (or found)? */
 static bool once_recorded(const struct xb_map *managed, enum xb_field field,
 			  const char *key, int *r)
@@ -1036,6 +1059,8 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 	if (r)
 		goto out;
 	mark_once(pl, first_change, XB_FIELD_XENSTORE_DATA, once);
+	mark_secret(pl, first_change, XB_FIELD_XENSTORE_DATA,
+		    t ? &t->secret[XB_FIELD_XENSTORE_DATA] : NULL);
 	if (pl->p->managed_in_xenstore &&
 	    !xb_map_equal(managed, &new_managed)) {
 		char *before_s = xb_managed_format(managed, "");
@@ -1284,6 +1309,7 @@ static int plan_object(struct planner *pl, size_t oi)
 		for (i = 0; i < want->n; i++) {
 			const char *key = want->kv[i].key;
 			bool once = xb_map_get(&t->once[field], key);
+			bool secret = xb_map_get(&t->secret[field], key);
 			const char *have = xb_map_get(before, key);
 			const char *who;
 			char *m;
@@ -1308,10 +1334,10 @@ static int plan_object(struct planner *pl, size_t oi)
 					   xb_map_get(&t->source[field], key),
 					   xb_class_keyword(ob->cls), object,
 					   xb_field_xapi(field), key,
-					   want->kv[i].value,
+					   secret ? "(secret)" : want->kv[i].value,
 					   first_holder(xb_map_get(&t->holders[field], key),
 							mine, sizeof(mine)),
-					   who, have);
+					   who, secret ? "(secret)" : have);
 			}
 			r = m ? set_holders(pl, new_managed, m,
 					    xb_map_get(&t->holders[field],
@@ -1419,6 +1445,7 @@ static int plan_object(struct planner *pl, size_t oi)
 		r = diff_maps(pl, XB_WHERE_XAPI, ob->cls, object, ob->uuid, -1,
 			      field, before, &after, &t->source[field]);
 		mark_once(pl, first, field, &t->once[field]);
+		mark_secret(pl, first, field, &t->secret[field]);
 		if (!r)
 			r = add_write(pl, oi, field, before, &after, first);
 		if (r)
@@ -1612,6 +1639,7 @@ out:
 			xb_map_free(&pl.targets[i].want[f]);
 			xb_map_free(&pl.targets[i].source[f]);
 			xb_map_free(&pl.targets[i].once[f]);
+			xb_map_free(&pl.targets[i].secret[f]);
 			xb_map_free(&pl.targets[i].holders[f]);
 		}
 	free(pl.targets);
