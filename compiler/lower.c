@@ -513,6 +513,16 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 				 "works on every class");
 		return;
 	}
+	if ((s->kind == STMT_NAME_LABEL || s->kind == STMT_NAME_DESCRIPTION) &&
+	    (s->value_is_secret || s->value_is_sealed)) {
+		struct xbc_diag *d = xbc_report(c, CHECK_SECRET, &s->loc,
+			"%s cannot be secret: XenAPI shows names and "
+			"descriptions to every user", statement_names[s->kind]);
+
+		xbc_hint(c, d, "a secret is a value of vm-data, "
+			 "xenstore-data or other-config");
+		return;
+	}
 	switch (s->kind) {
 	case STMT_VM_DATA:
 	case STMT_XENSTORE_DATA:
