@@ -916,20 +916,34 @@ static void mark_once(struct planner *pl, size_t first, enum xb_field field,
 	}
 }
 
-/* The changes since first to a secret key of field: marked, so that no
- * output shows their values, old or new */
+/* The changes since first to a secret key of field, or to one the record
+ * managed marks as having been one (the config dropped it): marked, so
+ * that no output shows their values, old or new */
 static void mark_secret(struct planner *pl, size_t first, enum xb_field field,
-			const struct xb_map *secret)
+			const struct xb_map *secret,
+			const struct xb_map *managed)
 {
 	size_t i;
 
-	for (i = first; secret && i < pl->p->nchanges; i++) {
+	for (i = first; i < pl->p->nchanges; i++) {
 		struct xb_change *c = &pl->p->changes[i];
 
 		if (!c->bookkeeping && c->field == field &&
-		    xb_map_get(secret, c->key))
+		    ((secret && xb_map_get(secret, c->key)) ||
+		     xb_managed_is_secret(managed, field, c->key)))
 			c->secret = true;
 	}
+}
+
+/* A secret key's record line, with its holders (new_managed maps) */
+static int record_secret(struct xb_map *new_managed, enum xb_field field,
+			 const char *key)
+{
+	char *m = xb_managed_secret_name(field, key);
+	int r = m ? xb_map_set(new_managed, m, "") : -ENOMEM;
+
+	free(m);
+	return r;
 }
 
 /* Is once key of field recorded in managed as written (or found)? */
@@ -995,8 +1009,10 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 	const struct xb_map *src =
 		t ? &t->source[XB_FIELD_XENSTORE_DATA] : NULL;
 	const struct xb_map *once = t ? &t->once[XB_FIELD_XENSTORE_DATA] : NULL;
+	const struct xb_map *secret =
+		t ? &t->secret[XB_FIELD_XENSTORE_DATA] : NULL;
 	struct xb_map desired = { 0 }, after = { 0 }, new_managed = { 0 };
-	struct xb_map settled = { 0 };
+	struct xb_map settled = { 0 }, secrets = { 0 };
 	struct xb_guest_plan *grown, *gp;
 	size_t before_changes = pl->p->nchanges, first_change, i;
 	bool managed_differs = false;
@@ -1009,6 +1025,11 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 
 		if (strncmp(k, XB_VM_DATA_PREFIX, strlen(XB_VM_DATA_PREFIX)))
 			continue;       /* never reaches a running guest */
+		if (xb_map_get(secret, k) &&
+		    ((r = record_secret(&new_managed, XB_FIELD_XENSTORE_DATA,
+					k)) ||
+		     (r = xb_map_set(&secrets, k, ""))))
+			break;
 		if (xb_map_get(once, k)) {
 			/* written, or found: the guest's; else written now */
 			bool done = once_recorded(managed,
@@ -1059,8 +1080,7 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 	if (r)
 		goto out;
 	mark_once(pl, first_change, XB_FIELD_XENSTORE_DATA, once);
-	mark_secret(pl, first_change, XB_FIELD_XENSTORE_DATA,
-		    t ? &t->secret[XB_FIELD_XENSTORE_DATA] : NULL);
+	mark_secret(pl, first_change, XB_FIELD_XENSTORE_DATA, secret, managed);
 	if (pl->p->managed_in_xenstore &&
 	    !xb_map_equal(managed, &new_managed)) {
 		char *before_s = xb_managed_format(managed, "");
@@ -1103,6 +1123,8 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 	memset(&desired, 0, sizeof(desired));
 	gp->once = settled;
 	memset(&settled, 0, sizeof(settled));
+	gp->secret = secrets;
+	memset(&secrets, 0, sizeof(secrets));
 	gp->vm_uuid = strdup(g->vm_uuid ? g->vm_uuid : "");
 	if (asprintf(&gp->label, "vm %s (domain %d)", object, g->domid) < 0)
 		gp->label = NULL;
@@ -1111,6 +1133,7 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 out:
 	xb_map_free(&desired);
 	xb_map_free(&settled);
+	xb_map_free(&secrets);
 	xb_map_free(&after);
 	xb_map_free(&new_managed);
 	return r;
@@ -1343,6 +1366,13 @@ static int plan_object(struct planner *pl, size_t oi)
 					    xb_map_get(&t->holders[field],
 						       key)) : -ENOMEM;
 			free(m);
+			if (!r && secret) {
+				m = xb_managed_secret_name(field, key);
+				r = m ? set_holders(pl, new_managed, m,
+						    xb_map_get(&t->holders[field],
+							       key)) : -ENOMEM;
+				free(m);
+			}
 			if (r)
 				goto oom;
 		}
@@ -1445,7 +1475,7 @@ static int plan_object(struct planner *pl, size_t oi)
 		r = diff_maps(pl, XB_WHERE_XAPI, ob->cls, object, ob->uuid, -1,
 			      field, before, &after, &t->source[field]);
 		mark_once(pl, first, field, &t->once[field]);
-		mark_secret(pl, first, field, &t->secret[field]);
+		mark_secret(pl, first, field, &t->secret[field], &managed);
 		if (!r)
 			r = add_write(pl, oi, field, before, &after, first);
 		if (r)
@@ -1686,6 +1716,7 @@ void xb_plan_free(struct xb_plan *p)
 		xb_map_free(&p->guests[i].desired);
 		xb_map_free(&p->guests[i].managed);
 		xb_map_free(&p->guests[i].once);
+		xb_map_free(&p->guests[i].secret);
 	}
 	free(p->guests);
 	for (i = 0; i < p->nnotes; i++)

@@ -174,6 +174,67 @@ run apply-drift apply "$DIR/site.xbb" $K
 expect_eq "apply over a changed secret: exit" "$(cat "$DIR/out/apply-drift.rc")" 0
 expect_eq "running guest again" "$(xs_get /local/domain/5/vm-data/admin/password)" "$PW"
 
+# the record marks the secret keys: export leaves them out
+xapi_py <<'PYEOF' || fail "the record of secret keys"
+w, d = vm("web-01"), vm("db-01")
+assert w["other_config"]["xenbake-managed"].split("\n") == [
+    "uuid:" + w["uuid"], "other_config:api-token",
+    "secret:other_config:api-token",
+    "secret:xenstore_data:vm-data/admin/password",
+    "xenstore_data:vm-data/admin/password",
+    "xenstore_data:vm-data/role"], w["other_config"]
+assert d["other_config"]["xenbake-managed"].split("\n") == [
+    "uuid:" + d["uuid"], "secret:xenstore_data:vm-data/admin/password",
+    "xenstore_data:vm-data/admin/password"], d["other_config"]
+PYEOF
+run export export
+expect_eq "export: exit" "$(cat "$DIR/out/export.rc")" 0
+grep -q '^# Secrets: 3 left out' "$DIR/out/export.out" ||
+	{ cat "$DIR/out/export.out"; fail "export: the secrets note"; }
+expect_eq "export: keys left out" "$(grep -c '# left out: .* is a secret' "$DIR/out/export.out")" 3
+grep -qF 'vm-data "role" = "web";' "$DIR/out/export.out" ||
+	{ cat "$DIR/out/export.out"; fail "export: the plain key"; }
+
+# the config drops the secrets: their removal shows no value either
+cat >"$DIR/plain.xb" <<'XB'
+vm "web-01" {
+    vm-data "role" = "web";
+}
+XB
+"$XENBAKEC" -o "$DIR/plain.xbb" "$DIR/plain.xb" || fail "plain.xb"
+run drop-plan plan "$DIR/plain.xbb"
+expect_eq "plan dropping the secrets: exit" "$(cat "$DIR/out/drop-plan.rc")" 2
+grep -qF -- '- [domain 5] vm-data/admin/password: (secret)  (no longer in the config)' "$DIR/out/drop-plan.out" ||
+	{ cat "$DIR/out/drop-plan.out"; fail "plan: removal of a secret"; }
+expect_eq "removals shown as (secret)" "$(grep -c '^ *- .*: (secret)  (no longer' "$DIR/out/drop-plan.out")" 3
+run drop-json plan --json "$DIR/plain.xbb"
+run drop-apply apply "$DIR/plain.xbb"
+expect_eq "apply dropping the secrets: exit" "$(cat "$DIR/out/drop-apply.rc")" 0
+expect_eq "the secret is gone from the guest" "$(xs_get /local/domain/5/vm-data/admin/password)" "<absent>"
+run drop-status status
+run drop-check check "$DIR/plain.xbb"
+expect_eq "check after dropping: exit" "$(cat "$DIR/out/drop-check.rc")" 0
+
+# without XenAPI: the record in xenstore marks the secret, the second
+# apply has nothing to do, dropping it hides the old value too
+cat >"$DIR/xs.xb" <<'XB'
+vm "web-01" {
+    vm-data "admin/password" = secret "password.txt";
+}
+XB
+"$XENBAKEC" --seal-to "$DIR/keys/host1.pub" -o "$DIR/xs.xbb" "$DIR/xs.xb" || fail "xs.xb"
+run xs-apply apply --no-xapi "$DIR/xs.xbb" $K
+expect_eq "apply --no-xapi: exit" "$(cat "$DIR/out/xs-apply.rc")" 0
+expect_eq "--no-xapi: the guest's value" "$(xs_get /local/domain/5/vm-data/admin/password)" "$PW"
+xs_get /tool/xenbake/managed/5e1f0000-0000-4000-8000-000000000005 >"$DIR/out/xs-record"
+grep -qx 'secret:admin/password' "$DIR/out/xs-record" ||
+	{ cat "$DIR/out/xs-record"; fail "--no-xapi: the record marks no secret"; }
+run xs-plan plan --no-xapi "$DIR/xs.xbb" $K
+expect_eq "plan --no-xapi after apply: exit" "$(cat "$DIR/out/xs-plan.rc")" 0
+run xs-drop plan --no-xapi "$DIR/plain.xbb"
+grep -qF -- '- [domain 5] vm-data/admin/password: (secret)' "$DIR/out/xs-drop.out" ||
+	{ cat "$DIR/out/xs-drop.out"; fail "--no-xapi: removal of a secret"; }
+
 # every output, the receipts and state files, the log: no plaintext
 "$PY" -c 'import socket, sys; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b"marker", sys.argv[1])' "$XENBAKE_LOG_SOCKET"
 i=0
@@ -190,11 +251,11 @@ for secret in "$PW" "$TOKEN"; do
 	fi
 done
 # and they were looked at: each command's output exists
-for f in plan plan-json check-before check-json apply apply-json check status status-json dump check-drift plan-drift apply-drift; do
+for f in plan plan-json check-before check-json apply apply-json check status status-json dump check-drift plan-drift apply-drift export drop-plan drop-json drop-apply drop-status xs-apply xs-drop; do
 	[ -s "$DIR/out/$f.out" ] || [ -s "$DIR/out/$f.err" ] || fail "no output of $f"
 done
 if "$PY" -c 'import jsonschema' 2>/dev/null; then
-	for f in plan-json plan-drift; do
+	for f in plan-json plan-drift drop-json; do
 		"$PY" "$top_srcdir/tests/schema/check-json.py" \
 			"$top_srcdir/schema/plan.schema.json" "$DIR/out/$f.out" ||
 			fail "$f does not match plan.schema.json"
