@@ -64,6 +64,15 @@ check "--fmt keeps secret \"FILE\"" 'cmp -s site.xb fmt.xb'
 check "a blob with a secret is format 3" \
 	'[ "$(od -An -tu4 -j4 -N4 a.xbb | tr -d " ")" -eq 3 ]'
 
+# xenbake diff: a changed secret is a change, its values not shown
+printf 'Other-%s' 0b1d2e3f4a5c6d7e >pw.txt
+"$XENBAKEC" --seal-to h1.pub --seal-to h2.pub -o d.xbb site.xb
+"$XENBAKE" diff a.xbb d.xbb >diff.out 2>&1
+check "diff of another secret: exit 2" '[ $? -eq 2 ]'
+check "diff shows (secret) -> (secret)" \
+	'grep -qF "~ xenstore_data[vm-data/admin/password]: (secret) -> (secret)" diff.out'
+check "diff shows no sealed value" '! grep -q WEJTTA diff.out'
+
 # the plaintext is checked before sealing
 head -c 3000 /dev/zero | tr '\0' x >big.txt
 printf 'vm "a" { vm-data "k" = secret "big.txt"; }\n' >big.xb
