@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* trust.c - blob file ownership, ed25519 keys and detached signatures. */
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
