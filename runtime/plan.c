@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/glob.h"
+#include "lib/seal.h"
 #include "runtime/managed.h"
 #include "runtime/plan.h"
 
@@ -1699,8 +1700,13 @@ void xb_plan_free(struct xb_plan *p)
 		free(c->object);
 		free(c->uuid);
 		free(c->key);
-		free(c->old_value);
-		free(c->new_value);
+		if (c->secret) {        /* plaintexts: wiped */
+			xb_seal_free(c->old_value);
+			xb_seal_free(c->new_value);
+		} else {
+			free(c->old_value);
+			free(c->new_value);
+		}
 		free(c->source);
 		free(c->owner);
 	}
