@@ -48,6 +48,8 @@ static void usage(FILE *out)
 "      --force            with --gen-key: replace NAME.key and NAME.pub\n"
 "      --seal-to HOST.pub seal each secret \"FILE\" value to this host's key\n"
 "                         (repeatable: every host that opens the blob)\n"
+"      --public-from NAME.key  print NAME.pub (both lines) and exit: for a\n"
+"                         pair made before secrets, whose .pub has one line\n"
 "  -h, --help             this text;  --version  the version\n"
 "\n"
 "A source (xenbake.xb(5)):\n"
@@ -299,7 +301,7 @@ out:
 }
 
 enum { OPT_CHECK = 256, OPT_DIAG, OPT_SIGN, OPT_GEN_KEY, OPT_VERSION,
-       OPT_FMT, OPT_FORCE, OPT_SEAL_TO };
+       OPT_FMT, OPT_FORCE, OPT_SEAL_TO, OPT_PUBLIC_FROM };
 
 int main(int argc, char **argv)
 {
@@ -311,13 +313,14 @@ int main(int argc, char **argv)
 		{ "gen-key", required_argument, NULL, OPT_GEN_KEY },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "seal-to", required_argument, NULL, OPT_SEAL_TO },
+		{ "public-from", required_argument, NULL, OPT_PUBLIC_FROM },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct xbc c;
 	const char *output = NULL, *sign_key = NULL, *why = NULL;
-	const char *gen_key = NULL;
+	const char *gen_key = NULL, *public_from = NULL;
 	const char **dirs = NULL;
 	unsigned char (*seal_to)[XB_SEAL_KEY_SIZE] = NULL;
 	size_t nseal_to = 0;
@@ -370,6 +373,9 @@ int main(int argc, char **argv)
 		case OPT_FORCE:
 			force = true;
 			break;
+		case OPT_PUBLIC_FROM:
+			public_from = optarg;
+			break;
 		case OPT_SEAL_TO:
 			if (xb_key_read_seal_public(optarg, seal_to[nseal_to],
 						    &err)) {
@@ -408,6 +414,23 @@ int main(int argc, char **argv)
 			"and %s.pub (give it to xenbake "
 			"--require-signature)\n", gen_key, gen_key);
 		ret = 0;
+		goto out;
+	}
+	if (public_from) {
+		char *text = NULL;
+
+		if (optind != argc || fmt || output || sign_key || nseal_to) {
+			fputs("xenbakec: --public-from KEY.key takes nothing "
+			      "else (xenbakec --help)\n", stderr);
+			goto out;
+		}
+		if (xb_key_public_text(public_from, &text, &err)) {
+			fprintf(stderr, "xenbakec: %s\n", err);
+			goto out;
+		}
+		fputs(text, stdout);
+		free(text);
+		ret = fflush(stdout) ? EXIT_USAGE : 0;
 		goto out;
 	}
 	if (force) {

@@ -65,6 +65,11 @@ void xb_seal_keypair(const unsigned char sk[XB_SECRET_KEY_SIZE],
 int xb_key_read_seal_public(const char *path,
 			    unsigned char pk[XB_SEAL_KEY_SIZE], char **errmsg);
 
+/* The text of NAME.pub (both lines) for the key pair of NAME.key at path:
+ * for a pair made before secrets, whose .pub has one line. *text
+ * malloc'd. (trust.c) */
+int xb_key_public_text(const char *path, char **text, char **errmsg);
+
 /* Reads a host's key (NAME.key) to open secrets with: refused unless the
  * file is owned by the effective user and has no group or other
  * permission. (trust.c) */

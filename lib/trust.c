@@ -90,9 +90,10 @@ static int read_tagged_line(const char *path, const char *tag,
 		start = start ? start + 1 : line + n;
 		if (strncmp(start, tag, taglen) || start[taglen] != ' ') {
 			xb_fail(errmsg, "%s: no line \"%s HEX\": a public key "
-				"from before secrets; make the pair again "
-				"(xenbakec --gen-key NAME --force) and give "
-				"the host its new .key", path, tag);
+				"from before secrets; write it again from its "
+				"key (xenbakec --public-from NAME.key > "
+				"NAME.pub), or make a new pair (xenbakec "
+				"--gen-key NAME)", path, tag);
 			goto out;
 		}
 	}
@@ -127,19 +128,18 @@ static int read_tagged(const char *path, const char *tag, unsigned char *bin,
 	return read_tagged_line(path, tag, bin, size, false, false, errmsg);
 }
 
-/* Writes "TAG HEX\n" to path, replaced whole, with the given mode; with
- * tag2, a second line "TAG2 HEX2" of bin2[size] */
-static int write_tagged(const char *path, const char *tag,
-			const unsigned char *bin, size_t size, const char *tag2,
-			const unsigned char *bin2, mode_t mode, char **errmsg)
+/* "TAG HEX\n", with tag2 then "TAG2 HEX2\n" of bin2[size]: malloc'd,
+ * NUL-terminated, *len bytes before the NUL; NULL when out of memory */
+static char *format_tagged(const char *tag, const unsigned char *bin,
+			   size_t size, const char *tag2,
+			   const unsigned char *bin2, size_t *out_len)
 {
 	size_t taglen = strlen(tag), len = taglen + 1 + size * 2 + 1;
 	size_t len2 = tag2 ? strlen(tag2) + 1 + size * 2 + 1 : 0;
 	char *line = malloc(len + len2 + 1);
-	int ret;
 
 	if (!line)
-		return xb_fail(errmsg, "out of memory");
+		return NULL;
 	memcpy(line, tag, taglen);
 	line[taglen] = ' ';
 	sodium_bin2hex(line + taglen + 1, size * 2 + 1, bin, size);
@@ -151,7 +151,23 @@ static int write_tagged(const char *path, const char *tag,
 			       bin2, size);
 		line[len + len2 - 1] = '\n';
 	}
-	len += len2;
+	line[len + len2] = '\0';
+	*out_len = len + len2;
+	return line;
+}
+
+/* Writes format_tagged's text to path, replaced whole, with the given
+ * mode. */
+static int write_tagged(const char *path, const char *tag,
+			const unsigned char *bin, size_t size, const char *tag2,
+			const unsigned char *bin2, mode_t mode, char **errmsg)
+{
+	size_t len;
+	char *line = format_tagged(tag, bin, size, tag2, bin2, &len);
+	int ret;
+
+	if (!line)
+		return xb_fail(errmsg, "out of memory");
 	ret = xb_replace_file(path, line, len, (int)mode, XB_ATOMIC_SYNC,
 			      errmsg);
 	sodium_memzero(line, len + 1);
@@ -211,6 +227,24 @@ int xb_key_read_seal_public(const char *path,
 {
 	return read_tagged_line(path, SEAL_PUBLIC_TAG, pk, XB_SEAL_KEY_SIZE,
 				true, false, errmsg);
+}
+
+int xb_key_public_text(const char *path, char **text, char **errmsg)
+{
+	unsigned char sk[XB_SECRET_KEY_SIZE];
+	unsigned char x_sk[XB_SEAL_KEY_SIZE], x_pk[XB_SEAL_KEY_SIZE];
+	size_t len;
+
+	*text = NULL;
+	if (init_sodium(errmsg) || xb_key_read_secret(path, sk, errmsg))
+		return -1;
+	xb_seal_keypair(sk, x_sk, x_pk);
+	/* libsodium's ed25519 secret key is seed || public key */
+	*text = format_tagged(PUBLIC_TAG, sk + crypto_sign_SEEDBYTES,
+			      XB_PUBLIC_KEY_SIZE, SEAL_PUBLIC_TAG, x_pk, &len);
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(x_sk, sizeof(x_sk));
+	return *text ? 0 : xb_fail(errmsg, "out of memory");
 }
 
 int xb_key_read_host(const char *path, unsigned char sk[XB_SECRET_KEY_SIZE],

@@ -90,6 +90,11 @@ head -n 1 h1.pub >old.pub
 "$XENBAKEC" --seal-to old.pub -o x.xbb site.xb 2>err
 check "a .pub without a sealing key: exit 2, saying to make the pair again" \
 	'[ $? -eq 2 ] && grep -q "gen-key" err && [ ! -e x.xbb ]'
+"$XENBAKEC" --public-from h1.key >again.pub
+check "--public-from makes the .pub again, both lines" 'cmp -s h1.pub again.pub'
+"$XENBAKEC" --seal-to again.pub -o x.xbb site.xb &&
+	"$XENBAKEC" --seal-to h1.pub -o y.xbb site.xb
+check "and seals as the .pub --gen-key wrote" 'cmp -s x.xbb y.xbb'
 "$XENBAKEC" --seal-to h1.pub --seal-to h1.pub -o x.xbb site.xb 2>err
 check "one key twice: an error" '[ $? -eq 1 ] && grep -q "twice" err'
 "$XENBAKEC" --seal-to nowhere.pub -o x.xbb site.xb 2>err
