@@ -81,6 +81,8 @@ enum xbc_check {
 	CHECK_POOL_BLOCK,
 	/* language version 2: owners */
 	CHECK_OWNER,
+	/* language version 2: secrets */
+	CHECK_SECRET,
 	CHECK_COUNT
 };
 
@@ -152,6 +154,8 @@ struct xbc_stmt {
 	enum xbc_stmt_kind kind;
 	bool value_is_file;          /* value: file "PATH" (value.raw the path) */
 	bool once;                   /* KEY = VALUE once: only while absent */
+	bool value_is_secret;        /* secret "PATH": a file value, sealed */
+	bool value_is_sealed;        /* sealed "BASE64": sealed already */
 	struct xbc_loc loc;          /* of its keyword */
 	struct xbc_str key;          /* raw NULL when the statement has none */
 	struct xbc_str value;
@@ -231,6 +235,7 @@ struct xbc_include {
 struct xbc_entry {
 	enum xb_field field;
 	bool once;                   /* XB_ENTRY_ONCE */
+	bool secret;                 /* XB_ENTRY_SECRET: value is sealed */
 	int depth;                   /* 0: written in the block; n: from a
 				        template used n uses deep, which one
 				        written nearer the block overrides */
@@ -238,6 +243,7 @@ struct xbc_entry {
 				        or key_buf */
 	char *key_buf;               /* owned: "vm-data/" + the key */
 	const char *value;
+	char *value_buf;             /* owned: a secret's sealed value */
 	struct xbc_loc loc;
 	size_t seq;                  /* statement order, to sort stably;
 				        its context at c->entry_ctx[seq] */
@@ -274,6 +280,9 @@ struct xbc_options {
 	/* bounds, lower for fuzzing */
 	size_t max_expanded;         /* XBC_MAX_EXPANDED */
 	size_t max_constant_bytes;   /* XBC_MAX_CONSTANT_BYTES */
+	/* the keys secrets are sealed to (--seal-to, lib/seal.h) */
+	const unsigned char (*seal_to)[32];
+	size_t nseal_to;
 };
 
 struct xbc {

@@ -77,6 +77,9 @@ const struct xbc_check_info xbc_checks[CHECK_COUNT] = {
 	[CHECK_OWNER] = { "owner", SEV_ERROR, true,
 		"a second owner, or an owner name that is not a word of "
 		"[A-Za-z0-9._-]" },
+	[CHECK_SECRET] = { "secret", SEV_ERROR, true,
+		"a secret with no key to seal it to (--seal-to), a malformed "
+		"sealed value, or a secret where no secret can be" },
 };
 
 void *xbc_alloc(struct xbc *c, size_t size)

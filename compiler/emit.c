@@ -197,7 +197,7 @@ static uint32_t format_needed(const struct xbc *c)
 		for (j = 0; j < o->nentries; j++)
 			if (o->entries[j].field == XB_FIELD_NAME_DESCRIPTION ||
 			    o->entries[j].field == XB_FIELD_TAGS ||
-			    o->entries[j].once)
+			    o->entries[j].once || o->entries[j].secret)
 				return 3;
 		if (o->vlan >= 0 || (o->cls == XB_CLASS_SR && o->host[0]))
 			need = 2;
@@ -324,7 +324,8 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 			unsigned char *q = out + off_ent + e * XBB_ENTRY_SIZE;
 
 			xbb_put32(q + 0, (uint32_t)o->entries[j].field |
-					 (o->entries[j].once ? XB_ENTRY_ONCE : 0));
+					 (o->entries[j].once ? XB_ENTRY_ONCE : 0) |
+					 (o->entries[j].secret ? XB_ENTRY_SECRET : 0));
 			xbb_put32(q + 4, ent_str[2 * e]);
 			xbb_put32(q + 8, ent_str[2 * e + 1]);
 			xbb_put32(q + 12, ent_pos[e]);

@@ -10,6 +10,7 @@
 
 #include "compiler/compiler.h"
 #include "lib/glob.h"
+#include "lib/seal.h"
 
 static const char *const i18n_keys[] = XB_I18N_KEYS;
 #define N_I18N_KEYS (sizeof(i18n_keys) / sizeof(i18n_keys[0]))
@@ -129,8 +130,10 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 	e = &o->entries[o->nentries++];
 	e->field = field;
 	e->once = false;
+	e->secret = false;
 	e->key = key;
 	e->key_buf = NULL;
+	e->value_buf = NULL;
 	e->value = value;
 	e->loc = *loc;
 	e->seq = c->seq++;
@@ -278,7 +281,8 @@ static void check_xenstore_sizes(struct xbc *c, const struct xbc_stmt *s,
 		xbc_hint(c, d, "shorten the key by %zu bytes",
 			 path - XB_XS_PATH_MAX);
 	}
-	if (s->value.len > XB_XS_VALUE_MAX) {
+	/* a sealed value's plaintext was checked when it was sealed */
+	if (s->value.len > XB_XS_VALUE_MAX && !s->value_is_sealed) {
 		d = xbc_report(c, CHECK_XENSTORE_VALUE_SIZE, &s->value.loc,
 			       "a vm-data value of %zu bytes, over xenstore's "
 			       "%d", s->value.len, XB_XS_VALUE_MAX);
@@ -410,6 +414,47 @@ static void i18n_key(struct xbc *c, struct xbc_object *o,
 static void lower_stmt(struct xbc *c, struct xbc_object *o,
 		       const struct xbc_stmt *s);
 
+/* A secret's plaintext, checked like any value, is sealed to the
+ * --seal-to keys; a sealed value is kept as written, its structure
+ * checked. Deterministic (seal.h): the same plaintext and keys give the
+ * same text, so a duplicate-key compares them as values. */
+static void seal_entry(struct xbc *c, const struct xbc_stmt *s,
+		       struct xbc_entry *e)
+{
+	struct xbc_diag *d;
+	char *err = NULL;
+
+	if (!e || (!s->value_is_secret && !s->value_is_sealed))
+		return;
+	e->secret = true;
+	if (s->value_is_sealed) {
+		if (xb_seal_check(s->value.value, &err)) {
+			d = xbc_report(c, CHECK_SECRET, &s->value.loc, "%s",
+				       err ? err : "out of memory");
+			xbc_hint(c, d, "a sealed value is what xenbake dump "
+				 "writes; write secret \"FILE\" to seal a "
+				 "file anew");
+		}
+		goto out;
+	}
+	if (!c->opt.nseal_to) {
+		d = xbc_report(c, CHECK_SECRET, &s->loc, "a secret value and "
+			       "no key to seal it to");
+		xbc_hint(c, d, "xenbakec --seal-to HOST.pub (from xenbakec "
+			 "--gen-key HOST), once for each host that opens it");
+		goto out;
+	}
+	if (xb_seal(c->opt.seal_to, c->opt.nseal_to, s->value.value,
+		    s->value.len, &e->value_buf, &err)) {
+		d = xbc_report(c, CHECK_SECRET, &s->value.loc, "cannot seal "
+			       "the secret: %s", err ? err : "out of memory");
+		goto out;
+	}
+	e->value = e->value_buf;
+out:
+	free(err);
+}
+
 /* The statements of the template a use names, one level deeper: a
  * statement nearer the block overrides one from further in. Cycles were
  * cut by resolve, so this ends. */
@@ -468,6 +513,16 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 				 "works on every class");
 		return;
 	}
+	if ((s->kind == STMT_NAME_LABEL || s->kind == STMT_NAME_DESCRIPTION) &&
+	    (s->value_is_secret || s->value_is_sealed)) {
+		struct xbc_diag *d = xbc_report(c, CHECK_SECRET, &s->loc,
+			"%s cannot be secret: XenAPI shows names and "
+			"descriptions to every user", statement_names[s->kind]);
+
+		xbc_hint(c, d, "a secret is a value of vm-data, "
+			 "xenstore-data or other-config");
+		return;
+	}
 	switch (s->kind) {
 	case STMT_VM_DATA:
 	case STMT_XENSTORE_DATA:
@@ -480,6 +535,7 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 		if (e) {
 			e->key_buf = buf;
 			e->once = s->once;
+			seal_entry(c, s, e);
 		} else {
 			free(buf);
 		}
@@ -488,6 +544,15 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 		if (!check_map_key(c, s))
 			return;
 		if (!strcmp(s->key.value, XB_KEY_I18N)) {  /* the same statement */
+			if (s->value_is_secret || s->value_is_sealed) {
+				struct xbc_diag *d = xbc_report(c,
+					CHECK_SECRET, &s->loc, "other-config "
+					"\"%s\" = secret: XenCenter reads the "
+					"i18n key in the clear", XB_KEY_I18N);
+
+				xbc_hint(c, d, "write the key as a string");
+				return;
+			}
 			if (s->once) {
 				struct xbc_diag *d = xbc_report(c,
 					CHECK_MISPLACED_STATEMENT, &s->loc,
@@ -506,6 +571,7 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 			      s->value.value, &s->loc);
 		if (e)
 			e->once = s->once;
+		seal_entry(c, s, e);
 		break;
 	case STMT_HIDE:
 		if (o->cls == XB_CLASS_SR) {
@@ -688,6 +754,12 @@ static int entry_cmp(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* A value as a diagnostic may show it: never a secret's */
+static const char *shown(const struct xbc_entry *e)
+{
+	return e->secret ? "(secret)" : e->value;
+}
+
 static const char *field_words(const struct xbc_entry *e)
 {
 	return xb_field_xapi(e->field);
@@ -710,7 +782,8 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 			/* kept is written nearer the block: it overrides */
 			if (kept->depth == e->depth &&
 			    (strcmp(kept->value, e->value) ||
-			     kept->once != e->once)) {
+			     kept->once != e->once ||
+			     kept->secret != e->secret)) {
 				struct xbc_diag *d;
 				struct xbc_entry_ctx ec = ctx_of(c, e);
 				struct xbc_entry_ctx kc = ctx_of(c, kept);
@@ -726,15 +799,15 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 						XB_FIELD_NAME_LABEL ? "name-label" :
 						"name-description",
 						xb_class_keyword(o->cls),
-						o->selector, e->value, kept->value);
+						o->selector, shown(e), shown(kept));
 				else
 					d = xbc_report(c, CHECK_DUPLICATE_KEY,
 						&e->loc, "%s \"%s\" of %s \"%s\" "
 						"set to \"%s\"%s and, elsewhere, to "
 						"\"%s\"%s", field_words(e), e->key,
 						xb_class_keyword(o->cls),
-						o->selector, e->value,
-						e->once ? " once" : "", kept->value,
+						o->selector, shown(e),
+						e->once ? " once" : "", shown(kept),
 						kept->once ? " once" : "");
 				xbc_note(c, d, &kept->loc, "also defined here");
 				if (kc.use && kc.use != ec.use)
@@ -744,6 +817,7 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 				c->cur_use = NULL;
 			}
 			free(e->key_buf);
+			free(e->value_buf);
 			continue;
 		}
 		o->entries[out++] = *e;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "lib/atomic.h"
+#include "lib/seal.h"
 #include "lib/trust.h"
 #include "compiler/compiler.h"
 
@@ -45,6 +46,10 @@ static void usage(FILE *out)
 "      --gen-key NAME     make NAME.key (secret) and NAME.pub, then exit;\n"
 "                         an existing key is kept unless --force\n"
 "      --force            with --gen-key: replace NAME.key and NAME.pub\n"
+"      --seal-to HOST.pub seal each secret \"FILE\" value to this host's key\n"
+"                         (repeatable: every host that opens the blob)\n"
+"      --public-from NAME.key  print NAME.pub (both lines) and exit: for a\n"
+"                         pair made before secrets, whose .pub has one line\n"
 "  -h, --help             this text;  --version  the version\n"
 "\n"
 "A source (xenbake.xb(5)):\n"
@@ -296,7 +301,7 @@ out:
 }
 
 enum { OPT_CHECK = 256, OPT_DIAG, OPT_SIGN, OPT_GEN_KEY, OPT_VERSION,
-       OPT_FMT, OPT_FORCE };
+       OPT_FMT, OPT_FORCE, OPT_SEAL_TO, OPT_PUBLIC_FROM };
 
 int main(int argc, char **argv)
 {
@@ -307,14 +312,18 @@ int main(int argc, char **argv)
 		{ "sign", required_argument, NULL, OPT_SIGN },
 		{ "gen-key", required_argument, NULL, OPT_GEN_KEY },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "seal-to", required_argument, NULL, OPT_SEAL_TO },
+		{ "public-from", required_argument, NULL, OPT_PUBLIC_FROM },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct xbc c;
 	const char *output = NULL, *sign_key = NULL, *why = NULL;
-	const char *gen_key = NULL;
+	const char *gen_key = NULL, *public_from = NULL;
 	const char **dirs = NULL;
+	unsigned char (*seal_to)[XB_SEAL_KEY_SIZE] = NULL;
+	size_t nseal_to = 0;
 	char *out_path = NULL, *tmp = NULL, *err = NULL, *sig_path = NULL;
 	unsigned char *blob = NULL, sk[XB_SECRET_KEY_SIZE];
 	size_t len = 0, ndirs = 0;
@@ -324,7 +333,8 @@ int main(int argc, char **argv)
 
 	xbc_init(&c);
 	dirs = calloc((size_t)argc, sizeof(*dirs));
-	if (!dirs)
+	seal_to = calloc((size_t)argc, sizeof(*seal_to));
+	if (!dirs || !seal_to)
 		goto out;
 	while ((opt = getopt_long(argc, argv, "o:I:W:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -363,6 +373,17 @@ int main(int argc, char **argv)
 		case OPT_FORCE:
 			force = true;
 			break;
+		case OPT_PUBLIC_FROM:
+			public_from = optarg;
+			break;
+		case OPT_SEAL_TO:
+			if (xb_key_read_seal_public(optarg, seal_to[nseal_to],
+						    &err)) {
+				fprintf(stderr, "xenbakec: --seal-to %s\n", err);
+				goto out;
+			}
+			nseal_to++;
+			break;
 		case 'h':
 			usage(stdout);
 			ret = 0;
@@ -395,6 +416,23 @@ int main(int argc, char **argv)
 		ret = 0;
 		goto out;
 	}
+	if (public_from) {
+		char *text = NULL;
+
+		if (optind != argc || fmt || output || sign_key || nseal_to) {
+			fputs("xenbakec: --public-from KEY.key takes nothing "
+			      "else (xenbakec --help)\n", stderr);
+			goto out;
+		}
+		if (xb_key_public_text(public_from, &text, &err)) {
+			fprintf(stderr, "xenbakec: %s\n", err);
+			goto out;
+		}
+		fputs(text, stdout);
+		free(text);
+		ret = fflush(stdout) ? EXIT_USAGE : 0;
+		goto out;
+	}
 	if (force) {
 		fputs("xenbakec: --force goes with --gen-key only\n", stderr);
 		goto out;
@@ -424,6 +462,8 @@ int main(int argc, char **argv)
 	}
 	c.opt.include_dirs = dirs;
 	c.opt.ninclude_dirs = ndirs;
+	c.opt.seal_to = (const unsigned char (*)[32])seal_to;
+	c.opt.nseal_to = nseal_to;
 	if (sign_key && xb_key_read_secret(sign_key, sk, &err)) {
 		fprintf(stderr, "xenbakec: %s\n", err);
 		goto out;
@@ -492,6 +532,7 @@ out:
 	free(out_path);
 	free(sig_path);
 	free(dirs);
+	free(seal_to);
 	xbc_free(&c);
 	return ret;
 }

@@ -400,6 +400,8 @@ void xbc_build_stmt_value(struct xbc *c, enum xbc_stmt_kind kind,
 	xbc_build_stmt(c, kind, loc, key, key_loc, &value->tok, &value->loc);
 	if (c->last_stmt) {
 		c->last_stmt->value_is_file = value->is_file;
+		c->last_stmt->value_is_secret = value->is_secret;
+		c->last_stmt->value_is_sealed = value->is_sealed;
 		c->last_stmt->once = once;
 	}
 }
@@ -520,7 +522,10 @@ void xbc_free(struct xbc *c)
 	}
 	for (i = 0; i < c->nobjects; i++) {
 		for (size_t e = 0; e < c->objects[i]->nentries; e++)
+		{
 			free(c->objects[i]->entries[e].key_buf);
+			free(c->objects[i]->entries[e].value_buf);
+		}
 		free(c->objects[i]->entries);
 		free(c->objects[i]);
 	}

@@ -110,6 +110,8 @@ static const char *keyword(int t)
 	case TEMPLATE:		return "template";
 	case USE:		return "use";
 	case FILE_KW:		return "file";
+	case SECRET_KW:		return "secret";
+	case SEALED_KW:		return "sealed";
 	case ONCE:		return "once";
 	case OWNER:		return "owner";
 	case ',':		return ",";

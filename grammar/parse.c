@@ -171,7 +171,7 @@ static const char *const keywords[] = {
 	"optional", "vm-data", "xenstore-data", "other-config",
 	"hide-from-xencenter", "name-label", "i18n-key", "for", "in",
 	"template", "use", "file", "match", "pool", "name-description",
-	"tag",
+	"tag", "secret", "sealed",
 };
 
 /* what may start a top-level item, and a statement */
@@ -182,12 +182,6 @@ static const char *const top_words[] = {
 static const char *const stmt_words[] = {
 	"vm-data", "xenstore-data", "other-config", "hide-from-xencenter",
 	"name-label", "i18n-key", "use", "name-description", "tag",
-};
-
-/* Words of language version 2 (xenbake.xb(5)) this compiler does not
- * read yet: said so, rather than a suggestion that misleads. */
-static const char *const v2_words[] = {
-	"secret",
 };
 
 /* XenAPI classes xenbake does not configure */
@@ -240,15 +234,6 @@ static bool name_error(struct xbc *c, struct xbc_scan *s,
 		xbc_hint(c, d, "write owner \"NAME\"; once, at the top level");
 		return true;
 	}
-	if (word_in(word, v2_words, COUNT(v2_words)) &&
-	    !(top && word_in(word, other_classes, COUNT(other_classes)))) {
-		d = xbc_report(c, CHECK_SYNTAX, loc, "'%s' is a word of xenbake "
-			       "language version 2, not supported yet by this "
-			       "compiler version", word);
-		xbc_hint(c, d, "this xenbakec reads language version 1: "
-			 "let, include, and vm, sr, network and pif blocks");
-		return true;
-	}
 	if (top && word_in(word, other_classes, COUNT(other_classes))) {
 		d = xbc_report(c, CHECK_SYNTAX, loc, "'%s' is not a class "
 			       "xenbake configures: it knows vm, sr, network, "
@@ -263,11 +248,6 @@ static bool name_error(struct xbc *c, struct xbc_scan *s,
 			xbc_nearest(word, stmt_words, COUNT(stmt_words));
 		if (near) {
 			xbc_hint(c, d, "did you mean '%s'?", near);
-		} else if ((near = xbc_nearest(word, v2_words,
-						COUNT(v2_words)))) {
-			xbc_hint(c, d, "did you mean '%s'? It is a word of "
-				 "language version 2, not supported yet by "
-				 "this compiler version", near);
 		} else if (top) {
 			xbc_hint(c, d, "a top-level item is vm, sr, network, "
 				 "pif or host \"NAME\" { ... }, pool { ... }, "

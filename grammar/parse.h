@@ -25,11 +25,13 @@ struct xbc_sel {
 	struct xbc_loc loc;
 };
 
-/* A value: a string, or file "PATH" */
+/* A value: a string, file "PATH", secret "PATH" (is_file too) or
+ * sealed "BASE64" */
 struct xbc_val {
 	struct xbc_tok tok;
 	bool is_file;
 	struct xbc_loc loc;
+	bool is_secret, is_sealed;
 };
 
 /* The scanner's state (flex's extra data). */

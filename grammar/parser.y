@@ -66,6 +66,8 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct xbc *c,
 %token <tok> RANGE "range"
 /* a key written only while absent (a word only after a value) */
 %token ONCE "once"
+/* secret values (words only after '=') */
+%token SECRET_KW "secret" SEALED_KW "sealed"
 %token OWNER "owner"
 
 %type <sel> selector host
@@ -208,6 +210,10 @@ stmt:	  VM_DATA STRING '=' value once ';'
 
 value:	  STRING			{ $$ = (struct xbc_val){ $1, false, @1 }; }
 	| FILE_KW STRING		{ $$ = (struct xbc_val){ $2, true, @2 }; }
+	| SECRET_KW STRING
+		{ $$ = (struct xbc_val){ $2, true, @2, .is_secret = true }; }
+	| SEALED_KW STRING
+		{ $$ = (struct xbc_val){ $2, false, @2, .is_sealed = true }; }
 	;
 
 i18n_key: IDENT

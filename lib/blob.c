@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "lib/blob.h"
+#include "lib/seal.h"
 #include "lib/errmsg.h"
 #include "lib/sha256.h"
 #include "lib/utf8.h"
@@ -283,6 +284,15 @@ static bool field_allowed(uint32_t cls, uint32_t field,
 	return false;
 }
 
+static bool sealed_ok(const char *text)
+{
+	char *why = NULL;
+	int r = xb_seal_check(text, &why);
+
+	free(why);
+	return r == 0;
+}
+
 /* Walks entries object by object (check_objects proved that this visits
  * each entry once, in record order) so each knows its object's class. */
 static int check_entries(const struct xbb *blob)
@@ -302,7 +312,7 @@ static int check_entries(const struct xbb *blob)
 			uint32_t eflags = xbb_get32(r) & ~XB_ENTRY_FIELD_MASK;
 			uint32_t key = xbb_get32(r + 4);
 
-			/* once: a map key, format 3 */
+			/* once, secret: a map key, format 3 */
 			if ((eflags & ~XB_ENTRY_FLAGS_ALL) ||
 			    (eflags && (blob->last_comp < 3 ||
 					(field != XB_FIELD_XENSTORE_DATA &&
@@ -322,6 +332,9 @@ static int check_entries(const struct xbb *blob)
 			err = check_string(blob, xbb_get32(r + 8));
 			if (err)
 				return err;
+			if ((eflags & XB_ENTRY_SECRET) &&
+			    !sealed_ok(string_at(blob, xbb_get32(r + 8))))
+				return XBB_ERR_RECORD;
 			/* a tag is its key; the value is always "" */
 			if (field == XB_FIELD_TAGS &&
 			    (*string_at(blob, key) == '\0' ||

@@ -37,9 +37,11 @@
  *
  *   entry (XBB_ENTRY_SIZE): one lowered field value (see model.h)
  *     0 field     enum xb_field, or'ed with XB_ENTRY_* flags (format 3:
- *                 XB_ENTRY_ONCE on xenstore_data and other_config)
+ *                 XB_ENTRY_ONCE, XB_ENTRY_SECRET on xenstore_data and
+ *                 other_config)
  *     4 key       string ("" for name_label)
- *     8 value     string
+ *     8 value     string; with XB_ENTRY_SECRET a sealed bundle in base64
+ *                 (lib/seal.h), never the plaintext
  *    12 pos       position of the statement that set it
  *
  *   position (XBB_POS_SIZE): a source location
@@ -81,8 +83,9 @@
  *   XB_OBJ_BY_UUID or XB_OBJ_VLAN), host and pool objects (the pool's
  *   selector "", neither by uuid nor by pattern), name_description
  *   entries (key "") on VMs, SRs and networks, tags entries on VMs (key
- *   the tag, not ""; value ""), XB_ENTRY_ONCE on xenstore_data and
- *   other_config entries (no other entry flag);
+ *   the tag, not ""; value ""), XB_ENTRY_ONCE and XB_ENTRY_SECRET on
+ *   xenstore_data and other_config entries (no other entry flag), a
+ *   secret's value a well-formed sealed bundle (xb_seal_check);
  *   xenstore_data entries only on VMs; line and column >= 1.
  */
 #ifndef XENBAKE_BLOB_H
@@ -102,7 +105,8 @@
  * (XBB_ERR_VERSION) instead of being misread. */
 /* Format 3 adds `host "N"` and `pool` blocks (XB_CLASS_HOST, _POOL), the
  * fields name_description and tags, and `match "GLOB"` selectors
- * (XB_OBJ_MATCH), `once` keys (XB_ENTRY_ONCE) and the owner word; the
+ * (XB_OBJ_MATCH), `once` keys (XB_ENTRY_ONCE), secret values
+ * (XB_ENTRY_SECRET) and the owner word; the
  * same rule: only a blob that uses them is stamped 3. The owner's string
  * is stored last, after the positions' files, so that the strings of a
  * blob without one are as before. */

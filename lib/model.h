@@ -19,6 +19,10 @@
  *   STATEMENT once             the entry with XB_ENTRY_ONCE: written only
  *                              while the key is absent (vm-data,
  *                              xenstore-data, other-config)
+ *   STATEMENT = secret "F"     the entry with XB_ENTRY_SECRET: the value is
+ *                              F's bytes sealed (lib/seal.h); `dump` writes
+ *                              it as sealed "BASE64" (vm-data,
+ *                              xenstore-data, other-config)
  *
  * Selection (resolved by the runtime against the host's state):
  *   vm "N"          the one VM, not a template nor a control domain, named N
@@ -89,8 +93,11 @@ enum xb_field {
  * XB_ENTRY_FIELD_MASK (blob format 3) */
 #define XB_ENTRY_ONCE   0x10000u    /* written only while absent; then the
 				       guest's (map fields only) */
+#define XB_ENTRY_SECRET 0x20000u    /* the value is a sealed bundle
+				       (lib/seal.h, base64), opened on the
+				       host (map fields only) */
 #define XB_ENTRY_FIELD_MASK 0xffffu
-#define XB_ENTRY_FLAGS_ALL XB_ENTRY_ONCE
+#define XB_ENTRY_FLAGS_ALL (XB_ENTRY_ONCE | XB_ENTRY_SECRET)
 #define XB_VLAN_MAX     4094u       /* the highest tag VLAN.create takes */
 
 #define XB_KEY_HIDE            "HideFromXenCenter"

@@ -7,7 +7,9 @@
  * "xenbake-ed25519-signature HEX" over the blob's bytes. Keys are one line
  * each: "xenbake-ed25519-public-key HEX" (KEY.pub) and
  * "xenbake-ed25519-secret-key HEX" (KEY.key, mode 0600: the 32-byte seed,
- * then the public key, as libsodium lays out a secret key). */
+ * then the public key, as libsodium lays out a secret key). KEY.pub has a
+ * second line, the key secrets are sealed to (seal.h); readers of the
+ * first line ignore it. */
 #ifndef XENBAKE_TRUST_H
 #define XENBAKE_TRUST_H
 

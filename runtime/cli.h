@@ -46,6 +46,7 @@ struct options {
 	const char *xapi_fingerprint;   /* --xapi-fingerprint */
 	const char *state_dir;
 	const char *signature_key;
+	const char *host_key;        /* --host-key; NULL: the default */
 	bool no_xapi, no_xenstore, json, verbose, no_syslog;
 	bool ignore_running_xapi;    /* --no-xapi even though xapi answers */
 	bool all;                    /* status: every receipt kept */

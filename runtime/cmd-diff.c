@@ -278,6 +278,16 @@ static const char *optional_word(const struct item *it)
 	return it->obj->flags & XB_OBJ_OPTIONAL ? "optional" : "required";
 }
 
+/* What a side shows: its value, "(secret)" for a sealed one (another
+ * plaintext or other keys: either way a change), or the block's word */
+static const char *shown(const struct item *it)
+{
+	if (!it->ent)
+		return optional_word(it);
+	return it->ent->flags & XB_ENTRY_SECRET ? XB_SECRET_SHOWN :
+	       it->ent->value;
+}
+
 /* One key of an object both sides have; old or new NULL when absent. */
 static void put_key(FILE *f, const struct options *o, int op,
 		    const struct item *old, const struct item *new,
@@ -295,11 +305,9 @@ static void put_key(FILE *f, const struct options *o, int op,
 			fputs("\"optional\",\"key\":\"\"", f);
 		}
 		fputs(",\"old\":", f);
-		put_json_or_null(f, !old ? NULL : old->ent ? old->ent->value :
-				 optional_word(old));
+		put_json_or_null(f, old ? shown(old) : NULL);
 		fputs(",\"new\":", f);
-		put_json_or_null(f, !new ? NULL : new->ent ? new->ent->value :
-				 optional_word(new));
+		put_json_or_null(f, new ? shown(new) : NULL);
 		fputs(",\"source\":", f);
 		put_pos_json(f, new && new->ent ? &new->ent->pos :
 			     new ? &new->obj->pos : NULL);
@@ -310,16 +318,20 @@ static void put_key(FILE *f, const struct options *o, int op,
 		put_key_text(f, it);
 		fputs(": ", f);
 		if (old) {
-			put_quoted(f, old->ent ? old->ent->value :
-				   optional_word(old));
+			if (old->ent && (old->ent->flags & XB_ENTRY_SECRET))
+				fputs(XB_SECRET_SHOWN, f);
+			else
+				put_quoted(f, shown(old));
 			if (old->ent && (old->ent->flags & XB_ENTRY_ONCE))
 				fputs(" once", f);
 			if (new)
 				fputs(" -> ", f);
 		}
 		if (new) {
-			put_quoted(f, new->ent ? new->ent->value :
-				   optional_word(new));
+			if (new->ent && (new->ent->flags & XB_ENTRY_SECRET))
+				fputs(XB_SECRET_SHOWN, f);
+			else
+				put_quoted(f, shown(new));
 			if (new->ent && (new->ent->flags & XB_ENTRY_ONCE))
 				fputs(" once", f);
 		}

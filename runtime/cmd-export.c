@@ -124,9 +124,10 @@ static bool key_wanted(const struct options *o, const struct xb_map *managed,
 }
 
 /* One object's block; 0, or -1 out of memory. Nothing when no key is
- * left to export. */
+ * left to export. *secrets counts the secret keys left out. */
 static int export_object(FILE *f, const struct options *o,
-			 const struct xb_actual *a, const struct xb_object *ob)
+			 const struct xb_actual *a, const struct xb_object *ob,
+			 size_t *secrets)
 {
 	const char *orig = xb_map_get(&ob->other_config,
 				      XB_KEY_I18N_ORIG_NAME);
@@ -202,6 +203,17 @@ static int export_object(FILE *f, const struct options *o,
 				}
 				head = true;
 			}
+			/* a secret's value is sealed in its blob and
+			 * nowhere else: never exported */
+			if (xb_managed_is_secret(&managed, field, e.key)) {
+				fprintf(f, "    # left out: %s ",
+					xb_field_xapi(field));
+				put_quoted(f, e.key);
+				fputs(" is a secret (write it as secret "
+				      "\"FILE\")\n", f);
+				(*secrets)++;
+				continue;
+			}
 			/* XenServer keeps only vm-data/ in a VM's
 			 * xenstore_data: the language refuses the rest */
 			if (field == XB_FIELD_XENSTORE_DATA &&
@@ -233,9 +245,10 @@ int cmd_export(const struct options *o)
 {
 	struct xb_actual actual = { 0 };
 	struct xapi *x = NULL;
-	char *err = NULL;
+	char *err = NULL, *body = NULL;
+	size_t i, secrets = 0, len = 0;
+	FILE *f = NULL;
 	int rc = EXIT_ERROR;
-	size_t i;
 
 	if (!(x = connect_xapi(o, &err)))
 		goto fail;
@@ -243,23 +256,41 @@ int cmd_export(const struct options *o)
 		err = strdup(xapi_errmsg(x));
 		goto fail;
 	}
-	printf("# xenbake export from %s: %zu host%s.\n", o->xapi,
-	       actual.nhosts, actual.nhosts == 1 ? "" : "s");
-	/* the hook for secrets: the language has none yet, so no value is
-	 * held back; when it gets them, export writes a reference here and
-	 * leaves the value out */
-	puts("# Secrets: none left out (the language has no secret values yet).");
+	/* the blocks first, so that the first lines can say how many
+	 * secrets they leave out */
+	f = open_memstream(&body, &len);
+	if (!f) {
+		err = strdup("out of memory");
+		goto fail;
+	}
 	for (i = 0; i < actual.nobjects; i++) {
 		const struct xb_object *ob = &actual.objects[i];
 
 		if (!exportable(ob) || !class_wanted(o, ob->cls) ||
 		    !name_wanted(o, ob))
 			continue;
-		if (export_object(stdout, o, &actual, ob)) {
+		if (export_object(f, o, &actual, ob, &secrets)) {
 			err = strdup("out of memory");
 			goto fail;
 		}
 	}
+	if (fclose(f)) {
+		f = NULL;
+		err = strdup("out of memory");
+		goto fail;
+	}
+	f = NULL;
+	printf("# xenbake export from %s: %zu host%s.\n", o->xapi,
+	       actual.nhosts, actual.nhosts == 1 ? "" : "s");
+	/* a secret key's value is the plaintext: the record of managed
+	 * keys marks it (managed.h), and export leaves it out */
+	if (secrets)
+		printf("# Secrets: %zu left out (each marked below): their "
+		       "values are sealed in the blobs that set them.\n",
+		       secrets);
+	else
+		puts("# Secrets: none left out.");
+	fwrite(body, 1, len, stdout);
 	if (fflush(stdout) || ferror(stdout)) {
 		err = strdup("cannot write the source");
 		goto fail;
@@ -272,6 +303,9 @@ out:
 	if (o->verbose && x)
 		fprintf(stderr, "xenbake: %lu XenAPI call%s\n", xapi_calls(x),
 			xapi_calls(x) == 1 ? "" : "s");
+	if (f)
+		fclose(f);
+	free(body);
 	free(err);
 	xapi_close(x);
 	xb_actual_free(&actual);

@@ -22,6 +22,7 @@
 #include "lib/trust.h"
 #include "runtime/apply.h"
 #include "runtime/cli.h"
+#include "runtime/secrets.h"
 #include "runtime/clock.h"
 #include "runtime/desired.h"
 #include "runtime/dump.h"
@@ -489,6 +490,11 @@ int show_status(struct options *o)
 			fprintf(stderr, "xenbake: out of memory\n");
 			goto out;
 		}
+	if (xb_desired_open_secrets(&desired, o->host_key ? o->host_key :
+				    XB_DEFAULT_HOST_KEY, &err)) {
+		fprintf(out, "Host: not checked: %s\n", err);
+		goto out;
+	}
 	/* the receipts are read, the blobs loaded: once the connections
 	 * are open, status loses the right to more, as plan and apply do */
 	if ((!o->no_xenstore && wait_xenstored(o, &xs, &err)) ||

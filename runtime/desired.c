@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/seal.h"
 #include "runtime/desired.h"
 
 int xb_desired_add_blob(struct xb_desired *d, const struct xbb *blob)
@@ -78,6 +79,9 @@ void xb_desired_free(struct xb_desired *d)
 			free(d->objects[i].entries);
 	free(d->objects);
 	free(d->owners);
+	for (i = 0; i < d->nsecrets; i++)
+		xb_seal_free(d->secrets[i]);
+	free(d->secrets);
 	memset(d, 0, sizeof(*d));
 }
 

@@ -18,7 +18,7 @@ struct xb_desired_entry {
 	const char *key;             /* "" for name_label */
 	const char *value;
 	struct xbb_pos pos;
-	uint32_t flags;              /* XB_ENTRY_ONCE */
+	uint32_t flags;              /* XB_ENTRY_ONCE, XB_ENTRY_SECRET */
 };
 
 struct xb_desired_object {
@@ -42,6 +42,10 @@ struct xb_desired {
 				        with no objects: its keys go */
 	size_t nowners;
 	bool owned;                  /* entries arrays malloc'd (from blobs) */
+	char **secrets;              /* opened secrets' plaintexts, the
+				        values of their entries; wiped when
+				        freed (secrets.h) */
+	size_t nsecrets;
 };
 
 /* Builds the desired state of a verified blob; appends to d, so several

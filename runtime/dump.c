@@ -91,12 +91,15 @@ static const char *derived_i18n_name(const struct xbb *blob,
 	return name;
 }
 
+/* A secret's value is its sealed form, which compiles back unchanged */
 static void put_key_value(const char *keyword, const char *key,
-			  const char *value, bool once, FILE *out)
+			  const char *value, uint32_t flags, FILE *out)
 {
+	bool once = flags & XB_ENTRY_ONCE;
+
 	fprintf(out, "    %s ", keyword);
 	xb_dump_string(key, out);
-	fputs(" = ", out);
+	fputs(flags & XB_ENTRY_SECRET ? " = sealed " : " = ", out);
 	xb_dump_string(value, out);
 	fputs(once ? " once;\n" : ";\n", out);
 }
@@ -104,17 +107,17 @@ static void put_key_value(const char *keyword, const char *key,
 void xb_dump_entry(enum xb_class cls, const struct xbb_entry *e, FILE *out)
 {
 	const size_t prefix = strlen(XB_VM_DATA_PREFIX);
-	bool once = e->flags & XB_ENTRY_ONCE;
+	bool plain = !(e->flags & (XB_ENTRY_ONCE | XB_ENTRY_SECRET));
 
 	switch (e->field) {
 	case XB_FIELD_XENSTORE_DATA:
 		if (!strncmp(e->key, XB_VM_DATA_PREFIX, prefix) &&
 		    e->key[prefix] != '\0')
 			put_key_value("vm-data", e->key + prefix, e->value,
-				      once, out);
+				      e->flags, out);
 		else
-			put_key_value("xenstore-data", e->key, e->value, once,
-				      out);
+			put_key_value("xenstore-data", e->key, e->value,
+				      e->flags, out);
 		return;
 	case XB_FIELD_NAME_LABEL:
 	case XB_FIELD_NAME_DESCRIPTION:
@@ -132,17 +135,18 @@ void xb_dump_entry(enum xb_class cls, const struct xbb_entry *e, FILE *out)
 		break;
 	}
 	/* hide-from-xencenter is refused on a host or the pool */
-	/* a once key is written as it was: only that form takes once */
-	if (!once && !strcmp(e->key, XB_KEY_HIDE) &&
+	/* a once or secret key is written as it was: only that form takes
+	 * once or a secret */
+	if (plain && !strcmp(e->key, XB_KEY_HIDE) &&
 	    !strcmp(e->value, "true") &&
 	    cls != XB_CLASS_HOST && cls != XB_CLASS_POOL) {
 		fputs("    hide-from-xencenter;\n", out);
-	} else if (!once && !strcmp(e->key, XB_KEY_I18N) &&
+	} else if (plain && !strcmp(e->key, XB_KEY_I18N) &&
 		   cls == XB_CLASS_SR &&
 		   plain_identifier(e->value)) {
 		fprintf(out, "    i18n-key %s;\n", e->value);
 	} else {
-		put_key_value("other-config", e->key, e->value, once, out);
+		put_key_value("other-config", e->key, e->value, e->flags, out);
 	}
 }
 

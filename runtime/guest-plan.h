@@ -22,6 +22,8 @@ struct xb_guest_plan {
 				        keys recorded as done, the ones in
 				        desired included: those are written
 				        only if still absent, never removed */
+	struct xb_map secret;        /* "vm-data/KEY" -> "": the config's
+				        secret keys (their record lines) */
 };
 
 /* The guests of one plan. */

@@ -24,6 +24,7 @@
 #include "lib/trust.h"
 #include "runtime/apply.h"
 #include "runtime/cli.h"
+#include "runtime/secrets.h"
 #include "runtime/clock.h"
 #include "runtime/desired.h"
 #include "runtime/dump.h"
@@ -242,6 +243,9 @@ int session_plan(const struct options *o, struct session *s, char **err)
 			*err = strdup("out of memory");
 			return -1;
 		}
+	if (xb_desired_open_secrets(&s->desired, o->host_key ? o->host_key :
+				    XB_DEFAULT_HOST_KEY, err))
+		return -1;
 	s->shas = calloc(s->nblobs + 1, sizeof(*s->shas));
 	if (!s->shas) {
 		*err = strdup("out of memory");

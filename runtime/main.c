@@ -15,6 +15,7 @@
 #include "config.h"
 #include "lib/blob.h"
 #include "runtime/cli.h"
+#include "runtime/secrets.h"
 #include "runtime/clock.h"
 #include "runtime/xapi.h"
 
@@ -74,6 +75,8 @@ static const char usage_text[] =
 "  -I DIR                diff of a .xb source: xenbakec's include directory\n"
 "                        (repeatable)\n"
 "  --require-signature KEY.pub  refuse BLOB unless BLOB.sig verifies with KEY\n"
+"  --host-key FILE       the key that opens the blob's secrets (default\n"
+"                        " XB_DEFAULT_HOST_KEY "; owner only)\n"
 "  -v, --verbose         say how many requests were made\n"
 "  -h, --help            this text;  --version  the version\n"
 "\n"
@@ -111,7 +114,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	       OPT_JSON, OPT_WAIT, OPT_STATE_DIR, OPT_VERSION, OPT_SIG,
 	       OPT_NO_SYSLOG, OPT_XAPI_CA, OPT_XAPI_FINGERPRINT,
 	       OPT_IGNORE_RUNNING_XAPI, OPT_ALL, OPT_CLASS, OPT_NAME,
-	       OPT_PREFIX, OPT_MANAGED };
+	       OPT_PREFIX, OPT_MANAGED, OPT_HOST_KEY };
 	static const struct option longopts[] = {
 		{ "xapi", required_argument, NULL, OPT_XAPI },
 		{ "password-file", required_argument, NULL, OPT_PASSWORD },
@@ -121,6 +124,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "require-signature", required_argument, NULL, OPT_SIG },
+		{ "host-key", required_argument, NULL, OPT_HOST_KEY },
 		{ "no-syslog", no_argument, NULL, OPT_NO_SYSLOG },
 		{ "xapi-ca", required_argument, NULL, OPT_XAPI_CA },
 		{ "xapi-fingerprint", required_argument, NULL,
@@ -157,6 +161,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_JSON: o->json = true; break;
 		case OPT_STATE_DIR: o->state_dir = optarg; break;
 		case OPT_SIG: o->signature_key = optarg; break;
+		case OPT_HOST_KEY: o->host_key = optarg; break;
 		case OPT_NO_SYSLOG: o->no_syslog = true; break;
 		case OPT_XAPI_CA: o->xapi_ca = optarg; break;
 		case OPT_XAPI_FINGERPRINT: {

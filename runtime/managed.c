@@ -46,6 +46,43 @@ const char *xb_managed_once_key(const char *entry, enum xb_field field)
 	return xb_managed_key(entry + n, field);
 }
 
+char *xb_managed_secret_name(enum xb_field field, const char *key)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s%s:%s", XB_MANAGED_SECRET_LINE,
+		     xb_field_xapi(field), key) < 0)
+		return NULL;
+	return s;
+}
+
+bool xb_managed_is_secret(const struct xb_map *managed, enum xb_field field,
+			  const char *key)
+{
+	char *m;
+	bool in;
+
+	if (!managed || !managed->n)
+		return false;
+	m = xb_managed_secret_name(field, key);
+	in = m && xb_map_get(managed, m);
+	free(m);
+	return in;
+}
+
+/* The length of the "once:" or "secret:" a line or name starts with, or 0 */
+static size_t tag_len(const char *s, size_t len)
+{
+	size_t o = strlen(XB_MANAGED_ONCE_LINE);
+	size_t t = strlen(XB_MANAGED_SECRET_LINE);
+
+	if (len > o && !strncmp(s, XB_MANAGED_ONCE_LINE, o))
+		return o;
+	if (len > t && !strncmp(s, XB_MANAGED_SECRET_LINE, t))
+		return t;
+	return 0;
+}
+
 static bool nonempty(const char *key)
 {
 	return key && *key;
@@ -59,13 +96,12 @@ int xb_managed_parse(const char *text, const char *prefix,
 	while (line && *line) {
 		const char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
-		size_t olen = strlen(XB_MANAGED_ONCE_LINE);
-		bool once = len > olen &&
-			    !strncmp(line, XB_MANAGED_ONCE_LINE, olen);
+		size_t olen = tag_len(line, len);
+		bool once = olen > 0;      /* or secret: a tagged line */
 		char *name = NULL;
 		int r = 0;
 
-		if (once && asprintf(&name, "%s%s%.*s", XB_MANAGED_ONCE_LINE,
+		if (once && asprintf(&name, "%.*s%s%.*s", (int)olen, line,
 				     prefix, (int)(len - olen),
 				     line + olen) < 0)
 			return -ENOMEM;
@@ -74,10 +110,10 @@ int xb_managed_parse(const char *text, const char *prefix,
 			return -ENOMEM;
 		/* a line that names no field is not ours to act on */
 		if (name && once &&
-		    (nonempty(xb_managed_once_key(name,
-						  XB_FIELD_XENSTORE_DATA)) ||
-		     nonempty(xb_managed_once_key(name,
-						  XB_FIELD_OTHER_CONFIG))))
+		    (nonempty(xb_managed_key(name + olen,
+					     XB_FIELD_XENSTORE_DATA)) ||
+		     nonempty(xb_managed_key(name + olen,
+					     XB_FIELD_OTHER_CONFIG))))
 			r = xb_map_set(out, name, "");
 		else if (name && !once &&
 			 (nonempty(xb_managed_key(name,
@@ -96,7 +132,7 @@ int xb_managed_parse(const char *text, const char *prefix,
 
 char *xb_managed_format(const struct xb_map *managed, const char *prefix)
 {
-	size_t plen = strlen(prefix), olen = strlen(XB_MANAGED_ONCE_LINE);
+	size_t plen = strlen(prefix), olen;
 	size_t len = 1, i;
 	char *out, *w;
 
@@ -108,17 +144,15 @@ char *xb_managed_format(const struct xb_map *managed, const char *prefix)
 	w = out;
 	for (i = 0; i < managed->n; i++) {
 		const char *k = managed->kv[i].key;
-		bool once = !strncmp(k, XB_MANAGED_ONCE_LINE, olen);
 
-		if (strncmp(once ? k + olen : k, prefix, plen))
+		olen = tag_len(k, strlen(k));
+		if (strncmp(k + olen, prefix, plen))
 			continue;
 		if (w != out)
 			*w++ = '\n';
-		if (once) {
-			memcpy(w, XB_MANAGED_ONCE_LINE, olen);
-			w += olen;
-		}
-		strcpy(w, (once ? k + olen : k) + plen);
+		memcpy(w, k, olen);
+		w += olen;
+		strcpy(w, k + olen + plen);
 		w += strlen(w);
 	}
 	*w = '\0';
@@ -216,7 +250,9 @@ size_t xb_managed_count(const char *text)
 	while (text && *text) {
 		size_t len = strcspn(text, "\n");
 
-		if (len && !is_uuid_line(text, len))
+		if (len && !is_uuid_line(text, len) &&
+		    strncmp(text, XB_MANAGED_SECRET_LINE,
+			    strlen(XB_MANAGED_SECRET_LINE)))
 			n++;
 		text += len;
 		text += *text == '\n';

@@ -30,6 +30,12 @@
  * Dropping the key from the config drops the entry, never the key. In
  * xenstore the entry is "once:" followed by the key less the prefix.
  *
+ * A secret key (its value sealed in the blob, secrets.h) has, besides its
+ * entry, the line "secret:FIELD:KEY": a key that was a secret is shown as
+ * "(secret)" when the config drops it (its value is never printed), and
+ * `export` leaves it out. The line names no key to manage: an older
+ * xenbake drops it, and it is never counted among the record's keys.
+ *
  * Owners (language version 2) fit without another format change: one
  * record per owner per object, each with its uuid line, the owner
  * "default" (and every record written before owners) under
@@ -40,6 +46,8 @@
  * stays the owner default's: other owners need XenAPI. */
 #ifndef XENBAKE_MANAGED_H
 #define XENBAKE_MANAGED_H
+
+#include <stdbool.h>
 
 #include "lib/model.h"
 #include "runtime/state.h"
@@ -63,12 +71,22 @@ char *xb_managed_once_name(enum xb_field field, const char *key);
  * NULL. */
 const char *xb_managed_once_key(const char *entry, enum xb_field field);
 
+/* What starts the line that marks a managed key a secret. */
+#define XB_MANAGED_SECRET_LINE "secret:"
+
+/* "secret:FIELD:KEY", malloc'd; NULL when out of memory. */
+char *xb_managed_secret_name(enum xb_field field, const char *key);
+
+/* Does the parsed record managed mark key of field a secret? */
+bool xb_managed_is_secret(const struct xb_map *managed, enum xb_field field,
+			  const char *key);
+
 /* Parse lines into "FIELD:KEY" -> "", each line with prefix put before it
  * (XB_MANAGED_XS_PREFIX for the record in xenstore; XenAPI's keeps every
  * name whole: ""), and format such a map back: the names that start with
  * prefix, without it (sorted lines, '\n' separated, no final newline).
- * A once line keeps its "once:" before the prefix (parse) or the rest
- * (format). Lines that name no field, or an empty key, are dropped. */
+ * A once (or secret) line keeps its "once:" ("secret:") before the prefix
+ * (parse) or the rest (format). Lines that name no field, or an empty key, are dropped. */
 int xb_managed_parse(const char *text, const char *prefix,
 		     struct xb_map *out);
 char *xb_managed_format(const struct xb_map *managed, const char *prefix);

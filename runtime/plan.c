@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/glob.h"
+#include "lib/seal.h"
 #include "runtime/managed.h"
 #include "runtime/plan.h"
 
@@ -21,6 +22,7 @@ struct target {
 	struct xb_map want[NFIELDS];
 	struct xb_map source[NFIELDS];      /* key -> "file:line:col" */
 	struct xb_map once[NFIELDS];        /* once keys -> "" */
+	struct xb_map secret[NFIELDS];      /* secret keys -> "" */
 	struct xb_map holders[NFIELDS];     /* key -> the owners that set it,
 					       '\n' between them */
 	const struct xb_desired_object *first;
@@ -521,7 +523,7 @@ static int merge_into(struct planner *pl, struct target *t,
 	for (i = 0; i < o->nentries; i++) {
 		const struct xb_desired_entry *e = &o->entries[i];
 		char pos[XB_POS_BUF];
-		const char *have, *by;
+		const char *have, *by, *shown_have, *shown_new;
 		int r;
 
 		if (e->field < 1 || e->field > XB_FIELD_MAX)
@@ -535,12 +537,16 @@ static int merge_into(struct planner *pl, struct target *t,
 		}
 		have = xb_map_get(&t->want[e->field], e->key);
 		by = xb_map_get(&t->holders[e->field], e->key);
+		/* a secret's value is never in a message */
+		shown_have = have && xb_map_get(&t->secret[e->field], e->key) ?
+			     "(secret)" : have;
+		shown_new = e->flags & XB_ENTRY_SECRET ? "(secret)" : e->value;
 		if (have && strcmp(have, e->value) && !holds(by, owner)) {
 			char other[XB_OWNER_MAX + 1];
 
 			plan_error(pl, "%s: %s: %s \"%s\" is set to \"%s\" by owner \"%s\" here and to \"%s\" by owner \"%s\" at %s: two owners may hold one key only with one value",
 				   pos, label, xb_field_xapi(e->field), e->key,
-				   e->value, owner, have,
+				   shown_new, owner, shown_have,
 				   first_holder(by, other, sizeof(other)),
 				   xb_map_get(&t->source[e->field], e->key));
 			continue;
@@ -560,7 +566,7 @@ static int merge_into(struct planner *pl, struct target *t,
 		if (have && strcmp(have, e->value)) {
 			plan_error(pl, "%s: %s: %s \"%s\" is set to \"%s\" here and to \"%s\" at %s, and both blocks select the same object",
 				   pos, label, xb_field_xapi(e->field), e->key,
-				   e->value, have,
+				   shown_new, shown_have,
 				   xb_map_get(&t->source[e->field], e->key));
 			continue;
 		}
@@ -582,6 +588,8 @@ static int merge_into(struct planner *pl, struct target *t,
 			r = xb_map_set(&t->source[e->field], e->key, pos);
 		if (!r && (e->flags & XB_ENTRY_ONCE))
 			r = xb_map_set(&t->once[e->field], e->key, "");
+		if (!r && (e->flags & XB_ENTRY_SECRET))
+			r = xb_map_set(&t->secret[e->field], e->key, "");
 		if (!r)
 			r = xb_map_set(&t->holders[e->field], e->key, owner);
 		if (r)
@@ -909,6 +917,36 @@ static void mark_once(struct planner *pl, size_t first, enum xb_field field,
 	}
 }
 
+/* The changes since first to a secret key of field, or to one the record
+ * managed marks as having been one (the config dropped it): marked, so
+ * that no output shows their values, old or new */
+static void mark_secret(struct planner *pl, size_t first, enum xb_field field,
+			const struct xb_map *secret,
+			const struct xb_map *managed)
+{
+	size_t i;
+
+	for (i = first; i < pl->p->nchanges; i++) {
+		struct xb_change *c = &pl->p->changes[i];
+
+		if (!c->bookkeeping && c->field == field &&
+		    ((secret && xb_map_get(secret, c->key)) ||
+		     xb_managed_is_secret(managed, field, c->key)))
+			c->secret = true;
+	}
+}
+
+/* A secret key's record line, with its holders (new_managed maps) */
+static int record_secret(struct xb_map *new_managed, enum xb_field field,
+			 const char *key)
+{
+	char *m = xb_managed_secret_name(field, key);
+	int r = m ? xb_map_set(new_managed, m, "") : -ENOMEM;
+
+	free(m);
+	return r;
+}
+
 /* Is once key of field recorded in managed as written (or found)? */
 static bool once_recorded(const struct xb_map *managed, enum xb_field field,
 			  const char *key, int *r)
@@ -972,8 +1010,10 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 	const struct xb_map *src =
 		t ? &t->source[XB_FIELD_XENSTORE_DATA] : NULL;
 	const struct xb_map *once = t ? &t->once[XB_FIELD_XENSTORE_DATA] : NULL;
+	const struct xb_map *secret =
+		t ? &t->secret[XB_FIELD_XENSTORE_DATA] : NULL;
 	struct xb_map desired = { 0 }, after = { 0 }, new_managed = { 0 };
-	struct xb_map settled = { 0 };
+	struct xb_map settled = { 0 }, secrets = { 0 };
 	struct xb_guest_plan *grown, *gp;
 	size_t before_changes = pl->p->nchanges, first_change, i;
 	bool managed_differs = false;
@@ -986,6 +1026,11 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 
 		if (strncmp(k, XB_VM_DATA_PREFIX, strlen(XB_VM_DATA_PREFIX)))
 			continue;       /* never reaches a running guest */
+		if (xb_map_get(secret, k) &&
+		    ((r = record_secret(&new_managed, XB_FIELD_XENSTORE_DATA,
+					k)) ||
+		     (r = xb_map_set(&secrets, k, ""))))
+			break;
 		if (xb_map_get(once, k)) {
 			/* written, or found: the guest's; else written now */
 			bool done = once_recorded(managed,
@@ -1036,6 +1081,7 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 	if (r)
 		goto out;
 	mark_once(pl, first_change, XB_FIELD_XENSTORE_DATA, once);
+	mark_secret(pl, first_change, XB_FIELD_XENSTORE_DATA, secret, managed);
 	if (pl->p->managed_in_xenstore &&
 	    !xb_map_equal(managed, &new_managed)) {
 		char *before_s = xb_managed_format(managed, "");
@@ -1078,6 +1124,8 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 	memset(&desired, 0, sizeof(desired));
 	gp->once = settled;
 	memset(&settled, 0, sizeof(settled));
+	gp->secret = secrets;
+	memset(&secrets, 0, sizeof(secrets));
 	gp->vm_uuid = strdup(g->vm_uuid ? g->vm_uuid : "");
 	if (asprintf(&gp->label, "vm %s (domain %d)", object, g->domid) < 0)
 		gp->label = NULL;
@@ -1086,6 +1134,7 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 out:
 	xb_map_free(&desired);
 	xb_map_free(&settled);
+	xb_map_free(&secrets);
 	xb_map_free(&after);
 	xb_map_free(&new_managed);
 	return r;
@@ -1284,6 +1333,7 @@ static int plan_object(struct planner *pl, size_t oi)
 		for (i = 0; i < want->n; i++) {
 			const char *key = want->kv[i].key;
 			bool once = xb_map_get(&t->once[field], key);
+			bool secret = xb_map_get(&t->secret[field], key);
 			const char *have = xb_map_get(before, key);
 			const char *who;
 			char *m;
@@ -1308,15 +1358,22 @@ static int plan_object(struct planner *pl, size_t oi)
 					   xb_map_get(&t->source[field], key),
 					   xb_class_keyword(ob->cls), object,
 					   xb_field_xapi(field), key,
-					   want->kv[i].value,
+					   secret ? "(secret)" : want->kv[i].value,
 					   first_holder(xb_map_get(&t->holders[field], key),
 							mine, sizeof(mine)),
-					   who, have);
+					   who, secret ? "(secret)" : have);
 			}
 			r = m ? set_holders(pl, new_managed, m,
 					    xb_map_get(&t->holders[field],
 						       key)) : -ENOMEM;
 			free(m);
+			if (!r && secret) {
+				m = xb_managed_secret_name(field, key);
+				r = m ? set_holders(pl, new_managed, m,
+						    xb_map_get(&t->holders[field],
+							       key)) : -ENOMEM;
+				free(m);
+			}
 			if (r)
 				goto oom;
 		}
@@ -1419,6 +1476,7 @@ static int plan_object(struct planner *pl, size_t oi)
 		r = diff_maps(pl, XB_WHERE_XAPI, ob->cls, object, ob->uuid, -1,
 			      field, before, &after, &t->source[field]);
 		mark_once(pl, first, field, &t->once[field]);
+		mark_secret(pl, first, field, &t->secret[field], &managed);
 		if (!r)
 			r = add_write(pl, oi, field, before, &after, first);
 		if (r)
@@ -1612,6 +1670,7 @@ out:
 			xb_map_free(&pl.targets[i].want[f]);
 			xb_map_free(&pl.targets[i].source[f]);
 			xb_map_free(&pl.targets[i].once[f]);
+			xb_map_free(&pl.targets[i].secret[f]);
 			xb_map_free(&pl.targets[i].holders[f]);
 		}
 	free(pl.targets);
@@ -1641,8 +1700,13 @@ void xb_plan_free(struct xb_plan *p)
 		free(c->object);
 		free(c->uuid);
 		free(c->key);
-		free(c->old_value);
-		free(c->new_value);
+		if (c->secret) {        /* plaintexts: wiped */
+			xb_seal_free(c->old_value);
+			xb_seal_free(c->new_value);
+		} else {
+			free(c->old_value);
+			free(c->new_value);
+		}
 		free(c->source);
 		free(c->owner);
 	}
@@ -1658,6 +1722,7 @@ void xb_plan_free(struct xb_plan *p)
 		xb_map_free(&p->guests[i].desired);
 		xb_map_free(&p->guests[i].managed);
 		xb_map_free(&p->guests[i].once);
+		xb_map_free(&p->guests[i].secret);
 	}
 	free(p->guests);
 	for (i = 0; i < p->nnotes; i++)

@@ -67,6 +67,8 @@ struct xb_change {
 	bool bookkeeping;            /* only the record of managed keys */
 	bool once;                   /* a once key's write: only while
 				        absent, then the guest's */
+	bool secret;                 /* a secret key's: no output shows
+				        old_value nor new_value */
 };
 
 /* One map's XenAPI write, from old_map (what was read, to restore) to
@@ -129,5 +131,14 @@ bool xb_plan_empty(const struct xb_plan *p);
 /* "add", "change" or "remove": a change's op as plans, JSON and receipts
  * name it. */
 const char *xb_change_op_word(enum xb_change_op op);
+
+/* What any output shows of a change's value v: "(secret)" for a secret
+ * key's (NULL stays NULL: absent) */
+#define XB_SECRET_SHOWN "(secret)"
+static inline const char *xb_change_shown(const struct xb_change *c,
+					  const char *v)
+{
+	return v && c->secret ? XB_SECRET_SHOWN : v;
+}
 
 #endif

@@ -95,9 +95,9 @@ static void put_changes(FILE *f, const struct xb_receipt *r)
 			xb_field_xapi(c->field));
 		put_str(f, c->key);
 		fputs(", \"old\": ", f);
-		put_str_or_null(f, c->old_value);
+		put_str_or_null(f, xb_change_shown(c, c->old_value));
 		fputs(", \"new\": ", f);
-		put_str_or_null(f, c->new_value);
+		put_str_or_null(f, xb_change_shown(c, c->new_value));
 		fputs(", \"source\": ", f);
 		put_str_or_null(f, c->source[0] ? c->source : NULL);
 		fputs(", \"owner\": ", f);

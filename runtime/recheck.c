@@ -7,6 +7,7 @@
 #include "lib/errmsg.h"
 #include "lib/glob.h"
 #include "lib/model.h"
+#include "lib/utf8.h"
 #include "runtime/recheck.h"
 
 #define SHOWN_MAX 48    /* bytes of a refused string shown in a message */
@@ -110,6 +111,10 @@ static const char *entry_rule(const struct xbb_entry *e, const char **check)
 			*check = "managed-key";
 			return "other-config \"" XB_KEY_MANAGED "\" is xenbake's own record of the keys it manages";
 		}
+		if ((e->flags & XB_ENTRY_SECRET) && !strcmp(e->key, XB_KEY_I18N)) {
+			*check = "secret";
+			return "a secret i18n key (the compiler refuses it)";
+		}
 		if ((e->flags & XB_ENTRY_ONCE) && !strcmp(e->key, XB_KEY_I18N)) {
 			*check = "misplaced-statement";
 			return "an i18n key written once (the compiler refuses it)";
@@ -129,7 +134,9 @@ static const char *entry_rule(const struct xbb_entry *e, const char **check)
 			*check = "xenstore-path-length";
 			return "a vm-data key too long for xenstore";
 		}
-		if (strlen(e->value) > XB_XS_VALUE_MAX) {
+		/* a secret's plaintext: xb_plain_rule, once opened */
+		if (strlen(e->value) > XB_XS_VALUE_MAX &&
+		    !(e->flags & XB_ENTRY_SECRET)) {
 			*check = "xenstore-value-size";
 			return "a vm-data value over xenstore's 2048 bytes";
 		}
@@ -143,6 +150,25 @@ static const char *entry_rule(const struct xbb_entry *e, const char **check)
 	case XB_FIELD_NAME_DESCRIPTION:
 		break;
 	}
+	return NULL;
+}
+
+const char *xb_plain_rule(enum xb_field field, const char *plain, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)plain;
+	size_t i = 0, n;
+
+	while (i < len) {
+		n = xb_utf8_len(p + i, len - i, NULL);
+		if (!n)
+			return "it is not UTF-8 text";
+		i += n;
+	}
+	if (!xml_ok(plain))
+		return "it holds a control character or a character XML "
+		       "cannot carry";
+	if (field == XB_FIELD_XENSTORE_DATA && len > XB_XS_VALUE_MAX)
+		return "it is over xenstore's 2048 bytes";
 	return NULL;
 }
 

@@ -14,4 +14,8 @@
  * check name (foreign bytes escaped, long strings cut). */
 int xb_blob_recheck(const struct xbb *blob, char **errmsg);
 
+/* The same rules on an opened secret's plaintext (len bytes, no NUL):
+ * why it breaks one (never quoting it), or NULL. */
+const char *xb_plain_rule(enum xb_field field, const char *plain, size_t len);
+
 #endif

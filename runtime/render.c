@@ -97,7 +97,9 @@ static void put_field(FILE *f, const struct xb_change *c)
 
 static void put_value(FILE *f, const struct xb_change *c, const char *v)
 {
-	if (c->bookkeeping) {
+	if (c->secret) {
+		fputs(XB_SECRET_SHOWN, f);
+	} else if (c->bookkeeping) {
 		size_t keys = xb_managed_count(v);
 
 		fprintf(f, "(%zu key%s)", keys, keys == 1 ? "" : "s");
@@ -225,9 +227,9 @@ void print_json(const char *command, const char *result,
 		printf(",\"field\":\"%s\",\"key\":", xb_field_xapi(c->field));
 		put_json(stdout, c->key);
 		fputs(",\"old\":", stdout);
-		put_json_or_null(stdout, c->old_value);
+		put_json_or_null(stdout, xb_change_shown(c, c->old_value));
 		fputs(",\"new\":", stdout);
-		put_json_or_null(stdout, c->new_value);
+		put_json_or_null(stdout, xb_change_shown(c, c->new_value));
 		fputs(",\"source\":", stdout);
 		put_json_or_null(stdout, c->source[0] ? c->source : NULL);
 		printf(",\"bookkeeping\":%s,\"owner\":",
@@ -290,13 +292,18 @@ size_t print_drift(FILE *f, const struct xb_plan *plan)
 		fputc(' ', f);
 		put_field(f, c);
 		fputs(": host has ", f);
-		if (c->old_value)
+		if (c->old_value && c->secret)
+			fputs(XB_SECRET_SHOWN, f);
+		else if (c->old_value)
 			put_quoted(f, c->old_value);
 		else
 			fputs("nothing", f);
 		if (c->new_value) {
 			fputs(", config says ", f);
-			put_quoted(f, c->new_value);
+			if (c->secret)
+				fputs(XB_SECRET_SHOWN, f);
+			else
+				put_quoted(f, c->new_value);
 			fprintf(f, " (%s)\n", c->source);
 		} else {
 			fputs(", which the config no longer names (xenbake set it earlier)\n",

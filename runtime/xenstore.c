@@ -614,6 +614,17 @@ static int queue_guest(struct xb_xs *xs, uint32_t tx, struct gstate *s,
 		if (r)
 			goto nomem;
 	}
+	for (k = 0; k < s->gp->secret.n; k++) {
+		char *m = xb_managed_secret_name(XB_FIELD_XENSTORE_DATA,
+						 s->gp->secret.kv[k].key);
+
+		if (!m)
+			goto nomem;
+		r = xb_map_set(&desired_rec, m, "");
+		free(m);
+		if (r)
+			goto nomem;
+	}
 	if (xb_map_equal(&s->managed, &desired_rec))
 		goto out;
 	if (!desired_rec.n) {

@@ -20,8 +20,8 @@
 
 (defconst xenbake-font-lock-keywords
   `((,(regexp-opt '("let" "include" "owner") 'symbols) . font-lock-preprocessor-face)
-    ;; language version 2: loops, templates, file values
-    (,(regexp-opt '("for" "in" "template" "use" "file") 'symbols)
+    ;; language version 2: loops, templates, file and secret values
+    (,(regexp-opt '("for" "in" "template" "use" "file" "secret" "sealed") 'symbols)
      . font-lock-keyword-face)
     (,(regexp-opt '("vm" "sr" "network" "pif" "pool") 'symbols) . font-lock-type-face)
     (,(regexp-opt '("uuid" "host" "optional" "vlan" "match" "once") 'symbols) . font-lock-builtin-face)

@@ -82,6 +82,28 @@ static void build_escapes(void)
 	hb_finish(&hb);
 }
 
+/* Format 3: a once key, a secret (a sealed bundle, lib/seal.h) */
+static void build_secret(void)
+{
+	uint32_t p;
+
+	hb_init(&hb);
+	p = hb_pos(&hb, "secret.xb", 2, 5);
+	hb_object(&hb, XB_CLASS_VM, 0, "web-01", "", p);
+	hb_entry(&hb, XB_FIELD_XENSTORE_DATA, "vm-data/admin/password",
+		 "WEJTTAEBAAAHAAAA4/D8bFMfZ4Gj0aneRNJvlAyXLvsDk6mssGRyb1Di8"
+		 "61hIlij9VQbBra2rkpe6Y9R3xqyaMTEkNOj1T+B9KeP", p);
+	hb_entry(&hb, XB_FIELD_XENSTORE_DATA, "vm-data/token", "t-1", p);
+	hb_finish(&hb);
+	hb_set32(&hb, XBB_OFF_VERSION, 3);
+	hb_set32(&hb, XBB_OFF_LAST_COMP, 3);
+	hb_set32(&hb, hb_entry_at(&hb, 0),
+		 XB_FIELD_XENSTORE_DATA | XB_ENTRY_SECRET);
+	hb_set32(&hb, hb_entry_at(&hb, 1),
+		 XB_FIELD_XENSTORE_DATA | XB_ENTRY_ONCE);
+	hb_rehash(&hb);
+}
+
 int main(int argc, char **argv)
 {
 	int ret = 0;
@@ -98,5 +120,7 @@ int main(int argc, char **argv)
 	ret |= write_seed(argv[1], "renamed-sr.xbb");
 	build_escapes();
 	ret |= write_seed(argv[1], "escapes.xbb");
+	build_secret();
+	ret |= write_seed(argv[1], "secret.xbb");
 	return ret ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -18,4 +18,4 @@ for f in "$out"/*; do
 	}
 	n=$((n + 1))
 done
-[ "$n" -eq 4 ] || { echo "seeds.sh: expected 4 seeds, got $n" >&2; exit 1; }
+[ "$n" -eq 5 ] || { echo "seeds.sh: expected 5 seeds, got $n" >&2; exit 1; }

@@ -714,7 +714,52 @@ START_TEST(format3_once_entries)
 	poke(hb_entry_at(&hb, 1), XB_FIELD_TAGS | XB_ENTRY_ONCE);
 	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
 	format3(3, "", "gpu", "");
-	poke(hb_entry_at(&hb, 3), XB_FIELD_OTHER_CONFIG | 0x20000u);
+	poke(hb_entry_at(&hb, 3), XB_FIELD_OTHER_CONFIG | 0x40000u);
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+}
+END_TEST
+
+/* A sealed bundle (lib/seal.h) of one recipient and 7 bytes */
+#define SEALED "WEJTTAEBAAAHAAAA4/D8bFMfZ4Gj0aneRNJvlAyXLvsDk6mssGRyb1Di8" \
+	       "61hIlij9VQbBra2rkpe6Y9R3xqyaMTEkNOj1T+B9KeP"
+
+static void format3_secret(uint32_t last_comp, enum xb_field field,
+			   const char *value)
+{
+	uint32_t p;
+
+	hb_init(&hb);
+	p = hb_pos(&hb, "a.xb", 1, 1);
+	hb_object(&hb, XB_CLASS_VM, 0, "web-01", "", p);
+	hb_entry(&hb, field, field == XB_FIELD_XENSTORE_DATA ? "vm-data/pw" :
+		 "", value, p);
+	hb_finish(&hb);
+	hb_set32(&hb, XBB_OFF_VERSION, 3);
+	hb_set32(&hb, XBB_OFF_LAST_COMP, last_comp);
+	hb_rehash(&hb);
+	poke(hb_entry_at(&hb, 0), field | XB_ENTRY_SECRET);
+}
+
+/* secrets: XB_ENTRY_SECRET on map entries of a format-3 blob, whose
+ * value is a well-formed sealed bundle */
+START_TEST(format3_secret_entries)
+{
+	struct xbb_entry e;
+
+	format3_secret(3, XB_FIELD_XENSTORE_DATA, SEALED);
+	ck_assert_int_eq(open_hb(), XBB_OK);
+	xbb_entry(&view, 0, &e);
+	ck_assert_int_eq(e.field, XB_FIELD_XENSTORE_DATA);
+	ck_assert_uint_eq(e.flags, XB_ENTRY_SECRET);
+	ck_assert_str_eq(e.value, SEALED);
+	format3_secret(2, XB_FIELD_XENSTORE_DATA, SEALED);
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	format3_secret(3, XB_FIELD_NAME_DESCRIPTION, SEALED);
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	/* a value that is not a sealed bundle, or one cut short */
+	format3_secret(3, XB_FIELD_XENSTORE_DATA, "plain text");
+	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
+	format3_secret(3, XB_FIELD_XENSTORE_DATA, "WEJTTAEBAAAHAAAA");
 	ck_assert_int_eq(open_hb(), XBB_ERR_RECORD);
 }
 END_TEST
@@ -1377,6 +1422,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, format2_sr_host_and_pif_vlan);
 	tcase_add_test(tc, format3_hosts_pool_descriptions_tags);
 	tcase_add_test(tc, format3_once_entries);
+	tcase_add_test(tc, format3_secret_entries);
 	tcase_add_test(tc, once_does_not_make_another_key);
 	tcase_add_test(tc, entry_range_gap);
 	tcase_add_test(tc, entry_range_overlap);

@@ -1163,6 +1163,117 @@ static void once_entry(struct xb_desired_object *o, enum xb_field field,
 	o->entries[o->nentries - 1].flags = XB_ENTRY_ONCE;
 }
 
+static void secret_entry(struct xb_desired_object *o, enum xb_field field,
+			 const char *key, const char *value, unsigned line)
+{
+	entry(o, field, key, value, line);
+	o->entries[o->nentries - 1].flags = XB_ENTRY_SECRET;
+}
+
+/* Secret keys (opened already: the planner sees plaintexts): planned as
+ * any key, each change marked secret, the record marks them; when the
+ * config drops one, its removal is marked too, through the record. The
+ * same without XenAPI, the record in xenstore. */
+START_TEST(secret_keys_are_marked)
+{
+	struct xb_actual a = { 0 };
+	struct config c = { 0 };
+	struct xb_plan p;
+	struct xb_object *vm = add_vm(&a, "OpaqueRef:vm1", "u-web", "web-01", 5);
+	struct xb_guest *g = add_guest(&a, 5, "web-01", "u-web");
+	const struct xb_change *ch;
+	struct xb_desired_object *o;
+	char *text;
+
+	set(&g->vm_data, "vm-data/pw", "old plaintext");
+	o = block(&c, XB_CLASS_VM, 0, "web-01", NULL, 1);
+	secret_entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/pw", "s3cret", 2);
+	secret_entry(o, XB_FIELD_OTHER_CONFIG, "token", "t0ken", 3);
+	entry(o, XB_FIELD_OTHER_CONFIG, "plain", "p", 4);
+
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ch = find_change(&p, XB_WHERE_XENSTORE, "vm-data/pw");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_int_eq(ch->op, XB_CHANGE_MODIFY);
+	ck_assert(ch->secret);
+	ck_assert_str_eq(xb_change_shown(ch, ch->old_value), "(secret)");
+	ck_assert_str_eq(xb_change_shown(ch, ch->new_value), "(secret)");
+	ck_assert_str_eq(ch->new_value, "s3cret");  /* written as it is */
+	ch = find_change(&p, XB_WHERE_XAPI, "token");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert(ch->secret);
+	ch = find_change(&p, XB_WHERE_XAPI, "plain");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert(!ch->secret);
+	ck_assert_str_eq(xb_change_shown(ch, ch->new_value), "p");
+	ch = find_change(&p, XB_WHERE_XAPI, XB_KEY_MANAGED);
+	ck_assert_ptr_nonnull(ch);
+	ck_assert(!ch->secret);
+	ck_assert_str_eq(ch->new_value, "uuid:u-web\n"
+			 "other_config:plain\nother_config:token\n"
+			 "secret:other_config:token\n"
+			 "secret:xenstore_data:vm-data/pw\n"
+			 "xenstore_data:vm-data/pw");
+	ck_assert_uint_eq(xb_managed_count(ch->new_value), 3);
+	xb_plan_free(&p);
+
+	/* applied; then the config drops the secrets */
+	set(&g->vm_data, "vm-data/pw", "s3cret");
+	set(&vm->other_config, "token", "t0ken");
+	set(&vm->other_config, "plain", "p");
+	set(&vm->other_config, XB_KEY_MANAGED, "uuid:u-web\n"
+	    "other_config:plain\nother_config:token\n"
+	    "secret:other_config:token\n"
+	    "secret:xenstore_data:vm-data/pw\nxenstore_data:vm-data/pw");
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ck_assert(xb_plan_empty(&p));
+	xb_plan_free(&p);
+	o->nentries = 0;
+	entry(o, XB_FIELD_OTHER_CONFIG, "plain", "p", 4);
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XAPI_AND_XS, &p), 0);
+	ch = find_change(&p, XB_WHERE_XENSTORE, "vm-data/pw");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_int_eq(ch->op, XB_CHANGE_REMOVE);
+	ck_assert(ch->secret);
+	ch = find_change(&p, XB_WHERE_XAPI, "token");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_int_eq(ch->op, XB_CHANGE_REMOVE);
+	ck_assert(ch->secret);
+	ch = find_change(&p, XB_WHERE_XAPI, XB_KEY_MANAGED);
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_str_eq(ch->new_value, "uuid:u-web\nother_config:plain");
+	xb_plan_free(&p);
+
+	/* without XenAPI: the guest's record in xenstore */
+	o->nentries = 0;
+	secret_entry(o, XB_FIELD_XENSTORE_DATA, "vm-data/pw", "s3cret", 2);
+	ck_assert_int_eq(xb_managed_parse("secret:pw\npw\nold",
+					  XB_MANAGED_XS_PREFIX, &g->managed), 0);
+	ck_assert(xb_managed_is_secret(&g->managed, XB_FIELD_XENSTORE_DATA,
+				       "vm-data/pw"));
+	text = xb_managed_format(&g->managed, XB_MANAGED_XS_PREFIX);
+	ck_assert_str_eq(text, "secret:pw\nold\npw");
+	free(text);
+	set(&g->vm_data, "vm-data/pw", "changed by the guest");
+	set(&g->vm_data, "vm-data/old", "x");
+	ck_assert_int_eq(xb_plan_make(&c.d, &a, &XS_ONLY, &p), 0);
+	ch = find_change(&p, XB_WHERE_XENSTORE, "vm-data/pw");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert(ch->secret);
+	ch = find_change(&p, XB_WHERE_XENSTORE, "vm-data/old");
+	ck_assert_ptr_nonnull(ch);
+	ck_assert(!ch->secret);
+	ch = find_change(&p, XB_WHERE_XENSTORE, XB_KEY_MANAGED);
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_str_eq(ch->new_value, "secret:xenstore_data:vm-data/pw\n"
+			 "xenstore_data:vm-data/pw");
+	ck_assert_uint_eq(p.nguests, 1);
+	ck_assert_ptr_nonnull(xb_map_get(&p.guests[0].secret, "vm-data/pw"));
+	xb_plan_free(&p);
+	xb_actual_free(&a);
+}
+END_TEST
+
 /* A halted VM's once keys through XenAPI: absent -> written and recorded;
  * present -> untouched, recorded as done; recorded and deleted by the
  * guest -> nothing; dropped from the config -> the record line goes, the
@@ -1354,6 +1465,7 @@ Suite *test_suite(void)
 		{ "once-halted", once_keys_on_a_halted_vm },
 		{ "once-running", once_keys_on_a_running_guest },
 		{ "once-conflict", once_and_always_on_one_key_conflict },
+		{ "secret", secret_keys_are_marked },
 	};
 	size_t i;
 

@@ -10,10 +10,10 @@ endif
 syn match   xbTopLevel	"-\@<!\<\(let\|include\|owner\)\>-\@!"
 syn match   xbClass	"-\@<!\<\(vm\|sr\|network\|pif\|pool\)\>-\@!"
 syn match   xbSelector	"-\@<!\<\(uuid\|host\|optional\|vlan\|match\|once\)\>-\@!"
-" language version 2: loops, templates, file values
+" language version 2: loops, templates, file and secret values
 syn match   xbRepeat	"-\@<!\<\(for\|in\)\>-\@!"
 syn match   xbTemplate	"-\@<!\<\(template\|use\)\>-\@!"
-syn match   xbFile	"-\@<!\<file\>-\@!"
+syn match   xbFile	"-\@<!\<\(file\|secret\|sealed\)\>-\@!"
 syn match   xbRange	"\<\d\+\.\.\d\+\>"
 syn match   xbStatement	"\<\(vm-data\|xenstore-data\|other-config\|hide-from-xencenter\|name-label\|i18n-key\|name-description\|tag\)\>"
 syn match   xbI18nKey	"\<ebs\>\|\<local-hotplug-cd\>\|\<local-hotplug-disk\>\|\<local-storage\>\|\<xenserver-tools\>"
