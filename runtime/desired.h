@@ -41,7 +41,10 @@ struct xb_desired {
 				        the owner default), even of a blob
 				        with no objects: its keys go */
 	size_t nowners;
-	bool owned;                  /* entries arrays malloc'd (from blobs) */
+	/* the entries of each blob added, one malloc'd array a blob (its
+	 * objects point into it) */
+	struct xb_desired_entry **blocks;
+	size_t nblocks;
 };
 
 /* Builds the desired state of a verified blob; appends to d, so several
