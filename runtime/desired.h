@@ -15,10 +15,11 @@
 
 struct xb_desired_entry {
 	enum xb_field field;
+	uint32_t flags;              /* XB_ENTRY_ONCE; beside field: no
+					padding (40 bytes, not 48) */
 	const char *key;             /* "" for name_label */
 	const char *value;
 	struct xbb_pos pos;
-	uint32_t flags;              /* XB_ENTRY_ONCE */
 };
 
 struct xb_desired_object {
