@@ -65,6 +65,10 @@ static bool utf8_valid(const unsigned char *s, size_t n)
 	size_t i = 0, len;
 
 	while (i < n) {
+		if (s[i] < 0x80) {      /* most of a blob: no call a byte */
+			i++;
+			continue;
+		}
 		len = xb_utf8_len(s + i, n - i, NULL);
 		if (!len)
 			return false;

@@ -10,7 +10,8 @@
 #include "runtime/desired.h"
 
 /* Takes the pages of a large new array in one call, not a page fault a
- * page: every entry is written right away, and a fault costs most under a
+ * page, huge pages where the kernel gives them on request: every entry is
+ * written right away, and faults and TLB misses cost most under a
  * hypervisor (dom0). Best effort: an older kernel faults as usual. */
 static void prefault(void *p, size_t len)
 {
@@ -19,8 +20,10 @@ static void prefault(void *p, size_t len)
 	uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
 	uintptr_t end = ((uintptr_t)p + len) & ~(page - 1);
 
-	if (page && end > start)
+	if (page && end > start) {
+		(void)madvise((void *)start, end - start, MADV_HUGEPAGE);
 		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+	}
 #else
 	(void)p;
 	(void)len;
