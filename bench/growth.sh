@@ -4,8 +4,8 @@
 # 10 vm-data keys for N in SIZES (default "1000 10000 30000 100000"),
 # plus an SR, a network and a PIF:
 #   compile   xenbakec site.xb
-#   load      bench/bench-load site.xbb 10: read, verify (xbb_open) and
-#             build the planner's input, ten times over
+#   load      bench/bench-load site.xbb 10: the runtime's load (map,
+#             verify, recheck) and the planner's input, ten times over
 #   plan      xenbake plan --no-xenstore, against the simulator with the
 #             N VMs halted (bench/gen-fixture.py)
 #   apply     xenbake apply --no-xenstore, the same host (every key new)

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # bench/load.sh [N] [K] - what xenbake does with a blob before it talks to
-# the host (read, verify every byte, build the planner's input:
-# bench/bench-load) for N VMs x K keys (default 100000 x 10), beside
+# the host (map, verify every byte, recheck the compiler's rules, build
+# the planner's input: bench/bench-load) for N VMs x K keys (default 100000 x 10), beside
 # sha256sum of the same file, the floor of any verification that reads
 # every byte, and cat, the floor of reading it. Interleaved samples
 # (bench/lib.sh): median and spread, the ratio of the medians, and the

@@ -244,13 +244,17 @@ void xbb_object(const struct xbb *blob, uint32_t i, struct xbb_object *out);
 void xbb_entry(const struct xbb *blob, uint32_t i, struct xbb_entry *out);
 const unsigned char *xbb_sha256(const struct xbb *blob);   /* 32 bytes */
 
-/* Reads a whole regular file (at most XBB_MAX_SIZE bytes) into *buf
- * (malloc'd; *len bytes). 0, or -1 with *errmsg (malloc'd) naming the file
- * and the reason. xbb_load_fd reads an already opened fd from its current
- * offset, so that the file checked (fstat) is the file read; path is only
- * for messages; it does not close fd. */
-int xbb_load_file(const char *path, void **buf, size_t *len, char **errmsg);
-int xbb_load_fd(int fd, const char *path, void **buf, size_t *len,
-		char **errmsg);
+/* Maps a whole regular file (at most XBB_MAX_SIZE bytes) read-only:
+ * *buf, *len bytes (NULL and 0 for an empty file); xbb_unmap releases
+ * it. 0, or -1 with *errmsg (malloc'd) naming the file and the reason.
+ * xbb_map_fd maps an already opened fd (from offset 0), so that the file
+ * checked (fstat) is the file mapped; path is only for messages; it does
+ * not close fd, and the mapping outlives it. The file must not be
+ * truncated while mapped (SIGBUS). */
+int xbb_map_file(const char *path, const void **buf, size_t *len,
+		 char **errmsg);
+int xbb_map_fd(int fd, const char *path, const void **buf, size_t *len,
+	       char **errmsg);
+void xbb_unmap(const void *buf, size_t len);
 
 #endif

@@ -65,11 +65,12 @@ struct options {
 
 struct loaded {
 	char *path;
-	void *buf;
+	const void *buf;             /* mapped: xbb_map_fd */
 	size_t len;
 	struct xbb blob;
 	bool ok;                     /* verified */
-	unsigned char sha256[XBB_SHA256_SIZE];   /* of the file, as sha256sum */
+	unsigned char sha256[XBB_SHA256_SIZE];   /* the blob's own, verified
+						    (blob.h: header) */
 };
 
 /* One apply, for its receipt. */

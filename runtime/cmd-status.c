@@ -19,6 +19,7 @@
 #include "lib/errmsg.h"
 #include "lib/hex.h"
 #include "lib/quote.h"
+#include "lib/sha256.h"
 #include "lib/trust.h"
 #include "runtime/apply.h"
 #include "runtime/cli.h"
@@ -357,6 +358,21 @@ static int status_blobs(const struct options *o, const struct xb_json *j,
 	return r;
 }
 
+/* Receipts name a blob by its own verified hash (blob.h); older ones by
+ * the file's, as sha256sum prints it: the same blob under either is not
+ * a changed blob. Hashed only on a mismatch. */
+static bool file_sum_is(const struct loaded *l, const char *hex)
+{
+	unsigned char sum[XBB_SHA256_SIZE];
+	char sum_hex[2 * XBB_SHA256_SIZE + 1];
+
+	if (!l->ok)
+		return false;
+	xb_sha256(sum, l->buf, l->len);
+	xb_hex(sum_hex, sum, XBB_SHA256_SIZE);
+	return !strcmp(sum_hex, hex);
+}
+
 /* A note for each blob that is not the one the receipt recorded. */
 static void note_changed_blobs(FILE *f, const struct xb_json *j,
 			       const struct loaded *l, size_t n)
@@ -383,7 +399,7 @@ static void note_changed_blobs(FILE *f, const struct xb_json *j,
 		if (!was)
 			fprintf(f, "note: %s was not part of the last apply\n",
 				l[i].path);
-		else if (strcmp(was, now_hex))
+		else if (strcmp(was, now_hex) && !file_sum_is(&l[i], was))
 			fprintf(f, "note: %s has changed since the last apply (sha256 now %s)\n",
 				l[i].path, now_hex);
 		free(abs);

@@ -15,10 +15,12 @@
 
 struct xb_desired_entry {
 	enum xb_field field;
+	uint32_t flags;              /* XB_ENTRY_ONCE, XB_ENTRY_SECRET;
+					beside field: no padding (40 bytes,
+					not 48) */
 	const char *key;             /* "" for name_label */
 	const char *value;
 	struct xbb_pos pos;
-	uint32_t flags;              /* XB_ENTRY_ONCE, XB_ENTRY_SECRET */
 };
 
 struct xb_desired_object {
@@ -41,11 +43,14 @@ struct xb_desired {
 				        the owner default), even of a blob
 				        with no objects: its keys go */
 	size_t nowners;
-	bool owned;                  /* entries arrays malloc'd (from blobs) */
 	char **secrets;              /* opened secrets' plaintexts, the
 				        values of their entries; wiped when
 				        freed (secrets.h) */
 	size_t nsecrets;
+	/* the entries of each blob added, one malloc'd array a blob (its
+	 * objects point into it) */
+	struct xb_desired_entry **blocks;
+	size_t nblocks;
 };
 
 /* Builds the desired state of a verified blob; appends to d, so several

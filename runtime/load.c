@@ -19,7 +19,6 @@
 #include "lib/errmsg.h"
 #include "lib/hex.h"
 #include "lib/quote.h"
-#include "lib/sha256.h"
 #include "lib/trust.h"
 #include "runtime/apply.h"
 #include "runtime/cli.h"
@@ -66,7 +65,7 @@ static int load_one(const char *path, const struct options *o,
 		goto out;
 	}
 	if (xb_trust_blob_file(fd, path, &err) ||
-	    xbb_load_fd(fd, path, &l->buf, &l->len, &err))
+	    xbb_map_fd(fd, path, &l->buf, &l->len, &err))
 		goto fail;
 	if (o->signature_key) {
 		unsigned char pk[XB_PUBLIC_KEY_SIZE];
@@ -86,7 +85,8 @@ static int load_one(const char *path, const struct options *o,
 			path, err ? err : "out of memory");
 		goto out;
 	}
-	xb_sha256(l->sha256, l->buf, l->len);
+	/* the hash xbb_open verified names the blob: no second pass */
+	memcpy(l->sha256, xbb_sha256(&l->blob), XBB_SHA256_SIZE);
 	l->ok = true;
 	r = 0;
 	goto out;
@@ -230,7 +230,7 @@ void free_blobs(struct loaded *l, size_t n)
 
 	for (i = 0; l && i < n; i++) {
 		free(l[i].path);
-		free(l[i].buf);
+		xbb_unmap(l[i].buf, l[i].len);
 	}
 	free(l);
 }

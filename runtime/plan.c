@@ -17,6 +17,8 @@
 
 /* What the config wants of one actual object (or, without XenAPI, of one
  * guest): the merged entries of every block that selected it. */
+/* Its maps borrow (state.h): keys and values are the blobs' strings, or
+ * the planner's own (struct strings), none copied per key. */
 struct target {
 	bool selected;
 	struct xb_map want[NFIELDS];
@@ -63,12 +65,60 @@ struct planner {
 	char **rec_keys;                    /* the other_config key of each
 					       one's record */
 	size_t nowners;
+	struct strings *strings;            /* what the targets' maps borrow
+					       that no blob holds */
 	const struct target *cur_target;    /* of the object being planned, */
 	const struct xb_map *cur_recorded;  /* its entries -> recording owner */
 	/* room in p's arrays: they grow by doubling */
 	size_t cap_changes, cap_writes, cap_guests, cap_notes, cap_errors;
 	int oom;
 };
+
+/* Strings made while merging (a key's position, a list of owners), kept
+ * for the targets' borrowing maps: packed in chunks rather than one
+ * malloc each, freed together with the targets. */
+#define STRINGS_CHUNK 65536
+
+struct strings {
+	struct strings *next;
+	size_t used, size;
+	char s[];
+};
+
+static const char *keep_str(struct planner *pl, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	struct strings *c = pl->strings;
+	char *out;
+
+	if (!c || c->size - c->used < len) {
+		size_t size = len > STRINGS_CHUNK ? len : STRINGS_CHUNK;
+
+		c = malloc(sizeof(*c) + size);
+		if (!c) {
+			pl->oom = -ENOMEM;
+			return NULL;
+		}
+		c->used = 0;
+		c->size = size;
+		c->next = pl->strings;
+		pl->strings = c;
+	}
+	out = c->s + c->used;
+	memcpy(out, s, len);
+	c->used += len;
+	return out;
+}
+
+static void free_strings(struct strings *c)
+{
+	while (c) {
+		struct strings *next = c->next;
+
+		free(c);
+		c = next;
+	}
+}
 
 /* list (n used of *cap) with room for one more element: list itself, or
  * its new place; NULL (and pl->oom) when out of memory, list untouched. */
@@ -523,7 +573,7 @@ static int merge_into(struct planner *pl, struct target *t,
 	for (i = 0; i < o->nentries; i++) {
 		const struct xb_desired_entry *e = &o->entries[i];
 		char pos[XB_POS_BUF];
-		const char *have, *by, *shown_have, *shown_new;
+		const char *have, *by, *src, *shown_have, *shown_new;
 		int r;
 
 		if (e->field < 1 || e->field > XB_FIELD_MAX)
@@ -574,24 +624,44 @@ static int merge_into(struct planner *pl, struct target *t,
 			continue;
 		if (have) {     /* the same value: both owners hold it */
 			char *list = NULL;
+			const char *kept;
 
 			if (asprintf(&list, "%s\n%s", by, owner) < 0)
 				return pl->oom = -ENOMEM;
-			r = xb_map_set(&t->holders[e->field], e->key, list);
+			kept = keep_str(pl, list);
 			free(list);
+			if (!kept)
+				return pl->oom;
+			r = xb_map_borrow(&t->holders[e->field], e->key, kept);
 			if (r)
 				return pl->oom = r;
 			continue;
 		}
-		r = xb_map_set(&t->want[e->field], e->key, e->value);
+		/* a map's first key: room for the field's keys of this block
+		 * at once (entries are sorted by field), not by doubling */
+		if (!t->want[e->field].cap) {
+			size_t k = i;
+
+			while (k < o->nentries && o->entries[k].field == e->field)
+				k++;
+			if (xb_map_reserve(&t->want[e->field], k - i) ||
+			    xb_map_reserve(&t->source[e->field], k - i) ||
+			    xb_map_reserve(&t->holders[e->field], k - i))
+				return pl->oom = -ENOMEM;
+		}
+		src = keep_str(pl, pos);
+		if (!src)
+			return pl->oom;
+		/* the key, value and owner are the blob's: borrowed */
+		r = xb_map_borrow(&t->want[e->field], e->key, e->value);
 		if (!r)
-			r = xb_map_set(&t->source[e->field], e->key, pos);
+			r = xb_map_borrow(&t->source[e->field], e->key, src);
 		if (!r && (e->flags & XB_ENTRY_ONCE))
-			r = xb_map_set(&t->once[e->field], e->key, "");
+			r = xb_map_borrow(&t->once[e->field], e->key, "");
 		if (!r && (e->flags & XB_ENTRY_SECRET))
-			r = xb_map_set(&t->secret[e->field], e->key, "");
+			r = xb_map_borrow(&t->secret[e->field], e->key, "");
 		if (!r)
-			r = xb_map_set(&t->holders[e->field], e->key, owner);
+			r = xb_map_borrow(&t->holders[e->field], e->key, owner);
 		if (r)
 			return pl->oom = r;
 	}
@@ -1667,13 +1737,14 @@ int xb_plan_make(const struct xb_desired *d, const struct xb_actual *a,
 out:
 	for (i = 0; i < pl.ntargets; i++)
 		for (f = 0; f < NFIELDS; f++) {
-			xb_map_free(&pl.targets[i].want[f]);
-			xb_map_free(&pl.targets[i].source[f]);
-			xb_map_free(&pl.targets[i].once[f]);
-			xb_map_free(&pl.targets[i].secret[f]);
-			xb_map_free(&pl.targets[i].holders[f]);
+			xb_map_release(&pl.targets[i].want[f]);
+			xb_map_release(&pl.targets[i].source[f]);
+			xb_map_release(&pl.targets[i].once[f]);
+			xb_map_release(&pl.targets[i].secret[f]);
+			xb_map_release(&pl.targets[i].holders[f]);
 		}
 	free(pl.targets);
+	free_strings(pl.strings);
 	for (i = 0; pl.rec_keys && i < pl.nowners; i++)
 		free(pl.rec_keys[i]);
 	free(pl.rec_keys);

@@ -40,7 +40,8 @@
 
 struct xb_receipt_blob {
 	const char *path;
-	const unsigned char *sha256;   /* of the file (XBB_SHA256_SIZE bytes);
+	const unsigned char *sha256;   /* the blob's own, verified
+					  (XBB_SHA256_SIZE bytes: blob.h);
 					  NULL: it failed verification */
 	const char *owner;             /* the owner its keys are recorded
 					  under; NULL: unknown (it failed

@@ -186,17 +186,29 @@ static const char *pos_shown(const struct xbb_pos *p, char *buf, size_t size)
 	return buf;
 }
 
+/* A position's file name, checked once: a blob stores each string once,
+ * so the positions of one file share the pointer last. */
+static bool file_ok(const char *file, const char **last)
+{
+	if (file == *last)
+		return true;
+	if (!xml_ok(file))
+		return false;
+	*last = file;
+	return true;
+}
+
 int xb_blob_recheck(const struct xbb *blob, char **errmsg)
 {
 	char pos[4 * SHOWN_MAX + 64], a[4 * SHOWN_MAX + 16], b[4 * SHOWN_MAX + 16];
-	const char *why = NULL, *check = NULL;
+	const char *why = NULL, *check = NULL, *file = NULL;
 	struct xbb_object o;
 	struct xbb_entry e;
 	uint32_t i, j;
 
 	for (i = 0; i < blob->nobjects; i++) {
 		xbb_object(blob, i, &o);
-		if (!xml_ok(o.pos.file)) {
+		if (!file_ok(o.pos.file, &file)) {
 			why = "a position's file name holding a control character";
 			check = "xml-char";
 		} else if (!xml_ok(o.selector) || !xml_ok(o.host)) {
@@ -221,7 +233,8 @@ int xb_blob_recheck(const struct xbb *blob, char **errmsg)
 				       check);
 		for (j = o.first; j < o.first + o.count; j++) {
 			xbb_entry(blob, j, &e);
-			why = xml_ok(e.pos.file) ? entry_rule(&e, &check) :
+			why = file_ok(e.pos.file, &file) ?
+			      entry_rule(&e, &check) :
 			      (check = "xml-char",
 			       "a position's file name holding a control character");
 			if (!why && e.field == XB_FIELD_NAME_LABEL &&

@@ -45,6 +45,35 @@ static size_t map_find(const struct xb_map *m, const char *key, bool *found)
 	return lo;
 }
 
+int xb_map_reserve(struct xb_map *m, size_t n)
+{
+	struct xb_kv *kv;
+
+	if (n <= m->cap - m->n)
+		return 0;
+	if (n > SIZE_MAX / sizeof(*kv) - m->n)
+		return -ENOMEM;
+	kv = realloc(m->kv, (m->n + n) * sizeof(*kv));
+	if (!kv)
+		return -ENOMEM;
+	m->kv = kv;
+	m->cap = m->n + n;
+	return 0;
+}
+
+/* key and value at i, where map_find put them */
+static int insert(struct xb_map *m, size_t i, char *key, char *value)
+{
+	if (m->n == m->cap &&
+	    xb_map_reserve(m, m->cap ? m->cap : 8))
+		return -ENOMEM;
+	memmove(&m->kv[i + 1], &m->kv[i], (m->n - i) * sizeof(m->kv[0]));
+	m->kv[i].key = key;
+	m->kv[i].value = value;
+	m->n++;
+	return 0;
+}
+
 int xb_map_set(struct xb_map *m, const char *key, const char *value)
 {
 	bool found;
@@ -59,29 +88,41 @@ int xb_map_set(struct xb_map *m, const char *key, const char *value)
 		m->kv[i].value = v;
 		return 0;
 	}
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 8;
-		struct xb_kv *kv;
-
-		if (cap > SIZE_MAX / sizeof(*kv))
-			goto nomem;
-		kv = realloc(m->kv, cap * sizeof(*kv));
-		if (!kv)
-			goto nomem;
-		m->kv = kv;
-		m->cap = cap;
-	}
 	k = strdup(key);
-	if (!k)
-		goto nomem;
-	memmove(&m->kv[i + 1], &m->kv[i], (m->n - i) * sizeof(m->kv[0]));
-	m->kv[i].key = k;
-	m->kv[i].value = v;
-	m->n++;
+	if (!k || insert(m, i, k, v)) {
+		free(k);
+		free(v);
+		return -ENOMEM;
+	}
 	return 0;
-nomem:
-	free(v);
-	return -ENOMEM;
+}
+
+/* The kv strings are not const only for the owning maps, which free them;
+ * a borrowing map never writes through them. */
+static char *unconst(const char *s)
+{
+	return (char *)(uintptr_t)s;
+}
+
+int xb_map_borrow(struct xb_map *m, const char *key, const char *value)
+{
+	bool found;
+	size_t i = map_find(m, key, &found);
+
+	if (found) {
+		m->kv[i].value = unconst(value);
+		return 0;
+	}
+	return insert(m, i, unconst(key), unconst(value));
+}
+
+void xb_map_release(struct xb_map *m)
+{
+	if (!m)
+		return;
+	free(m->kv);
+	m->kv = NULL;
+	m->n = m->cap = 0;
 }
 
 const char *xb_map_get(const struct xb_map *m, const char *key)

@@ -24,6 +24,15 @@ struct xb_map {
 void xb_map_free(struct xb_map *m);
 /* Copies key and value; replaces an existing value. 0 or -ENOMEM. */
 int xb_map_set(struct xb_map *m, const char *key, const char *value);
+/* A borrowing map holds the caller's strings, which must outlive it: the
+ * planner's maps of what the blobs want point into the mapped blob rather
+ * than copy 100,000 keys. Only xb_map_borrow writes one (never
+ * xb_map_set, _del or _free: they free strings); xb_map_release frees it.
+ * 0 or -ENOMEM. */
+int xb_map_borrow(struct xb_map *m, const char *key, const char *value);
+void xb_map_release(struct xb_map *m);
+/* Room for n more entries without growing (a map of known size). */
+int xb_map_reserve(struct xb_map *m, size_t n);
 const char *xb_map_get(const struct xb_map *m, const char *key); /* NULL: absent */
 void xb_map_del(struct xb_map *m, const char *key);
 int xb_map_copy(struct xb_map *dst, const struct xb_map *src);

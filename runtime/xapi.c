@@ -945,6 +945,9 @@ static int get_map(const struct where *w, const struct xr_value *rec,
 
 	if (!v)
 		return -1;
+	/* sized once: doubling left a third of 10k VMs' maps unused */
+	if (xb_map_reserve(out, v->n))
+		return set_err(w->x, "out of memory");
 	for (i = 0; i < v->n; i++) {
 		char clip[XR_CLIP_SIZE];
 

@@ -66,5 +66,16 @@ rehash managed "b'xenbake-managex'" "b'xenbake-managed'"
 refused managed managed-key 'other_config "xenbake-managed": other-config "xenbake-managed" is xenbake'"'"'s own record'
 rehash esc-name "b'web-01'" "b'web\\x1b01'"
 refused esc-name xml-char 'vm "web\x1b01": a selector holding a control character'
+# a position's file name: each is checked, not only the first one seen
+compile good <<'XB'
+vm "web-01" {
+  vm-data "ZZZZ" = "VVVV";
+#@ "part.xb" 7:3
+  other-config "QQQQ" = "1";
+}
+XB
+"$XENBAKE" plan "$DIR/good.xbb" >/dev/null 2>&1 || [ $? = 2 ] || fail "plan good, two files"
+rehash esc-file "b'part.xb'" "b'pa\x1bt.xb'"
+refused esc-file xml-char "a position's file name holding a control character"
 echo "rehashed blobs: $tried tried, $tried refused"
 echo PASS

@@ -37,7 +37,9 @@ PYEOF
 cmp "$STATE/last-receipt.json" "$STATE/receipts/"*.json ||
 	fail "last-receipt.json is not the newest receipt"
 [ "$(stat -c %a "$STATE")" = 700 ] || fail "state dir is not 0700"
-sum=$(sha256sum "$DIR/site.xbb" | cut -d' ' -f1)
+# the blob's own hash, verified on load (header bytes 24..55), not the file's
+sum=$("$PY" -c 'import sys; print(open(sys.argv[1], "rb").read()[24:56].hex())' "$DIR/site.xbb")
+[ "$sum" != "$(sha256sum "$DIR/site.xbb" | cut -d' ' -f1)" ] || fail "test: the two hashes agree"
 receipt_py "$STATE/last-receipt.json" <<PYEOF
 assert r["result"] == "applied" and r["error"] is None, r["result"]
 assert r["blobs"] == [{"path": "$DIR/site.xbb", "sha256": "$sum",
@@ -91,6 +93,16 @@ rc=0; "$XENBAKE" status >"$DIR/status" 2>&1 || rc=$?
 grep -q "^note: $DIR/site.xbb has changed since the last apply" "$DIR/status" ||
 	{ cat "$DIR/status"; fail "status: a changed blob is not noted"; }
 cp "$DIR/site.xbb.orig" "$DIR/site.xbb"
+# a receipt of an older xenbake names the blob by the file's sha256sum:
+# the same blob, not a changed one
+"$PY" - "$STATE/last-receipt.json" "$(sha256sum "$DIR/site.xbb" | cut -d' ' -f1)" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["blobs"][0]["sha256"] = sys.argv[2]
+json.dump(r, open(sys.argv[1], "w"))
+PYEOF
+rc=0; "$XENBAKE" status >"$DIR/status" 2>&1 || rc=$?
+grep -q "^note: " "$DIR/status" && { cat "$DIR/status"; fail "status: an older receipt's file sha256 is noted as a change"; }
 # the host unreachable: status still shows the receipt, then exits 1
 rc=0; XENSTORED_PATH=$DIR/nowhere "$XENBAKE" status >"$DIR/status" 2>&1 || rc=$?
 expect_eq "status, host unreachable" $rc 1

@@ -148,7 +148,8 @@ static void entry(struct xb_desired_object *o, enum xb_field field,
 {
 	ck_assert_uint_lt(o->nentries, 8);
 	o->entries[o->nentries++] = (struct xb_desired_entry){
-		field, key, value, POS(line, 5), 0
+		.field = field, .key = key, .value = value,
+		.pos = POS(line, 5),
 	};
 }
 
@@ -983,11 +984,11 @@ START_TEST(many_objects_each_block_finds_its_own)
 		o->entries = &ents[2 * i];
 		o->nentries = 2;
 		ents[2 * i] = (struct xb_desired_entry){
-			XB_FIELD_XENSTORE_DATA, "vm-data/n", values[i],
-			POS((unsigned)i + 1, 5), 0 };
+			.field = XB_FIELD_XENSTORE_DATA, .key = "vm-data/n",
+			.value = values[i], .pos = POS((unsigned)i + 1, 5) };
 		ents[2 * i + 1] = (struct xb_desired_entry){
-			XB_FIELD_OTHER_CONFIG, "n", values[i],
-			POS((unsigned)i + 1, 9), 0 };
+			.field = XB_FIELD_OTHER_CONFIG, .key = "n",
+			.value = values[i], .pos = POS((unsigned)i + 1, 9) };
 	}
 	d.objects = objs;
 	d.nobjects = N;

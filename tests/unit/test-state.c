@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* test-state.c - the sorted string map every state is made of. */
 #include <check.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +106,62 @@ START_TEST(freeing_leaves_an_empty_state)
 }
 END_TEST
 
+START_TEST(borrowing_keeps_the_callers_strings)
+{
+	struct xb_map m = { 0 }, copy = { 0 };
+	const char *keys[] = { "m", "a", "z", "a" };
+	const char *vals[] = { "1", "2", "3", "4" };
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(xb_map_borrow(&m, keys[i], vals[i]), 0);
+	ck_assert_uint_eq(m.n, 3);
+	for (i = 1; i < m.n; i++)
+		ck_assert_int_lt(strcmp(m.kv[i - 1].key, m.kv[i].key), 0);
+	/* the very strings given, the later value replacing the first */
+	ck_assert_ptr_eq(m.kv[0].key, keys[1]);
+	ck_assert_ptr_eq(xb_map_get(&m, "a"), vals[3]);
+	ck_assert_ptr_eq(xb_map_get(&m, "z"), vals[2]);
+	/* a copy owns its strings */
+	ck_assert_int_eq(xb_map_copy(&copy, &m), 0);
+	ck_assert(xb_map_equal(&m, &copy));
+	ck_assert_ptr_ne(copy.kv[0].key, keys[1]);
+	xb_map_free(&copy);
+	xb_map_release(&m);
+	ck_assert_uint_eq(m.n, 0);
+	ck_assert_uint_eq(m.cap, 0);
+	ck_assert_ptr_null(m.kv);
+}
+END_TEST
+
+START_TEST(reserve_makes_room_once)
+{
+	struct xb_map m = { 0 };
+	struct xb_kv *kv;
+	char key[16];
+	int i;
+
+	ck_assert_int_eq(xb_map_reserve(&m, 10), 0);
+	ck_assert_uint_eq(m.cap, 10);
+	kv = m.kv;
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "k%02d", 9 - i);
+		ck_assert_int_eq(xb_map_set(&m, key, key), 0);
+	}
+	ck_assert_ptr_eq(m.kv, kv);          /* never grown */
+	ck_assert_uint_eq(m.cap, 10);
+	ck_assert_int_eq(xb_map_reserve(&m, 0), 0);
+	ck_assert_uint_eq(m.cap, 10);
+	ck_assert_int_eq(xb_map_reserve(&m, 5), 0);
+	ck_assert_uint_eq(m.cap, 15);
+	ck_assert_int_eq(xb_map_set(&m, "k10", "x"), 0);
+	ck_assert_str_eq(xb_map_get(&m, "k00"), "k00");
+	ck_assert_str_eq(xb_map_get(&m, "k10"), "x");
+	ck_assert_int_eq(xb_map_reserve(&m, SIZE_MAX), -ENOMEM);
+	xb_map_free(&m);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("state");
@@ -117,6 +175,10 @@ Suite *test_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("copy-equal");
 	tcase_add_test(tc, copy_is_deep_and_equal);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("borrow-reserve");
+	tcase_add_test(tc, borrowing_keeps_the_callers_strings);
+	tcase_add_test(tc, reserve_makes_room_once);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("free");
 	tcase_add_test(tc, freeing_leaves_an_empty_state);
