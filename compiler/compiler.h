@@ -21,6 +21,20 @@
 #include "lib/model.h"
 #include "lib/utf8.h"
 
+/* ---- the arena (arena.c) ------------------------------------------------ */
+
+/* The tree's nodes and strings: allocated in chunks, freed together by
+ * xbc_free (never one by one). */
+struct xbc_chunk;
+struct xbc_arena {
+	struct xbc_chunk *chunks;    /* newest first */
+	char *next, *end;            /* free bytes of the current chunk */
+	size_t chunk_size;           /* of the next chunk */
+};
+
+void *xbc_arena_alloc(struct xbc_arena *a, size_t size);
+void xbc_arena_free(struct xbc_arena *a);
+
 /* ---- locations ------------------------------------------------------- */
 
 /* A source range; file is an interned name (struct xbc_file.name), so two
@@ -113,7 +127,8 @@ struct xbc_diag {
 
 /* ---- the tree the parser builds (ast.c) -------------------------------- */
 
-/* A string as written between its quotes, escapes and ${} undecoded. */
+/* A string as written between its quotes, escapes and ${} undecoded.
+ * raw and value are in the arena; a clone made by a for shares raw. */
 struct xbc_str {
 	char *raw;
 	struct xbc_loc loc;          /* of the opening quote */
@@ -145,7 +160,6 @@ struct xbc_env {
 	size_t len;
 	const struct xbc_for *loop;
 	const struct xbc_env *up;    /* the enclosing loop's iteration */
-	struct xbc_env *all_next;    /* every env, for xbc_free */
 };
 
 struct xbc_stmt {
@@ -278,6 +292,8 @@ struct xbc_options {
 
 struct xbc {
 	struct xbc_options opt;
+	struct xbc_arena arena;      /* the tree: nodes, token texts, decoded
+				        strings, lowered keys */
 	char *main_dir;              /* directory of the main file */
 
 	struct xbc_file *files;
@@ -294,7 +310,6 @@ struct xbc {
 				        default); a valid name (model.h) */
 	struct xbc_loc owner_loc;
 	const struct xbc_file *cur_file;     /* being parsed */
-	struct xbc_env *envs;        /* every iteration, for xbc_free */
 	struct xbc_block *spent_fors;        /* expanded, kept for envs */
 	size_t expanded;             /* blocks and statements made by for
 	                              * and use */
@@ -356,6 +371,10 @@ const char *xbc_nearest(const char *word, const char *const *words, size_t n);
 /* malloc that records failure in c (checked once, at the end of a stage) */
 void *xbc_alloc(struct xbc *c, size_t size);
 char *xbc_strdup(struct xbc *c, const char *s);
+/* The same in c's arena (zeroed; a NUL-terminated copy): never freed
+ * alone, gone at xbc_free */
+void *xbc_new(struct xbc *c, size_t size);
+char *xbc_arena_strndup(struct xbc *c, const char *s, size_t len);
 
 /* ---- string literals (strlit.c) ---------------------------------------- */
 
