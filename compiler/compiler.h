@@ -248,9 +248,8 @@ struct xbc_entry {
 	int depth;                   /* 0: written in the block; n: from a
 				        template used n uses deep, which one
 				        written nearer the block overrides */
-	const char *key;             /* borrowed from the tree, a literal,
-				        or key_buf */
-	char *key_buf;               /* owned: "vm-data/" + the key */
+	const char *key;             /* borrowed from the tree (the arena)
+				        or a literal */
 	const char *value;
 	struct xbc_loc loc;
 	size_t seq;                  /* statement order, to sort stably;
@@ -289,6 +288,8 @@ struct xbc_options {
 	size_t max_expanded;         /* XBC_MAX_EXPANDED */
 	size_t max_constant_bytes;   /* XBC_MAX_CONSTANT_BYTES */
 };
+
+#define XBC_KEY_CACHE 64
 
 struct xbc {
 	struct xbc_options opt;
@@ -330,6 +331,8 @@ struct xbc {
 	size_t nbuckets;
 	size_t seq;
 	struct xbc_entry_ctx *entry_ctx;     /* by seq; NULL: none needed */
+	const char *vm_data_keys[XBC_KEY_CACHE];   /* lower.c: "vm-data/K"
+				        made last for each hash of K */
 	size_t entry_ctx_cap;
 };
 

@@ -130,7 +130,6 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 	e->field = field;
 	e->once = false;
 	e->key = key;
-	e->key_buf = NULL;
 	e->value = value;
 	e->loc = *loc;
 	e->seq = c->seq++;
@@ -216,16 +215,39 @@ static void check_xenstore_key(struct xbc *c, const struct xbc_str *key,
 	(void)d;
 }
 
-/* vm-data "K" or xenstore-data "vm-data/K": the xenstore_data key; *buf
- * is set when it had to be made (the caller owns it). */
-static const char *xenstore_key(struct xbc *c, const struct xbc_stmt *s,
-				char **buf)
+/* "vm-data/" + key, in the arena. A source sets the same few keys on
+ * every VM: the copy made for a key is kept in a small cache by the key's
+ * hash and handed out again, so a million statements of ten keys make ten
+ * strings (the blob stores each once anyway). */
+static const char *vm_data_key(struct xbc *c, const char *key)
+{
+	size_t plen = strlen(XB_VM_DATA_PREFIX), len = strlen(key), i;
+	uint32_t h = 2166136261u;
+	const char **slot;
+	char *full;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)key[i]) * 16777619u;
+	slot = &c->vm_data_keys[h % XBC_KEY_CACHE];
+	if (*slot && !strcmp(*slot + plen, key))
+		return *slot;
+	full = xbc_arena_alloc(&c->arena, plen + len + 1);
+	if (!full) {
+		c->out_of_memory = c->stop = true;
+		return NULL;
+	}
+	memcpy(full, XB_VM_DATA_PREFIX, plen);
+	memcpy(full + plen, key, len + 1);
+	*slot = full;
+	return full;
+}
+
+/* vm-data "K" or xenstore-data "vm-data/K": the xenstore_data key */
+static const char *xenstore_key(struct xbc *c, const struct xbc_stmt *s)
 {
 	const char *key = s->key.value;
 	size_t plen = strlen(XB_VM_DATA_PREFIX), off = 0;
-	char *full;
 
-	*buf = NULL;
 	if (s->kind == STMT_XENSTORE_DATA) {
 		if (strncmp(key, XB_VM_DATA_PREFIX, plen)) {
 			struct xbc_diag *d = xbc_report(c,
@@ -254,12 +276,7 @@ static const char *xenstore_key(struct xbc *c, const struct xbc_stmt *s,
 			return NULL;
 	}
 	check_xenstore_key(c, &s->key, key, 0);
-	if (asprintf(&full, "%s%s", XB_VM_DATA_PREFIX, key) < 0) {
-		c->out_of_memory = c->stop = true;
-		return NULL;
-	}
-	*buf = full;
-	return full;
+	return vm_data_key(c, key);
 }
 
 static void check_xenstore_sizes(struct xbc *c, const struct xbc_stmt *s,
@@ -435,7 +452,6 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 {
 	struct xbc_entry *e;
 	const char *key;
-	char *buf;
 
 	if (s->kind == STMT_USE) {
 		lower_use(c, o, s);
@@ -471,18 +487,14 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 	switch (s->kind) {
 	case STMT_VM_DATA:
 	case STMT_XENSTORE_DATA:
-		key = xenstore_key(c, s, &buf);
+		key = xenstore_key(c, s);
 		if (!key)
 			return;
 		check_xenstore_sizes(c, s, key);
 		e = add_entry(c, o, XB_FIELD_XENSTORE_DATA, key, s->value.value,
 			      &s->loc);
-		if (e) {
-			e->key_buf = buf;
+		if (e)
 			e->once = s->once;
-		} else {
-			free(buf);
-		}
 		break;
 	case STMT_OTHER_CONFIG:
 		if (!check_map_key(c, s))
@@ -743,7 +755,6 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 				c->cur_env = NULL;
 				c->cur_use = NULL;
 			}
-			free(e->key_buf);
 			continue;
 		}
 		o->entries[out++] = *e;

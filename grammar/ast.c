@@ -437,8 +437,6 @@ void xbc_free(struct xbc *c)
 		free(f);
 	}
 	for (i = 0; i < c->nobjects; i++) {
-		for (size_t e = 0; e < c->objects[i]->nentries; e++)
-			free(c->objects[i]->entries[e].key_buf);
 		free(c->objects[i]->entries);
 		free(c->objects[i]);
 	}
