@@ -251,7 +251,7 @@ struct xbc_entry {
 	const char *key;             /* borrowed from the tree (the arena)
 				        or a literal */
 	const char *value;
-	struct xbc_loc loc;
+	const struct xbc_loc *loc;   /* the statement's, in the tree */
 	size_t seq;                  /* statement order, to sort stably;
 				        its context at c->entry_ctx[seq] */
 };

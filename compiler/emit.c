@@ -256,7 +256,7 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 	}
 	for (i = 0, e = 0; i < c->nobjects; i++) {
 		for (j = 0; j < c->objects[i]->nentries; j++, e++) {
-			if ((v = position(&ps, &c->objects[i]->entries[j].loc)) < 0)
+			if ((v = position(&ps, c->objects[i]->entries[j].loc)) < 0)
 				goto out;
 			ent_pos[e] = (uint32_t)v;
 		}
