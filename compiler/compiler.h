@@ -331,6 +331,10 @@ struct xbc {
 	size_t nbuckets;
 	size_t seq;
 	struct xbc_entry_ctx *entry_ctx;     /* by seq; NULL: none needed */
+	bool positions_shared;       /* a "#@" line, or an entry made at
+				        another's place: emit must dedupe
+				        positions (so must a for or a use,
+				        see expanded) */
 	const char *vm_data_keys[XBC_KEY_CACHE];   /* lower.c: "vm-data/K"
 				        made last for each hash of K */
 	size_t entry_ctx_cap;

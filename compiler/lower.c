@@ -683,6 +683,7 @@ static void derive_i18n(struct xbc *c, struct xbc_object *o)
 	}
 	add_entry(c, o, XB_FIELD_OTHER_CONFIG, XB_KEY_I18N_ORIG_NAME, orig,
 		  loc);
+	c->positions_shared = true;     /* loc is the i18n-key's too */
 }
 
 static int entry_cmp(const void *pa, const void *pb)

@@ -462,6 +462,7 @@ void xbc_scan_directive(struct xbc_scan *s, const char *text, size_t len,
 	s->override.first_line = line;
 	s->override.first_column = col;
 	s->have_override = s->override.file != NULL;
+	s->c->positions_shared = true;   /* two tokens may now say one place */
 out:
 	free(name);
 	return;
