@@ -7,14 +7,25 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "compiler/compiler.h"
 
 /* Chunks grow from the first size to the last by doubling, so that a
  * small compilation (a fuzz input, a unit test) stays small. */
 #define CHUNK_FIRST (16UL << 10)
-#define CHUNK_LAST (1UL << 20)
+#define CHUNK_LAST (8UL << 20)
 #define ALIGN 16UL
+#define HUGE_PAGE (2UL << 20)
+
+void xbc_huge_pages(void *p, size_t len)
+{
+	uintptr_t from = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	uintptr_t to = ((uintptr_t)p + len) & ~(HUGE_PAGE - 1);
+
+	if (len >= 2 * HUGE_PAGE && to > from)
+		(void)madvise((void *)from, to - from, MADV_HUGEPAGE);
+}
 
 struct xbc_chunk {
 	struct xbc_chunk *next;
@@ -29,6 +40,7 @@ static void *chunk_new(struct xbc_arena *a, size_t bytes)
 
 	if (bytes > SIZE_MAX - HEADER || !(ch = malloc(HEADER + bytes)))
 		return NULL;
+	xbc_huge_pages(ch, HEADER + bytes);
 	ch->next = a->chunks;
 	a->chunks = ch;
 	return (char *)ch + HEADER;

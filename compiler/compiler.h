@@ -34,6 +34,11 @@ struct xbc_arena {
 
 void *xbc_arena_alloc(struct xbc_arena *a, size_t size);
 void xbc_arena_free(struct xbc_arena *a);
+/* A hint that the memory at p (malloc'd, len bytes) be backed by huge
+ * pages where the system allows them: a big block filled at once, or
+ * read at random, then costs one page fault and one TLB entry a 2 MB
+ * instead of a 4 kB. Small blocks and failures change nothing. */
+void xbc_huge_pages(void *p, size_t len);
 
 /* ---- locations ------------------------------------------------------- */
 

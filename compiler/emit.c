@@ -74,6 +74,8 @@ static int table_init(struct table *t, size_t expect)
 	t->slots = calloc(n, sizeof(*t->slots));
 	t->mask = n - 1;
 	t->n = 0;
+	if (t->slots)
+		xbc_huge_pages(t->slots, n * sizeof(*t->slots));
 	return t->slots ? 0 : -1;
 }
 
@@ -118,6 +120,7 @@ static int grow(void **buf, size_t *cap, size_t need, size_t size)
 	p = realloc(*buf, n * size);
 	if (!p)
 		return -1;
+	xbc_huge_pages(p, n * size);
 	*buf = p;
 	*cap = n;
 	return 0;
@@ -357,6 +360,7 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 	out = realloc(st.buf, total);
 	if (!out)
 		goto out;
+	xbc_huge_pages(out, total);
 	st.buf = (char *)out;
 	st.cap = total;
 	memset(out, 0, XBB_HEADER_SIZE);
