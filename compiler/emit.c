@@ -201,6 +201,31 @@ static int64_t position(struct positions *ps, const struct xbc_loc *loc)
 	return slot->id1 - 1;
 }
 
+/* The bytes of a blob of c at most: every string counted as if it were
+ * new, every record with a position of its own. Allocated at once, the
+ * strings section and the records never move; the part of it that the
+ * duplicates would have taken is never touched (no memory). */
+static size_t blob_bound(const struct xbc *c, size_t nentries)
+{
+	const struct xbc_file *f;
+	size_t n = XBB_HEADER_SIZE + 1 + 3, i, j;
+
+	for (i = 0; i < c->nobjects; i++) {
+		const struct xbc_object *o = c->objects[i];
+
+		n += strlen(o->selector) + strlen(o->host) + 2;
+		for (j = 0; j < o->nentries; j++)
+			n += strlen(o->entries[j].key) +
+			     strlen(o->entries[j].value) + 2;
+	}
+	for (f = c->files; f; f = f->next)
+		n += strlen(f->name) + 1;
+	if (c->owner)
+		n += strlen(c->owner) + 1;
+	return n + c->nobjects * (XBB_OBJECT_SIZE + XBB_POS_SIZE) +
+	       nentries * (XBB_ENTRY_SIZE + XBB_POS_SIZE);
+}
+
 /* True when no two records can have one position, so that position i is
  * record i's (objects, then entries) and no table is needed: an object's
  * is its first block's class keyword, an entry's its statement's keyword,
@@ -284,8 +309,16 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 		if (!obj_pos || !ent_pos || !ps.v || table_init(&ps.t, npos))
 			goto out;
 	}
-	if (!obj_str || !ent_str || table_init(&st.t, npos) ||
-	    intern(&st, "") != 0)
+	if (!obj_str || !ent_str || table_init(&st.t, npos))
+		goto out;
+	/* the blob's buffer from the start when it is sure to fit (else it
+	   grows from the strings, as they come) */
+	st.cap = blob_bound(c, nentries);
+	if (st.cap <= 2 * (size_t)XBB_MAX_SIZE && (st.buf = malloc(st.cap)))
+		xbc_huge_pages(st.buf, st.cap);
+	else
+		st.cap = 0;
+	if (intern(&st, "") != 0)
 		goto out;
 
 	/* strings in order of first use: objects, entries, then positions */
@@ -357,12 +390,14 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 	}
 	/* the strings are in place already: the buffer becomes the blob
 	   (st.buf stays it, for file_off to look the files up) */
-	out = realloc(st.buf, total);
-	if (!out)
-		goto out;
-	xbc_huge_pages(out, total);
-	st.buf = (char *)out;
-	st.cap = total;
+	if (st.cap < total) {
+		out = realloc(st.buf, total);
+		if (!out)
+			goto out;
+		st.buf = (char *)out;
+		st.cap = total;
+	}
+	out = (unsigned char *)st.buf;
 	memset(out, 0, XBB_HEADER_SIZE);
 	memset(out + off_str + st.len, 0, off_obj - off_str - st.len);
 

@@ -61,7 +61,7 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 		o->optional = o->optional && b->optional;
 		return o;
 	}
-	o = xbc_alloc(c, sizeof(*o));
+	o = xbc_new(c, sizeof(*o));
 	if (!o)
 		return NULL;
 	o->cls = b->cls;
@@ -73,7 +73,7 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 	o->loc = b->loc;
 	o->hash_next = c->buckets[slot];
 	c->buckets[slot] = o;
-	c->objects[c->nobjects++] = o;   /* owned from here */
+	c->objects[c->nobjects++] = o;   /* in the arena */
 	return o;
 }
 
@@ -109,23 +109,34 @@ static struct xbc_entry_ctx ctx_of(const struct xbc *c,
 	return e->seq < c->entry_ctx_cap ? c->entry_ctx[e->seq] : none;
 }
 
+/* Room for cap entries in o: in the arena, the old array left there (an
+ * object grows past the room reserved for its blocks only when a block
+ * merges into it or a template adds to it). */
+static int grow_entries(struct xbc *c, struct xbc_object *o, size_t cap)
+{
+	struct xbc_entry *p;
+
+	if (cap > SIZE_MAX / sizeof(*p) ||
+	    !(p = xbc_arena_alloc(&c->arena, cap * sizeof(*p)))) {
+		c->out_of_memory = c->stop = true;
+		return -1;
+	}
+	if (o->nentries)
+		memcpy(p, o->entries, o->nentries * sizeof(*p));
+	o->entries = p;
+	o->cap = cap;
+	return 0;
+}
+
 static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 				   enum xb_field field, const char *key,
 				   const char *value, const struct xbc_loc *loc)
 {
 	struct xbc_entry *e;
 
-	if (o->nentries == o->cap) {
-		size_t cap = o->cap ? 2 * o->cap : 4;
-		struct xbc_entry *p = realloc(o->entries, cap * sizeof(*p));
-
-		if (!p) {
-			c->out_of_memory = c->stop = true;
-			return NULL;
-		}
-		o->entries = p;
-		o->cap = cap;
-	}
+	if (o->nentries == o->cap &&
+	    grow_entries(c, o, o->cap ? 2 * o->cap : 4))
+		return NULL;
 	e = &o->entries[o->nentries++];
 	e->field = field;
 	e->once = false;
@@ -139,27 +150,23 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 	return e;
 }
 
-/* Room for one entry per statement of b: exact, so that a million
- * entries do not cost twice their size. */
+/* Room for one entry per statement of b: exact for an object's first
+ * block, so that a million entries do not cost twice their size; at
+ * least doubled for a block merged into it, so that many of them do not
+ * leave an array each behind. */
 static int reserve_entries(struct xbc *c, struct xbc_object *o,
 			   const struct xbc_block *b)
 {
 	const struct xbc_stmt *s;
-	struct xbc_entry *p;
 	size_t n = 0;
 
 	for (s = b->stmts; s; s = s->next)
 		n++;
 	if (!n || o->nentries + n <= o->cap)
 		return 0;
-	p = realloc(o->entries, (o->nentries + n) * sizeof(*p));
-	if (!p) {
-		c->out_of_memory = c->stop = true;
-		return -1;
-	}
-	o->entries = p;
-	o->cap = o->nentries + n;
-	return 0;
+	if (o->cap && o->nentries + n < 2 * o->cap)
+		n = 2 * o->cap - o->nentries;
+	return grow_entries(c, o, o->nentries + n);
 }
 
 /* ---- the checks of one statement ------------------------------------------ */

@@ -436,11 +436,7 @@ void xbc_free(struct xbc *c)
 		free(f->lines);
 		free(f);
 	}
-	for (i = 0; i < c->nobjects; i++) {
-		free(c->objects[i]->entries);
-		free(c->objects[i]);
-	}
-	free(c->objects);
+	free(c->objects);                  /* each and its entries: arena */
 	free(c->buckets);
 	free(c->entry_ctx);
 	for (i = 0; i < c->ndiags; i++) {
