@@ -53,16 +53,19 @@ void *xbc_arena_alloc(struct xbc_arena *a, size_t size)
 
 	if (want < size)
 		return NULL;
+	if (!want)
+		want = ALIGN;        /* a pointer of its own, never NULL */
 	if (want <= (size_t)(a->end - a->next)) {
 		p = a->next;
 		a->next += want;
 		return p;
 	}
-	/* a big one gets a chunk of its own; the current one stays in use
-	   (the new chunk goes first on the list, which only frees) */
-	if (want > CHUNK_LAST / 4)
-		return chunk_new(a, want);
+	/* one big for the chunks made now gets a chunk of its own; the
+	   current one stays in use (the new chunk goes first on the list,
+	   which only frees) */
 	bytes = a->chunk_size ? a->chunk_size : CHUNK_FIRST;
+	if (want > bytes / 4)
+		return chunk_new(a, want);
 	if (bytes < CHUNK_LAST)
 		a->chunk_size = 2 * bytes;
 	p = chunk_new(a, bytes);
