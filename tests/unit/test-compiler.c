@@ -666,7 +666,7 @@ END_TEST
 START_TEST(arena_blocks_keep_their_bytes)
 {
 	static const size_t sizes[] = { 0, 1, 15, 16, 17, 4000, 5000, 3,
-					100000, 40, 3 << 20, 7, 9 << 20, 64 };
+					100000, 40, 3 << 20, 7, 64 };
 	struct xbc_arena a = { 0 };
 	unsigned char *p[2][sizeof(sizes) / sizeof(sizes[0])];
 	size_t i, j, r;
@@ -679,10 +679,14 @@ START_TEST(arena_blocks_keep_their_bytes)
 			memset(p[r][i], (int)(r * 16 + i + 1), sizes[i]);
 		}
 	}
-	for (r = 0; r < 2; r++)
-		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-			for (j = 0; j < sizes[i]; j++)
-				ck_assert_uint_eq(p[r][i][j], r * 16 + i + 1);
+	for (r = 0; r < 2; r++) {
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			for (j = 0; j < sizes[i] &&
+				    p[r][i][j] == r * 16 + i + 1; j++)
+				;
+			ck_assert_uint_eq(j, sizes[i]);
+		}
+	}
 	xbc_arena_free(&a);
 	ck_assert_ptr_null(a.chunks);
 }
