@@ -21,6 +21,25 @@
 #include "lib/model.h"
 #include "lib/utf8.h"
 
+/* ---- the arena (arena.c) ------------------------------------------------ */
+
+/* The tree's nodes and strings: allocated in chunks, freed together by
+ * xbc_free (never one by one). */
+struct xbc_chunk;
+struct xbc_arena {
+	struct xbc_chunk *chunks;    /* newest first */
+	char *next, *end;            /* free bytes of the current chunk */
+	size_t chunk_size;           /* of the next chunk */
+};
+
+void *xbc_arena_alloc(struct xbc_arena *a, size_t size);
+void xbc_arena_free(struct xbc_arena *a);
+/* A hint that the memory at p (malloc'd, len bytes) be backed by huge
+ * pages where the system allows them: a big block filled at once, or
+ * read at random, then costs one page fault and one TLB entry a 2 MB
+ * instead of a 4 kB. Small blocks and failures change nothing. */
+void xbc_huge_pages(void *p, size_t len);
+
 /* ---- locations ------------------------------------------------------- */
 
 /* A source range; file is an interned name (struct xbc_file.name), so two
@@ -115,7 +134,8 @@ struct xbc_diag {
 
 /* ---- the tree the parser builds (ast.c) -------------------------------- */
 
-/* A string as written between its quotes, escapes and ${} undecoded. */
+/* A string as written between its quotes, escapes and ${} undecoded.
+ * raw and value are in the arena; a clone made by a for shares raw. */
 struct xbc_str {
 	char *raw;
 	struct xbc_loc loc;          /* of the opening quote */
@@ -147,7 +167,6 @@ struct xbc_env {
 	size_t len;
 	const struct xbc_for *loop;
 	const struct xbc_env *up;    /* the enclosing loop's iteration */
-	struct xbc_env *all_next;    /* every env, for xbc_free */
 };
 
 struct xbc_stmt {
@@ -239,12 +258,10 @@ struct xbc_entry {
 	int depth;                   /* 0: written in the block; n: from a
 				        template used n uses deep, which one
 				        written nearer the block overrides */
-	const char *key;             /* borrowed from the tree, a literal,
-				        or key_buf */
-	char *key_buf;               /* owned: "vm-data/" + the key */
+	const char *key;             /* borrowed from the tree (the arena)
+				        or a literal */
 	const char *value;
-	char *value_buf;             /* owned: a secret's sealed value */
-	struct xbc_loc loc;
+	const struct xbc_loc *loc;   /* the statement's, in the tree */
 	size_t seq;                  /* statement order, to sort stably;
 				        its context at c->entry_ctx[seq] */
 };
@@ -285,8 +302,12 @@ struct xbc_options {
 	size_t nseal_to;
 };
 
+#define XBC_KEY_CACHE 64
+
 struct xbc {
 	struct xbc_options opt;
+	struct xbc_arena arena;      /* the tree: nodes, token texts, decoded
+				        strings, lowered keys */
 	char *main_dir;              /* directory of the main file */
 
 	struct xbc_file *files;
@@ -303,7 +324,6 @@ struct xbc {
 				        default); a valid name (model.h) */
 	struct xbc_loc owner_loc;
 	const struct xbc_file *cur_file;     /* being parsed */
-	struct xbc_env *envs;        /* every iteration, for xbc_free */
 	struct xbc_block *spent_fors;        /* expanded, kept for envs */
 	size_t expanded;             /* blocks and statements made by for
 	                              * and use */
@@ -324,6 +344,12 @@ struct xbc {
 	size_t nbuckets;
 	size_t seq;
 	struct xbc_entry_ctx *entry_ctx;     /* by seq; NULL: none needed */
+	bool positions_shared;       /* a "#@" line, or an entry made at
+				        another's place: emit must dedupe
+				        positions (so must a for or a use,
+				        see expanded) */
+	const char *vm_data_keys[XBC_KEY_CACHE];   /* lower.c: "vm-data/K"
+				        made last for each hash of K */
 	size_t entry_ctx_cap;
 };
 
@@ -365,6 +391,10 @@ const char *xbc_nearest(const char *word, const char *const *words, size_t n);
 /* malloc that records failure in c (checked once, at the end of a stage) */
 void *xbc_alloc(struct xbc *c, size_t size);
 char *xbc_strdup(struct xbc *c, const char *s);
+/* The same in c's arena (zeroed; a NUL-terminated copy): never freed
+ * alone, gone at xbc_free */
+void *xbc_new(struct xbc *c, size_t size);
+char *xbc_arena_strndup(struct xbc *c, const char *s, size_t len);
 
 /* ---- string literals (strlit.c) ---------------------------------------- */
 

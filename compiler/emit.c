@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* emit.c - lowered objects -> blob bytes, exactly as lib/blob.h lays
  * them out: strings stored once, positions stored once, everything in the
- * canonical order, the SHA-256 last. Same objects, same bytes. */
+ * canonical order, the SHA-256 last. Same objects, same bytes.
+ *
+ * The strings are gathered where the blob will hold them, after room for
+ * the header, and that buffer is then grown into the blob: the strings
+ * are never copied. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,19 +31,28 @@ struct table {
 
 struct strings {
 	struct table t;
-	char *buf;
-	size_t len, cap;
+	char *buf;                   /* XBB_HEADER_SIZE bytes, then the
+				        strings section */
+	size_t len, cap;             /* of the section; cap of buf */
+	const char *last_file;       /* file_off's cache */
+	uint32_t last_off;
 };
+
+#define SECTION(st) ((st)->buf + XBB_HEADER_SIZE)
 
 struct position {
 	const char *file;
-	uint32_t line, column, file_off;
+	uint32_t line, column;
 };
 
+/* Positions that may repeat, deduped by a table; n distinct ones in v,
+ * sized for one a record */
 struct positions {
 	struct table t;
-	struct position *v;   /* in order of first use */
-	size_t n, cap;
+	struct position *v;          /* in order of first use */
+	size_t n;
+	const char *last_file;       /* and the hash of its name */
+	uint64_t last_hash;
 };
 
 static uint64_t hash_str(const char *s)
@@ -61,6 +74,8 @@ static int table_init(struct table *t, size_t expect)
 	t->slots = calloc(n, sizeof(*t->slots));
 	t->mask = n - 1;
 	t->n = 0;
+	if (t->slots)
+		xbc_huge_pages(t->slots, n * sizeof(*t->slots));
 	return t->slots ? 0 : -1;
 }
 
@@ -105,6 +120,7 @@ static int grow(void **buf, size_t *cap, size_t need, size_t size)
 	p = realloc(*buf, n * size);
 	if (!p)
 		return -1;
+	xbc_huge_pages(p, n * size);
 	*buf = p;
 	*cap = n;
 	return 0;
@@ -122,25 +138,46 @@ static int64_t intern(struct strings *st, const char *s)
 	i = (size_t)(uint32_t)h & st->t.mask;
 	for (; (slot = &st->t.slots[i])->id1; i = (i + 1) & st->t.mask)
 		if (slot->hash == (uint32_t)h &&
-		    !strcmp(st->buf + slot->id1 - 1, s))
+		    !strcmp(SECTION(st) + slot->id1 - 1, s))
 			return slot->id1 - 1;
 	if (st->len + len + 1 > UINT32_MAX ||
-	    grow((void **)&st->buf, &st->cap, st->len + len + 1, 1))
+	    grow((void **)&st->buf, &st->cap,
+		 XBB_HEADER_SIZE + st->len + len + 1, 1))
 		return -1;
 	slot->hash = (uint32_t)h;
 	slot->id1 = (uint32_t)st->len + 1;
 	st->t.n++;
-	memcpy(st->buf + st->len, s, len + 1);
+	memcpy(SECTION(st) + st->len, s, len + 1);
 	st->len += len + 1;
 	return slot->id1 - 1;
 }
 
+/* The string of a position's file: positions come file after file, so
+ * the last one answers most. */
+static int64_t file_off(struct strings *st, const char *file)
+{
+	int64_t v;
+
+	if (file == st->last_file)
+		return st->last_off;
+	if ((v = intern(st, file)) < 0)
+		return -1;
+	st->last_file = file;
+	st->last_off = (uint32_t)v;
+	return v;
+}
+
 static int64_t position(struct positions *ps, const struct xbc_loc *loc)
 {
-	uint64_t h = hash_str(loc->file);
+	uint64_t h;
 	size_t i;
 	struct slot *slot;
 
+	if (loc->file != ps->last_file) {
+		ps->last_file = loc->file;
+		ps->last_hash = hash_str(loc->file);
+	}
+	h = ps->last_hash;
 	h = (h ^ (uint32_t)loc->first_line) * 0x9e3779b97f4a7c15ULL;
 	h = (h ^ (uint32_t)loc->first_column) * 0x9e3779b97f4a7c15ULL;
 	h ^= h >> 32;
@@ -153,17 +190,59 @@ static int64_t position(struct positions *ps, const struct xbc_loc *loc)
 		if (slot->hash == (uint32_t)h &&
 		    p->line == (uint32_t)loc->first_line &&
 		    p->column == (uint32_t)loc->first_column &&
-		    !strcmp(p->file, loc->file))
+		    (p->file == loc->file || !strcmp(p->file, loc->file)))
 			return slot->id1 - 1;
 	}
-	if (grow((void **)&ps->v, &ps->cap, ps->n + 1, sizeof(*ps->v)))
-		return -1;
 	slot->hash = (uint32_t)h;
 	slot->id1 = (uint32_t)ps->n + 1;
 	ps->t.n++;
 	ps->v[ps->n++] = (struct position){ loc->file,
-		(uint32_t)loc->first_line, (uint32_t)loc->first_column, 0 };
+		(uint32_t)loc->first_line, (uint32_t)loc->first_column };
 	return slot->id1 - 1;
+}
+
+/* The bytes of a blob of c at most: every string counted as if it were
+ * new, every record with a position of its own. Allocated at once, the
+ * strings section and the records never move; the part of it that the
+ * duplicates would have taken is never touched (no memory). */
+static size_t blob_bound(const struct xbc *c, size_t nentries)
+{
+	const struct xbc_file *f;
+	size_t n = XBB_HEADER_SIZE + 1 + 3, i, j;
+
+	for (i = 0; i < c->nobjects; i++) {
+		const struct xbc_object *o = c->objects[i];
+
+		n += strlen(o->selector) + strlen(o->host) + 2;
+		for (j = 0; j < o->nentries; j++)
+			n += strlen(o->entries[j].key) +
+			     strlen(o->entries[j].value) + 2;
+	}
+	for (f = c->files; f; f = f->next)
+		n += strlen(f->name) + 1;
+	if (c->owner)
+		n += strlen(c->owner) + 1;
+	return n + c->nobjects * (XBB_OBJECT_SIZE + XBB_POS_SIZE) +
+	       nentries * (XBB_ENTRY_SIZE + XBB_POS_SIZE);
+}
+
+/* True when no two records can have one position, so that position i is
+ * record i's (objects, then entries) and no table is needed: an object's
+ * is its first block's class keyword, an entry's its statement's keyword,
+ * each a token of its own. Not so when a for or a use cloned statements,
+ * a "#@" line placed a token, an entry was made at another's place
+ * (c->positions_shared), or two files have one name. */
+static bool positions_distinct(const struct xbc *c)
+{
+	const struct xbc_file *f, *g;
+
+	if (c->expanded || c->positions_shared)
+		return false;
+	for (f = c->files; f; f = f->next)
+		for (g = f->next; g; g = g->next)
+			if (!strcmp(f->name, g->name))
+				return false;
+	return true;
 }
 
 static size_t align4(size_t n)
@@ -209,23 +288,37 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 {
 	struct strings st = { 0 };
 	struct positions ps = { 0 };
-	size_t nentries = 0, i, j, e, total = 0;
+	size_t nentries = 0, npos, i, j, e, total = 0;
 	size_t off_str, off_obj, off_ent, off_pos;
 	uint32_t *obj_str = NULL, *ent_str = NULL, *obj_pos = NULL, *ent_pos = NULL;
 	uint32_t owner_str = 0;
 	unsigned char *out = NULL, *p;
+	bool distinct = positions_distinct(c);
 	int64_t v;
 	int ret = -1;
 
 	for (i = 0; i < c->nobjects; i++)
 		nentries += c->objects[i]->nentries;
+	npos = c->nobjects + nentries;
 	obj_str = malloc((2 * c->nobjects + 1) * sizeof(*obj_str));
 	ent_str = malloc((2 * nentries + 1) * sizeof(*ent_str));
-	obj_pos = malloc((c->nobjects + 1) * sizeof(*obj_pos));
-	ent_pos = malloc((nentries + 1) * sizeof(*ent_pos));
-	if (!obj_str || !ent_str || !obj_pos || !ent_pos ||
-	    table_init(&st.t, c->nobjects + nentries) ||
-	    table_init(&ps.t, c->nobjects + nentries) || intern(&st, "") != 0)
+	if (!distinct) {
+		obj_pos = malloc((c->nobjects + 1) * sizeof(*obj_pos));
+		ent_pos = malloc((nentries + 1) * sizeof(*ent_pos));
+		ps.v = malloc((npos + 1) * sizeof(*ps.v));
+		if (!obj_pos || !ent_pos || !ps.v || table_init(&ps.t, npos))
+			goto out;
+	}
+	if (!obj_str || !ent_str || table_init(&st.t, npos))
+		goto out;
+	/* the blob's buffer from the start when it is sure to fit (else it
+	   grows from the strings, as they come) */
+	st.cap = blob_bound(c, nentries);
+	if (st.cap <= 2 * (size_t)XBB_MAX_SIZE && (st.buf = malloc(st.cap)))
+		xbc_huge_pages(st.buf, st.cap);
+	else
+		st.cap = 0;
+	if (intern(&st, "") != 0)
 		goto out;
 
 	/* strings in order of first use: objects, entries, then positions */
@@ -249,22 +342,34 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 			ent_str[2 * e + 1] = (uint32_t)v;
 		}
 	}
-	for (i = 0; i < c->nobjects; i++) {
-		if ((v = position(&ps, &c->objects[i]->loc)) < 0)
-			goto out;
-		obj_pos[i] = (uint32_t)v;
-	}
-	for (i = 0, e = 0; i < c->nobjects; i++) {
-		for (j = 0; j < c->objects[i]->nentries; j++, e++) {
-			if ((v = position(&ps, &c->objects[i]->entries[j].loc)) < 0)
+	if (distinct) {
+		/* a position a record, in record order: only the files'
+		   strings to add */
+		npos = 0;
+		for (i = 0; i < c->nobjects; i++, npos++)
+			if (file_off(&st, c->objects[i]->loc.file) < 0)
 				goto out;
-			ent_pos[e] = (uint32_t)v;
+		for (i = 0; i < c->nobjects; i++)
+			for (j = 0; j < c->objects[i]->nentries; j++, npos++)
+				if (file_off(&st, c->objects[i]->entries[j].loc->file) < 0)
+					goto out;
+	} else {
+		for (i = 0; i < c->nobjects; i++) {
+			if ((v = position(&ps, &c->objects[i]->loc)) < 0)
+				goto out;
+			obj_pos[i] = (uint32_t)v;
 		}
-	}
-	for (i = 0; i < ps.n; i++) {
-		if ((v = intern(&st, ps.v[i].file)) < 0)
-			goto out;
-		ps.v[i].file_off = (uint32_t)v;
+		for (i = 0, e = 0; i < c->nobjects; i++) {
+			for (j = 0; j < c->objects[i]->nentries; j++, e++) {
+				if ((v = position(&ps, c->objects[i]->entries[j].loc)) < 0)
+					goto out;
+				ent_pos[e] = (uint32_t)v;
+			}
+		}
+		npos = ps.n;
+		for (i = 0; i < ps.n; i++)
+			if (file_off(&st, ps.v[i].file) < 0)
+				goto out;
 	}
 	/* last, so that a blob without one has the strings it always had */
 	if (has_owner(c)) {
@@ -277,15 +382,24 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 	off_obj = align4(off_str + st.len);
 	off_ent = off_obj + c->nobjects * XBB_OBJECT_SIZE;
 	off_pos = off_ent + nentries * XBB_ENTRY_SIZE;
-	total = off_pos + ps.n * XBB_POS_SIZE;
+	total = off_pos + npos * XBB_POS_SIZE;
 	if (total > XBB_MAX_SIZE) {
 		fprintf(stderr, "xenbakec: the blob would be %zu bytes, over the "
 			"%u a reader accepts\n", total, XBB_MAX_SIZE);
 		goto out;
 	}
-	out = calloc(1, total);
-	if (!out)
-		goto out;
+	/* the strings are in place already: the buffer becomes the blob
+	   (st.buf stays it, for file_off to look the files up) */
+	if (st.cap < total) {
+		out = realloc(st.buf, total);
+		if (!out)
+			goto out;
+		st.buf = (char *)out;
+		st.cap = total;
+	}
+	out = (unsigned char *)st.buf;
+	memset(out, 0, XBB_HEADER_SIZE);
+	memset(out + off_str + st.len, 0, off_obj - off_str - st.len);
 
 	memcpy(out + XBB_OFF_MAGIC, XBB_MAGIC, 4);
 	xbb_put32(out + XBB_OFF_VERSION, format_needed(c));
@@ -300,10 +414,9 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 	xbb_put32(p + 16, (uint32_t)off_ent);
 	xbb_put32(p + 20, (uint32_t)(nentries * XBB_ENTRY_SIZE));
 	xbb_put32(p + 24, (uint32_t)off_pos);
-	xbb_put32(p + 28, (uint32_t)(ps.n * XBB_POS_SIZE));
+	xbb_put32(p + 28, (uint32_t)(npos * XBB_POS_SIZE));
 	xbb_put32(p + 32, owner_str);   /* then the reserved word, 0 */
 
-	memcpy(out + off_str, st.buf, st.len);
 	for (i = 0, e = 0; i < c->nobjects; i++) {
 		const struct xbc_object *o = c->objects[i];
 
@@ -318,7 +431,7 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 		xbb_put32(p + 12, obj_str[2 * i + 1]);
 		xbb_put32(p + 16, (uint32_t)e);
 		xbb_put32(p + 20, (uint32_t)o->nentries);
-		xbb_put32(p + 24, obj_pos[i]);
+		xbb_put32(p + 24, distinct ? (uint32_t)i : obj_pos[i]);
 		xbb_put32(p + 28, o->vlan >= 0 ? (uint32_t)o->vlan : 0);
 		for (j = 0; j < o->nentries; j++, e++) {
 			unsigned char *q = out + off_ent + e * XBB_ENTRY_SIZE;
@@ -328,26 +441,46 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 					 (o->entries[j].secret ? XB_ENTRY_SECRET : 0));
 			xbb_put32(q + 4, ent_str[2 * e]);
 			xbb_put32(q + 8, ent_str[2 * e + 1]);
-			xbb_put32(q + 12, ent_pos[e]);
+			xbb_put32(q + 12, distinct ? (uint32_t)(c->nobjects + e) :
+				  ent_pos[e]);
 		}
 	}
-	for (i = 0; i < ps.n; i++) {
-		p = out + off_pos + i * XBB_POS_SIZE;
-		xbb_put32(p + 0, ps.v[i].file_off);
-		xbb_put32(p + 4, ps.v[i].line);
-		xbb_put32(p + 8, ps.v[i].column);
+	p = out + off_pos;
+	if (distinct) {
+		for (i = 0; i < c->nobjects; i++, p += XBB_POS_SIZE) {
+			const struct xbc_loc *loc = &c->objects[i]->loc;
+
+			xbb_put32(p + 0, (uint32_t)file_off(&st, loc->file));
+			xbb_put32(p + 4, (uint32_t)loc->first_line);
+			xbb_put32(p + 8, (uint32_t)loc->first_column);
+		}
+		for (i = 0; i < c->nobjects; i++) {
+			for (j = 0; j < c->objects[i]->nentries; j++, p += XBB_POS_SIZE) {
+				const struct xbc_loc *loc = c->objects[i]->entries[j].loc;
+
+				xbb_put32(p + 0, (uint32_t)file_off(&st, loc->file));
+				xbb_put32(p + 4, (uint32_t)loc->first_line);
+				xbb_put32(p + 8, (uint32_t)loc->first_column);
+			}
+		}
+	} else {
+		for (i = 0; i < ps.n; i++, p += XBB_POS_SIZE) {
+			xbb_put32(p + 0, (uint32_t)file_off(&st, ps.v[i].file));
+			xbb_put32(p + 4, ps.v[i].line);
+			xbb_put32(p + 8, ps.v[i].column);
+		}
 	}
 	xb_sha256(out + XBB_OFF_SHA256, out, total);
 
 	*blob = out;
 	*len = total;
 	out = NULL;
+	st.buf = NULL;
 	ret = 0;
 out:
 	if (ret && total <= XBB_MAX_SIZE)
 		fprintf(stderr, "xenbakec: out of memory writing the blob\n");
-	free(out);
-	free(st.buf);
+	free(st.buf);                /* out itself, once it is made */
 	free(st.t.slots);
 	free(ps.v);
 	free(ps.t.slots);

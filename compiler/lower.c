@@ -62,7 +62,7 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 		o->optional = o->optional && b->optional;
 		return o;
 	}
-	o = xbc_alloc(c, sizeof(*o));
+	o = xbc_new(c, sizeof(*o));
 	if (!o)
 		return NULL;
 	o->cls = b->cls;
@@ -74,7 +74,7 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 	o->loc = b->loc;
 	o->hash_next = c->buckets[slot];
 	c->buckets[slot] = o;
-	c->objects[c->nobjects++] = o;   /* owned from here */
+	c->objects[c->nobjects++] = o;   /* in the arena */
 	return o;
 }
 
@@ -110,32 +110,41 @@ static struct xbc_entry_ctx ctx_of(const struct xbc *c,
 	return e->seq < c->entry_ctx_cap ? c->entry_ctx[e->seq] : none;
 }
 
+/* Room for cap entries in o: in the arena, the old array left there (an
+ * object grows past the room reserved for its blocks only when a block
+ * merges into it or a template adds to it). */
+static int grow_entries(struct xbc *c, struct xbc_object *o, size_t cap)
+{
+	struct xbc_entry *p;
+
+	if (cap > SIZE_MAX / sizeof(*p) ||
+	    !(p = xbc_arena_alloc(&c->arena, cap * sizeof(*p)))) {
+		c->out_of_memory = c->stop = true;
+		return -1;
+	}
+	if (o->nentries)
+		memcpy(p, o->entries, o->nentries * sizeof(*p));
+	o->entries = p;
+	o->cap = cap;
+	return 0;
+}
+
 static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 				   enum xb_field field, const char *key,
 				   const char *value, const struct xbc_loc *loc)
 {
 	struct xbc_entry *e;
 
-	if (o->nentries == o->cap) {
-		size_t cap = o->cap ? 2 * o->cap : 4;
-		struct xbc_entry *p = realloc(o->entries, cap * sizeof(*p));
-
-		if (!p) {
-			c->out_of_memory = c->stop = true;
-			return NULL;
-		}
-		o->entries = p;
-		o->cap = cap;
-	}
+	if (o->nentries == o->cap &&
+	    grow_entries(c, o, o->cap ? 2 * o->cap : 4))
+		return NULL;
 	e = &o->entries[o->nentries++];
 	e->field = field;
 	e->once = false;
 	e->secret = false;
 	e->key = key;
-	e->key_buf = NULL;
-	e->value_buf = NULL;
 	e->value = value;
-	e->loc = *loc;
+	e->loc = loc;
 	e->seq = c->seq++;
 	e->depth = c->cur_depth;
 	if ((c->cur_env || c->cur_use || c->entry_ctx) && set_ctx(c, e->seq))
@@ -143,27 +152,23 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 	return e;
 }
 
-/* Room for one entry per statement of b: exact, so that a million
- * entries do not cost twice their size. */
+/* Room for one entry per statement of b: exact for an object's first
+ * block, so that a million entries do not cost twice their size; at
+ * least doubled for a block merged into it, so that many of them do not
+ * leave an array each behind. */
 static int reserve_entries(struct xbc *c, struct xbc_object *o,
 			   const struct xbc_block *b)
 {
 	const struct xbc_stmt *s;
-	struct xbc_entry *p;
 	size_t n = 0;
 
 	for (s = b->stmts; s; s = s->next)
 		n++;
 	if (!n || o->nentries + n <= o->cap)
 		return 0;
-	p = realloc(o->entries, (o->nentries + n) * sizeof(*p));
-	if (!p) {
-		c->out_of_memory = c->stop = true;
-		return -1;
-	}
-	o->entries = p;
-	o->cap = o->nentries + n;
-	return 0;
+	if (o->cap && o->nentries + n < 2 * o->cap)
+		n = 2 * o->cap - o->nentries;
+	return grow_entries(c, o, o->nentries + n);
 }
 
 /* ---- the checks of one statement ------------------------------------------ */
@@ -219,16 +224,39 @@ static void check_xenstore_key(struct xbc *c, const struct xbc_str *key,
 	(void)d;
 }
 
-/* vm-data "K" or xenstore-data "vm-data/K": the xenstore_data key; *buf
- * is set when it had to be made (the caller owns it). */
-static const char *xenstore_key(struct xbc *c, const struct xbc_stmt *s,
-				char **buf)
+/* "vm-data/" + key, in the arena. A source sets the same few keys on
+ * every VM: the copy made for a key is kept in a small cache by the key's
+ * hash and handed out again, so a million statements of ten keys make ten
+ * strings (the blob stores each once anyway). */
+static const char *vm_data_key(struct xbc *c, const char *key)
+{
+	size_t plen = strlen(XB_VM_DATA_PREFIX), len = strlen(key), i;
+	uint32_t h = 2166136261u;
+	const char **slot;
+	char *full;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)key[i]) * 16777619u;
+	slot = &c->vm_data_keys[h % XBC_KEY_CACHE];
+	if (*slot && !strcmp(*slot + plen, key))
+		return *slot;
+	full = xbc_arena_alloc(&c->arena, plen + len + 1);
+	if (!full) {
+		c->out_of_memory = c->stop = true;
+		return NULL;
+	}
+	memcpy(full, XB_VM_DATA_PREFIX, plen);
+	memcpy(full + plen, key, len + 1);
+	*slot = full;
+	return full;
+}
+
+/* vm-data "K" or xenstore-data "vm-data/K": the xenstore_data key */
+static const char *xenstore_key(struct xbc *c, const struct xbc_stmt *s)
 {
 	const char *key = s->key.value;
 	size_t plen = strlen(XB_VM_DATA_PREFIX), off = 0;
-	char *full;
 
-	*buf = NULL;
 	if (s->kind == STMT_XENSTORE_DATA) {
 		if (strncmp(key, XB_VM_DATA_PREFIX, plen)) {
 			struct xbc_diag *d = xbc_report(c,
@@ -257,12 +285,7 @@ static const char *xenstore_key(struct xbc *c, const struct xbc_stmt *s,
 			return NULL;
 	}
 	check_xenstore_key(c, &s->key, key, 0);
-	if (asprintf(&full, "%s%s", XB_VM_DATA_PREFIX, key) < 0) {
-		c->out_of_memory = c->stop = true;
-		return NULL;
-	}
-	*buf = full;
-	return full;
+	return vm_data_key(c, key);
 }
 
 static void check_xenstore_sizes(struct xbc *c, const struct xbc_stmt *s,
@@ -422,7 +445,7 @@ static void seal_entry(struct xbc *c, const struct xbc_stmt *s,
 		       struct xbc_entry *e)
 {
 	struct xbc_diag *d;
-	char *err = NULL;
+	char *err = NULL, *sealed = NULL;
 
 	if (!e || (!s->value_is_secret && !s->value_is_sealed))
 		return;
@@ -445,13 +468,18 @@ static void seal_entry(struct xbc *c, const struct xbc_stmt *s,
 		goto out;
 	}
 	if (xb_seal(c->opt.seal_to, c->opt.nseal_to, s->value.value,
-		    s->value.len, &e->value_buf, &err)) {
+		    s->value.len, &sealed, &err)) {
 		d = xbc_report(c, CHECK_SECRET, &s->value.loc, "cannot seal "
 			       "the secret: %s", err ? err : "out of memory");
 		goto out;
 	}
-	e->value = e->value_buf;
+	/* the sealed text lives with the tree, as every other value; out
+	 * of memory (which stops the compile) must not leave the plaintext */
+	e->value = xbc_arena_strndup(c, sealed, strlen(sealed));
+	if (!e->value)
+		e->value = "";
 out:
+	free(sealed);
 	free(err);
 }
 
@@ -480,7 +508,6 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 {
 	struct xbc_entry *e;
 	const char *key;
-	char *buf;
 
 	if (s->kind == STMT_USE) {
 		lower_use(c, o, s);
@@ -526,18 +553,17 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 	switch (s->kind) {
 	case STMT_VM_DATA:
 	case STMT_XENSTORE_DATA:
-		key = xenstore_key(c, s, &buf);
+		key = xenstore_key(c, s);
 		if (!key)
 			return;
 		check_xenstore_sizes(c, s, key);
 		e = add_entry(c, o, XB_FIELD_XENSTORE_DATA, key, s->value.value,
 			      &s->loc);
+		if (e)
+			e->once = s->once;
 		if (e) {
-			e->key_buf = buf;
 			e->once = s->once;
 			seal_entry(c, s, e);
-		} else {
-			free(buf);
 		}
 		break;
 	case STMT_OTHER_CONFIG:
@@ -702,7 +728,7 @@ static const struct xbc_entry *find_entry(const struct xbc_object *o,
 static void derive_i18n(struct xbc *c, struct xbc_object *o)
 {
 	const struct xbc_entry *key, *name;
-	struct xbc_loc loc;
+	const struct xbc_loc *loc;   /* in the tree: add_entry moves key */
 	const char *orig;
 
 	if (o->cls != XB_CLASS_SR ||
@@ -712,10 +738,10 @@ static void derive_i18n(struct xbc *c, struct xbc_object *o)
 	name = find_entry(o, XB_FIELD_NAME_LABEL, "");
 	if (name && !strcmp(key->value, "xenserver-tools")) {
 		struct xbc_diag *d = xbc_report(c, CHECK_TOOLS_SR_RENAME,
-			&name->loc, "renaming the xenserver-tools SR: xapi "
+			name->loc, "renaming the xenserver-tools SR: xapi "
 			"resets its name at every start of the pool master");
 
-		xbc_note(c, d, &loc, "i18n-key xenserver-tools is set here");
+		xbc_note(c, d, loc, "i18n-key xenserver-tools is set here");
 	}
 	if (name) {
 		orig = name->value;
@@ -723,7 +749,7 @@ static void derive_i18n(struct xbc *c, struct xbc_object *o)
 		orig = o->selector;
 	} else {
 		bool match = o->how == SELECT_MATCH;
-		struct xbc_diag *d = xbc_report(c, CHECK_I18N_KEY, &loc,
+		struct xbc_diag *d = xbc_report(c, CHECK_I18N_KEY, loc,
 			"i18n-key on %s: %s, and XenCenter localises only "
 			"while i18n-original-value-name_label equals it",
 			match ? "SRs selected by match" :
@@ -736,7 +762,8 @@ static void derive_i18n(struct xbc *c, struct xbc_object *o)
 		return;
 	}
 	add_entry(c, o, XB_FIELD_OTHER_CONFIG, XB_KEY_I18N_ORIG_NAME, orig,
-		  &loc);
+		  loc);
+	c->positions_shared = true;     /* loc is the i18n-key's too */
 }
 
 static int entry_cmp(const void *pa, const void *pb)
@@ -793,7 +820,7 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 				if (e->field == XB_FIELD_NAME_LABEL ||
 				    e->field == XB_FIELD_NAME_DESCRIPTION)
 					d = xbc_report(c, CHECK_DUPLICATE_KEY,
-						&e->loc, "%s of %s \"%s\" "
+						e->loc, "%s of %s \"%s\" "
 						"set to \"%s\" and, elsewhere, to "
 						"\"%s\"", e->field ==
 						XB_FIELD_NAME_LABEL ? "name-label" :
@@ -802,22 +829,20 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 						o->selector, shown(e), shown(kept));
 				else
 					d = xbc_report(c, CHECK_DUPLICATE_KEY,
-						&e->loc, "%s \"%s\" of %s \"%s\" "
+						e->loc, "%s \"%s\" of %s \"%s\" "
 						"set to \"%s\"%s and, elsewhere, to "
 						"\"%s\"%s", field_words(e), e->key,
 						xb_class_keyword(o->cls),
 						o->selector, shown(e),
 						e->once ? " once" : "", shown(kept),
 						kept->once ? " once" : "");
-				xbc_note(c, d, &kept->loc, "also defined here");
+				xbc_note(c, d, kept->loc, "also defined here");
 				if (kc.use && kc.use != ec.use)
 					xbc_note(c, d, &kc.use->loc,
 						 "from the template used here");
 				c->cur_env = NULL;
 				c->cur_use = NULL;
 			}
-			free(e->key_buf);
-			free(e->value_buf);
 			continue;
 		}
 		o->entries[out++] = *e;
@@ -834,7 +859,7 @@ static void check_match_rename(struct xbc *c, const struct xbc_object *o)
 
 	if (o->how != SELECT_MATCH || !name)
 		return;
-	d = xbc_report(c, CHECK_MATCH_PATTERN, &name->loc,
+	d = xbc_report(c, CHECK_MATCH_PATTERN, name->loc,
 		       "name-label in a match block: every %s the pattern "
 		       "matches would get this one name",
 		       xb_class_xapi(o->cls));

@@ -283,9 +283,12 @@ static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
 	}
 	if (check_xml(c, s, o.buf, o.len, o.from))
 		goto out;
-	s->value = o.buf;
+	/* into the arena, with the rest of the tree (o.buf is reused by
+	   nobody: one copy is cheaper than tracking who frees what) */
+	s->value = xbc_arena_strndup(c, o.buf, o.len);
+	if (!s->value)
+		goto out;
 	s->len = o.len;
-	o.buf = NULL;
 	ret = 0;
 out:
 	if (self)
@@ -457,11 +460,10 @@ static int read_value_file(struct xbc *c, struct xbc_stmt *s)
 		}
 		goto out;
 	}
-	if (s->value.value != s->value.raw)
-		free(s->value.value);
-	s->value.value = buf;
+	s->value.value = xbc_arena_strndup(c, buf, n);
+	if (!s->value.value)
+		goto out;
 	s->value.len = n;
-	buf = NULL;
 	ret = 0;
 	goto out;
 bad:
@@ -473,8 +475,6 @@ bad:
 oom:
 	c->out_of_memory = c->stop = true;
 out:
-	if (ret && s->value.value != s->value.raw)
-		free(s->value.value);
 	if (ret)
 		s->value.value = NULL;
 	if (fd >= 0)
@@ -677,16 +677,13 @@ static size_t for_cost(const struct xbc_for *f)
 	return n * body;
 }
 
-static int dup_str(struct xbc *c, struct xbc_str *to, const struct xbc_str *from)
+/* A string of a clone, to be decoded afresh */
+static void dup_str(struct xbc_str *to, const struct xbc_str *from)
 {
 	to->loc = from->loc;
 	to->value = NULL;
 	to->len = 0;
-	to->raw = NULL;
-	if (!from->raw)
-		return 0;
-	to->raw = xbc_strdup(c, from->raw);
-	return to->raw ? 0 : -1;
+	to->raw = from->raw;         /* in the arena, never written: shared */
 }
 
 /* b as the iteration env makes it: a block of its own, strings decoded
@@ -694,7 +691,7 @@ static int dup_str(struct xbc *c, struct xbc_str *to, const struct xbc_str *from
 static struct xbc_block *clone_block(struct xbc *c, const struct xbc_block *b,
 				     const struct xbc_env *env)
 {
-	struct xbc_block *n = xbc_alloc(c, sizeof(*n));
+	struct xbc_block *n = xbc_new(c, sizeof(*n));
 	const struct xbc_stmt *s;
 	struct xbc_stmt *t;
 
@@ -708,20 +705,18 @@ static struct xbc_block *clone_block(struct xbc *c, const struct xbc_block *b,
 	n->loc = b->loc;
 	n->env = env;
 	n->stmt_tail = &n->stmts;
-	if (dup_str(c, &n->selector, &b->selector) ||
-	    dup_str(c, &n->host, &b->host))
-		return n;
+	dup_str(&n->selector, &b->selector);
+	dup_str(&n->host, &b->host);
 	for (s = b->stmts; s; s = s->next) {
-		t = xbc_alloc(c, sizeof(*t));
+		t = xbc_new(c, sizeof(*t));
 		if (!t)
 			break;
 		*t = *s;
 		t->next = NULL;
 		*n->stmt_tail = t;
 		n->stmt_tail = &t->next;
-		if (dup_str(c, &t->key, &s->key) ||
-		    dup_str(c, &t->value, &s->value))
-			break;
+		dup_str(&t->key, &s->key);
+		dup_str(&t->value, &s->value);
 	}
 	return n;
 }
@@ -770,7 +765,7 @@ static struct xbc_env *make_env(struct xbc *c, struct constants *k,
 				struct xbc_for *f, const struct xbc_env *up,
 				size_t i)
 {
-	struct xbc_env *e = xbc_alloc(c, sizeof(*e));
+	struct xbc_env *e = xbc_new(c, sizeof(*e));
 	struct xbc_str item;
 	char num[32];
 
@@ -779,11 +774,9 @@ static struct xbc_env *make_env(struct xbc *c, struct constants *k,
 	e->name = f->var;
 	e->loop = f;
 	e->up = up;
-	e->all_next = c->envs;
-	c->envs = e;
 	if (f->is_range) {
 		snprintf(num, sizeof(num), "%0*lu", f->width, f->lo + i);
-		e->value = xbc_strdup(c, num);
+		e->value = xbc_arena_strndup(c, num, strlen(num));
 	} else {
 		item = f->items[i];
 		item.value = NULL;
@@ -791,8 +784,7 @@ static struct xbc_env *make_env(struct xbc *c, struct constants *k,
 		c->cur_env = up;
 		if (decode(c, k, &item, NULL))
 			return NULL;
-		e->value = item.value == item.raw ?
-			   xbc_strdup(c, item.raw) : item.value;
+		e->value = item.value;   /* in the arena, raw or decoded */
 	}
 	if (!e->value)
 		return NULL;

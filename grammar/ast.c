@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* ast.c - the builders the grammar's actions call, and the tree's cleanup.
- * Builders take ownership of token texts; nodes are linked into struct xbc
- * as they are built, so an error midway leaks nothing. */
+ * Nodes and token texts live in the compilation's arena (arena.c): a
+ * builder that drops a text just forgets it, and the tree is freed at
+ * once by xbc_free. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,12 +41,9 @@ void xbc_build_let(struct xbc *c, struct xbc_tok *name,
 
 	if (in_for_body(c, name_loc, "let", "define the constant before the "
 			"for; ${VARIABLE} of the for is a constant in its "
-			"body")) {
-		free(name->text);
-		free(value->text);
+			"body"))
 		return;
-	}
-	let = xbc_alloc(c, sizeof(*let));
+	let = xbc_new(c, sizeof(*let));
 	if (!let)
 		return;
 	let->name = name->text;
@@ -62,11 +60,9 @@ void xbc_build_include(struct xbc *c, struct xbc_tok *path,
 {
 	struct xbc_include *inc;
 
-	if (in_for_body(c, loc, "include", "include the file before the for")) {
-		free(path->text);
+	if (in_for_body(c, loc, "include", "include the file before the for"))
 		return;
-	}
-	inc = xbc_alloc(c, sizeof(*inc));
+	inc = xbc_new(c, sizeof(*inc));
 	if (!inc)
 		return;
 	take(&inc->path, path, path_loc);
@@ -103,9 +99,7 @@ void xbc_build_owner(struct xbc *c, struct xbc_tok *name,
 	}
 	c->owner_loc = *loc;
 	c->owner = name->text;
-	name->text = NULL;
 out:
-	free(name->text);
 	name->text = NULL;
 }
 
@@ -113,7 +107,7 @@ void xbc_build_block(struct xbc *c, enum xb_class cls,
 		     const struct xbc_loc *loc, struct xbc_sel *selector,
 		     struct xbc_sel *host, bool optional)
 {
-	struct xbc_block *b = xbc_alloc(c, sizeof(*b));
+	struct xbc_block *b = xbc_new(c, sizeof(*b));
 
 	c->cur_block = b;
 	if (!b)
@@ -133,15 +127,13 @@ void xbc_build_block(struct xbc *c, enum xb_class cls,
 void xbc_build_pool(struct xbc *c, const struct xbc_loc *loc)
 {
 	struct xbc_sel none = { { NULL }, false, *loc };
-	struct xbc_sel name = { { xbc_strdup(c, "") }, false, *loc };
+	struct xbc_sel name = { { xbc_arena_strndup(c, "", 0) }, false, *loc };
 
 	if (!name.tok.text) {
 		c->cur_block = NULL;
 		return;
 	}
 	xbc_build_block(c, XB_CLASS_POOL, loc, &name, &none, false);
-	if (!c->cur_block)
-		free(name.tok.text);
 }
 
 void xbc_build_vlan(struct xbc *c, struct xbc_tok *tag,
@@ -154,7 +146,6 @@ void xbc_build_vlan(struct xbc *c, struct xbc_tok *tag,
 	/* digits only (the scanner's NUMBER); the range is lower's check */
 	if (t && t[0] && strspn(t, "0123456789") == strlen(t))
 		v = strlen(t) <= 9 ? strtol(t, NULL, 10) : 999999999L;
-	free(tag->text);
 	tag->text = NULL;
 	if (b) {
 		b->vlan = v < 0 ? 999999999L : v;
@@ -169,14 +160,11 @@ void xbc_build_vlan(struct xbc *c, struct xbc_tok *tag,
 void xbc_build_for(struct xbc *c, const struct xbc_loc *loc,
 		   struct xbc_tok *var, const struct xbc_loc *var_loc)
 {
-	struct xbc_block *b = xbc_alloc(c, sizeof(*b));
-	struct xbc_for *f = b ? xbc_alloc(c, sizeof(*f)) : NULL;
+	struct xbc_block *b = xbc_new(c, sizeof(*b));
+	struct xbc_for *f = b ? xbc_new(c, sizeof(*f)) : NULL;
 
-	if (!f) {
-		free(b);
-		free(var->text);
+	if (!f)
 		return;
-	}
 	f->var = var->text;
 	var->text = NULL;
 	f->loc = *loc;
@@ -239,7 +227,6 @@ void xbc_build_for_range(struct xbc *c, struct xbc_tok *range,
 	f->lo = v[0];
 	f->hi = v[1];
 out:
-	free(range->text);
 	range->text = NULL;
 }
 
@@ -261,7 +248,6 @@ void xbc_build_for_item(struct xbc *c, struct xbc_tok *item,
 		}
 	}
 	if (!f) {
-		free(item->text);
 		item->text = NULL;
 		return;
 	}
@@ -322,9 +308,8 @@ void xbc_build_template(struct xbc *c, struct xbc_tok *name,
 			    "the for, and write use NAME; in the blocks of "
 			    "its body");
 	}
-	t = xbc_alloc(c, sizeof(*t));
+	t = xbc_new(c, sizeof(*t));
 	if (!t) {
-		free(name->text);
 		name->text = NULL;
 		return;
 	}
@@ -357,7 +342,6 @@ void xbc_build_use_outside(struct xbc *c, struct xbc_tok *name,
 		name->text);
 
 	xbc_hint(c, d, "write use %s; inside vm \"NAME\" { ... }", name->text);
-	free(name->text);
 	name->text = NULL;
 }
 
@@ -374,13 +358,8 @@ void xbc_build_stmt(struct xbc *c, enum xbc_stmt_kind kind,
 	struct xbc_block *b = c->cur_block;
 	struct xbc_stmt *s;
 
-	if (!b || !(s = xbc_alloc(c, sizeof(*s)))) {
-		if (key)
-			free(key->text);
-		if (value)
-			free(value->text);
+	if (!b || !(s = xbc_new(c, sizeof(*s))))
 		return;
-	}
 	s->kind = kind;
 	s->loc = *loc;
 	s->src = c->cur_file;
@@ -417,47 +396,15 @@ void xbc_build_syntax_error(struct xbc *c, const struct xbc_loc *loc,
 	xbc_report(c, CHECK_SYNTAX, loc, "%s", p);
 }
 
-static void str_free(struct xbc_str *s)
-{
-	if (s->value != s->raw)
-		free(s->value);
-	free(s->raw);
-}
-
-static void stmts_free(struct xbc_stmt *s)
-{
-	while (s) {
-		struct xbc_stmt *next = s->next;
-
-		str_free(&s->key);
-		str_free(&s->value);
-		free(s);
-		s = next;
-	}
-}
-
-/* A list of blocks and fors (a for's body holds the same) */
+/* A list of blocks and fors (a for's body holds the same): the nodes
+ * are in the arena, a for's list of items is not. */
 void xbc_blocks_free(struct xbc_block *b)
 {
-	while (b) {
-		struct xbc_block *next = b->next;
-
+	for (; b; b = b->next) {
 		if (b->loop) {
-			struct xbc_for *f = b->loop;
-			size_t i;
-
-			xbc_blocks_free(f->body);
-			for (i = 0; i < f->nitems; i++)
-				str_free(&f->items[i]);
-			free(f->items);
-			free(f->var);
-			free(f);
+			xbc_blocks_free(b->loop->body);
+			free(b->loop->items);
 		}
-		stmts_free(b->stmts);
-		str_free(&b->selector);
-		str_free(&b->host);
-		free(b);
-		b = next;
 	}
 }
 
@@ -480,36 +427,7 @@ void xbc_free(struct xbc *c)
 	c->blocks = NULL;
 	xbc_blocks_free(c->spent_fors);
 	c->spent_fors = NULL;
-	while (c->templates) {
-		struct xbc_template *t = c->templates;
-
-		c->templates = t->next;
-		stmts_free(t->body.stmts);
-		free(t->name);
-		free(t);
-	}
-	while (c->envs) {
-		struct xbc_env *e = c->envs;
-
-		c->envs = e->all_next;
-		free(e->value);
-		free(e);
-	}
-	while (c->lets) {
-		struct xbc_let *l = c->lets;
-
-		c->lets = l->next;
-		free(l->name);
-		str_free(&l->value);
-		free(l);
-	}
-	while (c->includes) {
-		struct xbc_include *inc = c->includes;
-
-		c->includes = inc->next;
-		str_free(&inc->path);
-		free(inc);
-	}
+	/* templates, envs, lets, includes: all in the arena */
 	while (c->files) {
 		struct xbc_file *f = c->files;
 
@@ -520,16 +438,7 @@ void xbc_free(struct xbc *c)
 		free(f->lines);
 		free(f);
 	}
-	for (i = 0; i < c->nobjects; i++) {
-		for (size_t e = 0; e < c->objects[i]->nentries; e++)
-		{
-			free(c->objects[i]->entries[e].key_buf);
-			free(c->objects[i]->entries[e].value_buf);
-		}
-		free(c->objects[i]->entries);
-		free(c->objects[i]);
-	}
-	free(c->objects);
+	free(c->objects);                  /* each and its entries: arena */
 	free(c->buckets);
 	free(c->entry_ctx);
 	for (i = 0; i < c->ndiags; i++) {
@@ -540,6 +449,6 @@ void xbc_free(struct xbc *c)
 	}
 	free(c->diags);
 	free(c->main_dir);
-	free(c->owner);
+	xbc_arena_free(&c->arena);
 	memset(c, 0, sizeof(*c));
 }

@@ -29,7 +29,8 @@
 /* A token or a comment, in source order */
 struct elem {
 	int type;                    /* the token, or COMMENT */
-	char *text;                  /* names, strings (raw), comments */
+	char *text;                  /* names, strings (raw), comments; in
+				        the arena */
 	size_t len;
 	struct xbc_loc loc;          /* physical */
 };
@@ -72,14 +73,13 @@ static void on_comment(struct xbc_scan *s, const char *text, size_t len,
 	e = add(es);
 	if (!e)
 		return;
-	*e = (struct elem){ COMMENT, malloc(len + 1), len, *loc };
+	/* a NUL byte too: kept as it is */
+	*e = (struct elem){ COMMENT, xbc_arena_strndup(s->c, text, len), len,
+			    *loc };
 	if (!e->text) {
 		es->n--;
 		es->oom = true;
-		return;
 	}
-	memcpy(e->text, text, len);     /* a NUL byte too: kept as it is */
-	e->text[len] = '\0';
 }
 
 static const char *keyword(int t)
@@ -397,21 +397,20 @@ static int layout(struct layout *l, const struct elem *v, size_t n,
 /* Lays out what es holds and lets it go. */
 static int flush(struct layout *l, struct elems *es)
 {
-	size_t done = 0, i;
+	size_t done = 0;
 
 	if (layout(l, es->v, es->n, &done))
 		return -1;
 	if (!done)
 		return 0;           /* es->v may be NULL yet */
-	for (i = 0; i < done; i++)
-		free(es->v[i].text);
 	memmove(es->v, es->v + done, (es->n - done) * sizeof(*es->v));
 	es->n -= done;
 	return 0;
 }
 
 /* Every token and comment of the main file, laid out a statement at a
- * time, so that the formatter holds one statement, never the file. */
+ * time, so that the formatter holds one statement, never the file (the
+ * texts themselves stay in the arena until the end). */
 static int scan(struct xbc *c, struct xbc_file *f, struct layout *l,
 		struct elems *es)
 {
@@ -434,10 +433,8 @@ static int scan(struct xbc *c, struct xbc_file *f, struct layout *l,
 		if (t != STRING && t != IDENT && t != NUMBER && t != RANGE)
 			val.tok.text = NULL;
 		e = add(es);
-		if (!e) {
-			free(val.tok.text);
+		if (!e)
 			break;
-		}
 		/* a string ends at a NUL byte for the compiler too */
 		*e = (struct elem){ t, val.tok.text,
 				    val.tok.text ? strlen(val.tok.text) : 0, loc };
@@ -459,7 +456,6 @@ int xbc_format(struct xbc *c, char **out, size_t *len)
 {
 	struct layout l = { .c = c };
 	struct elems es = { 0 };
-	size_t i;
 	int ret = -1;
 
 	if (!c->main_file || !c->main_file->text)
@@ -477,8 +473,6 @@ int xbc_format(struct xbc *c, char **out, size_t *len)
 out:
 	if (es.oom || l.out.oom)
 		c->out_of_memory = true;
-	for (i = 0; i < es.n; i++)
-		free(es.v[i].text);
 	free(es.v);
 	free(l.out.p);
 	return ret;

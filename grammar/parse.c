@@ -57,16 +57,7 @@ void xbc_scan_token(struct xbc_scan *s, struct xbc_loc *loc)
 
 char *xbc_scan_text(struct xbc_scan *s, const char *text, size_t len)
 {
-	char *p = malloc(len + 1);
-
-	if (!p) {
-		s->c->out_of_memory = true;
-		s->c->stop = true;
-		return NULL;
-	}
-	memcpy(p, text, len);
-	p[len] = '\0';
-	return p;
+	return xbc_arena_strndup(s->c, text, len);
 }
 
 #define LOOP_BIT(d) ((d) >= 1 && (d) <= 64 ? 1ULL << ((d) - 1) : 0)
@@ -451,6 +442,7 @@ void xbc_scan_directive(struct xbc_scan *s, const char *text, size_t len,
 	s->override.first_line = line;
 	s->override.first_column = col;
 	s->have_override = s->override.file != NULL;
+	s->c->positions_shared = true;   /* two tokens may now say one place */
 out:
 	free(name);
 	return;
@@ -716,7 +708,7 @@ static int decode_include_path(struct xbc *c, struct xbc_include *inc)
 		(void)d;
 		return -1;
 	}
-	inc->path.value = xbc_strdup(c, r);
+	inc->path.value = inc->path.raw;
 	inc->path.len = strlen(r);
 	return inc->path.value ? 0 : -1;
 }
@@ -817,15 +809,7 @@ static int parse_one(struct xbc *c, struct xbc_file *f,
 	c->include_tail = &c->includes;
 	if (!c->opt.no_includes)
 		process_includes(c, f, mine, frame, depth, done);
-	while (mine) {
-		struct xbc_include *next = mine->next;
-
-		free(mine->path.raw);
-		free(mine->path.value);
-		free(mine);
-		mine = next;
-	}
-	return 0;
+	return 0;                      /* mine is in the arena */
 }
 
 static void free_parsed(struct parsed *p)

@@ -12,8 +12,8 @@
 
 #include "compiler/compiler.h"
 
-/* A token's text, malloc'd (freed by the parser's %destructor unless a
- * builder takes it). */
+/* A token's text, in the compilation's arena (struct xbc.arena): a
+ * builder keeps the pointer or drops it, never frees it. */
 struct xbc_tok {
 	char *text;
 };
@@ -79,7 +79,7 @@ void xbc_scan_directive(struct xbc_scan *s, const char *text, size_t len,
 			const struct xbc_loc *loc);
 char *xbc_scan_text(struct xbc_scan *s, const char *text, size_t len);
 
-/* Builders (ast.c): each takes ownership of the token texts it is given. */
+/* Builders (ast.c): the token texts they are given live in the arena. */
 void xbc_build_let(struct xbc *c, struct xbc_tok *name,
 		   const struct xbc_loc *name_loc, struct xbc_tok *value,
 		   const struct xbc_loc *value_loc);

@@ -77,9 +77,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct xbc *c,
 %type <sel> vlan
 %type <val> value
 
-%destructor { free($$.text); } <tok>
-%destructor { free($$.tok.text); } <sel>
-%destructor { free($$.tok.text); } <val>
+/* token texts live in the compilation's arena: nothing to free */
 
 %%
 

@@ -5,6 +5,7 @@
  * emitted blob is one the runtime's reader accepts, the same every time,
  * and the formatter's strings and refusals. */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -605,6 +606,92 @@ START_TEST(blob_is_readable_and_the_same_every_time)
 }
 END_TEST
 
+/* The blob of src, malloc'd, *len bytes; fails the test if src does not
+ * compile */
+static unsigned char *blob_of(const char *src, size_t *len)
+{
+	unsigned char *out = NULL;
+	struct xbc c;
+
+	ck_assert(compile(&c, src));
+	ck_assert_int_eq(xbc_emit(&c, &out, len), 0);
+	xbc_free(&c);
+	return out;
+}
+
+/* emit numbers positions by record when none can repeat, and through a
+ * table otherwise (a "#@" line may give two tokens one place): the two
+ * ways give the same bytes, and the table stores a repeated one once */
+START_TEST(positions_by_record_and_by_table_agree)
+{
+	static const char plain[] =
+		"vm \"a\" {\n    vm-data \"k\" = \"v\";\n}\n"
+		"vm \"b\" {\n    vm-data \"k\" = \"w\";\n    hide-from-xencenter;\n}\n";
+	/* the same tokens, each placed by a "#@" line where it is above */
+	static const char placed[] =
+		"#@ \"t.xb\" 1:1\nvm \"a\" {\n#@ \"t.xb\" 2:5\n    vm-data \"k\" = \"v\";\n}\n"
+		"#@ \"t.xb\" 4:1\nvm \"b\" {\n#@ \"t.xb\" 5:5\n    vm-data \"k\" = \"w\";\n"
+		"#@ \"t.xb\" 6:5\n    hide-from-xencenter;\n}\n";
+	/* two statements placed at one position */
+	static const char twice[] =
+		"vm \"a\" {\n#@ \"t.xb\" 9:9\n    vm-data \"k\" = \"v\";\n"
+		"#@ \"t.xb\" 9:9\n    vm-data \"l\" = \"v\";\n}\n";
+	unsigned char *a, *b;
+	size_t alen = 0, blen = 0;
+	struct xbb blob;
+	struct xbb_entry e;
+
+	a = blob_of(plain, &alen);
+	b = blob_of(placed, &blen);
+	ck_assert_uint_eq(alen, blen);
+	ck_assert(!memcmp(a, b, alen));
+	ck_assert_int_eq(xbb_open(&blob, a, alen), XBB_OK);
+	ck_assert_uint_eq(blob.npositions, 5);
+	free(a);
+	free(b);
+
+	a = blob_of(twice, &alen);
+	ck_assert_int_eq(xbb_open(&blob, a, alen), XBB_OK);
+	ck_assert_uint_eq(blob.nentries, 2);
+	ck_assert_uint_eq(blob.npositions, 2);   /* the vm's, and 9:9 once */
+	xbb_entry(&blob, 1, &e);
+	ck_assert_uint_eq(e.pos.line, 9);
+	ck_assert_uint_eq(e.pos.column, 9);
+	free(a);
+}
+END_TEST
+
+/* The arena hands out aligned blocks that keep their bytes, small ones
+ * from shared chunks, big ones (bigger than the chunks) alone */
+START_TEST(arena_blocks_keep_their_bytes)
+{
+	static const size_t sizes[] = { 0, 1, 15, 16, 17, 4000, 5000, 3,
+					100000, 40, 3 << 20, 7, 64 };
+	struct xbc_arena a = { 0 };
+	unsigned char *p[2][sizeof(sizes) / sizeof(sizes[0])];
+	size_t i, j, r;
+
+	for (r = 0; r < 2; r++) {
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			p[r][i] = xbc_arena_alloc(&a, sizes[i]);
+			ck_assert_ptr_nonnull(p[r][i]);
+			ck_assert_uint_eq((uintptr_t)p[r][i] % 16, 0);
+			memset(p[r][i], (int)(r * 16 + i + 1), sizes[i]);
+		}
+	}
+	for (r = 0; r < 2; r++) {
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			for (j = 0; j < sizes[i] &&
+				    p[r][i][j] == r * 16 + i + 1; j++)
+				;
+			ck_assert_uint_eq(j, sizes[i]);
+		}
+	}
+	xbc_arena_free(&a);
+	ck_assert_ptr_null(a.chunks);
+}
+END_TEST
+
 /* src (len bytes) formatted, as the main file "t.xb" read alone; NULL
  * when refused, c then holding the diagnostics (xbc_free it). */
 static char *format(struct xbc *c, const char *src, size_t len)
@@ -746,6 +833,8 @@ Suite *test_suite(void)
 
 	tc = tcase_create("emit");
 	tcase_add_test(tc, blob_is_readable_and_the_same_every_time);
+	tcase_add_test(tc, positions_by_record_and_by_table_agree);
+	tcase_add_test(tc, arena_blocks_keep_their_bytes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fmt");

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/* arena.c - the memory of one compilation's tree: bump allocation in
+ * large chunks, freed as a whole by xbc_free. A source of a million
+ * statements makes millions of small nodes and strings that all live
+ * until the end; one malloc per chunk instead of one per node saves the
+ * allocator's time and its per-block overhead. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "compiler/compiler.h"
+
+/* Chunks grow from the first size to the last by doubling, so that a
+ * small compilation (a fuzz input, a unit test) stays small. */
+#define CHUNK_FIRST (16UL << 10)
+#define CHUNK_LAST (8UL << 20)
+#define ALIGN 16UL
+#define HUGE_PAGE (2UL << 20)
+
+void xbc_huge_pages(void *p, size_t len)
+{
+	uintptr_t from = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	uintptr_t to = ((uintptr_t)p + len) & ~(HUGE_PAGE - 1);
+
+	if (len >= 2 * HUGE_PAGE && to > from)
+		(void)madvise((void *)from, to - from, MADV_HUGEPAGE);
+}
+
+struct xbc_chunk {
+	struct xbc_chunk *next;
+	/* the bytes follow, aligned */
+};
+
+#define HEADER ((sizeof(struct xbc_chunk) + ALIGN - 1) & ~(ALIGN - 1))
+
+static void *chunk_new(struct xbc_arena *a, size_t bytes)
+{
+	struct xbc_chunk *ch;
+
+	if (bytes > SIZE_MAX - HEADER || !(ch = malloc(HEADER + bytes)))
+		return NULL;
+	xbc_huge_pages(ch, HEADER + bytes);
+	ch->next = a->chunks;
+	a->chunks = ch;
+	return (char *)ch + HEADER;
+}
+
+void *xbc_arena_alloc(struct xbc_arena *a, size_t size)
+{
+	size_t want = (size + ALIGN - 1) & ~(ALIGN - 1), bytes;
+	char *p;
+
+	if (want < size)
+		return NULL;
+	if (!want)
+		want = ALIGN;        /* a pointer of its own, never NULL */
+	if (want <= (size_t)(a->end - a->next)) {
+		p = a->next;
+		a->next += want;
+		return p;
+	}
+	/* one big for the chunks made now gets a chunk of its own; the
+	   current one stays in use (the new chunk goes first on the list,
+	   which only frees) */
+	bytes = a->chunk_size ? a->chunk_size : CHUNK_FIRST;
+	if (want > bytes / 4)
+		return chunk_new(a, want);
+	if (bytes < CHUNK_LAST)
+		a->chunk_size = 2 * bytes;
+	p = chunk_new(a, bytes);
+	if (!p)
+		return NULL;
+	a->next = p + want;
+	a->end = p + bytes;
+	return p;
+}
+
+void xbc_arena_free(struct xbc_arena *a)
+{
+	while (a->chunks) {
+		struct xbc_chunk *ch = a->chunks;
+
+		a->chunks = ch->next;
+		free(ch);
+	}
+	memset(a, 0, sizeof(*a));
+}
+
+void *xbc_new(struct xbc *c, size_t size)
+{
+	void *p = xbc_arena_alloc(&c->arena, size);
+
+	if (!p) {
+		c->out_of_memory = true;
+		c->stop = true;
+		return NULL;
+	}
+	return memset(p, 0, size);
+}
+
+char *xbc_arena_strndup(struct xbc *c, const char *s, size_t len)
+{
+	char *p = len < SIZE_MAX ? xbc_arena_alloc(&c->arena, len + 1) : NULL;
+
+	if (!p) {
+		c->out_of_memory = true;
+		c->stop = true;
+		return NULL;
+	}
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
