@@ -533,6 +533,27 @@ out:
 	return r;
 }
 
+/* Adds to rec the record line that names (name()) each vm-data key of
+ * keys, with an empty value. 0 or -ENOMEM. */
+static int record_names(struct xb_map *rec, const struct xb_map *keys,
+			char *(*name)(enum xb_field, const char *))
+{
+	size_t k;
+	char *m;
+	int r;
+
+	for (k = 0; k < keys->n; k++) {
+		m = name(XB_FIELD_XENSTORE_DATA, keys->kv[k].key);
+		if (!m)
+			return -ENOMEM;
+		r = xb_map_set(rec, m, "");
+		free(m);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 /* Queues one guest's changes into w. */
 static int queue_guest(struct xb_xs *xs, uint32_t tx, struct gstate *s,
 		       const struct xs_batch *seen, const struct xb_guest_plans *p,
@@ -603,28 +624,10 @@ static int queue_guest(struct xb_xs *xs, uint32_t tx, struct gstate *s,
 		if (r)
 			goto nomem;
 	}
-	for (k = 0; k < s->gp->once.n; k++) {
-		char *m = xb_managed_once_name(XB_FIELD_XENSTORE_DATA,
-					       s->gp->once.kv[k].key);
-
-		if (!m)
-			goto nomem;
-		r = xb_map_set(&desired_rec, m, "");
-		free(m);
-		if (r)
-			goto nomem;
-	}
-	for (k = 0; k < s->gp->secret.n; k++) {
-		char *m = xb_managed_secret_name(XB_FIELD_XENSTORE_DATA,
-						 s->gp->secret.kv[k].key);
-
-		if (!m)
-			goto nomem;
-		r = xb_map_set(&desired_rec, m, "");
-		free(m);
-		if (r)
-			goto nomem;
-	}
+	if (record_names(&desired_rec, &s->gp->once, xb_managed_once_name) ||
+	    record_names(&desired_rec, &s->gp->secret,
+			 xb_managed_secret_name))
+		goto nomem;
 	if (xb_map_equal(&s->managed, &desired_rec))
 		goto out;
 	if (!desired_rec.n) {
