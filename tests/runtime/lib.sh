@@ -132,6 +132,29 @@ trace_count() {
 
 # XenAPI through Debian's unmodified client: xapi_py <<'PY' ... PY, with
 # `api` (session.xenapi) and helpers vm(name), rec(cls, name) in scope.
+# syslog_listen FILE: the system log, a datagram socket at
+# $XENBAKE_LOG_SOCKET where xenbake sends, each message appended to FILE
+# as a line; the listener stops with the sandbox.
+syslog_listen() {
+	"$PY" - "$XENBAKE_LOG_SOCKET" "$1" <<'PYEOF' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1] + ".tmp")
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+with open(sys.argv[2], "ab", buffering=0) as out:
+    while True:
+        out.write(s.recv(65536) + b"\n")
+PYEOF
+	logger=$!
+	trap 'kill $logger; "$SANDBOX/down" "$DIR/sb"; rm -rf "$DIR"' EXIT
+	i=0
+	until [ -S "$XENBAKE_LOG_SOCKET" ]; do
+		i=$((i + 1))
+		[ $i -lt 600 ] || fail "the log listener did not start"
+		sleep 0.1
+	done
+}
+
 need_xapi() {
 	[ -e "$SANDBOX/xapisim.py" ] || skip "no XenAPI simulator yet"
 	"$PY" -c 'import os_xenapi' 2>/dev/null || skip "python3-os-xenapi not installed"

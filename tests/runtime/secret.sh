@@ -25,22 +25,8 @@ cat >"$DIR/host.json" <<'FXEOF'
 FXEOF
 sandbox_up "$DIR/host.json"
 
-# the system log: a datagram socket where xenbake sends, read back here
-"$PY" - "$XENBAKE_LOG_SOCKET" "$DIR/syslog" <<'PYEOF' &
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1] + ".tmp")
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-with open(sys.argv[2], "ab", buffering=0) as out:
-    while True:
-        out.write(s.recv(65536) + b"\n")
-PYEOF
-logger=$!
-trap 'kill $logger; "$SANDBOX/down" "$DIR/sb"; rm -rf "$DIR"' EXIT
-i=0
-until [ -S "$XENBAKE_LOG_SOCKET" ]; do
-	i=$((i + 1)); [ $i -lt 600 ] || fail "the log listener did not start"; sleep 0.1
-done
+# the system log, read back here
+syslog_listen "$DIR/syslog"
 
 mkdir "$DIR/keys" "$DIR/out"
 (cd "$DIR/keys" && "$XENBAKEC" --gen-key host1 && "$XENBAKEC" --gen-key host2 &&
