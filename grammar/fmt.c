@@ -32,7 +32,7 @@ struct elem {
 	char *text;                  /* names, strings (raw), comments; in
 				        the arena */
 	size_t len;
-	struct xbc_loc loc;          /* physical */
+	struct xbc_span loc;         /* physical */
 };
 
 struct elems {
@@ -62,7 +62,7 @@ static struct elem *add(struct elems *es)
 /* The scanner's comment hook: kept without its trailing blanks (a CR of a
  * CRLF file among them). */
 static void on_comment(struct xbc_scan *s, const char *text, size_t len,
-		       const struct xbc_loc *loc)
+		       const struct xbc_span *loc)
 {
 	struct elems *es = s->comment_arg;
 	struct elem *e;
@@ -178,7 +178,7 @@ static int put_string(struct xbc *c, struct xb_buf *b, const struct elem *e)
 		return -1;
 	}
 	xb_buf_str(b, "\"");
-	for (i = 0; xbc_str_piece(c, e->text, &e->loc, i, &p) != XBC_PIECE_END;
+	for (i = 0; xbc_str_piece(c, e->text, &e->loc.start, i, &p) != XBC_PIECE_END;
 	     i += p.len) {
 		if (p.kind == XBC_PIECE_ERROR)
 			goto out;
@@ -257,7 +257,7 @@ static void end_line(struct layout *l)
 static void new_line(struct layout *l, const struct elem *e, bool closing)
 {
 	bool blank = l->out.len && !l->after_brace && !closing &&
-		     e->loc.first_line > l->last_line + 1;
+		     e->loc.start.first_line > l->last_line + 1;
 
 	end_line(l);
 	if (blank)
@@ -288,7 +288,7 @@ static int put_unit(struct layout *l, const struct elem *v, size_t n)
 		if (!strncmp(v[i].text, "#@", 2)) {
 			/* it says where the next token is: moving it would
 			   move a position the blob records */
-			xbc_report(l->c, CHECK_SYNTAX, &v[i].loc, "a position "
+			xbc_report(l->c, CHECK_SYNTAX, &v[i].loc.start, "a position "
 				   "line inside a statement: --fmt keeps one "
 				   "only before a statement or a block");
 			return -1;
@@ -363,7 +363,7 @@ static int layout(struct layout *l, const struct elem *v, size_t n,
 			continue;
 		}
 		if (t == COMMENT && l->line_open &&
-		    v[i].loc.first_line == l->last_line) {
+		    v[i].loc.start.first_line == l->last_line) {
 			xb_buf_str(&l->out, " ");            /* trailing */
 			put_comment(l, &v[i]);
 			end_line(l);
@@ -414,7 +414,8 @@ static int flush(struct layout *l, struct elems *es)
 static int scan(struct xbc *c, struct xbc_file *f, struct layout *l,
 		struct elems *es)
 {
-	struct xbc_scan s = { .c = c, .file = f->name, .line = 1, .column = 1,
+	struct xbc_scan s = { .c = c, .file = f->name, .line = 1,
+			      .line_start = f->text,
 			      .comment = on_comment, .comment_arg = es };
 	yyscan_t scanner = NULL;
 	YY_BUFFER_STATE buf;

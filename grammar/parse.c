@@ -21,32 +21,21 @@
 
 /* ---- the scanner's helpers ---------------------------------------------- */
 
-void xbc_scan_step(struct xbc_scan *s, struct xbc_loc *loc, const char *text,
-		   size_t len)
+void xbc_scan_newlines(struct xbc_scan *s, const char *text, size_t len)
 {
-	size_t i;
+	const char *end = text + len, *nl;
 
-	loc->file = s->file;
-	loc->first_line = s->line;
-	loc->first_column = s->column;
-	for (i = 0; i < len; i++) {
-		if (text[i] == '\n') {
-			s->line++;
-			s->column = 1;
-		} else {
-			s->column++;
-		}
+	while ((nl = memchr(text, '\n', (size_t)(end - text)))) {
+		s->line++;
+		text = nl + 1;
+		s->line_start = text;
 	}
-	loc->last_line = s->line;
-	loc->last_column = s->column;
 }
 
-void xbc_scan_token(struct xbc_scan *s, struct xbc_loc *loc)
+void xbc_scan_token(struct xbc_scan *s, struct xbc_span *loc)
 {
 	if (s->have_override) {
-		loc->file = s->override.file;
-		loc->first_line = s->override.first_line;
-		loc->first_column = s->override.first_column;
+		loc->start = s->override;
 		s->have_override = false;
 	}
 	if (!s->skip_to) {
@@ -77,7 +66,7 @@ bool xbc_scan_kind(struct xbc_scan *s, int tok)
 		s->in_for_head = false;
 	}
 	if (tok == '{' && s->depth++ == 0)
-		s->open_loc = s->last_loc;
+		s->open_loc = s->last_loc.start;
 	if (tok == '}' && s->depth > 0) {
 		s->loop_braces &= ~LOOP_BIT(s->depth);
 		s->depth--;
@@ -93,9 +82,10 @@ bool xbc_scan_kind(struct xbc_scan *s, int tok)
 	return true;
 }
 
-bool xbc_scan_unclosed(struct xbc_scan *s, struct xbc_loc *loc,
+bool xbc_scan_unclosed(struct xbc_scan *s, const struct xbc_span *span,
 		       const char *text)
 {
+	const struct xbc_loc *loc = &span->start;
 	struct xbc *c = s->c;
 	struct xbc_diag *d;
 
@@ -115,10 +105,9 @@ bool xbc_scan_unclosed(struct xbc_scan *s, struct xbc_loc *loc,
 	else
 		xbc_note(c, d, &s->open_loc, "the block opens here");
 	xbc_hint(c, d, "close the block with '}' before '%s'", text);
-	/* the word is read again, after the '}' this returns */
+	/* the word is read again, after the '}' this returns (a word holds
+	   no newline: the position needs no going back) */
 	s->last_name = NULL;
-	s->line = loc->first_line;
-	s->column = loc->first_column;
 	s->loop_braces &= ~LOOP_BIT(s->depth);
 	s->depth--;
 	s->prev_tok = s->last_tok;
@@ -254,9 +243,10 @@ static bool name_error(struct xbc *c, struct xbc_scan *s,
 	return false;
 }
 
-void xbc_parse_error(struct xbc *c, void *scanner, const struct xbc_loc *loc,
-		     const char *msg)
+void xbc_parse_error(struct xbc *c, void *scanner,
+		     const struct xbc_span *span, const char *msg)
 {
+	const struct xbc_loc *loc = &span->start;
 	struct xbc_scan *s = yyget_extra(scanner);
 	struct xbc_diag *d;
 	size_t before = c->ndiags;
@@ -284,9 +274,9 @@ void xbc_parse_error(struct xbc *c, void *scanner, const struct xbc_loc *loc,
 	    (what = strstr(msg, "unexpected "))) {
 		what += strlen("unexpected ");
 		comma = strchr(what, ',');
-		end = s->prev_loc;
-		end.first_line = end.last_line;
-		end.first_column = end.last_column;
+		end.file = s->prev_loc.start.file;
+		end.first_line = s->prev_loc.last_line;
+		end.first_column = s->prev_loc.last_column;
 		d = xbc_report(c, CHECK_SYNTAX, &end, "missing ';' at the end "
 			       "of this statement");
 		if (s->last_name)
@@ -501,7 +491,8 @@ out:
 
 static void parse_text(struct xbc *c, struct xbc_file *f)
 {
-	struct xbc_scan s = { .c = c, .file = f->name, .line = 1, .column = 1 };
+	struct xbc_scan s = { .c = c, .file = f->name, .line = 1,
+			      .line_start = f->text };
 	yyscan_t scanner = NULL;
 	YY_BUFFER_STATE buf;
 

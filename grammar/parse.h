@@ -12,6 +12,14 @@
 
 #include "compiler/compiler.h"
 
+/* A token's or a rule's range: bison's location type. The end is for the
+ * parser (a missing ';' is said after the token before) and --fmt (blank
+ * lines); the tree keeps start only. */
+struct xbc_span {
+	struct xbc_loc start;
+	int last_line, last_column;
+};
+
 /* A token's text, in the compilation's arena (struct xbc.arena): a
  * builder keeps the pointer or drops it, never frees it. */
 struct xbc_tok {
@@ -38,7 +46,10 @@ struct xbc_val {
 struct xbc_scan {
 	struct xbc *c;
 	const char *file;            /* interned name of the file scanned */
-	int line, column;            /* of the next byte */
+	int line;                    /* of the next byte */
+	const char *line_start;      /* that line's first byte, in the buffer
+				        scanned (tokens are read in place):
+				        a column is a difference */
 	bool have_override;          /* a "#@ FILE L:C" line was seen */
 	const char *last_name;       /* the text of the last token if it was
 				        a name (borrowed: the parser owns it),
@@ -52,25 +63,38 @@ struct xbc_scan {
 				        ends the item at depth skip_to - 1 */
 	struct xbc_loc open_loc;     /* of the last '{' at depth 0 */
 	int last_tok, prev_tok;      /* the last two tokens, 0 before */
-	struct xbc_loc last_loc, prev_loc;   /* and where they are */
+	struct xbc_span last_loc, prev_loc;  /* and where they are */
 	/* Set by the formatter: every comment, "#@" lines too (then not
 	   obeyed), is passed here, in order with the tokens; NULL: skipped. */
 	void (*comment)(struct xbc_scan *s, const char *text, size_t len,
-			const struct xbc_loc *loc);
+			const struct xbc_span *loc);
 	void *comment_arg;
 };
 
 /* Lexer helpers (parse.c) */
-void xbc_scan_step(struct xbc_scan *s, struct xbc_loc *loc, const char *text,
-		   size_t len);
-void xbc_scan_token(struct xbc_scan *s, struct xbc_loc *loc);
+/* Where the token text[0..len) is (YY_USER_ACTION: for every match, so
+ * inline and cheap). Only blanks hold newlines (xbc_scan_newlines): a
+ * string or a comment ends at the end of its line. */
+static inline void xbc_scan_step(struct xbc_scan *s, struct xbc_span *loc,
+				 const char *text, size_t len)
+{
+	int column = (int)(text - s->line_start) + 1;
+
+	loc->start.file = s->file;
+	loc->start.first_line = loc->last_line = s->line;
+	loc->start.first_column = column;
+	loc->last_column = column + (int)len;
+}
+/* Blanks text[0..len): counts their newlines. */
+void xbc_scan_newlines(struct xbc_scan *s, const char *text, size_t len);
+void xbc_scan_token(struct xbc_scan *s, struct xbc_span *loc);
 /* Called with each token the scanner reads (after xbc_scan_token): false
  * when it is skipped, after an error that skips the rest of an item. */
 bool xbc_scan_kind(struct xbc_scan *s, int tok);
 /* A word that starts a top-level item, at loc: true (and reported) when
  * it stands where a statement of a block would, so that the block's '}'
  * must be missing; the scanner's position is set back to loc. */
-bool xbc_scan_unclosed(struct xbc_scan *s, struct xbc_loc *loc,
+bool xbc_scan_unclosed(struct xbc_scan *s, const struct xbc_span *loc,
 		       const char *text);
 /* Single quotes, a bare number, ',' or ':': a specific error. */
 void xbc_scan_habit(struct xbc_scan *s, const struct xbc_loc *loc,
@@ -133,7 +157,7 @@ void xbc_build_syntax_error(struct xbc *c, const struct xbc_loc *loc,
 			    const char *msg);
 /* A syntax error the parser found with the scanner's last token at hand:
  * a misspelt keyword gets a suggestion. scanner is a yyscan_t. */
-void xbc_parse_error(struct xbc *c, void *scanner, const struct xbc_loc *loc,
+void xbc_parse_error(struct xbc *c, void *scanner, const struct xbc_span *loc,
 		     const char *msg);
 
 #endif

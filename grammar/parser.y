@@ -2,7 +2,7 @@
 /* parser.y - the grammar of xenbake.xb(5). Thin: every action is one call
  * into a builder (grammar/ast.c). Pure and reentrant: no globals. */
 %define api.pure full
-%define api.location.type {struct xbc_loc}
+%define api.location.type {struct xbc_span}
 %define parse.error verbose
 %locations
 %expect 0
@@ -19,15 +19,13 @@ typedef void *yyscan_t;
 /* bison's default, plus the file name */
 #define YYLLOC_DEFAULT(cur, rhs, n) do {					\
 	if (n) {							\
-		(cur).file = YYRHSLOC(rhs, 1).file;			\
-		(cur).first_line = YYRHSLOC(rhs, 1).first_line;		\
-		(cur).first_column = YYRHSLOC(rhs, 1).first_column;	\
+		(cur).start = YYRHSLOC(rhs, 1).start;			\
 		(cur).last_line = YYRHSLOC(rhs, n).last_line;		\
 		(cur).last_column = YYRHSLOC(rhs, n).last_column;	\
 	} else {							\
-		(cur).file = YYRHSLOC(rhs, 0).file;			\
-		(cur).first_line = (cur).last_line = YYRHSLOC(rhs, 0).last_line; \
-		(cur).first_column = (cur).last_column = YYRHSLOC(rhs, 0).last_column; \
+		(cur).start.file = YYRHSLOC(rhs, 0).start.file;		\
+		(cur).start.first_line = (cur).last_line = YYRHSLOC(rhs, 0).last_line; \
+		(cur).start.first_column = (cur).last_column = YYRHSLOC(rhs, 0).last_column; \
 	}								\
 } while (0)
 }
@@ -93,13 +91,13 @@ item:	  common_item
 /* what may stand at the top level and in a for's body; the builders
  * report what the body refuses (for-body) and a use out of a block */
 common_item:
-	  LET IDENT '=' STRING ';'	{ xbc_build_let(c, &$2, &@2, &$4, &@4); }
-	| INCLUDE STRING ';'		{ xbc_build_include(c, &$2, &@2, &@1); }
+	  LET IDENT '=' STRING ';'	{ xbc_build_let(c, &$2, &@2.start, &$4, &@4.start); }
+	| INCLUDE STRING ';'		{ xbc_build_include(c, &$2, &@2.start, &@1.start); }
 	| block
 	| for_loop
 	| template_def
-	| USE IDENT ';'			{ xbc_build_use_outside(c, &$2, &@1); }
-	| OWNER STRING ';'		{ xbc_build_owner(c, &$2, &@2, &@1); }
+	| USE IDENT ';'			{ xbc_build_use_outside(c, &$2, &@1.start); }
+	| OWNER STRING ';'		{ xbc_build_owner(c, &$2, &@2.start, &@1.start); }
 	;
 
 /* ---- language version 2: for, template ---- */
@@ -111,15 +109,15 @@ for_loop: for_open for_body '}'	{ xbc_build_for_end(c); }
 for_open: for_head '{'			{ xbc_build_for_open(c); }
 	;
 
-for_head: for_start IN RANGE		{ xbc_build_for_range(c, &$3, &@3); }
+for_head: for_start IN RANGE		{ xbc_build_for_range(c, &$3, &@3.start); }
 	| for_start IN for_list
 	;
 
-for_start: FOR IDENT			{ xbc_build_for(c, &@1, &$2, &@2); }
+for_start: FOR IDENT			{ xbc_build_for(c, &@1.start, &$2, &@2.start); }
 	;
 
-for_list: STRING			{ xbc_build_for_item(c, &$1, &@1); }
-	| for_list ',' STRING		{ xbc_build_for_item(c, &$3, &@3); }
+for_list: STRING			{ xbc_build_for_item(c, &$1, &@1.start); }
+	| for_list ',' STRING		{ xbc_build_for_item(c, &$3, &@3.start); }
 	;
 
 for_body: %empty
@@ -131,29 +129,29 @@ template_def: template_head '{' stmts '}'	{ xbc_build_template_end(c); }
 	| template_head '{' stmts error '}'	{ yyerrok; xbc_build_template_end(c); }
 	;
 
-template_head: TEMPLATE IDENT		{ xbc_build_template(c, &$2, &@2, &@1); }
+template_head: TEMPLATE IDENT		{ xbc_build_template(c, &$2, &@2.start, &@1.start); }
 	;
 
 block:	  head '{' stmts '}'		{ xbc_build_block_end(c); }
 	| head '{' stmts error '}'	{ yyerrok; xbc_build_block_end(c); }
 	;
 
-head:	  class selector host optional	{ xbc_build_block(c, $1, &@1, &$2, &$3, $4); }
+head:	  class selector host optional	{ xbc_build_block(c, $1, &@1.start, &$2, &$3, $4); }
 	| vlan_head
 	| HOST selector optional
-		{ struct xbc_sel none = { { NULL }, false, @1 };
-		  xbc_build_block(c, XB_CLASS_HOST, &@1, &$2, &none, $3); }
+		{ struct xbc_sel none = { { NULL }, false, @1.start };
+		  xbc_build_block(c, XB_CLASS_HOST, &@1.start, &$2, &none, $3); }
 	| POOL
-		{ xbc_build_pool(c, &@1); }
+		{ xbc_build_pool(c, &@1.start); }
 	;
 
 /* pif "D" vlan T [host "H"] [optional] */
 vlan_head: class selector vlan host optional
-		{ xbc_build_block(c, $1, &@1, &$2, &$4, $5);
+		{ xbc_build_block(c, $1, &@1.start, &$2, &$4, $5);
 		  xbc_build_vlan(c, &$3.tok, &$3.loc); }
 	;
 
-vlan:	  VLAN NUMBER			{ $$ = (struct xbc_sel){ $2, SELECT_NAME, @2 }; }
+vlan:	  VLAN NUMBER			{ $$ = (struct xbc_sel){ $2, SELECT_NAME, @2.start }; }
 	;
 
 class:	  VM				{ $$ = XB_CLASS_VM; }
@@ -162,14 +160,14 @@ class:	  VM				{ $$ = XB_CLASS_VM; }
 	| PIF				{ $$ = XB_CLASS_PIF; }
 	;
 
-selector: STRING			{ $$ = (struct xbc_sel){ $1, SELECT_NAME, @1 }; }
-	| UUID STRING			{ $$ = (struct xbc_sel){ $2, SELECT_UUID, @2 }; }
-	| MATCH STRING			{ $$ = (struct xbc_sel){ $2, SELECT_MATCH, @2 }; }
-	| TAG STRING			{ $$ = (struct xbc_sel){ $2, SELECT_TAG, @2 }; }
+selector: STRING			{ $$ = (struct xbc_sel){ $1, SELECT_NAME, @1.start }; }
+	| UUID STRING			{ $$ = (struct xbc_sel){ $2, SELECT_UUID, @2.start }; }
+	| MATCH STRING			{ $$ = (struct xbc_sel){ $2, SELECT_MATCH, @2.start }; }
+	| TAG STRING			{ $$ = (struct xbc_sel){ $2, SELECT_TAG, @2.start }; }
 	;
 
-host:	  %empty			{ $$ = (struct xbc_sel){ { NULL }, SELECT_NAME, @$ }; }
-	| HOST STRING			{ $$ = (struct xbc_sel){ $2, SELECT_NAME, @2 }; }
+host:	  %empty			{ $$ = (struct xbc_sel){ { NULL }, SELECT_NAME, @$.start }; }
+	| HOST STRING			{ $$ = (struct xbc_sel){ $2, SELECT_NAME, @2.start }; }
 	;
 
 optional: %empty			{ $$ = false; }
@@ -185,33 +183,33 @@ stmts:	  %empty
 	;
 
 stmt:	  VM_DATA STRING '=' value once ';'
-		{ xbc_build_stmt_value(c, STMT_VM_DATA, &@1, &$2, &@2, &$4, $5); }
+		{ xbc_build_stmt_value(c, STMT_VM_DATA, &@1.start, &$2, &@2.start, &$4, $5); }
 	| XENSTORE_DATA STRING '=' value once ';'
-		{ xbc_build_stmt_value(c, STMT_XENSTORE_DATA, &@1, &$2, &@2, &$4, $5); }
+		{ xbc_build_stmt_value(c, STMT_XENSTORE_DATA, &@1.start, &$2, &@2.start, &$4, $5); }
 	| OTHER_CONFIG STRING '=' value once ';'
-		{ xbc_build_stmt_value(c, STMT_OTHER_CONFIG, &@1, &$2, &@2, &$4, $5); }
+		{ xbc_build_stmt_value(c, STMT_OTHER_CONFIG, &@1.start, &$2, &@2.start, &$4, $5); }
 	| HIDE ';'
-		{ xbc_build_stmt(c, STMT_HIDE, &@1, NULL, NULL, NULL, NULL); }
+		{ xbc_build_stmt(c, STMT_HIDE, &@1.start, NULL, NULL, NULL, NULL); }
 	| NAME_LABEL value ';'
-		{ xbc_build_stmt_value(c, STMT_NAME_LABEL, &@1, NULL, NULL, &$2, false); }
+		{ xbc_build_stmt_value(c, STMT_NAME_LABEL, &@1.start, NULL, NULL, &$2, false); }
 	| USE IDENT ';'
-		{ xbc_build_stmt(c, STMT_USE, &@1, &$2, &@2, NULL, NULL); }
+		{ xbc_build_stmt(c, STMT_USE, &@1.start, &$2, &@2.start, NULL, NULL); }
 	| template_def
 	| I18N_KEY i18n_key ';'
-		{ xbc_build_stmt(c, STMT_I18N_KEY, &@1, NULL, NULL, &$2, &@2); }
+		{ xbc_build_stmt(c, STMT_I18N_KEY, &@1.start, NULL, NULL, &$2, &@2.start); }
 	| NAME_DESCRIPTION value ';'
-		{ xbc_build_stmt_value(c, STMT_NAME_DESCRIPTION, &@1, NULL, NULL, &$2, false); }
+		{ xbc_build_stmt_value(c, STMT_NAME_DESCRIPTION, &@1.start, NULL, NULL, &$2, false); }
 	| TAG STRING ';'
-		{ xbc_build_stmt(c, STMT_TAG, &@1, NULL, NULL, &$2, &@2); }
+		{ xbc_build_stmt(c, STMT_TAG, &@1.start, NULL, NULL, &$2, &@2.start); }
 	| error ';'			{ yyerrok; }
 	;
 
-value:	  STRING			{ $$ = (struct xbc_val){ $1, false, @1 }; }
-	| FILE_KW STRING		{ $$ = (struct xbc_val){ $2, true, @2 }; }
+value:	  STRING			{ $$ = (struct xbc_val){ $1, false, @1.start }; }
+	| FILE_KW STRING		{ $$ = (struct xbc_val){ $2, true, @2.start }; }
 	| SECRET_KW STRING
-		{ $$ = (struct xbc_val){ $2, true, @2, .is_secret = true }; }
+		{ $$ = (struct xbc_val){ $2, true, @2.start, .is_secret = true }; }
 	| SEALED_KW STRING
-		{ $$ = (struct xbc_val){ $2, false, @2, .is_sealed = true }; }
+		{ $$ = (struct xbc_val){ $2, false, @2.start, .is_sealed = true }; }
 	;
 
 i18n_key: IDENT

@@ -196,7 +196,7 @@ START_TEST(string_pieces_as_written)
 		{ XBC_PIECE_TEXT, 14, 2, 0 },
 		{ XBC_PIECE_END, 16, 1, 0 },
 	};
-	struct xbc_loc quote = { "t.xb", 3, 10, 3, 10 };
+	struct xbc_loc quote = { "t.xb", 3, 10 };
 	struct xbc_piece p;
 	struct xbc c;
 	size_t i, off = 0;
