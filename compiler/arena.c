@@ -46,34 +46,39 @@ static void *chunk_new(struct xbc_arena *a, size_t bytes)
 	return (char *)ch + HEADER;
 }
 
-void *xbc_arena_alloc(struct xbc_arena *a, size_t size)
+/* size bytes at a multiple of align (1 or ALIGN) */
+static void *take(struct xbc_arena *a, size_t size, size_t align)
 {
-	size_t want = (size + ALIGN - 1) & ~(ALIGN - 1), bytes;
+	size_t skip = (size_t)(-(uintptr_t)a->next & (align - 1)), bytes;
 	char *p;
 
-	if (want < size)
-		return NULL;
-	if (!want)
-		want = ALIGN;        /* a pointer of its own, never NULL */
-	if (want <= (size_t)(a->end - a->next)) {
-		p = a->next;
-		a->next += want;
+	if (!size)
+		size = 1;            /* a pointer of its own, never NULL */
+	if (a->next && skip <= (size_t)(a->end - a->next) &&
+	    size <= (size_t)(a->end - a->next) - skip) {
+		p = a->next + skip;
+		a->next = p + size;
 		return p;
 	}
 	/* one big for the chunks made now gets a chunk of its own; the
 	   current one stays in use (the new chunk goes first on the list,
 	   which only frees) */
 	bytes = a->chunk_size ? a->chunk_size : CHUNK_FIRST;
-	if (want > bytes / 4)
-		return chunk_new(a, want);
+	if (size > bytes / 4)
+		return chunk_new(a, size);
 	if (bytes < CHUNK_LAST)
 		a->chunk_size = 2 * bytes;
 	p = chunk_new(a, bytes);
 	if (!p)
 		return NULL;
-	a->next = p + want;
+	a->next = p + size;
 	a->end = p + bytes;
 	return p;
+}
+
+void *xbc_arena_alloc(struct xbc_arena *a, size_t size)
+{
+	return take(a, size, ALIGN);
 }
 
 void xbc_arena_free(struct xbc_arena *a)
@@ -99,9 +104,11 @@ void *xbc_new(struct xbc *c, size_t size)
 	return memset(p, 0, size);
 }
 
+/* Strings are not aligned: a million keys and values of a few bytes
+ * each would otherwise take 16 bytes or more apiece. */
 char *xbc_arena_strndup(struct xbc *c, const char *s, size_t len)
 {
-	char *p = len < SIZE_MAX ? xbc_arena_alloc(&c->arena, len + 1) : NULL;
+	char *p = len < SIZE_MAX ? take(&c->arena, len + 1, 1) : NULL;
 
 	if (!p) {
 		c->out_of_memory = true;

@@ -692,6 +692,40 @@ START_TEST(arena_blocks_keep_their_bytes)
 }
 END_TEST
 
+/* Strings take their bytes and no padding; a node after them is still
+ * aligned, and neither overwrites the other */
+START_TEST(arena_strings_packed)
+{
+	static const char text[] = "key-00value-1-2x";
+	struct xbc c;
+	char *s[40];
+	unsigned char *node[40];
+	size_t i;
+
+	xbc_init(&c);
+	for (i = 0; i < 40; i++) {
+		s[i] = xbc_arena_strndup(&c, text, i % 17);
+		node[i] = xbc_new(&c, 24);
+		ck_assert_ptr_nonnull(s[i]);
+		ck_assert_ptr_nonnull(node[i]);
+		ck_assert_uint_eq((uintptr_t)node[i] % 16, 0);
+		memset(node[i], 0xa5, 24);
+	}
+	for (i = 0; i < 40; i++) {
+		ck_assert_uint_eq(strlen(s[i]), i % 17);
+		ck_assert(!memcmp(s[i], text, i % 17));
+		ck_assert_uint_eq(node[i][0], 0xa5);
+		ck_assert_uint_eq(node[i][23], 0xa5);
+	}
+	/* two strings in a row share a chunk: the second right after the
+	   first's NUL */
+	s[0] = xbc_arena_strndup(&c, "abc", 3);
+	s[1] = xbc_arena_strndup(&c, "de", 2);
+	ck_assert_ptr_eq(s[1], s[0] + 4);
+	xbc_free(&c);
+}
+END_TEST
+
 /* src (len bytes) formatted, as the main file "t.xb" read alone; NULL
  * when refused, c then holding the diagnostics (xbc_free it). */
 static char *format(struct xbc *c, const char *src, size_t len)
@@ -835,6 +869,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, blob_is_readable_and_the_same_every_time);
 	tcase_add_test(tc, positions_by_record_and_by_table_agree);
 	tcase_add_test(tc, arena_blocks_keep_their_bytes);
+	tcase_add_test(tc, arena_strings_packed);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fmt");
