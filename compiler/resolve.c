@@ -249,18 +249,25 @@ static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
 	struct xbc_piece p;
 	const char *r = s->raw;
 	size_t i;
+	bool plain;
 	int err, ret = -1;
 
 	if (!r)
 		return -1;
-	if (!strpbrk(r, "\\$")) {
+	/* one pass: its length, whether it has anything to decode, and
+	   whether it is all printable ASCII (xml-char then has nothing to
+	   say) */
+	for (i = 0, plain = true; r[i] && r[i] != '\\' && r[i] != '$'; i++)
+		plain &= (unsigned char)r[i] >= 0x20 &&
+			 (unsigned char)r[i] < 0x80;
+	if (!r[i]) {
 		/* nothing to decode: most strings, kept as they are */
 		if (self)
 			self->state = LET_RESOLVING;
-		ret = check_xml(c, s, r, strlen(r), NULL);
+		ret = plain ? 0 : check_xml(c, s, r, i, NULL);
 		if (!ret) {
 			s->value = s->raw;
-			s->len = strlen(r);
+			s->len = i;
 		}
 		goto out;
 	}
