@@ -475,6 +475,8 @@ static int read_file(struct xbc_file *f, const char **why)
 		goto out;
 	}
 	n = (size_t)st.st_size;
+	/* read(2) into fresh memory faults in every page it fills */
+	xbc_huge_pages(f->text, n + 2);
 	*why = xb_read_all(fd, f->text, n);
 	if (*why) {
 		free(f->text);
