@@ -194,6 +194,8 @@ struct xbc_block {
 	enum xb_class cls;
 	enum xbc_select how;
 	bool optional;
+	bool has_use;                /* a use among stmts: only such blocks
+				        are walked for uses */
 	struct xbc_loc loc;          /* of the class keyword */
 	struct xbc_str selector;
 	struct xbc_str host;         /* raw NULL: no host */

@@ -571,7 +571,8 @@ static void link_blocks(struct xbc *c, struct xbc_block *b)
 	for (; b && !c->stop; b = b->next) {
 		if (b->loop)
 			link_blocks(c, b->loop->body);
-		link_uses(c, b->stmts, NULL);
+		if (b->has_use)
+			link_uses(c, b->stmts, NULL);
 	}
 }
 
@@ -707,6 +708,7 @@ static struct xbc_block *clone_block(struct xbc *c, const struct xbc_block *b,
 	n->cls = b->cls;
 	n->how = b->how;
 	n->optional = b->optional;
+	n->has_use = b->has_use;
 	n->vlan = b->vlan;
 	n->vlan_loc = b->vlan_loc;
 	n->loc = b->loc;
@@ -840,6 +842,8 @@ static void charge_uses(struct xbc *c, struct xbc_block *b)
 	struct xbc_stmt *s;
 	struct xbc_diag *d;
 
+	if (!b->has_use)
+		return;
 	for (s = b->stmts; s && !c->stop; s = s->next) {
 		if (s->kind != STMT_USE || !s->tmpl)
 			continue;

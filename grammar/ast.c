@@ -361,6 +361,7 @@ void xbc_build_stmt(struct xbc *c, enum xbc_stmt_kind kind,
 	if (!b || !(s = xbc_new(c, sizeof(*s))))
 		return;
 	s->kind = kind;
+	b->has_use |= kind == STMT_USE;
 	s->loc = *loc;
 	s->src = c->cur_file;
 	take(&s->key, key, key_loc);
