@@ -105,7 +105,8 @@ out:
 
 void xbc_build_block(struct xbc *c, enum xb_class cls,
 		     const struct xbc_loc *loc, struct xbc_sel *selector,
-		     struct xbc_sel *host, bool optional)
+		     const struct xbc_loc *selector_loc, struct xbc_sel *host,
+		     const struct xbc_loc *host_loc, bool optional)
 {
 	struct xbc_block *b = xbc_new(c, sizeof(*b));
 
@@ -116,8 +117,8 @@ void xbc_build_block(struct xbc *c, enum xb_class cls,
 	b->loc = *loc;
 	b->how = selector->how;
 	b->optional = optional;
-	take(&b->selector, &selector->tok, &selector->loc);
-	take(&b->host, &host->tok, &host->loc);
+	take(&b->selector, &selector->tok, selector_loc);
+	take(&b->host, &host->tok, host_loc);
 	b->vlan = -1;
 	b->stmt_tail = &b->stmts;
 	*c->block_tail = b;
@@ -126,14 +127,14 @@ void xbc_build_block(struct xbc *c, enum xb_class cls,
 
 void xbc_build_pool(struct xbc *c, const struct xbc_loc *loc)
 {
-	struct xbc_sel none = { { NULL }, false, *loc };
-	struct xbc_sel name = { { xbc_arena_strndup(c, "", 0) }, false, *loc };
+	struct xbc_sel none = { { NULL }, SELECT_NAME };
+	struct xbc_sel name = { { xbc_arena_strndup(c, "", 0) }, SELECT_NAME };
 
 	if (!name.tok.text) {
 		c->cur_block = NULL;
 		return;
 	}
-	xbc_build_block(c, XB_CLASS_POOL, loc, &name, &none, false);
+	xbc_build_block(c, XB_CLASS_POOL, loc, &name, loc, &none, loc, false);
 }
 
 void xbc_build_vlan(struct xbc *c, struct xbc_tok *tag,
@@ -374,10 +375,10 @@ void xbc_build_stmt(struct xbc *c, enum xbc_stmt_kind kind,
 void xbc_build_stmt_value(struct xbc *c, enum xbc_stmt_kind kind,
 			  const struct xbc_loc *loc, struct xbc_tok *key,
 			  const struct xbc_loc *key_loc, struct xbc_val *value,
-			  bool once)
+			  const struct xbc_loc *value_loc, bool once)
 {
 	c->last_stmt = NULL;
-	xbc_build_stmt(c, kind, loc, key, key_loc, &value->tok, &value->loc);
+	xbc_build_stmt(c, kind, loc, key, key_loc, &value->tok, value_loc);
 	if (c->last_stmt) {
 		c->last_stmt->value_is_file = value->is_file;
 		c->last_stmt->value_is_secret = value->is_secret;

@@ -26,19 +26,19 @@ struct xbc_tok {
 	char *text;
 };
 
-/* A selector: a name, `uuid "..."`, `match "GLOB"` or `tag "TAG"` */
+/* A selector: a name, `uuid "..."`, `match "GLOB"` or `tag "TAG"`. Its
+ * place is the rule's location (the string's): the values bison copies
+ * for every token and rule stay 16 bytes. */
 struct xbc_sel {
 	struct xbc_tok tok;
 	enum xbc_select how;
-	struct xbc_loc loc;
 };
 
 /* A value: a string, file "PATH", secret "PATH" (is_file too) or
- * sealed "BASE64" */
+ * sealed "BASE64"; at the rule's location, as a selector */
 struct xbc_val {
 	struct xbc_tok tok;
 	bool is_file;
-	struct xbc_loc loc;
 	bool is_secret, is_sealed;
 };
 
@@ -116,7 +116,8 @@ void xbc_build_owner(struct xbc *c, struct xbc_tok *name,
 		     const struct xbc_loc *loc);
 void xbc_build_block(struct xbc *c, enum xb_class cls,
 		     const struct xbc_loc *loc, struct xbc_sel *selector,
-		     struct xbc_sel *host, bool optional);
+		     const struct xbc_loc *selector_loc, struct xbc_sel *host,
+		     const struct xbc_loc *host_loc, bool optional);
 /* pool { ... }: the one pool, selected by no name */
 void xbc_build_pool(struct xbc *c, const struct xbc_loc *loc);
 void xbc_build_block_end(struct xbc *c);
@@ -131,7 +132,7 @@ void xbc_build_stmt(struct xbc *c, enum xbc_stmt_kind kind,
 void xbc_build_stmt_value(struct xbc *c, enum xbc_stmt_kind kind,
 			  const struct xbc_loc *loc, struct xbc_tok *key,
 			  const struct xbc_loc *key_loc, struct xbc_val *value,
-			  bool once);
+			  const struct xbc_loc *value_loc, bool once);
 /* for: the head (the for is put in the list of blocks here, then the
  * range or each item), '{' (what follows goes into its body), '}' */
 void xbc_build_for(struct xbc *c, const struct xbc_loc *loc,

@@ -72,7 +72,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct xbc *c,
 %type <cls> class
 %type <flag> optional once
 %type <tok> i18n_key
-%type <sel> vlan
+%type <tok> vlan
 %type <val> value
 
 /* token texts live in the compilation's arena: nothing to free */
@@ -136,22 +136,26 @@ block:	  head '{' stmts '}'		{ xbc_build_block_end(c); }
 	| head '{' stmts error '}'	{ yyerrok; xbc_build_block_end(c); }
 	;
 
-head:	  class selector host optional	{ xbc_build_block(c, $1, &@1.start, &$2, &$3, $4); }
+head:	  class selector host optional
+		{ xbc_build_block(c, $1, &@1.start, &$2, &@2.start, &$3,
+				  &@3.start, $4); }
 	| vlan_head
 	| HOST selector optional
-		{ struct xbc_sel none = { { NULL }, false, @1.start };
-		  xbc_build_block(c, XB_CLASS_HOST, &@1.start, &$2, &none, $3); }
+		{ struct xbc_sel none = { { NULL }, SELECT_NAME };
+		  xbc_build_block(c, XB_CLASS_HOST, &@1.start, &$2, &@2.start,
+				  &none, &@1.start, $3); }
 	| POOL
 		{ xbc_build_pool(c, &@1.start); }
 	;
 
 /* pif "D" vlan T [host "H"] [optional] */
 vlan_head: class selector vlan host optional
-		{ xbc_build_block(c, $1, &@1.start, &$2, &$4, $5);
-		  xbc_build_vlan(c, &$3.tok, &$3.loc); }
+		{ xbc_build_block(c, $1, &@1.start, &$2, &@2.start, &$4,
+				  &@4.start, $5);
+		  xbc_build_vlan(c, &$3, &@3.start); }
 	;
 
-vlan:	  VLAN NUMBER			{ $$ = (struct xbc_sel){ $2, SELECT_NAME, @2.start }; }
+vlan:	  VLAN NUMBER			{ $$ = $2; @$ = @2; }
 	;
 
 class:	  VM				{ $$ = XB_CLASS_VM; }
@@ -160,14 +164,15 @@ class:	  VM				{ $$ = XB_CLASS_VM; }
 	| PIF				{ $$ = XB_CLASS_PIF; }
 	;
 
-selector: STRING			{ $$ = (struct xbc_sel){ $1, SELECT_NAME, @1.start }; }
-	| UUID STRING			{ $$ = (struct xbc_sel){ $2, SELECT_UUID, @2.start }; }
-	| MATCH STRING			{ $$ = (struct xbc_sel){ $2, SELECT_MATCH, @2.start }; }
-	| TAG STRING			{ $$ = (struct xbc_sel){ $2, SELECT_TAG, @2.start }; }
+/* a selector, a host and a value are where their string is (@$ = @2) */
+selector: STRING			{ $$ = (struct xbc_sel){ $1, SELECT_NAME }; }
+	| UUID STRING			{ $$ = (struct xbc_sel){ $2, SELECT_UUID }; @$ = @2; }
+	| MATCH STRING			{ $$ = (struct xbc_sel){ $2, SELECT_MATCH }; @$ = @2; }
+	| TAG STRING			{ $$ = (struct xbc_sel){ $2, SELECT_TAG }; @$ = @2; }
 	;
 
-host:	  %empty			{ $$ = (struct xbc_sel){ { NULL }, SELECT_NAME, @$.start }; }
-	| HOST STRING			{ $$ = (struct xbc_sel){ $2, SELECT_NAME, @2.start }; }
+host:	  %empty			{ $$ = (struct xbc_sel){ { NULL }, SELECT_NAME }; }
+	| HOST STRING			{ $$ = (struct xbc_sel){ $2, SELECT_NAME }; @$ = @2; }
 	;
 
 optional: %empty			{ $$ = false; }
@@ -183,33 +188,33 @@ stmts:	  %empty
 	;
 
 stmt:	  VM_DATA STRING '=' value once ';'
-		{ xbc_build_stmt_value(c, STMT_VM_DATA, &@1.start, &$2, &@2.start, &$4, $5); }
+		{ xbc_build_stmt_value(c, STMT_VM_DATA, &@1.start, &$2, &@2.start, &$4, &@4.start, $5); }
 	| XENSTORE_DATA STRING '=' value once ';'
-		{ xbc_build_stmt_value(c, STMT_XENSTORE_DATA, &@1.start, &$2, &@2.start, &$4, $5); }
+		{ xbc_build_stmt_value(c, STMT_XENSTORE_DATA, &@1.start, &$2, &@2.start, &$4, &@4.start, $5); }
 	| OTHER_CONFIG STRING '=' value once ';'
-		{ xbc_build_stmt_value(c, STMT_OTHER_CONFIG, &@1.start, &$2, &@2.start, &$4, $5); }
+		{ xbc_build_stmt_value(c, STMT_OTHER_CONFIG, &@1.start, &$2, &@2.start, &$4, &@4.start, $5); }
 	| HIDE ';'
 		{ xbc_build_stmt(c, STMT_HIDE, &@1.start, NULL, NULL, NULL, NULL); }
 	| NAME_LABEL value ';'
-		{ xbc_build_stmt_value(c, STMT_NAME_LABEL, &@1.start, NULL, NULL, &$2, false); }
+		{ xbc_build_stmt_value(c, STMT_NAME_LABEL, &@1.start, NULL, NULL, &$2, &@2.start, false); }
 	| USE IDENT ';'
 		{ xbc_build_stmt(c, STMT_USE, &@1.start, &$2, &@2.start, NULL, NULL); }
 	| template_def
 	| I18N_KEY i18n_key ';'
 		{ xbc_build_stmt(c, STMT_I18N_KEY, &@1.start, NULL, NULL, &$2, &@2.start); }
 	| NAME_DESCRIPTION value ';'
-		{ xbc_build_stmt_value(c, STMT_NAME_DESCRIPTION, &@1.start, NULL, NULL, &$2, false); }
+		{ xbc_build_stmt_value(c, STMT_NAME_DESCRIPTION, &@1.start, NULL, NULL, &$2, &@2.start, false); }
 	| TAG STRING ';'
 		{ xbc_build_stmt(c, STMT_TAG, &@1.start, NULL, NULL, &$2, &@2.start); }
 	| error ';'			{ yyerrok; }
 	;
 
-value:	  STRING			{ $$ = (struct xbc_val){ $1, false, @1.start }; }
-	| FILE_KW STRING		{ $$ = (struct xbc_val){ $2, true, @2.start }; }
+value:	  STRING			{ $$ = (struct xbc_val){ $1, false }; }
+	| FILE_KW STRING		{ $$ = (struct xbc_val){ $2, true }; @$ = @2; }
 	| SECRET_KW STRING
-		{ $$ = (struct xbc_val){ $2, true, @2.start, .is_secret = true }; }
+		{ $$ = (struct xbc_val){ $2, true, .is_secret = true }; @$ = @2; }
 	| SEALED_KW STRING
-		{ $$ = (struct xbc_val){ $2, false, @2.start, .is_sealed = true }; }
+		{ $$ = (struct xbc_val){ $2, false, .is_sealed = true }; @$ = @2; }
 	;
 
 i18n_key: IDENT
