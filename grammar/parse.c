@@ -32,18 +32,6 @@ void xbc_scan_newlines(struct xbc_scan *s, const char *text, size_t len)
 	}
 }
 
-void xbc_scan_token(struct xbc_scan *s, struct xbc_span *loc)
-{
-	if (s->have_override) {
-		loc->start = s->override;
-		s->have_override = false;
-	}
-	if (!s->skip_to) {
-		s->prev_loc = s->last_loc;
-		s->last_loc = *loc;
-	}
-}
-
 char *xbc_scan_text(struct xbc_scan *s, const char *text, size_t len)
 {
 	return xbc_arena_strndup(s->c, text, len);

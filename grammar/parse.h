@@ -87,7 +87,19 @@ static inline void xbc_scan_step(struct xbc_scan *s, struct xbc_span *loc,
 }
 /* Blanks text[0..len): counts their newlines. */
 void xbc_scan_newlines(struct xbc_scan *s, const char *text, size_t len);
-void xbc_scan_token(struct xbc_scan *s, struct xbc_span *loc);
+/* Every token the parser may get: a "#@" line's position, and the last
+ * two tokens' places (inline: it runs for every token) */
+static inline void xbc_scan_token(struct xbc_scan *s, struct xbc_span *loc)
+{
+	if (s->have_override) {
+		loc->start = s->override;
+		s->have_override = false;
+	}
+	if (!s->skip_to) {
+		s->prev_loc = s->last_loc;
+		s->last_loc = *loc;
+	}
+}
 /* Called with each token the scanner reads (after xbc_scan_token): false
  * when it is skipped, after an error that skips the rest of an item. */
 bool xbc_scan_kind(struct xbc_scan *s, int tok);
