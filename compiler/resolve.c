@@ -254,6 +254,12 @@ static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
 
 	if (!r)
 		return -1;
+	if (s->value == r) {
+		/* plain, as the scanner found (or decoded before) */
+		if (self)
+			self->state = LET_DONE;
+		return 0;
+	}
 	/* one pass: its length, whether it has anything to decode, and
 	   whether it is all printable ASCII (xml-char then has nothing to
 	   say) */
@@ -685,12 +691,15 @@ static size_t for_cost(const struct xbc_for *f)
 	return n * body;
 }
 
-/* A string of a clone, to be decoded afresh */
+/* A string of a clone, to be decoded afresh unless it is plain (its
+ * value its raw text: no ${} that an iteration changes) */
 static void dup_str(struct xbc_str *to, const struct xbc_str *from)
 {
+	bool plain = from->raw && from->value == from->raw;
+
 	to->loc = from->loc;
-	to->value = NULL;
-	to->len = 0;
+	to->value = plain ? from->value : NULL;
+	to->len = plain ? from->len : 0;
 	to->raw = from->raw;         /* in the arena, never written: shared */
 }
 

@@ -12,6 +12,10 @@ static void take(struct xbc_str *s, struct xbc_tok *tok,
 		 const struct xbc_loc *loc)
 {
 	s->raw = tok ? tok->text : NULL;
+	if (s->raw && tok->plain) {
+		s->value = s->raw;   /* resolve has nothing to do (decode) */
+		s->len = tok->len;
+	}
 	if (tok)
 		tok->text = NULL;
 	if (loc)
@@ -127,8 +131,9 @@ void xbc_build_block(struct xbc *c, enum xb_class cls,
 
 void xbc_build_pool(struct xbc *c, const struct xbc_loc *loc)
 {
-	struct xbc_sel none = { { NULL }, SELECT_NAME };
-	struct xbc_sel name = { { xbc_arena_strndup(c, "", 0) }, SELECT_NAME };
+	struct xbc_sel none = { .how = SELECT_NAME };
+	struct xbc_sel name = { .tok.text = xbc_arena_strndup(c, "", 0),
+				.how = SELECT_NAME };
 
 	if (!name.tok.text) {
 		c->cur_block = NULL;

@@ -24,6 +24,9 @@ struct xbc_span {
  * builder keeps the pointer or drops it, never frees it. */
 struct xbc_tok {
 	char *text;
+	unsigned len;                /* of text, when plain */
+	bool plain;                  /* a string of printable ASCII without
+				        '\\' or '$': its value is its text */
 };
 
 /* A selector: a name, `uuid "..."`, `match "GLOB"` or `tag "TAG"`. Its

@@ -141,7 +141,7 @@ head:	  class selector host optional
 				  &@3.start, $4); }
 	| vlan_head
 	| HOST selector optional
-		{ struct xbc_sel none = { { NULL }, SELECT_NAME };
+		{ struct xbc_sel none = { .how = SELECT_NAME };
 		  xbc_build_block(c, XB_CLASS_HOST, &@1.start, &$2, &@2.start,
 				  &none, &@1.start, $3); }
 	| POOL
@@ -171,7 +171,7 @@ selector: STRING			{ $$ = (struct xbc_sel){ $1, SELECT_NAME }; }
 	| TAG STRING			{ $$ = (struct xbc_sel){ $2, SELECT_TAG }; @$ = @2; }
 	;
 
-host:	  %empty			{ $$ = (struct xbc_sel){ { NULL }, SELECT_NAME }; }
+host:	  %empty			{ $$ = (struct xbc_sel){ .how = SELECT_NAME }; }
 	| HOST STRING			{ $$ = (struct xbc_sel){ $2, SELECT_NAME }; @$ = @2; }
 	;
 

@@ -94,6 +94,46 @@ START_TEST(for_range_pads_to_the_first_bound)
 }
 END_TEST
 
+/* A string of printable ASCII without '\\' or '$' is its own value from
+ * the scanner on; any other waits for resolve. A for's clones share a
+ * plain one and decode the others per iteration. */
+START_TEST(plain_strings_are_values_when_parsed)
+{
+	static const char src[] =
+		"for i in 1..2 { vm \"v${i}\" {\n"
+		"    vm-data \"k\" = \"plain ~!#%[]\x7f\";\n"
+		"    vm-data \"t\" = \"a\tb\";\n"
+		"    vm-data \"e\" = \"a\\x41\";\n"
+		"    vm-data \"u\" = \"caf\xc3\xa9\";\n"
+		"    vm-data \"i\" = \"${i}\";\n"
+		"} }\n";
+	const struct xbc_stmt *s;
+	struct xbc c;
+
+	xbc_init(&c);
+	ck_assert_int_eq(xbc_parse_buffer(&c, "t.xb", src, sizeof(src) - 1), 0);
+	s = c.blocks->loop->body->stmts;
+	ck_assert_ptr_eq(s->key.value, s->key.raw);
+	ck_assert_uint_eq(s->key.len, 1);
+	ck_assert_ptr_eq(s->value.value, s->value.raw);
+	ck_assert_uint_eq(s->value.len, strlen("plain ~!#%[]\x7f"));
+	for (s = s->next; s; s = s->next)    /* a tab, an escape, UTF-8, ${} */
+		ck_assert_ptr_null(s->value.value);
+	xbc_resolve(&c);
+	ck_assert_int_eq(c.nerrors, 0);
+	ck_assert_str_eq(c.blocks->next->selector.value, "v2");
+	s = c.blocks->next->stmts;
+	/* the clone's plain value is the body's, not a copy */
+	ck_assert_ptr_eq(s->value.value,
+			 c.spent_fors->loop->body->stmts->value.raw);
+	ck_assert_str_eq(s->next->value.value, "a\tb");
+	ck_assert_str_eq(s->next->next->value.value, "aA");
+	ck_assert_str_eq(s->next->next->next->value.value, "caf\xc3\xa9");
+	ck_assert_str_eq(s->next->next->next->next->value.value, "2");
+	xbc_free(&c);
+}
+END_TEST
+
 START_TEST(nested_for_sees_both_variables_and_lists_decode)
 {
 	struct xbc c;
@@ -857,6 +897,7 @@ Suite *test_suite(void)
 
 	tc = tcase_create("v2");
 	tcase_add_test(tc, for_range_pads_to_the_first_bound);
+	tcase_add_test(tc, plain_strings_are_values_when_parsed);
 	tcase_add_test(tc, nested_for_sees_both_variables_and_lists_decode);
 	tcase_add_test(tc, for_variable_is_unknown_outside_its_body);
 	tcase_add_test(tc, diagnostic_in_a_for_notes_the_iteration);
