@@ -30,8 +30,8 @@ struct xbc_tok {
 };
 
 /* A selector: a name, `uuid "..."`, `match "GLOB"` or `tag "TAG"`. Its
- * place is the rule's location (the string's): the values bison copies
- * for every token and rule stay 16 bytes. */
+ * place is the rule's location (the string's), not a member: bison copies
+ * a value for every token and rule, so values stay small. */
 struct xbc_sel {
 	struct xbc_tok tok;
 	enum xbc_select how;
@@ -108,7 +108,7 @@ static inline void xbc_scan_token(struct xbc_scan *s, struct xbc_span *loc)
 bool xbc_scan_kind(struct xbc_scan *s, int tok);
 /* A word that starts a top-level item, at loc: true (and reported) when
  * it stands where a statement of a block would, so that the block's '}'
- * must be missing; the scanner's position is set back to loc. */
+ * must be missing; the word is then read again. */
 bool xbc_scan_unclosed(struct xbc_scan *s, const struct xbc_span *loc,
 		       const char *text);
 /* Single quotes, a bare number, ',' or ':': a specific error. */
