@@ -435,8 +435,14 @@ int xbc_parse_buffer(struct xbc *c, const char *name, const char *text,
 		     size_t len);
 void xbc_resolve(struct xbc *c);
 void xbc_lower(struct xbc *c);
-/* The blob, in memory (malloc'd). 0, or -1 when out of memory or too big. */
+/* The blob, in memory (malloc'd). 0, or -1 when out of memory or too big
+ * (said on stderr). */
 int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len);
+/* The blob, written to fd (empty, at its offset 0; named name in
+ * messages) and never held whole; fd -1: nowhere, for the errors only
+ * (--check). 0, or -1 said why on stderr: out of memory, too big, or a
+ * write that failed. */
+int xbc_emit_fd(struct xbc *c, int fd, const char *name);
 
 /* Whole pipeline after parsing; true when there is no error. */
 bool xbc_compile(struct xbc *c);
