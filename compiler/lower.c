@@ -135,6 +135,10 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 {
 	struct xbc_entry *e;
 
+	if (c->seq >= XBC_MAX_ENTRIES || c->cur_depth > (int)XBC_MAX_DEPTH) {
+		c->out_of_memory = c->stop = true;
+		return NULL;
+	}
 	if (o->nentries == o->cap &&
 	    grow_entries(c, o, o->cap ? 2 * o->cap : 4))
 		return NULL;
@@ -145,8 +149,8 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 	e->key = key;
 	e->value = value;
 	e->loc = loc;
-	e->seq = c->seq++;
-	e->depth = c->cur_depth;
+	e->seq = (uint32_t)c->seq++;
+	e->depth = (unsigned)c->cur_depth;
 	if ((c->cur_env || c->cur_use || c->entry_ctx) && set_ctx(c, e->seq))
 		return NULL;
 	return e;
