@@ -785,6 +785,23 @@ static int entry_cmp(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* qsort, but first a look whether base is in order already: sources
+ * are mostly written in order (objects by name, keys by name), and one
+ * pass of comparisons is cheaper than glibc's merge sort, which copies
+ * the whole array into a temporary. */
+static void sort(void *base, size_t n, size_t size,
+		 int (*cmp)(const void *, const void *))
+{
+	const char *p = base;
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (cmp(p + (i - 1) * size, p + i * size) > 0)
+			break;
+	if (i < n)
+		qsort(base, n, size, cmp);
+}
+
 /* A value as a diagnostic may show it: never a secret's */
 static const char *shown(const struct xbc_entry *e)
 {
@@ -804,7 +821,7 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 
 	if (!o->nentries)
 		return;         /* an empty block: entries may be NULL */
-	qsort(o->entries, o->nentries, sizeof(*o->entries), entry_cmp);
+	sort(o->entries, o->nentries, sizeof(*o->entries), entry_cmp);
 	for (i = 0; i < o->nentries; i++) {
 		struct xbc_entry *e = &o->entries[i];
 		struct xbc_entry *kept = out ? &o->entries[out - 1] : NULL;
@@ -998,7 +1015,7 @@ void xbc_lower(struct xbc *c)
 		derive_i18n(c, c->objects[i]);
 		merge_entries(c, c->objects[i]);
 	}
-	qsort(c->objects, c->nobjects, sizeof(*c->objects), object_cmp);
+	sort(c->objects, c->nobjects, sizeof(*c->objects), object_cmp);
 }
 
 bool xbc_compile(struct xbc *c)
