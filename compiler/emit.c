@@ -136,11 +136,12 @@ static size_t str_len(const struct strings *st, size_t id)
 	return (id + 1 < st->n ? st->off[id + 1] : st->len) - st->off[id] - 1;
 }
 
-/* The offset of s in the strings section, adding it on first use. */
-static int64_t intern(struct strings *st, const char *s)
+/* The offset of s (len bytes, hash h) in the strings section, adding it
+ * on first use. */
+static int64_t intern_hashed(struct strings *st, const char *s, size_t len,
+			     uint64_t h)
 {
-	size_t len = strlen(s), i, id;
-	uint64_t h = hash_bytes(s, len);
+	size_t i, id;
 	struct slot *slot;
 
 	if (table_reserve_one(&st->t))
@@ -161,6 +162,66 @@ static int64_t intern(struct strings *st, const char *s)
 	st->off[st->n++] = (uint32_t)st->len;
 	st->len += len + 1;
 	return st->off[st->n - 1];
+}
+
+static int64_t intern(struct strings *st, const char *s)
+{
+	size_t len = strlen(s);
+
+	return intern_hashed(st, s, len, hash_bytes(s, len));
+}
+
+/* Strings on their way to intern, in order: each one is hashed and its
+ * slot asked from memory AHEAD strings before it is looked up, so that
+ * the table's cache misses (one a new string: the table is far bigger
+ * than the caches) overlap instead of waiting in turn. The order of
+ * insertion, and so every offset, is that of intern one by one. */
+#define AHEAD 16
+
+struct queue {
+	struct {
+		const char *s;
+		size_t len;
+		uint64_t hash;
+		uint32_t *off;       /* where its offset goes */
+	} v[AHEAD];
+	size_t head, n;
+	bool failed;
+};
+
+static void queue_pop(struct strings *st, struct queue *q)
+{
+	int64_t v = intern_hashed(st, q->v[q->head].s, q->v[q->head].len,
+				  q->v[q->head].hash);
+
+	if (v < 0)
+		q->failed = true;
+	else
+		*q->v[q->head].off = (uint32_t)v;
+	q->head = (q->head + 1) % AHEAD;
+	q->n--;
+}
+
+static void queue_push(struct strings *st, struct queue *q, const char *s,
+		       uint32_t *off)
+{
+	size_t i;
+
+	if (q->n == AHEAD)
+		queue_pop(st, q);
+	i = (q->head + q->n++) % AHEAD;
+	q->v[i].s = s;
+	q->v[i].len = strlen(s);
+	q->v[i].hash = hash_bytes(s, q->v[i].len);
+	q->v[i].off = off;
+	__builtin_prefetch(&st->t.slots[(uint32_t)q->v[i].hash & st->t.mask]);
+}
+
+static int queue_drain(struct strings *st, struct queue *q)
+{
+	while (q->n)
+		queue_pop(st, q);
+	return q->failed ? -1 : 0;
 }
 
 /* The string of a position's file: positions come file after file, so
@@ -387,6 +448,7 @@ static int emit(struct xbc *c, struct sink *k)
 {
 	struct strings st = { 0 };
 	struct positions ps = { 0 };
+	struct queue q = { 0 };
 	size_t nentries = 0, npos, i, j, e, total = 0, maxstr;
 	size_t off_str, off_obj, off_ent, off_pos;
 	uint32_t *obj_str = NULL, *ent_str = NULL, *obj_pos = NULL, *ent_pos = NULL;
@@ -429,25 +491,19 @@ static int emit(struct xbc *c, struct sink *k)
 
 	/* strings in order of first use: objects, entries, then positions */
 	for (i = 0; i < c->nobjects; i++) {
-		if ((v = intern(&st, c->objects[i]->selector)) < 0)
-			goto out;
-		obj_str[2 * i] = (uint32_t)v;
-		if ((v = intern(&st, c->objects[i]->host)) < 0)
-			goto out;
-		obj_str[2 * i + 1] = (uint32_t)v;
+		queue_push(&st, &q, c->objects[i]->selector, &obj_str[2 * i]);
+		queue_push(&st, &q, c->objects[i]->host, &obj_str[2 * i + 1]);
 	}
 	for (i = 0, e = 0; i < c->nobjects; i++) {
 		for (j = 0; j < c->objects[i]->nentries; j++, e++) {
 			const struct xbc_entry *en = &c->objects[i]->entries[j];
 
-			if ((v = intern(&st, en->key)) < 0)
-				goto out;
-			ent_str[2 * e] = (uint32_t)v;
-			if ((v = intern(&st, en->value)) < 0)
-				goto out;
-			ent_str[2 * e + 1] = (uint32_t)v;
+			queue_push(&st, &q, en->key, &ent_str[2 * e]);
+			queue_push(&st, &q, en->value, &ent_str[2 * e + 1]);
 		}
 	}
+	if (queue_drain(&st, &q))
+		goto out;
 	if (distinct) {
 		/* a position a record, in record order: only the files'
 		   strings to add */
