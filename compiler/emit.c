@@ -67,17 +67,25 @@ struct positions {
  * layout depends on it, never the blob. */
 static uint64_t hash_bytes(const char *s, size_t len)
 {
-	uint64_t h = (uint64_t)len * MIX, w;
+	uint64_t h = (uint64_t)len * MIX, w = 0;
 
-	for (; len >= 8; s += 8, len -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * MIX;
-		h ^= h >> 29;
+	if (len >= 8) {
+		for (; len > 8; s += 8, len -= 8) {
+			memcpy(&w, s, 8);
+			h = (h ^ w) * MIX;
+			h ^= h >> 29;
+		}
+		memcpy(&w, s + len - 8, 8);     /* the last 8, overlapping */
+	} else {
+		for (; len; len--)
+			w = w << 8 | (unsigned char)*s++;
 	}
-	for (w = 0; len; len--)
-		w = w << 8 | (unsigned char)*s++;
+	/* a multiply carries a bit only upwards: fold the high bits down
+	   (a string's last bytes are w's high ones), as MurmurHash3 ends */
 	h = (h ^ w) * MIX;
-	return h ^ h >> 32;     /* the index uses the low bits */
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ h >> 33;     /* the index uses the low bits */
 }
 
 static uint64_t hash_str(const char *s)
