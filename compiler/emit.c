@@ -179,11 +179,14 @@ static int64_t intern(struct strings *st, const char *s)
 	return intern_hashed(st, s, len, hash_bytes(s, len));
 }
 
-/* Strings on their way to intern, in order: each one is hashed and its
- * slot asked from memory AHEAD strings before it is looked up, so that
- * the table's cache misses (one a new string: the table is far bigger
- * than the caches) overlap instead of waiting in turn. The order of
- * insertion, and so every offset, is that of intern one by one. */
+/* Strings on their way to intern, in order, in two steps ahead of their
+ * turn: a string's bytes are asked from memory when it joins the queue,
+ * AHEAD strings later it is hashed and its slot asked for, AHEAD strings
+ * later again it is looked up. The strings (spread over the tree) and
+ * the table (far bigger than the caches) each cost a cache miss a new
+ * string: this way the misses overlap instead of waiting in turn. The
+ * order of insertion, and so every offset, is that of intern one by
+ * one. */
 #define AHEAD 16
 
 struct queue {
@@ -192,22 +195,36 @@ struct queue {
 		size_t len;
 		uint64_t hash;
 		uint32_t *off;       /* where its offset goes */
-	} v[AHEAD];
-	size_t head, n;
+	} v[2 * AHEAD];
+	size_t head, n;              /* the oldest; how many */
+	size_t nhashed;              /* the oldest ones hashed */
 	bool failed;
 };
 
+static void queue_hash(struct strings *st, struct queue *q)
+{
+	size_t i = (q->head + q->nhashed++) % (2 * AHEAD);
+
+	q->v[i].len = strlen(q->v[i].s);
+	q->v[i].hash = hash_bytes(q->v[i].s, q->v[i].len);
+	__builtin_prefetch(&st->t.slots[(uint32_t)q->v[i].hash & st->t.mask]);
+}
+
 static void queue_pop(struct strings *st, struct queue *q)
 {
-	int64_t v = intern_hashed(st, q->v[q->head].s, q->v[q->head].len,
-				  q->v[q->head].hash);
+	int64_t v;
 
+	if (!q->nhashed)
+		queue_hash(st, q);
+	v = intern_hashed(st, q->v[q->head].s, q->v[q->head].len,
+			  q->v[q->head].hash);
 	if (v < 0)
 		q->failed = true;
 	else
 		*q->v[q->head].off = (uint32_t)v;
-	q->head = (q->head + 1) % AHEAD;
+	q->head = (q->head + 1) % (2 * AHEAD);
 	q->n--;
+	q->nhashed--;
 }
 
 static void queue_push(struct strings *st, struct queue *q, const char *s,
@@ -215,14 +232,14 @@ static void queue_push(struct strings *st, struct queue *q, const char *s,
 {
 	size_t i;
 
-	if (q->n == AHEAD)
+	if (q->n == 2 * AHEAD)
 		queue_pop(st, q);
-	i = (q->head + q->n++) % AHEAD;
+	i = (q->head + q->n++) % (2 * AHEAD);
 	q->v[i].s = s;
-	q->v[i].len = strlen(s);
-	q->v[i].hash = hash_bytes(s, q->v[i].len);
 	q->v[i].off = off;
-	__builtin_prefetch(&st->t.slots[(uint32_t)q->v[i].hash & st->t.mask]);
+	__builtin_prefetch(s);
+	if (q->n - q->nhashed > AHEAD)
+		queue_hash(st, q);
 }
 
 static int queue_drain(struct strings *st, struct queue *q)
