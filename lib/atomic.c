@@ -68,8 +68,7 @@ int xb_atomic_open(const char *path, int mode, char **tmp, char **errmsg)
 
 	if (asprintf(tmp, "%s.XXXXXX", path) < 0) {
 		*tmp = NULL;
-		xb_fail(errmsg, "out of memory");
-		return -1;
+		return xb_fail(errmsg, "out of memory");
 	}
 	fd = mkstemp(*tmp);
 	if (fd < 0) {
