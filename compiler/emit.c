@@ -188,6 +188,7 @@ static int64_t intern(struct strings *st, const char *s)
  * order of insertion, and so every offset, is that of intern one by
  * one. */
 #define AHEAD 16
+#define SEEN 64
 
 struct queue {
 	struct {
@@ -199,7 +200,19 @@ struct queue {
 	size_t head, n;              /* the oldest; how many */
 	size_t nhashed;              /* the oldest ones hashed */
 	bool failed;
+	/* strings interned lately, by address: most keys are one string
+	   of the tree that every object's entries point to (lower.c's
+	   vm_data_key), and an object without a host has the literal "" */
+	struct {
+		const char *s;
+		uint32_t off;
+	} seen[SEEN];
 };
+
+static size_t seen_index(const char *s)
+{
+	return ((uintptr_t)s >> 4 ^ (uintptr_t)s >> 10) % SEEN;
+}
 
 static void queue_hash(struct strings *st, struct queue *q)
 {
@@ -218,10 +231,13 @@ static void queue_pop(struct strings *st, struct queue *q)
 		queue_hash(st, q);
 	v = intern_hashed(st, q->v[q->head].s, q->v[q->head].len,
 			  q->v[q->head].hash);
-	if (v < 0)
+	if (v < 0) {
 		q->failed = true;
-	else
+	} else {
 		*q->v[q->head].off = (uint32_t)v;
+		q->seen[seen_index(q->v[q->head].s)].s = q->v[q->head].s;
+		q->seen[seen_index(q->v[q->head].s)].off = (uint32_t)v;
+	}
 	q->head = (q->head + 1) % (2 * AHEAD);
 	q->n--;
 	q->nhashed--;
@@ -230,8 +246,12 @@ static void queue_pop(struct strings *st, struct queue *q)
 static void queue_push(struct strings *st, struct queue *q, const char *s,
 		       uint32_t *off)
 {
-	size_t i;
+	size_t i = seen_index(s);
 
+	if (q->seen[i].s == s) {
+		*off = q->seen[i].off;  /* interned already: its offset */
+		return;
+	}
 	if (q->n == 2 * AHEAD)
 		queue_pop(st, q);
 	i = (q->head + q->n++) % (2 * AHEAD);
