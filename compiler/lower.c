@@ -1010,6 +1010,11 @@ void xbc_lower(struct xbc *c)
 			lower_stmt(c, o, s);
 	}
 	c->cur_env = NULL;
+	/* every object is found: its index goes before the emit's tables
+	   come (peak memory) */
+	free(c->buckets);
+	c->buckets = NULL;
+	c->nbuckets = 0;
 	for (i = 0; i < c->nobjects && !c->stop; i++) {
 		check_match_rename(c, c->objects[i]);
 		derive_i18n(c, c->objects[i]);
