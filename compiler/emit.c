@@ -29,7 +29,7 @@ struct slot {
 
 struct table {
 	struct slot *slots;
-	size_t mask, n;
+	size_t size, n;              /* slots; keys in them */
 };
 
 /* The strings section, by reference: each distinct string is borrowed
@@ -85,7 +85,7 @@ static uint64_t hash_bytes(const char *s, size_t len)
 	h = (h ^ w) * MIX;
 	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ULL;
-	return h ^ h >> 33;     /* the index uses the low bits */
+	return h ^ h >> 33;     /* the table keeps the low 32 bits */
 }
 
 static uint64_t hash_str(const char *s)
@@ -93,15 +93,29 @@ static uint64_t hash_str(const char *s)
 	return hash_bytes(s, strlen(s));
 }
 
+/* The slot where a key of hash h starts probing: h * size / 2^32, which
+ * spreads keys over a table of any size: sized to what it will hold, not
+ * rounded up to a power of two (up to twice that, at 1M VMs 256 MB
+ * instead of 132 MB, every byte of it touched). */
+static size_t table_home(const struct table *t, uint32_t h)
+{
+	return (size_t)(((uint64_t)h * t->size) >> 32);
+}
+
+static size_t table_next(const struct table *t, size_t i)
+{
+	return i + 1 == t->size ? 0 : i + 1;
+}
+
 static int table_init(struct table *t, size_t expect)
 {
-	size_t n = 16;
-
 	/* at most two thirds full, however many of expect are distinct */
-	while (n < expect + expect / 2)
-		n *= 2;
+	size_t n = expect + expect / 2 + 16;
+
+	if (n > UINT32_MAX)
+		return -1;
 	t->slots = calloc(n, sizeof(*t->slots));
-	t->mask = n - 1;
+	t->size = n;
 	t->n = 0;
 	if (t->slots)
 		xbc_huge_pages(t->slots, n * sizeof(*t->slots));
@@ -109,31 +123,30 @@ static int table_init(struct table *t, size_t expect)
 }
 
 /* Doubles the table when one more key would fill it over two thirds:
- * probing always ends at an empty slot. The index of a key is its hash
- * masked, so the kept low 32 bits of the hash are enough to move it. */
+ * probing always ends at an empty slot. A key's home slot comes from the
+ * kept 32 bits of its hash, which are enough to move it. */
 static int table_reserve_one(struct table *t)
 {
-	size_t n = 2 * (t->mask + 1), i, j;
-	struct slot *slots;
+	struct table bigger = { NULL, 2 * t->size, t->n };
+	size_t i, j;
 
-	if (3 * (t->n + 1) <= 2 * (t->mask + 1))
+	if (3 * (t->n + 1) <= 2 * t->size)
 		return 0;
-	if (n - 1 > UINT32_MAX)
+	if (bigger.size > UINT32_MAX)
 		return -1;
-	slots = calloc(n, sizeof(*slots));
-	if (!slots)
+	bigger.slots = calloc(bigger.size, sizeof(*bigger.slots));
+	if (!bigger.slots)
 		return -1;
-	for (i = 0; i <= t->mask; i++) {
+	for (i = 0; i < t->size; i++) {
 		if (!t->slots[i].id1)
 			continue;
-		for (j = t->slots[i].hash & (n - 1); slots[j].id1;
-		     j = (j + 1) & (n - 1))
+		for (j = table_home(&bigger, t->slots[i].hash);
+		     bigger.slots[j].id1; j = table_next(&bigger, j))
 			;
-		slots[j] = t->slots[i];
+		bigger.slots[j] = t->slots[i];
 	}
 	free(t->slots);
-	t->slots = slots;
-	t->mask = n - 1;
+	*t = bigger;
 	return 0;
 }
 
@@ -154,8 +167,8 @@ static int64_t intern_hashed(struct strings *st, const char *s, size_t len,
 
 	if (table_reserve_one(&st->t))
 		return -1;
-	i = (size_t)(uint32_t)h & st->t.mask;
-	for (; (slot = &st->t.slots[i])->id1; i = (i + 1) & st->t.mask) {
+	i = table_home(&st->t, (uint32_t)h);
+	for (; (slot = &st->t.slots[i])->id1; i = table_next(&st->t, i)) {
 		id = slot->id1 - 1;
 		if (slot->hash == (uint32_t)h && str_len(st, id) == len &&
 		    !memcmp(st->s[id], s, len))
@@ -220,7 +233,8 @@ static void queue_hash(struct strings *st, struct queue *q)
 
 	q->v[i].len = strlen(q->v[i].s);
 	q->v[i].hash = hash_bytes(q->v[i].s, q->v[i].len);
-	__builtin_prefetch(&st->t.slots[(uint32_t)q->v[i].hash & st->t.mask]);
+	__builtin_prefetch(&st->t.slots[table_home(&st->t,
+						   (uint32_t)q->v[i].hash)]);
 }
 
 static void queue_pop(struct strings *st, struct queue *q)
@@ -300,8 +314,8 @@ static int64_t position(struct positions *ps, const struct xbc_loc *loc)
 	h ^= h >> 32;
 	if (table_reserve_one(&ps->t))
 		return -1;
-	i = (size_t)(uint32_t)h & ps->t.mask;
-	for (; (slot = &ps->t.slots[i])->id1; i = (i + 1) & ps->t.mask) {
+	i = table_home(&ps->t, (uint32_t)h);
+	for (; (slot = &ps->t.slots[i])->id1; i = table_next(&ps->t, i)) {
 		const struct position *p = &ps->v[slot->id1 - 1];
 
 		if (slot->hash == (uint32_t)h &&
@@ -526,8 +540,11 @@ static int emit(struct xbc *c, struct sink *k)
 	st.s = malloc(maxstr * sizeof(*st.s));
 	st.off = malloc(maxstr * sizeof(*st.off));
 	st.cap = maxstr;
+	/* a string a record, about: an object's selector and an entry's
+	   value are mostly new, hosts and keys mostly repeat; with a margin
+	   (more distinct strings double the table, once) */
 	if (!obj_str || !ent_str || !st.s || !st.off ||
-	    table_init(&st.t, npos))
+	    table_init(&st.t, npos + npos / 8))
 		goto out;
 	xbc_huge_pages(st.s, maxstr * sizeof(*st.s));
 	xbc_huge_pages(st.off, maxstr * sizeof(*st.off));
