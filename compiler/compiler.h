@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lib/model.h"
@@ -254,20 +255,27 @@ struct xbc_include {
 
 /* ---- lowered objects (lower.c), what emit writes ----------------------- */
 
+/* 32 bytes: a million of them is what a million statements cost. */
 struct xbc_entry {
-	enum xb_field field;
-	bool once;                   /* XB_ENTRY_ONCE */
-	bool secret;                 /* XB_ENTRY_SECRET: value is sealed */
-	int depth;                   /* 0: written in the block; n: from a
-				        template used n uses deep, which one
-				        written nearer the block overrides */
 	const char *key;             /* borrowed from the tree (the arena)
 				        or a literal */
 	const char *value;
 	const struct xbc_loc *loc;   /* the statement's, in the tree */
-	size_t seq;                  /* statement order, to sort stably;
+	uint32_t seq;                /* statement order, to sort stably;
 				        its context at c->entry_ctx[seq] */
+	unsigned field : 8;          /* enum xb_field */
+	bool once : 1;               /* XB_ENTRY_ONCE */
+	bool secret : 1;             /* XB_ENTRY_SECRET: value is sealed */
+	unsigned depth : 22;         /* 0: written in the block; n: from a
+				        template used n uses deep, which one
+				        written nearer the block overrides */
 };
+
+/* The most entries and the deepest use an entry can record: more
+ * stops the compile as out of memory (XBC_MAX_EXPANDED keeps uses far
+ * below the depth; the blob could not hold that many entries). */
+#define XBC_MAX_ENTRIES UINT32_MAX
+#define XBC_MAX_DEPTH ((1u << 22) - 1)
 
 /* Where an entry came from, for the notes of a duplicate-key: kept beside
  * the entries, and only when a for or a template made some, so that a
@@ -438,8 +446,14 @@ int xbc_parse_buffer(struct xbc *c, const char *name, const char *text,
 		     size_t len);
 void xbc_resolve(struct xbc *c);
 void xbc_lower(struct xbc *c);
-/* The blob, in memory (malloc'd). 0, or -1 when out of memory or too big. */
+/* The blob, in memory (malloc'd). 0, or -1 when out of memory or too big
+ * (said on stderr). */
 int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len);
+/* The blob, written to fd (empty, at its offset 0; named name in
+ * messages) and never held whole; fd -1: nowhere, for the errors only
+ * (--check). 0, or -1 said why on stderr: out of memory, too big, or a
+ * write that failed. */
+int xbc_emit_fd(struct xbc *c, int fd, const char *name);
 
 /* Whole pipeline after parsing; true when there is no error. */
 bool xbc_compile(struct xbc *c);

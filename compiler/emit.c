@@ -3,13 +3,16 @@
  * them out: strings stored once, positions stored once, everything in the
  * canonical order, the SHA-256 last. Same objects, same bytes.
  *
- * The strings are gathered where the blob will hold them, after room for
- * the header, and that buffer is then grown into the blob: the strings
- * are never copied. */
+ * The blob is never held whole: a first pass numbers the strings (each
+ * borrowed from the tree, not copied) and the positions, which sizes
+ * every section; the header, then the sections, are then streamed to the
+ * output through a small buffer while the SHA-256 runs over them. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/blob.h"
 #include "lib/sha256.h"
@@ -20,25 +23,27 @@
  * a few megabytes. */
 struct slot {
 	uint32_t hash;               /* low bits of the full hash */
-	uint32_t id1;                /* string offset or position index, + 1;
+	uint32_t id1;                /* string or position index, + 1;
 				        0: empty */
 };
 
 struct table {
 	struct slot *slots;
-	size_t mask, n;
+	size_t size, n;              /* slots; keys in them */
 };
 
+/* The strings section, by reference: each distinct string is borrowed
+ * from the tree (which outlives the emit), with its offset in the
+ * section; the section itself is only ever written, never held. */
 struct strings {
 	struct table t;
-	char *buf;                   /* XBB_HEADER_SIZE bytes, then the
-				        strings section */
-	size_t len, cap;             /* of the section; cap of buf */
+	const char **s;              /* string i, in order of first use */
+	uint32_t *off;               /* its offset in the section */
+	size_t n, cap;
+	size_t len;                  /* of the section so far */
 	const char *last_file;       /* file_off's cache */
 	uint32_t last_off;
 };
-
-#define SECTION(st) ((st)->buf + XBB_HEADER_SIZE)
 
 struct position {
 	const char *file;
@@ -55,24 +60,62 @@ struct positions {
 	uint64_t last_hash;
 };
 
+#define MIX 0x9e3779b97f4a7c15ULL
+
+/* A hash of len bytes at s, eight at a time: the strings are short and
+ * many, and a byte-wise hash costs a multiply a byte. Only the table's
+ * layout depends on it, never the blob. */
+static uint64_t hash_bytes(const char *s, size_t len)
+{
+	uint64_t h = (uint64_t)len * MIX, w = 0;
+
+	if (len >= 8) {
+		for (; len > 8; s += 8, len -= 8) {
+			memcpy(&w, s, 8);
+			h = (h ^ w) * MIX;
+			h ^= h >> 29;
+		}
+		memcpy(&w, s + len - 8, 8);     /* the last 8, overlapping */
+	} else {
+		for (; len; len--)
+			w = w << 8 | (unsigned char)*s++;
+	}
+	/* a multiply carries a bit only upwards: fold the high bits down
+	   (a string's last bytes are w's high ones), as MurmurHash3 ends */
+	h = (h ^ w) * MIX;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ h >> 33;     /* the table keeps the low 32 bits */
+}
+
 static uint64_t hash_str(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	return hash_bytes(s, strlen(s));
+}
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h ^ h >> 32;     /* the index uses the low bits */
+/* The slot where a key of hash h starts probing: h * size / 2^32, which
+ * spreads keys over a table of any size: sized to what it will hold, not
+ * rounded up to a power of two (up to twice that, at 1M VMs 256 MB
+ * instead of 132 MB, every byte of it touched). */
+static size_t table_home(const struct table *t, uint32_t h)
+{
+	return (size_t)(((uint64_t)h * t->size) >> 32);
+}
+
+static size_t table_next(const struct table *t, size_t i)
+{
+	return i + 1 == t->size ? 0 : i + 1;
 }
 
 static int table_init(struct table *t, size_t expect)
 {
-	size_t n = 16;
-
 	/* at most two thirds full, however many of expect are distinct */
-	while (n < expect + expect / 2)
-		n *= 2;
+	size_t n = expect + expect / 2 + 16;
+
+	if (n > UINT32_MAX)
+		return -1;
 	t->slots = calloc(n, sizeof(*t->slots));
-	t->mask = n - 1;
+	t->size = n;
 	t->n = 0;
 	if (t->slots)
 		xbc_huge_pages(t->slots, n * sizeof(*t->slots));
@@ -80,76 +123,164 @@ static int table_init(struct table *t, size_t expect)
 }
 
 /* Doubles the table when one more key would fill it over two thirds:
- * probing always ends at an empty slot. The index of a key is its hash
- * masked, so the kept low 32 bits of the hash are enough to move it. */
+ * probing always ends at an empty slot. A key's home slot comes from the
+ * kept 32 bits of its hash, which are enough to move it. */
 static int table_reserve_one(struct table *t)
 {
-	size_t n = 2 * (t->mask + 1), i, j;
-	struct slot *slots;
+	struct table bigger = { NULL, 2 * t->size, t->n };
+	size_t i, j;
 
-	if (3 * (t->n + 1) <= 2 * (t->mask + 1))
+	if (3 * (t->n + 1) <= 2 * t->size)
 		return 0;
-	if (n - 1 > UINT32_MAX)
+	if (bigger.size > UINT32_MAX)
 		return -1;
-	slots = calloc(n, sizeof(*slots));
-	if (!slots)
+	bigger.slots = calloc(bigger.size, sizeof(*bigger.slots));
+	if (!bigger.slots)
 		return -1;
-	for (i = 0; i <= t->mask; i++) {
+	for (i = 0; i < t->size; i++) {
 		if (!t->slots[i].id1)
 			continue;
-		for (j = t->slots[i].hash & (n - 1); slots[j].id1;
-		     j = (j + 1) & (n - 1))
+		for (j = table_home(&bigger, t->slots[i].hash);
+		     bigger.slots[j].id1; j = table_next(&bigger, j))
 			;
-		slots[j] = t->slots[i];
+		bigger.slots[j] = t->slots[i];
 	}
 	free(t->slots);
-	t->slots = slots;
-	t->mask = n - 1;
+	*t = bigger;
 	return 0;
 }
 
-static int grow(void **buf, size_t *cap, size_t need, size_t size)
+/* The length of string id (its NUL excluded): the next one starts after
+ * it. */
+static size_t str_len(const struct strings *st, size_t id)
 {
-	size_t n = *cap ? *cap : 64;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	p = realloc(*buf, n * size);
-	if (!p)
-		return -1;
-	xbc_huge_pages(p, n * size);
-	*buf = p;
-	*cap = n;
-	return 0;
+	return (id + 1 < st->n ? st->off[id + 1] : st->len) - st->off[id] - 1;
 }
 
-/* The offset of s in the strings section, adding it on first use. */
-static int64_t intern(struct strings *st, const char *s)
+/* The offset of s (len bytes, hash h) in the strings section, adding it
+ * on first use. */
+static int64_t intern_hashed(struct strings *st, const char *s, size_t len,
+			     uint64_t h)
 {
-	uint64_t h = hash_str(s);
-	size_t len = strlen(s), i;
+	size_t i, id;
 	struct slot *slot;
 
 	if (table_reserve_one(&st->t))
 		return -1;
-	i = (size_t)(uint32_t)h & st->t.mask;
-	for (; (slot = &st->t.slots[i])->id1; i = (i + 1) & st->t.mask)
-		if (slot->hash == (uint32_t)h &&
-		    !strcmp(SECTION(st) + slot->id1 - 1, s))
-			return slot->id1 - 1;
-	if (st->len + len + 1 > UINT32_MAX ||
-	    grow((void **)&st->buf, &st->cap,
-		 XBB_HEADER_SIZE + st->len + len + 1, 1))
+	i = table_home(&st->t, (uint32_t)h);
+	for (; (slot = &st->t.slots[i])->id1; i = table_next(&st->t, i)) {
+		id = slot->id1 - 1;
+		if (slot->hash == (uint32_t)h && str_len(st, id) == len &&
+		    !memcmp(st->s[id], s, len))
+			return st->off[id];
+	}
+	if (st->len + len + 1 > UINT32_MAX || st->n == st->cap)
 		return -1;
 	slot->hash = (uint32_t)h;
-	slot->id1 = (uint32_t)st->len + 1;
+	slot->id1 = (uint32_t)st->n + 1;
 	st->t.n++;
-	memcpy(SECTION(st) + st->len, s, len + 1);
+	st->s[st->n] = s;
+	st->off[st->n++] = (uint32_t)st->len;
 	st->len += len + 1;
-	return slot->id1 - 1;
+	return st->off[st->n - 1];
+}
+
+static int64_t intern(struct strings *st, const char *s)
+{
+	size_t len = strlen(s);
+
+	return intern_hashed(st, s, len, hash_bytes(s, len));
+}
+
+/* Strings on their way to intern, in order, in two steps ahead of their
+ * turn: a string's bytes are asked from memory when it joins the queue,
+ * AHEAD strings later it is hashed and its slot asked for, AHEAD strings
+ * later again it is looked up. The strings (spread over the tree) and
+ * the table (far bigger than the caches) each cost a cache miss a new
+ * string: this way the misses overlap instead of waiting in turn. The
+ * order of insertion, and so every offset, is that of intern one by
+ * one. */
+#define AHEAD 16
+#define SEEN 64
+
+struct queue {
+	struct {
+		const char *s;
+		size_t len;
+		uint64_t hash;
+		uint32_t *off;       /* where its offset goes */
+	} v[2 * AHEAD];
+	size_t head, n;              /* the oldest; how many */
+	size_t nhashed;              /* the oldest ones hashed */
+	bool failed;
+	/* strings interned lately, by address: most keys are one string
+	   of the tree that every object's entries point to (lower.c's
+	   vm_data_key), and an object without a host has the literal "" */
+	struct {
+		const char *s;
+		uint32_t off;
+	} seen[SEEN];
+};
+
+static size_t seen_index(const char *s)
+{
+	return ((uintptr_t)s >> 4 ^ (uintptr_t)s >> 10) % SEEN;
+}
+
+static void queue_hash(struct strings *st, struct queue *q)
+{
+	size_t i = (q->head + q->nhashed++) % (2 * AHEAD);
+
+	q->v[i].len = strlen(q->v[i].s);
+	q->v[i].hash = hash_bytes(q->v[i].s, q->v[i].len);
+	__builtin_prefetch(&st->t.slots[table_home(&st->t,
+						   (uint32_t)q->v[i].hash)]);
+}
+
+static void queue_pop(struct strings *st, struct queue *q)
+{
+	int64_t v;
+
+	if (!q->nhashed)
+		queue_hash(st, q);
+	v = intern_hashed(st, q->v[q->head].s, q->v[q->head].len,
+			  q->v[q->head].hash);
+	if (v < 0) {
+		q->failed = true;
+	} else {
+		*q->v[q->head].off = (uint32_t)v;
+		q->seen[seen_index(q->v[q->head].s)].s = q->v[q->head].s;
+		q->seen[seen_index(q->v[q->head].s)].off = (uint32_t)v;
+	}
+	q->head = (q->head + 1) % (2 * AHEAD);
+	q->n--;
+	q->nhashed--;
+}
+
+static void queue_push(struct strings *st, struct queue *q, const char *s,
+		       uint32_t *off)
+{
+	size_t i = seen_index(s);
+
+	if (q->seen[i].s == s) {
+		*off = q->seen[i].off;  /* interned already: its offset */
+		return;
+	}
+	if (q->n == 2 * AHEAD)
+		queue_pop(st, q);
+	i = (q->head + q->n++) % (2 * AHEAD);
+	q->v[i].s = s;
+	q->v[i].off = off;
+	__builtin_prefetch(s);
+	if (q->n - q->nhashed > AHEAD)
+		queue_hash(st, q);
+}
+
+static int queue_drain(struct strings *st, struct queue *q)
+{
+	while (q->n)
+		queue_pop(st, q);
+	return q->failed ? -1 : 0;
 }
 
 /* The string of a position's file: positions come file after file, so
@@ -183,8 +314,8 @@ static int64_t position(struct positions *ps, const struct xbc_loc *loc)
 	h ^= h >> 32;
 	if (table_reserve_one(&ps->t))
 		return -1;
-	i = (size_t)(uint32_t)h & ps->t.mask;
-	for (; (slot = &ps->t.slots[i])->id1; i = (i + 1) & ps->t.mask) {
+	i = table_home(&ps->t, (uint32_t)h);
+	for (; (slot = &ps->t.slots[i])->id1; i = table_next(&ps->t, i)) {
 		const struct position *p = &ps->v[slot->id1 - 1];
 
 		if (slot->hash == (uint32_t)h &&
@@ -199,31 +330,6 @@ static int64_t position(struct positions *ps, const struct xbc_loc *loc)
 	ps->v[ps->n++] = (struct position){ loc->file,
 		(uint32_t)loc->first_line, (uint32_t)loc->first_column };
 	return slot->id1 - 1;
-}
-
-/* The bytes of a blob of c at most: every string counted as if it were
- * new, every record with a position of its own. Allocated at once, the
- * strings section and the records never move; the part of it that the
- * duplicates would have taken is never touched (no memory). */
-static size_t blob_bound(const struct xbc *c, size_t nentries)
-{
-	const struct xbc_file *f;
-	size_t n = XBB_HEADER_SIZE + 1 + 3, i, j;
-
-	for (i = 0; i < c->nobjects; i++) {
-		const struct xbc_object *o = c->objects[i];
-
-		n += strlen(o->selector) + strlen(o->host) + 2;
-		for (j = 0; j < o->nentries; j++)
-			n += strlen(o->entries[j].key) +
-			     strlen(o->entries[j].value) + 2;
-	}
-	for (f = c->files; f; f = f->next)
-		n += strlen(f->name) + 1;
-	if (c->owner)
-		n += strlen(c->owner) + 1;
-	return n + c->nobjects * (XBB_OBJECT_SIZE + XBB_POS_SIZE) +
-	       nentries * (XBB_ENTRY_SIZE + XBB_POS_SIZE);
 }
 
 /* True when no two records can have one position, so that position i is
@@ -284,15 +390,132 @@ static uint32_t format_needed(const struct xbc *c)
 	return need;
 }
 
-int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
+/* Where the blob goes, as it is made: to a file through a small buffer,
+ * or into one buffer of its exact size (its size is known before its
+ * first byte), or nowhere (--check). The SHA-256 runs over the bytes as
+ * they pass, its own 32 bytes zero; they are put in place at the end. */
+enum sink_kind { SINK_FD, SINK_MEMORY, SINK_NONE };
+
+#define SINK_CHUNK (256u << 10)
+
+struct sink {
+	enum sink_kind kind;
+	int fd;
+	const char *name;            /* of fd, for messages */
+	unsigned char *buf;          /* SINK_MEMORY: the whole blob */
+	size_t len, cap;             /* bytes in buf; its size */
+	size_t done;                 /* bytes passed on before buf's */
+	struct xb_sha256 sha;
+	bool failed;                 /* said why */
+};
+
+static int sink_flush(struct sink *k)
+{
+	size_t off = 0;
+
+	if (k->kind == SINK_MEMORY || k->failed)
+		return k->failed ? -1 : 0;
+	if (k->kind == SINK_FD) {
+		xb_sha256_update(&k->sha, k->buf, k->len);
+		while (off < k->len) {
+			ssize_t n = write(k->fd, k->buf + off, k->len - off);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				fprintf(stderr, "xenbakec: cannot write %s: %s\n",
+					k->name, strerror(errno));
+				k->failed = true;
+				return -1;
+			}
+			off += (size_t)n;
+		}
+	}
+	k->done += k->len;
+	k->len = 0;
+	return 0;
+}
+
+/* Room for n (at most SINK_CHUNK) more bytes; NULL once writing failed */
+static unsigned char *sink_room(struct sink *k, size_t n)
+{
+	unsigned char *p;
+
+	if (k->len + n > k->cap && (k->kind == SINK_MEMORY || sink_flush(k)))
+		return NULL;
+	p = k->buf + k->len;
+	k->len += n;
+	return p;
+}
+
+static int sink_put(struct sink *k, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	while (n) {
+		size_t part = n < SINK_CHUNK ? n : SINK_CHUNK;
+		unsigned char *q = sink_room(k, part);
+
+		if (!q)
+			return -1;
+		memcpy(q, p, part);
+		p += part;
+		n -= part;
+	}
+	return 0;
+}
+
+/* The hash, in place: the header was written with it zero */
+static int sink_finish(struct sink *k)
+{
+	unsigned char hash[XB_SHA256_SIZE];
+
+	if (k->kind == SINK_MEMORY) {
+		xb_sha256(k->buf + XBB_OFF_SHA256, k->buf, k->len);
+		return 0;
+	}
+	if (sink_flush(k))
+		return -1;
+	if (k->kind == SINK_NONE)
+		return 0;
+	xb_sha256_final(&k->sha, hash);
+	if (pwrite(k->fd, hash, sizeof(hash), XBB_OFF_SHA256) !=
+	    (ssize_t)sizeof(hash)) {
+		fprintf(stderr, "xenbakec: cannot write %s: %s\n", k->name,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void put_position(struct sink *k, struct strings *st,
+			 const char *file, uint32_t line, uint32_t column)
+{
+	unsigned char *p = sink_room(k, XBB_POS_SIZE);
+
+	if (!p)
+		return;
+	xbb_put32(p + 0, (uint32_t)file_off(st, file));
+	xbb_put32(p + 4, line);
+	xbb_put32(p + 8, column);
+}
+
+/* The blob of c into k (whose kind is set; the rest zero). Two passes:
+ * the first numbers every string and position, which sizes every
+ * section; the second writes the header, then the sections in order. */
+static int emit(struct xbc *c, struct sink *k)
 {
 	struct strings st = { 0 };
 	struct positions ps = { 0 };
-	size_t nentries = 0, npos, i, j, e, total = 0;
+	struct queue q = { 0 };
+	size_t nentries = 0, npos, i, j, e, total = 0, maxstr;
 	size_t off_str, off_obj, off_ent, off_pos;
 	uint32_t *obj_str = NULL, *ent_str = NULL, *obj_pos = NULL, *ent_pos = NULL;
-	uint32_t owner_str = 0;
-	unsigned char *out = NULL, *p;
+	uint32_t owner_str = 0, format = format_needed(c);
+	unsigned char hdr[XBB_HEADER_SIZE] = { 0 };
+	static const unsigned char zero[4];
+	const struct xbc_file *f;
+	unsigned char *p;
 	bool distinct = positions_distinct(c);
 	int64_t v;
 	int ret = -1;
@@ -309,39 +532,40 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 		if (!obj_pos || !ent_pos || !ps.v || table_init(&ps.t, npos))
 			goto out;
 	}
-	if (!obj_str || !ent_str || table_init(&st.t, npos))
+	/* every string counted as if it were new: the lists never grow,
+	   and the part the duplicates would have taken is never touched */
+	maxstr = 2 + 2 * npos;
+	for (f = c->files; f; f = f->next)
+		maxstr++;
+	st.s = malloc(maxstr * sizeof(*st.s));
+	st.off = malloc(maxstr * sizeof(*st.off));
+	st.cap = maxstr;
+	/* a string a record, about: an object's selector and an entry's
+	   value are mostly new, hosts and keys mostly repeat; with a margin
+	   (more distinct strings double the table, once) */
+	if (!obj_str || !ent_str || !st.s || !st.off ||
+	    table_init(&st.t, npos + npos / 8))
 		goto out;
-	/* the blob's buffer from the start when it is sure to fit (else it
-	   grows from the strings, as they come) */
-	st.cap = blob_bound(c, nentries);
-	if (st.cap <= 2 * (size_t)XBB_MAX_SIZE && (st.buf = malloc(st.cap)))
-		xbc_huge_pages(st.buf, st.cap);
-	else
-		st.cap = 0;
+	xbc_huge_pages(st.s, maxstr * sizeof(*st.s));
+	xbc_huge_pages(st.off, maxstr * sizeof(*st.off));
 	if (intern(&st, "") != 0)
 		goto out;
 
 	/* strings in order of first use: objects, entries, then positions */
 	for (i = 0; i < c->nobjects; i++) {
-		if ((v = intern(&st, c->objects[i]->selector)) < 0)
-			goto out;
-		obj_str[2 * i] = (uint32_t)v;
-		if ((v = intern(&st, c->objects[i]->host)) < 0)
-			goto out;
-		obj_str[2 * i + 1] = (uint32_t)v;
+		queue_push(&st, &q, c->objects[i]->selector, &obj_str[2 * i]);
+		queue_push(&st, &q, c->objects[i]->host, &obj_str[2 * i + 1]);
 	}
 	for (i = 0, e = 0; i < c->nobjects; i++) {
 		for (j = 0; j < c->objects[i]->nentries; j++, e++) {
 			const struct xbc_entry *en = &c->objects[i]->entries[j];
 
-			if ((v = intern(&st, en->key)) < 0)
-				goto out;
-			ent_str[2 * e] = (uint32_t)v;
-			if ((v = intern(&st, en->value)) < 0)
-				goto out;
-			ent_str[2 * e + 1] = (uint32_t)v;
+			queue_push(&st, &q, en->key, &ent_str[2 * e]);
+			queue_push(&st, &q, en->value, &ent_str[2 * e + 1]);
 		}
 	}
+	if (queue_drain(&st, &q))
+		goto out;
 	if (distinct) {
 		/* a position a record, in record order: only the files'
 		   strings to add */
@@ -388,25 +612,17 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 			"%u a reader accepts\n", total, XBB_MAX_SIZE);
 		goto out;
 	}
-	/* the strings are in place already: the buffer becomes the blob
-	   (st.buf stays it, for file_off to look the files up) */
-	if (st.cap < total) {
-		out = realloc(st.buf, total);
-		if (!out)
-			goto out;
-		st.buf = (char *)out;
-		st.cap = total;
-	}
-	out = (unsigned char *)st.buf;
-	memset(out, 0, XBB_HEADER_SIZE);
-	memset(out + off_str + st.len, 0, off_obj - off_str - st.len);
+	k->cap = k->kind == SINK_MEMORY ? total : SINK_CHUNK;
+	if (!(k->buf = malloc(k->cap)))
+		goto out;
+	xb_sha256_init(&k->sha);
 
-	memcpy(out + XBB_OFF_MAGIC, XBB_MAGIC, 4);
-	xbb_put32(out + XBB_OFF_VERSION, format_needed(c));
-	xbb_put32(out + XBB_OFF_LAST_COMP, format_needed(c));
-	xbb_put32(out + XBB_OFF_TOTAL_SIZE, (uint32_t)total);
-	xbb_put32(out + XBB_OFF_HEADER_SIZE, XBB_HEADER_SIZE);
-	p = out + XBB_OFF_SECTIONS;
+	memcpy(hdr + XBB_OFF_MAGIC, XBB_MAGIC, 4);
+	xbb_put32(hdr + XBB_OFF_VERSION, format);
+	xbb_put32(hdr + XBB_OFF_LAST_COMP, format);
+	xbb_put32(hdr + XBB_OFF_TOTAL_SIZE, (uint32_t)total);
+	xbb_put32(hdr + XBB_OFF_HEADER_SIZE, XBB_HEADER_SIZE);
+	p = hdr + XBB_OFF_SECTIONS;
 	xbb_put32(p + 0, (uint32_t)off_str);
 	xbb_put32(p + 4, (uint32_t)st.len);
 	xbb_put32(p + 8, (uint32_t)off_obj);
@@ -416,11 +632,17 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 	xbb_put32(p + 24, (uint32_t)off_pos);
 	xbb_put32(p + 28, (uint32_t)(npos * XBB_POS_SIZE));
 	xbb_put32(p + 32, owner_str);   /* then the reserved word, 0 */
+	sink_put(k, hdr, sizeof(hdr));
+
+	for (i = 0; i < st.n; i++)
+		sink_put(k, st.s[i], str_len(&st, i) + 1);
+	sink_put(k, zero, off_obj - off_str - st.len);   /* to align4 */
 
 	for (i = 0, e = 0; i < c->nobjects; i++) {
 		const struct xbc_object *o = c->objects[i];
 
-		p = out + off_obj + i * XBB_OBJECT_SIZE;
+		if (!(p = sink_room(k, XBB_OBJECT_SIZE)))
+			break;
 		xbb_put32(p + 0, (uint32_t)o->cls);
 		xbb_put32(p + 4, (o->optional ? XB_OBJ_OPTIONAL : 0) |
 				 (o->how == SELECT_UUID ? XB_OBJ_BY_UUID : 0) |
@@ -433,54 +655,56 @@ int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
 		xbb_put32(p + 20, (uint32_t)o->nentries);
 		xbb_put32(p + 24, distinct ? (uint32_t)i : obj_pos[i]);
 		xbb_put32(p + 28, o->vlan >= 0 ? (uint32_t)o->vlan : 0);
-		for (j = 0; j < o->nentries; j++, e++) {
-			unsigned char *q = out + off_ent + e * XBB_ENTRY_SIZE;
+		e += o->nentries;
+	}
+	for (i = 0, e = 0; i < c->nobjects; i++) {
+		const struct xbc_object *o = c->objects[i];
 
-			xbb_put32(q + 0, (uint32_t)o->entries[j].field |
+		for (j = 0; j < o->nentries; j++, e++) {
+			if (!(p = sink_room(k, XBB_ENTRY_SIZE)))
+				break;
+			xbb_put32(p + 0, (uint32_t)o->entries[j].field |
 					 (o->entries[j].once ? XB_ENTRY_ONCE : 0) |
 					 (o->entries[j].secret ? XB_ENTRY_SECRET : 0));
-			xbb_put32(q + 4, ent_str[2 * e]);
-			xbb_put32(q + 8, ent_str[2 * e + 1]);
-			xbb_put32(q + 12, distinct ? (uint32_t)(c->nobjects + e) :
+			xbb_put32(p + 4, ent_str[2 * e]);
+			xbb_put32(p + 8, ent_str[2 * e + 1]);
+			xbb_put32(p + 12, distinct ? (uint32_t)(c->nobjects + e) :
 				  ent_pos[e]);
 		}
 	}
-	p = out + off_pos;
 	if (distinct) {
-		for (i = 0; i < c->nobjects; i++, p += XBB_POS_SIZE) {
+		for (i = 0; i < c->nobjects; i++) {
 			const struct xbc_loc *loc = &c->objects[i]->loc;
 
-			xbb_put32(p + 0, (uint32_t)file_off(&st, loc->file));
-			xbb_put32(p + 4, (uint32_t)loc->first_line);
-			xbb_put32(p + 8, (uint32_t)loc->first_column);
+			put_position(k, &st, loc->file, (uint32_t)loc->first_line,
+				     (uint32_t)loc->first_column);
 		}
 		for (i = 0; i < c->nobjects; i++) {
-			for (j = 0; j < c->objects[i]->nentries; j++, p += XBB_POS_SIZE) {
+			for (j = 0; j < c->objects[i]->nentries; j++) {
 				const struct xbc_loc *loc = c->objects[i]->entries[j].loc;
 
-				xbb_put32(p + 0, (uint32_t)file_off(&st, loc->file));
-				xbb_put32(p + 4, (uint32_t)loc->first_line);
-				xbb_put32(p + 8, (uint32_t)loc->first_column);
+				put_position(k, &st, loc->file,
+					     (uint32_t)loc->first_line,
+					     (uint32_t)loc->first_column);
 			}
 		}
 	} else {
-		for (i = 0; i < ps.n; i++, p += XBB_POS_SIZE) {
-			xbb_put32(p + 0, (uint32_t)file_off(&st, ps.v[i].file));
-			xbb_put32(p + 4, ps.v[i].line);
-			xbb_put32(p + 8, ps.v[i].column);
-		}
+		for (i = 0; i < ps.n; i++)
+			put_position(k, &st, ps.v[i].file, ps.v[i].line,
+				     ps.v[i].column);
 	}
-	xb_sha256(out + XBB_OFF_SHA256, out, total);
-
-	*blob = out;
-	*len = total;
-	out = NULL;
-	st.buf = NULL;
+	if (k->failed || sink_finish(k))
+		goto out;
 	ret = 0;
 out:
-	if (ret && total <= XBB_MAX_SIZE)
+	if (ret && !k->failed && total <= XBB_MAX_SIZE)
 		fprintf(stderr, "xenbakec: out of memory writing the blob\n");
-	free(st.buf);                /* out itself, once it is made */
+	if (ret || k->kind != SINK_MEMORY) {
+		free(k->buf);
+		k->buf = NULL;
+	}
+	free(st.s);
+	free(st.off);
 	free(st.t.slots);
 	free(ps.v);
 	free(ps.t.slots);
@@ -489,4 +713,23 @@ out:
 	free(obj_pos);
 	free(ent_pos);
 	return ret;
+}
+
+int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len)
+{
+	struct sink k = { .kind = SINK_MEMORY, .fd = -1 };
+
+	if (emit(c, &k))
+		return -1;
+	*blob = k.buf;
+	*len = k.len;
+	return 0;
+}
+
+int xbc_emit_fd(struct xbc *c, int fd, const char *name)
+{
+	struct sink k = { .kind = fd < 0 ? SINK_NONE : SINK_FD, .fd = fd,
+			  .name = name };
+
+	return emit(c, &k);
 }

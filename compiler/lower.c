@@ -135,6 +135,10 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 {
 	struct xbc_entry *e;
 
+	if (c->seq >= XBC_MAX_ENTRIES || c->cur_depth > (int)XBC_MAX_DEPTH) {
+		c->out_of_memory = c->stop = true;
+		return NULL;
+	}
 	if (o->nentries == o->cap &&
 	    grow_entries(c, o, o->cap ? 2 * o->cap : 4))
 		return NULL;
@@ -145,8 +149,8 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 	e->key = key;
 	e->value = value;
 	e->loc = loc;
-	e->seq = c->seq++;
-	e->depth = c->cur_depth;
+	e->seq = (uint32_t)c->seq++;
+	e->depth = (unsigned)c->cur_depth;
 	if ((c->cur_env || c->cur_use || c->entry_ctx) && set_ctx(c, e->seq))
 		return NULL;
 	return e;
@@ -781,6 +785,23 @@ static int entry_cmp(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* qsort, but first a look whether base is in order already: sources
+ * are mostly written in order (objects by name, keys by name), and one
+ * pass of comparisons is cheaper than glibc's merge sort, which copies
+ * the whole array into a temporary. */
+static void sort(void *base, size_t n, size_t size,
+		 int (*cmp)(const void *, const void *))
+{
+	const char *p = base;
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (cmp(p + (i - 1) * size, p + i * size) > 0)
+			break;
+	if (i < n)
+		qsort(base, n, size, cmp);
+}
+
 /* A value as a diagnostic may show it: never a secret's */
 static const char *shown(const struct xbc_entry *e)
 {
@@ -800,7 +821,7 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 
 	if (!o->nentries)
 		return;         /* an empty block: entries may be NULL */
-	qsort(o->entries, o->nentries, sizeof(*o->entries), entry_cmp);
+	sort(o->entries, o->nentries, sizeof(*o->entries), entry_cmp);
 	for (i = 0; i < o->nentries; i++) {
 		struct xbc_entry *e = &o->entries[i];
 		struct xbc_entry *kept = out ? &o->entries[out - 1] : NULL;
@@ -989,12 +1010,17 @@ void xbc_lower(struct xbc *c)
 			lower_stmt(c, o, s);
 	}
 	c->cur_env = NULL;
+	/* every object is found: its index goes before the emit's tables
+	   come (peak memory) */
+	free(c->buckets);
+	c->buckets = NULL;
+	c->nbuckets = 0;
 	for (i = 0; i < c->nobjects && !c->stop; i++) {
 		check_match_rename(c, c->objects[i]);
 		derive_i18n(c, c->objects[i]);
 		merge_entries(c, c->objects[i]);
 	}
-	qsort(c->objects, c->nobjects, sizeof(*c->objects), object_cmp);
+	sort(c->objects, c->nobjects, sizeof(*c->objects), object_cmp);
 }
 
 bool xbc_compile(struct xbc *c)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "lib/atomic.h"
+#include "lib/blob.h"
 #include "lib/seal.h"
 #include "lib/trust.h"
 #include "compiler/compiler.h"
@@ -325,11 +326,12 @@ int main(int argc, char **argv)
 	unsigned char (*seal_to)[XB_SEAL_KEY_SIZE] = NULL;
 	size_t nseal_to = 0;
 	char *out_path = NULL, *tmp = NULL, *err = NULL, *sig_path = NULL;
-	unsigned char *blob = NULL, sk[XB_SECRET_KEY_SIZE];
+	const void *blob = NULL;
+	unsigned char sk[XB_SECRET_KEY_SIZE];
 	size_t len = 0, ndirs = 0;
 	bool check_only = false, json = false, fmt = false, force = false;
 	bool color;
-	int opt, i, r, ret = EXIT_USAGE;
+	int opt, i, r, fd = -1, ret = EXIT_USAGE;
 
 	xbc_init(&c);
 	dirs = calloc((size_t)argc, sizeof(*dirs));
@@ -500,18 +502,36 @@ int main(int argc, char **argv)
 		ret = EXIT_SOURCE;
 		goto out;
 	}
-	if (xbc_emit(&c, &blob, &len))
-		goto out;
 	if (check_only) {
+		/* nothing written, but a blob too big is still an error */
+		if (xbc_emit_fd(&c, -1, NULL))
+			goto out;
 		ret = 0;
 		goto out;
 	}
-	if (xb_atomic_stage(out_path, blob, len, -1, XB_ATOMIC_SYNC, &tmp,
-			    &err)) {
+	fd = xb_atomic_open(out_path, -1, &tmp, &err);
+	if (fd < 0) {
 		fprintf(stderr, "xenbakec: %s\n", err);
 		goto out;
 	}
-	if (sign_key && xb_sig_write(out_path, blob, len, sk, &err)) {
+	if (xbc_emit_fd(&c, fd, tmp))
+		goto out;
+	if (sign_key) {
+		/* the signature is over the bytes as written */
+		if (xbb_map_fd(fd, tmp, &blob, &len, &err)) {
+			fprintf(stderr, "xenbakec: %s\n", err);
+			goto out;
+		}
+		r = xb_sig_write(out_path, blob, len, sk, &err);
+		xbb_unmap(blob, len);
+		if (r) {
+			fprintf(stderr, "xenbakec: %s\n", err);
+			goto out;
+		}
+	}
+	r = xb_atomic_close(fd, &tmp, XB_ATOMIC_SYNC, &err);
+	fd = -1;
+	if (r) {
 		fprintf(stderr, "xenbakec: %s\n", err);
 		goto out;
 	}
@@ -524,11 +544,12 @@ int main(int argc, char **argv)
 	}
 	ret = 0;
 out:
+	if (fd >= 0)
+		close(fd);
 	xb_atomic_abandon(&tmp);
 	if (sign_key)
 		memset(sk, 0, sizeof(sk));
 	free(err);
-	free(blob);
 	free(out_path);
 	free(sig_path);
 	free(dirs);

@@ -61,8 +61,7 @@ fail:
 	return -1;
 }
 
-int xb_atomic_stage(const char *path, const void *data, size_t len, int mode,
-		    unsigned flags, char **tmp, char **errmsg)
+int xb_atomic_open(const char *path, int mode, char **tmp, char **errmsg)
 {
 	mode_t mask;
 	int fd;
@@ -91,6 +90,25 @@ int xb_atomic_stage(const char *path, const void *data, size_t len, int mode,
 		xb_atomic_abandon(tmp);
 		return -1;
 	}
+	return fd;
+}
+
+int xb_atomic_close(int fd, char **tmp, unsigned flags, char **errmsg)
+{
+	if (write_close(fd, *tmp, NULL, 0, flags, errmsg)) {
+		xb_atomic_abandon(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int xb_atomic_stage(const char *path, const void *data, size_t len, int mode,
+		    unsigned flags, char **tmp, char **errmsg)
+{
+	int fd = xb_atomic_open(path, mode, tmp, errmsg);
+
+	if (fd < 0)
+		return -1;
 	if (write_close(fd, *tmp, data, len, flags, errmsg)) {
 		xb_atomic_abandon(tmp);
 		return -1;

@@ -29,6 +29,12 @@ int xb_write_atomic(const char *dir, const char *name, const char *tmpname,
 int xb_atomic_stage(const char *path, const void *data, size_t len, int mode,
 		    unsigned flags, char **tmp, char **errmsg);
 int xb_atomic_commit(char **tmp, const char *path, char **errmsg);
+/* xb_atomic_stage for a writer that streams: the temporary file open for
+ * writing (and reading), its fd returned (-1 on failure); the caller
+ * writes it, then xb_atomic_close syncs (flags) and closes it, and on
+ * failure removes it. Then xb_atomic_commit, or xb_atomic_abandon. */
+int xb_atomic_open(const char *path, int mode, char **tmp, char **errmsg);
+int xb_atomic_close(int fd, char **tmp, unsigned flags, char **errmsg);
 void xb_atomic_abandon(char **tmp);
 
 /* Both steps at once: path replaced whole by data. */

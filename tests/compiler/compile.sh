@@ -7,6 +7,7 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$(pwd)}"
 XENBAKEC=$top_builddir/xenbakec
+XENBAKE=$top_builddir/xenbake
 T=$top_srcdir/tests/compiler
 PY=${PYTHON3:-/usr/bin/python3}
 work=$(mktemp -d)
@@ -140,6 +141,12 @@ check "no absolute path in the blob" '! grep -q "$top_srcdir" "$work/a.xbb"'
 "$XENBAKEC" --gen-key "$work/k" 2>/dev/null &&
 "$XENBAKEC" --sign "$work/k.key" -I "$T/inc/lib" -o "$work/s.xbb" "$T/all-statements.xb"
 check "--sign writes BLOB.sig" '[ -s "$work/s.xbb.sig" ]'
+# the blob is streamed to its file, then signed from there: the signature
+# is over the bytes written, and --check writes neither
+check "the signature verifies" \
+	'"$XENBAKE" --require-signature "$work/k.pub" dump "$work/s.xbb" >/dev/null'
+"$XENBAKEC" --sign "$work/k.key" --check -o "$work/u.xbb" "$T/all-statements.xb" -I "$T/inc/lib"
+check "--check --sign writes nothing" '[ $? -eq 0 ] && [ ! -e "$work/u.xbb" ] && [ ! -e "$work/u.xbb.sig" ]'
 "$XENBAKEC" --sign "$work/nokey.key" -o "$work/t.xbb" "$T/all-statements.xb" 2>/dev/null
 check "a bad key is an error before any output" '[ $? -eq 2 ] && [ ! -e "$work/t.xbb" ]'
 

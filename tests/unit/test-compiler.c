@@ -5,10 +5,12 @@
  * emitted blob is one the runtime's reader accepts, the same every time,
  * and the formatter's strings and refusals. */
 #include <check.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/blob.h"
 #include "compiler/compiler.h"
@@ -659,6 +661,54 @@ static unsigned char *blob_of(const char *src, size_t *len)
 	return out;
 }
 
+/* The blob streamed to a file (through a buffer far smaller than it,
+ * one value longer than that buffer) is byte for byte the blob made in
+ * memory; --check's emit writes nothing; a failing write is an error. */
+START_TEST(blob_streamed_to_a_file_is_the_blob_in_memory)
+{
+	size_t big = 300 * 1000, n = 40000, len = 0, i, off = 0;
+	char *src = malloc(n * 64 + big + 64);
+	unsigned char *mem = NULL, *file;
+	struct xbb blob;
+	struct xbc c;
+	FILE *tmp = tmpfile();
+	int full;
+
+	ck_assert_ptr_nonnull(src);
+	ck_assert_ptr_nonnull(tmp);
+	off += (size_t)sprintf(src + off, "vm \"big\" { other-config \"k\" = \"");
+	memset(src + off, 'x', big);
+	off += big;
+	off += (size_t)sprintf(src + off, "\"; }\n");
+	for (i = 0; i < n; i++)
+		off += (size_t)sprintf(src + off, "vm \"v%zu\" { vm-data "
+				       "\"k%zu\" = \"%zu\"; }\n", i, i % 7, i);
+	ck_assert(compile(&c, src));
+	ck_assert_int_eq(xbc_emit(&c, &mem, &len), 0);
+	ck_assert_int_eq(xbb_open(&blob, mem, len), XBB_OK);
+	ck_assert_uint_eq(blob.nobjects, n + 1);
+	ck_assert_int_eq(xbc_emit_fd(&c, fileno(tmp), "tmp"), 0);
+	ck_assert_int_eq(xbc_emit_fd(&c, -1, NULL), 0);
+	full = open("/dev/full", O_WRONLY);
+	if (full >= 0) {
+		ck_assert_int_eq(xbc_emit_fd(&c, full, "/dev/full"), -1);
+		close(full);
+	}
+	xbc_free(&c);
+	ck_assert_int_eq(fseek(tmp, 0, SEEK_END), 0);
+	ck_assert_int_eq(ftell(tmp), (long)len);
+	rewind(tmp);
+	file = malloc(len);
+	ck_assert_ptr_nonnull(file);
+	ck_assert_uint_eq(fread(file, 1, len, tmp), len);
+	ck_assert(!memcmp(mem, file, len));
+	fclose(tmp);
+	free(file);
+	free(mem);
+	free(src);
+}
+END_TEST
+
 /* emit numbers positions by record when none can repeat, and through a
  * table otherwise (a "#@" line may give two tokens one place): the two
  * ways give the same bytes, and the table stores a repeated one once */
@@ -909,6 +959,7 @@ Suite *test_suite(void)
 	tc = tcase_create("emit");
 	tcase_add_test(tc, blob_is_readable_and_the_same_every_time);
 	tcase_add_test(tc, positions_by_record_and_by_table_agree);
+	tcase_add_test(tc, blob_streamed_to_a_file_is_the_blob_in_memory);
 	tcase_add_test(tc, arena_blocks_keep_their_bytes);
 	tcase_add_test(tc, arena_strings_packed);
 	suite_add_tcase(s, tc);
