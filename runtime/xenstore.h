@@ -43,7 +43,9 @@
  * permissions under vm-data, so each node it creates inherits its
  * parent's (xenstored copies the parent's permissions to a node dom0
  * creates). Only a missing vm-data is created, and made the guest's, as
- * xenopsd would. Nothing outside /local/domain/N/vm-data of the guest is
+ * xenopsd would: with a mkdir and its permissions when its parent's are
+ * not already the guest's own ("nN"), else by the first key's write,
+ * which gives it the parent's. Nothing outside /local/domain/N/vm-data of the guest is
  * written (and, without XenAPI, xenbake's own record below).
  *
  * With XenAPI the live tree is the only write for a running or paused
