@@ -509,10 +509,17 @@ static int read_round(struct xb_xs *xs, uint32_t tx, struct gstate *gs,
 						      want->kv[k].key);
 
 			/* equal when read: not touched (only what differs
-			 * is written); no vm-data: nothing to re-read */
+			 * is written); no vm-data: nothing to re-read. A
+			 * key that differed is written without a second
+			 * read: whatever it holds now, it gets the config's
+			 * value (and a writer since the transaction began
+			 * makes it conflict). Only a once key is re-read:
+			 * the guest may have written it meanwhile, and
+			 * then it is the guest's */
 			s->want[k] = XS_NONE;
 			if ((seen && !strcmp(seen, want->kv[k].value)) ||
-			    !s->dir_exists)
+			    !s->dir_exists ||
+			    !xb_map_get(&s->gp->once, want->kv[k].key))
 				continue;
 			s->want[k] = xs_add(b, XS_READ, NULL, 0,
 					 "/local/domain/%d/%s", s->g->domid,

@@ -18,10 +18,11 @@
  * exactly the keys the config or the managed record names.
  *
  * Writing: xb_xs_apply() starts one transaction for all guests, re-reads
- * inside it what the first reading found different (each guest's /vm, the
- * permissions of its vm-data, its managed record, the nodes to change or
- * remove), writes only what still differs, removes managed keys the
- * config dropped, and commits. EAGAIN (a concurrent writer) retries the
+ * inside it what decides what to write (each guest's /vm, the permissions
+ * of its vm-data, its managed record, the once keys to write and the
+ * nodes to remove), writes each key the first reading found different
+ * (a once key only if still absent), removes managed keys the config
+ * dropped, and commits. EAGAIN (a concurrent writer) retries the
  * whole transaction, up to XB_XS_ATTEMPTS times with exponential backoff
  * and jitter; any other failure aborts it, so nothing partial remains. A
  * plan with no guests starts no transaction at all.

@@ -3,7 +3,8 @@
 # With XenAPI a running guest's VM.xenstore_data is xapi's mirror of its
 # live vm-data: a guest whose mirror agrees with the config is not read
 # from xenstore, so a no-op's requests do not grow with the keys (3
-# guests x 2 keys and x 20 keys cost the same). A guest whose mirror
+# guests x 2 keys and x 20 keys cost the same); an apply reads each key
+# once, not again inside its transaction. A guest whose mirror
 # disagrees (a hand edit xapi copied back) is read live and repaired,
 # the others still not read. check reads every guest live: a hand edit
 # the mirror does not show yet (a paused VM's field set through XenAPI
@@ -83,7 +84,18 @@ noop() {   # noop KEYS: a no-op apply, its request count in $noop_requests
 mirrored 1 '%s-1'
 noop 2
 small=$noop_requests
+settle
+trace_mark
 "$XENBAKE" apply "$DIR/site20.xbb" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "apply site20"; }
+# xenbake's own reads of the guests' keys (its connection: the one that
+# lists / first, until its commit; the address may serve another client
+# later): each key once, before the transaction; the 18 a guest it
+# writes are not read again inside it
+expect_eq "xenbake's reads of keys, 3 guests x 20" "$(tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
+	awk '!conn && /^IN .* DIRECTORY \(\/ \)/ { conn = $2 }
+	     conn && $2 == conn && /^IN .* READ \(\/local\/domain\/[567]\/vm-data\/k/ { n++ }
+	     conn && $2 == conn && /^IN .* TRANSACTION_END/ { exit }
+	     END { print n + 0 }')" 60
 mirrored 19 '%s-19'
 noop 20
 expect_eq "no-op requests, 20 keys a guest vs 2" "$noop_requests" "$small"
