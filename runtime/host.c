@@ -232,9 +232,11 @@ int read_and_plan(const struct options *o, const struct xb_desired *d,
 		return read_failed(err);
 	/* With XenAPI, a guest whose mirror (VM.xenstore_data) agrees with
 	 * the config needs no read of its keys: a plan from the mirrors
-	 * tells which guests differ, and only those are read live. check
-	 * reads them all: drift must see the live tree when the mirror lags */
-	read_every_key = o->cmd == CMD_CHECK;
+	 * tells which guests differ, and only those are read live. That is
+	 * for apply (the boot) and plan (what apply would do); check,
+	 * status, diff and export read them all: drift must see the live
+	 * tree when the mirror lags */
+	read_every_key = o->cmd != CMD_APPLY && o->cmd != CMD_PLAN;
 	if (xs && x && !read_every_key) {
 		bool *live = NULL;
 		size_t i;

@@ -6,10 +6,10 @@
 # guests x 2 keys and x 20 keys cost the same); an apply reads each key
 # once, not again inside its transaction. A guest whose mirror
 # disagrees (a hand edit xapi copied back) is read live and repaired,
-# the others still not read. check reads every guest live: a hand edit
-# the mirror does not show yet (a paused VM's field set through XenAPI
-# changes the database only) is drift to check, and an apply keeps to
-# the mirror until it catches up (the documented trade-off).
+# the others still not read. check and status read every guest live: a
+# hand edit the mirror does not show yet (a paused VM's field set through
+# XenAPI changes the database only) is drift to them, and an apply keeps
+# to the mirror until it catches up (the documented trade-off).
 . "$(dirname "$0")/../runtime/lib.sh"
 need_xapi
 fixture >/dev/null
@@ -139,6 +139,11 @@ rc=0
 "$XENBAKE" check "$DIR/site20.xbb" >"$DIR/check" 2>&1 || rc=$?
 [ $rc -ne 0 ] || { cat "$DIR/check"; fail "check missed a live edit the mirror lacks"; }
 grep -q 'k4' "$DIR/check" || { cat "$DIR/check"; fail "check does not name vm-data/k4"; }
+rc=0
+"$XENBAKE" status >"$DIR/status" 2>&1 || rc=$?
+expect_eq "status with a live edit the mirror lacks" $rc 2
+grep -q 'vm-data/k4: host has "hand"' "$DIR/status" ||
+	{ cat "$DIR/status"; fail "status does not name vm-data/k4"; }
 "$XENBAKE" apply "$DIR/site20.xbb" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "apply with a lagging mirror"; }
 expect_eq "lagging mirror: left to the next apply" "$(xs_get /local/domain/7/vm-data/k4)" hand
 echo "PASS: mirror (no-op: $small xenstore requests with 2 keys a guest and with 20)"
