@@ -13,6 +13,14 @@ void xb_put_quoted(FILE *f, const char *s, enum xb_quote how)
 
 	fputc('"', f);
 	for (; n; p += len, n -= len) {
+		/* a run of plain ASCII goes out in one write */
+		for (len = 0; len < n && p[len] >= 0x20 && p[len] < 0x7f &&
+		     p[len] != '"' && p[len] != '\\'; len++)
+			;
+		if (len) {
+			fwrite(p, 1, len, f);
+			continue;
+		}
 		len = 1;
 		switch (*p) {
 		case '"': fputs("\\\"", f); continue;

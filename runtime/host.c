@@ -99,6 +99,93 @@ static bool needs_pbds(const struct xb_desired *d, const struct xb_actual *a)
 	return false;
 }
 
+/* With XenAPI, a running guest's VM.xenstore_data is xapi's mirror of its
+ * live vm-data tree (xenopsd watches it; xapi replaces the field on every
+ * change). Copies each local guest's mirrored vm-data keys into its
+ * vm_data, as if read from xenstore. 0 or -ENOMEM. */
+static int mirror_vm_data(struct xb_actual *a)
+{
+	size_t i, k, plen = strlen(XB_VM_DATA_PREFIX);
+
+	for (i = 0; i < a->nobjects; i++) {
+		const struct xb_object *ob = &a->objects[i];
+		size_t lo = 0, hi = a->nguests;
+
+		if (ob->cls != XB_CLASS_VM || !ob->running || ob->domid < 0 ||
+		    !ob->uuid)
+			continue;
+		/* a->guests is sorted by domid */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (a->guests[mid].domid < ob->domid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < a->nguests && a->guests[lo].domid == ob->domid; lo++) {
+			struct xb_guest *g = &a->guests[lo];
+
+			if (!g->vm_uuid || strcmp(g->vm_uuid, ob->uuid))
+				continue;
+			for (k = 0; k < ob->xenstore_data.n; k++)
+				if (!strncmp(ob->xenstore_data.kv[k].key,
+					     XB_VM_DATA_PREFIX, plen) &&
+				    xb_map_set(&g->vm_data,
+					       ob->xenstore_data.kv[k].key,
+					       ob->xenstore_data.kv[k].value))
+					return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void forget_vm_data(struct xb_actual *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nguests; i++)
+		xb_map_free(&a->guests[i].vm_data);
+}
+
+/* Reads the live keys of the guests a first plan queues (only those of
+ * p's guests marked in live, or all when live is NULL). 0, or -1 (*err). */
+static int read_live_keys(const struct xb_desired *d, struct xb_actual *actual,
+			  struct xb_plan_options *popt, struct xb_xs *xs,
+			  const bool *live, char **err)
+{
+	struct xb_plan first = { 0 };
+	struct xb_guest_plan *some = NULL;
+	struct xb_guest_plans gps;
+	size_t i;
+	int r;
+
+	popt->every_guest = true;
+	r = xb_plan_make(d, actual, popt, &first);
+	popt->every_guest = false;
+	gps = xb_plan_guests(&first);
+	if (r == 0 && live) {
+		/* shallow copies of the plans of the guests to read */
+		some = calloc(gps.nguests ? gps.nguests : 1, sizeof(*some));
+		if (!some) {
+			xb_plan_free(&first);
+			*err = strdup("out of memory");
+			return -1;
+		}
+		for (i = 0, gps.nguests = 0; i < first.nguests; i++)
+			if (live[first.guests[i].guest])
+				some[gps.nguests++] = first.guests[i];
+		gps.guests = some;
+	}
+	if (r == 0 && gps.nguests && xb_xs_read_vm_data(xs, actual, &gps, err))
+		r = -1;
+	else
+		r = 0;
+	free(some);
+	xb_plan_free(&first);
+	return r;
+}
+
 /* The host as it is (through open connections), and the plan to make it
  * match d. 0; -1: reading failed (*err); 1: the plan failed, *planned says
  * how (xb_plan_make's -1: plan->errors, or -ENOMEM). */
@@ -112,6 +199,7 @@ int read_and_plan(const struct options *o, const struct xb_desired *d,
 		.use_xapi = !o->no_xapi, .use_xenstore = !o->no_xenstore,
 	};
 	struct xb_plan first = { 0 };
+	bool read_every_key;
 	int r;
 
 	*planned = 0;
@@ -142,19 +230,46 @@ int read_and_plan(const struct options *o, const struct xb_desired *d,
 	if (xs && xb_xs_read_guests(xs, actual, o->no_xapi,
 				    o->no_xapi && selects_by_name(d), err))
 		return read_failed(err);
-	/* a first pass tells which guests' keys to read */
-	if (xs) {
-		struct xb_guest_plans gps;
+	/* With XenAPI, a guest whose mirror (VM.xenstore_data) agrees with
+	 * the config needs no read of its keys: a plan from the mirrors
+	 * tells which guests differ, and only those are read live. That is
+	 * for apply (the boot) and plan (what apply would do); check,
+	 * status, diff and export read them all: drift must see the live
+	 * tree when the mirror lags */
+	read_every_key = o->cmd != CMD_APPLY && o->cmd != CMD_PLAN;
+	if (xs && x && !read_every_key) {
+		bool *live = NULL;
+		size_t i;
 
-		popt.every_guest = true;
+		if (mirror_vm_data(actual)) {
+			*err = strdup("out of memory");
+			return -1;
+		}
 		r = xb_plan_make(d, actual, &popt, &first);
-		gps = xb_plan_guests(&first);
-		if (r == 0 && xb_xs_read_vm_data(xs, actual, &gps, err)) {
-			xb_plan_free(&first);
-			return read_failed(err);
+		if (r == 0 && !first.nguests) {
+			*plan = first;      /* every guest agrees: no read */
+			return 0;
+		}
+		if (r == 0)
+			live = calloc(actual->nguests ? actual->nguests : 1,
+				      sizeof(*live));
+		for (i = 0; live && i < first.nguests; i++) {
+			struct xb_guest *g = &actual->guests[first.guests[i].guest];
+
+			live[first.guests[i].guest] = true;
+			xb_map_free(&g->vm_data);
 		}
 		xb_plan_free(&first);
-		popt.every_guest = false;
+		if (!live)              /* no plan to go by: read all */
+			forget_vm_data(actual);
+		r = read_live_keys(d, actual, &popt, xs, live, err);
+		free(live);
+		if (r)
+			return read_failed(err);
+	} else if (xs) {
+		/* a first pass tells which guests' keys to read */
+		if (read_live_keys(d, actual, &popt, xs, NULL, err))
+			return read_failed(err);
 	}
 	*planned = xb_plan_make(d, actual, &popt, plan);
 	return *planned ? 1 : 0;

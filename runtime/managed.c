@@ -8,12 +8,18 @@
 
 #include "runtime/managed.h"
 
+/* "FIELD:KEY": one per managed key a plan makes, so no asprintf */
 char *xb_managed_name(enum xb_field field, const char *key)
 {
-	char *s = NULL;
+	const char *name = xb_field_xapi(field);
+	size_t n = strlen(name), k = strlen(key);
+	char *s = malloc(n + 1 + k + 1);
 
-	if (asprintf(&s, "%s:%s", xb_field_xapi(field), key) < 0)
+	if (!s)
 		return NULL;
+	memcpy(s, name, n);
+	s[n] = ':';
+	memcpy(s + n + 1, key, k + 1);
 	return s;
 }
 

@@ -1144,6 +1144,9 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 	}
 	if (r)
 		goto out;
+	/* a pass that only names the keys to read: no changes made */
+	if (pl->opt->every_guest)
+		goto queue;
 	first_change = pl->p->nchanges;
 	r = diff_maps(pl, XB_WHERE_XENSTORE, XB_CLASS_VM, object,
 		      g->vm_uuid, g->domid, XB_FIELD_XENSTORE_DATA,
@@ -1175,10 +1178,9 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 		if (r)
 			goto out;
 	}
-	if (pl->p->nchanges == before_changes && !managed_differs &&
-	    !pl->opt->every_guest)
+	if (pl->p->nchanges == before_changes && !managed_differs)
 		goto out;
-
+queue:
 	grown = reserve(pl, pl->p->guests, &pl->cap_guests, pl->p->nguests,
 			sizeof(*grown));
 	if (!grown) {

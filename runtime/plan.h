@@ -86,7 +86,8 @@ struct xb_plan_options {
 	bool use_xapi;               /* objects come from XenAPI */
 	bool use_xenstore;           /* plan the live vm-data of local guests */
 	bool every_guest;            /* queue every local guest the config or
-				        a managed record names, even unchanged:
+				        a managed record names, even unchanged,
+				        and plan no change of its vm-data:
 				        tells the backend which keys to read */
 };
 

@@ -335,6 +335,7 @@ struct gstate {
 	const struct xb_guest *g;
 	const struct xb_guest_plan *gp;
 	size_t vm, dir;              /* requests of the first round */
+	size_t parent;               /* no vm-data: its parent's permissions */
 	bool dir_exists;
 	char *rec_path;
 	struct xb_map managed;       /* its record, as read in the attempt */
@@ -508,15 +509,27 @@ static int read_round(struct xb_xs *xs, uint32_t tx, struct gstate *gs,
 						      want->kv[k].key);
 
 			/* equal when read: not touched (only what differs
-			 * is written); no vm-data: nothing to re-read */
+			 * is written); no vm-data: nothing to re-read. A
+			 * key that differed is written without a second
+			 * read: whatever it holds now, it gets the config's
+			 * value (and a writer since the transaction began
+			 * makes it conflict). Only a once key is re-read:
+			 * the guest may have written it meanwhile, and
+			 * then it is the guest's */
 			s->want[k] = XS_NONE;
 			if ((seen && !strcmp(seen, want->kv[k].value)) ||
-			    !s->dir_exists)
+			    !s->dir_exists ||
+			    !xb_map_get(&s->gp->once, want->kv[k].key))
 				continue;
 			s->want[k] = xs_add(b, XS_READ, NULL, 0,
 					 "/local/domain/%d/%s", s->g->domid,
 					 want->kv[k].key);
 		}
+		/* no vm-data: a write makes it, with the permissions of
+		 * its parent; are those already the guest's own? */
+		s->parent = s->dir_exists ? XS_NONE :
+			    xs_add(b, XS_GET_PERMS, NULL, 0, "/local/domain/%d",
+				   s->g->domid);
 		for (k = 0; k < s->remove.n; k++)
 			s->gone[k] = s->dir_exists ?
 				     xs_add(b, XS_READ, NULL, 0,
@@ -584,14 +597,23 @@ static int queue_guest(struct xb_xs *xs, uint32_t tx, struct gstate *s,
 		if (!s->dir_exists) {
 			/* the guest's own, as xenopsd makes it when it
 			 * builds the domain: what is created below inherits
-			 * that, so the guest may still write its vm-data */
+			 * that, so the guest may still write its vm-data.
+			 * Made and set only when inheriting from its parent
+			 * would not give it that */
 			char dir[80], owner[24];
 			int n;
 
 			snprintf(dir, sizeof(dir), "%s/vm-data", base);
 			n = snprintf(owner, sizeof(owner), "n%d", domid);
-			xs_add(w, XS_MKDIR, NULL, 0, "%s", dir);
-			xs_add(w, XS_SET_PERMS, owner, (size_t)n + 1, "%s", dir);
+			if (s->parent == XS_NONE ||
+			    !seen->r[s->parent].reply ||
+			    seen->r[s->parent].rlen != (unsigned int)n + 1 ||
+			    memcmp(seen->r[s->parent].reply, owner,
+				   (size_t)n + 1)) {
+				xs_add(w, XS_MKDIR, NULL, 0, "%s", dir);
+				xs_add(w, XS_SET_PERMS, owner, (size_t)n + 1,
+				       "%s", dir);
+			}
 			s->dir_exists = true;
 		}
 		/* no permissions set: a node dom0 creates inherits its

@@ -18,10 +18,11 @@
  * exactly the keys the config or the managed record names.
  *
  * Writing: xb_xs_apply() starts one transaction for all guests, re-reads
- * inside it what the first reading found different (each guest's /vm, the
- * permissions of its vm-data, its managed record, the nodes to change or
- * remove), writes only what still differs, removes managed keys the
- * config dropped, and commits. EAGAIN (a concurrent writer) retries the
+ * inside it what decides what to write (each guest's /vm, the permissions
+ * of its vm-data, its managed record, the once keys to write and the
+ * nodes to remove), writes each key the first reading found different
+ * (a once key only if still absent), removes managed keys the config
+ * dropped, and commits. EAGAIN (a concurrent writer) retries the
  * whole transaction, up to XB_XS_ATTEMPTS times with exponential backoff
  * and jitter; any other failure aborts it, so nothing partial remains. A
  * plan with no guests starts no transaction at all.
@@ -43,7 +44,9 @@
  * permissions under vm-data, so each node it creates inherits its
  * parent's (xenstored copies the parent's permissions to a node dom0
  * creates). Only a missing vm-data is created, and made the guest's, as
- * xenopsd would. Nothing outside /local/domain/N/vm-data of the guest is
+ * xenopsd would: with a mkdir and its permissions when its parent's are
+ * not already the guest's own ("nN"), else by the first key's write,
+ * which gives it the parent's. Nothing outside /local/domain/N/vm-data of the guest is
  * written (and, without XenAPI, xenbake's own record below).
  *
  * With XenAPI the live tree is the only write for a running or paused

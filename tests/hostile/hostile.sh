@@ -272,8 +272,12 @@ refuse_xs DIRECTORY wrongtype "xenstored at $DIR/proxy sent a malformed reply to
 refuse_xs GET_PERMS error:EACCES "xenstore: reading the permissions of /local/domain/5/vm-data: Permission denied"
 refuse_xs TRANSACTION_START error:ENOSPC "xenstore: starting a transaction: No space left on device"
 refuse_xs TRANSACTION_START close "xenstore: lost the connection to xenstored: Connection reset by peer; nothing was written"
+# vm-data is made (and set the guest's) only when its parent is not the
+# guest's own already: here dom0's, as xenopsd leaves it
+xenstore-chmod /local/domain/5 n0 r5
 refuse_xs MKDIR error:EACCES "xenstore: creating /local/domain/5/vm-data: Permission denied"
 refuse_xs SET_PERMS error:EPERM "xenstore: setting the permissions of /local/domain/5/vm-data: Operation not permitted"
+xenstore-chmod /local/domain/5 n5
 refuse_xs WRITE error:EACCES "xenstore: writing /local/domain/5/vm-data/role: Permission denied"
 refuse_xs WRITE error:E2BIG "xenstore: writing /local/domain/5/vm-data/role: Argument list too long"
 refuse_xs WRITE error:ENOSPC "xenstore: writing /local/domain/5/vm-data/role: No space left on device"

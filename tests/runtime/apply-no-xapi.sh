@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # apply --no-xapi: the keys land in the running guests' xenstore with the
 # right permissions, read back by an independent client; one transaction,
-# whose only writes besides the keys are each guest's vm-data directory
-# (mkdir, permissions) and record; a second apply says "No changes." and
+# whose only writes besides the keys are each guest's record (and its
+# vm-data directory, made and set the guest's only when the parent's
+# permissions would not make it so); a second apply says "No changes." and
 # sends no write at all.
 . "$(dirname "$0")/../runtime/lib.sh"
 # issue 13 point 4: the counts and permissions below are those of guests
@@ -23,11 +24,12 @@ trace_mark
 	{ cat "$DIR/out" "$DIR/err"; fail "apply failed"; }
 expect_eq "transactions" "$(trace_count TRANSACTION_START)" 1
 expect_eq "commits" "$(trace_count TRANSACTION_END)" 1
-# per guest one mkdir and one set-perms (vm-data, made the guest's as
-# xenopsd makes it: the nodes below inherit that, "net" included) and one
-# record; once the records' directory
-expect_eq "mkdirs" "$(trace_count MKDIR)" 3
-expect_eq "set-perms" "$(trace_count SET_PERMS)" 4
+# no vm-data yet, but /local/domain/N is the guest's ("nN"): the first
+# key's write makes vm-data with those permissions (the nodes below
+# inherit them, "net" included), so no mkdir nor set-perms for it; per
+# guest one record; once the records' directory (mkdir, 2 set-perms)
+expect_eq "mkdirs" "$(trace_count MKDIR)" 1
+expect_eq "set-perms" "$(trace_count SET_PERMS)" 2
 expect_eq "writes (3 keys, 2 records)" "$(trace_count WRITE)" 5
 expect_eq "web-01 role" "$(xs_get /local/domain/5/vm-data/role)" frontend
 expect_eq "web-01 ip" "$(xs_get /local/domain/5/vm-data/net/ip)" 10.0.0.5
@@ -47,4 +49,19 @@ expect_eq "second apply says" "$(cat "$DIR/out2")" "No changes."
 for op in TRANSACTION_START WRITE RM SET_PERMS MKDIR; do
 	expect_eq "second apply $op requests" "$(trace_count $op)" 0
 done
+
+# a parent that is dom0's (xenopsd's "n0 rN") would give an implicit
+# vm-data the wrong owner: then it is made and set the guest's
+xenstore-chmod -r /local/domain/7 n0 r7
+compile site2 <<'XB'
+vm "app-01" { vm-data "role" = "app"; }
+XB
+trace_mark
+"$XENBAKE" apply --no-xapi "$DIR/site2.xbb" >"$DIR/out3" 2>&1 ||
+	{ cat "$DIR/out3"; fail "apply to a dom0-owned domain failed"; }
+expect_eq "app-01 mkdirs" "$(trace_count MKDIR)" 1
+expect_eq "app-01 set-perms" "$(trace_count SET_PERMS)" 1
+expect_eq "app-01 role" "$(xs_get /local/domain/7/vm-data/role)" app
+expect_eq "perms of 7/vm-data" "$(xs_perms /local/domain/7/vm-data)" n7
+expect_eq "perms of 7/vm-data/role" "$(xs_perms /local/domain/7/vm-data/role)" n7
 echo "PASS"

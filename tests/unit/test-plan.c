@@ -1438,6 +1438,27 @@ START_TEST(once_and_always_on_one_key_conflict)
 }
 END_TEST
 
+/* the positions every change carries, as snprintf would write them */
+START_TEST(positions_format_as_snprintf)
+{
+	struct xbb_pos pos = { "site.xb", 4294967295u, 0 }, none = { "", 3, 5 };
+	char buf[64], want[64];
+	size_t size;
+
+	ck_assert_str_eq(xb_pos_format(&pos, buf, sizeof(buf)),
+			 "site.xb:4294967295:0");
+	ck_assert_str_eq(xb_pos_format(&none, buf, sizeof(buf)), "<blob>");
+	pos.line = 12;
+	pos.column = 345;
+	for (size = 1; size <= 20; size++) {
+		snprintf(want, size, "%s:%u:%u", pos.file, pos.line,
+			 pos.column);
+		memset(buf, 'x', sizeof(buf));
+		ck_assert_str_eq(xb_pos_format(&pos, buf, size), want);
+	}
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -1467,6 +1488,7 @@ Suite *test_suite(void)
 		{ "once-running", once_keys_on_a_running_guest },
 		{ "once-conflict", once_and_always_on_one_key_conflict },
 		{ "secret", secret_keys_are_marked },
+		{ "positions", positions_format_as_snprintf },
 	};
 	size_t i;
 
