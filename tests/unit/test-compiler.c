@@ -816,6 +816,15 @@ START_TEST(arena_strings_packed)
 }
 END_TEST
 
+/* A million statements cost a million of these: their size is kept */
+START_TEST(tree_nodes_small)
+{
+	ck_assert_uint_le(sizeof(struct xbc_str), 32);
+	ck_assert_uint_le(sizeof(struct xbc_stmt), 104);
+	ck_assert_uint_le(sizeof(struct xbc_entry), 32);
+}
+END_TEST
+
 /* A node comes zeroed wherever it falls: after strings, in a later
  * chunk, or alone in a chunk of its own (bigger than a chunk's share) */
 START_TEST(arena_nodes_zeroed)
@@ -990,6 +999,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, blob_streamed_to_a_file_is_the_blob_in_memory);
 	tcase_add_test(tc, arena_blocks_keep_their_bytes);
 	tcase_add_test(tc, arena_nodes_zeroed);
+	tcase_add_test(tc, tree_nodes_small);
 	tcase_add_test(tc, arena_strings_packed);
 	suite_add_tcase(s, tc);
 
