@@ -137,15 +137,32 @@ struct xbc_diag {
 /* ---- the tree the parser builds (ast.c) -------------------------------- */
 
 /* A string as written between its quotes, escapes and ${} undecoded.
- * raw and value are in the arena; a clone made by a for shares raw. */
+ * raw and value are in the arena; a clone made by a for shares raw.
+ * 32 bytes: its position without the file, which is the file of the node
+ * holding it (a statement, block, let, include or for), and a 32-bit
+ * length (a source is at most 1 GiB, a decoded value at most 1 MiB). */
 struct xbc_str {
 	char *raw;
-	struct xbc_loc loc;          /* of the opening quote */
 	char *value;                 /* decoded by resolve; NULL until then or
 				        when it failed; raw itself when the
 				        string has no escape and no $ */
-	size_t len;                  /* of value */
+	uint32_t len;                /* of value */
+	int line, column;            /* of the opening quote */
 };
+
+/* Where s's opening quote is, in file: the holder's loc.file */
+static inline struct xbc_loc xbc_str_at(const struct xbc_str *s,
+					const char *file)
+{
+	struct xbc_loc loc = { file, s->line, s->column };
+
+	return loc;
+}
+
+/* Where holder->field, a string, is, as a pointer for xbc_report and
+ * xbc_note (which copy it): valid until the end of the enclosing block */
+#define XBC_AT(holder, field) (&(struct xbc_loc){ (holder)->loc.file, \
+	(holder)->field.line, (holder)->field.column })
 
 enum xbc_stmt_kind {
 	STMT_VM_DATA,

@@ -200,12 +200,13 @@ static long bad_key_offset(const char *key)
 	return i ? -1 : 0;
 }
 
-static void check_xenstore_key(struct xbc *c, const struct xbc_str *key,
+static void check_xenstore_key(struct xbc *c, const struct xbc_stmt *s,
 			       const char *rest, size_t rest_off)
 {
+	const struct xbc_str *key = &s->key;
 	long bad = bad_key_offset(rest);
 	struct xbc_diag *d;
-	struct xbc_loc loc = key->loc;
+	struct xbc_loc loc = xbc_str_at(key, s->loc.file);
 
 	if (bad < 0)
 		return;
@@ -264,7 +265,7 @@ static const char *xenstore_key(struct xbc *c, const struct xbc_stmt *s)
 	if (s->kind == STMT_XENSTORE_DATA) {
 		if (strncmp(key, XB_VM_DATA_PREFIX, plen)) {
 			struct xbc_diag *d = xbc_report(c,
-				CHECK_XENSTORE_DATA_PREFIX, &s->key.loc,
+				CHECK_XENSTORE_DATA_PREFIX, XBC_AT(s, key),
 				"xenstore-data key \"%s\" is outside vm-data/: "
 				"XenServer drops it without a word when the VM "
 				"starts", key);
@@ -276,19 +277,19 @@ static const char *xenstore_key(struct xbc *c, const struct xbc_stmt *s)
 		} else {
 			off = plen;
 		}
-		check_xenstore_key(c, &s->key, key + off, off);
+		check_xenstore_key(c, s, key + off, off);
 		return key;
 	}
 	if (!strncmp(key, XB_VM_DATA_PREFIX, plen)) {
 		struct xbc_diag *d = xbc_report(c, CHECK_VM_DATA_PREFIX,
-			&s->key.loc, "vm-data key \"%s\" would be stored as "
+			XBC_AT(s, key), "vm-data key \"%s\" would be stored as "
 			"vm-data/%s: vm-data adds the prefix itself", key, key);
 
 		xbc_hint(c, d, "drop the prefix: vm-data \"%s\" = ...", key + plen);
 		if (d)
 			return NULL;
 	}
-	check_xenstore_key(c, &s->key, key, 0);
+	check_xenstore_key(c, s, key, 0);
 	return vm_data_key(c, key);
 }
 
@@ -301,7 +302,7 @@ static void check_xenstore_sizes(struct xbc *c, const struct xbc_stmt *s,
 	struct xbc_diag *d;
 
 	if (path > XB_XS_PATH_MAX) {
-		d = xbc_report(c, CHECK_XENSTORE_PATH_LENGTH, &s->key.loc,
+		d = xbc_report(c, CHECK_XENSTORE_PATH_LENGTH, XBC_AT(s, key),
 			       "the guest's path /local/domain/NNNNN/%.20s... "
 			       "would be %zu bytes, over xenstore's %d", key,
 			       path, XB_XS_PATH_MAX);
@@ -310,9 +311,10 @@ static void check_xenstore_sizes(struct xbc *c, const struct xbc_stmt *s,
 	}
 	/* a sealed value's plaintext was checked when it was sealed */
 	if (s->value.len > XB_XS_VALUE_MAX && !s->value_is_sealed) {
-		d = xbc_report(c, CHECK_XENSTORE_VALUE_SIZE, &s->value.loc,
+		d = xbc_report(c, CHECK_XENSTORE_VALUE_SIZE,
+			       XBC_AT(s, value),
 			       "a vm-data value of %zu bytes, over xenstore's "
-			       "%d", s->value.len, XB_XS_VALUE_MAX);
+			       "%d", (size_t)s->value.len, XB_XS_VALUE_MAX);
 		xbc_hint(c, d, "split it over several keys");
 	}
 }
@@ -323,13 +325,13 @@ static bool check_map_key(struct xbc *c, const struct xbc_stmt *s)
 	size_t i;
 
 	if (!*k) {
-		xbc_report(c, CHECK_MAP_KEY, &s->key.loc,
+		xbc_report(c, CHECK_MAP_KEY, XBC_AT(s, key),
 			   "an empty other-config key");
 		return false;
 	}
 	for (i = 0; k[i]; i++) {
 		if ((unsigned char)k[i] < 0x20) {
-			xbc_report(c, CHECK_MAP_KEY, &s->key.loc,
+			xbc_report(c, CHECK_MAP_KEY, XBC_AT(s, key),
 				   "an other-config key holding a control "
 				   "character (xenbake lists the keys it "
 				   "manages one per line)");
@@ -340,7 +342,7 @@ static bool check_map_key(struct xbc *c, const struct xbc_stmt *s)
 	if (!strcmp(k, XB_KEY_MANAGED) ||
 	    !strncmp(k, XB_KEY_MANAGED ":", sizeof(XB_KEY_MANAGED))) {
 		struct xbc_diag *d = xbc_report(c, CHECK_MANAGED_KEY,
-			&s->key.loc, "other-config \"%s\" is xenbake's own "
+			XBC_AT(s, key), "other-config \"%s\" is xenbake's own "
 			"record of the keys it manages", k);
 
 		xbc_hint(c, d, "use another key");
@@ -357,14 +359,14 @@ static bool check_tag(struct xbc *c, const struct xbc_stmt *s)
 	size_t i;
 
 	if (!*t) {
-		d = xbc_report(c, CHECK_TAG, &s->value.loc, "an empty tag");
+		d = xbc_report(c, CHECK_TAG, XBC_AT(s, value), "an empty tag");
 		xbc_hint(c, d, "write the tag between the quotes, or drop the "
 			 "statement");
 		return false;
 	}
 	for (i = 0; t[i]; i++) {
 		if ((unsigned char)t[i] < 0x20) {
-			d = xbc_report(c, CHECK_TAG, &s->value.loc, "a tag "
+			d = xbc_report(c, CHECK_TAG, XBC_AT(s, value), "a tag "
 				       "holding a control character (xenbake "
 				       "records the tags it added one per "
 				       "line)");
@@ -405,8 +407,9 @@ static bool allowed(enum xbc_stmt_kind kind, enum xb_class cls)
 }
 
 static void i18n_key(struct xbc *c, struct xbc_object *o,
-		     const struct xbc_stmt *s, const struct xbc_str *id)
+		     const struct xbc_stmt *s)
 {
+	const struct xbc_str *id = &s->value;
 	struct xbc_diag *d;
 	size_t i;
 
@@ -424,7 +427,7 @@ static void i18n_key(struct xbc *c, struct xbc_object *o,
 			const char *near = xbc_nearest(id->value, i18n_keys,
 						       N_I18N_KEYS);
 
-			d = xbc_report(c, CHECK_I18N_KEY, &id->loc,
+			d = xbc_report(c, CHECK_I18N_KEY, XBC_AT(s, value),
 				       "unknown i18n-key '%s': XenCenter knows "
 				       "ebs, local-hotplug-cd, local-hotplug-disk, "
 				       "local-storage and xenserver-tools",
@@ -456,7 +459,7 @@ static void seal_entry(struct xbc *c, const struct xbc_stmt *s,
 	e->secret = true;
 	if (s->value_is_sealed) {
 		if (xb_seal_check(s->value.value, &err)) {
-			d = xbc_report(c, CHECK_SECRET, &s->value.loc, "%s",
+			d = xbc_report(c, CHECK_SECRET, XBC_AT(s, value), "%s",
 				       err ? err : "out of memory");
 			xbc_hint(c, d, "a sealed value is what xenbake dump "
 				 "writes; write secret \"FILE\" to seal a "
@@ -473,7 +476,7 @@ static void seal_entry(struct xbc *c, const struct xbc_stmt *s,
 	}
 	if (xb_seal(c->opt.seal_to, c->opt.nseal_to, s->value.value,
 		    s->value.len, &sealed, &err)) {
-		d = xbc_report(c, CHECK_SECRET, &s->value.loc, "cannot seal "
+		d = xbc_report(c, CHECK_SECRET, XBC_AT(s, value), "cannot seal "
 			       "the secret: %s", err ? err : "out of memory");
 		goto out;
 	}
@@ -594,7 +597,7 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 					 "kept as configured");
 				return;
 			}
-			i18n_key(c, o, s, &s->value);
+			i18n_key(c, o, s);
 			return;
 		}
 		e = add_entry(c, o, XB_FIELD_OTHER_CONFIG, s->key.value,
@@ -620,7 +623,7 @@ static void lower_stmt(struct xbc *c, struct xbc_object *o,
 			  &s->loc);
 		break;
 	case STMT_I18N_KEY:
-		i18n_key(c, o, s, &s->value);
+		i18n_key(c, o, s);
 		break;
 	case STMT_NAME_DESCRIPTION:
 		add_entry(c, o, XB_FIELD_NAME_DESCRIPTION, "", s->value.value,
@@ -671,7 +674,7 @@ static bool check_selector(struct xbc *c, const struct xbc_block *b)
 			return false;
 	}
 	if (!*b->selector.value) {
-		d = xbc_report(c, CHECK_EMPTY_NAME, &b->selector.loc,
+		d = xbc_report(c, CHECK_EMPTY_NAME, XBC_AT(b, selector),
 			       "%s %s with an empty %s: no object is selected "
 			       "by it", article(b->cls), xb_class_keyword(b->cls),
 			       b->how == SELECT_UUID ? "uuid" :
@@ -686,7 +689,7 @@ static bool check_selector(struct xbc *c, const struct xbc_block *b)
 			return false;
 	} else if (b->how == SELECT_MATCH &&
 		   !xb_glob_valid(b->selector.value)) {
-		d = xbc_report(c, CHECK_MATCH_PATTERN, &b->selector.loc,
+		d = xbc_report(c, CHECK_MATCH_PATTERN, XBC_AT(b, selector),
 			       "\"%s\": a [ that no ] closes: the pattern "
 			       "matches nothing", b->selector.value);
 		xbc_hint(c, d, "close the set ([0-9]), or write [[] for a "
@@ -694,7 +697,7 @@ static bool check_selector(struct xbc *c, const struct xbc_block *b)
 		if (d)
 			return false;
 	} else if (b->how == SELECT_UUID && !is_uuid(b->selector.value)) {
-		d = xbc_report(c, CHECK_UUID, &b->selector.loc,
+		d = xbc_report(c, CHECK_UUID, XBC_AT(b, selector),
 			       "\"%s\" is not a uuid: xapi's are 8-4-4-4-12 "
 			       "hexadecimal digits", b->selector.value);
 		xbc_hint(c, d, "xe %s-list params=uuid lists them; to select "
@@ -705,7 +708,7 @@ static bool check_selector(struct xbc *c, const struct xbc_block *b)
 			return false;
 	}
 	if (b->host.raw && b->host.value && !*b->host.value) {
-		d = xbc_report(c, CHECK_EMPTY_NAME, &b->host.loc,
+		d = xbc_report(c, CHECK_EMPTY_NAME, XBC_AT(b, host),
 			       "an empty host name: no host is selected by it");
 		xbc_hint(c, d, "write the host's name_label, or drop host");
 		if (d)
@@ -978,7 +981,8 @@ void xbc_lower(struct xbc *c)
 		if (b->host.raw) {
 			if (b->cls != XB_CLASS_PIF && b->cls != XB_CLASS_SR) {
 				struct xbc_diag *d = xbc_report(c,
-					CHECK_MISPLACED_STATEMENT, &b->host.loc,
+					CHECK_MISPLACED_STATEMENT,
+					XBC_AT(b, host),
 					"host in %s %s block: only a pif or an "
 					"sr is chosen by host", article(b->cls),
 					xb_class_keyword(b->cls));
@@ -989,7 +993,8 @@ void xbc_lower(struct xbc *c)
 			}
 			if (b->how == SELECT_UUID) {
 				struct xbc_diag *d = xbc_report(c,
-					CHECK_MISPLACED_STATEMENT, &b->host.loc,
+					CHECK_MISPLACED_STATEMENT,
+					XBC_AT(b, host),
 					"host with a uuid selector: a uuid "
 					"already names one %s",
 					xb_class_xapi(b->cls));

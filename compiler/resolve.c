@@ -103,17 +103,18 @@ static struct xbc_let *lookup(const struct constants *k, const char *name,
 }
 
 static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
-		  struct xbc_let *self);
+		  const char *file, struct xbc_let *self);
 static void resolve_let(struct xbc *c, struct constants *k,
 			struct xbc_let *root);
 
 /* ${name} at raw offset off. */
 static int interpolate(struct xbc *c, struct constants *k,
-		       struct xbc_str *s, struct out *o, size_t off,
-		       const char *name, size_t len)
+		       struct xbc_str *s, const char *file, struct out *o,
+		       size_t off, const char *name, size_t len)
 {
 	struct xbc_let *let;
-	struct xbc_loc loc = xbc_str_loc(&s->loc, off);
+	struct xbc_loc at = xbc_str_at(s, file);
+	struct xbc_loc loc = xbc_str_loc(&at, off);
 	struct xbc_diag *d;
 	const struct xbc_env *e;
 	char *word;
@@ -211,8 +212,9 @@ static size_t xml_char(const unsigned char *p, size_t n, const char **why)
 /* xml-char over the decoded bytes (from: the raw offset of each, NULL when
  * they are the raw bytes); a bad byte that came from a constant was
  * reported where the constant is defined. */
-static int check_xml(struct xbc *c, struct xbc_str *s, const char *buf,
-		     size_t len, const size_t *from)
+static int check_xml(struct xbc *c, const struct xbc_str *s,
+		     const char *file, const char *buf, size_t len,
+		     const size_t *from)
 {
 	const unsigned char *p = (const unsigned char *)buf;
 	const char *why = NULL;
@@ -227,7 +229,8 @@ static int check_xml(struct xbc *c, struct xbc_str *s, const char *buf,
 
 			if (raw_off == FROM_CONSTANT)
 				return -1;
-			loc = xbc_str_loc(&s->loc, raw_off);
+			loc = xbc_str_at(s, file);
+			loc = xbc_str_loc(&loc, raw_off);
 			d = xbc_report(c, CHECK_XML_CHAR, &loc,
 				       "%s in a string: xapi would silently cut "
 				       "the string short here", why);
@@ -240,11 +243,12 @@ static int check_xml(struct xbc *c, struct xbc_str *s, const char *buf,
 	return 0;
 }
 
-/* Decodes s; self is the let whose value s is, if any: it is marked while
- * decoded, so that a cycle of constants is seen. */
+/* Decodes s, written in file; self is the let whose value s is, if any:
+ * it is marked while decoded, so that a cycle of constants is seen. */
 static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
-		  struct xbc_let *self)
+		  const char *file, struct xbc_let *self)
 {
+	struct xbc_loc at = xbc_str_at(s, file);
 	struct out o = { 0 };
 	struct xbc_piece p;
 	const char *r = s->raw;
@@ -270,10 +274,10 @@ static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
 		/* nothing to decode: most strings, kept as they are */
 		if (self)
 			self->state = LET_RESOLVING;
-		ret = plain ? 0 : check_xml(c, s, r, i, NULL);
+		ret = plain ? 0 : check_xml(c, s, file, r, i, NULL);
 		if (!ret) {
 			s->value = s->raw;
-			s->len = i;
+			s->len = (uint32_t)i;       /* i < MAX_SOURCE_SIZE */
 		}
 		goto out;
 	}
@@ -281,12 +285,13 @@ static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
 		self->state = LET_RESOLVING;
 	if (put(c, &o, "", 0, 0))
 		goto out;
-	for (i = 0; xbc_str_piece(c, r, &s->loc, i, &p) != XBC_PIECE_END;
+	for (i = 0; xbc_str_piece(c, r, &at, i, &p) != XBC_PIECE_END;
 	     i += p.len) {
 		if (p.kind == XBC_PIECE_ERROR)
 			goto out;
 		if (p.kind == XBC_PIECE_CONSTANT)
-			err = interpolate(c, k, s, &o, i, r + i + 2, p.len - 3);
+			err = interpolate(c, k, s, file, &o, i, r + i + 2,
+					  p.len - 3);
 		else if (p.kind == XBC_PIECE_TEXT)
 			err = put(c, &o, r + i, p.len, i);
 		else
@@ -294,14 +299,14 @@ static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
 		if (err)
 			goto out;
 	}
-	if (check_xml(c, s, o.buf, o.len, o.from))
+	if (check_xml(c, s, file, o.buf, o.len, o.from))
 		goto out;
 	/* into the arena, with the rest of the tree (o.buf is reused by
 	   nobody: one copy is cheaper than tracking who frees what) */
 	s->value = xbc_arena_strndup(c, o.buf, o.len);
 	if (!s->value)
 		goto out;
-	s->len = o.len;
+	s->len = (uint32_t)o.len;   /* <= MAX_EXPANSION */
 	ret = 0;
 out:
 	if (self)
@@ -375,7 +380,8 @@ static void resolve_let(struct xbc *c, struct constants *k,
 			dep = NULL;
 		}
 		if (!dep) {
-			decode(c, k, &top->let->value, top->let);
+			decode(c, k, &top->let->value, top->let->loc.file,
+			       top->let);
 			n--;
 			continue;
 		}
@@ -448,8 +454,8 @@ static int read_value_file(struct xbc *c, struct xbc_stmt *s)
 		goto bad;
 	}
 	if ((unsigned long long)st.st_size > MAX_FILE_VALUE) {
-		d = xbc_report(c, CHECK_FILE, &s->value.loc, "file \"%s\" is "
-			       "%llu bytes: a file value is at most %lu",
+		d = xbc_report(c, CHECK_FILE, XBC_AT(s, value), "file \"%s\" "
+			       "is %llu bytes: a file value is at most %lu",
 			       rel, (unsigned long long)st.st_size,
 			       MAX_FILE_VALUE);
 		xbc_hint(c, d, "a vm-data value holds at most 2048 bytes");
@@ -463,9 +469,10 @@ static int read_value_file(struct xbc *c, struct xbc_stmt *s)
 	if (why)
 		goto bad;
 	buf[n] = '\0';
-	if (memchr(buf, '\0', n) || check_xml(c, &s->value, buf, n, NULL)) {
+	if (memchr(buf, '\0', n) ||
+	    check_xml(c, &s->value, s->loc.file, buf, n, NULL)) {
 		if (memchr(buf, '\0', n)) {
-			d = xbc_report(c, CHECK_XML_CHAR, &s->value.loc,
+			d = xbc_report(c, CHECK_XML_CHAR, XBC_AT(s, value),
 				       "file \"%s\" holds a NUL byte: xapi "
 				       "would silently cut the value short",
 				       rel);
@@ -476,12 +483,12 @@ static int read_value_file(struct xbc *c, struct xbc_stmt *s)
 	s->value.value = xbc_arena_strndup(c, buf, n);
 	if (!s->value.value)
 		goto out;
-	s->value.len = n;
+	s->value.len = (uint32_t)n;  /* <= MAX_FILE_VALUE */
 	ret = 0;
 	goto out;
 bad:
-	d = xbc_report(c, CHECK_FILE, &s->value.loc, "cannot read file \"%s\": "
-		       "%s", rel, why);
+	d = xbc_report(c, CHECK_FILE, XBC_AT(s, value), "cannot read file "
+		       "\"%s\": %s", rel, why);
 	xbc_hint(c, d, "a file value's path is relative to the file that "
 		 "names it");
 	goto out;
@@ -505,8 +512,9 @@ static void decode_stmts(struct xbc *c, struct constants *k,
 		if (s->kind == STMT_USE)
 			continue;
 		if (s->key.raw)
-			decode(c, k, &s->key, NULL);
-		if (s->value.raw && !decode(c, k, &s->value, NULL) &&
+			decode(c, k, &s->key, s->loc.file, NULL);
+		if (s->value.raw &&
+		    !decode(c, k, &s->value, s->loc.file, NULL) &&
 		    s->value_is_file)
 			read_value_file(c, s);
 	}
@@ -521,7 +529,7 @@ static void check_glob(struct xbc *c, const struct xbc_block *b)
 
 	if (b->how != SELECT_NAME || !v || !strpbrk(v, "*?["))
 		return;
-	d = xbc_report(c, CHECK_GLOB_IN_NAME, &b->selector.loc, "the name "
+	d = xbc_report(c, CHECK_GLOB_IN_NAME, XBC_AT(b, selector), "the name "
 		       "\"%s\" holds %s: it selects the one object named so, "
 		       "not a pattern", v, strchr(v, '*') ? "'*'" :
 		       strchr(v, '?') ? "'?'" : "'['");
@@ -559,7 +567,7 @@ static void link_uses(struct xbc *c, struct xbc_stmt *s,
 				s->tmpl->used = true;
 			continue;
 		}
-		d = xbc_report(c, CHECK_TEMPLATE, &s->key.loc, "unknown "
+		d = xbc_report(c, CHECK_TEMPLATE, XBC_AT(s, key), "unknown "
 			       "template '%s'", s->key.raw);
 		for (n = 0, t = c->templates; t && n < 64; t = t->next)
 			names[n++] = t->name;
@@ -697,7 +705,8 @@ static void dup_str(struct xbc_str *to, const struct xbc_str *from)
 {
 	bool plain = from->raw && from->value == from->raw;
 
-	to->loc = from->loc;
+	to->line = from->line;
+	to->column = from->column;
 	to->value = plain ? from->value : NULL;
 	to->len = plain ? from->len : 0;
 	to->raw = from->raw;         /* in the arena, never written: shared */
@@ -800,7 +809,7 @@ static struct xbc_env *make_env(struct xbc *c, struct constants *k,
 		item.value = NULL;
 		k->env = up;
 		c->cur_env = up;
-		if (decode(c, k, &item, NULL))
+		if (decode(c, k, &item, f->loc.file, NULL))
 			return NULL;
 		e->value = item.value;   /* in the arena, raw or decoded */
 	}
@@ -959,10 +968,10 @@ void xbc_resolve(struct xbc *c)
 	for (b = c->blocks; b && !c->stop; b = b->next) {
 		k.env = b->env;
 		c->cur_env = b->env;
-		if (!decode(c, &k, &b->selector, NULL))
+		if (!decode(c, &k, &b->selector, b->loc.file, NULL))
 			check_glob(c, b);
 		if (b->host.raw)
-			decode(c, &k, &b->host, NULL);
+			decode(c, &k, &b->host, b->loc.file, NULL);
 		decode_stmts(c, &k, b->stmts);
 	}
 	k.env = NULL;

@@ -18,8 +18,10 @@ static void take(struct xbc_str *s, struct xbc_tok *tok,
 	}
 	if (tok)
 		tok->text = NULL;
-	if (loc)
-		s->loc = *loc;
+	if (loc) {
+		s->line = loc->first_line;
+		s->column = loc->first_column;
+	}
 }
 
 /* let, include, template in a for's body: refused (for-body) */

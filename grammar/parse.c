@@ -683,14 +683,14 @@ static int decode_include_path(struct xbc *c, struct xbc_include *inc)
 	if (!r)
 		return -1;
 	if (strchr(r, '\\') || strchr(r, '$') || !*r) {
-		d = xbc_report(c, CHECK_INCLUDE, &inc->path.loc,
+		d = xbc_report(c, CHECK_INCLUDE, XBC_AT(inc, path),
 			       *r ? "an include path is written plainly: no "
 			       "escapes, no ${constants}" : "an empty include path");
 		(void)d;
 		return -1;
 	}
 	inc->path.value = inc->path.raw;
-	inc->path.len = strlen(r);
+	inc->path.len = (uint32_t)strlen(r);   /* from the source: < 1 GiB */
 	return inc->path.value ? 0 : -1;
 }
 
@@ -711,7 +711,7 @@ static void process_includes(struct xbc *c, struct xbc_file *from,
 		f = open_include(c, from, inc, &why);
 		if (!f) {
 			struct xbc_diag *d = xbc_report(c, CHECK_INCLUDE,
-				&inc->path.loc, "cannot include \"%s\": %s",
+				XBC_AT(inc, path), "cannot include \"%s\": %s",
 				inc->path.value, why ? why : "error");
 
 			if (c->opt.ninclude_dirs == 0)
@@ -722,7 +722,7 @@ static void process_includes(struct xbc *c, struct xbc_file *from,
 		}
 		real = realpath(f->path, NULL);
 		if (!real) {
-			xbc_report(c, CHECK_INCLUDE, &inc->path.loc,
+			xbc_report(c, CHECK_INCLUDE, XBC_AT(inc, path),
 				   "cannot include \"%s\": %s", inc->path.value,
 				   strerror(errno));
 			goto drop;
@@ -732,8 +732,8 @@ static void process_includes(struct xbc *c, struct xbc_file *from,
 				break;
 		if (fr) {
 			struct xbc_diag *d = xbc_report(c, CHECK_INCLUDE,
-				&inc->path.loc, "an include cycle: \"%s\" is "
-				"already being read", inc->path.value);
+				XBC_AT(inc, path), "an include cycle: \"%s\" "
+				"is already being read", inc->path.value);
 
 			xbc_hint(c, d, "move what both files need into a third "
 				 "file that both include");
@@ -745,7 +745,7 @@ static void process_includes(struct xbc *c, struct xbc_file *from,
 			goto drop;
 		}
 		if (depth >= MAX_INCLUDE_DEPTH) {
-			xbc_report(c, CHECK_INCLUDE, &inc->path.loc,
+			xbc_report(c, CHECK_INCLUDE, XBC_AT(inc, path),
 				   "includes nested deeper than %d",
 				   MAX_INCLUDE_DEPTH);
 			free(real);

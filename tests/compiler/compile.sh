@@ -119,6 +119,17 @@ printf 'include "../a.xb";\nlet x = "1";\n' >"$work/inc2/sub/b.xb"
 "$XENBAKEC" --check "$work/inc2/a.xb" 2>"$work/err"
 check "an include cycle: exit 1, named at the include that closes it" '[ $? -eq 1 ] && grep -q "^$work/inc2/sub/b.xb:1:9: error: .*cycle.*\[include\]" "$work/err"'
 
+# a string's position is its holder's file: the included file, not the
+# one that includes it (a selector, a key, a value, a let, a for's item)
+printf 'include "sub/d.xb";\nvm "a" { vm-data "k" = "v"; }\n' >"$work/inc2/strs.xb"
+printf 'let y = "\\q";\nvm "c*" {\n  vm-data "bad/\\x01" = "${nope}";\n}\nfor i in "\\x01" { vm "f${i}" { } }\n' >"$work/inc2/sub/d.xb"
+(cd "$work/inc2" && "$XENBAKEC" --check strs.xb) 2>"$work/err"
+check "a let's string in an included file" '[ $? -eq 1 ] && grep -q "^sub/d.xb:1:10: error: .*\[syntax\]" "$work/err"'
+check "a selector in an included file" 'grep -q "^sub/d.xb:2:4: warning: .*\[glob-in-name\]" "$work/err"'
+check "a key in an included file" 'grep -q "^sub/d.xb:3:16: error: .*\[xml-char\]" "$work/err"'
+check "a value in an included file" 'grep -q "^sub/d.xb:3:25: error: .*\[undefined-constant\]" "$work/err"'
+check "a for's item in an included file" 'grep -q "^sub/d.xb:5:11: error: .*\[xml-char\]" "$work/err"'
+
 printf 'include "%s/inc2/sub/c.xb";\n' "$work" >"$work/inc2/abs.xb"
 mkdir -p "$work/inc2/deep"
 mv "$work/inc2/abs.xb" "$work/inc2/deep/abs.xb"

@@ -816,6 +816,43 @@ START_TEST(arena_strings_packed)
 }
 END_TEST
 
+/* A million statements cost a million of these: their size is kept */
+START_TEST(tree_nodes_small)
+{
+	ck_assert_uint_le(sizeof(struct xbc_str), 32);
+	ck_assert_uint_le(sizeof(struct xbc_stmt), 104);
+	ck_assert_uint_le(sizeof(struct xbc_entry), 32);
+}
+END_TEST
+
+/* A node comes zeroed wherever it falls: after strings, in a later
+ * chunk, or alone in a chunk of its own (bigger than a chunk's share) */
+START_TEST(arena_nodes_zeroed)
+{
+	static const size_t sizes[] = { 24, 120, 3000, 40, 5 << 20, 16 };
+	struct xbc c;
+	unsigned char *node;
+	size_t i, r, j;
+
+	xbc_init(&c);
+	for (r = 0; r < 300; r++) {
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			if (sizes[i] > 4096 && r % 100)
+				continue;
+			ck_assert_ptr_nonnull(xbc_arena_strndup(&c, "xxxxxxx",
+								 r % 8));
+			node = xbc_new(&c, sizes[i]);
+			ck_assert_ptr_nonnull(node);
+			for (j = 0; j < sizes[i] && !node[j]; j++)
+				;
+			ck_assert_uint_eq(j, sizes[i]);
+			memset(node, 0xa5, sizes[i]);
+		}
+	}
+	xbc_free(&c);
+}
+END_TEST
+
 /* src (len bytes) formatted, as the main file "t.xb" read alone; NULL
  * when refused, c then holding the diagnostics (xbc_free it). */
 static char *format(struct xbc *c, const char *src, size_t len)
@@ -961,6 +998,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, positions_by_record_and_by_table_agree);
 	tcase_add_test(tc, blob_streamed_to_a_file_is_the_blob_in_memory);
 	tcase_add_test(tc, arena_blocks_keep_their_bytes);
+	tcase_add_test(tc, arena_nodes_zeroed);
+	tcase_add_test(tc, tree_nodes_small);
 	tcase_add_test(tc, arena_strings_packed);
 	suite_add_tcase(s, tc);
 
