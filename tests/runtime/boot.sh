@@ -122,13 +122,7 @@ xenstore-write /local/domain/5/vm-data/role backend
 # an apply goes by xapi's copy of the guest's vm-data (VM.xenstore_data):
 # the edit is repaired once xapi has copied it (xapi runs, only its
 # socket is not there yet)
-i=0
-until xapi_py >/dev/null 2>&1 <<'PYEOF'
-assert vm("web-01")["xenstore_data"].get("vm-data/role") == "backend"
-PYEOF
-do
-	i=$((i + 1)); [ $i -lt 300 ] || fail "xapi never copied the edit"; sleep 0.1
-done
+wait_mirrored web-01 vm-data/role backend
 export XENBAKE_XAPI_COOKIE=$DIR/cookie
 "$XENBAKE" apply --xapi "unix:$DIR/xapi.sock" --wait 600 "$DIR/etc" \
 	>"$DIR/out" 2>&1 &

@@ -103,13 +103,7 @@ expect_eq "no-op requests, 20 keys a guest vs 2" "$noop_requests" "$small"
 
 # a hand edit xapi mirrored: that guest alone is read, and repaired
 xenstore-write /local/domain/5/vm-data/k3 hand
-n=0
-until xapi_py >/dev/null 2>&1 <<'PYEOF'
-assert vm("web-01")["xenstore_data"].get("vm-data/k3") == "hand"
-PYEOF
-do
-	n=$((n + 1)); [ $n -lt 50 ] || fail "xapi never mirrored the hand edit"; sleep 0.1
-done
+wait_mirrored web-01 vm-data/k3 hand
 settle
 trace_mark
 "$XENBAKE" apply "$DIR/site20.xbb" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "repair"; }
@@ -120,13 +114,7 @@ expect_eq "reads of app-01's keys" "$(key_reads 7)" 0
 
 # a hand edit the mirror does not show: check sees it, apply does not yet
 xenstore-write /local/domain/7/vm-data/k4 hand
-n=0
-until xapi_py >/dev/null 2>&1 <<'PYEOF'
-assert vm("app-01")["xenstore_data"].get("vm-data/k4") == "hand"
-PYEOF
-do
-	n=$((n + 1)); [ $n -lt 50 ] || fail "xapi never mirrored the paused guest's edit"; sleep 0.1
-done
+wait_mirrored app-01 vm-data/k4 hand
 xapi_py <<'PYEOF' || fail "could not set the paused VM's field"
 r = vm("app-01")
 data = dict(r["xenstore_data"])
