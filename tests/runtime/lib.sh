@@ -181,9 +181,10 @@ PYEOF
 	"$PY" "$DIR/xapi.py" "$XENBAKE_XAPI"
 }
 
-# wait_mirrored VM KEY VALUE: waits until xapi has copied the guest's
-# KEY = VALUE into VM.xenstore_data (xenopsd reports a change of the live
-# tree when it sees it: later, not at once), up to 30 s.
+# wait_mirrored VM KEY VALUE [TRIES]: waits until xapi has copied the
+# guest's KEY = VALUE into VM.xenstore_data (xenopsd reports a change of
+# the live tree when it sees it: later, not at once), TRIES times 0.1 s
+# (default 300).
 wait_mirrored() {
 	n=0
 	until xapi_py >/dev/null 2>&1 <<PYEOF
@@ -191,7 +192,7 @@ assert vm("$1")["xenstore_data"].get("$2") == "$3"
 PYEOF
 	do
 		n=$((n + 1))
-		[ $n -lt 300 ] || fail "xapi never copied $2 = $3 of $1 into VM.xenstore_data"
+		[ $n -lt "${4:-300}" ] || fail "xapi never copied $2 = $3 of $1 into VM.xenstore_data"
 		sleep 0.1
 	done
 }

@@ -32,20 +32,10 @@ site() {
 site 2
 site 20
 
-# waits until xapi's mirror of domain 5, 6, 7 holds vm-data/kN = want
+# waits until xapi's mirror of domain 5, 6, 7 holds vm-data/kN = NAME-N
 mirrored() {
-	n=0
-	until KEY=$1 WANT=$2 xapi_py >/dev/null 2>&1 <<'PYEOF'
-import os
-key, want = "vm-data/k" + os.environ["KEY"], os.environ["WANT"]
-for name in ("web-01", "db-01", "app-01"):
-    got = vm(name)["xenstore_data"].get(key)
-    assert got == (want % name if "%s" in want else want), (name, got)
-PYEOF
-	do
-		n=$((n + 1))
-		[ $n -lt 50 ] || fail "xapi never mirrored vm-data/k$1"
-		sleep 0.1
+	for name in web-01 db-01 app-01; do
+		wait_mirrored "$name" "vm-data/k$1" "$name-$1" 50
 	done
 }
 # waits until xenstored has had no request for half a second: the
@@ -81,7 +71,7 @@ noop() {   # noop KEYS: a no-op apply, its request count in $noop_requests
 }
 
 "$XENBAKE" apply "$DIR/site2.xbb" >"$DIR/out" 2>&1 || { cat "$DIR/out"; fail "apply site2"; }
-mirrored 1 '%s-1'
+mirrored 1
 noop 2
 small=$noop_requests
 settle
@@ -96,7 +86,7 @@ expect_eq "xenbake's reads of keys, 3 guests x 20" "$(tail -n +"$(($(cat "$DIR/t
 	     conn && $2 == conn && /^IN .* READ \(\/local\/domain\/[567]\/vm-data\/k/ { n++ }
 	     conn && $2 == conn && /^IN .* TRANSACTION_END/ { exit }
 	     END { print n + 0 }')" 60
-mirrored 19 '%s-19'
+mirrored 19
 noop 20
 expect_eq "no-op requests, 20 keys a guest vs 2" "$noop_requests" "$small"
 [ "$small" -le 10 ] || fail "a no-op of 3 guests sent $small requests"
