@@ -105,39 +105,30 @@ static bool needs_pbds(const struct xb_desired *d, const struct xb_actual *a)
  * vm_data, as if read from xenstore. 0 or -ENOMEM. */
 static int mirror_vm_data(struct xb_actual *a)
 {
+	struct xb_domid_index *by_domid = xb_index_guests(a);
 	size_t i, k, plen = strlen(XB_VM_DATA_PREFIX);
+	int r = -ENOMEM;
 
+	if (!by_domid)
+		return -ENOMEM;
 	for (i = 0; i < a->nobjects; i++) {
 		const struct xb_object *ob = &a->objects[i];
-		size_t lo = 0, hi = a->nguests;
+		size_t gi = xb_local_guest(a, by_domid, ob);
 
-		if (ob->cls != XB_CLASS_VM || !ob->running || ob->domid < 0 ||
-		    !ob->uuid)
+		if (gi == SIZE_MAX)
 			continue;
-		/* a->guests is sorted by domid */
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (a->guests[mid].domid < ob->domid)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (; lo < a->nguests && a->guests[lo].domid == ob->domid; lo++) {
-			struct xb_guest *g = &a->guests[lo];
-
-			if (!g->vm_uuid || strcmp(g->vm_uuid, ob->uuid))
-				continue;
-			for (k = 0; k < ob->xenstore_data.n; k++)
-				if (!strncmp(ob->xenstore_data.kv[k].key,
-					     XB_VM_DATA_PREFIX, plen) &&
-				    xb_map_set(&g->vm_data,
-					       ob->xenstore_data.kv[k].key,
-					       ob->xenstore_data.kv[k].value))
-					return -ENOMEM;
-		}
+		for (k = 0; k < ob->xenstore_data.n; k++)
+			if (!strncmp(ob->xenstore_data.kv[k].key,
+				     XB_VM_DATA_PREFIX, plen) &&
+			    xb_map_set(&a->guests[gi].vm_data,
+				       ob->xenstore_data.kv[k].key,
+				       ob->xenstore_data.kv[k].value))
+				goto out;
 	}
-	return 0;
+	r = 0;
+out:
+	free(by_domid);
+	return r;
 }
 
 static void forget_vm_data(struct xb_actual *a)

@@ -44,12 +44,6 @@ struct index {
 	size_t n;
 };
 
-/* running guests by domid, for each VM's local guest */
-struct domid_entry {
-	int domid;
-	size_t i;
-};
-
 struct planner {
 	const struct xb_desired *d;
 	const struct xb_actual *a;
@@ -59,8 +53,7 @@ struct planner {
 	size_t ntargets;
 	struct index by_name;               /* name-label, a PIF's device */
 	struct index by_uuid;
-	struct domid_entry *by_domid;
-	size_t nby_domid;
+	struct xb_domid_index *by_domid;    /* for each VM's local guest */
 	const char **owners;                /* planned together, each once */
 	char **rec_keys;                    /* the other_config key of each
 					       one's record */
@@ -377,15 +370,6 @@ static int ix_cmp(const void *x, const void *y)
 	return a->i < b->i ? -1 : a->i > b->i;
 }
 
-static int domid_cmp(const void *x, const void *y)
-{
-	const struct domid_entry *a = x, *b = y;
-
-	if (a->domid != b->domid)
-		return a->domid < b->domid ? -1 : 1;
-	return a->i < b->i ? -1 : a->i > b->i;
-}
-
 static void ix_add(struct index *ix, const char *key, enum xb_class cls,
 		   size_t i, bool guest)
 {
@@ -406,8 +390,7 @@ static int build_indexes(struct planner *pl)
 
 	pl->by_name.e = calloc(n ? n : 1, sizeof(*pl->by_name.e));
 	pl->by_uuid.e = calloc(n ? n : 1, sizeof(*pl->by_uuid.e));
-	pl->by_domid = calloc(a->nguests ? a->nguests : 1,
-			      sizeof(*pl->by_domid));
+	pl->by_domid = xb_index_guests(a);
 	if (!pl->by_name.e || !pl->by_uuid.e || !pl->by_domid)
 		return pl->oom = -ENOMEM;
 	for (i = 0; i < n; i++) {
@@ -424,14 +407,8 @@ static int build_indexes(struct planner *pl)
 			       XB_CLASS_VM, i, true);
 		}
 	}
-	for (i = 0; i < a->nguests; i++) {
-		pl->by_domid[i].domid = a->guests[i].domid;
-		pl->by_domid[i].i = i;
-	}
-	pl->nby_domid = a->nguests;
 	qsort(pl->by_name.e, pl->by_name.n, sizeof(*pl->by_name.e), ix_cmp);
 	qsort(pl->by_uuid.e, pl->by_uuid.n, sizeof(*pl->by_uuid.e), ix_cmp);
-	qsort(pl->by_domid, pl->nby_domid, sizeof(*pl->by_domid), domid_cmp);
 	return 0;
 }
 
@@ -1212,32 +1189,6 @@ out:
 	return r;
 }
 
-/* The local running guest of VM object ob, or NO_INDEX. */
-static size_t local_guest(const struct planner *pl, const struct xb_object *ob)
-{
-	const struct xb_actual *a = pl->a;
-	size_t lo = 0, hi = pl->nby_domid;
-
-	if (ob->cls != XB_CLASS_VM || !ob->running || ob->domid < 0 ||
-	    !ob->uuid)
-		return NO_INDEX;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (pl->by_domid[mid].domid < ob->domid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < pl->nby_domid && pl->by_domid[lo].domid == ob->domid; lo++) {
-		const struct xb_guest *g = &a->guests[pl->by_domid[lo].i];
-
-		if (g->vm_uuid && !strcmp(g->vm_uuid, ob->uuid))
-			return pl->by_domid[lo].i;
-	}
-	return NO_INDEX;
-}
-
 /* A string field (name_description) from have to want: one change, one
  * write of the map "" -> value. */
 static int plan_string(struct planner *pl, size_t oi, const char *object,
@@ -1374,7 +1325,7 @@ static int plan_object(struct planner *pl, size_t oi)
 	 * --no-xenstore): left to xenbake on its host; the record still
 	 * names what the config manages, so that every host of a pool
 	 * plans the same record. */
-	gi = local_guest(pl, ob);
+	gi = xb_local_guest(pl->a, pl->by_domid, ob);
 	live_here = pl->opt->use_xenstore && gi != NO_INDEX;
 	if (ob->cls == XB_CLASS_VM && ob->running && !live_here &&
 	    t->want[XB_FIELD_XENSTORE_DATA].n &&

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* state.c - the plain values of state.h: a sorted string map, and freeing
- * what the backends read. */
+/* state.c - the plain values of state.h: a sorted string map, freeing
+ * what the backends read, and finding a VM's running guest. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -230,4 +230,57 @@ void xb_actual_free(struct xb_actual *a)
 	free(a->guests);
 	free(a->this_host);
 	memset(a, 0, sizeof(*a));
+}
+
+static int domid_cmp(const void *x, const void *y)
+{
+	const struct xb_domid_index *a = x, *b = y;
+
+	if (a->domid != b->domid)
+		return a->domid < b->domid ? -1 : 1;
+	return a->guest < b->guest ? -1 : a->guest > b->guest;
+}
+
+struct xb_domid_index *xb_index_guests(const struct xb_actual *a)
+{
+	struct xb_domid_index *ix = calloc(a->nguests ? a->nguests : 1,
+					   sizeof(*ix));
+	size_t i;
+
+	if (!ix)
+		return NULL;
+	for (i = 0; i < a->nguests; i++) {
+		ix[i].domid = a->guests[i].domid;
+		ix[i].guest = i;
+	}
+	qsort(ix, a->nguests, sizeof(*ix), domid_cmp);
+	return ix;
+}
+
+size_t xb_local_guest(const struct xb_actual *a,
+		      const struct xb_domid_index *by_domid,
+		      const struct xb_object *ob)
+{
+	size_t lo = 0, hi = a->nguests;
+
+	if (ob->cls != XB_CLASS_VM || !ob->running || ob->domid < 0 ||
+	    !ob->uuid)
+		return SIZE_MAX;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (by_domid[mid].domid < ob->domid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* a domid names one domain, but a reply may repeat it: the uuid
+	   decides */
+	for (; lo < a->nguests && by_domid[lo].domid == ob->domid; lo++) {
+		const struct xb_guest *g = &a->guests[by_domid[lo].guest];
+
+		if (g->vm_uuid && !strcmp(g->vm_uuid, ob->uuid))
+			return by_domid[lo].guest;
+	}
+	return SIZE_MAX;
 }

@@ -96,4 +96,20 @@ struct xb_actual {
 
 void xb_actual_free(struct xb_actual *a);
 
+/* a's running guests by domid (a->nguests entries, sorted), to find each
+ * VM's guest with xb_local_guest; the guests themselves may be in any
+ * order. malloc'd; NULL when out of memory. */
+struct xb_domid_index {
+	int domid;
+	size_t guest;                /* its position in a->guests */
+};
+struct xb_domid_index *xb_index_guests(const struct xb_actual *a);
+
+/* The position in a->guests of VM object ob's guest on this host (ob
+ * running here with a domid, the guest of the same domid and VM uuid),
+ * or SIZE_MAX. */
+size_t xb_local_guest(const struct xb_actual *a,
+		      const struct xb_domid_index *by_domid,
+		      const struct xb_object *ob);
+
 #endif

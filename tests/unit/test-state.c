@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* test-state.c - the sorted string map every state is made of. */
+/* test-state.c - the sorted string map every state is made of, and
+ * finding a VM's running guest. */
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
@@ -162,6 +163,57 @@ START_TEST(reserve_makes_room_once)
 }
 END_TEST
 
+/* Guests in no particular order, one domid repeated by a stale reply:
+ * each running VM finds its own guest by domid and uuid, and nothing
+ * else finds one. */
+START_TEST(each_running_vm_finds_its_guest)
+{
+	char u2[] = "u2", u3[] = "u3", u5[] = "u5", u7[] = "u7",
+	     other[] = "other";
+	struct xb_guest guests[] = {
+		{ .domid = 7, .vm_uuid = u7 },
+		{ .domid = 2, .vm_uuid = u2 },
+		{ .domid = 7, .vm_uuid = other },
+		{ .domid = 5, .vm_uuid = NULL },
+		{ .domid = 3, .vm_uuid = u3 },
+	};
+	struct xb_actual a = { .guests = guests, .nguests = 5 };
+	struct xb_object vm = { .cls = XB_CLASS_VM, .running = true };
+	struct xb_domid_index *ix = xb_index_guests(&a);
+	size_t i;
+
+	ck_assert_ptr_nonnull(ix);
+	for (i = 1; i < a.nguests; i++)
+		ck_assert_int_le(ix[i - 1].domid, ix[i].domid);
+	vm.domid = 7, vm.uuid = other;
+	ck_assert_uint_eq(xb_local_guest(&a, ix, &vm), 2);
+	vm.uuid = u7;
+	ck_assert_uint_eq(xb_local_guest(&a, ix, &vm), 0);
+	vm.domid = 2, vm.uuid = u2;
+	ck_assert_uint_eq(xb_local_guest(&a, ix, &vm), 1);
+	vm.domid = 3, vm.uuid = u3;
+	ck_assert_uint_eq(xb_local_guest(&a, ix, &vm), 4);
+	vm.uuid = u2;                       /* a domid of another VM's */
+	ck_assert_uint_eq(xb_local_guest(&a, ix, &vm), SIZE_MAX);
+	vm.domid = 5, vm.uuid = u5;         /* a guest of no known VM */
+	ck_assert_uint_eq(xb_local_guest(&a, ix, &vm), SIZE_MAX);
+	vm.domid = 9;                         /* no such domain */
+	ck_assert_uint_eq(xb_local_guest(&a, ix, &vm), SIZE_MAX);
+	vm.domid = 2, vm.uuid = u2, vm.running = false;
+	ck_assert_uint_eq(xb_local_guest(&a, ix, &vm), SIZE_MAX);
+	vm.running = true, vm.cls = XB_CLASS_SR;
+	ck_assert_uint_eq(xb_local_guest(&a, ix, &vm), SIZE_MAX);
+	free(ix);
+
+	a.nguests = 0;                        /* no guests: still an index */
+	ix = xb_index_guests(&a);
+	ck_assert_ptr_nonnull(ix);
+	vm.cls = XB_CLASS_VM;
+	ck_assert_uint_eq(xb_local_guest(&a, ix, &vm), SIZE_MAX);
+	free(ix);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("state");
@@ -182,6 +234,9 @@ Suite *test_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("free");
 	tcase_add_test(tc, freeing_leaves_an_empty_state);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("local-guest");
+	tcase_add_test(tc, each_running_vm_finds_its_guest);
 	suite_add_tcase(s, tc);
 	return s;
 }
