@@ -25,6 +25,7 @@
 
 #include "lib/errmsg.h"
 #include "lib/hex.h"
+#include "runtime/netlibs.h"
 #include "runtime/xapi.h"
 #include "runtime/xmlrpc.h"
 
@@ -255,7 +256,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 		return 0;
 	n = size * nmemb;
 	/* an error page is not XML-RPC: its status says what went wrong */
-	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
+	xb_curl.easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200)
 		return n;
 	if (xr_stream_feed(r->st, data, n)) {
@@ -341,35 +342,35 @@ static int transport_init(struct xapi *x)
 	CURL *c;
 
 	if (!x->curl) {
-		x->curl = curl_easy_init();
-		x->headers = curl_slist_append(NULL, "Content-Type: text/xml");
+		x->curl = xb_curl.easy_init();
+		x->headers = xb_curl.slist_append(NULL, "Content-Type: text/xml");
 		if (x->headers)     /* no 100-continue round trip */
-			x->headers = curl_slist_append(x->headers, "Expect:");
+			x->headers = xb_curl.slist_append(x->headers, "Expect:");
 		if (!x->curl || !x->headers)
 			return set_err(x, "cannot set up libcurl");
 	}
 	c = x->curl;
-	curl_easy_setopt(c, CURLOPT_URL, x->url);
-	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, x->unix_path);
+	xb_curl.easy_setopt(c, CURLOPT_URL, x->url);
+	xb_curl.easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, x->unix_path);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	xb_curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS,
+	xb_curl.easy_setopt(c, CURLOPT_PROTOCOLS,
 			 CURLPROTO_HTTP | CURLPROTO_HTTPS);
 #endif
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, x->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, x->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->curl_err);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x->reply);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, x->insecure ? 0L : 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, x->insecure ? 0L : 2L);
+	xb_curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	xb_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	xb_curl.easy_setopt(c, CURLOPT_HTTPHEADER, x->headers);
+	xb_curl.easy_setopt(c, CURLOPT_POST, 1L);
+	xb_curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, x->timeout_ms);
+	xb_curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, x->timeout_ms);
+	xb_curl.easy_setopt(c, CURLOPT_ERRORBUFFER, x->curl_err);
+	xb_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	xb_curl.easy_setopt(c, CURLOPT_WRITEDATA, &x->reply);
+	xb_curl.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, x->insecure ? 0L : 1L);
+	xb_curl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, x->insecure ? 0L : 2L);
 	if (x->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, x->ca_file);
+		xb_curl.easy_setopt(c, CURLOPT_CAINFO, x->ca_file);
 	if (x->pinned && strcmp(x->scheme, "unix")) {
 		/* the pin alone (no CA file): the certificate is the trust,
 		 * as xe's known-hosts; with a CA file both checks hold. The
@@ -378,12 +379,12 @@ static int transport_init(struct xapi *x)
 		if (pin_index() < 0)
 			return set_err(x, "cannot set up the certificate pin");
 		if (!x->ca_file) {
-			curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-			curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+			xb_curl.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+			xb_curl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 		}
-		if (curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION,
+		if (xb_curl.easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION,
 				     pin_ssl_ctx) != CURLE_OK ||
-		    curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, x) != CURLE_OK)
+		    xb_curl.easy_setopt(c, CURLOPT_SSL_CTX_DATA, x) != CURLE_OK)
 			return set_err(x, "--xapi-fingerprint needs libcurl "
 				       "built with OpenSSL");
 	}
@@ -419,11 +420,11 @@ static int rpc(struct xapi *x, const char *method,
 		goto out;
 	}
 	x->curl_err[0] = '\0';
-	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	xb_curl.easy_setopt(x->curl, CURLOPT_POSTFIELDS, body);
+	xb_curl.easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 			 (curl_off_t)len);
 	x->calls++;
-	rc = curl_easy_perform(x->curl);
+	rc = xb_curl.easy_perform(x->curl);
 	if (rc == CURLE_WRITE_ERROR && x->reply.refused)
 		rc = CURLE_OK;       /* the decoder says why below */
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
@@ -433,7 +434,7 @@ static int rpc(struct xapi *x, const char *method,
 	}
 	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
 		set_err(x, "cannot connect to %s: %s", x->endpoint,
-			x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc));
+			x->curl_err[0] ? x->curl_err : xb_curl.easy_strerror(rc));
 		goto out;
 	}
 	if (rc != CURLE_OK && x->pin_mismatch) {
@@ -448,10 +449,10 @@ static int rpc(struct xapi *x, const char *method,
 	}
 	if (rc != CURLE_OK) {
 		set_err(x, "%s: %s: %s", method, x->endpoint,
-			x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc));
+			x->curl_err[0] ? x->curl_err : xb_curl.easy_strerror(rc));
 		goto out;
 	}
-	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+	xb_curl.easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
 		set_err(x, "%s: HTTP status %ld from %s", method, status,
 			x->endpoint);
@@ -698,8 +699,8 @@ out:
 static void free_handle(struct xapi *x)
 {
 	if (x->curl)
-		curl_easy_cleanup(x->curl);
-	curl_slist_free_all(x->headers);
+		xb_curl.easy_cleanup(x->curl);
+	xb_curl.slist_free_all(x->headers);
 	if (x->password) {
 		explicit_bzero(x->password, strlen(x->password));
 		free(x->password);
@@ -716,7 +717,7 @@ static void free_handle(struct xapi *x)
 	fault_clear(&x->fault);
 	xr_stream_free(x->reply.st);
 	free(x);
-	curl_global_cleanup();
+	xb_curl.global_cleanup();
 }
 
 /* An empty handle; free_handle() undoes it. */
@@ -725,13 +726,15 @@ static struct xapi *new_handle(char **errmsg)
 	struct xapi *x;
 
 	*errmsg = NULL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+	if (xb_netlibs_load(errmsg))
+		return NULL;
+	if (xb_curl.global_init(CURL_GLOBAL_DEFAULT)) {
 		*errmsg = strdup("cannot initialise libcurl");
 		return NULL;
 	}
 	x = calloc(1, sizeof(*x));
 	if (!x) {
-		curl_global_cleanup();
+		xb_curl.global_cleanup();
 		*errmsg = strdup("out of memory");
 	}
 	return x;
@@ -857,7 +860,7 @@ void xapi_close(struct xapi *x)
 		long t = x->timeout_ms < LOGOUT_TIMEOUT_MS ? x->timeout_ms :
 			 LOGOUT_TIMEOUT_MS;
 
-		curl_easy_setopt(x->curl, CURLOPT_TIMEOUT_MS, t);
+		xb_curl.easy_setopt(x->curl, CURLOPT_TIMEOUT_MS, t);
 		params[0].type = XR_STRING;
 		params[0].str = x->session;
 		if (rpc(x, "session.logout", params, 1, &r) == 0)

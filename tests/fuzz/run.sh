@@ -16,7 +16,8 @@ trap 'rm -rf "$out"' EXIT
 CC=${FUZZ_CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
  -D_GNU_SOURCE -DOPENSSL_API_COMPAT=0x10100000L -I$src -I$build"
-xml="$(pkg-config --cflags --libs libxml-2.0)"
+xml="$(pkg-config --cflags libxml-2.0)"
+curl="$(pkg-config --cflags libcurl)"
 # lib/ hashes and signs with libcrypto (the OpenSSL backend of crypto.h)
 crypto="$(pkg-config --cflags --libs libcrypto)"
 
@@ -40,8 +41,10 @@ $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-journal" "$src/tests/fuzz/fuzz-journal
 $CC $flags -o "$out/fuzz-json" "$src/tests/fuzz/fuzz-json.c" \
 	"$src"/runtime/json.c $lib $crypto
 # shellcheck disable=SC2086
+# libxml2 is loaded on first use (runtime/netlibs.c), by its soname
 $CC $flags -o "$out/fuzz-xmlrpc" "$src/tests/fuzz/fuzz-xmlrpc.c" \
-	"$src"/runtime/xmlrpc.c $lib $xml $crypto -lm
+	"$src"/runtime/xmlrpc.c "$src"/runtime/netlibs.c $lib $xml $curl \
+	$crypto -lm -ldl -lpthread
 
 total=0 crashed=
 for h in parse blob xmlrpc journal json; do

@@ -80,7 +80,8 @@ for deb in "$C" "$R"; do
 	size=$(field "$deb" Installed-Size)
 	[ "$size" -gt 20 ] && [ "$size" -lt 20000 ] || fail "$name: Installed-Size $size"
 done
-# ${shlibs:Depends}: the libraries each program links, found by dpkg-shlibdeps
+# ${shlibs:Depends}: the libraries each program links, found by dpkg-shlibdeps;
+# xenbake's control adds the two it loads when XenAPI is first used
 dep_c=$(field "$C" Depends) dep_r=$(field "$R" Depends)
 for lib in libc6 libsodium; do
 	echo "$dep_c" | grep -q "$lib" || fail "xenbakec Depends lacks $lib: $dep_c"

@@ -58,7 +58,8 @@ for p in "$R" "$C"; do
 	[ "$(q '%{VERSION}' "$p")" = "$UPSTREAM" ] || fail "$p: Version"
 	[ -n "$(q '%{SUMMARY}' "$p")" ] || fail "$p: Summary"
 done
-# rpm found the libraries each program links
+# rpm found the libraries each program links; the spec adds the two xenbake
+# loads when XenAPI is first used
 rpm -qp --requires "$R" >"$W/r.req"
 rpm -qp --requires "$C" >"$W/c.req"
 for lib in libxenstore libcurl libxml2 libcrypto libc.so; do

@@ -5,7 +5,8 @@
 # whose only writes besides the keys are each guest's record (and its
 # vm-data directory, made and set the guest's only when the parent's
 # permissions would not make it so); a second apply says "No changes." and
-# sends no write at all.
+# sends no write at all. Without XenAPI, libcurl and libxml2 are never
+# loaded; with it, they are.
 . "$(dirname "$0")/../runtime/lib.sh"
 # issue 13 point 4: the counts and permissions below are those of guests
 # without a vm-data (the old sandbox); at the real boot state vm-data is
@@ -46,6 +47,22 @@ trace_mark
 "$XENBAKE" apply --no-xapi "$DIR/site.xbb" >"$DIR/out2" 2>&1 ||
 	fail "second apply failed"
 expect_eq "second apply says" "$(cat "$DIR/out2")" "No changes."
+# the dynamic loader's own account of what it opened (the binary itself,
+# not a valgrind wrapper)
+LD_DEBUG=files LD_DEBUG_OUTPUT=$DIR/ld-noxapi \
+	"$top_builddir/xenbake" plan --no-xapi "$DIR/site.xbb" >/dev/null 2>&1 ||
+	fail "plan --no-xapi"
+cat "$DIR"/ld-noxapi.* >"$DIR/ld-noxapi"
+grep -q 'file=libxenstore' "$DIR/ld-noxapi" || fail "no loader trace"
+grep -q 'file=libcurl\|file=libxml2' "$DIR/ld-noxapi" &&
+	fail "--no-xapi loaded libcurl or libxml2"
+rc=0
+LD_DEBUG=files LD_DEBUG_OUTPUT=$DIR/ld-xapi \
+	"$top_builddir/xenbake" plan "$DIR/site.xbb" >/dev/null 2>&1 || rc=$?
+[ $rc -le 2 ] || fail "plan with XenAPI exits $rc"     # 2: changes pending
+cat "$DIR"/ld-xapi.* >"$DIR/ld-xapi"
+grep -q 'file=libcurl' "$DIR/ld-xapi" && grep -q 'file=libxml2' "$DIR/ld-xapi" ||
+	fail "a run with XenAPI did not load libcurl and libxml2"
 for op in TRANSACTION_START WRITE RM SET_PERMS MKDIR; do
 	expect_eq "second apply $op requests" "$(trace_count $op)" 0
 done
