@@ -56,8 +56,12 @@ struct xbc_loc {
 struct xbc_file {
 	char *name;                  /* as shown: relative to the main file's dir */
 	char *path;                  /* as opened; NULL for names only (#@) */
-	char *text;                  /* contents, NUL-terminated; NULL if none */
+	char *text;                  /* contents, NUL-terminated; NULL if none
+				        or released */
 	size_t len;
+	bool on_disk;                /* text was read from path: released
+				        after parsing, read back only if a
+				        diagnostic shows a line of it */
 	size_t *lines;               /* offset of each line's start, made when
 				        a diagnostic is printed; NULL before */
 	size_t nlines;
@@ -410,6 +414,10 @@ void xbc_note(struct xbc *c, struct xbc_diag *d, const struct xbc_loc *loc,
 void xbc_hint(struct xbc *c, struct xbc_diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool xbc_check_on(const struct xbc *c, enum xbc_check check);
+/* Frees the text of every source read from disk: past parsing only a
+ * diagnostic needs it, and reads the line back then (as gcc does), so the
+ * tree and the blob's tables do not share the peak with the source. */
+void xbc_release_sources(struct xbc *c);
 /* Prints every diagnostic to out: text (with source line and caret) or
  * one JSON array. */
 void xbc_print_diags(const struct xbc *c, bool json, bool color, FILE *out);

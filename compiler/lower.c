@@ -1030,6 +1030,7 @@ void xbc_lower(struct xbc *c)
 
 bool xbc_compile(struct xbc *c)
 {
+	xbc_release_sources(c);
 	if (!c->stop)
 		xbc_resolve(c);
 	if (!c->stop)

@@ -135,7 +135,8 @@ static int check_output(const struct xbc *c, const char *path)
 		return -1;
 	}
 	for (f = c->files; f; f = f->next) {
-		if (!f->path || !f->text || stat(f->path, &in))
+		if (!f->path || (!f->text && !f->on_disk) ||
+		    stat(f->path, &in))
 			continue;
 		if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
 			fprintf(stderr, "xenbakec: %s: is %s, which this "

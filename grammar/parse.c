@@ -473,6 +473,7 @@ static int read_file(struct xbc_file *f, const char **why)
 	}
 	f->len = n;
 	f->text[n] = f->text[n + 1] = '\0';
+	f->on_disk = true;
 	ret = 0;
 out:
 	close(fd);
