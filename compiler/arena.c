@@ -95,9 +95,9 @@ void xbc_arena_free(struct xbc_arena *a)
 	memset(a, 0, sizeof(*a));
 }
 
-void *xbc_new(struct xbc *c, size_t size)
+static void *new_in(struct xbc *c, struct xbc_arena *a, size_t size)
 {
-	void *p = xbc_arena_alloc(&c->arena, size);
+	void *p = xbc_arena_alloc(a, size);
 
 	if (!p) {
 		c->out_of_memory = true;
@@ -106,11 +106,21 @@ void *xbc_new(struct xbc *c, size_t size)
 	return p;                    /* zero already: chunk_new */
 }
 
+void *xbc_new(struct xbc *c, size_t size)
+{
+	return new_in(c, &c->arena, size);
+}
+
+void *xbc_new_kept(struct xbc *c, size_t size)
+{
+	return new_in(c, &c->kept, size);
+}
+
 /* Strings are not aligned: a million keys and values of a few bytes
  * each would otherwise take 16 bytes or more apiece. */
 char *xbc_arena_strndup(struct xbc *c, const char *s, size_t len)
 {
-	char *p = len < SIZE_MAX ? take(&c->arena, len + 1, 1) : NULL;
+	char *p = len < SIZE_MAX ? take(&c->kept, len + 1, 1) : NULL;
 
 	if (!p) {
 		c->out_of_memory = true;

@@ -276,12 +276,13 @@ struct xbc_include {
 
 /* ---- lowered objects (lower.c), what emit writes ----------------------- */
 
-/* 32 bytes: a million of them is what a million statements cost. */
+/* 40 bytes: a million of them is what a million statements cost. */
 struct xbc_entry {
-	const char *key;             /* borrowed from the tree (the arena)
-				        or a literal */
+	const char *key;             /* borrowed from the tree's strings
+				        (c->kept) or a literal */
 	const char *value;
-	const struct xbc_loc *loc;   /* the statement's, in the tree */
+	struct xbc_loc loc;          /* the statement's: a copy, so that the
+				        tree's nodes can go before the emit */
 	uint32_t seq;                /* statement order, to sort stably;
 				        its context at c->entry_ctx[seq] */
 	unsigned field : 8;          /* enum xb_field */
@@ -338,8 +339,11 @@ struct xbc_options {
 
 struct xbc {
 	struct xbc_options opt;
-	struct xbc_arena arena;      /* the tree: nodes, token texts, decoded
-				        strings, lowered keys */
+	struct xbc_arena arena;      /* the tree's nodes: freed after
+				        lowering (xbc_release_tree) */
+	struct xbc_arena kept;       /* what the emit reads: token texts,
+				        decoded strings, lowered objects,
+				        their entries and keys */
 	char *main_dir;              /* directory of the main file */
 
 	struct xbc_file *files;
@@ -397,6 +401,10 @@ struct xbc {
 void xbc_init(struct xbc *c);
 /* Frees a list of blocks, fors among them */
 void xbc_blocks_free(struct xbc_block *b);
+/* Frees the tree (blocks, statements, lets, templates, ...) once it is
+ * lowered: the emit reads the objects and the strings only, and the tree
+ * is most of the memory at its peak. The diagnostics stay. */
+void xbc_release_tree(struct xbc *c);
 void xbc_free(struct xbc *c);
 /* Sets the default severity of every check; options may change them. */
 void xbc_options_default(struct xbc_options *opt);
@@ -427,9 +435,11 @@ const char *xbc_nearest(const char *word, const char *const *words, size_t n);
 /* malloc that records failure in c (checked once, at the end of a stage) */
 void *xbc_alloc(struct xbc *c, size_t size);
 char *xbc_strdup(struct xbc *c, const char *s);
-/* The same in c's arena (zeroed; a NUL-terminated copy): never freed
- * alone, gone at xbc_free */
+/* The same in c's arenas (zeroed; a NUL-terminated copy): never freed
+ * alone. xbc_new's nodes are the tree's, gone at xbc_release_tree;
+ * strings and xbc_new_kept's blocks stay until xbc_free. */
 void *xbc_new(struct xbc *c, size_t size);
+void *xbc_new_kept(struct xbc *c, size_t size);
 char *xbc_arena_strndup(struct xbc *c, const char *s, size_t len);
 
 /* ---- string literals (strlit.c) ---------------------------------------- */

@@ -503,6 +503,7 @@ int main(int argc, char **argv)
 		ret = EXIT_SOURCE;
 		goto out;
 	}
+	xbc_release_tree(&c);        /* the emit reads the objects only */
 	if (check_only) {
 		/* nothing written, but a blob too big is still an error */
 		if (xbc_emit_fd(&c, -1, NULL))
