@@ -835,7 +835,7 @@ START_TEST(arena_blocks_keep_their_bytes)
 		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 			p[r][i] = xbc_arena_alloc(&a, sizes[i]);
 			ck_assert_ptr_nonnull(p[r][i]);
-			ck_assert_uint_eq((uintptr_t)p[r][i] % 16, 0);
+			ck_assert_uint_eq((uintptr_t)p[r][i] % 8, 0);
 			memset(p[r][i], (int)(r * 16 + i + 1), sizes[i]);
 		}
 	}
@@ -868,7 +868,7 @@ START_TEST(arena_strings_packed)
 		node[i] = xbc_new(&c, 24);
 		ck_assert_ptr_nonnull(s[i]);
 		ck_assert_ptr_nonnull(node[i]);
-		ck_assert_uint_eq((uintptr_t)node[i] % 16, 0);
+		ck_assert_uint_eq((uintptr_t)node[i] % 8, 0);
 		memset(node[i], 0xa5, 24);
 	}
 	for (i = 0; i < 40; i++) {
