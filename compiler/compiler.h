@@ -141,16 +141,15 @@ struct xbc_diag {
 /* ---- the tree the parser builds (ast.c) -------------------------------- */
 
 /* A string as written between its quotes, escapes and ${} undecoded.
- * raw and value are in the arena; a clone made by a for shares raw.
- * 32 bytes: its position without the file, which is the file of the node
- * holding it (a statement, block, let, include or for), and a 32-bit
- * length (a source is at most 1 GiB, a decoded value at most 1 MiB). */
+ * raw and value are in c->kept; a clone made by a for shares raw.
+ * 24 bytes: its position without the file, which is the file of the node
+ * holding it (a statement, block, let, include or for), and no length:
+ * a value holds no NUL (xml-char refuses it), so strlen is its length. */
 struct xbc_str {
 	char *raw;
 	char *value;                 /* decoded by resolve; NULL until then or
 				        when it failed; raw itself when the
 				        string has no escape and no $ */
-	uint32_t len;                /* of value */
 	int line, column;            /* of the opening quote */
 };
 

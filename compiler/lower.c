@@ -299,6 +299,7 @@ static void check_xenstore_sizes(struct xbc *c, const struct xbc_stmt *s,
 	/* "/local/domain/" + the longest domid + "/" + key */
 	size_t path = strlen("/local/domain/") + XB_XS_DOMID_DIGITS + 1 +
 		      strlen(key);
+	size_t len = strlen(s->value.value);
 	struct xbc_diag *d;
 
 	if (path > XB_XS_PATH_MAX) {
@@ -310,11 +311,11 @@ static void check_xenstore_sizes(struct xbc *c, const struct xbc_stmt *s,
 			 path - XB_XS_PATH_MAX);
 	}
 	/* a sealed value's plaintext was checked when it was sealed */
-	if (s->value.len > XB_XS_VALUE_MAX && !s->value_is_sealed) {
+	if (len > XB_XS_VALUE_MAX && !s->value_is_sealed) {
 		d = xbc_report(c, CHECK_XENSTORE_VALUE_SIZE,
 			       XBC_AT(s, value),
 			       "a vm-data value of %zu bytes, over xenstore's "
-			       "%d", (size_t)s->value.len, XB_XS_VALUE_MAX);
+			       "%d", len, XB_XS_VALUE_MAX);
 		xbc_hint(c, d, "split it over several keys");
 	}
 }
@@ -475,7 +476,7 @@ static void seal_entry(struct xbc *c, const struct xbc_stmt *s,
 		goto out;
 	}
 	if (xb_seal(c->opt.seal_to, c->opt.nseal_to, s->value.value,
-		    s->value.len, &sealed, &err)) {
+		    strlen(s->value.value), &sealed, &err)) {
 		d = xbc_report(c, CHECK_SECRET, XBC_AT(s, value), "cannot seal "
 			       "the secret: %s", err ? err : "out of memory");
 		goto out;

@@ -12,10 +12,8 @@ static void take(struct xbc_str *s, struct xbc_tok *tok,
 		 const struct xbc_loc *loc)
 {
 	s->raw = tok ? tok->text : NULL;
-	if (s->raw && tok->plain) {
+	if (s->raw && tok->plain)
 		s->value = s->raw;   /* resolve has nothing to do (decode) */
-		s->len = tok->len;
-	}
 	if (tok)
 		tok->text = NULL;
 	if (loc) {

@@ -691,7 +691,6 @@ static int decode_include_path(struct xbc *c, struct xbc_include *inc)
 		return -1;
 	}
 	inc->path.value = inc->path.raw;
-	inc->path.len = (uint32_t)strlen(r);   /* from the source: < 1 GiB */
 	return inc->path.value ? 0 : -1;
 }
 

@@ -20,11 +20,10 @@ struct xbc_span {
 	int last_line, last_column;
 };
 
-/* A token's text, in the compilation's arena (struct xbc.arena): a
+/* A token's text, in the compilation's strings (struct xbc.kept): a
  * builder keeps the pointer or drops it, never frees it. */
 struct xbc_tok {
 	char *text;
-	unsigned len;                /* of text, when plain */
 	bool plain;                  /* a string of printable ASCII without
 				        '\\' or '$': its value is its text */
 };
