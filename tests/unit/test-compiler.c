@@ -886,6 +886,34 @@ START_TEST(arena_strings_packed)
 }
 END_TEST
 
+/* A short plain string written again is the same string of the tree,
+ * shared, not copied; a long one, or one with an escape, is its own */
+START_TEST(repeated_plain_strings_are_shared)
+{
+	static const char src[] =
+		"vm \"a\" { vm-data \"k\" = \"1\"; other-config \"k\" = \"x\\x41\"; "
+		"name-description \"0123456789012345678901234567890123\"; }\n"
+		"vm \"b\" { vm-data \"k\" = \"2\"; other-config \"k\" = \"x\\x41\"; "
+		"name-description \"0123456789012345678901234567890123\"; }\n";
+	const struct xbc_stmt *a, *b;
+	struct xbc c;
+
+	xbc_init(&c);
+	ck_assert_int_eq(xbc_parse_buffer(&c, "t.xb", src, sizeof(src) - 1), 0);
+	a = c.blocks->stmts;
+	b = c.blocks->next->stmts;
+	ck_assert_ptr_eq(a->key.raw, b->key.raw);
+	ck_assert_ptr_ne(a->value.raw, b->value.raw);
+	ck_assert_ptr_ne(a->next->value.raw, b->next->value.raw);
+	ck_assert_ptr_ne(a->next->next->value.raw, b->next->next->value.raw);
+	ck_assert_str_eq(a->next->next->value.raw, b->next->next->value.raw);
+	xbc_resolve(&c);
+	ck_assert_int_eq(c.nerrors, 0);
+	ck_assert_str_eq(a->next->value.value, "xA");
+	xbc_free(&c);
+}
+END_TEST
+
 /* A million statements cost a million of these: their size is kept */
 START_TEST(tree_nodes_small)
 {
@@ -1070,6 +1098,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, arena_blocks_keep_their_bytes);
 	tcase_add_test(tc, arena_nodes_zeroed);
 	tcase_add_test(tc, tree_nodes_small);
+	tcase_add_test(tc, repeated_plain_strings_are_shared);
 	tcase_add_test(tc, blob_after_the_tree_is_released_is_the_same);
 	tcase_add_test(tc, diagnostic_reads_a_released_source_back);
 	tcase_add_test(tc, arena_strings_packed);
