@@ -364,8 +364,9 @@ static int file_text(struct xbc_file *f)
 	if (!f->on_disk || !f->path)
 		return -1;
 	fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/* at most what the parser reads (1 GiB): it may have changed since */
 	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (unsigned long long)st.st_size > SIZE_MAX - 2)
+	    (unsigned long long)st.st_size > (1UL << 30))
 		goto out;
 	n = (size_t)st.st_size;
 	if (!(text = malloc(n + 2)) || xb_read_all(fd, text, n))
