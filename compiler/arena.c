@@ -11,8 +11,9 @@
 
 #include "compiler/compiler.h"
 
-/* Chunks grow from the first size to the last by doubling, so that a
- * small compilation (a fuzz input, a unit test) stays small. */
+/* Chunks grow from the first size to the last, four times bigger each
+ * time, so that a small compilation (a fuzz input, a unit test) stays
+ * small and a big one soon gets chunks big enough for huge pages. */
 #define CHUNK_FIRST (16UL << 10)
 #define CHUNK_LAST (8UL << 20)
 /* Nodes hold pointers and integers, nothing wider: 8 aligns them, where
@@ -72,7 +73,7 @@ static void *take(struct xbc_arena *a, size_t size, size_t align)
 	if (size > bytes / 4)
 		return chunk_new(a, size);
 	if (bytes < CHUNK_LAST)
-		a->chunk_size = 2 * bytes;
+		a->chunk_size = 4 * bytes < CHUNK_LAST ? 4 * bytes : CHUNK_LAST;
 	p = chunk_new(a, bytes);
 	if (!p)
 		return NULL;
