@@ -56,8 +56,12 @@ struct xbc_loc {
 struct xbc_file {
 	char *name;                  /* as shown: relative to the main file's dir */
 	char *path;                  /* as opened; NULL for names only (#@) */
-	char *text;                  /* contents, NUL-terminated; NULL if none */
+	char *text;                  /* contents, NUL-terminated; NULL if none
+				        or released */
 	size_t len;
+	bool on_disk;                /* text was read from path: released
+				        after parsing, read back only if a
+				        diagnostic shows a line of it */
 	size_t *lines;               /* offset of each line's start, made when
 				        a diagnostic is printed; NULL before */
 	size_t nlines;
@@ -137,16 +141,15 @@ struct xbc_diag {
 /* ---- the tree the parser builds (ast.c) -------------------------------- */
 
 /* A string as written between its quotes, escapes and ${} undecoded.
- * raw and value are in the arena; a clone made by a for shares raw.
- * 32 bytes: its position without the file, which is the file of the node
- * holding it (a statement, block, let, include or for), and a 32-bit
- * length (a source is at most 1 GiB, a decoded value at most 1 MiB). */
+ * raw and value are in c->kept; a clone made by a for shares raw.
+ * 24 bytes: its position without the file, which is the file of the node
+ * holding it (a statement, block, let, include or for), and no length:
+ * a value holds no NUL (xml-char refuses it), so strlen is its length. */
 struct xbc_str {
 	char *raw;
 	char *value;                 /* decoded by resolve; NULL until then or
 				        when it failed; raw itself when the
 				        string has no escape and no $ */
-	uint32_t len;                /* of value */
 	int line, column;            /* of the opening quote */
 };
 
@@ -272,12 +275,13 @@ struct xbc_include {
 
 /* ---- lowered objects (lower.c), what emit writes ----------------------- */
 
-/* 32 bytes: a million of them is what a million statements cost. */
+/* 40 bytes: a million of them is what a million statements cost. */
 struct xbc_entry {
-	const char *key;             /* borrowed from the tree (the arena)
-				        or a literal */
+	const char *key;             /* borrowed from the tree's strings
+				        (c->kept) or a literal */
 	const char *value;
-	const struct xbc_loc *loc;   /* the statement's, in the tree */
+	struct xbc_loc loc;          /* the statement's: a copy, so that the
+				        tree's nodes can go before the emit */
 	uint32_t seq;                /* statement order, to sort stably;
 				        its context at c->entry_ctx[seq] */
 	unsigned field : 8;          /* enum xb_field */
@@ -334,8 +338,11 @@ struct xbc_options {
 
 struct xbc {
 	struct xbc_options opt;
-	struct xbc_arena arena;      /* the tree: nodes, token texts, decoded
-				        strings, lowered keys */
+	struct xbc_arena arena;      /* the tree's nodes: freed after
+				        lowering (xbc_release_tree) */
+	struct xbc_arena kept;       /* what the emit reads: token texts,
+				        decoded strings, lowered objects,
+				        their entries and keys */
 	char *main_dir;              /* directory of the main file */
 
 	struct xbc_file *files;
@@ -393,6 +400,10 @@ struct xbc {
 void xbc_init(struct xbc *c);
 /* Frees a list of blocks, fors among them */
 void xbc_blocks_free(struct xbc_block *b);
+/* Frees the tree (blocks, statements, lets, templates, ...) once it is
+ * lowered: the emit reads the objects and the strings only, and the tree
+ * is most of the memory at its peak. The diagnostics stay. */
+void xbc_release_tree(struct xbc *c);
 void xbc_free(struct xbc *c);
 /* Sets the default severity of every check; options may change them. */
 void xbc_options_default(struct xbc_options *opt);
@@ -410,6 +421,10 @@ void xbc_note(struct xbc *c, struct xbc_diag *d, const struct xbc_loc *loc,
 void xbc_hint(struct xbc *c, struct xbc_diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool xbc_check_on(const struct xbc *c, enum xbc_check check);
+/* Frees the text of every source read from disk: past parsing only a
+ * diagnostic needs it, and reads the line back then (as gcc does), so the
+ * tree and the blob's tables do not share the peak with the source. */
+void xbc_release_sources(struct xbc *c);
 /* Prints every diagnostic to out: text (with source line and caret) or
  * one JSON array. */
 void xbc_print_diags(const struct xbc *c, bool json, bool color, FILE *out);
@@ -419,9 +434,11 @@ const char *xbc_nearest(const char *word, const char *const *words, size_t n);
 /* malloc that records failure in c (checked once, at the end of a stage) */
 void *xbc_alloc(struct xbc *c, size_t size);
 char *xbc_strdup(struct xbc *c, const char *s);
-/* The same in c's arena (zeroed; a NUL-terminated copy): never freed
- * alone, gone at xbc_free */
+/* The same in c's arenas (zeroed; a NUL-terminated copy): never freed
+ * alone. xbc_new's nodes are the tree's, gone at xbc_release_tree;
+ * strings and xbc_new_kept's blocks stay until xbc_free. */
 void *xbc_new(struct xbc *c, size_t size);
+void *xbc_new_kept(struct xbc *c, size_t size);
 char *xbc_arena_strndup(struct xbc *c, const char *s, size_t len);
 
 /* ---- string literals (strlit.c) ---------------------------------------- */

@@ -2,13 +2,17 @@
 /* diag.c - the table of named checks, and diagnostics: recorded as they are
  * found, printed together at the end as text (source line and caret) or as
  * one JSON array. */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "compiler/compiler.h"
 #include "lib/quote.h"
+#include "lib/readall.h"
 
 const struct xbc_check_info xbc_checks[CHECK_COUNT] = {
 	[CHECK_SYNTAX] = { "syntax", SEV_ERROR, true,
@@ -325,12 +329,58 @@ static struct xbc_file *file_named(const struct xbc *c, const char *name)
 	if (!name)           /* a position nothing set: no line to show */
 		return NULL;
 	for (f = c->files; f; f = f->next)
-		if (f->text && f->name == name)
+		if ((f->text || f->on_disk) && f->name == name)
 			return f;
 	for (f = c->files; f; f = f->next)
-		if (f->text && !strcmp(f->name, name))
+		if ((f->text || f->on_disk) && !strcmp(f->name, name))
 			return f;
 	return NULL;
+}
+
+void xbc_release_sources(struct xbc *c)
+{
+	struct xbc_file *f;
+
+	for (f = c->files; f; f = f->next) {
+		if (!f->on_disk)
+			continue;    /* a buffer: nothing to read it back from */
+		free(f->text);
+		f->text = NULL;
+		f->len = 0;
+	}
+}
+
+/* f's text, read back from its path if it was released: 0, or -1 when
+ * that fails (the line is then not shown, as when the file is gone). */
+static int file_text(struct xbc_file *f)
+{
+	struct stat st;
+	char *text = NULL;
+	size_t n;
+	int fd = -1, ret = -1;
+
+	if (f->text)
+		return 0;
+	if (!f->on_disk || !f->path)
+		return -1;
+	fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/* at most what the parser reads (1 GiB): it may have changed since */
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (unsigned long long)st.st_size > (1UL << 30))
+		goto out;
+	n = (size_t)st.st_size;
+	if (!(text = malloc(n + 2)) || xb_read_all(fd, text, n))
+		goto out;
+	text[n] = text[n + 1] = '\0';
+	f->text = text;
+	f->len = n;
+	text = NULL;
+	ret = 0;
+out:
+	free(text);
+	if (fd >= 0)
+		close(fd);
+	return ret;
 }
 
 /* Where each line of f starts, found once: printing many diagnostics of
@@ -417,7 +467,7 @@ static void print_source(const struct xbc *c, const struct xbc_loc *loc,
 	size_t n;
 	int width;
 
-	if (!f || loc->first_line < 1 || line_index(f) ||
+	if (!f || loc->first_line < 1 || file_text(f) || line_index(f) ||
 	    (size_t)loc->first_line > f->nlines)
 		return;
 	p = (const unsigned char *)f->text + f->lines[loc->first_line - 1];
@@ -481,7 +531,8 @@ static char *shown_name(const struct xbc *c, const char *name)
 	for (f = c->files; f; f = f->next)
 		if (f->name == name)
 			break;
-	r = f && f->path && f->text ? f->path : name ? name : "";
+	r = f && f->path && (f->text || f->on_disk) ? f->path :
+	    name ? name : "";
 	s = malloc(strlen(r) + 1);
 	if (!s)
 		return NULL;

@@ -575,7 +575,7 @@ static int emit(struct xbc *c, struct sink *k)
 				goto out;
 		for (i = 0; i < c->nobjects; i++)
 			for (j = 0; j < c->objects[i]->nentries; j++, npos++)
-				if (file_off(&st, c->objects[i]->entries[j].loc->file) < 0)
+				if (file_off(&st, c->objects[i]->entries[j].loc.file) < 0)
 					goto out;
 	} else {
 		for (i = 0; i < c->nobjects; i++) {
@@ -585,7 +585,7 @@ static int emit(struct xbc *c, struct sink *k)
 		}
 		for (i = 0, e = 0; i < c->nobjects; i++) {
 			for (j = 0; j < c->objects[i]->nentries; j++, e++) {
-				if ((v = position(&ps, c->objects[i]->entries[j].loc)) < 0)
+				if ((v = position(&ps, &c->objects[i]->entries[j].loc)) < 0)
 					goto out;
 				ent_pos[e] = (uint32_t)v;
 			}
@@ -681,7 +681,7 @@ static int emit(struct xbc *c, struct sink *k)
 		}
 		for (i = 0; i < c->nobjects; i++) {
 			for (j = 0; j < c->objects[i]->nentries; j++) {
-				const struct xbc_loc *loc = c->objects[i]->entries[j].loc;
+				const struct xbc_loc *loc = &c->objects[i]->entries[j].loc;
 
 				put_position(k, &st, loc->file,
 					     (uint32_t)loc->first_line,

@@ -62,7 +62,7 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 		o->optional = o->optional && b->optional;
 		return o;
 	}
-	o = xbc_new(c, sizeof(*o));
+	o = xbc_new_kept(c, sizeof(*o));
 	if (!o)
 		return NULL;
 	o->cls = b->cls;
@@ -118,7 +118,7 @@ static int grow_entries(struct xbc *c, struct xbc_object *o, size_t cap)
 	struct xbc_entry *p;
 
 	if (cap > SIZE_MAX / sizeof(*p) ||
-	    !(p = xbc_arena_alloc(&c->arena, cap * sizeof(*p)))) {
+	    !(p = xbc_arena_alloc(&c->kept, cap * sizeof(*p)))) {
 		c->out_of_memory = c->stop = true;
 		return -1;
 	}
@@ -148,7 +148,7 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 	e->secret = false;
 	e->key = key;
 	e->value = value;
-	e->loc = loc;
+	e->loc = *loc;
 	e->seq = (uint32_t)c->seq++;
 	e->depth = (unsigned)c->cur_depth;
 	if ((c->cur_env || c->cur_use || c->entry_ctx) && set_ctx(c, e->seq))
@@ -245,7 +245,7 @@ static const char *vm_data_key(struct xbc *c, const char *key)
 	slot = &c->vm_data_keys[h % XBC_KEY_CACHE];
 	if (*slot && !strcmp(*slot + plen, key))
 		return *slot;
-	full = xbc_arena_alloc(&c->arena, plen + len + 1);
+	full = xbc_arena_alloc(&c->kept, plen + len + 1);
 	if (!full) {
 		c->out_of_memory = c->stop = true;
 		return NULL;
@@ -299,6 +299,7 @@ static void check_xenstore_sizes(struct xbc *c, const struct xbc_stmt *s,
 	/* "/local/domain/" + the longest domid + "/" + key */
 	size_t path = strlen("/local/domain/") + XB_XS_DOMID_DIGITS + 1 +
 		      strlen(key);
+	size_t len = strlen(s->value.value);
 	struct xbc_diag *d;
 
 	if (path > XB_XS_PATH_MAX) {
@@ -310,11 +311,11 @@ static void check_xenstore_sizes(struct xbc *c, const struct xbc_stmt *s,
 			 path - XB_XS_PATH_MAX);
 	}
 	/* a sealed value's plaintext was checked when it was sealed */
-	if (s->value.len > XB_XS_VALUE_MAX && !s->value_is_sealed) {
+	if (len > XB_XS_VALUE_MAX && !s->value_is_sealed) {
 		d = xbc_report(c, CHECK_XENSTORE_VALUE_SIZE,
 			       XBC_AT(s, value),
 			       "a vm-data value of %zu bytes, over xenstore's "
-			       "%d", (size_t)s->value.len, XB_XS_VALUE_MAX);
+			       "%d", len, XB_XS_VALUE_MAX);
 		xbc_hint(c, d, "split it over several keys");
 	}
 }
@@ -475,7 +476,7 @@ static void seal_entry(struct xbc *c, const struct xbc_stmt *s,
 		goto out;
 	}
 	if (xb_seal(c->opt.seal_to, c->opt.nseal_to, s->value.value,
-		    s->value.len, &sealed, &err)) {
+		    strlen(s->value.value), &sealed, &err)) {
 		d = xbc_report(c, CHECK_SECRET, XBC_AT(s, value), "cannot seal "
 			       "the secret: %s", err ? err : "out of memory");
 		goto out;
@@ -735,7 +736,7 @@ static const struct xbc_entry *find_entry(const struct xbc_object *o,
 static void derive_i18n(struct xbc *c, struct xbc_object *o)
 {
 	const struct xbc_entry *key, *name;
-	const struct xbc_loc *loc;   /* in the tree: add_entry moves key */
+	struct xbc_loc loc;          /* a copy: add_entry moves key */
 	const char *orig;
 
 	if (o->cls != XB_CLASS_SR ||
@@ -745,10 +746,10 @@ static void derive_i18n(struct xbc *c, struct xbc_object *o)
 	name = find_entry(o, XB_FIELD_NAME_LABEL, "");
 	if (name && !strcmp(key->value, "xenserver-tools")) {
 		struct xbc_diag *d = xbc_report(c, CHECK_TOOLS_SR_RENAME,
-			name->loc, "renaming the xenserver-tools SR: xapi "
+			&name->loc, "renaming the xenserver-tools SR: xapi "
 			"resets its name at every start of the pool master");
 
-		xbc_note(c, d, loc, "i18n-key xenserver-tools is set here");
+		xbc_note(c, d, &loc, "i18n-key xenserver-tools is set here");
 	}
 	if (name) {
 		orig = name->value;
@@ -756,7 +757,7 @@ static void derive_i18n(struct xbc *c, struct xbc_object *o)
 		orig = o->selector;
 	} else {
 		bool match = o->how == SELECT_MATCH;
-		struct xbc_diag *d = xbc_report(c, CHECK_I18N_KEY, loc,
+		struct xbc_diag *d = xbc_report(c, CHECK_I18N_KEY, &loc,
 			"i18n-key on %s: %s, and XenCenter localises only "
 			"while i18n-original-value-name_label equals it",
 			match ? "SRs selected by match" :
@@ -769,7 +770,7 @@ static void derive_i18n(struct xbc *c, struct xbc_object *o)
 		return;
 	}
 	add_entry(c, o, XB_FIELD_OTHER_CONFIG, XB_KEY_I18N_ORIG_NAME, orig,
-		  loc);
+		  &loc);
 	c->positions_shared = true;     /* loc is the i18n-key's too */
 }
 
@@ -844,7 +845,7 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 				if (e->field == XB_FIELD_NAME_LABEL ||
 				    e->field == XB_FIELD_NAME_DESCRIPTION)
 					d = xbc_report(c, CHECK_DUPLICATE_KEY,
-						e->loc, "%s of %s \"%s\" "
+						&e->loc, "%s of %s \"%s\" "
 						"set to \"%s\" and, elsewhere, to "
 						"\"%s\"", e->field ==
 						XB_FIELD_NAME_LABEL ? "name-label" :
@@ -853,14 +854,14 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 						o->selector, shown(e), shown(kept));
 				else
 					d = xbc_report(c, CHECK_DUPLICATE_KEY,
-						e->loc, "%s \"%s\" of %s \"%s\" "
+						&e->loc, "%s \"%s\" of %s \"%s\" "
 						"set to \"%s\"%s and, elsewhere, to "
 						"\"%s\"%s", field_words(e), e->key,
 						xb_class_keyword(o->cls),
 						o->selector, shown(e),
 						e->once ? " once" : "", shown(kept),
 						kept->once ? " once" : "");
-				xbc_note(c, d, kept->loc, "also defined here");
+				xbc_note(c, d, &kept->loc, "also defined here");
 				if (kc.use && kc.use != ec.use)
 					xbc_note(c, d, &kc.use->loc,
 						 "from the template used here");
@@ -883,7 +884,7 @@ static void check_match_rename(struct xbc *c, const struct xbc_object *o)
 
 	if (o->how != SELECT_MATCH || !name)
 		return;
-	d = xbc_report(c, CHECK_MATCH_PATTERN, name->loc,
+	d = xbc_report(c, CHECK_MATCH_PATTERN, &name->loc,
 		       "name-label in a match block: every %s the pattern "
 		       "matches would get this one name",
 		       xb_class_xapi(o->cls));
@@ -1030,6 +1031,7 @@ void xbc_lower(struct xbc *c)
 
 bool xbc_compile(struct xbc *c)
 {
+	xbc_release_sources(c);
 	if (!c->stop)
 		xbc_resolve(c);
 	if (!c->stop)

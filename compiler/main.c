@@ -135,7 +135,8 @@ static int check_output(const struct xbc *c, const char *path)
 		return -1;
 	}
 	for (f = c->files; f; f = f->next) {
-		if (!f->path || !f->text || stat(f->path, &in))
+		if (!f->path || (!f->text && !f->on_disk) ||
+		    stat(f->path, &in))
 			continue;
 		if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
 			fprintf(stderr, "xenbakec: %s: is %s, which this "
@@ -502,6 +503,7 @@ int main(int argc, char **argv)
 		ret = EXIT_SOURCE;
 		goto out;
 	}
+	xbc_release_tree(&c);        /* the emit reads the objects only */
 	if (check_only) {
 		/* nothing written, but a blob too big is still an error */
 		if (xbc_emit_fd(&c, -1, NULL))

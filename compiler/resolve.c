@@ -118,6 +118,7 @@ static int interpolate(struct xbc *c, struct constants *k,
 	struct xbc_diag *d;
 	const struct xbc_env *e;
 	char *word;
+	size_t vlen;
 
 	for (e = k->env; e; e = e->up)
 		if (!strncmp(e->name, name, len) && !e->name[len]) {
@@ -164,7 +165,8 @@ static int interpolate(struct xbc *c, struct constants *k,
 	}
 	if (!let->value.value)
 		return -1;                   /* reported where it is defined */
-	if (o->len + let->value.len > MAX_EXPANSION) {
+	vlen = strlen(let->value.value);
+	if (o->len + vlen > MAX_EXPANSION) {
 		d = xbc_report(c, CHECK_EXPANSION, &loc, "'${%s}' makes this "
 			       "string longer than %lu bytes", let->name,
 			       MAX_EXPANSION);
@@ -172,7 +174,7 @@ static int interpolate(struct xbc *c, struct constants *k,
 			 "grow exponentially");
 		return -1;
 	}
-	k->expanded += let->value.len;
+	k->expanded += vlen;
 	if (k->expanded > c->opt.max_constant_bytes) {
 		if (!k->over) {
 			d = xbc_report(c, CHECK_EXPANSION, &loc, "constants "
@@ -183,7 +185,7 @@ static int interpolate(struct xbc *c, struct constants *k,
 		k->over = true;
 		return -1;
 	}
-	return put(c, o, let->value.value, let->value.len, FROM_CONSTANT);
+	return put(c, o, let->value.value, vlen, FROM_CONSTANT);
 }
 
 /* Length of the UTF-8 sequence at p (of n bytes) that XML can carry, or 0:
@@ -275,10 +277,8 @@ static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
 		if (self)
 			self->state = LET_RESOLVING;
 		ret = plain ? 0 : check_xml(c, s, file, r, i, NULL);
-		if (!ret) {
+		if (!ret)
 			s->value = s->raw;
-			s->len = (uint32_t)i;       /* i < MAX_SOURCE_SIZE */
-		}
 		goto out;
 	}
 	if (self)
@@ -306,7 +306,6 @@ static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
 	s->value = xbc_arena_strndup(c, o.buf, o.len);
 	if (!s->value)
 		goto out;
-	s->len = (uint32_t)o.len;   /* <= MAX_EXPANSION */
 	ret = 0;
 out:
 	if (self)
@@ -483,7 +482,6 @@ static int read_value_file(struct xbc *c, struct xbc_stmt *s)
 	s->value.value = xbc_arena_strndup(c, buf, n);
 	if (!s->value.value)
 		goto out;
-	s->value.len = (uint32_t)n;  /* <= MAX_FILE_VALUE */
 	ret = 0;
 	goto out;
 bad:
@@ -708,7 +706,6 @@ static void dup_str(struct xbc_str *to, const struct xbc_str *from)
 	to->line = from->line;
 	to->column = from->column;
 	to->value = plain ? from->value : NULL;
-	to->len = plain ? from->len : 0;
 	to->raw = from->raw;         /* in the arena, never written: shared */
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* ast.c - the builders the grammar's actions call, and the tree's cleanup.
- * Nodes and token texts live in the compilation's arena (arena.c): a
+ * Nodes and token texts live in the compilation's arenas (arena.c): a
  * builder that drops a text just forgets it, and the tree is freed at
- * once by xbc_free. */
+ * once by xbc_release_tree or xbc_free. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,10 +12,8 @@ static void take(struct xbc_str *s, struct xbc_tok *tok,
 		 const struct xbc_loc *loc)
 {
 	s->raw = tok ? tok->text : NULL;
-	if (s->raw && tok->plain) {
+	if (s->raw && tok->plain)
 		s->value = s->raw;   /* resolve has nothing to do (decode) */
-		s->len = tok->len;
-	}
 	if (tok)
 		tok->text = NULL;
 	if (loc) {
@@ -417,6 +415,28 @@ void xbc_blocks_free(struct xbc_block *b)
 	}
 }
 
+void xbc_release_tree(struct xbc *c)
+{
+	xbc_blocks_free(c->blocks);
+	xbc_blocks_free(c->spent_fors);
+	xbc_arena_free(&c->arena);
+	free(c->entry_ctx);          /* loops and uses: the tree's */
+	c->entry_ctx = NULL;
+	c->entry_ctx_cap = 0;
+	c->blocks = c->spent_fors = c->cur_block = NULL;
+	c->block_tail = &c->blocks;
+	c->lets = NULL;
+	c->let_tail = &c->lets;
+	c->includes = NULL;
+	c->include_tail = &c->includes;
+	c->templates = NULL;
+	c->template_tail = &c->templates;
+	c->cur_for = c->pending_for = NULL;
+	c->last_stmt = NULL;
+	c->cur_env = NULL;
+	c->cur_use = NULL;
+}
+
 void xbc_init(struct xbc *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -459,5 +479,6 @@ void xbc_free(struct xbc *c)
 	free(c->diags);
 	free(c->main_dir);
 	xbc_arena_free(&c->arena);
+	xbc_arena_free(&c->kept);
 	memset(c, 0, sizeof(*c));
 }

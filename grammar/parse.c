@@ -37,6 +37,26 @@ char *xbc_scan_text(struct xbc_scan *s, const char *text, size_t len)
 	return xbc_arena_strndup(s->c, text, len);
 }
 
+char *xbc_scan_string(struct xbc_scan *s, const char *text, size_t len)
+{
+	uint32_t h = 2166136261u;
+	char **slot, *p;
+	size_t i;
+
+	if (len > XBC_SCAN_SHARE_MAX)
+		return xbc_scan_text(s, text, len);
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)text[i]) * 16777619u;
+	slot = &s->recent[h % XBC_SCAN_RECENT];
+	/* strncmp stops at a shorter string's NUL; text holds no NUL */
+	if (*slot && !strncmp(*slot, text, len) && !(*slot)[len])
+		return *slot;
+	p = xbc_scan_text(s, text, len);
+	if (p)
+		*slot = p;
+	return p;
+}
+
 #define LOOP_BIT(d) ((d) >= 1 && (d) <= 64 ? 1ULL << ((d) - 1) : 0)
 
 bool xbc_scan_item_level(const struct xbc_scan *s)
@@ -473,6 +493,7 @@ static int read_file(struct xbc_file *f, const char **why)
 	}
 	f->len = n;
 	f->text[n] = f->text[n + 1] = '\0';
+	f->on_disk = true;
 	ret = 0;
 out:
 	close(fd);
@@ -690,7 +711,6 @@ static int decode_include_path(struct xbc *c, struct xbc_include *inc)
 		return -1;
 	}
 	inc->path.value = inc->path.raw;
-	inc->path.len = (uint32_t)strlen(r);   /* from the source: < 1 GiB */
 	return inc->path.value ? 0 : -1;
 }
 

@@ -20,11 +20,10 @@ struct xbc_span {
 	int last_line, last_column;
 };
 
-/* A token's text, in the compilation's arena (struct xbc.arena): a
+/* A token's text, in the compilation's strings (struct xbc.kept): a
  * builder keeps the pointer or drops it, never frees it. */
 struct xbc_tok {
 	char *text;
-	unsigned len;                /* of text, when plain */
 	bool plain;                  /* a string of printable ASCII without
 				        '\\' or '$': its value is its text */
 };
@@ -44,6 +43,9 @@ struct xbc_val {
 	bool is_file;
 	bool is_secret, is_sealed;
 };
+
+#define XBC_SCAN_RECENT 64
+#define XBC_SCAN_SHARE_MAX 32
 
 /* The scanner's state (flex's extra data). */
 struct xbc_scan {
@@ -72,6 +74,8 @@ struct xbc_scan {
 	void (*comment)(struct xbc_scan *s, const char *text, size_t len,
 			const struct xbc_span *loc);
 	void *comment_arg;
+	/* the last short plain string copied for each hash (xbc_scan_string) */
+	char *recent[XBC_SCAN_RECENT];
 };
 
 /* Lexer helpers (parse.c) */
@@ -117,6 +121,10 @@ void xbc_scan_habit(struct xbc_scan *s, const struct xbc_loc *loc,
 void xbc_scan_directive(struct xbc_scan *s, const char *text, size_t len,
 			const struct xbc_loc *loc);
 char *xbc_scan_text(struct xbc_scan *s, const char *text, size_t len);
+/* The same for a plain string (nothing to decode): a short one written
+ * before in the file, as the same keys are in every block, is shared
+ * (the tree's strings are only read) instead of copied again. */
+char *xbc_scan_string(struct xbc_scan *s, const char *text, size_t len);
 
 /* Builders (ast.c): the token texts they are given live in the arena. */
 void xbc_build_let(struct xbc *c, struct xbc_tok *name,

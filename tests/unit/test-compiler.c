@@ -116,9 +116,9 @@ START_TEST(plain_strings_are_values_when_parsed)
 	ck_assert_int_eq(xbc_parse_buffer(&c, "t.xb", src, sizeof(src) - 1), 0);
 	s = c.blocks->loop->body->stmts;
 	ck_assert_ptr_eq(s->key.value, s->key.raw);
-	ck_assert_uint_eq(s->key.len, 1);
+	ck_assert_uint_eq(strlen(s->key.value), 1);
 	ck_assert_ptr_eq(s->value.value, s->value.raw);
-	ck_assert_uint_eq(s->value.len, strlen("plain ~!#%[]\x7f"));
+	ck_assert_str_eq(s->value.value, "plain ~!#%[]\x7f");
 	for (s = s->next; s; s = s->next)    /* a tab, an escape, UTF-8, ${} */
 		ck_assert_ptr_null(s->value.value);
 	xbc_resolve(&c);
@@ -648,6 +648,76 @@ START_TEST(blob_is_readable_and_the_same_every_time)
 }
 END_TEST
 
+/* The emit reads no node of the tree: released after lowering, the tree
+ * leaves the blob as it was, on both ways of storing positions (one a
+ * record, and deduped after a for and a use) */
+START_TEST(blob_after_the_tree_is_released_is_the_same)
+{
+	static const char *const srcs[] = {
+		"vm \"a\" { vm-data \"k\" = \"1\"; other-config \"o\" = \"x\"; }\n"
+		"sr \"Local storage\" { i18n-key local-storage; }\n",
+		"let s = \"lab\";\n"
+		"template t { vm-data \"role\" = \"${s}\"; tag \"gpu\"; }\n"
+		"for i in 1..3 { vm \"v${i}\" { use t; vm-data \"i\" = \"${i}\"; } }\n"
+		"vm \"v2\" { other-config \"k\" = \"v\" once; }\n",
+	};
+	unsigned char *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0, i;
+	struct xbc c;
+
+	for (i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
+		ck_assert(compile(&c, srcs[i]));
+		ck_assert_int_eq(xbc_emit(&c, &a, &alen), 0);
+		xbc_free(&c);
+		ck_assert(compile(&c, srcs[i]));
+		xbc_release_tree(&c);
+		ck_assert_ptr_null(c.blocks);
+		ck_assert_ptr_null(c.arena.chunks);
+		ck_assert_int_eq(xbc_emit(&c, &b, &blen), 0);
+		xbc_free(&c);
+		ck_assert_uint_eq(alen, blen);
+		ck_assert(!memcmp(a, b, alen));
+		free(a);
+		free(b);
+	}
+}
+END_TEST
+
+/* A source read from disk is released when the compile starts; a
+ * diagnostic reads its line back from the file */
+START_TEST(diagnostic_reads_a_released_source_back)
+{
+	static const char src[] = "vm \"a\" {\n    vm-data \"bad key\" = \"1\";\n}\n";
+	char dir[] = "/tmp/xb-compiler-XXXXXX", path[64], *text = NULL;
+	size_t size = 0;
+	struct xbc c;
+	FILE *f, *out;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.xb", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(src, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+	xbc_init(&c);
+	ck_assert_int_eq(xbc_parse_file(&c, path), 0);
+	ck_assert_ptr_nonnull(c.main_file->text);
+	ck_assert(!xbc_compile(&c));
+	ck_assert_ptr_null(c.main_file->text);
+	out = open_memstream(&text, &size);
+	ck_assert_ptr_nonnull(out);
+	xbc_print_diags(&c, false, false, out);
+	ck_assert_int_eq(fclose(out), 0);
+	ck_assert_ptr_nonnull(strstr(text, "t.xb:2:17: error: "));
+	ck_assert_ptr_nonnull(strstr(text, "\n    vm-data \"bad key\" = \"1\";\n"
+					   "                ^\n"));
+	free(text);
+	xbc_free(&c);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 /* The blob of src, malloc'd, *len bytes; fails the test if src does not
  * compile */
 static unsigned char *blob_of(const char *src, size_t *len)
@@ -765,7 +835,7 @@ START_TEST(arena_blocks_keep_their_bytes)
 		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 			p[r][i] = xbc_arena_alloc(&a, sizes[i]);
 			ck_assert_ptr_nonnull(p[r][i]);
-			ck_assert_uint_eq((uintptr_t)p[r][i] % 16, 0);
+			ck_assert_uint_eq((uintptr_t)p[r][i] % 8, 0);
 			memset(p[r][i], (int)(r * 16 + i + 1), sizes[i]);
 		}
 	}
@@ -798,7 +868,7 @@ START_TEST(arena_strings_packed)
 		node[i] = xbc_new(&c, 24);
 		ck_assert_ptr_nonnull(s[i]);
 		ck_assert_ptr_nonnull(node[i]);
-		ck_assert_uint_eq((uintptr_t)node[i] % 16, 0);
+		ck_assert_uint_eq((uintptr_t)node[i] % 8, 0);
 		memset(node[i], 0xa5, 24);
 	}
 	for (i = 0; i < 40; i++) {
@@ -816,12 +886,40 @@ START_TEST(arena_strings_packed)
 }
 END_TEST
 
+/* A short plain string written again is the same string of the tree,
+ * shared, not copied; a long one, or one with an escape, is its own */
+START_TEST(repeated_plain_strings_are_shared)
+{
+	static const char src[] =
+		"vm \"a\" { vm-data \"k\" = \"1\"; other-config \"k\" = \"x\\x41\"; "
+		"name-description \"0123456789012345678901234567890123\"; }\n"
+		"vm \"b\" { vm-data \"k\" = \"2\"; other-config \"k\" = \"x\\x41\"; "
+		"name-description \"0123456789012345678901234567890123\"; }\n";
+	const struct xbc_stmt *a, *b;
+	struct xbc c;
+
+	xbc_init(&c);
+	ck_assert_int_eq(xbc_parse_buffer(&c, "t.xb", src, sizeof(src) - 1), 0);
+	a = c.blocks->stmts;
+	b = c.blocks->next->stmts;
+	ck_assert_ptr_eq(a->key.raw, b->key.raw);
+	ck_assert_ptr_ne(a->value.raw, b->value.raw);
+	ck_assert_ptr_ne(a->next->value.raw, b->next->value.raw);
+	ck_assert_ptr_ne(a->next->next->value.raw, b->next->next->value.raw);
+	ck_assert_str_eq(a->next->next->value.raw, b->next->next->value.raw);
+	xbc_resolve(&c);
+	ck_assert_int_eq(c.nerrors, 0);
+	ck_assert_str_eq(a->next->value.value, "xA");
+	xbc_free(&c);
+}
+END_TEST
+
 /* A million statements cost a million of these: their size is kept */
 START_TEST(tree_nodes_small)
 {
-	ck_assert_uint_le(sizeof(struct xbc_str), 32);
-	ck_assert_uint_le(sizeof(struct xbc_stmt), 104);
-	ck_assert_uint_le(sizeof(struct xbc_entry), 32);
+	ck_assert_uint_le(sizeof(struct xbc_str), 24);
+	ck_assert_uint_le(sizeof(struct xbc_stmt), 88);
+	ck_assert_uint_le(sizeof(struct xbc_entry), 40);
 }
 END_TEST
 
@@ -1000,6 +1098,9 @@ Suite *test_suite(void)
 	tcase_add_test(tc, arena_blocks_keep_their_bytes);
 	tcase_add_test(tc, arena_nodes_zeroed);
 	tcase_add_test(tc, tree_nodes_small);
+	tcase_add_test(tc, repeated_plain_strings_are_shared);
+	tcase_add_test(tc, blob_after_the_tree_is_released_is_the_same);
+	tcase_add_test(tc, diagnostic_reads_a_released_source_back);
 	tcase_add_test(tc, arena_strings_packed);
 	suite_add_tcase(s, tc);
 
