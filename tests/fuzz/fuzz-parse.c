@@ -111,9 +111,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!sink)
 		sink = fopen("/dev/null", "w");
 	fuzz_init(&c);
+	/* as xenbakec does: the tree is released before the emit */
 	if (!xbc_parse_buffer(&c, "fuzz.xb", (const char *)data, size) &&
-	    xbc_compile(&c) && !xbc_emit(&c, &blob, &len))
-		free(blob);
+	    xbc_compile(&c)) {
+		xbc_release_tree(&c);
+		if (!xbc_emit(&c, &blob, &len))
+			free(blob);
+	}
 	if (sink) {
 		xbc_print_diags(&c, false, false, sink);
 		xbc_print_diags(&c, true, false, sink);
