@@ -492,11 +492,14 @@ static int check_writes(const struct xb_actual *a, const struct xb_plan *p,
 	return 0;
 }
 
-/* The plan's writes, old and new, in the journal before the first one. */
+/* The plan's writes, old and new, in the journal before the first one.
+ * The journal borrows the plan's strings and maps (xb_journal_write only
+ * reads them): a copy would double what the plan holds. */
 static int journal_start(const struct xb_apply_options *opt,
 			 const struct xb_actual *a, const struct xb_plan *p,
 			 char **errmsg)
 {
+	static char no_source[] = "";
 	struct xb_journal j = {
 		.time = (long long)time(NULL), .pid = (int)getpid(),
 		.boot_id = xb_journal_boot_id(),
@@ -523,13 +526,11 @@ static int journal_start(const struct xb_apply_options *opt,
 
 		jw->cls = ob->cls;
 		jw->field = w->field;
-		jw->uuid = strdup(ob->uuid);
-		jw->object = strdup(c ? c->object : ob->uuid);
-		jw->source = strdup(c ? c->source : "");
-		if (!jw->uuid || !jw->object || !jw->source ||
-		    xb_map_copy(&jw->old_map, &w->old_map) ||
-		    xb_map_copy(&jw->new_map, &w->new_map))
-			goto nomem;
+		jw->uuid = ob->uuid;
+		jw->object = c ? c->object : ob->uuid;
+		jw->source = c ? c->source : no_source;
+		jw->old_map = w->old_map;
+		jw->new_map = w->new_map;
 	}
 	if (xb_journal_write(opt->state_dir, &j, &why)) {
 		*errmsg = xb_strf("cannot write the journal: %s; nothing was changed, the host is as it was (--state-dir picks another directory)",
@@ -542,7 +543,10 @@ nomem:
 	*errmsg = xb_strf("out of memory; nothing was changed");
 out:
 	free(why);
-	xb_journal_free(&j);
+	/* only what is the journal's own: the rest is the plan's */
+	free(j.writes);
+	free(j.blobs);
+	free(j.boot_id);
 	return r;
 }
 

@@ -15,6 +15,7 @@
 #include "lib/hex.h"
 #include "lib/sha256.h"
 #include "runtime/journal.h"
+#include "runtime/sink.h"
 #include "runtime/statedir.h"
 
 #define MAGIC "xenbake-journal"
@@ -61,19 +62,12 @@ static void put_map(FILE *f, const char *tag, const struct xb_map *m)
 	}
 }
 
-int xb_journal_format(const struct xb_journal *j, char **buf, size_t *len,
-		      char **errmsg)
+/* Every byte before the "end" line. */
+static void put_body(FILE *f, const struct xb_journal *j)
 {
-	unsigned char h[XB_JOURNAL_SHA256_SIZE];
 	char hex[2 * XB_JOURNAL_SHA256_SIZE + 1];
-	FILE *f;
 	size_t i;
 
-	*buf = NULL;
-	*len = 0;
-	f = open_memstream(buf, len);
-	if (!f)
-		return xb_fail(errmsg, "out of memory");
 	fprintf(f, "%s %d\ntime %lld\nowner %d ", MAGIC, XB_JOURNAL_VERSION,
 		j->time, j->pid);
 	put_string(f, j->boot_id ? j->boot_id : "");
@@ -97,6 +91,28 @@ int xb_journal_format(const struct xb_journal *j, char **buf, size_t *len,
 		put_map(f, "old", &w->old_map);
 		put_map(f, "new", &w->new_map);
 	}
+}
+
+static void put_end(FILE *f, const unsigned char h[XB_JOURNAL_SHA256_SIZE])
+{
+	char hex[2 * XB_JOURNAL_SHA256_SIZE + 1];
+
+	xb_hex(hex, h, XB_JOURNAL_SHA256_SIZE);
+	fprintf(f, "end %s\n", hex);
+}
+
+int xb_journal_format(const struct xb_journal *j, char **buf, size_t *len,
+		      char **errmsg)
+{
+	unsigned char h[XB_JOURNAL_SHA256_SIZE];
+	FILE *f;
+
+	*buf = NULL;
+	*len = 0;
+	f = open_memstream(buf, len);
+	if (!f)
+		return xb_fail(errmsg, "out of memory");
+	put_body(f, j);
 	if (fflush(f) || ferror(f)) {
 		fclose(f);
 		free(*buf);
@@ -104,8 +120,7 @@ int xb_journal_format(const struct xb_journal *j, char **buf, size_t *len,
 		return xb_fail(errmsg, "out of memory");
 	}
 	xb_sha256(h, *buf, *len);
-	xb_hex(hex, h, sizeof(h));
-	fprintf(f, "end %s\n", hex);
+	put_end(f, h);
 	if (fclose(f)) {
 		free(*buf);
 		*buf = NULL;
@@ -442,32 +457,45 @@ bool xb_journal_owner_alive(const struct xb_journal *j)
 	return alive;
 }
 
+/* Streamed to the file, hashed as it goes: the plan's maps are not
+ * formatted in memory first. */
 int xb_journal_write(const char *dir, const struct xb_journal *j,
 		     char **errmsg)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	int dfd = -1, r = -1;
+	unsigned char h[XB_JOURNAL_SHA256_SIZE];
+	struct xb_sink s;
+	int dfd, r = -1;
 
-	if (xb_journal_format(j, &buf, &len, errmsg))
-		return -1;
-	/* what cannot be read back cannot recover anything: refused here,
-	 * before the first XenAPI write */
-	if (len > XB_JOURNAL_MAX) {
-		xb_fail(errmsg, "the journal would be %zu bytes, over the %u bytes xenbake reads back (the plan's maps are too big to journal)",
-			len, XB_JOURNAL_MAX);
-		goto out;
-	}
+	xb_sink_init(&s, XB_JOURNAL_MAX, true);
 	dfd = xb_statedir_open(dir, true, errmsg);
 	if (dfd < 0)
+		return -1;
+	if (xb_sink_add(&s, dfd, dir, XB_JOURNAL_NAME, XB_JOURNAL_NAME ".tmp",
+			errmsg) ||
+	    xb_sink_open(&s, errmsg))
 		goto out;
-	r = xb_write_atomic_at(dfd, dir, XB_JOURNAL_NAME,
-			       XB_JOURNAL_NAME ".tmp", buf, len,
-			       XB_ATOMIC_SYNC, errmsg);
+	put_body(s.f, j);
+	if (fflush(s.f)) {
+		xb_fail(errmsg, "out of memory");
+		goto out;
+	}
+	xb_sha256_final(&s.sha, h);
+	s.hashing = false;           /* the end line is not hashed */
+	put_end(s.f, h);
+	if (xb_sink_close(&s, errmsg))
+		goto out;
+	/* what cannot be read back cannot recover anything: refused here,
+	 * before the first XenAPI write */
+	if (s.len > XB_JOURNAL_MAX) {
+		xb_fail(errmsg, "the journal would be %zu bytes, over the %u bytes xenbake reads back (the plan's maps are too big to journal)",
+			s.len, XB_JOURNAL_MAX);
+		goto out;
+	}
+	r = xb_sink_commit(&s, XB_ATOMIC_SYNC, errmsg);
 out:
-	if (dfd >= 0)
-		close(dfd);
-	free(buf);
+	if (r)
+		xb_sink_abandon(&s);
+	close(dfd);
 	return r;
 }
 

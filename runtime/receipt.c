@@ -12,13 +12,13 @@
 #include "config.h"
 #include "lib/blob.h"
 #include "lib/identity.h"
-#include "lib/atomic.h"
 #include "lib/errmsg.h"
 #include "lib/hex.h"
 #include "lib/quote.h"
 #include "runtime/json.h"
 #include "runtime/log.h"
 #include "runtime/receipt.h"
+#include "runtime/sink.h"
 #include "runtime/statedir.h"
 
 const char *xb_outcome_word(enum xb_outcome o)
@@ -214,16 +214,6 @@ static void put_body(FILE *f, const struct xb_receipt *r)
 	fputs("]}\n", f);
 }
 
-/* DIR/NAME, replaced whole. Not synced: a receipt is a record, not what
- * makes apply safe (the journal is, and it is synced); two fsyncs would
- * double the cost of a no-op apply at boot. After a power loss the newest
- * receipt may be missing or empty, which status reports. */
-static int write_receipt(int dfd, const char *dir, const char *name,
-			 const char *text, size_t len, char **errmsg)
-{
-	return xb_write_atomic_at(dfd, dir, name, NULL, text, len, 0, errmsg);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -344,64 +334,64 @@ static void prune(int dfd)
 	xb_receipt_names_free(names, n);
 }
 
+/* Streamed to DIR/receipts/NAME and DIR/last-receipt.json at once, never
+ * whole in memory (about 350 bytes a change). Not synced: a receipt is a
+ * record, not what makes apply safe (the journal is, and it is synced);
+ * two fsyncs would double the cost of a no-op apply at boot. After a power
+ * loss the newest receipt may be missing or empty, which status
+ * reports. */
 int xb_receipt_write(const char *dir, const struct xb_receipt *r,
 		     char **written, char **errmsg)
 {
-	char *sub = NULL, *text = NULL, name[64], stamp[32];
-	size_t len = 0;
+	struct xb_sink s;
+	char *sub = NULL, name[64], stamp[32];
 	struct tm tm;
-	FILE *f;
 	int dfd = -1, sfd = -1, rc = -1;
 
 	*errmsg = NULL;
 	if (written)
 		*written = NULL;
+	xb_sink_init(&s, XB_RECEIPT_MAX, false);
 	if (asprintf(&sub, "%s/%s", dir, XB_RECEIPT_DIR) < 0)
 		return xb_fail(errmsg, "out of memory");
-	f = open_memstream(&text, &len);
-	if (!f) {
-		xb_fail(errmsg, "out of memory");
-		goto out;
-	}
-	put_body(f, r);
-	if (fclose(f) || !text) {
-		xb_fail(errmsg, "out of memory");
-		goto out;
-	}
-	/* what status cannot read back is no receipt: refused whole */
 	dfd = xb_statedir_open(dir, true, errmsg);
 	if (dfd < 0)
-		goto out;
-	if (len > XB_RECEIPT_MAX) {
-		xb_fail(errmsg, "the receipt would be %zu bytes, over the %u bytes status reads back",
-			len, XB_RECEIPT_MAX);
-		unlinkat(dfd, XB_RECEIPT_LAST, 0);
-		goto out;
-	}
-	sfd = xb_statedir_subdir(dfd, dir, XB_RECEIPT_DIR, true, errmsg);
-	if (sfd < 0)
 		goto out;
 	gmtime_r(&r->time.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
 	snprintf(name, sizeof(name), "%s.%06ldZ.json", stamp,
 		 r->time.tv_nsec / 1000);
-	if (write_receipt(sfd, sub, name, text, len, errmsg) ||
-	    write_receipt(dfd, dir, XB_RECEIPT_LAST, text, len, errmsg)) {
-		/* an older last receipt would tell status of the wrong
-		 * apply: without it, status says the last one is missing */
-		unlinkat(dfd, XB_RECEIPT_LAST, 0);
-		goto out;
+	sfd = xb_statedir_subdir(dfd, dir, XB_RECEIPT_DIR, true, errmsg);
+	if (sfd < 0 || xb_sink_add(&s, sfd, sub, name, NULL, errmsg) ||
+	    xb_sink_add(&s, dfd, dir, XB_RECEIPT_LAST, NULL, errmsg) ||
+	    xb_sink_open(&s, errmsg))
+		goto fail;
+	put_body(s.f, r);
+	if (xb_sink_close(&s, errmsg))
+		goto fail;
+	/* what status cannot read back is no receipt: refused whole */
+	if (s.len > XB_RECEIPT_MAX) {
+		xb_fail(errmsg, "the receipt would be %zu bytes, over the %u bytes status reads back",
+			s.len, XB_RECEIPT_MAX);
+		goto fail;
 	}
+	if (xb_sink_commit(&s, 0, errmsg))
+		goto fail;
 	prune(sfd);
 	if (written && asprintf(written, "%s/%s", sub, name) < 0)
 		*written = NULL;
 	rc = 0;
+	goto out;
+fail:
+	/* an older last receipt would tell status of the wrong apply:
+	 * without it, status says the last one is missing */
+	xb_sink_abandon(&s);
+	unlinkat(dfd, XB_RECEIPT_LAST, 0);
 out:
 	if (sfd >= 0)
 		close(sfd);
 	if (dfd >= 0)
 		close(dfd);
-	free(text);
 	free(sub);
 	return rc;
 }

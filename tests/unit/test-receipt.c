@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* test-receipt.c - the JSON reader `status` uses, and receipts read back
  * through it: every byte a host may hold in a value survives as valid JSON,
- * and the newest receipts are kept. */
+ * and the newest receipts are kept; receipts and the journal are streamed
+ * to their files (sink.h), never built whole in memory. */
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,9 @@
 
 #include "runtime/json.h"
 #include "runtime/log.h"
+#include "lib/sha256.h"
 #include "runtime/receipt.h"
+#include "runtime/sink.h"
 #include "tests/unit/check-main.h"
 
 #if __has_include(<valgrind/valgrind.h>)
@@ -286,6 +290,89 @@ START_TEST(foreign_names_are_escaped_and_capped)
 }
 END_TEST
 
+/* The names in dir (dot files included, "." and ".." not), how many. */
+static size_t count_entries(const char *dir)
+{
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+static char *slurp(const char *dir, const char *name, size_t *len)
+{
+	char *path, *buf = malloc(4096);
+	FILE *f;
+
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_ge(asprintf(&path, "%s/%s", dir, name), 0);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	*len = fread(buf, 1, 4096, f);
+	fclose(f);
+	free(path);
+	return buf;
+}
+
+/* Within the bound: the same bytes in both files, hashed as they went,
+ * and no temporary file left. Past it: counted to the end, and abandoned
+ * without a trace. */
+START_TEST(sink_writes_both_files_or_none)
+{
+	unsigned char want[XB_SHA256_SIZE], got[XB_SHA256_SIZE];
+	char *dir = tmpdir(), *err = NULL, *a, *b;
+	struct xb_sink s;
+	size_t alen, blen, i;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+
+	ck_assert_int_ge(dfd, 0);
+	xb_sink_init(&s, 100, true);
+	ck_assert_int_eq(xb_sink_add(&s, dfd, dir, "one", NULL, &err), 0);
+	ck_assert_int_eq(xb_sink_add(&s, dfd, dir, "two", "two.tmp", &err), 0);
+	ck_assert_int_eq(xb_sink_open(&s, &err), 0);
+	fputs("0123456789", s.f);
+	fprintf(s.f, "%d lines\n", 42);
+	ck_assert_int_eq(xb_sink_close(&s, &err), 0);
+	ck_assert_uint_eq(s.len, 19);
+	xb_sha256_final(&s.sha, got);
+	xb_sha256(want, "012345678942 lines\n", 19);
+	ck_assert_mem_eq(got, want, sizeof(want));
+	ck_assert_int_eq(xb_sink_commit(&s, 0, &err), 0);
+	xb_sink_abandon(&s);         /* after a commit: nothing to remove */
+	a = slurp(dir, "one", &alen);
+	b = slurp(dir, "two", &blen);
+	ck_assert_uint_eq(alen, 19);
+	ck_assert_uint_eq(blen, 19);
+	ck_assert_mem_eq(a, "012345678942 lines\n", 19);
+	ck_assert_mem_eq(b, a, 19);
+	ck_assert_uint_eq(count_entries(dir), 2);
+	free(a);
+	free(b);
+
+	xb_sink_init(&s, 100, false);
+	ck_assert_int_eq(xb_sink_add(&s, dfd, dir, "one", NULL, &err), 0);
+	ck_assert_int_eq(xb_sink_add(&s, dfd, dir, "two", "two.tmp", &err), 0);
+	ck_assert_int_eq(xb_sink_open(&s, &err), 0);
+	for (i = 0; i < 1000; i++)
+		fputc('x', s.f);
+	ck_assert_int_eq(xb_sink_close(&s, &err), 0);
+	ck_assert_uint_eq(s.len, 1000);
+	xb_sink_abandon(&s);
+	ck_assert_uint_eq(count_entries(dir), 2);
+	a = slurp(dir, "one", &alen);   /* the old file, untouched */
+	ck_assert_uint_eq(alen, 19);
+	free(a);
+	close(dfd);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 /* A receipt over the old 64 MiB reading cap (the issue's 20,000 VMs x 10
  * keys made 72.5 MB that status refused) is written and read back whole
  * by what status uses: the one bound, XB_RECEIPT_MAX, holds both ways.
@@ -347,6 +434,71 @@ START_TEST(status_reads_a_receipt_over_64_mib)
 }
 END_TEST
 
+/* Over XB_RECEIPT_MAX (4,200 changes of 64 KiB values, 275 MB): refused
+ * with the size it would have had, no temporary file left behind, and
+ * the previous last receipt removed so that status does not report an
+ * older apply as the last one. */
+#define OVER_CHANGES 4200
+
+START_TEST(receipt_over_the_bound_is_refused_and_removed)
+{
+	struct xb_change *c = calloc(OVER_CHANGES, sizeof(*c));
+	enum xb_outcome *out = calloc(OVER_CHANGES, sizeof(*out));
+	char *value = malloc(BIG_VALUE + 1), *dir = tmpdir(), *err = NULL;
+	char *sub, *last, (*keys)[32] = calloc(OVER_CHANGES, sizeof(*keys));
+	static char object[] = "vm-00001", uuid[] = "u-1", src[] = "big.xb:1:1";
+	struct xb_plan p = { .changes = c, .nchanges = OVER_CHANGES };
+	struct xb_receipt small = { .time = { 1700000000, 0 },
+				    .result = "no changes" };
+	struct xb_receipt r = {
+		.time = { 1700000001, 0 }, .result = "applied",
+		.xenstore = true, .plan = &p, .outcomes = out,
+	};
+	unsigned long long would = 0;
+	size_t i;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(value);
+	ck_assert_ptr_nonnull(keys);
+	memset(value, 'v', BIG_VALUE);
+	value[BIG_VALUE] = '\0';
+	for (i = 0; i < OVER_CHANGES; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "vm-data/key-%05zu", i);
+		c[i] = (struct xb_change){
+			.op = XB_CHANGE_ADD, .where = XB_WHERE_XENSTORE,
+			.cls = XB_CLASS_VM, .object = object, .uuid = uuid,
+			.domid = 5, .field = XB_FIELD_XENSTORE_DATA,
+			.key = keys[i], .new_value = value, .source = src,
+		};
+		out[i] = XB_OUTCOME_APPLIED;
+	}
+	ck_assert_int_eq(xb_receipt_write(dir, &small, NULL, &err), 0);
+	ck_assert_int_ge(asprintf(&sub, "%s/receipts", dir), 0);
+	ck_assert_int_ge(asprintf(&last, "%s/last-receipt.json", dir), 0);
+	ck_assert_int_eq(access(last, F_OK), 0);
+
+	ck_assert_int_eq(xb_receipt_write(dir, &r, NULL, &err), -1);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_int_eq(sscanf(err, "the receipt would be %llu bytes", &would),
+			 1);
+	ck_assert_uint_gt(would, (unsigned long long)OVER_CHANGES * BIG_VALUE);
+	ck_assert_ptr_nonnull(strstr(err, "over the 268435456 bytes status reads back"));
+	ck_assert_int_eq(access(last, F_OK), -1);
+	ck_assert_uint_eq(count_entries(dir), 1);     /* receipts/ alone */
+	ck_assert_uint_eq(count_entries(sub), 1);     /* the small one */
+	free(err);
+	free(sub);
+	free(last);
+	rm_rf(dir);
+	free(dir);
+	free(keys);
+	free(value);
+	free(out);
+	free(c);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("receipt");
@@ -361,6 +513,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, keeps_the_newest_receipts);
 	tcase_add_test(tc, messages_are_escaped_and_cut);
 	tcase_add_test(tc, foreign_names_are_escaped_and_capped);
+	tcase_add_test(tc, sink_writes_both_files_or_none);
 	suite_add_tcase(s, tc);
 	/* 72 MB written and parsed: 3 s of CPU, 30 under valgrind, which
 	 * the small receipts above already take through the same code */
@@ -368,6 +521,7 @@ Suite *test_suite(void)
 		tc = tcase_create("big");
 		tcase_set_timeout(tc, 300);
 		tcase_add_test(tc, status_reads_a_receipt_over_64_mib);
+		tcase_add_test(tc, receipt_over_the_bound_is_refused_and_removed);
 		suite_add_tcase(s, tc);
 	}
 	return s;
