@@ -506,7 +506,7 @@ static int journal_start(const struct xb_apply_options *opt,
 	};
 	char *why = NULL;
 	size_t i;
-	int r = -1;
+	int r = -1, jr;
 
 	if (!j.boot_id)
 		goto nomem;
@@ -532,9 +532,13 @@ static int journal_start(const struct xb_apply_options *opt,
 		jw->old_map = w->old_map;
 		jw->new_map = w->new_map;
 	}
-	if (xb_journal_write(opt->state_dir, &j, &why)) {
-		*errmsg = xb_strf("cannot write the journal: %s; nothing was changed, the host is as it was (--state-dir picks another directory)",
-			      why ? why : "out of memory");
+	jr = xb_journal_write(opt->state_dir, &j, &why);
+	if (jr) {
+		/* another directory helps a journal that cannot be written,
+		   not one too big */
+		*errmsg = xb_strf("cannot write the journal: %s; nothing was changed, the host is as it was%s",
+			      why ? why : "out of memory",
+			      jr == -2 ? "" : " (--state-dir picks another directory)");
 		goto out;
 	}
 	r = 0;

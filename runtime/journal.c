@@ -487,8 +487,9 @@ int xb_journal_write(const char *dir, const struct xb_journal *j,
 	/* what cannot be read back cannot recover anything: refused here,
 	 * before the first XenAPI write */
 	if (s.len > XB_JOURNAL_MAX) {
-		xb_fail(errmsg, "the journal would be %zu bytes, over the %u bytes xenbake reads back (the plan's maps are too big to journal)",
+		xb_fail(errmsg, "the journal would be %zu bytes, over the %u bytes xenbake reads back: the plan's maps are too big to journal; apply the configuration in parts (blobs with different owners, each applied by its own run)",
 			s.len, XB_JOURNAL_MAX);
+		r = -2;
 		goto out;
 	}
 	r = xb_sink_commit(&s, XB_ATOMIC_SYNC, errmsg);

@@ -78,7 +78,8 @@ int xb_journal_format(const struct xb_journal *j, char **buf, size_t *len,
 int xb_journal_parse(const char *buf, size_t len, struct xb_journal *j,
 		     char **errmsg);
 
-/* DIR/journal, durably (see above); DIR is created if missing. 0 or -1.
+/* DIR/journal, durably (see above); DIR is created if missing. 0, -1
+ * with *errmsg, or -2 with *errmsg when it would be over XB_JOURNAL_MAX.
  * It only reads j (its strings and maps may be borrowed), and streams the
  * file: j is never formatted whole in memory. */
 int xb_journal_write(const char *dir, const struct xb_journal *j,
