@@ -356,7 +356,7 @@ static int transport_init(struct xapi *x)
 	xb_curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
 	xb_curl.easy_setopt(c, CURLOPT_PROTOCOLS,
-			 CURLPROTO_HTTP | CURLPROTO_HTTPS);
+			    CURLPROTO_HTTP | CURLPROTO_HTTPS);
 #endif
 	xb_curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	xb_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -383,7 +383,7 @@ static int transport_init(struct xapi *x)
 			xb_curl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 		}
 		if (xb_curl.easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION,
-				     pin_ssl_ctx) != CURLE_OK ||
+					pin_ssl_ctx) != CURLE_OK ||
 		    xb_curl.easy_setopt(c, CURLOPT_SSL_CTX_DATA, x) != CURLE_OK)
 			return set_err(x, "--xapi-fingerprint needs libcurl "
 				       "built with OpenSSL");
@@ -422,7 +422,7 @@ static int rpc(struct xapi *x, const char *method,
 	x->curl_err[0] = '\0';
 	xb_curl.easy_setopt(x->curl, CURLOPT_POSTFIELDS, body);
 	xb_curl.easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-			 (curl_off_t)len);
+			    (curl_off_t)len);
 	x->calls++;
 	rc = xb_curl.easy_perform(x->curl);
 	if (rc == CURLE_WRITE_ERROR && x->reply.refused)

@@ -1264,6 +1264,7 @@ static bool stopped(const struct decoder *d)
 static int parse_out(struct xr_stream *st, bool final)
 {
 	struct decoder *d = &st->d;
+	char *why = NULL;
 	size_t off = 0, n;
 
 	if (d->out.oom)
@@ -1273,17 +1274,22 @@ static int parse_out(struct xr_stream *st, bool final)
 		if (!final && d->out.len < 4)
 			return 0;
 		off = d->out.len < 4 ? d->out.len : 4;
-		if (!d->err && xb_netlibs_load(&d->err))
+		if (xb_netlibs_load(&why)) {
+			if (d->err)
+				free(why);
+			else
+				d->err = why ? why : strdup("out of memory");
 			return -1;
+		}
 		xb_xml.InitParser();
 		d->ctxt = xb_xml.CreatePushParserCtxt(&st->sax, d,
-						  d->out.p ? d->out.p : "",
-						  (int)off, NULL);
+						      d->out.p ? d->out.p : "",
+						      (int)off, NULL);
 		if (!d->ctxt)
 			return derr(d, "out of memory");
 		/* never XML_PARSE_NOENT, DTDLOAD or XINCLUDE */
-		xb_xml.CtxtUseOptions(d->ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR |
-				  XML_PARSE_NOWARNING);
+		xb_xml.CtxtUseOptions(d->ctxt, XML_PARSE_NONET |
+				      XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	}
 	/* per thread in libxml2; no one else in xenbake uses it, so there
 	   is nothing to restore */
@@ -1291,8 +1297,8 @@ static int parse_out(struct xr_stream *st, bool final)
 	do {
 		n = d->out.len - off < PARSE_CHUNK ? d->out.len - off :
 		    PARSE_CHUNK;
-		xb_xml.ParseChunk(d->ctxt, d->out.p ? d->out.p + off : "", (int)n,
-			      final && off + n == d->out.len);
+		xb_xml.ParseChunk(d->ctxt, d->out.p ? d->out.p + off : "",
+				  (int)n, final && off + n == d->out.len);
 		off += n;
 	} while (off < d->out.len && !stopped(d));
 	d->out.len = 0;
