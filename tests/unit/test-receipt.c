@@ -380,29 +380,16 @@ END_TEST
 #define BIG_CHANGES 1100
 #define BIG_VALUE (64u << 10)
 
-START_TEST(status_reads_a_receipt_over_64_mib)
+/* n changes adding vm-data/key-NNNNN = value to one guest, applied */
+static void many_changes(struct xb_change *c, enum xb_outcome *out,
+			 char (*keys)[32], size_t n, char *value)
 {
-	struct xb_change *c = calloc(BIG_CHANGES, sizeof(*c));
-	enum xb_outcome *out = calloc(BIG_CHANGES, sizeof(*out));
-	char *value = malloc(BIG_VALUE + 1), *dir = tmpdir(), *err = NULL;
-	char *text = NULL, (*keys)[32] = calloc(BIG_CHANGES, sizeof(*keys));
 	static char object[] = "vm-00001", uuid[] = "u-1", src[] = "big.xb:1:1";
-	struct xb_plan p = { .changes = c, .nchanges = BIG_CHANGES };
-	struct xb_receipt r = {
-		.time = { 1700000000, 0 }, .result = "applied",
-		.xenstore = true, .plan = &p, .outcomes = out,
-	};
-	const struct xb_json *ch;
-	struct xb_json j;
-	size_t len, i;
+	size_t i;
 
-	ck_assert_ptr_nonnull(c);
-	ck_assert_ptr_nonnull(out);
-	ck_assert_ptr_nonnull(value);
-	ck_assert_ptr_nonnull(keys);
 	memset(value, 'v', BIG_VALUE);
 	value[BIG_VALUE] = '\0';
-	for (i = 0; i < BIG_CHANGES; i++) {
+	for (i = 0; i < n; i++) {
 		snprintf(keys[i], sizeof(keys[i]), "vm-data/key-%05zu", i);
 		c[i] = (struct xb_change){
 			.op = XB_CHANGE_ADD, .where = XB_WHERE_XENSTORE,
@@ -412,6 +399,28 @@ START_TEST(status_reads_a_receipt_over_64_mib)
 		};
 		out[i] = XB_OUTCOME_APPLIED;
 	}
+}
+
+START_TEST(status_reads_a_receipt_over_64_mib)
+{
+	struct xb_change *c = calloc(BIG_CHANGES, sizeof(*c));
+	enum xb_outcome *out = calloc(BIG_CHANGES, sizeof(*out));
+	char *value = malloc(BIG_VALUE + 1), *dir = tmpdir(), *err = NULL;
+	char *text = NULL, (*keys)[32] = calloc(BIG_CHANGES, sizeof(*keys));
+	struct xb_plan p = { .changes = c, .nchanges = BIG_CHANGES };
+	struct xb_receipt r = {
+		.time = { 1700000000, 0 }, .result = "applied",
+		.xenstore = true, .plan = &p, .outcomes = out,
+	};
+	const struct xb_json *ch;
+	struct xb_json j;
+	size_t len;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(value);
+	ck_assert_ptr_nonnull(keys);
+	many_changes(c, out, keys, BIG_CHANGES, value);
 	ck_assert_int_eq(xb_receipt_write(dir, &r, NULL, &err), 0);
 	ck_assert_int_eq(xb_receipt_read_last(dir, &text, &len, &err), 0);
 	ck_assert_uint_gt(len, 64u << 20);
@@ -446,7 +455,6 @@ START_TEST(receipt_over_the_bound_is_refused_and_removed)
 	enum xb_outcome *out = calloc(OVER_CHANGES, sizeof(*out));
 	char *value = malloc(BIG_VALUE + 1), *dir = tmpdir(), *err = NULL;
 	char *sub, *last, (*keys)[32] = calloc(OVER_CHANGES, sizeof(*keys));
-	static char object[] = "vm-00001", uuid[] = "u-1", src[] = "big.xb:1:1";
 	struct xb_plan p = { .changes = c, .nchanges = OVER_CHANGES };
 	struct xb_receipt small = { .time = { 1700000000, 0 },
 				    .result = "no changes" };
@@ -455,24 +463,12 @@ START_TEST(receipt_over_the_bound_is_refused_and_removed)
 		.xenstore = true, .plan = &p, .outcomes = out,
 	};
 	unsigned long long would = 0;
-	size_t i;
 
 	ck_assert_ptr_nonnull(c);
 	ck_assert_ptr_nonnull(out);
 	ck_assert_ptr_nonnull(value);
 	ck_assert_ptr_nonnull(keys);
-	memset(value, 'v', BIG_VALUE);
-	value[BIG_VALUE] = '\0';
-	for (i = 0; i < OVER_CHANGES; i++) {
-		snprintf(keys[i], sizeof(keys[i]), "vm-data/key-%05zu", i);
-		c[i] = (struct xb_change){
-			.op = XB_CHANGE_ADD, .where = XB_WHERE_XENSTORE,
-			.cls = XB_CLASS_VM, .object = object, .uuid = uuid,
-			.domid = 5, .field = XB_FIELD_XENSTORE_DATA,
-			.key = keys[i], .new_value = value, .source = src,
-		};
-		out[i] = XB_OUTCOME_APPLIED;
-	}
+	many_changes(c, out, keys, OVER_CHANGES, value);
 	ck_assert_int_eq(xb_receipt_write(dir, &small, NULL, &err), 0);
 	ck_assert_int_ge(asprintf(&sub, "%s/receipts", dir), 0);
 	ck_assert_int_ge(asprintf(&last, "%s/last-receipt.json", dir), 0);
