@@ -64,4 +64,25 @@ expect_eq "key 49" "$(xs_get /local/domain/7/vm-data/a-rather-long-key-name/numb
 expect_eq "key 50" "$(xs_get /local/domain/7/vm-data/a-rather-long-key-name/number-050)" "<absent>"
 expect_eq "stale chunk" "$(xs_get $rec/2)" "<absent>"
 "$XENBAKE" plan --no-xapi "$DIR/many50.xbb" >/dev/null 2>&1 || fail "many50 not idempotent"
+# paths longer than the 256 bytes a request is first given room for: a
+# nested key written then removed (with its directories), a once key
+# re-read inside the transaction
+long=$("$PY" -c 'print("/".join(["d%02d-" % i + "x" * 36 for i in range(8)]))')
+once=$("$PY" -c 'print("o" * 300)')
+cat >"$DIR/long1.xb" <<XB
+vm "web-01" { vm-data "role" = "frontend"; vm-data "$long/leaf" = "deep"; vm-data "$once" = "first" once; }
+XB
+cat >"$DIR/long2.xb" <<XB
+vm "web-01" { vm-data "role" = "frontend"; vm-data "$once" = "second" once; }
+XB
+"$XENBAKEC" -o "$DIR/long1.xbb" "$DIR/long1.xb" || fail "long1"
+"$XENBAKEC" -o "$DIR/long2.xbb" "$DIR/long2.xb" || fail "long2"
+"$XENBAKE" apply --no-xapi "$DIR/long1.xbb" >/dev/null 2>&1 || fail "apply long1"
+expect_eq "long key" "$(xs_get "/local/domain/5/vm-data/$long/leaf")" deep
+expect_eq "long once" "$(xs_get "/local/domain/5/vm-data/$once")" first
+"$XENBAKE" apply --no-xapi "$DIR/long2.xbb" >/dev/null 2>&1 || fail "apply long2"
+expect_eq "long key gone" "$(xs_get "/local/domain/5/vm-data/$long/leaf")" "<absent>"
+expect_eq "its directories" "$(xs_get /local/domain/5/vm-data/d00-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx)" "<absent>"
+expect_eq "long once kept" "$(xs_get "/local/domain/5/vm-data/$once")" first
+"$XENBAKE" plan --no-xapi "$DIR/long2.xbb" >/dev/null 2>&1 || fail "long2 not idempotent"
 echo PASS
