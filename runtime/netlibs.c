@@ -38,6 +38,15 @@ static const struct want xml_wants[] = {
 	XML_WANT(FreeParserCtxt), XML_WANT(SAX2GetLineNumber),
 };
 
+/* every member of a table has its entry: one forgotten would stay NULL */
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(COUNT(curl_wants) ==
+	       sizeof(struct xb_curl) / sizeof(void (*)(void)),
+	       "a member of struct xb_curl not in curl_wants");
+_Static_assert(COUNT(xml_wants) ==
+	       sizeof(struct xb_xml) / sizeof(void (*)(void)),
+	       "a member of struct xb_xml not in xml_wants");
+
 /* the first call's failure, for every call ("" when both loaded) */
 static char load_error[512];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -74,10 +83,8 @@ static int load(const char *soname, void *table, const struct want *wants,
 
 static void load_both(void)
 {
-	if (!load(XB_CURL_SONAME, &xb_curl, curl_wants,
-		  sizeof(curl_wants) / sizeof(curl_wants[0])))
-		load(XB_XML2_SONAME, &xb_xml, xml_wants,
-		     sizeof(xml_wants) / sizeof(xml_wants[0]));
+	if (!load(XB_CURL_SONAME, &xb_curl, curl_wants, COUNT(curl_wants)))
+		load(XB_XML2_SONAME, &xb_xml, xml_wants, COUNT(xml_wants));
 }
 
 int xb_netlibs_load(char **errmsg)
