@@ -36,7 +36,7 @@ $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-blob" "$src/tests/fuzz/fuzz-blob.c" \
 # shellcheck disable=SC2086
 $CC $flags -DFUZZ_SKIP_HASH -o "$out/fuzz-journal" "$src/tests/fuzz/fuzz-journal.c" \
 	"$src"/runtime/journal.c "$src"/runtime/state.c \
-	"$src"/runtime/statedir.c $lib $crypto
+	"$src"/runtime/statedir.c "$src"/runtime/sink.c $lib $crypto
 # shellcheck disable=SC2086
 $CC $flags -o "$out/fuzz-json" "$src/tests/fuzz/fuzz-json.c" \
 	"$src"/runtime/json.c $lib $crypto
