@@ -197,87 +197,37 @@ out:
 	return r;
 }
 
-int xb_write_atomic_at(int dfd, const char *dir, const char *name,
-		       const char *tmpname, const void *data, size_t len,
-		       unsigned flags, char **errmsg)
+int xb_atomic_create_at(int dfd, const char *dir, const char *name,
+			const char *tmpname, char **tmp, char **errmsg)
 {
-	const char *p = data;
-	char *tmp = NULL;
-	bool remove_tmp = false;
-	size_t off = 0;
-	int fd = -1, r = -1, tries;
+	int fd = -1, tries;
 
+	*tmp = NULL;
 	if (tmpname) {
-		tmp = strdup(tmpname);
-		if (!tmp) {
-			xb_fail(errmsg, "out of memory");
-			goto out;
-		}
-		/* a name of our own: whatever holds it goes on failure */
-		remove_tmp = true;
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
+		*tmp = strdup(tmpname);
+		if (!*tmp)
+			return xb_fail(errmsg, "out of memory");
+		fd = openat(dfd, *tmp, O_WRONLY | O_CREAT | O_TRUNC |
 			    O_NOFOLLOW | O_CLOEXEC, 0600);
 	} else {
 		for (tries = 0; fd < 0 && tries < 100; tries++) {
-			free(tmp);
-			if (asprintf(&tmp, ".%s.%ld.%d", name, (long)getpid(),
+			free(*tmp);
+			if (asprintf(tmp, ".%s.%ld.%d", name, (long)getpid(),
 				     rand()) < 0) {
-				tmp = NULL;
-				xb_fail(errmsg, "out of memory");
-				goto out;
+				*tmp = NULL;
+				return xb_fail(errmsg, "out of memory");
 			}
-			fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+			fd = openat(dfd, *tmp, O_WRONLY | O_CREAT | O_EXCL |
 				    O_NOFOLLOW | O_CLOEXEC, 0600);
 			if (fd < 0 && errno != EEXIST)
 				break;
 		}
-		remove_tmp = fd >= 0;
 	}
 	if (fd < 0) {
-		xb_fail(errmsg, "cannot create %s/%s: %s", dir, tmp,
+		xb_fail(errmsg, "cannot create %s/%s: %s", dir, *tmp,
 			strerror(errno));
-		goto out;
+		free(*tmp);
+		*tmp = NULL;
 	}
-	while (off < len) {
-		ssize_t n = write(fd, p + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			xb_fail(errmsg, "cannot write %s/%s: %s", dir, tmp,
-				strerror(errno));
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if ((flags & XB_ATOMIC_SYNC) && fsync(fd)) {
-		xb_fail(errmsg, "cannot sync %s/%s: %s", dir, tmp,
-			strerror(errno));
-		goto out;
-	}
-	if (close(fd)) {
-		fd = -1;
-		xb_fail(errmsg, "cannot write %s/%s: %s", dir, tmp,
-			strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (renameat(dfd, tmp, dfd, name)) {
-		xb_fail(errmsg, "cannot rename %s/%s to %s/%s: %s", dir, tmp,
-			dir, name, strerror(errno));
-		goto out;
-	}
-	remove_tmp = false;
-	if ((flags & XB_ATOMIC_SYNC) && fsync(dfd))
-		xb_fail(errmsg, "cannot sync the directory %s: %s", dir,
-			strerror(errno));
-	else
-		r = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (remove_tmp)
-		unlinkat(dfd, tmp, 0);
-	free(tmp);
-	return r;
+	return fd;
 }

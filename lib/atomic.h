@@ -41,13 +41,13 @@ void xb_atomic_abandon(char **tmp);
 int xb_replace_file(const char *path, const void *data, size_t len, int mode,
 		    unsigned flags, char **errmsg);
 
-/* As xb_write_atomic, in the directory open as dfd (named dir in
- * messages): the files are opened relative to it with O_NOFOLLOW, a
- * temporary name with O_EXCL, so no symlink planted in the directory is
- * followed. */
-int xb_write_atomic_at(int dfd, const char *dir, const char *name,
-		       const char *tmpname, const void *data, size_t len,
-		       unsigned flags, char **errmsg);
+/* A temporary file for DIR/NAME in the directory open as dfd (named dir
+ * in messages), mode 0600, opened relative to dfd with O_NOFOLLOW:
+ * tmpname, truncated if present, or a fresh ".NAME.PID.N" made with
+ * O_EXCL, so no symlink planted in the directory is followed. Its fd
+ * with *tmp its name (malloc'd), or -1 with *errmsg. */
+int xb_atomic_create_at(int dfd, const char *dir, const char *name,
+			const char *tmpname, char **tmp, char **errmsg);
 
 /* fsync a directory, so that a rename or an unlink in it is on disk. */
 int xb_sync_dir(const char *dir, char **errmsg);

@@ -31,41 +31,16 @@ int xb_sink_add(struct xb_sink *s, int dfd, const char *dir,
 		const char *name, const char *tmpname, char **errmsg)
 {
 	struct xb_sink_file *sf = &s->files[s->nfiles];
-	int tries;
 
 	if (s->nfiles == XB_SINK_FILES)
 		return xb_fail(errmsg, "too many files for one stream");
 	sf->dfd = dfd;
 	sf->dir = dir;
 	sf->name = name;
-	if (tmpname) {
-		sf->tmp = strdup(tmpname);
-		if (!sf->tmp)
-			return xb_fail(errmsg, "out of memory");
-		sf->fd = openat(dfd, sf->tmp, O_WRONLY | O_CREAT | O_TRUNC |
-				O_NOFOLLOW | O_CLOEXEC, 0600);
-	} else {
-		/* a fresh name: nothing planted in the directory is opened */
-		for (tries = 0; sf->fd < 0 && tries < 100; tries++) {
-			free(sf->tmp);
-			if (asprintf(&sf->tmp, ".%s.%ld.%d", name,
-				     (long)getpid(), rand()) < 0) {
-				sf->tmp = NULL;
-				return xb_fail(errmsg, "out of memory");
-			}
-			sf->fd = openat(dfd, sf->tmp, O_WRONLY | O_CREAT |
-					O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-			if (sf->fd < 0 && errno != EEXIST)
-				break;
-		}
-	}
-	if (sf->fd < 0) {
-		xb_fail(errmsg, "cannot create %s/%s: %s", dir, sf->tmp,
-			strerror(errno));
-		free(sf->tmp);
-		sf->tmp = NULL;
+	sf->fd = xb_atomic_create_at(dfd, dir, name, tmpname, &sf->tmp,
+				     errmsg);
+	if (sf->fd < 0)
 		return -1;
-	}
 	s->nfiles++;
 	return 0;
 }
