@@ -147,56 +147,6 @@ int xb_replace_file(const char *path, const void *data, size_t len, int mode,
 	return xb_atomic_commit(&tmp, path, errmsg);
 }
 
-int xb_write_atomic(const char *dir, const char *name, const char *tmpname,
-		    const void *data, size_t len, unsigned flags,
-		    char **errmsg)
-{
-	char *path = NULL, *tmp = NULL;
-	bool remove_tmp = false;
-	int fd = -1, r = -1;
-
-	if (asprintf(&path, "%s/%s", dir, name) < 0 ||
-	    (tmpname ? asprintf(&tmp, "%s/%s", dir, tmpname) :
-		       asprintf(&tmp, "%s/.%s.XXXXXX", dir, name)) < 0) {
-		path = tmp = NULL;
-		xb_fail(errmsg, "out of memory");
-		goto out;
-	}
-	if (tmpname) {
-		/* a name of our own: whatever holds it goes on failure */
-		remove_tmp = true;
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-			  O_CLOEXEC, 0600);
-	} else {
-		fd = mkstemp(tmp);
-		remove_tmp = fd >= 0;
-	}
-	if (fd < 0) {
-		xb_fail(errmsg, "cannot create %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	r = write_close(fd, tmp, data, len, flags, errmsg);
-	fd = -1;
-	if (r)
-		goto out;
-	r = -1;
-	if (rename(tmp, path)) {
-		xb_fail(errmsg, "cannot rename %s to %s: %s", tmp, path,
-			strerror(errno));
-		goto out;
-	}
-	remove_tmp = false;
-	r = flags & XB_ATOMIC_SYNC ? xb_sync_dir(dir, errmsg) : 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (remove_tmp)
-		unlink(tmp);
-	free(path);
-	free(tmp);
-	return r;
-}
-
 int xb_atomic_create_at(int dfd, const char *dir, const char *name,
 			const char *tmpname, char **tmp, char **errmsg)
 {

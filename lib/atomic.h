@@ -11,14 +11,7 @@
  * must survive a power cut (the journal) asks for it. */
 #define XB_ATOMIC_SYNC 1u
 
-/* Writes DIR/NAME (mode 0600) through DIR/TMPNAME, or through a fresh
- * DIR/.NAME.XXXXXX when tmpname is NULL. 0, or -1 with *errmsg naming the
- * file and the step that failed; the temporary file is removed then. */
-int xb_write_atomic(const char *dir, const char *name, const char *tmpname,
-		    const void *data, size_t len, unsigned flags,
-		    char **errmsg);
-
-/* The same in two steps, for a writer that must look at the target again
+/* A file replaced in two steps, for a writer that must look at the target again
  * between writing and renaming (xenbakec: the output may have been
  * replaced while it compiled). xb_atomic_stage writes data to a fresh
  * temporary file beside path, with mode (or 0666 less the umask when mode
