@@ -720,7 +720,8 @@ int xb_apply(struct xapi *x, struct xb_xs *xs, struct xb_actual *a,
 	}
 	report->xapi_writes = p->nwrites;
 
-	tries = xs ? xb_xs_stats(xs)->attempts : 0;
+	/* the transaction the guests were read in is this apply's first */
+	tries = xs ? xb_xs_stats(xs)->attempts - (a->xs_tx ? 1 : 0) : 0;
 	gps = xb_plan_guests(p);
 	if (p->nguests) {
 		guests = calloc(p->nguests, sizeof(*guests));

@@ -218,6 +218,11 @@ int read_and_plan(const struct options *o, const struct xb_desired *d,
 		*err = xb_strf("reading PBDs: %s", xapi_errmsg(x));
 		return -1;
 	}
+	/* an apply without XenAPI reads in the transaction that writes:
+	 * its first attempt reads nothing again (xenstore.h) */
+	if (xs && !x && o->cmd == CMD_APPLY &&
+	    xb_xs_begin_pass(xs, actual, err))
+		return read_failed(err);
 	if (xs && xb_xs_read_guests(xs, actual, o->no_xapi,
 				    o->no_xapi && selects_by_name(d), err))
 		return read_failed(err);
@@ -452,6 +457,7 @@ void session_end(const struct options *o, struct session *s)
 	free(s->shas);
 	xb_plan_free(&s->plan);
 	xapi_close(s->x);
+	xb_xs_end_pass(s->xs, &s->actual);   /* an apply that wrote nothing */
 	xb_xs_close(s->xs);
 	xb_actual_free(&s->actual);
 	xb_desired_free(&s->desired);

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/model.h"
 
@@ -79,6 +80,10 @@ struct xb_guest {
 	char *vm_uuid;               /* from /local/domain/N/vm ("/vm/UUID"), may be "" */
 	struct xb_map vm_data;       /* "vm-data/KEY" -> value, leaves only */
 	struct xb_map managed;       /* keys xenbake wrote here earlier -> "" */
+	/* as the xenstore backend read them (xenstore.c) */
+	bool vm_data_read;           /* its keys of interest were read */
+	bool has_vm_data;            /* /local/domain/N/vm-data exists */
+	unsigned record_chunks;      /* nodes of its managed record */
 };
 
 struct xb_actual {
@@ -92,6 +97,12 @@ struct xb_actual {
 	struct xb_guest *guests;     /* guests resident on this host */
 	size_t nguests;
 	bool have_xenstore;
+	/* an apply without XenAPI reads the guests in the transaction its
+	 * first attempt commits (xenstore.h): that transaction (0: none) and
+	 * the records' directory as read in it (0 absent, 1 dom0's alone,
+	 * 2 someone else's) */
+	uint32_t xs_tx;
+	int xs_records_root;
 };
 
 void xb_actual_free(struct xb_actual *a);

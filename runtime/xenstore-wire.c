@@ -495,12 +495,12 @@ bool xs_listed(const struct xs_req *q, const char *name)
  * guests"). 0 when each has its answer, ENOENT (absent) included; else -1
  * with *errmsg naming the node or the connection: taking a failed read
  * for an absent node would misname the guest. */
-int xs_run_reads(struct xb_xs *xs, struct xs_batch *b, const char *what,
-		     char **errmsg)
+int xs_run_reads(struct xb_xs *xs, struct xs_batch *b, uint32_t tx,
+		 const char *what, char **errmsg)
 {
 	char ename[128];
 	size_t bad;
-	int e = xs_run(xs, b, 0);
+	int e = xs_run(xs, b, tx);
 
 	if (e == -ENOMEM) {
 		xb_fail_first(errmsg, "out of memory");
@@ -515,7 +515,9 @@ int xs_run_reads(struct xb_xs *xs, struct xs_batch *b, const char *what,
 	bad = xs_first_failed(b, true);
 	if (bad != XS_NONE) {
 		xb_fail_first(errmsg, "xenstore: cannot %s %s: %s",
-			b->r[bad].type == XS_DIRECTORY ? "list" : "read",
+			b->r[bad].type == XS_DIRECTORY ? "list" :
+			b->r[bad].type == XS_GET_PERMS ?
+			"read the permissions of" : "read",
 			xs_req_path(&b->r[bad]),
 			xs_err_name(b->r[bad].err, ename, sizeof(ename)));
 		return -1;

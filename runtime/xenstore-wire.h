@@ -52,10 +52,11 @@ size_t xs_add_perms(struct xs_batch *b, int domid, const char *path);
  * every reply. 0 when each request has its answer (which may be an
  * error), or -errno when the connection failed: it is then unusable. */
 int xs_run(struct xb_xs *xs, struct xs_batch *b, uint32_t tx);
-/* As xs_run, outside any transaction, for what ("reading the guests"):
- * 0 when each read has its answer, ENOENT included; else -1, *errmsg. */
-int xs_run_reads(struct xb_xs *xs, struct xs_batch *b, const char *what,
-		 char **errmsg);
+/* As xs_run, in tx (0: none; an apply reads in the transaction it
+ * commits), for what ("reading the guests"): 0 when each read has its
+ * answer, ENOENT included; else -1, *errmsg. */
+int xs_run_reads(struct xb_xs *xs, struct xs_batch *b, uint32_t tx,
+		 const char *what, char **errmsg);
 /* As xs_run in tx: 0, -EAGAIN, or -1 with *errmsg naming the first node
  * that failed (ENOENT allowed when enoent_ok). */
 int xs_run_checked(struct xb_xs *xs, struct xs_batch *b, uint32_t tx,

@@ -162,17 +162,24 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 {
 	struct xs_batch b = { 0 }, list = { 0 };
 	struct record *rec = NULL;
-	size_t ndoms = 0, i, *vm = NULL, failed = 0;
+	size_t ndoms = 0, i, *vm = NULL, failed = 0, perms = XS_NONE;
 	const char *s;
 	char ename[128];
 	int r = -1, e;
 
-	/* the domains and the records, then each domain's vm and name */
+	/* the domains and the records, then each domain's vm and name;
+	 * in an apply's transaction, also whether the records' directory
+	 * is dom0's alone, which its first attempt goes by */
 	xs_add(&list, XS_DIRECTORY, NULL, 0, "/local/domain");
 	if (managed_records)
 		xs_add(&list, XS_DIRECTORY, NULL, 0, XB_XS_MANAGED_ROOT);
-	if (xs_run_reads(xs, &list, "reading the guests", errmsg))
+	if (managed_records && a->xs_tx)
+		perms = xs_add(&list, XS_GET_PERMS, NULL, 0, XB_XS_MANAGED_ROOT);
+	if (xs_run_reads(xs, &list, a->xs_tx, "reading the guests", errmsg))
 		goto out;
+	if (perms != XS_NONE)
+		a->xs_records_root = list.r[perms].err ? 0 :
+				     xs_perms_ours(&list.r[perms], 0) ? 1 : 2;
 	for (s = xs_next_name(&list.r[0], NULL); s; s = xs_next_name(&list.r[0], s))
 		ndoms++;
 	free(a->guests);
@@ -199,7 +206,7 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 			    domid);
 	}
 	/* a guest without a vm or name node has none */
-	if (xs_run_reads(xs, &b, "reading the guests", errmsg))
+	if (xs_run_reads(xs, &b, a->xs_tx, "reading the guests", errmsg))
 		goto out;
 	for (i = 0; i < a->nguests; i++) {
 		struct xb_guest *g = &a->guests[i];
@@ -224,7 +231,9 @@ int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 			}
 		}
 	}
-	e = read_records(xs, 0, rec, a->nguests, &failed);
+	e = read_records(xs, a->xs_tx, rec, a->nguests, &failed);
+	for (i = 0; i < a->nguests; i++)
+		a->guests[i].record_chunks = rec[i].chunks;
 	if (e == -ENOMEM)
 		goto nomem;
 	if (e) {
@@ -270,46 +279,86 @@ static int keys_of_interest(const struct xb_guest_plan *gp,
 	return r;
 }
 
+/* Whether key ("vm-data/a/b") may exist, by the listing of vm-data (dir):
+ * its first name is listed, or the listing was too long to have (E2BIG:
+ * then every key is read). */
+static bool may_exist(const struct xs_req *dir, const char *key)
+{
+	size_t plen = strlen(XB_VM_DATA_PREFIX), len;
+	const char *name, *s;
+
+	if (dir->err || strncmp(key, XB_VM_DATA_PREFIX, plen))
+		return true;
+	name = key + plen;
+	len = strcspn(name, "/");
+	for (s = xs_next_name(dir, NULL); s; s = xs_next_name(dir, s))
+		if (strlen(s) == len && !memcmp(s, name, len))
+			return true;
+	return false;
+}
+
 int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
 		       const struct xb_guest_plans *p, char **errmsg)
 {
 	struct xs_batch dirs = { 0 }, b = { 0 };
 	struct xb_map *keys = calloc(p->nguests ? p->nguests : 1,
 				     sizeof(*keys));
-	size_t i, k, *first = calloc(p->nguests ? p->nguests : 1,
-				     sizeof(*first));
-	int r = -1;
+	size_t i, k, next;
+	char ename[128];
+	int r = -1, e;
 
-	if (!keys || !first)
+	if (!keys)
 		goto nomem;
-	/* which guests have a vm-data at all, then the keys of those */
+	/* Each guest's vm-data listed: whether it exists (what an apply
+	 * decides its creation by) and which names it holds; then only the
+	 * keys that may be there are read (none in an empty vm-data, the
+	 * usual state of a first apply) */
 	for (i = 0; i < p->nguests; i++)
-		xs_add(&dirs, XS_READ, NULL, 0, "/local/domain/%d/vm-data",
+		xs_add(&dirs, XS_DIRECTORY, NULL, 0, "/local/domain/%d/vm-data",
 		    a->guests[p->guests[i].guest].domid);
-	if (xs_run_reads(xs, &dirs, "reading vm-data", errmsg))
+	e = xs_run(xs, &dirs, a->xs_tx);
+	if (e == -ENOMEM || dirs.oom)
+		goto nomem;
+	if (e) {
+		xb_fail_first(errmsg, "xenstore: reading vm-data: %s%s",
+			e == -EPROTO ? "malformed reply from xenstored: " :
+			"lost the connection to xenstored: ", strerror(-e));
 		goto out;
+	}
 	for (i = 0; i < p->nguests; i++) {
 		const struct xb_guest_plan *gp = &p->guests[i];
 		struct xb_guest *g = &a->guests[gp->guest];
 
-		first[i] = b.n;
-		if (dirs.r[i].err == ENOENT)
+		e = dirs.r[i].err;
+		if (e && e != ENOENT && e != E2BIG) {
+			xb_fail_first(errmsg, "xenstore: cannot list %s: %s",
+				xs_req_path(&dirs.r[i]),
+				xs_err_name(e, ename, sizeof(ename)));
+			goto out;
+		}
+		g->vm_data_read = true;
+		g->has_vm_data = e != ENOENT;
+		if (!g->has_vm_data)
 			continue;
 		if (keys_of_interest(gp, p->managed_in_xenstore ? &g->managed :
 				     &gp->managed, &keys[i]))
 			goto nomem;
 		for (k = 0; k < keys[i].n; k++)
-			xs_add(&b, XS_READ, NULL, 0, "/local/domain/%d/%s",
-			    g->domid, keys[i].kv[k].key);
+			if (may_exist(&dirs.r[i], keys[i].kv[k].key))
+				xs_add(&b, XS_READ, NULL, 0, "/local/domain/%d/%s",
+				    g->domid, keys[i].kv[k].key);
 	}
-	if (xs_run_reads(xs, &b, "reading vm-data", errmsg))
+	if (b.n && xs_run_reads(xs, &b, a->xs_tx, "reading vm-data", errmsg))
 		goto out;
-	for (i = 0; i < p->nguests; i++) {
+	for (i = 0, next = 0; i < p->nguests; i++) {
 		struct xb_guest *g = &a->guests[p->guests[i].guest];
 
 		for (k = 0; k < keys[i].n; k++) {
-			const char *v = b.r[first[i] + k].reply;
+			const char *v;
 
+			if (!may_exist(&dirs.r[i], keys[i].kv[k].key))
+				continue;
+			v = b.r[next++].reply;
 			if (v && xb_map_set(&g->vm_data, keys[i].kv[k].key, v))
 				goto nomem;
 		}
@@ -322,7 +371,6 @@ out:
 	for (i = 0; keys && i < p->nguests; i++)
 		xb_map_free(&keys[i]);
 	free(keys);
-	free(first);
 	xs_batch_free(&dirs);
 	xs_batch_free(&b);
 	return r;
@@ -343,6 +391,7 @@ struct gstate {
 	struct xb_map remove;        /* managed keys the config dropped */
 	size_t *want;                /* per desired key: its re-read */
 	size_t *gone;                /* per key to remove: its re-read */
+	bool in_pass;                /* read in this attempt's transaction */
 };
 
 static void gstate_free(struct gstate *s)
@@ -353,6 +402,16 @@ static void gstate_free(struct gstate *s)
 	free(s->want);
 	free(s->gone);
 	memset(s, 0, sizeof(*s));
+}
+
+/* Whether the k-th key to remove is there: as re-read (seen), or, in the
+ * transaction the guest was read in, as read then. */
+static bool still_there(const struct gstate *s, const struct xs_batch *seen,
+			size_t k)
+{
+	if (s->gone[k] != XS_NONE)
+		return seen->r[s->gone[k]].reply != NULL;
+	return s->in_pass && xb_map_get(&s->g->vm_data, s->remove.kv[k].key);
 }
 
 /* After removing path, removes the directories between it and vm-data
@@ -546,6 +605,51 @@ out:
 	return r;
 }
 
+/* In place of first_round and read_round, for the first attempt of an
+ * apply that read the guests in this same transaction (a->xs_tx): what
+ * they would re-read is what was read in it, the guests' identity
+ * included. One round, and only for the guests without vm-data that get
+ * a key: their parent's permissions (are they the guest's own, which the
+ * vm-data the first write makes inherits?). */
+static int pass_round(struct xb_xs *xs, uint32_t tx, const struct xb_actual *a,
+		      struct gstate *gs, size_t n, struct xs_batch *b,
+		      int *root, char **errmsg)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		struct gstate *s = &gs[i];
+
+		s->in_pass = true;
+		s->dir_exists = s->g->has_vm_data;
+		s->chunks = s->g->record_chunks;
+		s->rec_path = record_path(s->g);
+		s->want = malloc((s->gp->desired.n ? s->gp->desired.n : 1) *
+				 sizeof(*s->want));
+		if (!s->rec_path || !s->want ||
+		    xb_map_copy(&s->managed, &s->g->managed) ||
+		    to_remove(s, &s->managed))
+			goto nomem;
+		s->gone = malloc((s->remove.n ? s->remove.n : 1) *
+				 sizeof(*s->gone));
+		if (!s->gone)
+			goto nomem;
+		for (k = 0; k < s->gp->desired.n; k++)
+			s->want[k] = XS_NONE;
+		for (k = 0; k < s->remove.n; k++)
+			s->gone[k] = XS_NONE;
+		/* without vm-data, every key wanted is written */
+		s->parent = s->dir_exists || !s->gp->desired.n ? XS_NONE :
+			    xs_add(b, XS_GET_PERMS, NULL, 0, "/local/domain/%d",
+				   s->g->domid);
+	}
+	*root = a->xs_records_root;
+	return b->n ? xs_run_checked(xs, b, tx, true, errmsg) : 0;
+nomem:
+	xb_fail_first(errmsg, "out of memory");
+	return -1;
+}
+
 /* Adds to rec the record line that names (name()) each vm-data key of
  * keys, with an empty value. 0 or -ENOMEM. */
 static int record_names(struct xb_map *rec, const struct xb_map *keys,
@@ -623,7 +727,7 @@ static int queue_guest(struct xb_xs *xs, uint32_t tx, struct gstate *s,
 		*changed = true;
 	}
 	for (k = 0; k < s->remove.n; k++) {
-		if (s->gone[k] == XS_NONE || !seen->r[s->gone[k]].reply)
+		if (!still_there(s, seen, k))
 			continue;
 		xs_add(w, XS_RM, NULL, 0, "%s/%s", base, s->remove.kv[k].key);
 		if (strchr(s->remove.kv[k].key + strlen(XB_VM_DATA_PREFIX),
@@ -710,11 +814,13 @@ static void test_hook(unsigned attempt, const struct xb_guest_plans *p)
 }
 #endif
 
-/* One attempt: 0 (committed), -EAGAIN (a concurrent writer won: redo it
- * all), or -1 with *errmsg (aborted: nothing written). */
+/* One attempt, in its own transaction, or in pass_tx (not 0) when the
+ * guests were read in that one: 0 (committed), -EAGAIN (a concurrent
+ * writer won: redo it all), or -1 with *errmsg (aborted: nothing
+ * written). pass_tx ends here whatever happens. */
 static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 			const struct xb_guest_plans *p, unsigned attempt,
-			bool *changed, char **errmsg)
+			uint32_t pass_tx, bool *changed, char **errmsg)
 {
 	struct gstate *gs = calloc(p->nguests, sizeof(*gs));
 	struct xs_batch first = { 0 }, seen = { 0 }, w = { 0 };
@@ -724,9 +830,12 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 
 	if (!gs) {
 		xb_fail_first(errmsg, "out of memory");
+		if (pass_tx)
+			(void)xs_tx_end(xs, pass_tx, false, errmsg);
 		return -1;
 	}
-	r = xs_tx_start(xs, &tx, errmsg);
+	tx = pass_tx;
+	r = tx ? 0 : xs_tx_start(xs, &tx, errmsg);
 	if (r) {
 		free(gs);
 		return r;
@@ -736,12 +845,16 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 		gs[i].gp = &p->guests[i];
 		gs[i].g = &a->guests[p->guests[i].guest];
 	}
-	r = first_round(xs, tx, gs, p->nguests, p, &first, &root, &list,
-			errmsg);
-	if (!r)
-		r = read_round(xs, tx, gs, p->nguests, p,
-			       list == XS_NONE ? NULL : &first.r[list], &seen,
-			       errmsg);
+	if (pass_tx) {
+		r = pass_round(xs, tx, a, gs, p->nguests, &seen, &root, errmsg);
+	} else {
+		r = first_round(xs, tx, gs, p->nguests, p, &first, &root,
+				&list, errmsg);
+		if (!r)
+			r = read_round(xs, tx, gs, p->nguests, p,
+				       list == XS_NONE ? NULL : &first.r[list],
+				       &seen, errmsg);
+	}
 	for (i = 0; !r && i < p->nguests; i++)
 		r = queue_guest(xs, tx, &gs[i], &seen, p, &root, &w,
 				&removed, changed, errmsg);
@@ -756,8 +869,7 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 		for (k = 0; !r && k < gs[i].remove.n; k++) {
 			char *path = NULL;
 
-			if (gs[i].gone[k] == XS_NONE ||
-			    !seen.r[gs[i].gone[k]].reply ||
+			if (!still_there(&gs[i], &seen, k) ||
 			    !strchr(gs[i].remove.kv[k].key +
 				    strlen(XB_VM_DATA_PREFIX), '/'))
 				continue;
@@ -797,12 +909,13 @@ static void back_off(unsigned attempt, unsigned *seed)
 }
 
 /* Guests [lo, hi) of p in one transaction, up to tries attempts (*attempt
- * counts every attempt of the apply). 0, -EAGAIN (a concurrent writer won
- * every time), or what attempt_once returned. */
+ * counts every attempt of the apply), the first in pass_tx if not 0 (see
+ * attempt_once). 0, -EAGAIN (a concurrent writer won every time), or what
+ * attempt_once returned. */
 static int try_set(struct xb_xs *xs, const struct xb_actual *a,
 		   const struct xb_guest_plans *p, size_t lo, size_t hi,
-		   unsigned tries, unsigned *attempt, unsigned *seed,
-		   bool *changed, char **errmsg)
+		   unsigned tries, uint32_t pass_tx, unsigned *attempt,
+		   unsigned *seed, bool *changed, char **errmsg)
 {
 	struct xb_guest_plans set = {
 		.guests = p->guests + lo, .nguests = hi - lo,
@@ -814,8 +927,8 @@ static int try_set(struct xb_xs *xs, const struct xb_actual *a,
 	for (k = 1; k <= tries; k++) {
 		bool set_changed = false;
 
-		r = attempt_once(xs, a, &set, ++*attempt, &set_changed,
-				 errmsg);
+		r = attempt_once(xs, a, &set, ++*attempt,
+				 k == 1 ? pass_tx : 0, &set_changed, errmsg);
 		if (r == 0)
 			*changed = *changed || set_changed;
 		if (r != -EAGAIN)
@@ -855,24 +968,61 @@ static char *conflicted_list(const struct xb_guest_plans *p,
 	return list;
 }
 
-int xb_xs_apply(struct xb_xs *xs, const struct xb_actual *a,
+/* Whether the guests of p were all read in a->xs_tx, so that its first
+ * attempt can go by those reads. */
+static bool pass_covers(const struct xb_actual *a,
+			const struct xb_guest_plans *p)
+{
+	size_t i;
+
+	if (!a->xs_tx || !p->managed_in_xenstore || !p->nguests)
+		return false;
+	for (i = 0; i < p->nguests; i++)
+		if (!a->guests[p->guests[i].guest].vm_data_read)
+			return false;
+	return true;
+}
+
+int xb_xs_begin_pass(struct xb_xs *xs, struct xb_actual *a, char **errmsg)
+{
+	return xs_tx_start(xs, &a->xs_tx, errmsg);
+}
+
+void xb_xs_end_pass(struct xb_xs *xs, struct xb_actual *a)
+{
+	char *err = NULL;
+
+	if (xs && a->xs_tx)
+		(void)xs_tx_end(xs, a->xs_tx, false, &err);
+	a->xs_tx = 0;
+	free(err);
+}
+
+int xb_xs_apply(struct xb_xs *xs, struct xb_actual *a,
 		const struct xb_guest_plans *p, enum xb_xs_guest *res,
 		bool *changed, char **errmsg)
 {
 	unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
 	unsigned attempt = 0;
 	size_t (*todo)[2] = NULL, ntodo = 0, i, written = 0, given_up = 0;
+	uint32_t pass_tx = 0;
 	char *list;
 	int r;
 
 	*changed = false;
 	for (i = 0; i < p->nguests; i++)
 		res[i] = XB_XS_GUEST_NOT_WRITTEN;
+	/* the reads' transaction: its first attempt, or nothing to commit */
+	if (pass_covers(a, p)) {
+		pass_tx = a->xs_tx;
+		a->xs_tx = 0;
+	}
+	xb_xs_end_pass(xs, a);
 	if (!p->nguests)
 		return 0;                   /* nothing to do: no transaction */
 	/* all guests in one transaction, the usual case */
-	r = try_set(xs, a, p, 0, p->nguests, XB_XS_ATTEMPTS, &attempt, &seed,
-		    changed, errmsg);
+	r = try_set(xs, a, p, 0, p->nguests, XB_XS_ATTEMPTS, pass_tx,
+		    &attempt, &seed, changed, errmsg);
 	if (r == 0) {
 		for (i = 0; i < p->nguests; i++)
 			res[i] = XB_XS_GUEST_WRITTEN;
@@ -907,8 +1057,8 @@ int xb_xs_apply(struct xb_xs *xs, const struct xb_actual *a,
 	while (ntodo) {
 		size_t lo = todo[ntodo - 1][0], hi = todo[--ntodo][1];
 
-		r = try_set(xs, a, p, lo, hi, XB_XS_SPLIT_ATTEMPTS, &attempt,
-			    &seed, changed, errmsg);
+		r = try_set(xs, a, p, lo, hi, XB_XS_SPLIT_ATTEMPTS, 0,
+			    &attempt, &seed, changed, errmsg);
 		if (r == 0) {
 			for (i = lo; i < hi; i++)
 				res[i] = XB_XS_GUEST_WRITTEN;

@@ -11,21 +11,26 @@
  * XENSTORED_PATH overrides it), or on the xenbus device when there is no
  * socket, as libxenstore does.
  *
- * Reading (outside any transaction) is in two steps, so that only the
- * nodes that matter are read: xb_xs_read_guests() finds every guest
- * (/local/domain/N: vm, name) and, without XenAPI, its managed record;
- * xb_xs_read_vm_data() then reads, for the guests a first plan queued,
- * exactly the keys the config or the managed record names.
+ * Reading is in two steps, so that only the nodes that matter are read:
+ * xb_xs_read_guests() finds every guest (/local/domain/N: vm, name) and,
+ * without XenAPI, its managed record; xb_xs_read_vm_data() then lists,
+ * for the guests a first plan queued, each one's vm-data and reads the
+ * keys the config or the managed record names that may be there.
  *
- * Writing: xb_xs_apply() starts one transaction for all guests, re-reads
- * inside it what decides what to write (each guest's /vm, the permissions
- * of its vm-data, its managed record, the once keys to write and the
- * nodes to remove), writes each key the first reading found different
- * (a once key only if still absent), removes managed keys the config
- * dropped, and commits. EAGAIN (a concurrent writer) retries the
- * whole transaction, up to XB_XS_ATTEMPTS times with exponential backoff
- * and jitter; any other failure aborts it, so nothing partial remains. A
- * plan with no guests starts no transaction at all.
+ * Writing: xb_xs_apply() writes all guests in one transaction: each key
+ * the reading found different (a once key only if absent), the removal
+ * of managed keys the config dropped, the records, then commits. An
+ * apply without XenAPI reads in that very transaction
+ * (xb_xs_begin_pass() before the reads): its first attempt goes by those
+ * reads and reads nothing again. Any later attempt, and every attempt
+ * when the reads were made outside it (with XenAPI), starts its own
+ * transaction and first re-reads inside it what decides what to write
+ * (each guest's /vm, whether its vm-data exists, its managed record, the
+ * once keys to write and the nodes to remove). EAGAIN (a concurrent
+ * writer) retries the whole transaction, up to XB_XS_ATTEMPTS attempts in
+ * all with exponential backoff and jitter; any other failure aborts it,
+ * so nothing partial remains. A plan with no guests commits nothing: the
+ * reads' transaction, if any, is aborted.
  *
  * One guest cannot block the others: a guest that keeps changing its
  * vm-data (rewriting a key the config sets, making and removing nodes in
@@ -103,13 +108,21 @@ void xb_xs_set_reply_timeout(double seconds);
 void xb_xs_close(struct xb_xs *xs);
 const struct xb_xs_stats *xb_xs_stats(const struct xb_xs *xs);
 
+/* Starts the transaction the reads that follow are made in (a->xs_tx),
+ * for an apply: xb_xs_apply() commits it as its first attempt. 0, or -1
+ * with *errmsg. Read-only commands never start one. */
+int xb_xs_begin_pass(struct xb_xs *xs, struct xb_actual *a, char **errmsg);
+/* Aborts a->xs_tx if still open (an apply that ends before it writes). */
+void xb_xs_end_pass(struct xb_xs *xs, struct xb_actual *a);
+
 /* Fills a->guests (every domain but 0: domid and vm; name only with
  * read_names) and sets a->have_xenstore. With managed_records, also reads
- * each guest's managed record. */
+ * each guest's managed record. In a->xs_tx if open. */
 int xb_xs_read_guests(struct xb_xs *xs, struct xb_actual *a,
 		      bool managed_records, bool read_names, char **errmsg);
 /* For each guest p queued, reads the keys p wants or manages into
- * a->guests[].vm_data. */
+ * a->guests[].vm_data (in a->xs_tx if open), and whether it has a
+ * vm-data. */
 int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
 		       const struct xb_guest_plans *p, char **errmsg);
 /* What became of each guest of an apply. */
@@ -126,10 +139,10 @@ enum xb_xs_guest {
  * the connection went during a commit (xenstored may have committed it or
  * not) and no other guest was written; XB_XS_PARTIAL with *errmsg: some
  * guests written, the others not (res says which). *changed says whether
- * any node changed. */
+ * any node changed. a->xs_tx is ended here (committed or aborted). */
 #define XB_XS_UNKNOWN (-2)
 #define XB_XS_PARTIAL (-3)
-int xb_xs_apply(struct xb_xs *xs, const struct xb_actual *a,
+int xb_xs_apply(struct xb_xs *xs, struct xb_actual *a,
 		const struct xb_guest_plans *p, enum xb_xs_guest *res,
 		bool *changed, char **errmsg);
 

@@ -269,7 +269,8 @@ refuse_xs() {
 refuse_xs DIRECTORY error:EACCES "xenstored at $DIR/proxy answered the first request (listing /) with EACCES (Permission denied)"
 refuse_xs DIRECTORY huge "xenstored at $DIR/proxy sent a malformed reply to the first request (listing /)"
 refuse_xs DIRECTORY wrongtype "xenstored at $DIR/proxy sent a malformed reply to the first request (listing /)"
-refuse_xs GET_PERMS error:EACCES "xenstore: reading the permissions of /local/domain/5/vm-data: Permission denied"
+# the first: of the records' directory, read in the apply's transaction
+refuse_xs GET_PERMS error:EACCES "xenstore: cannot read the permissions of /tool/xenbake/managed: EACCES (Permission denied); nothing was changed"
 refuse_xs TRANSACTION_START error:ENOSPC "xenstore: starting a transaction: No space left on device"
 refuse_xs TRANSACTION_START close "xenstore: lost the connection to xenstored: Connection reset by peer; nothing was written"
 # vm-data is made (and set the guest's) only when its parent is not the

@@ -12,6 +12,20 @@
 # without a vm-data (the old sandbox); at the real boot state vm-data is
 # the guest's and xenbake makes each key it adds there dom0's
 sandbox_up "$(fixture legacy)"
+# requests since the mark of xenbake's connection (the first to list /),
+# up to its commit (then it closes: the address may serve another client)
+own_requests() {
+	tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
+		awk '!conn && /^IN .* DIRECTORY \(\/ \)/ { conn = $2 }
+		     conn && $2 == conn && /^IN / { n++ }
+		     conn && $2 == conn && /^IN .* TRANSACTION_END/ { exit }
+		     END { print n + 0 }'
+}
+# trace lines since the mark with $1 in them
+trace_has() {
+	tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
+		grep -cF "$1" || true
+}
 compile site <<'XB'
 vm "web-01" {
     vm-data "role" = "frontend";
@@ -24,6 +38,14 @@ trace_mark
 "$XENBAKE" apply --no-xapi "$DIR/site.xbb" >"$DIR/out" 2>"$DIR/err" ||
 	{ cat "$DIR/out" "$DIR/err"; fail "apply failed"; }
 expect_eq "transactions" "$(trace_count TRANSACTION_START)" 1
+# xenbake's own requests (its connection lists / first; the guests'
+# agents have theirs): that list, the transaction's start, the domains
+# and the records' directory (listed, its permissions), each domain's vm
+# and name, the vm-data of the 2 guests configured (listed: absent, so no
+# key is read) and, as it is absent, the permissions of its parent; the 8
+# writes above, the commit. Every read is made in the transaction that
+# writes, none again (before: 29 requests, 9 of them reads made twice)
+expect_eq "requests of the first apply" "$(own_requests)" 24
 expect_eq "commits" "$(trace_count TRANSACTION_END)" 1
 # no vm-data yet, but /local/domain/N is the guest's ("nN"): the first
 # key's write makes vm-data with those permissions (the nodes below
@@ -63,9 +85,14 @@ LD_DEBUG=files LD_DEBUG_OUTPUT=$DIR/ld-xapi \
 cat "$DIR"/ld-xapi.* >"$DIR/ld-xapi"
 grep -q 'file=libcurl' "$DIR/ld-xapi" && grep -q 'file=libxml2' "$DIR/ld-xapi" ||
 	fail "a run with XenAPI did not load libcurl and libxml2"
-for op in TRANSACTION_START WRITE RM SET_PERMS MKDIR; do
+for op in WRITE RM SET_PERMS MKDIR; do
 	expect_eq "second apply $op requests" "$(trace_count $op)" 0
 done
+# the apply read in its transaction, found nothing to write and aborted
+# it (the plans above start none)
+expect_eq "second apply: transactions" "$(trace_count TRANSACTION_START)" 1
+expect_eq "second apply: aborted" "$(trace_has 'TRANSACTION_END (F')" 1
+expect_eq "second apply: commits" "$(trace_has 'TRANSACTION_END (T')" 0
 
 # a parent that is dom0's (xenopsd's "n0 rN") would give an implicit
 # vm-data the wrong owner: then it is made and set the guest's
