@@ -254,8 +254,10 @@ static bool test_skip_filter(void)
 {
 	const char *skip = getenv(XB_LOCKDOWN_TEST_SKIP_ENV);
 	const char *hook = getenv(XB_XS_TEST_HOOK_ENV);
+	const char *writes = getenv(XB_XS_TEST_HOOK_WRITES_ENV);
 
-	return (skip && !strcmp(skip, "1")) || (hook && *hook);
+	return (skip && !strcmp(skip, "1")) || (hook && *hook) ||
+	       (writes && *writes);
 }
 
 /* execve after the lock-down: the test expects "Operation not permitted" */

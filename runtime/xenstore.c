@@ -783,9 +783,10 @@ out:
 }
 
 #ifdef XB_TEST_HOOKS
-static void test_hook(unsigned attempt, const struct xb_guest_plans *p)
+static void test_hook(const char *env, unsigned attempt,
+		      const struct xb_guest_plans *p)
 {
-	const char *cmd = getenv(XB_XS_TEST_HOOK_ENV);
+	const char *cmd = getenv(env);
 	char n[16], *doms = NULL, *more;
 	size_t i;
 
@@ -809,7 +810,8 @@ static void test_hook(unsigned attempt, const struct xb_guest_plans *p)
 		fprintf(stderr, "xenbake: test hook failed: %s\n", cmd);
 }
 #else
-static void test_hook(unsigned attempt, const struct xb_guest_plans *p)
+static void test_hook(const char *env, unsigned attempt,
+		      const struct xb_guest_plans *p)
 {
 }
 #endif
@@ -859,6 +861,8 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 		r = queue_guest(xs, tx, &gs[i], &seen, p, &root, &w,
 				&removed, changed, errmsg);
 	if (!r)
+		test_hook(XB_XS_TEST_HOOK_WRITES_ENV, attempt, p);
+	if (!r)
 		r = xs_run_checked(xs, &w, tx, false, errmsg);
 	/* what removals left empty */
 	for (i = 0; !r && removed && i < p->nguests; i++) {
@@ -891,7 +895,7 @@ static int attempt_once(struct xb_xs *xs, const struct xb_actual *a,
 	xs_batch_free(&w);
 
 	if (r == 0)
-		test_hook(attempt, p);
+		test_hook(XB_XS_TEST_HOOK_ENV, attempt, p);
 	if (r == 0)
 		r = xs_tx_end(xs, tx, true, errmsg);
 	else

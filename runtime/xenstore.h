@@ -82,8 +82,11 @@
 
 /* Test builds (-DXB_TEST_HOOKS) run the shell command in this variable just
  * before each commit, with XENBAKE_TEST_ATTEMPT set to the attempt number:
- * the tests use it to write a conflicting node or to kill xenstored. */
+ * the tests use it to write a conflicting node or to kill xenstored. The
+ * second runs after an attempt's reads, before its writes are sent: a
+ * guest changing what was read (a node removed) before xenbake writes. */
 #define XB_XS_TEST_HOOK_ENV "XENBAKE_TEST_HOOK_BEFORE_COMMIT"
+#define XB_XS_TEST_HOOK_WRITES_ENV "XENBAKE_TEST_HOOK_BEFORE_WRITES"
 
 struct xb_xs;
 

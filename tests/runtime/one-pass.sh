@@ -7,7 +7,8 @@
 # between that read and the commit (the hooked binary's commit hook) loses
 # nothing: the commit conflicts, the next attempt re-reads in a
 # transaction of its own, the once key the guest wrote stays the guest's
-# and a key the config sets gets the config's value.
+# and a key the config sets gets the config's value. A managed key the
+# guest removes before xenbake's remove is sent is a conflict too.
 . "$(dirname "$0")/../runtime/lib.sh"
 HOOKED=$top_builddir/tests/runtime/xenbake-hooks
 [ -x "$HOOKED" ] || skip "no tests/runtime/xenbake-hooks"
@@ -92,5 +93,30 @@ expect_eq "web-01 role" "$(xs_get /local/domain/5/vm-data/role)" frontend
 expect_eq "db-01 role" "$(xs_get /local/domain/6/vm-data/role)" db
 "$XENBAKE" check --no-xapi "$DIR/site.xbb" >"$DIR/out" 2>&1 ||
 	{ cat "$DIR/out"; fail "check after the retried apply"; }
+
+# a managed key the guest removes after the read, before xenbake removes
+# it: the C daemon answers that remove ENOENT inside the transaction (it
+# reads the live tree there); that is a conflict, not a failed apply
+compile more <<'XB'
+vm "web-01" { vm-data "role" = "frontend"; vm-data "old/key" = "1"; }
+XB
+compile less <<'XB'
+vm "web-01" { vm-data "role" = "frontend"; }
+XB
+"$XENBAKE" apply --no-xapi "$DIR/more.xbb" >"$DIR/out" 2>&1 ||
+	{ cat "$DIR/out"; fail "apply old/key"; }
+expect_eq "old/key" "$(xs_get /local/domain/5/vm-data/old/key)" 1
+XENBAKE_TEST_HOOK_BEFORE_WRITES='[ "$XENBAKE_TEST_ATTEMPT" != 1 ] ||
+	xenstore-rm /local/domain/5/vm-data/old/key'
+export XENBAKE_TEST_HOOK_BEFORE_WRITES
+"$HOOKED" apply --no-xapi -v "$DIR/less.xbb" >"$DIR/out" 2>"$DIR/err" ||
+	{ cat "$DIR/out" "$DIR/err"; fail "apply racing a removal failed"; }
+unset XENBAKE_TEST_HOOK_BEFORE_WRITES
+grep -q "xenstore: 2 transactions" "$DIR/err" || { cat "$DIR/err"; fail "no retry after the removal"; }
+# (the guest removed the key: the directory it left is the guest's too)
+xenstore-exists /local/domain/5/vm-data/old/key 2>/dev/null &&
+	fail "vm-data/old/key is back"
+"$XENBAKE" check --no-xapi "$DIR/less.xbb" >"$DIR/out" 2>&1 ||
+	{ cat "$DIR/out"; fail "check after the racing removal"; }
 
 echo PASS
