@@ -45,15 +45,20 @@ case " $DAEMONS " in
 *" ocaml "*) [ -x "$OXENSTORED" ] || { echo "bench: no $OXENSTORED" >&2; exit 2; } ;;
 esac
 
-# the guests of the fixture, as the toolstack makes them
+# the guests of the fixture, as xenopsd builds them (docs/xapi-facts.md,
+# "Boot state"): /local/domain/N dom0's and readable by the guest, its
+# vm-data and data there and the guest's own
 make_guests() {
 	d=$FIRST
 	while [ $d -lt $((FIRST + GUESTS)) ]; do
 		n=$((d - FIRST))
 		xenstore-write /local/domain/$d/domid $d \
 			/local/domain/$d/vm "/vm/be0c0000-0000-4000-8000-$(printf %012d $n)" \
-			/local/domain/$d/name "vm-$(printf %03d $n)"
-		xenstore-chmod -r /local/domain/$d n$d
+			/local/domain/$d/name "vm-$(printf %03d $n)" \
+			/local/domain/$d/vm-data "" /local/domain/$d/data ""
+		xenstore-chmod -r /local/domain/$d n0 r$d
+		xenstore-chmod /local/domain/$d/vm-data n$d
+		xenstore-chmod /local/domain/$d/data n$d
 		d=$((d + 1))
 	done
 }
