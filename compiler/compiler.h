@@ -226,6 +226,9 @@ struct xbc_block {
 	bool optional;
 	bool has_use;                /* a use among stmts: only such blocks
 				        are walked for uses */
+	bool placed;                 /* order and seq_base were set when
+				        parsed (see xbc_lower_parsed) */
+	uint32_t order;              /* among blocks, as parsed or expanded */
 	struct xbc_loc loc;          /* of the class keyword */
 	struct xbc_str selector;
 	struct xbc_str host;         /* raw NULL: no host */
@@ -235,10 +238,7 @@ struct xbc_block {
 	struct xbc_for *loop;        /* not NULL: no block but a for, expanded
 				        in its place by resolve */
 	const struct xbc_env *env;   /* the iteration it was expanded in */
-	bool placed;                 /* order and seq_base were set when
-				        parsed (see xbc_lower_parsed) */
-	size_t order;                /* among blocks, as parsed or expanded */
-	size_t seq_base;             /* its statements' first seq */
+	size_t seq_base;             /* its statements' first seq, if placed */
 	struct xbc_block *next;
 };
 
@@ -323,7 +323,7 @@ struct xbc_object {
 	enum xb_class cls;
 	enum xbc_select how;
 	bool optional;
-	size_t order;                /* of the first block selecting it */
+	uint32_t order;              /* of the first block selecting it */
 	const char *selector;
 	const char *host;            /* "" for none */
 	long vlan;                   /* -1: none (a physical PIF) */
@@ -379,7 +379,8 @@ struct xbc {
 	bool probe_failed;           /* ... but says it would have */
 	struct xbc_stmt *spare_stmts;        /* nodes of lowered blocks, */
 	struct xbc_block *spare_block;       /* reused by the parser */
-	size_t norder;               /* the next block's order */
+	size_t norder;               /* the next block's order (a uint32_t:
+				        more blocks stop as out of memory) */
 	struct xbc_template *templates, **template_tail;
 	char *owner;                 /* owner "NAME", NULL: none (the owner
 				        default); a valid name (model.h) */

@@ -96,7 +96,7 @@ struct undo {
 /* The object b selects, made if new; order is b's: the object keeps its
  * first block's order and place. */
 static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
-				      const char *host, size_t order,
+				      const char *host, uint32_t order,
 				      struct undo *u)
 {
 	const char *sel = b->selector.value;
@@ -1031,8 +1031,9 @@ static int order_cmp(const void *pa, const void *pb)
 
 /* b's statements into the object it selects, order its place among
  * blocks; pool the first pool block lowered. 0, or -1 out of memory. */
-static int lower_block(struct xbc *c, const struct xbc_block *b, size_t order,
-		       const struct xbc_block **pool, struct undo *u)
+static int lower_block(struct xbc *c, const struct xbc_block *b,
+		       uint32_t order, const struct xbc_block **pool,
+		       struct undo *u)
 {
 	const struct xbc_stmt *s;
 	struct xbc_object *o;
@@ -1099,6 +1100,17 @@ static bool plain_block(const struct xbc *c, const struct xbc_block *b)
 	return true;
 }
 
+/* The next block's order; more blocks than a uint32_t counts (a source
+ * far bigger than memory) stop the compile */
+static uint32_t next_order(struct xbc *c)
+{
+	if (c->norder >= UINT32_MAX) {
+		c->out_of_memory = c->stop = true;
+		return UINT32_MAX;
+	}
+	return (uint32_t)c->norder++;
+}
+
 bool xbc_lower_parsed(struct xbc *c)
 {
 	struct xbc_block *b = *c->open_link;
@@ -1116,11 +1128,11 @@ bool xbc_lower_parsed(struct xbc *c)
 		c->in_order = true;
 		return false;
 	}
-	if (plain_block(c, b)) {
+	if (plain_block(c, b) && c->norder < UINT32_MAX) {
 		c->probing = true;
 		c->probe_failed = false;
 		xbc_check_glob(c, b);
-		r = lower_block(c, b, c->norder, &no_pool, &u);
+		r = lower_block(c, b, (uint32_t)c->norder, &no_pool, &u);
 		c->probing = false;
 		c->cur_env = NULL;
 		if (r)
@@ -1145,7 +1157,7 @@ bool xbc_lower_parsed(struct xbc *c)
 	for (s = b->stmts; s; s = s->next)
 		n++;
 	b->placed = true;
-	b->order = c->norder++;
+	b->order = next_order(c);
 	b->seq_base = c->seq;
 	c->seq += n;
 	return false;
@@ -1168,7 +1180,7 @@ void xbc_lower(struct xbc *c)
 		seq = c->seq;
 		if (b->placed)
 			c->seq = b->seq_base;
-		r = lower_block(c, b, b->placed ? b->order : c->norder++,
+		r = lower_block(c, b, b->placed ? b->order : next_order(c),
 				&pool, &u);
 		if (b->placed)
 			c->seq = seq;
