@@ -7,6 +7,8 @@
  *                               against the table of named checks
  *   emit (emit.c)               objects -> blob bytes (lib/blob.h)
  *
+ *   fmt (grammar/fmt.c)         --fmt: a source in canonical layout
+ *
  * A plain block (plain strings, no use, no file or secret value, not in
  * a for; most of a big generated source) is lowered as soon as it is
  * parsed, and its nodes reused for the next one (xbc_lower_parsed):
@@ -15,8 +17,6 @@
  * statement order (seq) and objects the order of their first block
  * across both paths: a block parsed before the first for or use takes
  * its seq and order when parsed, lowered then or not.
- *
- *   fmt (grammar/fmt.c)         --fmt: a source in canonical layout
  *
  * grammar/ includes this header; nothing here includes grammar/.
  * Everything lives in one struct xbc, freed by xbc_free(): no globals. */
