@@ -9,6 +9,15 @@
  *
  *   fmt (grammar/fmt.c)         --fmt: a source in canonical layout
  *
+ * A plain block (plain strings, no use, no file or secret value, not in
+ * a for; most of a big generated source) is lowered as soon as it is
+ * parsed, and its nodes reused for the next one (xbc_lower_parsed):
+ * only when that finds nothing to report, so that diagnostics are found
+ * in the same order as when it is lowered after resolve. Entries keep
+ * statement order (seq) and objects the order of their first block
+ * across both paths: a block parsed before the first for or use takes
+ * its seq and order when parsed, lowered then or not.
+ *
  * grammar/ includes this header; nothing here includes grammar/.
  * Everything lives in one struct xbc, freed by xbc_free(): no globals. */
 #ifndef XENBAKE_COMPILER_H
@@ -217,6 +226,9 @@ struct xbc_block {
 	bool optional;
 	bool has_use;                /* a use among stmts: only such blocks
 				        are walked for uses */
+	bool placed;                 /* order and seq_base were set when
+				        parsed (see xbc_lower_parsed) */
+	uint32_t order;              /* among blocks, as parsed or expanded */
 	struct xbc_loc loc;          /* of the class keyword */
 	struct xbc_str selector;
 	struct xbc_str host;         /* raw NULL: no host */
@@ -226,6 +238,7 @@ struct xbc_block {
 	struct xbc_for *loop;        /* not NULL: no block but a for, expanded
 				        in its place by resolve */
 	const struct xbc_env *env;   /* the iteration it was expanded in */
+	size_t seq_base;             /* its statements' first seq, if placed */
 	struct xbc_block *next;
 };
 
@@ -310,6 +323,7 @@ struct xbc_object {
 	enum xb_class cls;
 	enum xbc_select how;
 	bool optional;
+	uint32_t order;              /* of the first block selecting it */
 	const char *selector;
 	const char *host;            /* "" for none */
 	long vlan;                   /* -1: none (a physical PIF) */
@@ -325,7 +339,8 @@ struct xbc_options {
 	const char **include_dirs;   /* -I, in order */
 	size_t ninclude_dirs;
 	enum xbc_severity severity[CHECK_COUNT];
-	bool no_includes;            /* read the main file only (--fmt) */
+	bool no_includes;            /* read the main file only, and keep
+				        its tree whole (--fmt reads it) */
 	/* bounds, lower for fuzzing */
 	size_t max_expanded;         /* XBC_MAX_EXPANDED */
 	size_t max_constant_bytes;   /* XBC_MAX_CONSTANT_BYTES */
@@ -354,6 +369,18 @@ struct xbc {
 	struct xbc_for *cur_for;     /* innermost for being parsed */
 	struct xbc_for *pending_for; /* its head being parsed */
 	struct xbc_stmt *last_stmt;  /* the statement built last */
+	/* lowering blocks as parsed (xbc_lower_parsed) */
+	struct xbc_block **open_link;        /* where the open block of the
+				        top-level list is linked; NULL: none */
+	bool in_order;               /* a for, a use, or a template in a
+				        block was parsed: every block from
+				        here is lowered after resolve */
+	bool probing;                /* xbc_report records nothing ... */
+	bool probe_failed;           /* ... but says it would have */
+	struct xbc_stmt *spare_stmts;        /* nodes of lowered blocks, */
+	struct xbc_block *spare_block;       /* reused by the parser */
+	size_t norder;               /* the next block's order (a uint32_t:
+				        more blocks stop as out of memory) */
 	struct xbc_template *templates, **template_tail;
 	char *owner;                 /* owner "NAME", NULL: none (the owner
 				        default); a valid name (model.h) */
@@ -374,7 +401,7 @@ struct xbc {
 	bool out_of_memory;
 
 	struct xbc_object **objects; /* sorted, after lowering */
-	size_t nobjects;
+	size_t nobjects, objects_cap;
 	struct xbc_object **buckets; /* objects by selector, while lowering */
 	size_t nbuckets;
 	size_t seq;
@@ -479,6 +506,13 @@ int xbc_parse_file(struct xbc *c, const char *path);
 int xbc_parse_buffer(struct xbc *c, const char *name, const char *text,
 		     size_t len);
 void xbc_resolve(struct xbc *c);
+/* glob-in-name on a block's decoded selector (resolve.c) */
+void xbc_check_glob(struct xbc *c, const struct xbc_block *b);
+/* The parser is done with the block at *c->open_link: lowered now if it
+ * is plain and nothing in it is reported (true: its nodes may be reused;
+ * the caller unlinks it), else left for xbc_lower with its order and
+ * seq fixed while no for or use came before it. */
+bool xbc_lower_parsed(struct xbc *c);
 void xbc_lower(struct xbc *c);
 /* The blob, in memory (malloc'd). 0, or -1 when out of memory or too big
  * (said on stderr). */

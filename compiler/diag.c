@@ -216,6 +216,12 @@ struct xbc_diag *xbc_report(struct xbc *c, enum xbc_check check,
 
 	if (!xbc_check_on(c, check) || c->stop)
 		return NULL;
+	if (c->probing) {
+		/* a block lowered as parsed: it goes back to the later path,
+		   which finds this again, in order */
+		c->probe_failed = true;
+		return NULL;
+	}
 	/* warnings past the cap are counted, not kept: a file of 200,000
 	 * unused lets must not make 200,000 diagnostics */
 	if (c->opt.severity[check] == SEV_WARNING &&

@@ -45,21 +45,83 @@ static uint64_t select_hash(enum xb_class cls, enum xbc_select how,
 	return (h ^ (uint64_t)(vlan + 1)) * 0x100000001b3ULL;
 }
 
+/* Room for n more objects: the array, and buckets at most half full
+ * (objects are found while blocks are parsed, and again after resolve) */
+static int room_for_objects(struct xbc *c, size_t n)
+{
+	struct xbc_object **objects, **buckets, *o;
+	size_t need = c->nobjects + n, nbuckets = c->nbuckets ? c->nbuckets : 16;
+	size_t i, slot;
+
+	if (need <= c->objects_cap && 2 * need <= c->nbuckets)
+		return 0;
+	if (need > c->objects_cap) {
+		objects = realloc(c->objects, (need + 1) * sizeof(*objects));
+		if (!objects)
+			goto oom;
+		c->objects = objects;
+		c->objects_cap = need;
+	}
+	while (nbuckets < 2 * need)
+		nbuckets *= 2;
+	if (nbuckets == c->nbuckets)
+		return 0;
+	buckets = calloc(nbuckets, sizeof(*buckets));
+	if (!buckets)
+		goto oom;
+	for (i = 0; i < c->nobjects; i++) {
+		o = c->objects[i];
+		slot = select_hash(o->cls, o->how, o->selector, o->host,
+				   o->vlan) & (nbuckets - 1);
+		o->hash_next = buckets[slot];
+		buckets[slot] = o;
+	}
+	free(c->buckets);
+	c->buckets = buckets;
+	c->nbuckets = nbuckets;
+	return 0;
+oom:
+	c->out_of_memory = c->stop = true;
+	return -1;
+}
+
+/* What lowering a block changed, undone when it was lowered as parsed
+ * and something in it is to be reported */
+struct undo {
+	struct xbc_object *o;
+	bool created, optional;
+	size_t nentries, slot;
+};
+
+/* The object b selects, made if new; order is b's: the object keeps its
+ * first block's order and place. */
 static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
-				      const char *host)
+				      const char *host, uint32_t order,
+				      struct undo *u)
 {
 	const char *sel = b->selector.value;
-	size_t slot = select_hash(b->cls, b->how, sel, host, b->vlan) &
-		      (c->nbuckets - 1);
+	size_t slot;
 	struct xbc_object *o;
 
+	if (c->nobjects == c->objects_cap &&
+	    room_for_objects(c, c->objects_cap ? c->objects_cap : 16))
+		return NULL;
+	slot = select_hash(b->cls, b->how, sel, host, b->vlan) &
+	       (c->nbuckets - 1);
 	for (o = c->buckets[slot]; o; o = o->hash_next)
 		if (o->cls == b->cls && o->how == b->how &&
 		    !strcmp(o->selector, sel) && !strcmp(o->host, host) &&
 		    o->vlan == b->vlan)
 			break;
 	if (o) {
+		*u = (struct undo){ o, false, o->optional, o->nentries, slot };
 		o->optional = o->optional && b->optional;
+		if (order < o->order) {
+			/* a block lowered after resolve, written before
+			   the block lowered as parsed that made o */
+			o->order = order;
+			o->loc = b->loc;
+		}
 		return o;
 	}
 	o = xbc_new_kept(c, sizeof(*o));
@@ -68,6 +130,7 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 	o->cls = b->cls;
 	o->how = b->how;
 	o->optional = b->optional;
+	o->order = order;
 	o->selector = sel;
 	o->host = host;
 	o->vlan = b->vlan;
@@ -75,6 +138,7 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 	o->hash_next = c->buckets[slot];
 	c->buckets[slot] = o;
 	c->objects[c->nobjects++] = o;   /* in the arena */
+	*u = (struct undo){ o, true, false, 0, slot };
 	return o;
 }
 
@@ -720,15 +784,21 @@ static bool check_selector(struct xbc *c, const struct xbc_block *b)
 
 /* ---- after merging ----------------------------------------------------------- */
 
+/* The first entry of field and key in statement order: before merging,
+ * the entries of a block lowered after resolve follow those of blocks
+ * lowered as parsed that are written after it. */
 static const struct xbc_entry *find_entry(const struct xbc_object *o,
 					  enum xb_field field, const char *key)
 {
+	const struct xbc_entry *first = NULL;
 	size_t i;
 
 	for (i = 0; i < o->nentries; i++)
-		if (o->entries[i].field == field && !strcmp(o->entries[i].key, key))
-			return &o->entries[i];
-	return NULL;
+		if (o->entries[i].field == field &&
+		    !strcmp(o->entries[i].key, key) &&
+		    (!first || o->entries[i].seq < first->seq))
+			first = &o->entries[i];
+	return first;
 }
 
 /* i18n-key also sets i18n-original-value-name_label: the name XenCenter
@@ -951,69 +1021,171 @@ static bool check_pool(struct xbc *c, const struct xbc_block *b,
 	return false;
 }
 
+static int order_cmp(const void *pa, const void *pb)
+{
+	const struct xbc_object *a = *(struct xbc_object *const *)pa;
+	const struct xbc_object *b = *(struct xbc_object *const *)pb;
+
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* b's statements into the object it selects, order its place among
+ * blocks; pool the first pool block lowered. 0, or -1 out of memory. */
+static int lower_block(struct xbc *c, const struct xbc_block *b,
+		       uint32_t order, const struct xbc_block **pool,
+		       struct undo *u)
+{
+	const struct xbc_stmt *s;
+	struct xbc_object *o;
+	const char *host = "";
+
+	c->cur_env = b->env;
+	if (!b->selector.value || (b->host.raw && !b->host.value))
+		return 0;       /* reported when decoded */
+	if (!check_selector(c, b) || !check_pool(c, b, pool))
+		return 0;
+	if (b->vlan >= 0 && !check_vlan(c, b))
+		return 0;
+	if (b->host.raw) {
+		if (b->cls != XB_CLASS_PIF && b->cls != XB_CLASS_SR) {
+			struct xbc_diag *d = xbc_report(c,
+				CHECK_MISPLACED_STATEMENT, XBC_AT(b, host),
+				"host in %s %s block: only a pif or an sr is "
+				"chosen by host", article(b->cls),
+				xb_class_keyword(b->cls));
+
+			xbc_hint(c, d, "a %s is selected by name or uuid "
+				 "alone", xb_class_keyword(b->cls));
+			return 0;
+		}
+		if (b->how == SELECT_UUID) {
+			struct xbc_diag *d = xbc_report(c,
+				CHECK_MISPLACED_STATEMENT, XBC_AT(b, host),
+				"host with a uuid selector: a uuid already "
+				"names one %s", xb_class_xapi(b->cls));
+
+			xbc_hint(c, d, "write %s \"%s\" host \"%s\", or drop "
+				 "host", xb_class_keyword(b->cls),
+				 b->cls == XB_CLASS_PIF ? "DEVICE" : "NAME",
+				 b->host.value);
+			return 0;
+		}
+		host = b->host.value;
+	}
+	o = find_object(c, b, host, order, u);
+	if (!o || reserve_entries(c, o, b))
+		return -1;
+	for (s = b->stmts; s && !c->stop; s = s->next)
+		lower_stmt(c, o, s);
+	return 0;
+}
+
+/* What resolve and lower would do with b, if they need nothing that is
+ * not parsed yet (constants, templates, files) and b is not a pool
+ * block (one pool block is compared with the others). */
+static bool plain_block(const struct xbc *c, const struct xbc_block *b)
+{
+	const struct xbc_stmt *s;
+
+	if (c->opt.no_includes || c->stop || b->cls == XB_CLASS_POOL ||
+	    b->selector.value != b->selector.raw || !b->selector.raw ||
+	    (b->host.raw && b->host.value != b->host.raw))
+		return false;
+	for (s = b->stmts; s; s = s->next)
+		if (s->kind == STMT_USE || s->value_is_file ||
+		    s->value_is_secret || s->value_is_sealed ||
+		    s->key.value != s->key.raw ||
+		    s->value.value != s->value.raw)
+			return false;
+	return true;
+}
+
+/* The next block's order; more blocks than a uint32_t counts (a source
+ * far bigger than memory) stop the compile */
+static uint32_t next_order(struct xbc *c)
+{
+	if (c->norder >= UINT32_MAX) {
+		c->out_of_memory = c->stop = true;
+		return UINT32_MAX;
+	}
+	return (uint32_t)c->norder++;
+}
+
+bool xbc_lower_parsed(struct xbc *c)
+{
+	struct xbc_block *b = *c->open_link;
+	const struct xbc_block *no_pool = NULL;
+	size_t seq = c->seq, nobjects = c->nobjects, n = 0;
+	const struct xbc_stmt *s;
+	struct undo u = { NULL, false, false, 0, 0 };
+	int r;
+
+	if (c->in_order || !b)
+		return false;
+	if (b->has_use) {
+		/* its entries are counted when its templates are known:
+		   every block after it takes its seq after it */
+		c->in_order = true;
+		return false;
+	}
+	if (plain_block(c, b) && c->norder < UINT32_MAX) {
+		c->probing = true;
+		c->probe_failed = false;
+		xbc_check_glob(c, b);
+		r = lower_block(c, b, (uint32_t)c->norder, &no_pool, &u);
+		c->probing = false;
+		c->cur_env = NULL;
+		if (r)
+			return false;   /* out of memory: stopped */
+		if (!c->probe_failed) {
+			c->norder++;
+			return true;
+		}
+		/* undone: the later path reports it where the old order
+		   has it */
+		c->seq = seq;
+		if (u.o && u.created) {
+			c->buckets[u.slot] = u.o->hash_next;
+			c->nobjects = nobjects;
+		} else if (u.o) {
+			u.o->nentries = u.nentries;
+			u.o->optional = u.optional;
+		}
+	}
+	/* lowered after resolve, in its place: one seq per statement
+	   (a statement makes one entry at most) */
+	for (s = b->stmts; s; s = s->next)
+		n++;
+	b->placed = true;
+	b->order = next_order(c);
+	b->seq_base = c->seq;
+	c->seq += n;
+	return false;
+}
+
 void xbc_lower(struct xbc *c)
 {
 	struct xbc_block *b;
 	const struct xbc_block *pool = NULL;
-	struct xbc_stmt *s;
-	size_t nblocks = 0, i;
+	struct undo u;
+	size_t nblocks = 0, i, seq;
+	int r;
 
 	for (b = c->blocks; b; b = b->next)
 		nblocks++;
-	for (c->nbuckets = 16; c->nbuckets < 2 * nblocks; c->nbuckets *= 2)
-		;
-	c->buckets = calloc(c->nbuckets, sizeof(*c->buckets));
-	c->objects = calloc(nblocks + 1, sizeof(*c->objects));
-	if (!c->buckets || !c->objects) {
-		c->out_of_memory = c->stop = true;
+	if (room_for_objects(c, nblocks))
 		return;
-	}
 	for (b = c->blocks; b && !c->stop; b = b->next) {
-		struct xbc_object *o;
-		const char *host = "";
-
-		c->cur_env = b->env;
-		if (!b->selector.value || (b->host.raw && !b->host.value))
-			continue;       /* reported when decoded */
-		if (!check_selector(c, b) || !check_pool(c, b, &pool))
-			continue;
-		if (b->vlan >= 0 && !check_vlan(c, b))
-			continue;
-		if (b->host.raw) {
-			if (b->cls != XB_CLASS_PIF && b->cls != XB_CLASS_SR) {
-				struct xbc_diag *d = xbc_report(c,
-					CHECK_MISPLACED_STATEMENT,
-					XBC_AT(b, host),
-					"host in %s %s block: only a pif or an "
-					"sr is chosen by host", article(b->cls),
-					xb_class_keyword(b->cls));
-
-				xbc_hint(c, d, "a %s is selected by name or "
-					 "uuid alone", xb_class_keyword(b->cls));
-				continue;
-			}
-			if (b->how == SELECT_UUID) {
-				struct xbc_diag *d = xbc_report(c,
-					CHECK_MISPLACED_STATEMENT,
-					XBC_AT(b, host),
-					"host with a uuid selector: a uuid "
-					"already names one %s",
-					xb_class_xapi(b->cls));
-
-				xbc_hint(c, d, "write %s \"%s\" host "
-					 "\"%s\", or drop host",
-					 xb_class_keyword(b->cls),
-					 b->cls == XB_CLASS_PIF ? "DEVICE" :
-					 "NAME", b->host.value);
-				continue;
-			}
-			host = b->host.value;
-		}
-		o = find_object(c, b, host);
-		if (!o || reserve_entries(c, o, b))
+		/* a block placed when parsed takes the seqs kept for it */
+		seq = c->seq;
+		if (b->placed)
+			c->seq = b->seq_base;
+		r = lower_block(c, b, b->placed ? b->order : next_order(c),
+				&pool, &u);
+		if (b->placed)
+			c->seq = seq;
+		if (r)
 			return;
-		for (s = b->stmts; s && !c->stop; s = s->next)
-			lower_stmt(c, o, s);
 	}
 	c->cur_env = NULL;
 	/* every object is found: its index goes before the emit's tables
@@ -1021,6 +1193,9 @@ void xbc_lower(struct xbc *c)
 	free(c->buckets);
 	c->buckets = NULL;
 	c->nbuckets = 0;
+	/* in the order of their first blocks, as found by a lowering
+	   after resolve: the diagnostics below are found in that order */
+	sort(c->objects, c->nobjects, sizeof(*c->objects), order_cmp);
 	for (i = 0; i < c->nobjects && !c->stop; i++) {
 		check_match_rename(c, c->objects[i]);
 		derive_i18n(c, c->objects[i]);

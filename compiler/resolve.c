@@ -520,7 +520,7 @@ static void decode_stmts(struct xbc *c, struct constants *k,
 
 /* ---- glob-in-name --------------------------------------------------------- */
 
-static void check_glob(struct xbc *c, const struct xbc_block *b)
+void xbc_check_glob(struct xbc *c, const struct xbc_block *b)
 {
 	const char *v = b->selector.value;
 	struct xbc_diag *d;
@@ -966,7 +966,7 @@ void xbc_resolve(struct xbc *c)
 		k.env = b->env;
 		c->cur_env = b->env;
 		if (!decode(c, &k, &b->selector, b->loc.file, NULL))
-			check_glob(c, b);
+			xbc_check_glob(c, b);
 		if (b->host.raw)
 			decode(c, &k, &b->host, b->loc.file, NULL);
 		decode_stmts(c, &k, b->stmts);

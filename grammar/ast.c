@@ -107,16 +107,48 @@ out:
 	name->text = NULL;
 }
 
+/* The parser is done with the open block of the top-level list: lowered
+ * now, its nodes then kept for the next block, or left in the list */
+static void close_block(struct xbc *c)
+{
+	struct xbc_block *b;
+	struct xbc_stmt *s, *next;
+
+	if (!c->open_link)
+		return;
+	b = *c->open_link;
+	if (b && c->block_tail == &b->next && xbc_lower_parsed(c)) {
+		*c->open_link = NULL;
+		c->block_tail = c->open_link;
+		for (s = b->stmts; s; s = next) {
+			next = s->next;
+			s->next = c->spare_stmts;
+			c->spare_stmts = s;
+		}
+		c->spare_block = b;
+	}
+	c->open_link = NULL;
+}
+
 void xbc_build_block(struct xbc *c, enum xb_class cls,
 		     const struct xbc_loc *loc, struct xbc_sel *selector,
 		     const struct xbc_loc *selector_loc, struct xbc_sel *host,
 		     const struct xbc_loc *host_loc, bool optional)
 {
-	struct xbc_block *b = xbc_new(c, sizeof(*b));
+	struct xbc_block *b;
 
+	close_block(c);              /* one left open by a syntax error */
+	b = c->spare_block;
+	c->spare_block = NULL;
+	if (b)
+		memset(b, 0, sizeof(*b));
+	else
+		b = xbc_new(c, sizeof(*b));
 	c->cur_block = b;
 	if (!b)
 		return;
+	if (!c->cur_for)
+		c->open_link = c->block_tail;
 	b->cls = cls;
 	b->loc = *loc;
 	b->how = selector->how;
@@ -169,6 +201,10 @@ void xbc_build_for(struct xbc *c, const struct xbc_loc *loc,
 	struct xbc_block *b = xbc_new(c, sizeof(*b));
 	struct xbc_for *f = b ? xbc_new(c, sizeof(*f)) : NULL;
 
+	/* what the for makes is known after resolve: the blocks after it
+	   are lowered then, in order */
+	c->in_order = true;
+	close_block(c);
 	if (!f)
 		return;
 	f->var = var->text;
@@ -305,6 +341,9 @@ void xbc_build_template(struct xbc *c, struct xbc_tok *name,
 	struct xbc_diag *d;
 
 	if (c->cur_block) {
+		/* the block gets statements again after the template's end:
+		   it and the blocks after it are lowered after resolve */
+		c->in_order = true;
 		d = xbc_report(c, CHECK_TEMPLATE, loc, "a template inside a "
 			       "block: templates are defined at the top level");
 		xbc_hint(c, d, "move template %s { ... } out of the block, and "
@@ -353,6 +392,15 @@ void xbc_build_use_outside(struct xbc *c, struct xbc_tok *name,
 
 void xbc_build_block_end(struct xbc *c)
 {
+	/* not a template's body, closed by a syntax error's recovery */
+	if (c->open_link && *c->open_link == c->cur_block)
+		close_block(c);
+	c->cur_block = NULL;
+}
+
+void xbc_build_file_end(struct xbc *c)
+{
+	close_block(c);
 	c->cur_block = NULL;
 }
 
@@ -364,8 +412,15 @@ void xbc_build_stmt(struct xbc *c, enum xbc_stmt_kind kind,
 	struct xbc_block *b = c->cur_block;
 	struct xbc_stmt *s;
 
-	if (!b || !(s = xbc_new(c, sizeof(*s))))
+	if (!b)
 		return;
+	s = c->spare_stmts;
+	if (s) {
+		c->spare_stmts = s->next;
+		memset(s, 0, sizeof(*s));
+	} else if (!(s = xbc_new(c, sizeof(*s)))) {
+		return;
+	}
 	s->kind = kind;
 	b->has_use |= kind == STMT_USE;
 	s->loc = *loc;
@@ -433,6 +488,9 @@ void xbc_release_tree(struct xbc *c)
 	c->template_tail = &c->templates;
 	c->cur_for = c->pending_for = NULL;
 	c->last_stmt = NULL;
+	c->open_link = NULL;
+	c->spare_stmts = NULL;
+	c->spare_block = NULL;
 	c->cur_env = NULL;
 	c->cur_use = NULL;
 }

@@ -522,7 +522,7 @@ static void parse_text(struct xbc *c, struct xbc_file *f)
 		c->out_of_memory = c->stop = true;
 	}
 	yylex_destroy(scanner);
-	c->cur_block = NULL;
+	xbc_build_file_end(c);
 }
 
 /* "a/./b/../c" -> "a/c" (leading ".." kept), in place: names are shown to

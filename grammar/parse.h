@@ -144,6 +144,8 @@ void xbc_build_block(struct xbc *c, enum xb_class cls,
 /* pool { ... }: the one pool, selected by no name */
 void xbc_build_pool(struct xbc *c, const struct xbc_loc *loc);
 void xbc_build_block_end(struct xbc *c);
+/* The end of a file's text: a block left open is done with */
+void xbc_build_file_end(struct xbc *c);
 /* `vlan T` of the block just built (T: the scanner's digits). */
 void xbc_build_vlan(struct xbc *c, struct xbc_tok *tag,
 		    const struct xbc_loc *loc);

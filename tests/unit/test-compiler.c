@@ -553,6 +553,114 @@ START_TEST(blocks_selecting_one_object_merge)
 }
 END_TEST
 
+/* Plain blocks are lowered while parsed: the tree keeps none of them,
+ * the objects are there before resolve, and reused nodes come zeroed */
+START_TEST(plain_blocks_are_lowered_as_parsed)
+{
+	static const char src[] =
+		"vm \"a\" { vm-data \"x\" = \"1\" once; tag \"t\"; }\n"
+		"vm \"b\" optional { vm-data \"y\" = \"2\"; }\n"
+		"vm \"a\" { other-config \"z\" = \"3\"; }\n";
+	struct xbc c;
+	const struct xbc_object *o;
+
+	xbc_init(&c);
+	ck_assert_int_eq(xbc_parse_buffer(&c, "t.xb", src, sizeof(src) - 1), 0);
+	ck_assert_ptr_null(c.blocks);
+	ck_assert_uint_eq(c.nobjects, 2);
+	ck_assert(xbc_compile(&c));
+	o = object(&c, XB_CLASS_VM, "a");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(o->nentries, 3);
+	ck_assert_int_eq(o->loc.first_line, 1);
+	ck_assert(o->entries[0].once);
+	ck_assert_str_eq(vm_data(&c, "b", "vm-data/y"), "2");
+	o = object(&c, XB_CLASS_VM, "b");
+	ck_assert_ptr_nonnull(o);
+	ck_assert(o->optional);
+	ck_assert(!o->entries[0].once);
+	xbc_free(&c);
+}
+END_TEST
+
+/* A block lowered after resolve (a ${}) written before a plain one that
+ * sets the same key: the later statement is the duplicate, and the
+ * object is placed at its first block, as if all were lowered late */
+START_TEST(blocks_lowered_late_keep_source_order)
+{
+	struct xbc c;
+
+	ck_assert(!compile(&c, "let v = \"1\";\n"
+			   "vm \"${v}\" { vm-data \"k\" = \"${v}\"; }\n"
+			   "vm \"1\" { vm-data \"k\" = \"2\"; }\n"));
+	ck_assert_uint_eq(c.ndiags, 1);
+	ck_assert_int_eq(c.diags[0].check, CHECK_DUPLICATE_KEY);
+	ck_assert_int_eq(c.diags[0].loc.first_line, 3);
+	ck_assert_int_eq(c.diags[0].nnotes, 1);
+	ck_assert_int_eq(c.diags[0].note_loc[0].first_line, 2);
+	xbc_free(&c);
+
+	ck_assert(compile(&c, "let v = \"1\";\n"
+			  "vm \"${v}\" { }\n"
+			  "vm \"1\" { vm-data \"k\" = \"2\"; }\n"));
+	ck_assert_uint_eq(c.nobjects, 1);
+	ck_assert_int_eq(c.objects[0]->loc.first_line, 2);
+	xbc_free(&c);
+}
+END_TEST
+
+/* A plain block with a finding goes back to the later path: what it
+ * made is undone (no second object, no entry twice), and the finding
+ * is reported once */
+START_TEST(plain_block_with_a_finding_is_undone)
+{
+	struct xbc c;
+	const struct xbc_object *o;
+
+	ck_assert(compile(&c, "sr \"x\" { hide-from-xencenter; }\n"
+			  "sr \"x\" { other-config \"o\" = \"1\"; }\n"
+			  "sr \"x\" optional { hide-from-xencenter; }\n"));
+	ck_assert_uint_eq(c.nobjects, 1);
+	ck_assert_uint_eq(c.nwarnings, 2);
+	ck_assert_uint_eq(c.ndiags, 2);
+	ck_assert_int_eq(c.diags[0].loc.first_line, 1);
+	ck_assert_int_eq(c.diags[1].loc.first_line, 3);
+	o = object(&c, XB_CLASS_SR, "x");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(o->nentries, 2);
+	ck_assert(!o->optional);
+	xbc_free(&c);
+}
+END_TEST
+
+/* A statement reported is dropped: lowered as parsed (where the report
+ * is not recorded yet) its entry is made, then undone, on a new object
+ * and on one made before */
+START_TEST(plain_block_undone_leaves_no_entry)
+{
+	static const char src[] =
+		"vm \"new\" { xenstore-data \"other/k\" = \"1\"; }\n"
+		"vm \"old\" { vm-data \"a\" = \"1\"; }\n"
+		"vm \"old\" { xenstore-data \"other/k\" = \"1\"; }\n";
+	struct xbc c;
+	const struct xbc_object *o;
+
+	xbc_init(&c);
+	c.opt.severity[CHECK_XENSTORE_DATA_PREFIX] = SEV_WARNING;
+	ck_assert_int_eq(xbc_parse_buffer(&c, "t.xb", src, sizeof(src) - 1), 0);
+	ck_assert(xbc_compile(&c));
+	ck_assert_uint_eq(c.nwarnings, 2);
+	ck_assert_uint_eq(c.nobjects, 2);
+	o = object(&c, XB_CLASS_VM, "new");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(o->nentries, 0);
+	o = object(&c, XB_CLASS_VM, "old");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(o->nentries, 1);
+	xbc_free(&c);
+}
+END_TEST
+
 START_TEST(i18n_key_derives_the_original_name)
 {
 	struct xbc c;
@@ -1075,6 +1183,10 @@ Suite *test_suite(void)
 
 	tc = tcase_create("lowering");
 	tcase_add_test(tc, blocks_selecting_one_object_merge);
+	tcase_add_test(tc, plain_blocks_are_lowered_as_parsed);
+	tcase_add_test(tc, blocks_lowered_late_keep_source_order);
+	tcase_add_test(tc, plain_block_with_a_finding_is_undone);
+	tcase_add_test(tc, plain_block_undone_leaves_no_entry);
 	tcase_add_test(tc, i18n_key_derives_the_original_name);
 	tcase_add_test(tc, i18n_key_on_sr_by_uuid_without_name_is_an_error);
 	tcase_add_test(tc, xenstore_path_length_limit_is_exact);
