@@ -258,27 +258,6 @@ out:
 	return r;
 }
 
-/* The xenstore_data keys a guest plan wants or manages (from either
- * record form) into keys. */
-static int keys_of_interest(const struct xb_guest_plan *gp,
-			    const struct xb_map *managed, struct xb_map *keys)
-{
-	size_t i;
-	int r = 0;
-
-	for (i = 0; !r && i < gp->desired.n; i++)
-		r = xb_map_set(keys, gp->desired.kv[i].key, "");
-	for (i = 0; !r && i < managed->n; i++) {
-		const char *key = xb_managed_key(managed->kv[i].key,
-						 XB_FIELD_XENSTORE_DATA);
-
-		if (key && !strncmp(key, XB_VM_DATA_PREFIX,
-				    strlen(XB_VM_DATA_PREFIX)))
-			r = xb_map_set(keys, key, "");
-	}
-	return r;
-}
-
 /* Whether key ("vm-data/a/b") may exist, by the listing of vm-data (dir):
  * its first name is listed, or the listing was too long to have (E2BIG:
  * then every key is read). */
@@ -295,6 +274,30 @@ static bool may_exist(const struct xs_req *dir, const char *key)
 		if (strlen(s) == len && !memcmp(s, name, len))
 			return true;
 	return false;
+}
+
+/* The xenstore_data keys a guest plan wants or manages (from either
+ * record form) that may be in its vm-data by the listing dir, into keys. */
+static int keys_of_interest(const struct xb_guest_plan *gp,
+			    const struct xb_map *managed,
+			    const struct xs_req *dir, struct xb_map *keys)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; !r && i < gp->desired.n; i++)
+		if (may_exist(dir, gp->desired.kv[i].key))
+			r = xb_map_set(keys, gp->desired.kv[i].key, "");
+	for (i = 0; !r && i < managed->n; i++) {
+		const char *key = xb_managed_key(managed->kv[i].key,
+						 XB_FIELD_XENSTORE_DATA);
+
+		if (key && !strncmp(key, XB_VM_DATA_PREFIX,
+				    strlen(XB_VM_DATA_PREFIX)) &&
+		    may_exist(dir, key))
+			r = xb_map_set(keys, key, "");
+	}
+	return r;
 }
 
 int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
@@ -341,12 +344,11 @@ int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
 		if (!g->has_vm_data)
 			continue;
 		if (keys_of_interest(gp, p->managed_in_xenstore ? &g->managed :
-				     &gp->managed, &keys[i]))
+				     &gp->managed, &dirs.r[i], &keys[i]))
 			goto nomem;
 		for (k = 0; k < keys[i].n; k++)
-			if (may_exist(&dirs.r[i], keys[i].kv[k].key))
-				xs_add(&b, XS_READ, NULL, 0, "/local/domain/%d/%s",
-				    g->domid, keys[i].kv[k].key);
+			xs_add(&b, XS_READ, NULL, 0, "/local/domain/%d/%s",
+			    g->domid, keys[i].kv[k].key);
 	}
 	if (b.n && xs_run_reads(xs, &b, a->xs_tx, "reading vm-data", errmsg))
 		goto out;
@@ -354,11 +356,8 @@ int xb_xs_read_vm_data(struct xb_xs *xs, struct xb_actual *a,
 		struct xb_guest *g = &a->guests[p->guests[i].guest];
 
 		for (k = 0; k < keys[i].n; k++) {
-			const char *v;
+			const char *v = b.r[next++].reply;
 
-			if (!may_exist(&dirs.r[i], keys[i].kv[k].key))
-				continue;
-			v = b.r[next++].reply;
 			if (v && xb_map_set(&g->vm_data, keys[i].kv[k].key, v))
 				goto nomem;
 		}
