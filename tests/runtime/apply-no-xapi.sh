@@ -12,15 +12,6 @@
 # without a vm-data (the old sandbox); at the real boot state vm-data is
 # the guest's and xenbake makes each key it adds there dom0's
 sandbox_up "$(fixture legacy)"
-# requests since the mark of xenbake's connection (the first to list /),
-# up to its commit (then it closes: the address may serve another client)
-own_requests() {
-	tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
-		awk '!conn && /^IN .* DIRECTORY \(\/ \)/ { conn = $2 }
-		     conn && $2 == conn && /^IN / { n++ }
-		     conn && $2 == conn && /^IN .* TRANSACTION_END/ { exit }
-		     END { print n + 0 }'
-}
 # trace lines since the mark with $1 in them
 trace_has() {
 	tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
@@ -45,7 +36,7 @@ expect_eq "transactions" "$(trace_count TRANSACTION_START)" 1
 # key is read) and, as it is absent, the permissions of its parent; the 8
 # writes above, the commit. Every read is made in the transaction that
 # writes, none again (before: 29 requests, 9 of them reads made twice)
-expect_eq "requests of the first apply" "$(own_requests)" 24
+expect_eq "requests of the first apply" "$(trace_own | grep -c "^IN ")" 24
 expect_eq "commits" "$(trace_count TRANSACTION_END)" 1
 # no vm-data yet, but /local/domain/N is the guest's ("nN"): the first
 # key's write makes vm-data with those permissions (the nodes below

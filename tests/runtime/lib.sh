@@ -5,6 +5,7 @@
 #   compile NAME <<EOF ...    # $DIR/NAME.xb -> $DIR/NAME.xbb with xenbakec
 #   xs_get PATH / xs_perms PATH   read with an independent client (pyxs)
 #   trace_mark / trace_count OP   count requests in the trace since the mark
+#   trace_own                 xenbake's own requests since the mark
 # XENBAKE_WRAPPER="valgrind -q --error-exitcode=99 ..." runs every $XENBAKE
 # under that command (scripts/test: memcheck over the sandbox tests).
 set -eu
@@ -123,6 +124,16 @@ expect_eq() {   # expect_eq WHAT GOT WANT
 }
 
 trace_mark() { wc -l <"$DIR/sb/trace" >"$DIR/trace.mark"; }
+
+# xenbake's own requests (IN lines) since the mark: those of its
+# connection, the first to list /, up to its first TRANSACTION_END (then
+# it closes, and the address may serve another client)
+trace_own() {
+	tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
+		awk '!conn && /^IN .* DIRECTORY \(\/ \)/ { conn = $2 }
+		     conn && $2 == conn && /^IN / { print }
+		     conn && $2 == conn && /^IN .* TRANSACTION_END/ { exit }'
+}
 
 # requests of OP sent (IN lines) since the mark
 trace_count() {

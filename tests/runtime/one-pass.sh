@@ -26,25 +26,13 @@ compile app <<'XB'
 vm "app-01" { vm-data "role" = "app"; }
 XB
 
-# requests since the mark of xenbake's connection (the first to list /),
-# up to its first TRANSACTION_END (then it closes: the address may serve
-# another client); "IN" lines only, or those that match $1
-own() {
-	tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
-		awk -v want="${1:-}" '
-		     !conn && /^IN .* DIRECTORY \(\/ \)/ { conn = $2 }
-		     conn && $2 == conn && /^IN / && index($0, want) { n++ }
-		     conn && $2 == conn && /^IN .* TRANSACTION_END/ { exit }
-		     END { print n + 0 }'
-}
+# xenbake's own requests, or those with $1 in them
+own() { trace_own | grep -cF -- "${1:-IN }" || true; }
 
 # how many of those read a node (READ, DIRECTORY, GET_PERMS) already read
 twice() {
-	tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
-		awk '!conn && /^IN .* DIRECTORY \(\/ \)/ { conn = $2 }
-		     conn && $2 == conn && /^IN .* (READ|DIRECTORY|GET_PERMS) \(/ {
+	trace_own | awk '/^IN .* (READ|DIRECTORY|GET_PERMS) \(/ {
 			if (seen[$5 " " $6]++) n++ }
-		     conn && $2 == conn && /^IN .* TRANSACTION_END/ { exit }
 		     END { print n + 0 }'
 }
 
@@ -81,9 +69,7 @@ unset XENBAKE_TEST_HOOK_BEFORE_COMMIT
 # the first attempt read each node once, all in its transaction (which
 # starts right after the list of /), and no key of the empty vm-data
 expect_eq "reads made twice in the first attempt" "$(twice)" 0
-expect_eq "requests before the transaction" "$(tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
-	awk '!conn && /^IN .* DIRECTORY \(\/ \)/ { conn = $2; next }
-	     conn && $2 == conn && /^IN / { print $5; exit }')" TRANSACTION_START
+expect_eq "requests before the transaction" "$(trace_own | awk 'NR == 2 { print $5 }')" TRANSACTION_START
 expect_eq "reads of keys in the first attempt" "$(own 'READ (/local/domain/5/vm-data/')" 0
 grep -q "xenstore: 2 transactions" "$DIR/err" || { cat "$DIR/err"; fail "no retry"; }
 tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
