@@ -551,13 +551,12 @@ int xs_run_checked(struct xb_xs *xs, struct xs_batch *b, uint32_t tx,
 	if (bad == XS_NONE)
 		return 0;
 	/* A node someone else removed after this transaction read it is a
-	 * conflict, found here rather than at the commit: inside a
-	 * transaction, C xenstored answers its remove ENOENT, or EIO ("Can't
-	 * find child", when the node's parent changed). oxenstored, which
+	 * conflict: inside a transaction, C xenstored answers its remove
+	 * EAGAIN when the node is a child of one the transaction read, but
+	 * EIO ("Can't find child") when it is deeper. oxenstored, which
 	 * works on a snapshot, conflicts at the commit instead. */
 	if (b->r[bad].err == EAGAIN ||
-	    (tx && b->r[bad].type == XS_RM &&
-	     (b->r[bad].err == ENOENT || b->r[bad].err == EIO)))
+	    (tx && b->r[bad].type == XS_RM && b->r[bad].err == EIO))
 		return -EAGAIN;
 	xb_fail_first(errmsg, "xenstore: %s%s%s: %s", doing(b->r[bad].type),
 		*xs_req_path(&b->r[bad]) ? " " : "", xs_req_path(&b->r[bad]),

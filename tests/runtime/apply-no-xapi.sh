@@ -12,11 +12,6 @@
 # without a vm-data (the old sandbox); at the real boot state vm-data is
 # the guest's and xenbake makes each key it adds there dom0's
 sandbox_up "$(fixture legacy)"
-# trace lines since the mark with $1 in them
-trace_has() {
-	tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
-		grep -cF "$1" || true
-}
 compile site <<'XB'
 vm "web-01" {
     vm-data "role" = "frontend";

@@ -6,6 +6,7 @@
 #   xs_get PATH / xs_perms PATH   read with an independent client (pyxs)
 #   trace_mark / trace_count OP   count requests in the trace since the mark
 #   trace_own                 xenbake's own requests since the mark
+#   trace_has TEXT            trace lines since the mark holding TEXT
 # XENBAKE_WRAPPER="valgrind -q --error-exitcode=99 ..." runs every $XENBAKE
 # under that command (scripts/test: memcheck over the sandbox tests).
 set -eu
@@ -133,6 +134,12 @@ trace_own() {
 		awk '!conn && /^IN .* DIRECTORY \(\/ \)/ { conn = $2 }
 		     conn && $2 == conn && /^IN / { print }
 		     conn && $2 == conn && /^IN .* TRANSACTION_END/ { exit }'
+}
+
+# trace lines (requests and replies) since the mark with $1 in them
+trace_has() {
+	tail -n +"$(($(cat "$DIR/trace.mark") + 1))" "$DIR/sb/trace" |
+		grep -cF -- "$1" || true
 }
 
 # requests of OP sent (IN lines) since the mark
