@@ -65,12 +65,16 @@ struct xbc_loc {
 struct xbc_file {
 	char *name;                  /* as shown: relative to the main file's dir */
 	char *path;                  /* as opened; NULL for names only (#@) */
-	char *text;                  /* contents, NUL-terminated; NULL if none
-				        or released */
+	char *text;                  /* contents, NUL-terminated, when held
+				        whole (a buffer, or the file --fmt
+				        lays out); NULL if not or released */
 	size_t len;
-	bool on_disk;                /* text was read from path: released
-				        after parsing, read back only if a
-				        diagnostic shows a line of it */
+	bool on_disk;                /* read from path: its text is not held
+				        past parsing, and is read back only if
+				        a diagnostic shows a line of it */
+	int fd;                      /* on_disk without text: path, open, for
+				        the parser to read a piece at a time;
+				        -1 once read */
 	size_t *lines;               /* offset of each line's start, made when
 				        a diagnostic is printed; NULL before */
 	size_t nlines;

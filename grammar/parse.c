@@ -452,9 +452,12 @@ bad:
 
 /* ---- files -------------------------------------------------------------- */
 
-/* Reads a whole file, with the two NULs flex wants at the end. Opened
- * without blocking, so that naming a FIFO is an error, not a hang. */
-static int read_file(struct xbc_file *f, const char **why)
+/* Opens a source, a regular file of at most 1 GiB, for parse_text to
+ * read a piece at a time; whole, with the two NULs flex wants at the end,
+ * when the formatter will want its text (no_includes). Opened without
+ * blocking, so that naming a FIFO is an error, not a hang. */
+static int open_source(const struct xbc *c, struct xbc_file *f,
+		       const char **why)
 {
 	int fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
@@ -477,14 +480,17 @@ static int read_file(struct xbc_file *f, const char **why)
 		*why = "larger than 1 GiB";
 		goto out;
 	}
+	f->on_disk = true;
+	if (!c->opt.no_includes) {
+		f->fd = fd;          /* parse_text reads and closes it */
+		return 0;
+	}
 	f->text = malloc((size_t)st.st_size + 2);
 	if (!f->text) {
 		*why = "out of memory";
 		goto out;
 	}
 	n = (size_t)st.st_size;
-	/* read(2) into fresh memory faults in every page it fills */
-	xbc_huge_pages(f->text, n + 2);
 	*why = xb_read_all(fd, f->text, n);
 	if (*why) {
 		free(f->text);
@@ -493,35 +499,159 @@ static int read_file(struct xbc_file *f, const char **why)
 	}
 	f->len = n;
 	f->text[n] = f->text[n + 1] = '\0';
-	f->on_disk = true;
+	f->fd = -1;
 	ret = 0;
 out:
 	close(fd);
 	return ret;
 }
 
+/* A file given to the scanner a piece at a time, so that a big source is
+ * never held whole (the texts the tree keeps are copied from the tokens).
+ * A piece is whole lines: no token but blanks spans a newline, so none is
+ * cut, and a piece starts a line, where columns count from. */
+#define PIECE_SIZE (256u << 10)
+
+struct xbc_stream {
+	struct xbc_file *f;
+	void *yybuf;                 /* flex's state of the piece scanned */
+	char *buf;                   /* cap + 2 bytes */
+	size_t cap, len;             /* bytes read into buf: the piece, then
+				        the start of the line after it */
+	size_t piece;                /* the piece's length */
+	char kept[2];                /* buf[piece..piece + 2), where the
+				        piece's two NULs are */
+	size_t total;                /* bytes read from the file */
+	bool eof;
+};
+
+/* The next piece into buf: 1, 0 at the end of the file, -1 on an error
+ * (said at the line the reading stopped at) */
+static int read_piece(struct xbc_scan *s, struct xbc_stream *st)
+{
+	struct xbc_loc at;
+	const char *nl;
+	char *bigger;
+	ssize_t got;
+
+	if (st->piece < st->len) {
+		memcpy(st->buf + st->piece, st->kept,
+		       st->len - st->piece < 2 ? st->len - st->piece : 2);
+		memmove(st->buf, st->buf + st->piece, st->len - st->piece);
+	}
+	st->len -= st->piece;
+	st->piece = 0;
+	for (;;) {
+		while (!st->eof && st->len < st->cap) {
+			got = read(st->f->fd, st->buf + st->len, st->cap - st->len);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0)
+				goto failed;
+			st->eof = got == 0;
+			st->len += (size_t)got;
+			st->total += (size_t)got;
+			if (st->total > MAX_SOURCE_SIZE) {
+				errno = EFBIG;
+				goto failed;
+			}
+		}
+		nl = st->len ? memrchr(st->buf, '\n', st->len) : NULL;
+		if (nl || st->eof)
+			break;
+		/* a line longer than the buffer: room for all of it */
+		bigger = realloc(st->buf, 2 * st->cap + 2);
+		if (!bigger) {
+			s->c->out_of_memory = s->c->stop = true;
+			return -1;
+		}
+		st->buf = bigger;
+		st->cap *= 2;
+	}
+	st->piece = st->eof ? st->len : (size_t)(nl - st->buf) + 1;
+	if (!st->piece)
+		return 0;
+	memcpy(st->kept, st->buf + st->piece, 2);
+	st->buf[st->piece] = st->buf[st->piece + 1] = '\0';
+	return 1;
+failed:
+	at = (struct xbc_loc){ s->file, s->line, 1 };
+	xbc_report(s->c, CHECK_SYNTAX, &at, "cannot read %s from here on: %s",
+		   st->f->name, errno == EFBIG ? "larger than 1 GiB" :
+		   strerror(errno));
+	s->c->stop = true;
+	return -1;
+}
+
+/* The next piece to the scanner: the last one's state goes first, so
+ * that flex writes nothing into the buffer as it is refilled */
+bool xbc_scan_next_piece(struct xbc_scan *s, void *scanner)
+{
+	struct xbc_stream *st = s->stream;
+
+	if (st->yybuf)
+		yy_delete_buffer(st->yybuf, scanner);
+	st->yybuf = NULL;
+	if (read_piece(s, st) <= 0)
+		return false;
+	st->yybuf = yy_scan_buffer(st->buf, st->piece + 2, scanner);
+	if (!st->yybuf) {
+		s->c->out_of_memory = s->c->stop = true;
+		return false;
+	}
+	s->line_start = st->buf;
+	return true;
+}
+
+/* f to the parser: its text, or its open file a piece at a time */
 static void parse_text(struct xbc *c, struct xbc_file *f)
 {
 	struct xbc_scan s = { .c = c, .file = f->name, .line = 1,
 			      .line_start = f->text };
+	struct xbc_stream st = { .f = f, .cap = PIECE_SIZE };
 	yyscan_t scanner = NULL;
-	YY_BUFFER_STATE buf;
+	YY_BUFFER_STATE buf = NULL;
 
-	if (yylex_init_extra(&s, &scanner)) {
-		c->out_of_memory = c->stop = true;
-		return;
-	}
-	buf = yy_scan_buffer(f->text, f->len + 2, scanner);
-	if (buf) {
-		c->cur_file = f;
-		yyparse(scanner, c);
-		yy_delete_buffer(buf, scanner);
-		xbc_build_for_close_all(c);
-		c->cur_file = NULL;
+	if (yylex_init_extra(&s, &scanner))
+		goto oom;
+	if (f->text) {
+		buf = yy_scan_buffer(f->text, f->len + 2, scanner);
+		if (!buf)
+			goto oom;
 	} else {
-		c->out_of_memory = c->stop = true;
+		st.buf = malloc(st.cap + 2);
+		if (!st.buf)
+			goto oom;
+		s.stream = &st;
+		if (!xbc_scan_next_piece(&s, scanner)) {
+			if (c->stop)
+				goto out;
+			/* an empty file: the parser is given its end */
+			st.buf[0] = st.buf[1] = '\0';
+			buf = yy_scan_buffer(st.buf, 2, scanner);
+			if (!buf)
+				goto oom;
+		}
 	}
-	yylex_destroy(scanner);
+	c->cur_file = f;
+	yyparse(scanner, c);
+	c->cur_file = NULL;
+	xbc_build_for_close_all(c);
+	goto out;
+oom:
+	c->out_of_memory = c->stop = true;
+out:
+	if (buf)
+		yy_delete_buffer(buf, scanner);
+	if (st.yybuf)
+		yy_delete_buffer(st.yybuf, scanner);
+	if (scanner)
+		yylex_destroy(scanner);
+	free(st.buf);
+	if (!f->text && f->fd >= 0) {
+		close(f->fd);
+		f->fd = -1;
+	}
 	xbc_build_file_end(c);
 }
 
@@ -686,7 +816,7 @@ static struct xbc_file *open_include(struct xbc *c, const struct xbc_file *from,
 		c->out_of_memory = c->stop = true;
 		goto fail;
 	}
-	if (read_file(f, why))
+	if (open_source(c, f, why))
 		goto fail;
 	return f;
 fail:
@@ -780,6 +910,8 @@ static void process_includes(struct xbc *c, struct xbc_file *from,
 		}
 		continue;
 drop:
+		if (!f->text)
+			close(f->fd);
 		free(f->path);
 		free(f->name);
 		free(f->text);
@@ -853,7 +985,7 @@ int xbc_parse_file(struct xbc *c, const char *path)
 	f->path = xbc_strdup(c, path);
 	f->name = xbc_strdup(c, base ? base + 1 : path);
 	c->main_dir = dir_of(path);
-	if (!f->path || !f->name || !c->main_dir || read_file(f, &why)) {
+	if (!f->path || !f->name || !c->main_dir || open_source(c, f, &why)) {
 		if (why)
 			fprintf(stderr, "xenbakec: %s: %s\n", path, why);
 		free(f->path);

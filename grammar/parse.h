@@ -76,6 +76,8 @@ struct xbc_scan {
 	void *comment_arg;
 	/* the last short plain string copied for each hash (xbc_scan_string) */
 	char *recent[XBC_SCAN_RECENT];
+	/* the file read a piece at a time (parse.c); NULL: one buffer */
+	struct xbc_stream *stream;
 };
 
 /* Lexer helpers (parse.c) */
@@ -94,6 +96,9 @@ static inline void xbc_scan_step(struct xbc_scan *s, struct xbc_span *loc,
 }
 /* Blanks text[0..len): counts their newlines. */
 void xbc_scan_newlines(struct xbc_scan *s, const char *text, size_t len);
+/* At the end of a piece of a streamed file: true when the scanner has
+ * been given the next one (scanner is flex's yyscan_t) */
+bool xbc_scan_next_piece(struct xbc_scan *s, void *scanner);
 /* Every token the parser may get: a "#@" line's position, and the last
  * two tokens' places (inline: it runs for every token) */
 static inline void xbc_scan_token(struct xbc_scan *s, struct xbc_span *loc)

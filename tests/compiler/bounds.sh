@@ -167,5 +167,58 @@ printf '#@ "vms/a.xb" 3:5\nvm "a" { vm-data "k" = "1"; }\n' >pos-ok.xb
 "$XENBAKEC" -o pos-ok.xbb pos-ok.xb
 check "a good position line still compiles" '[ $? -eq 0 ] && [ -s pos-ok.xbb ]'
 
+# --- a source is read a piece at a time (256 KiB, whole lines): every
+# statement keeps its line and column across the pieces, among lines of
+# every length (one longer than two pieces), blanks that span a piece's
+# end, CR LF, tabs and comments, and a last line with no newline
+"$PY" - <<'EOF'
+import random
+random.seed(7)
+lines, where = [], []
+def stmt(indent, key, value):
+    where.append((len(lines) + 1, len(indent) + 1, key))
+    lines.append('%svm-data "%s" = "%s";' % (indent, key, value))
+for v in range(120):
+    lines.append('vm "v%d" {' % v)
+    for k in range(random.randrange(1, 12)):
+        r = random.random()
+        if r < 0.1:
+            lines.extend([''] * random.randrange(1, 5))
+        elif r < 0.2:
+            lines.append('# ' + 'c' * random.randrange(0, 60000))
+        if v == 60 and k == 0:
+            lines.append('\t# ' + 'c' * 600 * 1024)
+        indent = random.choice(['', ' ', '\t', '    ', ' \t \t'])
+        size = random.choice([1, 30, 2000])
+        stmt(indent, 'k%d' % k, 'x' * random.randrange(size))
+    lines.append('}')
+lines.append('vm "last" { vm-data "end" = "1"; }')
+where.append((len(lines), 13, 'end'))
+text = '\n'.join(l + ('\r' if i % 7 == 3 else '') for i, l in enumerate(lines))
+open('pieces.xb', 'w').write(text)
+with open('pieces.want', 'w') as f:
+    for line, col, key in where:
+        f.write('%d:%d %s\n' % (line, col, key))
+EOF
+rc=0
+"$XENBAKEC" -o pieces.xbb pieces.xb 2>err || rc=$?
+check "a source of many pieces compiles (exit $rc)" '[ $rc -eq 0 ] && [ ! -s err ]'
+"$top_builddir/xenbake" dump pieces.xbb 2>&1 |
+	awk '/^ *#@ / { at = $3 } /vm-data "/ { split($0, q, "\""); print at, q[2] }' |
+	sort >pieces.got
+sort -o pieces.want pieces.want
+check "every statement is where it was written, across the pieces" \
+	'[ "$(wc -l <pieces.got)" -eq "$(wc -l <pieces.want)" ] && cmp -s pieces.got pieces.want'
+printf 'vm "v" {\n\t# %s\n\tvm-data "j" @ "1";\n}\n' \
+	"$(head -c 700000 /dev/zero | tr '\0' y)" >piece-err.xb
+rc=0
+"$XENBAKEC" --check piece-err.xb 2>err || rc=$?
+check "an error after a line longer than two pieces is where it is (exit $rc)" \
+	'[ $rc -eq 1 ] && grep -q "^piece-err.xb:3:14: error: a stray character" err'
+: >empty.xb
+rc=0
+"$XENBAKEC" -o empty.xbb empty.xb 2>err || rc=$?
+check "an empty source compiles (exit $rc)" '[ $rc -eq 0 ] && [ -s empty.xbb ]'
+
 echo "bounds.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
