@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "runtime/json.h"
@@ -380,6 +381,46 @@ END_TEST
 #define BIG_CHANGES 1100
 #define BIG_VALUE (64u << 10)
 
+
+/* The stream's buffer is the sink's (XB_SINK_BUFFER), not stdio's 8 KB:
+ * nothing reaches the files before it is full, then the bytes are whole. */
+START_TEST(sink_writes_in_big_pieces)
+{
+	char *dir = tmpdir(), *err = NULL, *a;
+	struct xb_sink s;
+	struct stat st;
+	size_t alen, i, n = XB_SINK_BUFFER - 100;
+	ssize_t got;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY), fd;
+
+	ck_assert_int_ge(dfd, 0);
+	xb_sink_init(&s, XB_SINK_BUFFER * 2, false);
+	ck_assert_int_eq(xb_sink_add(&s, dfd, dir, "one", NULL, &err), 0);
+	ck_assert_int_eq(xb_sink_open(&s, &err), 0);
+	for (i = 0; i < n; i++)
+		fputc('a' + (int)(i % 26), s.f);
+	ck_assert_int_eq(fstat(s.files[0].fd, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	ck_assert_int_eq(xb_sink_close(&s, &err), 0);
+	ck_assert_int_eq(fstat(s.files[0].fd, &st), 0);
+	ck_assert_int_eq(st.st_size, (off_t)n);
+	ck_assert_int_eq(xb_sink_commit(&s, 0, &err), 0);
+	a = malloc(n + 1);
+	ck_assert_ptr_nonnull(a);
+	fd = openat(dfd, "one", O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	for (alen = 0; (got = read(fd, a + alen, n + 1 - alen)) > 0;)
+		alen += (size_t)got;
+	close(fd);
+	ck_assert_uint_eq(alen, n);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(a[i], 'a' + (int)(i % 26));
+	free(a);
+	close(dfd);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
 /* n changes adding vm-data/key-NNNNN = value to one guest, applied */
 static void many_changes(struct xb_change *c, enum xb_outcome *out,
 			 char (*keys)[32], size_t n, char *value)
@@ -510,6 +551,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, messages_are_escaped_and_cut);
 	tcase_add_test(tc, foreign_names_are_escaped_and_capped);
 	tcase_add_test(tc, sink_writes_both_files_or_none);
+	tcase_add_test(tc, sink_writes_in_big_pieces);
 	suite_add_tcase(s, tc);
 	/* 72 MB written and parsed: 3 s of CPU, 30 under valgrind, which
 	 * the small receipts above already take through the same code */
