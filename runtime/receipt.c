@@ -72,9 +72,9 @@ static void put_str_or_null(FILE *f, const char *s)
 }
 
 /* A change's line, built here and given to stdio in pieces of a few KB:
- * twenty stdio calls a change were two thirds of a 10,000-change
- * receipt's time. What needs escapes or is too long goes through stdio
- * (xb_put_quoted) after what was built. */
+ * twenty stdio calls a change were half the instructions of a
+ * 10,000-change receipt. What needs escapes or is too long goes through
+ * stdio (xb_put_quoted) after what was built. */
 struct line {
 	FILE *f;
 	size_t len;
