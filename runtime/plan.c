@@ -1064,18 +1064,23 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 	struct xb_guest_plan *grown, *gp;
 	size_t before_changes = pl->p->nchanges, first_change, i;
 	bool managed_differs = false;
+	/* a pass that only names the keys to read (every_guest) needs the
+	 * desired keys, not the guest afterwards nor its new record: two
+	 * copies of every key fewer */
+	bool whole = !pl->opt->every_guest;
 	int r;
 
 	/* the desired vm-data, and the guest as it should be afterwards */
-	r = xb_map_copy(&after, &g->vm_data);
+	r = whole ? xb_map_copy(&after, &g->vm_data) : 0;
 	for (i = 0; !r && want && i < want->n; i++) {
 		const char *k = want->kv[i].key;
 
 		if (strncmp(k, XB_VM_DATA_PREFIX, strlen(XB_VM_DATA_PREFIX)))
 			continue;       /* never reaches a running guest */
 		if (xb_map_get(secret, k) &&
-		    ((r = record_secret(&new_managed, XB_FIELD_XENSTORE_DATA,
-					k)) ||
+		    ((whole && (r = record_secret(&new_managed,
+						  XB_FIELD_XENSTORE_DATA,
+						  k))) ||
 		     (r = xb_map_set(&secrets, k, ""))))
 			break;
 		if (xb_map_get(once, k)) {
@@ -1084,10 +1089,11 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 						  XB_FIELD_XENSTORE_DATA, k,
 						  &r) ||
 				    xb_map_get(&g->vm_data, k);
-			char *m = xb_managed_once_name(XB_FIELD_XENSTORE_DATA,
-						       k);
+			char *m = whole ?
+				  xb_managed_once_name(XB_FIELD_XENSTORE_DATA,
+						       k) : NULL;
 
-			if (!r)
+			if (!r && whole)
 				r = m ? xb_map_set(&new_managed, m, "") :
 				    -ENOMEM;
 			free(m);
@@ -1096,21 +1102,21 @@ static int plan_guest(struct planner *pl, size_t gi, const char *object,
 			if (r || done)
 				continue;
 			r = xb_map_set(&desired, k, want->kv[i].value);
-			if (!r)
+			if (!r && whole)
 				r = xb_map_set(&after, k, want->kv[i].value);
 			continue;
 		}
 		r = xb_map_set(&desired, k, want->kv[i].value);
-		if (!r)
+		if (!r && whole)
 			r = xb_map_set(&after, k, want->kv[i].value);
-		if (!r) {
+		if (!r && whole) {
 			char *m = xb_managed_name(XB_FIELD_XENSTORE_DATA, k);
 
 			r = m ? xb_map_set(&new_managed, m, "") : -ENOMEM;
 			free(m);
 		}
 	}
-	for (i = 0; !r && i < managed->n; i++) {
+	for (i = 0; !r && whole && i < managed->n; i++) {
 		const char *key = xb_managed_key(managed->kv[i].key,
 						 XB_FIELD_XENSTORE_DATA);
 

@@ -78,14 +78,30 @@ static void put_object(FILE *f, const struct xb_change *c)
 	put_name(f, c->object);
 }
 
+/* "[domain 5] ": fputs, not fprintf, on a line printed for each of
+ * 10,000 keys (fprintf's parsing was a third of printing the plan) */
+static void put_domain(FILE *f, int domid)
+{
+	char digits[24];
+	size_t n = sizeof(digits);
+	unsigned v = domid < 0 ? 0u - (unsigned)domid : (unsigned)domid;
+
+	digits[--n] = '\0';
+	do
+		digits[--n] = (char)('0' + v % 10);
+	while ((v /= 10));
+	if (domid < 0)
+		digits[--n] = '-';
+	fputs("[domain ", f);
+	fputs(digits + n, f);
+	fputs("] ", f);
+}
+
 static void put_field(FILE *f, const struct xb_change *c)
 {
 	if (c->where == XB_WHERE_XENSTORE) {
-		if (c->bookkeeping)
-			fprintf(f, "[domain %d] managed-keys record",
-				c->domid);
-		else
-			fprintf(f, "[domain %d] %s", c->domid, c->key);
+		put_domain(f, c->domid);
+		fputs(c->bookkeeping ? "managed-keys record" : c->key, f);
 	} else if (c->field == XB_FIELD_NAME_LABEL ||
 		   c->field == XB_FIELD_NAME_DESCRIPTION ||
 		   c->field == XB_FIELD_TAGS) {
@@ -468,7 +484,11 @@ static void put_key_line(FILE *f, const struct xb_plan *p,
 	shown[c] = true;
 	if (live)
 		shown[t] = true;
-	fprintf(f, "    %s%c ", colour ? op_colour(x->op) : "", x->op);
+	fputs("    ", f);
+	if (colour)
+		fputs(op_colour(x->op), f);
+	fputc(x->op, f);
+	fputc(' ', f);
 	put_field(f, x);
 	fputs(": ", f);
 	put_values(f, x);

@@ -11,9 +11,6 @@
 #include "lib/errmsg.h"
 #include "runtime/sink.h"
 
-/* big enough that a 100 MB receipt is a few thousand write calls */
-#define SINK_BUFFER (1u << 16)
-
 void xb_sink_init(struct xb_sink *s, size_t max, bool hashing)
 {
 	size_t i;
@@ -78,11 +75,16 @@ int xb_sink_open(struct xb_sink *s, char **errmsg)
 {
 	cookie_io_functions_t io = { .write = sink_write };
 
-	s->f = fopencookie(s, "w", io);
-	if (!s->f || setvbuf(s->f, NULL, _IOFBF, SINK_BUFFER)) {
+	/* given to setvbuf, not only its size: glibc takes the size only
+	 * with a buffer, and alone would use BUFSIZ (8 KB) */
+	s->buf = malloc(XB_SINK_BUFFER);
+	s->f = s->buf ? fopencookie(s, "w", io) : NULL;
+	if (!s->f || setvbuf(s->f, s->buf, _IOFBF, XB_SINK_BUFFER)) {
 		if (s->f)
 			fclose(s->f);
 		s->f = NULL;
+		free(s->buf);
+		s->buf = NULL;
 		return xb_fail(errmsg, "out of memory");
 	}
 	return 0;
@@ -93,6 +95,8 @@ int xb_sink_close(struct xb_sink *s, char **errmsg)
 	int bad = fclose(s->f);
 
 	s->f = NULL;
+	free(s->buf);
+	s->buf = NULL;
 	if (s->err)
 		return xb_fail(errmsg, "cannot write %s/%s: %s",
 			       s->files[0].dir, s->files[0].tmp,
@@ -151,6 +155,8 @@ void xb_sink_abandon(struct xb_sink *s)
 	if (s->f)
 		fclose(s->f);
 	s->f = NULL;
+	free(s->buf);
+	s->buf = NULL;
 	for (i = 0; i < s->nfiles; i++) {
 		struct xb_sink_file *sf = &s->files[i];
 

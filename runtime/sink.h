@@ -20,6 +20,9 @@
 #include "lib/sha256.h"
 
 #define XB_SINK_FILES 2
+/* s->f's buffer: a 100 MB receipt is a few thousand write calls, a 3 MB
+ * one a hundred */
+#define XB_SINK_BUFFER (1u << 16)
 
 struct xb_sink_file {
 	int dfd;                     /* the checked directory (not owned) */
@@ -31,6 +34,7 @@ struct xb_sink_file {
 
 struct xb_sink {
 	FILE *f;                     /* what the caller writes to */
+	char *buf;                   /* f's buffer */
 	size_t len;                  /* bytes written to f, counted past max */
 	size_t max;
 	bool hashing;

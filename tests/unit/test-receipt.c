@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "runtime/json.h"
@@ -319,6 +320,77 @@ static char *slurp(const char *dir, const char *name, size_t *len)
 	return buf;
 }
 
+
+/* A change's line is built in a 4 KB buffer (receipt.c): values on both
+ * sides of its size, plain or with escapes, come back whole; a plain
+ * name longer than XB_MESSAGE_MAX is cut as an escaped one is. */
+START_TEST(long_plain_values_round_trip)
+{
+	static const size_t sizes[] = { 0, 1, 4093, 4094, 4095, 4096, 4097,
+					10000 };
+	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
+	char *vals[N], *name = malloc(XB_MESSAGE_MAX + 2), *dir = tmpdir();
+	char *err = NULL, *text = NULL;
+	static char uuid[] = "u-1", key[] = "vm-data/k", src[] = "s.xb:1:1";
+	struct xb_change c[N];
+	enum xb_outcome out[N];
+	struct xb_plan p = { .changes = c, .nchanges = N };
+	struct xb_receipt r = {
+		.time = { 1700000000, 0 }, .result = "applied",
+		.xenstore = true, .plan = &p, .outcomes = out,
+	};
+	const struct xb_json *ch;
+	struct xb_json j;
+	size_t len, i;
+
+	ck_assert_ptr_nonnull(name);
+	memset(name, 'v', XB_MESSAGE_MAX + 1);
+	name[XB_MESSAGE_MAX + 1] = '\0';
+	for (i = 0; i < N; i++) {
+		vals[i] = malloc(sizes[i] + 1);
+		ck_assert_ptr_nonnull(vals[i]);
+		memset(vals[i], 'a' + (int)i, sizes[i]);
+		vals[i][sizes[i]] = '\0';
+		if (i % 2 && sizes[i])     /* an escape at the end */
+			vals[i][sizes[i] - 1] = '"';
+	}
+	for (i = 0; i < N; i++) {
+		c[i] = (struct xb_change){
+			.op = XB_CHANGE_MODIFY, .where = XB_WHERE_XENSTORE,
+			.cls = XB_CLASS_VM, .object = i ? uuid : name,
+			.uuid = uuid, .domid = (int)i * 1000,
+			.field = XB_FIELD_XENSTORE_DATA, .key = key,
+			.old_value = vals[i], .new_value = vals[N - 1 - i],
+			.source = src,
+		};
+		out[i] = XB_OUTCOME_APPLIED;
+	}
+	ck_assert_int_eq(xb_receipt_write(dir, &r, NULL, &err), 0);
+	ck_assert_int_eq(xb_receipt_read_last(dir, &text, &len, &err), 0);
+	ck_assert_int_eq(xb_json_parse(text, len, &j, &err), 0);
+	ck_assert_uint_eq(xb_json_get(&j, "changes")->n, N);
+	for (i = 0; i < N; i++) {
+		ch = &xb_json_get(&j, "changes")->items[i];
+		ck_assert_str_eq(xb_json_str(ch, "old", ""), vals[i]);
+		ck_assert_str_eq(xb_json_str(ch, "new", ""), vals[N - 1 - i]);
+		ck_assert_str_eq(xb_json_str(ch, "source", ""), src);
+		ck_assert(xb_json_num(ch, "domid", -1) == (double)i * 1000);
+		ck_assert_str_eq(xb_json_str(ch, "outcome", ""), "applied");
+	}
+	ch = &xb_json_get(&j, "changes")->items[0];
+	ck_assert_uint_eq(strlen(xb_json_str(ch, "object", "")),
+			  XB_MESSAGE_MAX + 3);
+	ck_assert_str_eq(xb_json_str(ch, "object", "") + XB_MESSAGE_MAX, "...");
+	ck_assert_int_eq(xb_json_get(&j, "xenstore_guests_not_written")->n, 0);
+	xb_json_free(&j);
+	for (i = 0; i < N; i++)
+		free(vals[i]);
+	free(text);
+	free(name);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
 /* Within the bound: the same bytes in both files, hashed as they went,
  * and no temporary file left. Past it: counted to the end, and abandoned
  * without a trace. */
@@ -380,6 +452,46 @@ END_TEST
 #define BIG_CHANGES 1100
 #define BIG_VALUE (64u << 10)
 
+
+/* The stream's buffer is the sink's (XB_SINK_BUFFER), not stdio's 8 KB:
+ * nothing reaches the files before it is full, then the bytes are whole. */
+START_TEST(sink_writes_in_big_pieces)
+{
+	char *dir = tmpdir(), *err = NULL, *a;
+	struct xb_sink s;
+	struct stat st;
+	size_t alen, i, n = XB_SINK_BUFFER - 100;
+	ssize_t got;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY), fd;
+
+	ck_assert_int_ge(dfd, 0);
+	xb_sink_init(&s, XB_SINK_BUFFER * 2, false);
+	ck_assert_int_eq(xb_sink_add(&s, dfd, dir, "one", NULL, &err), 0);
+	ck_assert_int_eq(xb_sink_open(&s, &err), 0);
+	for (i = 0; i < n; i++)
+		fputc('a' + (int)(i % 26), s.f);
+	ck_assert_int_eq(fstat(s.files[0].fd, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	ck_assert_int_eq(xb_sink_close(&s, &err), 0);
+	ck_assert_int_eq(fstat(s.files[0].fd, &st), 0);
+	ck_assert_int_eq(st.st_size, (off_t)n);
+	ck_assert_int_eq(xb_sink_commit(&s, 0, &err), 0);
+	a = malloc(n + 1);
+	ck_assert_ptr_nonnull(a);
+	fd = openat(dfd, "one", O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	for (alen = 0; (got = read(fd, a + alen, n + 1 - alen)) > 0;)
+		alen += (size_t)got;
+	close(fd);
+	ck_assert_uint_eq(alen, n);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(a[i], 'a' + (int)(i % 26));
+	free(a);
+	close(dfd);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
 /* n changes adding vm-data/key-NNNNN = value to one guest, applied */
 static void many_changes(struct xb_change *c, enum xb_outcome *out,
 			 char (*keys)[32], size_t n, char *value)
@@ -509,7 +621,9 @@ Suite *test_suite(void)
 	tcase_add_test(tc, keeps_the_newest_receipts);
 	tcase_add_test(tc, messages_are_escaped_and_cut);
 	tcase_add_test(tc, foreign_names_are_escaped_and_capped);
+	tcase_add_test(tc, long_plain_values_round_trip);
 	tcase_add_test(tc, sink_writes_both_files_or_none);
+	tcase_add_test(tc, sink_writes_in_big_pieces);
 	suite_add_tcase(s, tc);
 	/* 72 MB written and parsed: 3 s of CPU, 30 under valgrind, which
 	 * the small receipts above already take through the same code */
