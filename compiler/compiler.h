@@ -304,7 +304,10 @@ struct xbc_entry {
 	unsigned field : 8;          /* enum xb_field */
 	bool once : 1;               /* XB_ENTRY_ONCE */
 	bool secret : 1;             /* XB_ENTRY_SECRET: value is sealed */
-	unsigned depth : 22;         /* 0: written in the block; n: from a
+	bool shares_place : 1;       /* made at another entry's place (the
+				        name an i18n-key derives): emit gives
+				        it that entry's position */
+	unsigned depth : 21;         /* 0: written in the block; n: from a
 				        template used n uses deep, which one
 				        written nearer the block overrides */
 };
@@ -313,7 +316,7 @@ struct xbc_entry {
  * stops the compile as out of memory (XBC_MAX_EXPANDED keeps uses far
  * below the depth; the blob could not hold that many entries). */
 #define XBC_MAX_ENTRIES UINT32_MAX
-#define XBC_MAX_DEPTH ((1u << 22) - 1)
+#define XBC_MAX_DEPTH ((1u << 21) - 1)
 
 /* Where an entry came from, for the notes of a duplicate-key: kept beside
  * the entries, and only when a for or a template made some, so that a
@@ -327,6 +330,7 @@ struct xbc_object {
 	enum xb_class cls;
 	enum xbc_select how;
 	bool optional;
+	bool shares_places;          /* an entry has shares_place */
 	uint32_t order;              /* of the first block selecting it */
 	const char *selector;
 	const char *host;            /* "" for none */
@@ -410,10 +414,11 @@ struct xbc {
 	size_t nbuckets;
 	size_t seq;
 	struct xbc_entry_ctx *entry_ctx;     /* by seq; NULL: none needed */
-	bool positions_shared;       /* a "#@" line, or an entry made at
-				        another's place: emit must dedupe
+	bool positions_shared;       /* a "#@" line: emit must dedupe
 				        positions (so must a for or a use,
-				        see expanded) */
+				        see expanded; an entry made at
+				        another's place is marked instead,
+				        shares_place) */
 	const char *vm_data_keys[XBC_KEY_CACHE];   /* lower.c: "vm-data/K"
 				        made last for each hash of K */
 	size_t entry_ctx_cap;

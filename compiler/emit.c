@@ -332,12 +332,13 @@ static int64_t position(struct positions *ps, const struct xbc_loc *loc)
 	return slot->id1 - 1;
 }
 
-/* True when no two records can have one position, so that position i is
- * record i's (objects, then entries) and no table is needed: an object's
- * is its first block's class keyword, an entry's its statement's keyword,
+/* True when no two records can have one position but the entries marked
+ * shares_place (place_of), so that positions are numbered record by
+ * record (objects, then entries) and no table is needed: an object's is
+ * its first block's class keyword, an entry's its statement's keyword,
  * each a token of its own. Not so when a for or a use cloned statements,
- * a "#@" line placed a token, an entry was made at another's place
- * (c->positions_shared), or two files have one name. */
+ * a "#@" line placed a token (c->positions_shared), or two files have one
+ * name. */
 static bool positions_distinct(const struct xbc *c)
 {
 	const struct xbc_file *f, *g;
@@ -349,6 +350,31 @@ static bool positions_distinct(const struct xbc *c)
 			if (!strcmp(f->name, g->name))
 				return false;
 	return true;
+}
+
+static bool same_place(const struct xbc_loc *a, const struct xbc_loc *b)
+{
+	return a->first_line == b->first_line &&
+	       a->first_column == b->first_column &&
+	       (a->file == b->file || !strcmp(a->file, b->file));
+}
+
+/* Where positions are otherwise distinct: the first entry of o whose
+ * place entry j shares, j itself when none does. Only an entry marked
+ * shares_place shares, with an entry of its own object that sorts
+ * before it (i18n-original-value-name_label, made at its i18n-key's
+ * place), so a position is numbered at its first use, as the table
+ * numbers it. Linear: an object has one entry so marked. */
+static size_t place_of(const struct xbc_object *o, size_t j)
+{
+	size_t i;
+
+	if (!o->shares_places || !o->entries[j].shares_place)
+		return j;
+	for (i = 0; i < j; i++)
+		if (same_place(&o->entries[i].loc, &o->entries[j].loc))
+			return i;
+	return j;
 }
 
 static size_t align4(size_t n)
@@ -511,7 +537,7 @@ static int emit(struct xbc *c, struct sink *k)
 	size_t nentries = 0, npos, i, j, e, total = 0, maxstr;
 	size_t off_str, off_obj, off_ent, off_pos;
 	uint32_t *obj_str = NULL, *ent_str = NULL, *obj_pos = NULL, *ent_pos = NULL;
-	uint32_t owner_str = 0, format = format_needed(c);
+	uint32_t owner_str = 0, format = format_needed(c), next;
 	unsigned char hdr[XBB_HEADER_SIZE] = { 0 };
 	static const unsigned char zero[4];
 	const struct xbc_file *f;
@@ -567,16 +593,21 @@ static int emit(struct xbc *c, struct sink *k)
 	if (queue_drain(&st, &q))
 		goto out;
 	if (distinct) {
-		/* a position a record, in record order: only the files'
-		   strings to add */
+		/* a position a record, in record order, but an entry's
+		   that shares a place: only the files' strings to add */
 		npos = 0;
 		for (i = 0; i < c->nobjects; i++, npos++)
 			if (file_off(&st, c->objects[i]->loc.file) < 0)
 				goto out;
-		for (i = 0; i < c->nobjects; i++)
-			for (j = 0; j < c->objects[i]->nentries; j++, npos++)
+		for (i = 0; i < c->nobjects; i++) {
+			for (j = 0; j < c->objects[i]->nentries; j++) {
+				if (place_of(c->objects[i], j) != j)
+					continue;
 				if (file_off(&st, c->objects[i]->entries[j].loc.file) < 0)
 					goto out;
+				npos++;
+			}
+		}
 	} else {
 		for (i = 0; i < c->nobjects; i++) {
 			if ((v = position(&ps, &c->objects[i]->loc)) < 0)
@@ -657,10 +688,22 @@ static int emit(struct xbc *c, struct sink *k)
 		xbb_put32(p + 28, o->vlan >= 0 ? (uint32_t)o->vlan : 0);
 		e += o->nentries;
 	}
-	for (i = 0, e = 0; i < c->nobjects; i++) {
+	next = (uint32_t)c->nobjects;        /* the distinct numbering */
+	for (i = 0, e = 0; i < c->nobjects && !k->failed; i++) {
 		const struct xbc_object *o = c->objects[i];
+		uint32_t *num = NULL;        /* o's entries' positions, when
+					        one shares another's */
 
+		if (distinct && o->shares_places &&
+		    !(num = malloc(o->nentries * sizeof(*num))))
+			goto out;
 		for (j = 0; j < o->nentries; j++, e++) {
+			size_t at = distinct ? place_of(o, j) : j;
+			uint32_t pos = !distinct ? ent_pos[e] :
+				       at == j ? next++ : num[at];
+
+			if (num)
+				num[j] = pos;
 			if (!(p = sink_room(k, XBB_ENTRY_SIZE)))
 				break;
 			xbb_put32(p + 0, (uint32_t)o->entries[j].field |
@@ -668,9 +711,9 @@ static int emit(struct xbc *c, struct sink *k)
 					 (o->entries[j].secret ? XB_ENTRY_SECRET : 0));
 			xbb_put32(p + 4, ent_str[2 * e]);
 			xbb_put32(p + 8, ent_str[2 * e + 1]);
-			xbb_put32(p + 12, distinct ? (uint32_t)(c->nobjects + e) :
-				  ent_pos[e]);
+			xbb_put32(p + 12, pos);
 		}
+		free(num);
 	}
 	if (distinct) {
 		for (i = 0; i < c->nobjects; i++) {
@@ -683,6 +726,8 @@ static int emit(struct xbc *c, struct sink *k)
 			for (j = 0; j < c->objects[i]->nentries; j++) {
 				const struct xbc_loc *loc = &c->objects[i]->entries[j].loc;
 
+				if (place_of(c->objects[i], j) != j)
+					continue;
 				put_position(k, &st, loc->file,
 					     (uint32_t)loc->first_line,
 					     (uint32_t)loc->first_column);

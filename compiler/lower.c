@@ -130,6 +130,7 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 	o->cls = b->cls;
 	o->how = b->how;
 	o->optional = b->optional;
+	o->shares_places = false;
 	o->order = order;
 	o->selector = sel;
 	o->host = host;
@@ -210,6 +211,7 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 	e->field = field;
 	e->once = false;
 	e->secret = false;
+	e->shares_place = false;
 	e->key = key;
 	e->value = value;
 	e->loc = *loc;
@@ -806,6 +808,7 @@ static const struct xbc_entry *find_entry(const struct xbc_object *o,
 static void derive_i18n(struct xbc *c, struct xbc_object *o)
 {
 	const struct xbc_entry *key, *name;
+	struct xbc_entry *e;
 	struct xbc_loc loc;          /* a copy: add_entry moves key */
 	const char *orig;
 
@@ -839,9 +842,10 @@ static void derive_i18n(struct xbc *c, struct xbc_object *o)
 			 "select the SR by name, or add name-label");
 		return;
 	}
-	add_entry(c, o, XB_FIELD_OTHER_CONFIG, XB_KEY_I18N_ORIG_NAME, orig,
-		  &loc);
-	c->positions_shared = true;     /* loc is the i18n-key's too */
+	e = add_entry(c, o, XB_FIELD_OTHER_CONFIG, XB_KEY_I18N_ORIG_NAME,
+		      orig, &loc);
+	if (e)                          /* loc is the i18n-key's too */
+		e->shares_place = o->shares_places = true;
 }
 
 static int entry_cmp(const void *pa, const void *pb)

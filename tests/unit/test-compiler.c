@@ -929,6 +929,61 @@ START_TEST(positions_by_record_and_by_table_agree)
 }
 END_TEST
 
+/* The name an i18n-key derives (i18n-original-value-name_label) is made
+ * at the i18n-key's place: numbered by record, it takes that entry's
+ * position, as the table gives it, and the next entries go on from
+ * there; no table is needed for it */
+START_TEST(derived_entry_shares_its_place_by_record_as_by_table)
+{
+	static const char src[] =
+		"sr \"Local storage\" {\n    other-config \"a\" = \"1\";\n"
+		"    i18n-key local-storage;\n    other-config \"z\" = \"2\";\n}\n"
+		"sr \"B\" { name-label \"Bee\"; i18n-key ebs; }\n"
+		"vm \"v\" { vm-data \"k\" = \"1\"; }\n";
+	unsigned char *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0, i, n, key = 0, orig = 0;
+	struct xbb blob;
+	struct xbb_entry e, f;
+	struct xbc c;
+
+	ck_assert(compile(&c, src));
+	ck_assert(!c.positions_shared);
+	ck_assert_int_eq(xbc_emit(&c, &a, &alen), 0);
+	xbc_free(&c);
+	ck_assert(compile(&c, src));
+	c.positions_shared = true;           /* through the table */
+	ck_assert_int_eq(xbc_emit(&c, &b, &blen), 0);
+	xbc_free(&c);
+	ck_assert_uint_eq(alen, blen);
+	ck_assert(!memcmp(a, b, alen));
+
+	ck_assert_int_eq(xbb_open(&blob, a, alen), XBB_OK);
+	/* 3 objects and 8 entries, two of them derived names: 9 places */
+	ck_assert_uint_eq(blob.nobjects, 3);
+	ck_assert_uint_eq(blob.nentries, 8);
+	ck_assert_uint_eq(blob.npositions, 9);
+	for (i = 0, n = 0; i < blob.nentries; i++) {
+		xbb_entry(&blob, i, &e);
+		if (!strcmp(e.key, "i18n-key") && e.pos.line == 3) {
+			key = i;
+			n++;
+		}
+		if (!strcmp(e.key, "i18n-original-value-name_label") &&
+		    e.pos.line == 3) {
+			orig = i;
+			n++;
+		}
+	}
+	ck_assert_uint_eq(n, 2);
+	xbb_entry(&blob, key, &e);
+	xbb_entry(&blob, orig, &f);
+	ck_assert_uint_eq(e.pos.column, 5);
+	ck_assert_uint_eq(f.pos.column, 5);
+	free(a);
+	free(b);
+}
+END_TEST
+
 /* The arena hands out aligned blocks that keep their bytes, small ones
  * from shared chunks, big ones (bigger than the chunks) alone */
 START_TEST(arena_blocks_keep_their_bytes)
@@ -1206,6 +1261,7 @@ Suite *test_suite(void)
 	tc = tcase_create("emit");
 	tcase_add_test(tc, blob_is_readable_and_the_same_every_time);
 	tcase_add_test(tc, positions_by_record_and_by_table_agree);
+	tcase_add_test(tc, derived_entry_shares_its_place_by_record_as_by_table);
 	tcase_add_test(tc, blob_streamed_to_a_file_is_the_blob_in_memory);
 	tcase_add_test(tc, arena_blocks_keep_their_bytes);
 	tcase_add_test(tc, arena_nodes_zeroed);
