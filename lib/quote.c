@@ -46,3 +46,16 @@ void xb_put_quoted(FILE *f, const char *s, enum xb_quote how)
 	}
 	fputc('"', f);
 }
+
+size_t xb_uint_text(char *p, unsigned v)
+{
+	char t[10];
+	size_t n = 0, i;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	for (i = 0; i < n; i++)
+		p[i] = t[n - 1 - i];
+	return n;
+}

@@ -20,4 +20,9 @@ enum xb_quote { XB_QUOTE_JSON, XB_QUOTE_DISPLAY };
  * characters and DEL; valid UTF-8 is copied as it is. */
 void xb_put_quoted(FILE *f, const char *s, enum xb_quote how);
 
+/* Writes v in decimal at p (at most 10 bytes, no NUL); its length. For
+ * numbers printed once a key, where printf's parsing would cost more
+ * than the rest of the line. */
+size_t xb_uint_text(char *p, unsigned v);
+
 #endif

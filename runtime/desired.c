@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "lib/quote.h"
 #include "lib/seal.h"
 #include "runtime/desired.h"
 
@@ -116,20 +117,6 @@ void xb_desired_free(struct xb_desired *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Writes v in decimal at p; its length. */
-static size_t put_uint(char *p, unsigned v)
-{
-	char t[16];
-	size_t n = 0, i;
-
-	do
-		t[n++] = (char)('0' + v % 10);
-	while (v /= 10);
-	for (i = 0; i < n; i++)
-		p[i] = t[n - 1 - i];
-	return n;
-}
-
 /* As snprintf(buf, size, "%s:%u:%u"), without its cost: a plan formats
  * one position per key */
 char *xb_pos_format(const struct xbb_pos *pos, char *buf, size_t size)
@@ -144,9 +131,9 @@ char *xb_pos_format(const struct xbb_pos *pos, char *buf, size_t size)
 		return buf;
 	}
 	nums[n++] = ':';
-	n += put_uint(nums + n, pos->line);
+	n += xb_uint_text(nums + n, pos->line);
 	nums[n++] = ':';
-	n += put_uint(nums + n, pos->column);
+	n += xb_uint_text(nums + n, pos->column);
 	len = strlen(pos->file);
 	take = len < size - 1 ? len : size - 1;
 	memcpy(buf, pos->file, take);

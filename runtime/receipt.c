@@ -145,15 +145,8 @@ static void line_quoted_or_null(struct line *l, const char *s)
 /* v in decimal */
 static void line_uint(struct line *l, unsigned v)
 {
-	char digits[16];
-	size_t n = sizeof(digits);
-
-	do
-		digits[--n] = (char)('0' + v % 10);
-	while ((v /= 10));
-	line_room(l, sizeof(digits) - n);
-	memcpy(l->buf + l->len, digits + n, sizeof(digits) - n);
-	l->len += sizeof(digits) - n;
+	line_room(l, 10);
+	l->len += xb_uint_text(l->buf + l->len, v);
 }
 
 static void put_changes(FILE *f, const struct xb_receipt *r)

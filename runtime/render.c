@@ -82,18 +82,16 @@ static void put_object(FILE *f, const struct xb_change *c)
  * 10,000 keys (fprintf's parsing was a third of printing the plan) */
 static void put_domain(FILE *f, int domid)
 {
-	char digits[24];
-	size_t n = sizeof(digits);
-	unsigned v = domid < 0 ? 0u - (unsigned)domid : (unsigned)domid;
+	char digits[16];
+	size_t n = 0;
 
-	digits[--n] = '\0';
-	do
-		digits[--n] = (char)('0' + v % 10);
-	while ((v /= 10));
 	if (domid < 0)
-		digits[--n] = '-';
+		digits[n++] = '-';
+	n += xb_uint_text(digits + n, domid < 0 ? 0u - (unsigned)domid :
+			  (unsigned)domid);
+	digits[n] = '\0';
 	fputs("[domain ", f);
-	fputs(digits + n, f);
+	fputs(digits, f);
 	fputs("] ", f);
 }
 
