@@ -199,7 +199,10 @@ static void put_changes(FILE *f, const struct xb_receipt *r)
 	line_flush(&l);
 }
 
-/* Whether every xenstore change of guest domid is in place. */
+#define EVERY_GUEST (-1)
+
+/* Whether every xenstore change of guest domid (or of EVERY_GUEST) is in
+ * place. */
 static bool guest_written(const struct xb_receipt *r, int domid)
 {
 	const struct xb_plan *p = r->plan;
@@ -207,20 +210,7 @@ static bool guest_written(const struct xb_receipt *r, int domid)
 
 	for (i = 0; i < p->nchanges; i++)
 		if (p->changes[i].where == XB_WHERE_XENSTORE &&
-		    p->changes[i].domid == domid &&
-		    r->outcomes[i] != XB_OUTCOME_APPLIED)
-			return false;
-	return true;
-}
-
-/* Whether every xenstore change is in place. */
-static bool all_written(const struct xb_receipt *r)
-{
-	const struct xb_plan *p = r->plan;
-	size_t i;
-
-	for (i = 0; i < p->nchanges; i++)
-		if (p->changes[i].where == XB_WHERE_XENSTORE &&
+		    (domid == EVERY_GUEST || p->changes[i].domid == domid) &&
 		    r->outcomes[i] != XB_OUTCOME_APPLIED)
 			return false;
 	return true;
@@ -306,7 +296,8 @@ static void put_body(FILE *f, const struct xb_receipt *r)
 	fputs("],\n \"xenstore_guests_not_written\": [", f);
 	/* each guest looked up only when some xenstore change is not in
 	 * place: guests times changes was 1,000,000 steps at 10,000 keys */
-	some_not_written = p && r->outcomes && !all_written(r);
+	some_not_written = p && r->outcomes &&
+			   !guest_written(r, EVERY_GUEST);
 	for (i = 0, n = 0; some_not_written && i < p->nguests; i++)
 		if (!guest_written(r, p->guests[i].domid))
 			fprintf(f, "%s%d", n++ ? ", " : "", p->guests[i].domid);
