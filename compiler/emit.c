@@ -18,18 +18,15 @@
 #include "lib/sha256.h"
 #include "compiler/compiler.h"
 
-/* An open-addressing set of strings (or positions), each with the number
- * it was given on first insertion. Eight bytes a slot: a million keys cost
- * a few megabytes. */
-struct slot {
-	uint32_t hash;               /* low bits of the full hash */
-	uint32_t id1;                /* string or position index, + 1;
-				        0: empty */
-};
-
+/* An open-addressing set of strings (or positions). A slot holds the
+ * number its key was given on first insertion, plus one (0: empty), in
+ * its low id_bits bits, and bits of the key's hash above them, which a
+ * probe compares before it looks at the key. Four bytes a slot: a
+ * million keys cost a few megabytes. */
 struct table {
-	struct slot *slots;
+	uint32_t *slots;
 	size_t size, n;              /* slots; keys in them */
+	unsigned id_bits;            /* enough for the most keys, + 1 */
 };
 
 /* The strings section, by reference: each distinct string is borrowed
@@ -93,13 +90,13 @@ static uint64_t hash_str(const char *s)
 	return hash_bytes(s, strlen(s));
 }
 
-/* The slot where a key of hash h starts probing: h * size / 2^32, which
- * spreads keys over a table of any size: sized to what it will hold, not
- * rounded up to a power of two (up to twice that, at 1M VMs 256 MB
- * instead of 132 MB, every byte of it touched). */
-static size_t table_home(const struct table *t, uint32_t h)
+/* The slot where a key of hash h starts probing: h * size / 2^32 (the
+ * hash's low 32 bits), which spreads keys over a table of any size:
+ * sized to what it will hold, not rounded up to a power of two (up to
+ * twice that, every byte of it touched). */
+static size_t table_home(const struct table *t, uint64_t h)
 {
-	return (size_t)(((uint64_t)h * t->size) >> 32);
+	return (size_t)(((uint64_t)(uint32_t)h * t->size) >> 32);
 }
 
 static size_t table_next(const struct table *t, size_t i)
@@ -107,27 +104,50 @@ static size_t table_next(const struct table *t, size_t i)
 	return i + 1 == t->size ? 0 : i + 1;
 }
 
-static int table_init(struct table *t, size_t expect)
+static uint32_t table_id_mask(const struct table *t)
+{
+	return (uint32_t)((1ULL << t->id_bits) - 1);
+}
+
+/* The bits of a key's slot that come from its hash h (its high half) */
+static uint32_t table_tag(const struct table *t, uint64_t h)
+{
+	return (uint32_t)(h >> 32) & ~table_id_mask(t);
+}
+
+/* The number of the key a slot holds (the slot must not be empty) */
+static size_t table_id(const struct table *t, uint32_t slot)
+{
+	return (slot & table_id_mask(t)) - 1;
+}
+
+/* A table for expect keys, numbered below max_id */
+static int table_init(struct table *t, size_t expect, size_t max_id)
 {
 	/* at most two thirds full, however many of expect are distinct */
 	size_t n = expect + expect / 2 + 16;
 
-	if (n > UINT32_MAX)
+	if (n > UINT32_MAX || max_id >= UINT32_MAX)
 		return -1;
 	t->slots = calloc(n, sizeof(*t->slots));
 	t->size = n;
 	t->n = 0;
+	for (t->id_bits = 1; t->id_bits < 32 && (1ULL << t->id_bits) <= max_id + 1;
+	     t->id_bits++)
+		;
 	if (t->slots)
 		xbc_huge_pages(t->slots, n * sizeof(*t->slots));
 	return t->slots ? 0 : -1;
 }
 
 /* Doubles the table when one more key would fill it over two thirds:
- * probing always ends at an empty slot. A key's home slot comes from the
- * kept 32 bits of its hash, which are enough to move it. */
-static int table_reserve_one(struct table *t)
+ * probing always ends at an empty slot. The slots keep too little of
+ * the hashes to move a key: hash_of(arg, id) gives key id's again. */
+static int table_reserve_one(struct table *t,
+			     uint64_t (*hash_of)(const void *arg, size_t id),
+			     const void *arg)
 {
-	struct table bigger = { NULL, 2 * t->size, t->n };
+	struct table bigger = { NULL, 2 * t->size, t->n, t->id_bits };
 	size_t i, j;
 
 	if (3 * (t->n + 1) <= 2 * t->size)
@@ -138,10 +158,10 @@ static int table_reserve_one(struct table *t)
 	if (!bigger.slots)
 		return -1;
 	for (i = 0; i < t->size; i++) {
-		if (!t->slots[i].id1)
+		if (!t->slots[i])
 			continue;
-		for (j = table_home(&bigger, t->slots[i].hash);
-		     bigger.slots[j].id1; j = table_next(&bigger, j))
+		for (j = table_home(&bigger, hash_of(arg, table_id(t, t->slots[i])));
+		     bigger.slots[j]; j = table_next(&bigger, j))
 			;
 		bigger.slots[j] = t->slots[i];
 	}
@@ -157,27 +177,33 @@ static size_t str_len(const struct strings *st, size_t id)
 	return (id + 1 < st->n ? st->off[id + 1] : st->len) - st->off[id] - 1;
 }
 
+static uint64_t string_hash(const void *arg, size_t id)
+{
+	const struct strings *st = arg;
+
+	return hash_bytes(st->s[id], str_len(st, id));
+}
+
 /* The offset of s (len bytes, hash h) in the strings section, adding it
  * on first use. */
 static int64_t intern_hashed(struct strings *st, const char *s, size_t len,
 			     uint64_t h)
 {
+	uint32_t tag = table_tag(&st->t, h), *slot;
 	size_t i, id;
-	struct slot *slot;
 
-	if (table_reserve_one(&st->t))
+	if (table_reserve_one(&st->t, string_hash, st))
 		return -1;
-	i = table_home(&st->t, (uint32_t)h);
-	for (; (slot = &st->t.slots[i])->id1; i = table_next(&st->t, i)) {
-		id = slot->id1 - 1;
-		if (slot->hash == (uint32_t)h && str_len(st, id) == len &&
-		    !memcmp(st->s[id], s, len))
+	i = table_home(&st->t, h);
+	for (; *(slot = &st->t.slots[i]); i = table_next(&st->t, i)) {
+		id = table_id(&st->t, *slot);
+		if ((*slot & ~table_id_mask(&st->t)) == tag &&
+		    str_len(st, id) == len && !memcmp(st->s[id], s, len))
 			return st->off[id];
 	}
 	if (st->len + len + 1 > UINT32_MAX || st->n == st->cap)
 		return -1;
-	slot->hash = (uint32_t)h;
-	slot->id1 = (uint32_t)st->n + 1;
+	*slot = tag | (uint32_t)(st->n + 1);
 	st->t.n++;
 	st->s[st->n] = s;
 	st->off[st->n++] = (uint32_t)st->len;
@@ -233,8 +259,7 @@ static void queue_hash(struct strings *st, struct queue *q)
 
 	q->v[i].len = strlen(q->v[i].s);
 	q->v[i].hash = hash_bytes(q->v[i].s, q->v[i].len);
-	__builtin_prefetch(&st->t.slots[table_home(&st->t,
-						   (uint32_t)q->v[i].hash)]);
+	__builtin_prefetch(&st->t.slots[table_home(&st->t, q->v[i].hash)]);
 }
 
 static void queue_pop(struct strings *st, struct queue *q)
@@ -298,38 +323,52 @@ static int64_t file_off(struct strings *st, const char *file)
 	return v;
 }
 
+static uint64_t position_hash_in(uint64_t file_hash, uint32_t line,
+				 uint32_t column)
+{
+	uint64_t h = (file_hash ^ line) * MIX;
+
+	h = (h ^ column) * MIX;
+	return h ^ h >> 32;
+}
+
+static uint64_t position_hash(const void *arg, size_t id)
+{
+	const struct position *p = &((const struct positions *)arg)->v[id];
+
+	return position_hash_in(hash_str(p->file), p->line, p->column);
+}
+
 static int64_t position(struct positions *ps, const struct xbc_loc *loc)
 {
 	uint64_t h;
+	uint32_t tag, *slot;
 	size_t i;
-	struct slot *slot;
 
 	if (loc->file != ps->last_file) {
 		ps->last_file = loc->file;
 		ps->last_hash = hash_str(loc->file);
 	}
-	h = ps->last_hash;
-	h = (h ^ (uint32_t)loc->first_line) * 0x9e3779b97f4a7c15ULL;
-	h = (h ^ (uint32_t)loc->first_column) * 0x9e3779b97f4a7c15ULL;
-	h ^= h >> 32;
-	if (table_reserve_one(&ps->t))
+	h = position_hash_in(ps->last_hash, (uint32_t)loc->first_line,
+			     (uint32_t)loc->first_column);
+	tag = table_tag(&ps->t, h);
+	if (table_reserve_one(&ps->t, position_hash, ps))
 		return -1;
-	i = table_home(&ps->t, (uint32_t)h);
-	for (; (slot = &ps->t.slots[i])->id1; i = table_next(&ps->t, i)) {
-		const struct position *p = &ps->v[slot->id1 - 1];
+	i = table_home(&ps->t, h);
+	for (; *(slot = &ps->t.slots[i]); i = table_next(&ps->t, i)) {
+		const struct position *p = &ps->v[table_id(&ps->t, *slot)];
 
-		if (slot->hash == (uint32_t)h &&
+		if ((*slot & ~table_id_mask(&ps->t)) == tag &&
 		    p->line == (uint32_t)loc->first_line &&
 		    p->column == (uint32_t)loc->first_column &&
 		    (p->file == loc->file || !strcmp(p->file, loc->file)))
-			return slot->id1 - 1;
+			return (int64_t)table_id(&ps->t, *slot);
 	}
-	slot->hash = (uint32_t)h;
-	slot->id1 = (uint32_t)ps->n + 1;
+	*slot = tag | (uint32_t)(ps->n + 1);
 	ps->t.n++;
 	ps->v[ps->n++] = (struct position){ loc->file,
 		(uint32_t)loc->first_line, (uint32_t)loc->first_column };
-	return slot->id1 - 1;
+	return (int64_t)ps->n - 1;
 }
 
 /* True when no two records can have one position but the entries marked
@@ -555,7 +594,7 @@ static int emit(struct xbc *c, struct sink *k)
 		obj_pos = malloc((c->nobjects + 1) * sizeof(*obj_pos));
 		ent_pos = malloc((nentries + 1) * sizeof(*ent_pos));
 		ps.v = malloc((npos + 1) * sizeof(*ps.v));
-		if (!obj_pos || !ent_pos || !ps.v || table_init(&ps.t, npos))
+		if (!obj_pos || !ent_pos || !ps.v || table_init(&ps.t, npos, npos))
 			goto out;
 	}
 	/* every string counted as if it were new: the lists never grow,
@@ -570,7 +609,7 @@ static int emit(struct xbc *c, struct sink *k)
 	   value are mostly new, hosts and keys mostly repeat; with a margin
 	   (more distinct strings double the table, once) */
 	if (!obj_str || !ent_str || !st.s || !st.off ||
-	    table_init(&st.t, npos + npos / 8))
+	    table_init(&st.t, npos + npos / 8, maxstr))
 		goto out;
 	xbc_huge_pages(st.s, maxstr * sizeof(*st.s));
 	xbc_huge_pages(st.off, maxstr * sizeof(*st.off));

@@ -983,6 +983,44 @@ START_TEST(derived_entry_shares_its_place_by_record_as_by_table)
 }
 END_TEST
 
+/* Nearly every key and value distinct: the strings outgrow the table
+ * sized for a string a record, which doubles, keeping too little of
+ * each hash to move it; a string met again after that is still found,
+ * and stored once (its two entries point at one place in the blob) */
+START_TEST(strings_outgrow_their_table_and_are_stored_once)
+{
+	enum { N = 300, M = 10 };   /* "b" repeats the first M of "a" */
+	char *src = NULL, *p;
+	unsigned char *a = NULL;
+	size_t alen = 0, i, size = 2 * (N * 48 + 32);
+	struct xbb blob;
+	struct xbb_entry e, f;
+	int v;
+
+	p = src = malloc(size);
+	ck_assert_ptr_nonnull(src);
+	for (v = 0; v < 2; v++) {
+		p += sprintf(p, "vm \"%c\" {\n", "ab"[v]);
+		for (i = 0; i < (v ? M : N); i++)
+			p += sprintf(p, "vm-data \"k%03zu\" = \"value %zu\";\n", i, i);
+		p += sprintf(p, "}\n");
+	}
+	ck_assert_uint_lt((size_t)(p - src), size);
+	a = blob_of(src, &alen);
+	ck_assert_int_eq(xbb_open(&blob, a, alen), XBB_OK);
+	ck_assert_uint_eq(blob.nentries, N + M);
+	for (i = 0; i < M; i++) {
+		xbb_entry(&blob, (uint32_t)i, &e);
+		xbb_entry(&blob, (uint32_t)(N + i), &f);
+		ck_assert_str_eq(e.value, f.value);
+		ck_assert_ptr_eq(e.key, f.key);
+		ck_assert_ptr_eq(e.value, f.value);
+	}
+	free(a);
+	free(src);
+}
+END_TEST
+
 /* The arena hands out aligned blocks that keep their bytes, small ones
  * from shared chunks, big ones (bigger than the chunks) alone */
 START_TEST(arena_blocks_keep_their_bytes)
@@ -1261,6 +1299,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, blob_is_readable_and_the_same_every_time);
 	tcase_add_test(tc, positions_by_record_and_by_table_agree);
 	tcase_add_test(tc, derived_entry_shares_its_place_by_record_as_by_table);
+	tcase_add_test(tc, strings_outgrow_their_table_and_are_stored_once);
 	tcase_add_test(tc, blob_streamed_to_a_file_is_the_blob_in_memory);
 	tcase_add_test(tc, arena_blocks_keep_their_bytes);
 	tcase_add_test(tc, arena_nodes_zeroed);
