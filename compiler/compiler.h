@@ -294,11 +294,14 @@ struct xbc_include {
 
 /* 40 bytes: a million of them is what a million statements cost. */
 struct xbc_entry {
-	const char *key;             /* borrowed from the tree's strings
-				        (c->kept) or a literal */
+	uint32_t key;                /* numbered in c->keys: xbc_entry_key */
+	uint32_t file;               /* numbered in c->entry_files: the
+				        statement's place is a copy (with
+				        line and column), so that the tree's
+				        nodes can go before the emit;
+				        xbc_entry_loc */
 	const char *value;
-	struct xbc_loc loc;          /* the statement's: a copy, so that the
-				        tree's nodes can go before the emit */
+	int line, column;
 	uint32_t seq;                /* statement order, to sort stably;
 				        its context at c->entry_ctx[seq] */
 	unsigned field : 8;          /* enum xb_field */
@@ -358,6 +361,27 @@ struct xbc_options {
 };
 
 #define XBC_KEY_CACHE 64
+
+/* Numbers for strings, 0, 1, ... in order of first use (names.c): by
+ * text, or by address (by_address, set before the first). The strings
+ * are borrowed, and must neither change nor go while the table lives:
+ * a string asked again at its address is answered by the address. */
+#define XBC_NAMES_RECENT 16
+
+struct xbc_names {
+	const char **v;              /* string i, borrowed */
+	uint32_t *slots;             /* i + 1 by hash; 0: empty */
+	size_t n, size;
+	bool by_address;
+	struct {                     /* strings numbered lately, by address */
+		const char *s;
+		uint32_t number;
+	} recent[XBC_NAMES_RECENT];
+};
+
+/* s's number, given on first use; -1: out of memory */
+int64_t xbc_names_number(struct xbc_names *t, const char *s);
+void xbc_names_free(struct xbc_names *t);
 
 struct xbc {
 	struct xbc_options opt;
@@ -421,8 +445,22 @@ struct xbc {
 				        shares_place) */
 	const char *vm_data_keys[XBC_KEY_CACHE];   /* lower.c: "vm-data/K"
 				        made last for each hash of K */
+	struct xbc_names keys;       /* of the entries, by text */
+	struct xbc_names entry_files;        /* of the entries, by address */
 	size_t entry_ctx_cap;
 };
+
+static inline const char *xbc_entry_key(const struct xbc *c,
+					const struct xbc_entry *e)
+{
+	return c->keys.v[e->key];
+}
+
+static inline struct xbc_loc xbc_entry_loc(const struct xbc *c,
+					   const struct xbc_entry *e)
+{
+	return (struct xbc_loc){ c->entry_files.v[e->file], e->line, e->column };
+}
 
 /* The largest number a for counts to, and how many blocks and statements
  * all fors and uses of templates may make together: a for over millions,

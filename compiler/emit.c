@@ -239,9 +239,9 @@ struct queue {
 	size_t head, n;              /* the oldest; how many */
 	size_t nhashed;              /* the oldest ones hashed */
 	bool failed;
-	/* strings interned lately, by address: most keys are one string
-	   of the tree that every object's entries point to (lower.c's
-	   vm_data_key), and an object without a host has the literal "" */
+	/* strings interned lately, by address: an object without a host
+	   has the literal "", and a value written alike in many places is
+	   often one string (the scanner shares short ones) */
 	struct {
 		const char *s;
 		uint32_t off;
@@ -391,11 +391,12 @@ static bool positions_distinct(const struct xbc *c)
 	return true;
 }
 
-static bool same_place(const struct xbc_loc *a, const struct xbc_loc *b)
+static bool same_place(const struct xbc *c, const struct xbc_entry *a,
+		       const struct xbc_entry *b)
 {
-	return a->first_line == b->first_line &&
-	       a->first_column == b->first_column &&
-	       (a->file == b->file || !strcmp(a->file, b->file));
+	return a->line == b->line && a->column == b->column &&
+	       (a->file == b->file || !strcmp(c->entry_files.v[a->file],
+					      c->entry_files.v[b->file]));
 }
 
 /* Where positions are otherwise distinct: the first entry of o whose
@@ -404,14 +405,15 @@ static bool same_place(const struct xbc_loc *a, const struct xbc_loc *b)
  * before it (i18n-original-value-name_label, made at its i18n-key's
  * place), so a position is numbered at its first use, as the table
  * numbers it. Linear: an object has one entry so marked. */
-static size_t place_of(const struct xbc_object *o, size_t j)
+static size_t place_of(const struct xbc *c, const struct xbc_object *o,
+		       size_t j)
 {
 	size_t i;
 
 	if (!o->shares_places || !o->entries[j].shares_place)
 		return j;
 	for (i = 0; i < j; i++)
-		if (same_place(&o->entries[i].loc, &o->entries[j].loc))
+		if (same_place(c, &o->entries[i], &o->entries[j]))
 			return i;
 	return j;
 }
@@ -565,6 +567,10 @@ static void put_position(struct sink *k, struct strings *st,
 	xbb_put32(p + 8, column);
 }
 
+/* A key not yet met in the emit's walk (an offset is below the section's
+ * end, itself at most UINT32_MAX) */
+#define KEY_NEW UINT32_MAX
+
 /* The blob of c into k (whose kind is set; the rest zero). Two passes:
  * the first numbers every string and position, which sizes every
  * section; the second writes the header, then the sections in order. */
@@ -575,7 +581,8 @@ static int emit(struct xbc *c, struct sink *k)
 	struct queue q = { 0 };
 	size_t nentries = 0, npos, i, j, e, total = 0, maxstr;
 	size_t off_str, off_obj, off_ent, off_pos;
-	uint32_t *obj_str = NULL, *ent_str = NULL, *obj_pos = NULL, *ent_pos = NULL;
+	uint32_t *obj_str = NULL, *ent_str = NULL, *key_str = NULL;
+	uint32_t *obj_pos = NULL, *ent_pos = NULL;
 	uint32_t owner_str = 0, format = format_needed(c), next;
 	unsigned char hdr[XBB_HEADER_SIZE] = { 0 };
 	static const unsigned char zero[4];
@@ -589,7 +596,8 @@ static int emit(struct xbc *c, struct sink *k)
 		nentries += c->objects[i]->nentries;
 	npos = c->nobjects + nentries;
 	obj_str = malloc((2 * c->nobjects + 1) * sizeof(*obj_str));
-	ent_str = malloc((2 * nentries + 1) * sizeof(*ent_str));
+	ent_str = malloc((nentries + 1) * sizeof(*ent_str));     /* values */
+	key_str = malloc((c->keys.n + 1) * sizeof(*key_str));   /* by number */
 	if (!distinct) {
 		obj_pos = malloc((c->nobjects + 1) * sizeof(*obj_pos));
 		ent_pos = malloc((nentries + 1) * sizeof(*ent_pos));
@@ -608,11 +616,13 @@ static int emit(struct xbc *c, struct sink *k)
 	/* a string a record, about: an object's selector and an entry's
 	   value are mostly new, hosts and keys mostly repeat; with a margin
 	   (more distinct strings double the table, once) */
-	if (!obj_str || !ent_str || !st.s || !st.off ||
+	if (!obj_str || !ent_str || !key_str || !st.s || !st.off ||
 	    table_init(&st.t, npos + npos / 8, maxstr))
 		goto out;
 	xbc_huge_pages(st.s, maxstr * sizeof(*st.s));
 	xbc_huge_pages(st.off, maxstr * sizeof(*st.off));
+	for (i = 0; i < c->keys.n; i++)
+		key_str[i] = KEY_NEW;
 	if (intern(&st, "") != 0)
 		goto out;
 
@@ -625,8 +635,14 @@ static int emit(struct xbc *c, struct sink *k)
 		for (j = 0; j < c->objects[i]->nentries; j++, e++) {
 			const struct xbc_entry *en = &c->objects[i]->entries[j];
 
-			queue_push(&st, &q, en->key, &ent_str[2 * e]);
-			queue_push(&st, &q, en->value, &ent_str[2 * e + 1]);
+			/* a key once, at its first use: the queue puts its
+			   offset in key_str; until then any but KEY_NEW */
+			if (key_str[en->key] == KEY_NEW) {
+				key_str[en->key] = 0;
+				queue_push(&st, &q, xbc_entry_key(c, en),
+					   &key_str[en->key]);
+			}
+			queue_push(&st, &q, en->value, &ent_str[e]);
 		}
 	}
 	if (queue_drain(&st, &q))
@@ -640,9 +656,9 @@ static int emit(struct xbc *c, struct sink *k)
 				goto out;
 		for (i = 0; i < c->nobjects; i++) {
 			for (j = 0; j < c->objects[i]->nentries; j++) {
-				if (place_of(c->objects[i], j) != j)
+				if (place_of(c, c->objects[i], j) != j)
 					continue;
-				if (file_off(&st, c->objects[i]->entries[j].loc.file) < 0)
+				if (file_off(&st, c->entry_files.v[c->objects[i]->entries[j].file]) < 0)
 					goto out;
 				npos++;
 			}
@@ -655,7 +671,10 @@ static int emit(struct xbc *c, struct sink *k)
 		}
 		for (i = 0, e = 0; i < c->nobjects; i++) {
 			for (j = 0; j < c->objects[i]->nentries; j++, e++) {
-				if ((v = position(&ps, &c->objects[i]->entries[j].loc)) < 0)
+				struct xbc_loc loc = xbc_entry_loc(c,
+					&c->objects[i]->entries[j]);
+
+				if ((v = position(&ps, &loc)) < 0)
 					goto out;
 				ent_pos[e] = (uint32_t)v;
 			}
@@ -737,7 +756,7 @@ static int emit(struct xbc *c, struct sink *k)
 		    !(num = malloc(o->nentries * sizeof(*num))))
 			goto out;
 		for (j = 0; j < o->nentries; j++, e++) {
-			size_t at = distinct ? place_of(o, j) : j;
+			size_t at = distinct ? place_of(c, o, j) : j;
 			uint32_t pos = !distinct ? ent_pos[e] :
 				       at == j ? next++ : num[at];
 
@@ -748,8 +767,8 @@ static int emit(struct xbc *c, struct sink *k)
 			xbb_put32(p + 0, (uint32_t)o->entries[j].field |
 					 (o->entries[j].once ? XB_ENTRY_ONCE : 0) |
 					 (o->entries[j].secret ? XB_ENTRY_SECRET : 0));
-			xbb_put32(p + 4, ent_str[2 * e]);
-			xbb_put32(p + 8, ent_str[2 * e + 1]);
+			xbb_put32(p + 4, key_str[o->entries[j].key]);
+			xbb_put32(p + 8, ent_str[e]);
 			xbb_put32(p + 12, pos);
 		}
 		free(num);
@@ -763,13 +782,12 @@ static int emit(struct xbc *c, struct sink *k)
 		}
 		for (i = 0; i < c->nobjects; i++) {
 			for (j = 0; j < c->objects[i]->nentries; j++) {
-				const struct xbc_loc *loc = &c->objects[i]->entries[j].loc;
+				const struct xbc_entry *en = &c->objects[i]->entries[j];
 
-				if (place_of(c->objects[i], j) != j)
+				if (place_of(c, c->objects[i], j) != j)
 					continue;
-				put_position(k, &st, loc->file,
-					     (uint32_t)loc->first_line,
-					     (uint32_t)loc->first_column);
+				put_position(k, &st, c->entry_files.v[en->file],
+					     (uint32_t)en->line, (uint32_t)en->column);
 			}
 		}
 	} else {
@@ -794,6 +812,7 @@ out:
 	free(ps.t.slots);
 	free(obj_str);
 	free(ent_str);
+	free(key_str);
 	free(obj_pos);
 	free(ent_pos);
 	return ret;

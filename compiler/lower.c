@@ -199,8 +199,11 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 				   const char *value, const struct xbc_loc *loc)
 {
 	struct xbc_entry *e;
+	int64_t k = xbc_names_number(&c->keys, key),
+		f = xbc_names_number(&c->entry_files, loc->file);
 
-	if (c->seq >= XBC_MAX_ENTRIES || c->cur_depth > (int)XBC_MAX_DEPTH) {
+	if (k < 0 || f < 0 || c->seq >= XBC_MAX_ENTRIES ||
+	    c->cur_depth > (int)XBC_MAX_DEPTH) {
 		c->out_of_memory = c->stop = true;
 		return NULL;
 	}
@@ -212,9 +215,11 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 	e->once = false;
 	e->secret = false;
 	e->shares_place = false;
-	e->key = key;
+	e->key = (uint32_t)k;
+	e->file = (uint32_t)f;
 	e->value = value;
-	e->loc = *loc;
+	e->line = loc->first_line;
+	e->column = loc->first_column;
 	e->seq = (uint32_t)c->seq++;
 	e->depth = (unsigned)c->cur_depth;
 	if ((c->cur_env || c->cur_use || c->entry_ctx) && set_ctx(c, e->seq))
@@ -789,7 +794,8 @@ static bool check_selector(struct xbc *c, const struct xbc_block *b)
 /* The first entry of field and key in statement order: before merging,
  * the entries of a block lowered after resolve follow those of blocks
  * lowered as parsed that are written after it. */
-static const struct xbc_entry *find_entry(const struct xbc_object *o,
+static const struct xbc_entry *find_entry(const struct xbc *c,
+					  const struct xbc_object *o,
 					  enum xb_field field, const char *key)
 {
 	const struct xbc_entry *first = NULL;
@@ -797,7 +803,7 @@ static const struct xbc_entry *find_entry(const struct xbc_object *o,
 
 	for (i = 0; i < o->nentries; i++)
 		if (o->entries[i].field == field &&
-		    !strcmp(o->entries[i].key, key) &&
+		    !strcmp(xbc_entry_key(c, &o->entries[i]), key) &&
 		    (!first || o->entries[i].seq < first->seq))
 			first = &o->entries[i];
 	return first;
@@ -809,17 +815,20 @@ static void derive_i18n(struct xbc *c, struct xbc_object *o)
 {
 	const struct xbc_entry *key, *name;
 	struct xbc_entry *e;
-	struct xbc_loc loc;          /* a copy: add_entry moves key */
+	struct xbc_loc loc, name_loc;
 	const char *orig;
 
 	if (o->cls != XB_CLASS_SR ||
-	    !(key = find_entry(o, XB_FIELD_OTHER_CONFIG, XB_KEY_I18N)))
+	    !(key = find_entry(c, o, XB_FIELD_OTHER_CONFIG, XB_KEY_I18N)))
 		return;
-	loc = key->loc;
-	name = find_entry(o, XB_FIELD_NAME_LABEL, "");
+	loc = xbc_entry_loc(c, key);
+	name = find_entry(c, o, XB_FIELD_NAME_LABEL, "");
 	if (name && !strcmp(key->value, "xenserver-tools")) {
-		struct xbc_diag *d = xbc_report(c, CHECK_TOOLS_SR_RENAME,
-			&name->loc, "renaming the xenserver-tools SR: xapi "
+		struct xbc_diag *d;
+
+		name_loc = xbc_entry_loc(c, name);
+		d = xbc_report(c, CHECK_TOOLS_SR_RENAME,
+			&name_loc, "renaming the xenserver-tools SR: xapi "
 			"resets its name at every start of the pool master");
 
 		xbc_note(c, d, &loc, "i18n-key xenserver-tools is set here");
@@ -848,15 +857,16 @@ static void derive_i18n(struct xbc *c, struct xbc_object *o)
 		e->shares_place = o->shares_places = true;
 }
 
-static int entry_cmp(const void *pa, const void *pb)
+static int entry_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct xbc_entry *a = pa, *b = pb;
+	const struct xbc *c = arg;
 	int cmp;
 
 	if (a->field != b->field)
 		return a->field < b->field ? -1 : 1;
-	cmp = strcmp(a->key, b->key);
-	if (cmp)
+	if (a->key != b->key &&     /* numbered by text: one key, one number */
+	    (cmp = strcmp(xbc_entry_key(c, a), xbc_entry_key(c, b))))
 		return cmp;
 	if (a->depth != b->depth)
 		return a->depth < b->depth ? -1 : 1;
@@ -868,16 +878,16 @@ static int entry_cmp(const void *pa, const void *pb)
  * pass of comparisons is cheaper than glibc's merge sort, which copies
  * the whole array into a temporary. */
 static void sort(void *base, size_t n, size_t size,
-		 int (*cmp)(const void *, const void *))
+		 int (*cmp)(const void *, const void *, void *), void *arg)
 {
 	const char *p = base;
 	size_t i;
 
 	for (i = 1; i < n; i++)
-		if (cmp(p + (i - 1) * size, p + i * size) > 0)
+		if (cmp(p + (i - 1) * size, p + i * size, arg) > 0)
 			break;
 	if (i < n)
-		qsort(base, n, size, cmp);
+		qsort_r(base, n, size, cmp, arg);
 }
 
 /* A value as a diagnostic may show it: never a secret's */
@@ -899,12 +909,12 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 
 	if (!o->nentries)
 		return;         /* an empty block: entries may be NULL */
-	sort(o->entries, o->nentries, sizeof(*o->entries), entry_cmp);
+	sort(o->entries, o->nentries, sizeof(*o->entries), entry_cmp, c);
 	for (i = 0; i < o->nentries; i++) {
 		struct xbc_entry *e = &o->entries[i];
 		struct xbc_entry *kept = out ? &o->entries[out - 1] : NULL;
 
-		if (kept && kept->field == e->field && !strcmp(kept->key, e->key)) {
+		if (kept && kept->field == e->field && kept->key == e->key) {
 			/* kept is written nearer the block: it overrides */
 			if (kept->depth == e->depth &&
 			    (strcmp(kept->value, e->value) ||
@@ -913,13 +923,15 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 				struct xbc_diag *d;
 				struct xbc_entry_ctx ec = ctx_of(c, e);
 				struct xbc_entry_ctx kc = ctx_of(c, kept);
+				struct xbc_loc e_loc = xbc_entry_loc(c, e),
+					       kept_loc = xbc_entry_loc(c, kept);
 
 				c->cur_env = ec.env;
 				c->cur_use = ec.use;
 				if (e->field == XB_FIELD_NAME_LABEL ||
 				    e->field == XB_FIELD_NAME_DESCRIPTION)
 					d = xbc_report(c, CHECK_DUPLICATE_KEY,
-						&e->loc, "%s of %s \"%s\" "
+						&e_loc, "%s of %s \"%s\" "
 						"set to \"%s\" and, elsewhere, to "
 						"\"%s\"", e->field ==
 						XB_FIELD_NAME_LABEL ? "name-label" :
@@ -928,14 +940,15 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
 						o->selector, shown(e), shown(kept));
 				else
 					d = xbc_report(c, CHECK_DUPLICATE_KEY,
-						&e->loc, "%s \"%s\" of %s \"%s\" "
+						&e_loc, "%s \"%s\" of %s \"%s\" "
 						"set to \"%s\"%s and, elsewhere, to "
-						"\"%s\"%s", field_words(e), e->key,
+						"\"%s\"%s", field_words(e),
+						xbc_entry_key(c, e),
 						xb_class_keyword(o->cls),
 						o->selector, shown(e),
 						e->once ? " once" : "", shown(kept),
 						kept->once ? " once" : "");
-				xbc_note(c, d, &kept->loc, "also defined here");
+				xbc_note(c, d, &kept_loc, "also defined here");
 				if (kc.use && kc.use != ec.use)
 					xbc_note(c, d, &kc.use->loc,
 						 "from the template used here");
@@ -953,24 +966,27 @@ static void merge_entries(struct xbc *c, struct xbc_object *o)
  * the same name */
 static void check_match_rename(struct xbc *c, const struct xbc_object *o)
 {
-	const struct xbc_entry *name = find_entry(o, XB_FIELD_NAME_LABEL, "");
+	const struct xbc_entry *name = find_entry(c, o, XB_FIELD_NAME_LABEL, "");
 	struct xbc_diag *d;
+	struct xbc_loc loc;
 
 	if (o->how != SELECT_MATCH || !name)
 		return;
-	d = xbc_report(c, CHECK_MATCH_PATTERN, &name->loc,
+	loc = xbc_entry_loc(c, name);
+	d = xbc_report(c, CHECK_MATCH_PATTERN, &loc,
 		       "name-label in a match block: every %s the pattern "
 		       "matches would get this one name",
 		       xb_class_xapi(o->cls));
 	xbc_hint(c, d, "rename each in a block of its own, by name");
 }
 
-static int object_cmp(const void *pa, const void *pb)
+static int object_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct xbc_object *a = *(struct xbc_object *const *)pa;
 	const struct xbc_object *b = *(struct xbc_object *const *)pb;
 	int cmp;
 
+	(void)arg;
 	if (a->cls != b->cls)
 		return a->cls < b->cls ? -1 : 1;
 	if (a->how != b->how)           /* as the blob orders them */
@@ -1025,11 +1041,12 @@ static bool check_pool(struct xbc *c, const struct xbc_block *b,
 	return false;
 }
 
-static int order_cmp(const void *pa, const void *pb)
+static int order_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct xbc_object *a = *(struct xbc_object *const *)pa;
 	const struct xbc_object *b = *(struct xbc_object *const *)pb;
 
+	(void)arg;
 	return a->order < b->order ? -1 : a->order > b->order;
 }
 
@@ -1199,13 +1216,13 @@ void xbc_lower(struct xbc *c)
 	c->nbuckets = 0;
 	/* in the order of their first blocks, as found by a lowering
 	   after resolve: the diagnostics below are found in that order */
-	sort(c->objects, c->nobjects, sizeof(*c->objects), order_cmp);
+	sort(c->objects, c->nobjects, sizeof(*c->objects), order_cmp, NULL);
 	for (i = 0; i < c->nobjects && !c->stop; i++) {
 		check_match_rename(c, c->objects[i]);
 		derive_i18n(c, c->objects[i]);
 		merge_entries(c, c->objects[i]);
 	}
-	sort(c->objects, c->nobjects, sizeof(*c->objects), object_cmp);
+	sort(c->objects, c->nobjects, sizeof(*c->objects), object_cmp, NULL);
 }
 
 bool xbc_compile(struct xbc *c)

@@ -503,6 +503,7 @@ void xbc_init(struct xbc *c)
 	c->let_tail = &c->lets;
 	c->include_tail = &c->includes;
 	c->template_tail = &c->templates;
+	c->entry_files.by_address = true;
 }
 
 void xbc_free(struct xbc *c)
@@ -528,6 +529,8 @@ void xbc_free(struct xbc *c)
 	free(c->objects);                  /* each and its entries: arena */
 	free(c->buckets);
 	free(c->entry_ctx);
+	xbc_names_free(&c->keys);
+	xbc_names_free(&c->entry_files);
 	for (i = 0; i < c->ndiags; i++) {
 		free(c->diags[i].message);
 		free(c->diags[i].hint);

@@ -67,7 +67,8 @@ static bool same_objects(const struct xbc *a, const struct xbc *b)
 			return false;
 		for (j = 0; j < x->nentries; j++)
 			if (x->entries[j].field != y->entries[j].field ||
-			    !same_str(x->entries[j].key, y->entries[j].key) ||
+			    !same_str(xbc_entry_key(a, &x->entries[j]),
+				      xbc_entry_key(b, &y->entries[j])) ||
 			    !same_str(x->entries[j].value, y->entries[j].value))
 				return false;
 	}

@@ -26,7 +26,8 @@ lib=$(ls "$src"/lib/*.c | grep -v '/lib/crypto-sodium\.c$')
 # shellcheck disable=SC2086
 $CC $flags -Wno-unused-function -o "$out/fuzz-parse" "$src/tests/fuzz/fuzz-parse.c" \
 	"$src"/compiler/diag.c "$src"/compiler/resolve.c "$src"/compiler/lower.c \
-	"$src"/compiler/emit.c "$src"/compiler/strlit.c "$src"/compiler/arena.c \
+	"$src"/compiler/emit.c "$src"/compiler/names.c "$src"/compiler/strlit.c \
+	"$src"/compiler/arena.c \
 	"$src"/grammar/ast.c \
 	"$src"/grammar/parse.c "$src"/grammar/fmt.c \
 	"$build"/grammar/parser.c "$build"/grammar/lexer.c $lib $crypto

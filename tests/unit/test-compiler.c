@@ -47,7 +47,7 @@ static const char *value(const struct xbc *c, enum xb_class cls,
 
 	for (i = 0; o && i < o->nentries; i++)
 		if (o->entries[i].field == field &&
-		    !strcmp(o->entries[i].key, key))
+		    !strcmp(xbc_entry_key(c, &o->entries[i]), key))
 			return o->entries[i].value;
 	return NULL;
 }
@@ -1021,6 +1021,41 @@ START_TEST(strings_outgrow_their_table_and_are_stored_once)
 }
 END_TEST
 
+/* Numbers for strings, in order of first use: by text for keys (two
+ * copies of one key are one number), by address for files (two files
+ * may have one name); still the same after the table grew many times */
+START_TEST(names_number_by_text_or_by_address)
+{
+	enum { N = 1000 };
+	struct xbc_names keys = { 0 }, files = { .by_address = true };
+	char one[] = "k", two[] = "k", *s[N], *copy[N];
+	size_t i;
+
+	ck_assert_int_eq(xbc_names_number(&keys, one), 0);
+	ck_assert_int_eq(xbc_names_number(&keys, two), 0);
+	ck_assert_int_eq(xbc_names_number(&files, one), 0);
+	ck_assert_int_eq(xbc_names_number(&files, two), 1);
+	for (i = 0; i < N; i++) {
+		ck_assert_int_ne(asprintf(&s[i], "key %zu", i), -1);
+		ck_assert_int_eq(xbc_names_number(&keys, s[i]), (int64_t)i + 1);
+	}
+	for (i = 0; i < N; i++) {     /* each at an address of its own:
+					 a numbered string never changes */
+		ck_assert_ptr_nonnull(copy[i] = strdup(s[i]));
+		ck_assert_int_eq(xbc_names_number(&keys, copy[i]), (int64_t)i + 1);
+		ck_assert_ptr_eq(keys.v[i + 1], s[i]);
+	}
+	ck_assert_uint_eq(keys.n, N + 1);
+	for (i = 0; i < N; i++) {
+		free(s[i]);
+		free(copy[i]);
+	}
+	xbc_names_free(&keys);
+	xbc_names_free(&files);
+	ck_assert(files.by_address);
+}
+END_TEST
+
 /* The arena hands out aligned blocks that keep their bytes, small ones
  * from shared chunks, big ones (bigger than the chunks) alone */
 START_TEST(arena_blocks_keep_their_bytes)
@@ -1119,7 +1154,7 @@ START_TEST(tree_nodes_small)
 {
 	ck_assert_uint_le(sizeof(struct xbc_str), 24);
 	ck_assert_uint_le(sizeof(struct xbc_stmt), 88);
-	ck_assert_uint_le(sizeof(struct xbc_entry), 40);
+	ck_assert_uint_le(sizeof(struct xbc_entry), 32);
 }
 END_TEST
 
@@ -1300,6 +1335,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, positions_by_record_and_by_table_agree);
 	tcase_add_test(tc, derived_entry_shares_its_place_by_record_as_by_table);
 	tcase_add_test(tc, strings_outgrow_their_table_and_are_stored_once);
+	tcase_add_test(tc, names_number_by_text_or_by_address);
 	tcase_add_test(tc, blob_streamed_to_a_file_is_the_blob_in_memory);
 	tcase_add_test(tc, arena_blocks_keep_their_bytes);
 	tcase_add_test(tc, arena_nodes_zeroed);
