@@ -337,10 +337,12 @@ struct xbc_object {
 	uint32_t order;              /* of the first block selecting it */
 	const char *selector;
 	const char *host;            /* "" for none */
-	long vlan;                   /* -1: none (a physical PIF) */
-	struct xbc_loc loc;
+	int32_t vlan;                /* -1: none (a physical PIF) */
+	uint32_t file;               /* its first block's place, as an
+				        entry's: xbc_object_loc */
+	int line, column;
+	uint32_t nentries, cap;      /* at most XBC_MAX_ENTRIES */
 	struct xbc_entry *entries;
-	size_t nentries, cap;
 	struct xbc_object *hash_next;
 };
 
@@ -446,7 +448,8 @@ struct xbc {
 	const char *vm_data_keys[XBC_KEY_CACHE];   /* lower.c: "vm-data/K"
 				        made last for each hash of K */
 	struct xbc_names keys;       /* of the entries, by text */
-	struct xbc_names entry_files;        /* of the entries, by address */
+	struct xbc_names entry_files;        /* of the objects and entries,
+				        by address */
 	size_t entry_ctx_cap;
 };
 
@@ -460,6 +463,12 @@ static inline struct xbc_loc xbc_entry_loc(const struct xbc *c,
 					   const struct xbc_entry *e)
 {
 	return (struct xbc_loc){ c->entry_files.v[e->file], e->line, e->column };
+}
+
+static inline struct xbc_loc xbc_object_loc(const struct xbc *c,
+					    const struct xbc_object *o)
+{
+	return (struct xbc_loc){ c->entry_files.v[o->file], o->line, o->column };
 }
 
 /* The largest number a for counts to, and how many blocks and statements

@@ -652,7 +652,7 @@ static int emit(struct xbc *c, struct sink *k)
 		   that shares a place: only the files' strings to add */
 		npos = 0;
 		for (i = 0; i < c->nobjects; i++, npos++)
-			if (file_off(&st, c->objects[i]->loc.file) < 0)
+			if (file_off(&st, c->entry_files.v[c->objects[i]->file]) < 0)
 				goto out;
 		for (i = 0; i < c->nobjects; i++) {
 			for (j = 0; j < c->objects[i]->nentries; j++) {
@@ -665,7 +665,9 @@ static int emit(struct xbc *c, struct sink *k)
 		}
 	} else {
 		for (i = 0; i < c->nobjects; i++) {
-			if ((v = position(&ps, &c->objects[i]->loc)) < 0)
+			struct xbc_loc loc = xbc_object_loc(c, c->objects[i]);
+
+			if ((v = position(&ps, &loc)) < 0)
 				goto out;
 			obj_pos[i] = (uint32_t)v;
 		}
@@ -775,10 +777,10 @@ static int emit(struct xbc *c, struct sink *k)
 	}
 	if (distinct) {
 		for (i = 0; i < c->nobjects; i++) {
-			const struct xbc_loc *loc = &c->objects[i]->loc;
+			const struct xbc_object *o = c->objects[i];
 
-			put_position(k, &st, loc->file, (uint32_t)loc->first_line,
-				     (uint32_t)loc->first_column);
+			put_position(k, &st, c->entry_files.v[o->file],
+				     (uint32_t)o->line, (uint32_t)o->column);
 		}
 		for (i = 0; i < c->nobjects; i++) {
 			for (j = 0; j < c->objects[i]->nentries; j++) {

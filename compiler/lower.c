@@ -102,10 +102,15 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 	const char *sel = b->selector.value;
 	size_t slot;
 	struct xbc_object *o;
+	int64_t file;
 
 	if (c->nobjects == c->objects_cap &&
 	    room_for_objects(c, c->objects_cap ? c->objects_cap : 16))
 		return NULL;
+	if ((file = xbc_names_number(&c->entry_files, b->loc.file)) < 0) {
+		c->out_of_memory = c->stop = true;
+		return NULL;
+	}
 	slot = select_hash(b->cls, b->how, sel, host, b->vlan) &
 	       (c->nbuckets - 1);
 	for (o = c->buckets[slot]; o; o = o->hash_next)
@@ -120,7 +125,9 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 			/* a block lowered after resolve, written before
 			   the block lowered as parsed that made o */
 			o->order = order;
-			o->loc = b->loc;
+			o->file = (uint32_t)file;
+			o->line = b->loc.first_line;
+			o->column = b->loc.first_column;
 		}
 		return o;
 	}
@@ -134,8 +141,10 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 	o->order = order;
 	o->selector = sel;
 	o->host = host;
-	o->vlan = b->vlan;
-	o->loc = b->loc;
+	o->vlan = (int32_t)b->vlan;      /* -1 or a tag: check_vlan */
+	o->file = (uint32_t)file;
+	o->line = b->loc.first_line;
+	o->column = b->loc.first_column;
 	o->hash_next = c->buckets[slot];
 	c->buckets[slot] = o;
 	c->objects[c->nobjects++] = o;   /* in the arena */
@@ -182,7 +191,7 @@ static int grow_entries(struct xbc *c, struct xbc_object *o, size_t cap)
 {
 	struct xbc_entry *p;
 
-	if (cap > SIZE_MAX / sizeof(*p) ||
+	if (cap > XBC_MAX_ENTRIES || cap > SIZE_MAX / sizeof(*p) ||
 	    !(p = xbc_arena_alloc(&c->kept, cap * sizeof(*p)))) {
 		c->out_of_memory = c->stop = true;
 		return -1;
@@ -190,7 +199,7 @@ static int grow_entries(struct xbc *c, struct xbc_object *o, size_t cap)
 	if (o->nentries)
 		memcpy(p, o->entries, o->nentries * sizeof(*p));
 	o->entries = p;
-	o->cap = cap;
+	o->cap = (uint32_t)cap;
 	return 0;
 }
 
@@ -208,7 +217,7 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 		return NULL;
 	}
 	if (o->nentries == o->cap &&
-	    grow_entries(c, o, o->cap ? 2 * o->cap : 4))
+	    grow_entries(c, o, o->cap ? 2 * (size_t)o->cap : 4))
 		return NULL;
 	e = &o->entries[o->nentries++];
 	e->field = field;
@@ -241,8 +250,8 @@ static int reserve_entries(struct xbc *c, struct xbc_object *o,
 		n++;
 	if (!n || o->nentries + n <= o->cap)
 		return 0;
-	if (o->cap && o->nentries + n < 2 * o->cap)
-		n = 2 * o->cap - o->nentries;
+	if (o->cap && o->nentries + n < 2 * (size_t)o->cap)
+		n = 2 * (size_t)o->cap - o->nentries;
 	return grow_entries(c, o, o->nentries + n);
 }
 

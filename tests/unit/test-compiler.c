@@ -572,7 +572,7 @@ START_TEST(plain_blocks_are_lowered_as_parsed)
 	o = object(&c, XB_CLASS_VM, "a");
 	ck_assert_ptr_nonnull(o);
 	ck_assert_uint_eq(o->nentries, 3);
-	ck_assert_int_eq(o->loc.first_line, 1);
+	ck_assert_int_eq(o->line, 1);
 	ck_assert(o->entries[0].once);
 	ck_assert_str_eq(vm_data(&c, "b", "vm-data/y"), "2");
 	o = object(&c, XB_CLASS_VM, "b");
@@ -604,7 +604,7 @@ START_TEST(blocks_lowered_late_keep_source_order)
 			  "vm \"${v}\" { }\n"
 			  "vm \"1\" { vm-data \"k\" = \"2\"; }\n"));
 	ck_assert_uint_eq(c.nobjects, 1);
-	ck_assert_int_eq(c.objects[0]->loc.first_line, 2);
+	ck_assert_int_eq(c.objects[0]->line, 2);
 	xbc_free(&c);
 }
 END_TEST
@@ -1155,6 +1155,7 @@ START_TEST(tree_nodes_small)
 	ck_assert_uint_le(sizeof(struct xbc_str), 24);
 	ck_assert_uint_le(sizeof(struct xbc_stmt), 88);
 	ck_assert_uint_le(sizeof(struct xbc_entry), 32);
+	ck_assert_uint_le(sizeof(struct xbc_object), 72);
 }
 END_TEST
 
