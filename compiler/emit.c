@@ -30,20 +30,24 @@ struct table {
 };
 
 /* The strings section, by reference: each distinct string is borrowed
- * from the tree (which outlives the emit), with its offset in the
- * section; the section itself is only ever written, never held. */
+ * from the tree (which outlives the emit) and numbered in order of first
+ * use; the records keep the numbers. The section itself is only ever
+ * written, never held: as each string is written, its address gives way
+ * to its offset, which the records then take. */
 struct strings {
 	struct table t;
-	const char **s;              /* string i, in order of first use */
-	uint32_t *off;               /* its offset in the section */
+	union {
+		const char *s;       /* string i, until it is written */
+		uint32_t off;        /* then its offset in the section */
+	} *v;
 	size_t n, cap;
 	size_t len;                  /* of the section so far */
-	const char *last_file;       /* file_off's cache */
-	uint32_t last_off;
+	uint32_t *file_id;           /* by file number (c->entry_files):
+				        its string's, + 1; 0: not yet */
 };
 
 struct position {
-	const char *file;
+	uint32_t file;               /* number, in c->entry_files */
 	uint32_t line, column;
 };
 
@@ -53,7 +57,8 @@ struct positions {
 	struct table t;
 	struct position *v;          /* in order of first use */
 	size_t n;
-	const char *last_file;       /* and the hash of its name */
+	const struct xbc_names *files;
+	uint32_t last_file;          /* + 1, and the hash of its name */
 	uint64_t last_hash;
 };
 
@@ -170,45 +175,50 @@ static int table_reserve_one(struct table *t,
 	return 0;
 }
 
-/* The length of string id (its NUL excluded): the next one starts after
- * it. */
-static size_t str_len(const struct strings *st, size_t id)
-{
-	return (id + 1 < st->n ? st->off[id + 1] : st->len) - st->off[id] - 1;
-}
-
 static uint64_t string_hash(const void *arg, size_t id)
 {
 	const struct strings *st = arg;
 
-	return hash_bytes(st->s[id], str_len(st, id));
+	return hash_str(st->v[id].s);
 }
 
-/* The offset of s (len bytes, hash h) in the strings section, adding it
- * on first use. */
+/* The number of s (len bytes, hash h), adding it on first use. */
 static int64_t intern_hashed(struct strings *st, const char *s, size_t len,
 			     uint64_t h)
 {
 	uint32_t tag = table_tag(&st->t, h), *slot;
-	size_t i, id;
+	size_t i;
 
 	if (table_reserve_one(&st->t, string_hash, st))
 		return -1;
 	i = table_home(&st->t, h);
 	for (; *(slot = &st->t.slots[i]); i = table_next(&st->t, i)) {
-		id = table_id(&st->t, *slot);
+		const char *t = st->v[table_id(&st->t, *slot)].s;
+
+		/* strncmp: it stops at t's end, which may come first */
 		if ((*slot & ~table_id_mask(&st->t)) == tag &&
-		    str_len(st, id) == len && !memcmp(st->s[id], s, len))
-			return st->off[id];
+		    !strncmp(t, s, len) && !t[len])
+			return (int64_t)table_id(&st->t, *slot);
 	}
 	if (st->len + len + 1 > UINT32_MAX || st->n == st->cap)
 		return -1;
 	*slot = tag | (uint32_t)(st->n + 1);
 	st->t.n++;
-	st->s[st->n] = s;
-	st->off[st->n++] = (uint32_t)st->len;
+	st->v[st->n].s = s;
 	st->len += len + 1;
-	return st->off[st->n - 1];
+	return (int64_t)st->n++;
+}
+
+/* The offset string id will have, before any is written: the strings
+ * before it, summed. Once an emit, for the owner (the one string the
+ * header names). */
+static uint32_t offset_ahead(const struct strings *st, size_t id)
+{
+	size_t i, off = 0;
+
+	for (i = 0; i < id; i++)
+		off += strlen(st->v[i].s) + 1;
+	return (uint32_t)off;
 }
 
 static int64_t intern(struct strings *st, const char *s)
@@ -224,8 +234,8 @@ static int64_t intern(struct strings *st, const char *s)
  * later again it is looked up. The strings (spread over the tree) and
  * the table (far bigger than the caches) each cost a cache miss a new
  * string: this way the misses overlap instead of waiting in turn. The
- * order of insertion, and so every offset, is that of intern one by
- * one. */
+ * order of insertion, and so every number and offset, is that of intern
+ * one by one. */
 #define AHEAD 16
 #define SEEN 64
 
@@ -234,7 +244,7 @@ struct queue {
 		const char *s;
 		size_t len;
 		uint64_t hash;
-		uint32_t *off;       /* where its offset goes */
+		uint32_t *id;        /* where its number goes */
 	} v[2 * AHEAD];
 	size_t head, n;              /* the oldest; how many */
 	size_t nhashed;              /* the oldest ones hashed */
@@ -244,7 +254,7 @@ struct queue {
 	   often one string (the scanner shares short ones) */
 	struct {
 		const char *s;
-		uint32_t off;
+		uint32_t id;
 	} seen[SEEN];
 };
 
@@ -273,9 +283,9 @@ static void queue_pop(struct strings *st, struct queue *q)
 	if (v < 0) {
 		q->failed = true;
 	} else {
-		*q->v[q->head].off = (uint32_t)v;
+		*q->v[q->head].id = (uint32_t)v;
 		q->seen[seen_index(q->v[q->head].s)].s = q->v[q->head].s;
-		q->seen[seen_index(q->v[q->head].s)].off = (uint32_t)v;
+		q->seen[seen_index(q->v[q->head].s)].id = (uint32_t)v;
 	}
 	q->head = (q->head + 1) % (2 * AHEAD);
 	q->n--;
@@ -283,19 +293,19 @@ static void queue_pop(struct strings *st, struct queue *q)
 }
 
 static void queue_push(struct strings *st, struct queue *q, const char *s,
-		       uint32_t *off)
+		       uint32_t *id)
 {
 	size_t i = seen_index(s);
 
 	if (q->seen[i].s == s) {
-		*off = q->seen[i].off;  /* interned already: its offset */
+		*id = q->seen[i].id;    /* interned already: its number */
 		return;
 	}
 	if (q->n == 2 * AHEAD)
 		queue_pop(st, q);
 	i = (q->head + q->n++) % (2 * AHEAD);
 	q->v[i].s = s;
-	q->v[i].off = off;
+	q->v[i].id = id;
 	__builtin_prefetch(s);
 	if (q->n - q->nhashed > AHEAD)
 		queue_hash(st, q);
@@ -308,18 +318,18 @@ static int queue_drain(struct strings *st, struct queue *q)
 	return q->failed ? -1 : 0;
 }
 
-/* The string of a position's file: positions come file after file, so
- * the last one answers most. */
-static int64_t file_off(struct strings *st, const char *file)
+/* The number of the string of file number f (c->entry_files): interned
+ * at its first use, as every other string. */
+static int64_t file_string(struct strings *st, const struct xbc *c,
+			   uint32_t f)
 {
 	int64_t v;
 
-	if (file == st->last_file)
-		return st->last_off;
-	if ((v = intern(st, file)) < 0)
+	if (st->file_id[f])
+		return st->file_id[f] - 1;
+	if ((v = intern(st, c->entry_files.v[f])) < 0)
 		return -1;
-	st->last_file = file;
-	st->last_off = (uint32_t)v;
+	st->file_id[f] = (uint32_t)v + 1;
 	return v;
 }
 
@@ -334,23 +344,27 @@ static uint64_t position_hash_in(uint64_t file_hash, uint32_t line,
 
 static uint64_t position_hash(const void *arg, size_t id)
 {
-	const struct position *p = &((const struct positions *)arg)->v[id];
+	const struct positions *ps = arg;
+	const struct position *p = &ps->v[id];
 
-	return position_hash_in(hash_str(p->file), p->line, p->column);
+	return position_hash_in(hash_str(ps->files->v[p->file]), p->line,
+				p->column);
 }
 
-static int64_t position(struct positions *ps, const struct xbc_loc *loc)
+/* The number of the place (file number, line, column), adding it on
+ * first use; two files of one name give one place. */
+static int64_t position(struct positions *ps, struct position at)
 {
+	const char *name = ps->files->v[at.file];
 	uint64_t h;
 	uint32_t tag, *slot;
 	size_t i;
 
-	if (loc->file != ps->last_file) {
-		ps->last_file = loc->file;
-		ps->last_hash = hash_str(loc->file);
+	if (at.file + 1 != ps->last_file) {
+		ps->last_file = at.file + 1;
+		ps->last_hash = hash_str(name);
 	}
-	h = position_hash_in(ps->last_hash, (uint32_t)loc->first_line,
-			     (uint32_t)loc->first_column);
+	h = position_hash_in(ps->last_hash, at.line, at.column);
 	tag = table_tag(&ps->t, h);
 	if (table_reserve_one(&ps->t, position_hash, ps))
 		return -1;
@@ -359,15 +373,14 @@ static int64_t position(struct positions *ps, const struct xbc_loc *loc)
 		const struct position *p = &ps->v[table_id(&ps->t, *slot)];
 
 		if ((*slot & ~table_id_mask(&ps->t)) == tag &&
-		    p->line == (uint32_t)loc->first_line &&
-		    p->column == (uint32_t)loc->first_column &&
-		    (p->file == loc->file || !strcmp(p->file, loc->file)))
+		    p->line == at.line && p->column == at.column &&
+		    (p->file == at.file ||
+		     !strcmp(ps->files->v[p->file], name)))
 			return (int64_t)table_id(&ps->t, *slot);
 	}
 	*slot = tag | (uint32_t)(ps->n + 1);
 	ps->t.n++;
-	ps->v[ps->n++] = (struct position){ loc->file,
-		(uint32_t)loc->first_line, (uint32_t)loc->first_column };
+	ps->v[ps->n++] = at;
 	return (int64_t)ps->n - 1;
 }
 
@@ -555,20 +568,21 @@ static int sink_finish(struct sink *k)
 	return 0;
 }
 
-static void put_position(struct sink *k, struct strings *st,
-			 const char *file, uint32_t line, uint32_t column)
+/* A position, its file's string written already */
+static void put_position(struct sink *k, const struct strings *st,
+			 uint32_t file, uint32_t line, uint32_t column)
 {
 	unsigned char *p = sink_room(k, XBB_POS_SIZE);
 
 	if (!p)
 		return;
-	xbb_put32(p + 0, (uint32_t)file_off(st, file));
+	xbb_put32(p + 0, st->v[st->file_id[file] - 1].off);
 	xbb_put32(p + 4, line);
 	xbb_put32(p + 8, column);
 }
 
-/* A key not yet met in the emit's walk (an offset is below the section's
- * end, itself at most UINT32_MAX) */
+/* A key not yet met in the emit's walk (a string's number is below
+ * maxstr, which table_init keeps below UINT32_MAX) */
 #define KEY_NEW UINT32_MAX
 
 /* The blob of c into k (whose kind is set; the rest zero). Two passes:
@@ -579,14 +593,13 @@ static int emit(struct xbc *c, struct sink *k)
 	struct strings st = { 0 };
 	struct positions ps = { 0 };
 	struct queue q = { 0 };
-	size_t nentries = 0, npos, i, j, e, total = 0, maxstr;
+	size_t nentries = 0, npos, i, j, e, total = 0, maxstr, len;
 	size_t off_str, off_obj, off_ent, off_pos;
 	uint32_t *obj_str = NULL, *ent_str = NULL, *key_str = NULL;
 	uint32_t *obj_pos = NULL, *ent_pos = NULL;
 	uint32_t owner_str = 0, format = format_needed(c), next;
 	unsigned char hdr[XBB_HEADER_SIZE] = { 0 };
 	static const unsigned char zero[4];
-	const struct xbc_file *f;
 	unsigned char *p;
 	bool distinct = positions_distinct(c);
 	int64_t v;
@@ -607,20 +620,18 @@ static int emit(struct xbc *c, struct sink *k)
 	}
 	/* every string counted as if it were new: the lists never grow,
 	   and the part the duplicates would have taken is never touched */
-	maxstr = 2 + 2 * npos;
-	for (f = c->files; f; f = f->next)
-		maxstr++;
-	st.s = malloc(maxstr * sizeof(*st.s));
-	st.off = malloc(maxstr * sizeof(*st.off));
+	maxstr = 2 + 2 * npos + c->entry_files.n;
+	st.v = malloc(maxstr * sizeof(*st.v));
 	st.cap = maxstr;
+	st.file_id = calloc(c->entry_files.n + 1, sizeof(*st.file_id));
+	ps.files = &c->entry_files;
 	/* a string a record, about: an object's selector and an entry's
 	   value are mostly new, hosts and keys mostly repeat; with a margin
 	   (more distinct strings double the table, once) */
-	if (!obj_str || !ent_str || !key_str || !st.s || !st.off ||
+	if (!obj_str || !ent_str || !key_str || !st.v || !st.file_id ||
 	    table_init(&st.t, npos + npos / 8, maxstr))
 		goto out;
-	xbc_huge_pages(st.s, maxstr * sizeof(*st.s));
-	xbc_huge_pages(st.off, maxstr * sizeof(*st.off));
+	xbc_huge_pages(st.v, maxstr * sizeof(*st.v));
 	for (i = 0; i < c->keys.n; i++)
 		key_str[i] = KEY_NEW;
 	if (intern(&st, "") != 0)
@@ -636,7 +647,7 @@ static int emit(struct xbc *c, struct sink *k)
 			const struct xbc_entry *en = &c->objects[i]->entries[j];
 
 			/* a key once, at its first use: the queue puts its
-			   offset in key_str; until then any but KEY_NEW */
+			   number in key_str; until then any but KEY_NEW */
 			if (key_str[en->key] == KEY_NEW) {
 				key_str[en->key] = 0;
 				queue_push(&st, &q, xbc_entry_key(c, en),
@@ -652,45 +663,48 @@ static int emit(struct xbc *c, struct sink *k)
 		   that shares a place: only the files' strings to add */
 		npos = 0;
 		for (i = 0; i < c->nobjects; i++, npos++)
-			if (file_off(&st, c->entry_files.v[c->objects[i]->file]) < 0)
+			if (file_string(&st, c, c->objects[i]->file) < 0)
 				goto out;
 		for (i = 0; i < c->nobjects; i++) {
 			for (j = 0; j < c->objects[i]->nentries; j++) {
 				if (place_of(c, c->objects[i], j) != j)
 					continue;
-				if (file_off(&st, c->entry_files.v[c->objects[i]->entries[j].file]) < 0)
+				if (file_string(&st, c, c->objects[i]->entries[j].file) < 0)
 					goto out;
 				npos++;
 			}
 		}
 	} else {
 		for (i = 0; i < c->nobjects; i++) {
-			struct xbc_loc loc = xbc_object_loc(c, c->objects[i]);
+			const struct xbc_object *o = c->objects[i];
+			struct position at = { o->file, (uint32_t)o->line,
+					       (uint32_t)o->column };
 
-			if ((v = position(&ps, &loc)) < 0)
+			if ((v = position(&ps, at)) < 0)
 				goto out;
 			obj_pos[i] = (uint32_t)v;
 		}
 		for (i = 0, e = 0; i < c->nobjects; i++) {
 			for (j = 0; j < c->objects[i]->nentries; j++, e++) {
-				struct xbc_loc loc = xbc_entry_loc(c,
-					&c->objects[i]->entries[j]);
+				const struct xbc_entry *en = &c->objects[i]->entries[j];
+				struct position at = { en->file, (uint32_t)en->line,
+						       (uint32_t)en->column };
 
-				if ((v = position(&ps, &loc)) < 0)
+				if ((v = position(&ps, at)) < 0)
 					goto out;
 				ent_pos[e] = (uint32_t)v;
 			}
 		}
 		npos = ps.n;
 		for (i = 0; i < ps.n; i++)
-			if (file_off(&st, ps.v[i].file) < 0)
+			if (file_string(&st, c, ps.v[i].file) < 0)
 				goto out;
 	}
 	/* last, so that a blob without one has the strings it always had */
 	if (has_owner(c)) {
 		if ((v = intern(&st, c->owner)) < 0)
 			goto out;
-		owner_str = (uint32_t)v;
+		owner_str = offset_ahead(&st, (size_t)v);
 	}
 
 	off_str = XBB_HEADER_SIZE;
@@ -725,8 +739,14 @@ static int emit(struct xbc *c, struct sink *k)
 	xbb_put32(p + 32, owner_str);   /* then the reserved word, 0 */
 	sink_put(k, hdr, sizeof(hdr));
 
-	for (i = 0; i < st.n; i++)
-		sink_put(k, st.s[i], str_len(&st, i) + 1);
+	for (i = 0, len = 0; i < st.n; i++) {
+		const char *s = st.v[i].s;
+		size_t n = strlen(s) + 1;
+
+		sink_put(k, s, n);
+		st.v[i].off = (uint32_t)len;    /* the records' from here */
+		len += n;
+	}
 	sink_put(k, zero, off_obj - off_str - st.len);   /* to align4 */
 
 	for (i = 0, e = 0; i < c->nobjects; i++) {
@@ -740,8 +760,8 @@ static int emit(struct xbc *c, struct sink *k)
 				 (o->how == SELECT_MATCH ? XB_OBJ_MATCH : 0) |
 				 (o->how == SELECT_TAG ? XB_OBJ_TAG : 0) |
 				 (o->vlan >= 0 ? XB_OBJ_VLAN : 0));
-		xbb_put32(p + 8, obj_str[2 * i]);
-		xbb_put32(p + 12, obj_str[2 * i + 1]);
+		xbb_put32(p + 8, st.v[obj_str[2 * i]].off);
+		xbb_put32(p + 12, st.v[obj_str[2 * i + 1]].off);
 		xbb_put32(p + 16, (uint32_t)e);
 		xbb_put32(p + 20, (uint32_t)o->nentries);
 		xbb_put32(p + 24, distinct ? (uint32_t)i : obj_pos[i]);
@@ -769,8 +789,8 @@ static int emit(struct xbc *c, struct sink *k)
 			xbb_put32(p + 0, (uint32_t)o->entries[j].field |
 					 (o->entries[j].once ? XB_ENTRY_ONCE : 0) |
 					 (o->entries[j].secret ? XB_ENTRY_SECRET : 0));
-			xbb_put32(p + 4, key_str[o->entries[j].key]);
-			xbb_put32(p + 8, ent_str[e]);
+			xbb_put32(p + 4, st.v[key_str[o->entries[j].key]].off);
+			xbb_put32(p + 8, st.v[ent_str[e]].off);
 			xbb_put32(p + 12, pos);
 		}
 		free(num);
@@ -779,7 +799,7 @@ static int emit(struct xbc *c, struct sink *k)
 		for (i = 0; i < c->nobjects; i++) {
 			const struct xbc_object *o = c->objects[i];
 
-			put_position(k, &st, c->entry_files.v[o->file],
+			put_position(k, &st, o->file,
 				     (uint32_t)o->line, (uint32_t)o->column);
 		}
 		for (i = 0; i < c->nobjects; i++) {
@@ -788,7 +808,7 @@ static int emit(struct xbc *c, struct sink *k)
 
 				if (place_of(c, c->objects[i], j) != j)
 					continue;
-				put_position(k, &st, c->entry_files.v[en->file],
+				put_position(k, &st, en->file,
 					     (uint32_t)en->line, (uint32_t)en->column);
 			}
 		}
@@ -807,8 +827,8 @@ out:
 		free(k->buf);
 		k->buf = NULL;
 	}
-	free(st.s);
-	free(st.off);
+	free(st.v);
+	free(st.file_id);
 	free(st.t.slots);
 	free(ps.v);
 	free(ps.t.slots);
