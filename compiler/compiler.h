@@ -292,7 +292,7 @@ struct xbc_include {
 
 /* ---- lowered objects (lower.c), what emit writes ----------------------- */
 
-/* 40 bytes: a million of them is what a million statements cost. */
+/* 32 bytes: a million of them is what a million statements cost. */
 struct xbc_entry {
 	uint32_t key;                /* numbered in c->keys: xbc_entry_key */
 	uint32_t file;               /* numbered in c->entry_files: the

@@ -824,7 +824,7 @@ static void derive_i18n(struct xbc *c, struct xbc_object *o)
 {
 	const struct xbc_entry *key, *name;
 	struct xbc_entry *e;
-	struct xbc_loc loc, name_loc;
+	struct xbc_loc loc, name_loc;   /* copies: add_entry moves entries */
 	const char *orig;
 
 	if (o->cls != XB_CLASS_SR ||
