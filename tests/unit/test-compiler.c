@@ -1056,6 +1056,50 @@ START_TEST(names_number_by_text_or_by_address)
 }
 END_TEST
 
+/* Objects written out of order come out in the blob's order: class,
+ * selection, selector (bytes as unsigned, a prefix first), host, VLAN */
+START_TEST(objects_sorted_from_any_order)
+{
+	static const char src[] =
+		"vm \"web-server-2\" { hide-from-xencenter; }\n"
+		"pif \"eth0\" host \"h2\" { hide-from-xencenter; }\n"
+		"vm \"web-server-10\" { hide-from-xencenter; }\n"
+		"vm \"\xc3\xa9t\xc3\xa9\" { hide-from-xencenter; }\n"
+		"vm \"web\" { hide-from-xencenter; }\n"
+		"network \"n\" { hide-from-xencenter; }\n"
+		"vm uuid \"6f1c2a9e-3b1d-4c55-9a57-0c1d2e3f4a5b\" { hide-from-xencenter; }\n"
+		"pif \"eth0\" vlan 5 { hide-from-xencenter; }\n"
+		"vm \"web-server-1\" { hide-from-xencenter; }\n"
+		"pif \"eth0\" host \"h1\" { hide-from-xencenter; }\n"
+		"vm \"web-serv\" { hide-from-xencenter; }\n"
+		"pif \"eth0\" { hide-from-xencenter; }\n"
+		"vm \"a\" { hide-from-xencenter; }\n";
+	static const char *const want[] = {
+		"a", "web", "web-serv", "web-server-1", "web-server-10",
+		"web-server-2", "\xc3\xa9t\xc3\xa9",
+		"6f1c2a9e-3b1d-4c55-9a57-0c1d2e3f4a5b", "n",
+		"eth0", "eth0", "eth0", "eth0",
+	};
+	static const char *const pif_hosts[] = { "", "", "h1", "h2" };
+	struct xbc c;
+	size_t i;
+
+	ck_assert(compile(&c, src));
+	ck_assert_uint_eq(c.nobjects, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < c.nobjects; i++)
+		ck_assert_str_eq(c.objects[i]->selector, want[i]);
+	ck_assert_int_eq(c.objects[6]->how, SELECT_NAME);
+	ck_assert_int_eq(c.objects[7]->how, SELECT_UUID);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(c.objects[9 + i]->cls, XB_CLASS_PIF);
+		ck_assert_str_eq(c.objects[9 + i]->host, pif_hosts[i]);
+	}
+	ck_assert_int_eq(c.objects[9]->vlan, -1);   /* no VLAN first */
+	ck_assert_int_eq(c.objects[10]->vlan, 5);
+	xbc_free(&c);
+}
+END_TEST
+
 /* The arena hands out aligned blocks that keep their bytes, small ones
  * from shared chunks, big ones (bigger than the chunks) alone */
 START_TEST(arena_blocks_keep_their_bytes)
@@ -1337,6 +1381,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, derived_entry_shares_its_place_by_record_as_by_table);
 	tcase_add_test(tc, strings_outgrow_their_table_and_are_stored_once);
 	tcase_add_test(tc, names_number_by_text_or_by_address);
+	tcase_add_test(tc, objects_sorted_from_any_order);
 	tcase_add_test(tc, blob_streamed_to_a_file_is_the_blob_in_memory);
 	tcase_add_test(tc, arena_blocks_keep_their_bytes);
 	tcase_add_test(tc, arena_nodes_zeroed);
