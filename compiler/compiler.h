@@ -384,6 +384,10 @@ struct xbc_names {
 /* s's number, given on first use; -1: out of memory */
 int64_t xbc_names_number(struct xbc_names *t, const char *s);
 void xbc_names_free(struct xbc_names *t);
+/* FNV-1a of s's bytes, going on from h (0xcbf29ce484222325 to start),
+ * then an end marker, so that strings hashed one after another (a
+ * selector, then a host) hash apart from their concatenation */
+uint64_t xbc_hash_text(uint64_t h, const char *s);
 
 struct xbc {
 	struct xbc_options opt;

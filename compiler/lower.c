@@ -29,19 +29,12 @@ static const char *const statement_names[] = {
 
 /* ---- objects, found by what selects them ---------------------------------- */
 
-static uint64_t hash_bytes(uint64_t h, const char *s)
-{
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (h ^ 0xff) * 0x100000001b3ULL;   /* end marker */
-}
-
 static uint64_t select_hash(enum xb_class cls, enum xbc_select how,
 			    const char *selector, const char *host, long vlan)
 {
 	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)(cls * 4 + how);
 
-	h = hash_bytes(hash_bytes(h, selector), host);
+	h = xbc_hash_text(xbc_hash_text(h, selector), host);
 	return (h ^ (uint64_t)(vlan + 1)) * 0x100000001b3ULL;
 }
 

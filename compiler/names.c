@@ -10,14 +10,20 @@
 
 #include "compiler/compiler.h"
 
+uint64_t xbc_hash_text(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (h ^ 0xff) * 0x100000001b3ULL;   /* end marker */
+}
+
 static uint32_t hash_of(const struct xbc_names *t, const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h;
 
 	if (t->by_address)
 		return (uint32_t)(((uintptr_t)s * 0x9e3779b97f4a7c15ULL) >> 32);
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	h = xbc_hash_text(0xcbf29ce484222325ULL, s);
 	return (uint32_t)(h ^ h >> 32);
 }
 
