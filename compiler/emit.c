@@ -333,6 +333,13 @@ static int64_t file_string(struct strings *st, const struct xbc *c,
 	return v;
 }
 
+/* Files a and b (numbers in files) have one name: a blob's position
+ * names its file */
+static bool same_file(const struct xbc_names *files, uint32_t a, uint32_t b)
+{
+	return a == b || !strcmp(files->v[a], files->v[b]);
+}
+
 static uint64_t position_hash_in(uint64_t file_hash, uint32_t line,
 				 uint32_t column)
 {
@@ -355,14 +362,13 @@ static uint64_t position_hash(const void *arg, size_t id)
  * first use; two files of one name give one place. */
 static int64_t position(struct positions *ps, struct position at)
 {
-	const char *name = ps->files->v[at.file];
 	uint64_t h;
 	uint32_t tag, *slot;
 	size_t i;
 
 	if (at.file + 1 != ps->last_file) {
 		ps->last_file = at.file + 1;
-		ps->last_hash = hash_str(name);
+		ps->last_hash = hash_str(ps->files->v[at.file]);
 	}
 	h = position_hash_in(ps->last_hash, at.line, at.column);
 	tag = table_tag(&ps->t, h);
@@ -374,8 +380,7 @@ static int64_t position(struct positions *ps, struct position at)
 
 		if ((*slot & ~table_id_mask(&ps->t)) == tag &&
 		    p->line == at.line && p->column == at.column &&
-		    (p->file == at.file ||
-		     !strcmp(ps->files->v[p->file], name)))
+		    same_file(ps->files, p->file, at.file))
 			return (int64_t)table_id(&ps->t, *slot);
 	}
 	*slot = tag | (uint32_t)(ps->n + 1);
@@ -408,8 +413,7 @@ static bool same_place(const struct xbc *c, const struct xbc_entry *a,
 		       const struct xbc_entry *b)
 {
 	return a->line == b->line && a->column == b->column &&
-	       (a->file == b->file || !strcmp(c->entry_files.v[a->file],
-					      c->entry_files.v[b->file]));
+	       same_file(&c->entry_files, a->file, b->file);
 }
 
 /* Where positions are otherwise distinct: the first entry of o whose
