@@ -1100,6 +1100,31 @@ START_TEST(objects_sorted_from_any_order)
 }
 END_TEST
 
+/* The header names the owner by its offset, found before any string
+ * is written: right when the owner is a string met earlier (a selector,
+ * a key, a value) and when it is new */
+START_TEST(owner_offset_right_when_met_before_or_new)
+{
+	static const char *const srcs[] = {
+		"owner \"web\";\nvm \"web\" { vm-data \"a\" = \"1\"; }\n",
+		"owner \"k\";\nvm \"web\" { other-config \"k\" = \"1\"; }\n",
+		"owner \"v\";\nvm \"web\" { vm-data \"a\" = \"v\"; vm-data \"b\" = \"w\"; }\n",
+		"owner \"team\";\nvm \"web\" { vm-data \"a\" = \"1\"; }\n",
+	};
+	static const char *const want[] = { "web", "k", "v", "team" };
+	unsigned char *a;
+	size_t alen, i;
+	struct xbb blob;
+
+	for (i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
+		a = blob_of(srcs[i], &alen);
+		ck_assert_int_eq(xbb_open(&blob, a, alen), XBB_OK);
+		ck_assert_str_eq(blob.owner, want[i]);
+		free(a);
+	}
+}
+END_TEST
+
 /* The arena hands out aligned blocks that keep their bytes, small ones
  * from shared chunks, big ones (bigger than the chunks) alone */
 START_TEST(arena_blocks_keep_their_bytes)
@@ -1382,6 +1407,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, strings_outgrow_their_table_and_are_stored_once);
 	tcase_add_test(tc, names_number_by_text_or_by_address);
 	tcase_add_test(tc, objects_sorted_from_any_order);
+	tcase_add_test(tc, owner_offset_right_when_met_before_or_new);
 	tcase_add_test(tc, blob_streamed_to_a_file_is_the_blob_in_memory);
 	tcase_add_test(tc, arena_blocks_keep_their_bytes);
 	tcase_add_test(tc, arena_nodes_zeroed);
