@@ -37,6 +37,11 @@ struct xbc_chunk {
 
 #define HEADER ((sizeof(struct xbc_chunk) + ALIGN - 1) & ~(ALIGN - 1))
 
+static char *bytes_of(struct xbc_chunk *ch)
+{
+	return (char *)ch + HEADER;
+}
+
 static void *chunk_new(struct xbc_arena *a, size_t bytes)
 {
 	struct xbc_chunk *ch;
@@ -49,7 +54,7 @@ static void *chunk_new(struct xbc_arena *a, size_t bytes)
 	xbc_huge_pages(ch, HEADER + bytes);
 	ch->next = a->chunks;
 	a->chunks = ch;
-	return (char *)ch + HEADER;
+	return bytes_of(ch);
 }
 
 /* size bytes at a multiple of align (1 or ALIGN) */
@@ -77,6 +82,7 @@ static void *take(struct xbc_arena *a, size_t size, size_t align)
 	p = chunk_new(a, bytes);
 	if (!p)
 		return NULL;
+	a->start = p;
 	a->next = p + size;
 	a->end = p + bytes;
 	return p;
@@ -85,6 +91,26 @@ static void *take(struct xbc_arena *a, size_t size, size_t align)
 void *xbc_arena_alloc(struct xbc_arena *a, size_t size)
 {
 	return take(a, size, ALIGN);
+}
+
+void xbc_arena_reset(struct xbc_arena *a)
+{
+	struct xbc_chunk **link = &a->chunks, *ch;
+
+	while ((ch = *link)) {
+		if (bytes_of(ch) == a->start) {
+			link = &ch->next;
+			continue;
+		}
+		*link = ch->next;
+		free(ch);
+	}
+	if (a->start) {
+		/* nodes come zeroed: what was handed out is zeroed again
+		   (the rest still is) */
+		memset(a->start, 0, (size_t)(a->next - a->start));
+		a->next = a->start;
+	}
 }
 
 void xbc_arena_free(struct xbc_arena *a)
@@ -117,6 +143,11 @@ void *xbc_new(struct xbc *c, size_t size)
 void *xbc_new_kept(struct xbc *c, size_t size)
 {
 	return new_in(c, &c->kept, size);
+}
+
+void *xbc_new_scratch(struct xbc *c, size_t size)
+{
+	return new_in(c, &c->scratch, size);
 }
 
 /* Strings are not aligned: a million keys and values of a few bytes

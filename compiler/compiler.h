@@ -38,12 +38,17 @@
 struct xbc_chunk;
 struct xbc_arena {
 	struct xbc_chunk *chunks;    /* newest first */
+	char *start;                 /* the current chunk's first byte */
 	char *next, *end;            /* free bytes of the current chunk */
 	size_t chunk_size;           /* of the next chunk */
 };
 
 void *xbc_arena_alloc(struct xbc_arena *a, size_t size);
 void xbc_arena_free(struct xbc_arena *a);
+/* Everything a handed out is gone, its memory kept for what comes next:
+ * the current chunk stays (zeroed again where it was used), the others
+ * are freed. */
+void xbc_arena_reset(struct xbc_arena *a);
 /* A hint that the memory at p (malloc'd, len bytes) be backed by huge
  * pages where the system allows them: a big block filled at once, or
  * read at random, then costs one page fault and one TLB entry a 2 MB
@@ -396,6 +401,8 @@ struct xbc {
 	struct xbc_arena kept;       /* what the emit reads: token texts,
 				        decoded strings, lowered objects,
 				        their entries and keys */
+	struct xbc_arena scratch;    /* a block a for made, from its clone
+				        until it is lowered (reset then) */
 	char *main_dir;              /* directory of the main file */
 
 	struct xbc_file *files;
@@ -424,13 +431,14 @@ struct xbc {
 				        default); a valid name (model.h) */
 	struct xbc_loc owner_loc;
 	const struct xbc_file *cur_file;     /* being parsed */
-	struct xbc_block *spent_fors;        /* expanded, kept for envs */
 	size_t expanded;             /* blocks and statements made by for
 	                              * and use */
 	/* context for diagnostics: a note names the iteration and the use */
 	const struct xbc_env *cur_env;
 	const struct xbc_stmt *cur_use;
 	int cur_depth;               /* of uses, while lowering */
+	struct xbc_loc first_pool;   /* the first pool block lowered;
+				        file NULL: none yet */
 
 	struct xbc_diag *diags;
 	size_t ndiags, diags_cap;
@@ -523,9 +531,11 @@ void *xbc_alloc(struct xbc *c, size_t size);
 char *xbc_strdup(struct xbc *c, const char *s);
 /* The same in c's arenas (zeroed; a NUL-terminated copy): never freed
  * alone. xbc_new's nodes are the tree's, gone at xbc_release_tree;
- * strings and xbc_new_kept's blocks stay until xbc_free. */
+ * strings and xbc_new_kept's blocks stay until xbc_free; xbc_new_scratch's
+ * until the block they belong to is lowered. */
 void *xbc_new(struct xbc *c, size_t size);
 void *xbc_new_kept(struct xbc *c, size_t size);
+void *xbc_new_scratch(struct xbc *c, size_t size);   /* in c->scratch */
 char *xbc_arena_strndup(struct xbc *c, const char *s, size_t len);
 
 /* ---- string literals (strlit.c) ---------------------------------------- */
@@ -565,15 +575,24 @@ int xbc_parse_file(struct xbc *c, const char *path);
  * includes are resolved like those of a file in the current directory. */
 int xbc_parse_buffer(struct xbc *c, const char *name, const char *text,
 		     size_t len);
-void xbc_resolve(struct xbc *c);
+/* What takes each block resolve has made ready: lowering, one at a time */
+typedef void xbc_block_fn(struct xbc *c, const struct xbc_block *b);
+/* Resolves constants, templates and files, and hands every block still
+ * in c->blocks, decoded, to next, in order. A for's blocks are made one at
+ * a time, each gone once next has it (c->scratch): a for of a million
+ * iterations never holds more than one of them. */
+void xbc_resolve(struct xbc *c, xbc_block_fn *next);
 /* glob-in-name on a block's decoded selector (resolve.c) */
 void xbc_check_glob(struct xbc *c, const struct xbc_block *b);
 /* The parser is done with the block at *c->open_link: lowered now if it
  * is plain and nothing in it is reported (true: its nodes may be reused;
- * the caller unlinks it), else left for xbc_lower with its order and
+ * the caller unlinks it), else left for xbc_lower_block with its order and
  * seq fixed while no for or use came before it. */
 bool xbc_lower_parsed(struct xbc *c);
-void xbc_lower(struct xbc *c);
+/* b's statements into the objects (xbc_resolve's next); then, once every
+ * block is lowered, the checks of whole objects and their order. */
+void xbc_lower_block(struct xbc *c, const struct xbc_block *b);
+void xbc_lower_end(struct xbc *c);
 /* The blob, in memory (malloc'd). 0, or -1 when out of memory or too big
  * (said on stderr). */
 int xbc_emit(struct xbc *c, unsigned char **blob, size_t *len);

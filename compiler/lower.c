@@ -1024,21 +1024,22 @@ static bool check_vlan(struct xbc *c, const struct xbc_block *b)
 	return true;
 }
 
-/* There is one pool: one pool block says all of it. */
+/* There is one pool: one pool block says all of it. first: where the
+ * first pool block is (file NULL: none yet). */
 static bool check_pool(struct xbc *c, const struct xbc_block *b,
-		       const struct xbc_block **first)
+		       struct xbc_loc *first)
 {
 	struct xbc_diag *d;
 
 	if (b->cls != XB_CLASS_POOL)
 		return true;
-	if (!*first) {
-		*first = b;
+	if (!first->file) {
+		*first = b->loc;
 		return true;
 	}
 	d = xbc_report(c, CHECK_POOL_BLOCK, &b->loc, "a second pool block: "
 		       "there is one pool");
-	xbc_note(c, d, &(*first)->loc, "the first pool block");
+	xbc_note(c, d, first, "the first pool block");
 	xbc_hint(c, d, "write these statements in the first pool block");
 	return false;
 }
@@ -1053,10 +1054,10 @@ static int order_cmp(const void *pa, const void *pb, void *arg)
 }
 
 /* b's statements into the object it selects, order its place among
- * blocks; pool the first pool block lowered. 0, or -1 out of memory. */
+ * blocks; pool where the first pool block is (check_pool). 0, or -1 out
+ * of memory. */
 static int lower_block(struct xbc *c, const struct xbc_block *b,
-		       uint32_t order, const struct xbc_block **pool,
-		       struct undo *u)
+		       uint32_t order, struct xbc_loc *pool, struct undo *u)
 {
 	const struct xbc_stmt *s;
 	struct xbc_object *o;
@@ -1137,7 +1138,7 @@ static uint32_t next_order(struct xbc *c)
 bool xbc_lower_parsed(struct xbc *c)
 {
 	struct xbc_block *b = *c->open_link;
-	const struct xbc_block *no_pool = NULL;
+	struct xbc_loc no_pool = { NULL, 0, 0 };
 	size_t seq = c->seq, nobjects = c->nobjects, n = 0;
 	const struct xbc_stmt *s;
 	struct undo u = { NULL, false, false, 0, 0 };
@@ -1186,30 +1187,27 @@ bool xbc_lower_parsed(struct xbc *c)
 	return false;
 }
 
-void xbc_lower(struct xbc *c)
+void xbc_lower_block(struct xbc *c, const struct xbc_block *b)
 {
-	struct xbc_block *b;
-	const struct xbc_block *pool = NULL;
+	size_t seq = c->seq;
 	struct undo u;
-	size_t nblocks = 0, i, seq;
-	int r;
 
-	for (b = c->blocks; b; b = b->next)
-		nblocks++;
-	if (room_for_objects(c, nblocks))
+	if (c->stop)
 		return;
-	for (b = c->blocks; b && !c->stop; b = b->next) {
-		/* a block placed when parsed takes the seqs kept for it */
-		seq = c->seq;
-		if (b->placed)
-			c->seq = b->seq_base;
-		r = lower_block(c, b, b->placed ? b->order : next_order(c),
-				&pool, &u);
-		if (b->placed)
-			c->seq = seq;
-		if (r)
-			return;
-	}
+	/* a block placed when parsed takes the seqs kept for it */
+	if (b->placed)
+		c->seq = b->seq_base;
+	if (lower_block(c, b, b->placed ? b->order : next_order(c),
+			&c->first_pool, &u))
+		return;         /* out of memory: stopped */
+	if (b->placed)
+		c->seq = seq;
+}
+
+void xbc_lower_end(struct xbc *c)
+{
+	size_t i;
+
 	c->cur_env = NULL;
 	/* every object is found: its index goes before the emit's tables
 	   come (peak memory) */
@@ -1231,8 +1229,8 @@ bool xbc_compile(struct xbc *c)
 {
 	xbc_release_sources(c);
 	if (!c->stop)
-		xbc_resolve(c);
+		xbc_resolve(c, xbc_lower_block);
 	if (!c->stop)
-		xbc_lower(c);
+		xbc_lower_end(c);
 	return !c->nerrors && !c->out_of_memory;
 }

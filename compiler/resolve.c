@@ -710,11 +710,14 @@ static void dup_str(struct xbc_str *to, const struct xbc_str *from)
 }
 
 /* b as the iteration env makes it: a block of its own, strings decoded
- * afresh */
+ * afresh. In c->scratch, gone once lowered, unless it uses a template:
+ * the notes of what a use brings in name the use, until the end. */
 static struct xbc_block *clone_block(struct xbc *c, const struct xbc_block *b,
 				     const struct xbc_env *env)
 {
-	struct xbc_block *n = xbc_new(c, sizeof(*n));
+	void *(*alloc)(struct xbc *, size_t) = b->has_use ? xbc_new :
+					       xbc_new_scratch;
+	struct xbc_block *n = alloc(c, sizeof(*n));
 	const struct xbc_stmt *s;
 	struct xbc_stmt *t;
 
@@ -732,7 +735,7 @@ static struct xbc_block *clone_block(struct xbc *c, const struct xbc_block *b,
 	dup_str(&n->selector, &b->selector);
 	dup_str(&n->host, &b->host);
 	for (s = b->stmts; s; s = s->next) {
-		t = xbc_new(c, sizeof(*t));
+		t = alloc(c, sizeof(*t));
 		if (!t)
 			break;
 		*t = *s;
@@ -744,10 +747,6 @@ static struct xbc_block *clone_block(struct xbc *c, const struct xbc_block *b,
 	}
 	return n;
 }
-
-static void expand_for(struct xbc *c, struct constants *k,
-		       struct xbc_for *f, const struct xbc_env *up,
-		       struct xbc_block ***tail);
 
 /* The variable of f is checked once: no let and no enclosing for's
  * variable has its name (${i} would then mean two things). */
@@ -816,9 +815,26 @@ static struct xbc_env *make_env(struct xbc *c, struct constants *k,
 	return e;
 }
 
+/* b, decoded in the scope of its iteration, to next */
+static void resolve_block(struct xbc *c, struct constants *k,
+			  struct xbc_block *b, xbc_block_fn *next)
+{
+	k->env = b->env;
+	c->cur_env = b->env;
+	if (!decode(c, k, &b->selector, b->loc.file, NULL))
+		xbc_check_glob(c, b);
+	if (b->host.raw)
+		decode(c, k, &b->host, b->loc.file, NULL);
+	decode_stmts(c, k, b->stmts);
+	if (!c->stop)
+		next(c, b);
+}
+
+/* Each block f makes, one at a time, to next: made, resolved and
+ * lowered, then gone (c->scratch) before the next is made */
 static void expand_for(struct xbc *c, struct constants *k,
 		       struct xbc_for *f, const struct xbc_env *up,
-		       struct xbc_block ***tail)
+		       xbc_block_fn *next)
 {
 	size_t n = f->is_range ? f->hi - f->lo + 1 : f->nitems, i;
 	const struct xbc_block *b;
@@ -837,14 +853,14 @@ static void expand_for(struct xbc *c, struct constants *k,
 			continue;
 		for (b = f->body; b && !c->stop; b = b->next) {
 			if (b->loop) {
-				expand_for(c, k, b->loop, env, tail);
+				expand_for(c, k, b->loop, env, next);
 				continue;
 			}
 			made = clone_block(c, b, env);
 			if (!made)
 				return;
-			**tail = made;
-			*tail = &made->next;
+			resolve_block(c, k, made, next);
+			xbc_arena_reset(&c->scratch);
 		}
 	}
 }
@@ -878,48 +894,29 @@ static void charge_uses(struct xbc *c, struct xbc_block *b)
 	}
 }
 
-/* Each for of the list is replaced by the blocks it makes */
-static void expand_fors(struct xbc *c, struct constants *k)
+/* A for of the list: checked against the bound on what all fors and
+ * uses make, then expanded */
+static void resolve_for(struct xbc *c, struct constants *k,
+			const struct xbc_block *b, xbc_block_fn *next)
 {
-	struct xbc_block **pp = &c->blocks, *b, *out, **tail;
+	size_t cost = for_cost(b->loop);
 	struct xbc_diag *d;
-	size_t cost;
 
-	while ((b = *pp) && !c->stop) {
-		if (!b->loop) {
-			charge_uses(c, b);
-			pp = &b->next;
-			continue;
-		}
-		out = NULL;
-		tail = &out;
-		cost = for_cost(b->loop);
-		if (cost > c->opt.max_expanded - c->expanded) {
-			d = xbc_report(c, CHECK_EXPANSION, &b->loop->loc,
-				       "this for makes %s%zu blocks and "
-				       "statements: all fors and templates "
-				       "together may make %zu",
-				       cost == SIZE_MAX ? "over " : "",
-				       cost, c->opt.max_expanded);
-			xbc_hint(c, d, "a range of millions is likely a typo "
-				 "in a bound");
-		} else {
-			c->expanded += cost;
-			expand_for(c, k, b->loop, NULL, &tail);
-		}
-		*tail = b->next;
-		*pp = out;              /* b->next itself when none were made */
-		if (out != b->next)
-			pp = tail;
-		/* kept: the iterations' names and notes point into it */
-		b->next = c->spent_fors;
-		c->spent_fors = b;
+	if (cost > c->opt.max_expanded - c->expanded) {
+		d = xbc_report(c, CHECK_EXPANSION, &b->loop->loc,
+			       "this for makes %s%zu blocks and statements: "
+			       "all fors and templates together may make %zu",
+			       cost == SIZE_MAX ? "over " : "", cost,
+			       c->opt.max_expanded);
+		xbc_hint(c, d, "a range of millions is likely a typo in a "
+			 "bound");
+		return;
 	}
-	k->env = NULL;
-	c->cur_env = NULL;
+	c->expanded += cost;
+	expand_for(c, k, b->loop, NULL, next);
 }
 
-void xbc_resolve(struct xbc *c)
+void xbc_resolve(struct xbc *c, xbc_block_fn *next)
 {
 	struct constants k = { 0 };
 	struct xbc_block *b;
@@ -961,15 +958,13 @@ void xbc_resolve(struct xbc *c)
 	for (l = c->lets; l && !c->stop; l = l->next)
 		resolve_let(c, &k, l);
 	resolve_templates(c, &k);
-	expand_fors(c, &k);
 	for (b = c->blocks; b && !c->stop; b = b->next) {
-		k.env = b->env;
-		c->cur_env = b->env;
-		if (!decode(c, &k, &b->selector, b->loc.file, NULL))
-			xbc_check_glob(c, b);
-		if (b->host.raw)
-			decode(c, &k, &b->host, b->loc.file, NULL);
-		decode_stmts(c, &k, b->stmts);
+		if (b->loop) {
+			resolve_for(c, &k, b, next);
+		} else {
+			charge_uses(c, b);
+			resolve_block(c, &k, b, next);
+		}
 	}
 	k.env = NULL;
 	c->cur_env = NULL;

@@ -473,12 +473,12 @@ void xbc_blocks_free(struct xbc_block *b)
 void xbc_release_tree(struct xbc *c)
 {
 	xbc_blocks_free(c->blocks);
-	xbc_blocks_free(c->spent_fors);
 	xbc_arena_free(&c->arena);
+	xbc_arena_free(&c->scratch);
 	free(c->entry_ctx);          /* loops and uses: the tree's */
 	c->entry_ctx = NULL;
 	c->entry_ctx_cap = 0;
-	c->blocks = c->spent_fors = c->cur_block = NULL;
+	c->blocks = c->cur_block = NULL;
 	c->block_tail = &c->blocks;
 	c->lets = NULL;
 	c->let_tail = &c->lets;
@@ -513,8 +513,6 @@ void xbc_free(struct xbc *c)
 
 	xbc_blocks_free(c->blocks);
 	c->blocks = NULL;
-	xbc_blocks_free(c->spent_fors);
-	c->spent_fors = NULL;
 	/* templates, envs, lets, includes: all in the arena */
 	while (c->files) {
 		struct xbc_file *f = c->files;
@@ -541,5 +539,6 @@ void xbc_free(struct xbc *c)
 	free(c->main_dir);
 	xbc_arena_free(&c->arena);
 	xbc_arena_free(&c->kept);
+	xbc_arena_free(&c->scratch);
 	memset(c, 0, sizeof(*c));
 }

@@ -96,6 +96,30 @@ START_TEST(for_range_pads_to_the_first_bound)
 }
 END_TEST
 
+/* What resolve hands on of the blocks a for makes: each clone's strings,
+ * read while it lives (it is gone once lowered) */
+static struct {
+	int n;
+	const char *selector[4];
+	const char *value[4][5];
+	const struct xbc_stmt *body;     /* the for's body, as parsed */
+} seen;
+
+static void see_block(struct xbc *c, const struct xbc_block *b)
+{
+	const struct xbc_stmt *s;
+	int i = 0;
+
+	(void)c;
+	ck_assert_int_lt(seen.n, 4);
+	seen.selector[seen.n] = b->selector.value;
+	for (s = b->stmts; s && i < 5; s = s->next) {
+		ck_assert_ptr_ne(s, seen.body);     /* a clone's own */
+		seen.value[seen.n][i++] = s->value.value;
+	}
+	seen.n++;
+}
+
 /* A string of printable ASCII without '\\' or '$' is its own value from
  * the scanner on; any other waits for resolve. A for's clones share a
  * plain one and decode the others per iteration. */
@@ -121,17 +145,19 @@ START_TEST(plain_strings_are_values_when_parsed)
 	ck_assert_str_eq(s->value.value, "plain ~!#%[]\x7f");
 	for (s = s->next; s; s = s->next)    /* a tab, an escape, UTF-8, ${} */
 		ck_assert_ptr_null(s->value.value);
-	xbc_resolve(&c);
+	memset(&seen, 0, sizeof(seen));
+	seen.body = c.blocks->loop->body->stmts;
+	xbc_resolve(&c, see_block);
 	ck_assert_int_eq(c.nerrors, 0);
-	ck_assert_str_eq(c.blocks->next->selector.value, "v2");
-	s = c.blocks->next->stmts;
+	ck_assert_int_eq(seen.n, 2);
+	ck_assert_str_eq(seen.selector[1], "v2");
 	/* the clone's plain value is the body's, not a copy */
-	ck_assert_ptr_eq(s->value.value,
-			 c.spent_fors->loop->body->stmts->value.raw);
-	ck_assert_str_eq(s->next->value.value, "a\tb");
-	ck_assert_str_eq(s->next->next->value.value, "aA");
-	ck_assert_str_eq(s->next->next->next->value.value, "caf\xc3\xa9");
-	ck_assert_str_eq(s->next->next->next->next->value.value, "2");
+	ck_assert_ptr_eq(seen.value[1][0], seen.body->value.raw);
+	ck_assert_str_eq(seen.value[1][1], "a\tb");
+	ck_assert_str_eq(seen.value[1][2], "aA");
+	ck_assert_str_eq(seen.value[1][3], "caf\xc3\xa9");
+	ck_assert_str_eq(seen.value[1][4], "2");
+	ck_assert_str_eq(seen.value[0][4], "1");
 	xbc_free(&c);
 }
 END_TEST
@@ -184,10 +210,12 @@ START_TEST(for_over_the_limit_makes_nothing)
 {
 	struct xbc c;
 
-	ck_assert(!compile(&c, "for i in 1..3000000 { vm \"v${i}\" { vm-data \"a\" = \"1\"; } }\n"));
+	ck_assert(!compile(&c, "for i in 1..300000000 { vm \"v${i}\" { vm-data \"a\" = \"1\"; } }\n"));
 	assert_diag_at(&c, CHECK_EXPANSION, 1, 1);
 	ck_assert_uint_eq(c.nobjects, 0);
-	ck_assert_ptr_null(c.blocks);
+	ck_assert_uint_eq(c.expanded, 0);
+	ck_assert_ptr_nonnull(c.blocks->loop);  /* the for alone */
+	ck_assert_ptr_null(c.blocks->next);
 	xbc_free(&c);
 }
 END_TEST
@@ -1211,7 +1239,7 @@ START_TEST(repeated_plain_strings_are_shared)
 	ck_assert_ptr_ne(a->next->value.raw, b->next->value.raw);
 	ck_assert_ptr_ne(a->next->next->value.raw, b->next->next->value.raw);
 	ck_assert_str_eq(a->next->next->value.raw, b->next->next->value.raw);
-	xbc_resolve(&c);
+	xbc_resolve(&c, xbc_lower_block);
 	ck_assert_int_eq(c.nerrors, 0);
 	ck_assert_str_eq(a->next->value.value, "xA");
 	xbc_free(&c);
@@ -1252,6 +1280,54 @@ START_TEST(arena_nodes_zeroed)
 			memset(node, 0xa5, sizes[i]);
 		}
 	}
+	xbc_free(&c);
+}
+END_TEST
+
+/* A reset arena hands out its current chunk again, zeroed where it was
+ * used; a node too big for the chunk, taken between, is freed */
+START_TEST(arena_reset_reuses_the_chunk_zeroed)
+{
+	struct xbc c;
+	unsigned char *first, *big, *again;
+	size_t j;
+
+	xbc_init(&c);
+	first = xbc_new_scratch(&c, 200);
+	ck_assert_ptr_nonnull(first);
+	memset(first, 0xa5, 200);
+	big = xbc_new_scratch(&c, 1 << 20);    /* a chunk of its own */
+	ck_assert_ptr_nonnull(big);
+	xbc_arena_reset(&c.scratch);
+	again = xbc_new_scratch(&c, 300);
+	ck_assert_ptr_eq(again, first);
+	for (j = 0; j < 300 && !again[j]; j++)
+		;
+	ck_assert_uint_eq(j, 300);
+	xbc_free(&c);                   /* valgrind: nothing lost */
+}
+END_TEST
+
+/* A for's blocks are made one at a time: 2,000 iterations of a block of
+ * ten statements (about 2 MB made in all) fit in the first 16 kB chunk
+ * of the scratch arena, over and over */
+START_TEST(for_clones_live_one_at_a_time)
+{
+	static const char src[] =
+		"for i in 1..2000 { vm \"v${i}\" {\n"
+		"    vm-data \"a\" = \"${i}\"; vm-data \"b\" = \"${i}\";\n"
+		"    vm-data \"c\" = \"${i}\"; vm-data \"d\" = \"${i}\";\n"
+		"    vm-data \"e\" = \"${i}\"; vm-data \"f\" = \"${i}\";\n"
+		"    vm-data \"g\" = \"${i}\"; vm-data \"h\" = \"${i}\";\n"
+		"    vm-data \"i\" = \"${i}\"; vm-data \"j\" = \"x\";\n"
+		"} }\n";
+	struct xbc c;
+
+	ck_assert(compile(&c, src));
+	ck_assert_uint_eq(c.nobjects, 2000);
+	ck_assert_str_eq(vm_data(&c, "v1999", "vm-data/i"), "1999");
+	ck_assert_ptr_nonnull(c.scratch.start);
+	ck_assert_uint_le((size_t)(c.scratch.end - c.scratch.start), 16 << 10);
 	xbc_free(&c);
 }
 END_TEST
@@ -1411,6 +1487,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, blob_streamed_to_a_file_is_the_blob_in_memory);
 	tcase_add_test(tc, arena_blocks_keep_their_bytes);
 	tcase_add_test(tc, arena_nodes_zeroed);
+	tcase_add_test(tc, arena_reset_reuses_the_chunk_zeroed);
+	tcase_add_test(tc, for_clones_live_one_at_a_time);
 	tcase_add_test(tc, tree_nodes_small);
 	tcase_add_test(tc, repeated_plain_strings_are_shared);
 	tcase_add_test(tc, blob_after_the_tree_is_released_is_the_same);
