@@ -484,11 +484,13 @@ static inline struct xbc_loc xbc_object_loc(const struct xbc *c,
 }
 
 /* The largest number a for counts to, and how many blocks and statements
- * all fors and uses of templates may make together: a for over millions,
- * or templates that each use the next twice, are an error, not an
- * exhausted memory. */
+ * all fors and uses of templates may make together: a for over tens of
+ * millions, or templates that each use the next twice, are an error, not
+ * an exhausted memory. A million VMs of ten keys each (11 million) fit:
+ * a for's blocks are made one at a time, and what they leave, their
+ * entries, costs what the same VMs written out cost, under 1 GB. */
 #define XBC_MAX_FOR_VALUE 999999999999UL
-#define XBC_MAX_EXPANDED (2UL * 1000 * 1000)
+#define XBC_MAX_EXPANDED (12UL * 1000 * 1000)
 /* What every ${} of a compilation may expand to together */
 #define XBC_MAX_CONSTANT_BYTES (256UL << 20)
 
