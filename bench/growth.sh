@@ -4,6 +4,8 @@
 # 10 vm-data keys for N in SIZES (default "1000 10000 30000 100000"),
 # plus an SR, a network and a PIF:
 #   compile   xenbakec site.xb
+#   for       xenbakec loop.xb: the same VMs written as one for loop,
+#             whose blocks are made, lowered and dropped one at a time
 #   load      bench/bench-load site.xbb 10: the runtime's load (map,
 #             verify, recheck) and the planner's input, ten times over
 #   plan      xenbake plan --no-xenstore, against the simulator with the
@@ -62,13 +64,17 @@ run() {
 
 : >"$work/results"
 for n in $SIZES; do
-	"$PY" "$src/bench/gen-source.py" "$n" "$K" "$work/site.xb" "$work/unused.dts"
-	cat >>"$work/site.xb" <<'XB'
+	"$PY" "$src/bench/gen-source.py" --loop "$work/loop.xb" "$n" "$K" \
+		"$work/site.xb" "$work/unused.dts"
+	for xb in site loop; do
+		cat >>"$work/$xb.xb" <<'XB'
 sr "Local storage" { i18n-key local-storage; }
 network "Storage network" { hide-from-xencenter; }
 pif "eth1" { hide-from-xencenter; }
 XB
+	done
 	run compile "$n" 5 "$build/xenbakec" -o "$work/site.xbb" "$work/site.xb"
+	run for "$n" 5 "$build/xenbakec" -o "$work/loop.xbb" "$work/loop.xb"
 	run load "$n" 5 "$build/bench/bench-load" "$work/site.xbb" 10
 	[ "$n" -le "$XAPI_MAX" ] || continue
 	"$PY" "$src/bench/gen-fixture.py" "$n" halted >"$work/host.json"
@@ -86,7 +92,7 @@ printf '  %-8s' stage
 for n in $SIZES; do printf ' %24s' "$n VMs"; done
 printf '   cpu ratio\n'
 
-for stage in compile load plan apply; do
+for stage in compile for load plan apply; do
 	printf '  %-8s' "$stage"
 	for n in $SIZES; do
 		awk -v s="$stage" -v n="$n" '$1 == s && $2 == n { got = 1
