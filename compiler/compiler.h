@@ -308,7 +308,7 @@ struct xbc_entry {
 	const char *value;
 	int line, column;
 	uint32_t seq;                /* statement order, to sort stably;
-				        its context at c->entry_ctx[seq] */
+				        its context in c->ctx_runs */
 	unsigned field : 8;          /* enum xb_field */
 	bool once : 1;               /* XB_ENTRY_ONCE */
 	bool secret : 1;             /* XB_ENTRY_SECRET: value is sealed */
@@ -326,12 +326,19 @@ struct xbc_entry {
 #define XBC_MAX_ENTRIES UINT32_MAX
 #define XBC_MAX_DEPTH ((1u << 21) - 1)
 
-/* Where an entry came from, for the notes of a duplicate-key: kept beside
- * the entries, and only when a for or a template made some, so that a
- * source without them pays nothing for it. */
+/* Where an entry came from, for the notes of a duplicate-key */
 struct xbc_entry_ctx {
 	const struct xbc_env *env;
 	const struct xbc_stmt *use;  /* the use that brought it, or NULL */
+};
+
+/* The entries of seqs first .. first + n - 1 share one context: kept
+ * beside the entries, and only once a for or a template made some, so
+ * that a source without them pays nothing for it. A block a for makes
+ * is one run, not one a statement. */
+struct xbc_ctx_run {
+	uint32_t first, n;
+	struct xbc_entry_ctx ctx;
 };
 
 struct xbc_object {
@@ -451,7 +458,9 @@ struct xbc {
 	struct xbc_object **buckets; /* objects by selector, while lowering */
 	size_t nbuckets;
 	size_t seq;
-	struct xbc_entry_ctx *entry_ctx;     /* by seq; NULL: none needed */
+	struct xbc_ctx_run *ctx_runs;        /* in the order made; NULL:
+				        none needed (lower.c: ctx_of) */
+	size_t nctx_runs, ctx_runs_cap;
 	bool positions_shared;       /* a "#@" line: emit must dedupe
 				        positions (so must a for or a use,
 				        see expanded; an entry made at
@@ -462,7 +471,6 @@ struct xbc {
 	struct xbc_names keys;       /* of the entries, by text */
 	struct xbc_names entry_files;        /* of the objects and entries,
 				        by address */
-	size_t entry_ctx_cap;
 };
 
 static inline const char *xbc_entry_key(const struct xbc *c,

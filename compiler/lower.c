@@ -145,27 +145,37 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 	return o;
 }
 
-/* Records the loop iteration and the use an entry comes from */
+/* Records the loop iteration and the use the entry of seq comes from:
+ * the last run grows when the entry follows it with the same context.
+ * Runs are made in the order of their seqs, which ctx_of searches by: an
+ * entry takes the next seq as it is made, but for a block placed when
+ * parsed (xbc_lower_parsed), whose seqs were kept before any for or use
+ * was parsed; it has no context, and is lowered before the first block
+ * that has one. */
 static int set_ctx(struct xbc *c, size_t seq)
 {
-	if (seq >= c->entry_ctx_cap) {
-		size_t cap = c->entry_ctx_cap ? 2 * c->entry_ctx_cap : 1024;
-		struct xbc_entry_ctx *p;
+	struct xbc_ctx_run *last = c->nctx_runs ?
+				   &c->ctx_runs[c->nctx_runs - 1] : NULL;
 
-		while (cap <= seq)
-			cap *= 2;
-		p = realloc(c->entry_ctx, cap * sizeof(*p));
+	if (last && last->ctx.env == c->cur_env &&
+	    last->ctx.use == c->cur_use && last->first + last->n == seq) {
+		last->n++;
+		return 0;
+	}
+	if (c->nctx_runs == c->ctx_runs_cap) {
+		size_t cap = c->ctx_runs_cap ? 2 * c->ctx_runs_cap : 256;
+		struct xbc_ctx_run *p = cap <= SIZE_MAX / sizeof(*p) ?
+			realloc(c->ctx_runs, cap * sizeof(*p)) : NULL;
+
 		if (!p) {
 			c->out_of_memory = c->stop = true;
 			return -1;
 		}
-		memset(p + c->entry_ctx_cap, 0,
-		       (cap - c->entry_ctx_cap) * sizeof(*p));
-		c->entry_ctx = p;
-		c->entry_ctx_cap = cap;
+		c->ctx_runs = p;
+		c->ctx_runs_cap = cap;
 	}
-	c->entry_ctx[seq].env = c->cur_env;
-	c->entry_ctx[seq].use = c->cur_use;
+	c->ctx_runs[c->nctx_runs++] = (struct xbc_ctx_run){
+		(uint32_t)seq, 1, { c->cur_env, c->cur_use } };
 	return 0;
 }
 
@@ -173,8 +183,20 @@ static struct xbc_entry_ctx ctx_of(const struct xbc *c,
 				   const struct xbc_entry *e)
 {
 	struct xbc_entry_ctx none = { NULL, NULL };
+	size_t lo = 0, hi = c->nctx_runs, mid;
 
-	return e->seq < c->entry_ctx_cap ? c->entry_ctx[e->seq] : none;
+	/* the last run that starts at or before e */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (c->ctx_runs[mid].first <= e->seq)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (lo < c->nctx_runs && c->ctx_runs[lo].first <= e->seq &&
+	    e->seq - c->ctx_runs[lo].first < c->ctx_runs[lo].n)
+		return c->ctx_runs[lo].ctx;
+	return none;
 }
 
 /* Room for cap entries in o: in the arena, the old array left there (an
@@ -224,7 +246,7 @@ static struct xbc_entry *add_entry(struct xbc *c, struct xbc_object *o,
 	e->column = loc->first_column;
 	e->seq = (uint32_t)c->seq++;
 	e->depth = (unsigned)c->cur_depth;
-	if ((c->cur_env || c->cur_use || c->entry_ctx) && set_ctx(c, e->seq))
+	if ((c->cur_env || c->cur_use || c->ctx_runs) && set_ctx(c, e->seq))
 		return NULL;
 	return e;
 }

@@ -475,9 +475,9 @@ void xbc_release_tree(struct xbc *c)
 	xbc_blocks_free(c->blocks);
 	xbc_arena_free(&c->arena);
 	xbc_arena_free(&c->scratch);
-	free(c->entry_ctx);          /* loops and uses: the tree's */
-	c->entry_ctx = NULL;
-	c->entry_ctx_cap = 0;
+	free(c->ctx_runs);           /* loops and uses: the tree's */
+	c->ctx_runs = NULL;
+	c->nctx_runs = c->ctx_runs_cap = 0;
 	c->blocks = c->cur_block = NULL;
 	c->block_tail = &c->blocks;
 	c->lets = NULL;
@@ -526,7 +526,7 @@ void xbc_free(struct xbc *c)
 	}
 	free(c->objects);                  /* each and its entries: arena */
 	free(c->buckets);
-	free(c->entry_ctx);
+	free(c->ctx_runs);
 	xbc_names_free(&c->keys);
 	xbc_names_free(&c->entry_files);
 	for (i = 0; i < c->ndiags; i++) {

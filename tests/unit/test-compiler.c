@@ -206,6 +206,39 @@ START_TEST(diagnostic_in_a_for_notes_the_iteration)
 }
 END_TEST
 
+/* The notes of a duplicate-key name the iteration and the uses that
+ * brought both values, found by seq among the runs of contexts: here one
+ * run an iteration, then one a use */
+START_TEST(duplicate_notes_name_iterations_and_uses)
+{
+	struct xbc c;
+	const struct xbc_diag *d;
+	size_t i;
+	int n, uses = 0, iterations = 0;
+
+	ck_assert(!compile(&c, "template u { vm-data \"x\" = \"u\"; }\n"
+			   "template w { vm-data \"x\" = \"w\"; }\n"
+			   "for i in 1..4 { vm \"v\" { vm-data \"k\" = \"${i}\"; } }\n"
+			   "vm \"p\" { use u; }\n"
+			   "vm \"p\" { use w; }\n"));
+	for (i = 0; i < c.ndiags; i++) {
+		d = &c.diags[i];
+		ck_assert_int_eq(d->check, CHECK_DUPLICATE_KEY);
+		for (n = 0; n < d->nnotes; n++) {
+			if (!strcmp(d->note[n], "from the template used here")) {
+				ck_assert_int_eq(d->note_loc[n].first_column, 10);
+				uses |= 1 << (d->note_loc[n].first_line - 4);
+			} else if (!strncmp(d->note[n], "in for i = ", 11)) {
+				iterations |= 1 << (d->note[n][11] - '0');
+			}
+		}
+	}
+	ck_assert_int_eq(uses, 3);           /* lines 4 and 5 */
+	ck_assert_int_eq(iterations, 1 << 2 | 1 << 3 | 1 << 4);
+	xbc_free(&c);
+}
+END_TEST
+
 START_TEST(for_over_the_limit_makes_nothing)
 {
 	struct xbc c;
@@ -1472,6 +1505,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, for_variable_is_unknown_outside_its_body);
 	tcase_add_test(tc, diagnostic_in_a_for_notes_the_iteration);
 	tcase_add_test(tc, for_over_the_limit_makes_nothing);
+	tcase_add_test(tc, duplicate_notes_name_iterations_and_uses);
 	tcase_add_test(tc, block_overrides_template_and_templates_nest);
 	tcase_add_test(tc, template_cycle_is_cut_and_reported);
 	suite_add_tcase(s, tc);
