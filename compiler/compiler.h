@@ -452,6 +452,9 @@ struct xbc {
 	int nerrors, nwarnings;
 	bool stop;                   /* too many errors: wind down */
 	bool out_of_memory;
+	bool read_failed;            /* a source failed partway through its
+				        reading: said on stderr, an I/O
+				        error (exit 2), not the source's */
 
 	struct xbc_object **objects; /* sorted, after lowering */
 	size_t nobjects, objects_cap;
@@ -579,7 +582,9 @@ enum xbc_piece_kind xbc_str_piece(struct xbc *c, const char *raw,
 
 /* ---- stages ------------------------------------------------------------ */
 
-/* Parses path (the main file) and everything it includes. */
+/* Parses path (the main file) and everything it includes. -1 when the
+ * main file cannot be opened, or a source fails partway through its
+ * reading (c->read_failed): said on stderr. */
 int xbc_parse_file(struct xbc *c, const char *path);
 /* Parses an in-memory buffer as the main file named name (fuzzing, tests);
  * includes are resolved like those of a file in the current directory. */

@@ -245,7 +245,7 @@ static int format_file(const struct xbc_options *opt, const char *path,
 	xbc_init(&c);
 	c.opt = *opt;
 	c.opt.no_includes = true;
-	if (xbc_parse_file(&c, path) && !c.nerrors)
+	if (xbc_parse_file(&c, path) && (c.read_failed || !c.nerrors))
 		goto out;           /* unreadable, said why */
 	if (!c.nerrors && !c.out_of_memory)
 		xbc_format(&c, &text, &len);
@@ -477,8 +477,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	if (xbc_parse_file(&c, argv[optind]) && !c.nerrors) {
-		ret = EXIT_USAGE;           /* the main file could not be read */
+	if (xbc_parse_file(&c, argv[optind]) &&
+	    (c.read_failed || !c.nerrors)) {
+		ret = EXIT_USAGE;           /* a source could not be read */
 		goto out;
 	}
 	if (!check_only && check_output(&c, out_path))

@@ -525,11 +525,12 @@ struct xbc_stream {
 	bool eof;
 };
 
-/* The next piece into buf: 1, 0 at the end of the file, -1 on an error
- * (said at the line the reading stopped at) */
+/* The next piece into buf: 1, 0 at the end of the file, -1 on an error.
+ * A read that fails is the disk's or the system's, not the source's: it
+ * is said as an I/O error with the line the reading stopped at, and
+ * stops the compile (c->read_failed). */
 static int read_piece(struct xbc_scan *s, struct xbc_stream *st)
 {
-	struct xbc_loc at;
 	const char *nl;
 	char *bigger;
 	ssize_t got;
@@ -575,11 +576,10 @@ static int read_piece(struct xbc_scan *s, struct xbc_stream *st)
 	st->buf[st->piece] = st->buf[st->piece + 1] = '\0';
 	return 1;
 failed:
-	at = (struct xbc_loc){ s->file, s->line, 1 };
-	xbc_report(s->c, CHECK_SYNTAX, &at, "cannot read %s from here on: %s",
-		   st->f->name, errno == EFBIG ? "larger than 1 GiB" :
-		   strerror(errno));
-	s->c->stop = true;
+	fprintf(stderr, "xenbakec: %s: cannot read from line %d on: %s\n",
+		st->f->path, s->line, errno == EFBIG ? "larger than 1 GiB" :
+		strerror(errno));
+	s->c->read_failed = s->c->stop = true;
 	return -1;
 }
 
@@ -993,7 +993,7 @@ int xbc_parse_file(struct xbc *c, const char *path)
 		free(f);
 		return -1;
 	}
-	return parse_main(c, f);
+	return parse_main(c, f) || c->read_failed ? -1 : 0;
 }
 
 int xbc_parse_buffer(struct xbc *c, const char *name, const char *text,

@@ -215,6 +215,20 @@ rc=0
 "$XENBAKEC" --check piece-err.xb 2>err || rc=$?
 check "an error after a line longer than two pieces is where it is (exit $rc)" \
 	'[ $rc -eq 1 ] && grep -q "^piece-err.xb:3:14: error: a stray character" err'
+# --- a read that fails partway (the kernel refuses to read address 0 of
+# /proc/self/mem, a regular file): an I/O error, exit 2, no blob, no
+# diagnostics of a source cut short; the same from an include
+rc=0
+"$XENBAKEC" -o mem.xbb /proc/self/mem 2>err || rc=$?
+check "a source whose read fails: exit 2, said, no blob (exit $rc)" \
+	'[ $rc -eq 2 ] && [ ! -e mem.xbb ] && [ "$(wc -l <err)" -eq 1 ] &&
+	 grep -q "^xenbakec: /proc/self/mem: cannot read from line 1 on: " err'
+printf 'vm "v" { vm-data "k" = "1"; }\ninclude "/proc/self/mem";\n' >inc-mem.xb
+rc=0
+"$XENBAKEC" -o inc-mem.xbb inc-mem.xb 2>err || rc=$?
+check "an include whose read fails: exit 2, said, no blob (exit $rc)" \
+	'[ $rc -eq 2 ] && [ ! -e inc-mem.xbb ] &&
+	 grep -q "^xenbakec: /proc/self/mem: cannot read from line 1 on: " err'
 : >empty.xb
 rc=0
 "$XENBAKEC" -o empty.xbb empty.xb 2>err || rc=$?
