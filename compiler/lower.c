@@ -1219,9 +1219,9 @@ void xbc_lower_block(struct xbc *c, const struct xbc_block *b)
 	/* a block placed when parsed takes the seqs kept for it */
 	if (b->placed)
 		c->seq = b->seq_base;
-	if (lower_block(c, b, b->placed ? b->order : next_order(c),
-			&c->first_pool, &u))
-		return;         /* out of memory: stopped */
+	/* out of memory stops the compile (c->stop): nothing to return */
+	lower_block(c, b, b->placed ? b->order : next_order(c),
+		    &c->first_pool, &u);
 	if (b->placed)
 		c->seq = seq;
 }
