@@ -9,17 +9,20 @@
 const char *xb_read_all(int fd, void *buf, size_t n)
 {
 	size_t done = 0;
-	ssize_t got = 0;
+	ssize_t got;
+	char more;
 
-	while (done < n) {
-		got = read(fd, (char *)buf + done, n - done);
+	/* the n bytes, then one read more, which must find the file's end */
+	for (;;) {
+		got = done < n ? read(fd, (char *)buf + done, n - done) :
+				 read(fd, &more, 1);
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got <= 0)
+		if (got <= 0 || done == n)
 			break;
 		done += (size_t)got;
 	}
-	if (done == n)
-		return NULL;
-	return got < 0 ? strerror(errno) : "the file changed while read";
+	if (got < 0)
+		return strerror(errno);
+	return done == n && got == 0 ? NULL : "the file changed while read";
 }

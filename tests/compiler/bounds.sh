@@ -217,7 +217,9 @@ check "an error after a line longer than two pieces is where it is (exit $rc)" \
 	'[ $rc -eq 1 ] && grep -q "^piece-err.xb:3:14: error: a stray character" err'
 # --- a read that fails partway (the kernel refuses to read address 0 of
 # /proc/self/mem, a regular file): an I/O error, exit 2, no blob, no
-# diagnostics of a source cut short; the same from an include
+# diagnostics of a source cut short; the same from an include and --fmt.
+# A file longer than its size says (/proc's say 0) is read to its end or
+# refused, never cut to the size: /proc/self/comm as a file value
 rc=0
 "$XENBAKEC" -o mem.xbb /proc/self/mem 2>err || rc=$?
 check "a source whose read fails: exit 2, said, no blob (exit $rc)" \
@@ -229,6 +231,16 @@ rc=0
 check "an include whose read fails: exit 2, said, no blob (exit $rc)" \
 	'[ $rc -eq 2 ] && [ ! -e inc-mem.xbb ] &&
 	 grep -q "^xenbakec: /proc/self/mem: cannot read from line 1 on: " err'
+rc=0
+"$XENBAKEC" --fmt --check /proc/self/mem 2>err || rc=$?
+check "--fmt of a source whose read fails: exit 2, said (exit $rc)" \
+	'[ $rc -eq 2 ] && grep -q "^xenbakec: /proc/self/mem: Input/output error" err'
+printf 'vm "v" { vm-data "k" = file "/proc/self/comm"; }\n' >comm.xb
+rc=0
+"$XENBAKEC" -o comm.xbb comm.xb 2>err || rc=$?
+check "a file value longer than its size says is refused, not cut (exit $rc)" \
+	'[ $rc -eq 1 ] && [ ! -e comm.xbb ] &&
+	 grep -q "^comm.xb:1:29: error: cannot read file \"/proc/self/comm\": the file changed while read \[file\]" err'
 : >empty.xb
 rc=0
 "$XENBAKEC" -o empty.xbb empty.xb 2>err || rc=$?
