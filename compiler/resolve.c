@@ -26,41 +26,46 @@
 /* templates that use templates: how deep */
 #define MAX_TEMPLATE_DEPTH 64
 
+/* A string being decoded: in small while it fits, as most do */
 struct out {
-	char *buf;
-	size_t *from;                /* for each byte: offset in raw */
+	char *buf;                   /* small, or malloc'd */
 	size_t len, cap;
+	char small[128];
 };
 
-/* from: the raw offset of bytes[0], the others following it; or
- * FROM_CONSTANT for them all. */
-static int put(struct xbc *c, struct out *o, const char *bytes, size_t n,
-	       size_t from)
+static void out_init(struct out *o)
 {
-	size_t i;
+	o->buf = o->small;
+	o->len = 0;
+	o->cap = sizeof(o->small);
+	o->buf[0] = '\0';
+}
 
+static void out_free(struct out *o)
+{
+	if (o->buf != o->small)
+		free(o->buf);
+}
+
+static int put(struct xbc *c, struct out *o, const char *bytes, size_t n)
+{
 	if (o->len + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 32;
+		size_t cap = o->cap;
 		char *b;
-		size_t *f;
 
 		while (cap < o->len + n + 1)
 			cap *= 2;
-		b = realloc(o->buf, cap);
-		if (b)
-			o->buf = b;
-		f = realloc(o->from, cap * sizeof(*f));
-		if (f)
-			o->from = f;
-		if (!b || !f) {
+		b = o->buf == o->small ? malloc(cap) : realloc(o->buf, cap);
+		if (!b) {
 			c->out_of_memory = c->stop = true;
 			return -1;
 		}
+		if (o->buf == o->small)
+			memcpy(b, o->small, o->len + 1);
+		o->buf = b;
 		o->cap = cap;
 	}
 	memcpy(o->buf + o->len, bytes, n);
-	for (i = 0; i < n; i++)
-		o->from[o->len + i] = from == FROM_CONSTANT ? from : from + i;
 	o->len += n;
 	o->buf[o->len] = '\0';
 	return 0;
@@ -107,6 +112,19 @@ static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
 static void resolve_let(struct xbc *c, struct constants *k,
 			struct xbc_let *root);
 
+/* The for variable ${name} (len bytes) names, innermost first; NULL:
+ * none, a constant then */
+static const struct xbc_env *find_env(const struct constants *k,
+				      const char *name, size_t len)
+{
+	const struct xbc_env *e;
+
+	for (e = k->env; e; e = e->up)
+		if (!strncmp(e->name, name, len) && !e->name[len])
+			return e;
+	return NULL;
+}
+
 /* ${name} at raw offset off. */
 static int interpolate(struct xbc *c, struct constants *k,
 		       struct xbc_str *s, const char *file, struct out *o,
@@ -116,20 +134,19 @@ static int interpolate(struct xbc *c, struct constants *k,
 	struct xbc_loc at = xbc_str_at(s, file);
 	struct xbc_loc loc = xbc_str_loc(&at, off);
 	struct xbc_diag *d;
-	const struct xbc_env *e;
+	const struct xbc_env *e = find_env(k, name, len);
 	char *word;
 	size_t vlen;
 
-	for (e = k->env; e; e = e->up)
-		if (!strncmp(e->name, name, len) && !e->name[len]) {
-			if (o->len + e->len > MAX_EXPANSION) {
-				xbc_report(c, CHECK_EXPANSION, &loc, "'${%s}' "
-					   "makes this string longer than %lu "
-					   "bytes", e->name, MAX_EXPANSION);
-				return -1;
-			}
-			return put(c, o, e->value, e->len, FROM_CONSTANT);
+	if (e) {
+		if (o->len + e->len > MAX_EXPANSION) {
+			xbc_report(c, CHECK_EXPANSION, &loc, "'${%s}' makes this "
+				   "string longer than %lu bytes", e->name,
+				   MAX_EXPANSION);
+			return -1;
 		}
+		return put(c, o, e->value, e->len);
+	}
 	let = lookup(k, name, len);
 	if (!let) {
 		word = strndup(name, len);
@@ -185,7 +202,7 @@ static int interpolate(struct xbc *c, struct constants *k,
 		k->over = true;
 		return -1;
 	}
-	return put(c, o, let->value.value, vlen, FROM_CONSTANT);
+	return put(c, o, let->value.value, vlen);
 }
 
 /* Length of the UTF-8 sequence at p (of n bytes) that XML can carry, or 0:
@@ -211,38 +228,78 @@ static size_t xml_char(const unsigned char *p, size_t n, const char **why)
 	return len;
 }
 
-/* xml-char over the decoded bytes (from: the raw offset of each, NULL when
- * they are the raw bytes); a bad byte that came from a constant was
- * reported where the constant is defined. */
-static int check_xml(struct xbc *c, const struct xbc_str *s,
-		     const char *file, const char *buf, size_t len,
-		     const size_t *from)
+/* Where the first byte of buf (len bytes) that XML cannot carry is, why
+ * saying what it is; len when there is none */
+static size_t xml_bad(const char *buf, size_t len, const char **why)
 {
 	const unsigned char *p = (const unsigned char *)buf;
-	const char *why = NULL;
 	size_t i = 0, n;
 
 	while (i < len) {
-		n = xml_char(p + i, len - i, &why);
-		if (!n) {
-			struct xbc_loc loc;
-			struct xbc_diag *d;
-			size_t raw_off = from ? from[i] : i;
-
-			if (raw_off == FROM_CONSTANT)
-				return -1;
-			loc = xbc_str_at(s, file);
-			loc = xbc_str_loc(&loc, raw_off);
-			d = xbc_report(c, CHECK_XML_CHAR, &loc,
-				       "%s in a string: xapi would silently cut "
-				       "the string short here", why);
-			xbc_hint(c, d, "strings are UTF-8 text; tab, \\n and "
-				 "\\r are the only control characters allowed");
-			return -1;
-		}
+		n = xml_char(p + i, len - i, why);
+		if (!n)
+			return i;
 		i += n;
 	}
-	return 0;
+	return len;
+}
+
+/* xml-char at byte off of s's raw text, written in file */
+static void report_xml(struct xbc *c, const struct xbc_str *s,
+		       const char *file, size_t off, const char *why)
+{
+	struct xbc_loc loc = xbc_str_at(s, file);
+	struct xbc_diag *d;
+
+	loc = xbc_str_loc(&loc, off);
+	d = xbc_report(c, CHECK_XML_CHAR, &loc, "%s in a string: xapi would "
+		       "silently cut the string short here", why);
+	xbc_hint(c, d, "strings are UTF-8 text; tab, \\n and \\r are the "
+		 "only control characters allowed");
+}
+
+/* xml-char over bytes that are s's raw text as written (buf, len) */
+static int check_xml(struct xbc *c, const struct xbc_str *s,
+		     const char *file, const char *buf, size_t len)
+{
+	const char *why = NULL;
+	size_t i = xml_bad(buf, len, &why);
+
+	if (i == len)
+		return 0;
+	report_xml(c, s, file, i, why);
+	return -1;
+}
+
+/* Where byte want of s's decoded value was written: its offset in the raw
+ * text, or FROM_CONSTANT when a ${} brought it. The pieces are walked
+ * again, as decode walked them, only to place an error. */
+static size_t raw_offset(struct xbc *c, const struct constants *k,
+			 const struct xbc_str *s, const char *file,
+			 size_t want)
+{
+	struct xbc_loc at = xbc_str_at(s, file);
+	const struct xbc_env *e;
+	const struct xbc_let *let;
+	struct xbc_piece p;
+	size_t i, done = 0, n;
+
+	for (i = 0; xbc_str_piece(c, s->raw, &at, i, &p) != XBC_PIECE_END &&
+		    p.kind != XBC_PIECE_ERROR; i += p.len) {
+		if (p.kind == XBC_PIECE_CONSTANT) {
+			e = find_env(k, s->raw + i + 2, p.len - 3);
+			let = e ? NULL : lookup(k, s->raw + i + 2, p.len - 3);
+			n = e ? e->len : let && let->value.value ?
+			    strlen(let->value.value) : 0;
+		} else {
+			n = p.kind == XBC_PIECE_TEXT ? p.len : 1;
+		}
+		if (want < done + n)
+			return p.kind == XBC_PIECE_CONSTANT ? FROM_CONSTANT :
+			       i + (want - done);
+		done += n;
+	}
+	return FROM_CONSTANT;        /* not reached: want is in the value */
 }
 
 /* Decodes s, written in file; self is the let whose value s is, if any:
@@ -251,13 +308,14 @@ static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
 		  const char *file, struct xbc_let *self)
 {
 	struct xbc_loc at = xbc_str_at(s, file);
-	struct out o = { 0 };
+	struct out o;
 	struct xbc_piece p;
-	const char *r = s->raw;
+	const char *r = s->raw, *why = NULL;
 	size_t i;
 	bool plain;
 	int err, ret = -1;
 
+	out_init(&o);
 	if (!r)
 		return -1;
 	if (s->value == r) {
@@ -276,15 +334,13 @@ static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
 		/* nothing to decode: most strings, kept as they are */
 		if (self)
 			self->state = LET_RESOLVING;
-		ret = plain ? 0 : check_xml(c, s, file, r, i, NULL);
+		ret = plain ? 0 : check_xml(c, s, file, r, i);
 		if (!ret)
 			s->value = s->raw;
 		goto out;
 	}
 	if (self)
 		self->state = LET_RESOLVING;
-	if (put(c, &o, "", 0, 0))
-		goto out;
 	for (i = 0; xbc_str_piece(c, r, &at, i, &p) != XBC_PIECE_END;
 	     i += p.len) {
 		if (p.kind == XBC_PIECE_ERROR)
@@ -293,16 +349,19 @@ static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
 			err = interpolate(c, k, s, file, &o, i, r + i + 2,
 					  p.len - 3);
 		else if (p.kind == XBC_PIECE_TEXT)
-			err = put(c, &o, r + i, p.len, i);
+			err = put(c, &o, r + i, p.len);
 		else
-			err = put(c, &o, (const char *)&p.byte, 1, i);
+			err = put(c, &o, (const char *)&p.byte, 1);
 		if (err)
 			goto out;
 	}
-	if (check_xml(c, s, file, o.buf, o.len, o.from))
+	if ((i = xml_bad(o.buf, o.len, &why)) < o.len) {
+		/* a byte a ${} brought was said where the constant is */
+		if ((i = raw_offset(c, k, s, file, i)) != FROM_CONSTANT)
+			report_xml(c, s, file, i, why);
 		goto out;
-	/* into the arena, with the rest of the tree (o.buf is reused by
-	   nobody: one copy is cheaper than tracking who frees what) */
+	}
+	/* into the arena, with the rest of the tree */
 	s->value = xbc_arena_strndup(c, o.buf, o.len);
 	if (!s->value)
 		goto out;
@@ -310,8 +369,7 @@ static int decode(struct xbc *c, struct constants *k, struct xbc_str *s,
 out:
 	if (self)
 		self->state = ret ? LET_FAILED : LET_DONE;
-	free(o.buf);
-	free(o.from);
+	out_free(&o);
 	return ret;
 }
 
@@ -469,7 +527,7 @@ static int read_value_file(struct xbc *c, struct xbc_stmt *s)
 		goto bad;
 	buf[n] = '\0';
 	if (memchr(buf, '\0', n) ||
-	    check_xml(c, &s->value, s->loc.file, buf, n, NULL)) {
+	    check_xml(c, &s->value, s->loc.file, buf, n)) {
 		if (memchr(buf, '\0', n)) {
 			d = xbc_report(c, CHECK_XML_CHAR, XBC_AT(s, value),
 				       "file \"%s\" holds a NUL byte: xapi "

@@ -518,6 +518,26 @@ START_TEST(control_character_from_an_escape_is_xml_char)
 }
 END_TEST
 
+/* A bad byte after a ${} is placed where it is written: the decoded
+ * value is walked back through the constants and loop variables before
+ * it (a constant of 3 bytes, a variable of 2 twice, an escape) */
+START_TEST(bad_byte_after_constants_is_placed_where_written)
+{
+	struct xbc c;
+
+	ck_assert(!compile(&c, "let x = \"abc\";\n"
+			   "vm \"v\" { vm-data \"k\" = \"${x}d\xff\"; }"));
+	assert_diag_at(&c, CHECK_XML_CHAR, 2, 30);
+	ck_assert_int_eq(c.nerrors, 1);
+	xbc_free(&c);
+	ck_assert(!compile(&c, "for i in 10..10 { vm \"v${i}\" { "
+			   "vm-data \"k\" = \"${i}${i}\\x01\"; } }"));
+	assert_diag_at(&c, CHECK_XML_CHAR, 1, 55);
+	ck_assert_int_eq(c.nerrors, 1);
+	xbc_free(&c);
+}
+END_TEST
+
 START_TEST(bad_byte_inside_a_constant_is_reported_at_the_let)
 {
 	struct xbc c;
@@ -1476,6 +1496,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, bad_utf8_points_at_the_byte);
 	tcase_add_test(tc, control_character_from_an_escape_is_xml_char);
 	tcase_add_test(tc, bad_byte_inside_a_constant_is_reported_at_the_let);
+	tcase_add_test(tc, bad_byte_after_constants_is_placed_where_written);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("suggestions");
