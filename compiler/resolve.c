@@ -258,7 +258,8 @@ static void report_xml(struct xbc *c, const struct xbc_str *s,
 		 "only control characters allowed");
 }
 
-/* xml-char over bytes that are s's raw text as written (buf, len) */
+/* xml-char over buf (len bytes: s's raw text with nothing to decode, or
+ * a file value's bytes), a bad byte placed at its offset in s */
 static int check_xml(struct xbc *c, const struct xbc_str *s,
 		     const char *file, const char *buf, size_t len)
 {
