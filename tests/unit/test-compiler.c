@@ -208,17 +208,18 @@ END_TEST
 
 /* The notes of a duplicate-key name the iteration and the uses that
  * brought both values, found by seq among the runs of contexts: here one
- * run an iteration, then one a use */
+ * run of two entries an iteration, then one a use */
 START_TEST(duplicate_notes_name_iterations_and_uses)
 {
 	struct xbc c;
 	const struct xbc_diag *d;
 	size_t i;
-	int n, uses = 0, iterations = 0;
+	int n, uses = 0, iterations = 0, iteration_notes = 0;
 
 	ck_assert(!compile(&c, "template u { vm-data \"x\" = \"u\"; }\n"
 			   "template w { vm-data \"x\" = \"w\"; }\n"
-			   "for i in 1..4 { vm \"v\" { vm-data \"k\" = \"${i}\"; } }\n"
+			   "for i in 1..4 { vm \"v\" { vm-data \"k\" = \"${i}\"; "
+			   "vm-data \"m\" = \"${i}\"; } }\n"
 			   "vm \"p\" { use u; }\n"
 			   "vm \"p\" { use w; }\n"));
 	for (i = 0; i < c.ndiags; i++) {
@@ -230,11 +231,13 @@ START_TEST(duplicate_notes_name_iterations_and_uses)
 				uses |= 1 << (d->note_loc[n].first_line - 4);
 			} else if (!strncmp(d->note[n], "in for i = ", 11)) {
 				iterations |= 1 << (d->note[n][11] - '0');
+				iteration_notes++;
 			}
 		}
 	}
 	ck_assert_int_eq(uses, 3);           /* lines 4 and 5 */
 	ck_assert_int_eq(iterations, 1 << 2 | 1 << 3 | 1 << 4);
+	ck_assert_int_eq(iteration_notes, 6);   /* "k" and "m", 2..4 each */
 	xbc_free(&c);
 }
 END_TEST
