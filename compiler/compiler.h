@@ -355,7 +355,13 @@ struct xbc_object {
 	int line, column;
 	uint32_t nentries, cap;      /* at most XBC_MAX_ENTRIES */
 	struct xbc_entry *entries;
-	struct xbc_object *hash_next;
+};
+
+/* A slot of the objects' index (lower.c): 32 bits of its object's
+ * select hash, which also place it, and the object's number */
+struct xbc_object_slot {
+	uint32_t hash;
+	uint32_t id;                 /* in c->objects, + 1; 0: empty */
 };
 
 /* ---- one compilation ----------------------------------------------------- */
@@ -458,8 +464,9 @@ struct xbc {
 
 	struct xbc_object **objects; /* sorted, after lowering */
 	size_t nobjects, objects_cap;
-	struct xbc_object **buckets; /* objects by selector, while lowering */
-	size_t nbuckets;
+	struct xbc_object_slot *object_index;   /* by selector, while
+				        lowering: open addressing */
+	size_t index_size;           /* slots, a power of two */
 	size_t seq;
 	struct xbc_ctx_run *ctx_runs;        /* in the order made; NULL:
 				        none needed (lower.c: ctx_of) */

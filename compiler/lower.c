@@ -29,24 +29,33 @@ static const char *const statement_names[] = {
 
 /* ---- objects, found by what selects them ---------------------------------- */
 
-static uint64_t select_hash(enum xb_class cls, enum xbc_select how,
+/* The 32 bits of a selector's hash that the objects' index keeps */
+static uint32_t select_hash(enum xb_class cls, enum xbc_select how,
 			    const char *selector, const char *host, long vlan)
 {
 	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)(cls * 4 + how);
 
 	h = xbc_hash_text(xbc_hash_text(h, selector), host);
-	return (h ^ (uint64_t)(vlan + 1)) * 0x100000001b3ULL;
+	h = (h ^ (uint64_t)(vlan + 1)) * 0x100000001b3ULL;
+	return (uint32_t)(h ^ h >> 32);   /* a multiply's high bits down */
 }
 
-/* Room for n more objects: the array, and buckets at most half full
- * (objects are found while blocks are parsed, and again after resolve) */
+static size_t index_next(const struct xbc *c, size_t i)
+{
+	return (i + 1) & (c->index_size - 1);
+}
+
+/* Room for n more objects: the array, and an index at most half full
+ * (objects are found while blocks are parsed, and again after resolve).
+ * Growing the index reads only the index: a slot's hash places it. */
 static int room_for_objects(struct xbc *c, size_t n)
 {
-	struct xbc_object **objects, **buckets, *o;
-	size_t need = c->nobjects + n, nbuckets = c->nbuckets ? c->nbuckets : 16;
-	size_t i, slot;
+	struct xbc_object **objects;
+	struct xbc_object_slot *index, *old = c->object_index;
+	size_t need = c->nobjects + n, size = c->index_size ? c->index_size : 16;
+	size_t i, j, old_size = c->index_size;
 
-	if (need <= c->objects_cap && 2 * need <= c->nbuckets)
+	if (need <= c->objects_cap && 2 * need <= c->index_size)
 		return 0;
 	if (need > c->objects_cap) {
 		objects = realloc(c->objects, (need + 1) * sizeof(*objects));
@@ -55,23 +64,23 @@ static int room_for_objects(struct xbc *c, size_t n)
 		c->objects = objects;
 		c->objects_cap = need;
 	}
-	while (nbuckets < 2 * need)
-		nbuckets *= 2;
-	if (nbuckets == c->nbuckets)
+	while (size < 2 * need)
+		size *= 2;
+	if (size == c->index_size)
 		return 0;
-	buckets = calloc(nbuckets, sizeof(*buckets));
-	if (!buckets)
+	if (size > (size_t)UINT32_MAX + 1 ||
+	    !(index = calloc(size, sizeof(*index))))
 		goto oom;
-	for (i = 0; i < c->nobjects; i++) {
-		o = c->objects[i];
-		slot = select_hash(o->cls, o->how, o->selector, o->host,
-				   o->vlan) & (nbuckets - 1);
-		o->hash_next = buckets[slot];
-		buckets[slot] = o;
+	c->object_index = index;
+	c->index_size = size;
+	for (i = 0; i < old_size; i++) {
+		if (!old[i].id)
+			continue;
+		for (j = old[i].hash & (size - 1); index[j].id; j = index_next(c, j))
+			;
+		index[j] = old[i];
 	}
-	free(c->buckets);
-	c->buckets = buckets;
-	c->nbuckets = nbuckets;
+	free(old);
 	return 0;
 oom:
 	c->out_of_memory = c->stop = true;
@@ -93,7 +102,8 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 				      struct undo *u)
 {
 	const char *sel = b->selector.value;
-	size_t slot;
+	uint32_t h = select_hash(b->cls, b->how, sel, host, b->vlan);
+	size_t i;
 	struct xbc_object *o;
 	int64_t file;
 
@@ -104,25 +114,27 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 		c->out_of_memory = c->stop = true;
 		return NULL;
 	}
-	slot = select_hash(b->cls, b->how, sel, host, b->vlan) &
-	       (c->nbuckets - 1);
-	for (o = c->buckets[slot]; o; o = o->hash_next)
+	for (i = h & (c->index_size - 1); c->object_index[i].id;
+	     i = index_next(c, i)) {
+		if (c->object_index[i].hash != h)
+			continue;
+		o = c->objects[c->object_index[i].id - 1];
 		if (o->cls == b->cls && o->how == b->how &&
 		    !strcmp(o->selector, sel) && !strcmp(o->host, host) &&
-		    o->vlan == b->vlan)
-			break;
-	if (o) {
-		*u = (struct undo){ o, false, o->optional, o->nentries, slot };
-		o->optional = o->optional && b->optional;
-		if (order < o->order) {
-			/* a block lowered after resolve, written before
-			   the block lowered as parsed that made o */
-			o->order = order;
-			o->file = (uint32_t)file;
-			o->line = b->loc.first_line;
-			o->column = b->loc.first_column;
+		    o->vlan == b->vlan) {
+			*u = (struct undo){ o, false, o->optional, o->nentries, i };
+			o->optional = o->optional && b->optional;
+			if (order < o->order) {
+				/* a block lowered after resolve, written
+				   before the block lowered as parsed that
+				   made o */
+				o->order = order;
+				o->file = (uint32_t)file;
+				o->line = b->loc.first_line;
+				o->column = b->loc.first_column;
+			}
+			return o;
 		}
-		return o;
 	}
 	o = xbc_new_kept(c, sizeof(*o));
 	if (!o)
@@ -138,10 +150,9 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 	o->file = (uint32_t)file;
 	o->line = b->loc.first_line;
 	o->column = b->loc.first_column;
-	o->hash_next = c->buckets[slot];
-	c->buckets[slot] = o;
 	c->objects[c->nobjects++] = o;   /* in the arena */
-	*u = (struct undo){ o, true, false, 0, slot };
+	c->object_index[i] = (struct xbc_object_slot){ h, (uint32_t)c->nobjects };
+	*u = (struct undo){ o, true, false, 0, i };
 	return o;
 }
 
@@ -1191,7 +1202,8 @@ bool xbc_lower_parsed(struct xbc *c)
 		   has it */
 		c->seq = seq;
 		if (u.o && u.created) {
-			c->buckets[u.slot] = u.o->hash_next;
+			/* the last made: no probe since passed its slot */
+			c->object_index[u.slot].id = 0;
 			c->nobjects = nobjects;
 		} else if (u.o) {
 			u.o->nentries = u.nentries;
@@ -1233,9 +1245,9 @@ void xbc_lower_end(struct xbc *c)
 	c->cur_env = NULL;
 	/* every object is found: its index goes before the emit's tables
 	   come (peak memory) */
-	free(c->buckets);
-	c->buckets = NULL;
-	c->nbuckets = 0;
+	free(c->object_index);
+	c->object_index = NULL;
+	c->index_size = 0;
 	/* in the order of their first blocks, as found by a lowering
 	   after resolve: the diagnostics below are found in that order */
 	sort(c->objects, c->nobjects, sizeof(*c->objects), order_cmp, NULL);

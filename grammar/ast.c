@@ -525,7 +525,7 @@ void xbc_free(struct xbc *c)
 		free(f);
 	}
 	free(c->objects);                  /* each and its entries: arena */
-	free(c->buckets);
+	free(c->object_index);
 	free(c->ctx_runs);
 	xbc_names_free(&c->keys);
 	xbc_names_free(&c->entry_files);
