@@ -363,6 +363,10 @@ struct xbc_object_slot {
 	uint32_t hash;
 	uint32_t id;                 /* in c->objects, + 1; 0: empty */
 };
+/* The 32 bits of a selector's hash that the index keeps (host: "" for
+ * none; vlan: -1 for none) */
+uint32_t xbc_select_hash(enum xb_class cls, enum xbc_select how,
+			 const char *selector, const char *host, long vlan);
 
 /* ---- one compilation ----------------------------------------------------- */
 

@@ -29,9 +29,8 @@ static const char *const statement_names[] = {
 
 /* ---- objects, found by what selects them ---------------------------------- */
 
-/* The 32 bits of a selector's hash that the objects' index keeps */
-static uint32_t select_hash(enum xb_class cls, enum xbc_select how,
-			    const char *selector, const char *host, long vlan)
+uint32_t xbc_select_hash(enum xb_class cls, enum xbc_select how,
+			 const char *selector, const char *host, long vlan)
 {
 	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)(cls * 4 + how);
 
@@ -102,7 +101,7 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 				      struct undo *u)
 {
 	const char *sel = b->selector.value;
-	uint32_t h = select_hash(b->cls, b->how, sel, host, b->vlan);
+	uint32_t h = xbc_select_hash(b->cls, b->how, sel, host, b->vlan);
 	size_t i;
 	struct xbc_object *o;
 	int64_t file;

@@ -637,6 +637,66 @@ START_TEST(blocks_selecting_one_object_merge)
 }
 END_TEST
 
+struct named_hash {
+	uint32_t hash, n;
+};
+
+static int named_hash_cmp(const void *a, const void *b)
+{
+	const struct named_hash *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return (x->n > y->n) - (x->n < y->n);
+}
+
+/* Two VM names whose selector hashes agree, as the objects' index keeps
+ * them: a birthday search (about 19 pairs expected among 400,000) */
+static void colliding_names(char *a, char *b, size_t size)
+{
+	enum { N = 400000 };
+	struct named_hash *v = calloc(N, sizeof(*v));
+	char name[32];
+	uint32_t i;
+
+	ck_assert_ptr_nonnull(v);
+	for (i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "vm-%u", i);
+		v[i] = (struct named_hash){
+			xbc_select_hash(XB_CLASS_VM, SELECT_NAME, name, "", -1), i };
+	}
+	qsort(v, N, sizeof(*v), named_hash_cmp);
+	for (i = 1; i < N && v[i].hash != v[i - 1].hash; i++)
+		;
+	ck_assert_uint_lt(i, N);
+	snprintf(a, size, "vm-%u", v[i - 1].n);
+	snprintf(b, size, "vm-%u", v[i].n);
+	free(v);
+}
+
+/* Selectors that share the index's hash are still two objects, each
+ * found again past the other's slot */
+START_TEST(objects_with_one_hash_stay_apart)
+{
+	char a[32], b[32], src[512];
+	struct xbc c;
+
+	colliding_names(a, b, sizeof(a));
+	snprintf(src, sizeof(src),
+		 "vm \"%s\" { vm-data \"x\" = \"1\"; }\n"
+		 "vm \"%s\" { vm-data \"x\" = \"2\"; }\n"
+		 "vm \"%s\" { vm-data \"y\" = \"3\"; }\n"
+		 "vm \"%s\" { vm-data \"y\" = \"4\"; }\n", a, b, a, b);
+	ck_assert(compile(&c, src));
+	ck_assert_uint_eq(c.nobjects, 2);
+	ck_assert_str_eq(vm_data(&c, a, "vm-data/x"), "1");
+	ck_assert_str_eq(vm_data(&c, a, "vm-data/y"), "3");
+	ck_assert_str_eq(vm_data(&c, b, "vm-data/x"), "2");
+	ck_assert_str_eq(vm_data(&c, b, "vm-data/y"), "4");
+	xbc_free(&c);
+}
+END_TEST
+
 /* Plain blocks are lowered while parsed: the tree keeps none of them,
  * the objects are there before resolve, and reused nodes come zeroed */
 START_TEST(plain_blocks_are_lowered_as_parsed)
@@ -1513,6 +1573,7 @@ Suite *test_suite(void)
 
 	tc = tcase_create("lowering");
 	tcase_add_test(tc, blocks_selecting_one_object_merge);
+	tcase_add_test(tc, objects_with_one_hash_stay_apart);
 	tcase_add_test(tc, plain_blocks_are_lowered_as_parsed);
 	tcase_add_test(tc, blocks_lowered_late_keep_source_order);
 	tcase_add_test(tc, plain_block_with_a_finding_is_undone);
