@@ -40,20 +40,22 @@ char *xbc_scan_text(struct xbc_scan *s, const char *text, size_t len)
 char *xbc_scan_string(struct xbc_scan *s, const char *text, size_t len)
 {
 	uint32_t h = 2166136261u;
-	char **slot, *p;
-	size_t i;
+	size_t i, at;
+	char *p;
 
 	if (len > XBC_SCAN_SHARE_MAX)
 		return xbc_scan_text(s, text, len);
 	for (i = 0; i < len; i++)
 		h = (h ^ (unsigned char)text[i]) * 16777619u;
-	slot = &s->recent[h % XBC_SCAN_RECENT];
-	/* strncmp stops at a shorter string's NUL; text holds no NUL */
-	if (*slot && !strncmp(*slot, text, len) && !(*slot)[len])
-		return *slot;
+	at = h % XBC_SCAN_RECENT;
+	if (s->recent[at].text && s->recent[at].len == len &&
+	    !memcmp(s->recent[at].text, text, len))
+		return s->recent[at].text;
 	p = xbc_scan_text(s, text, len);
-	if (p)
-		*slot = p;
+	if (p) {
+		s->recent[at].text = p;
+		s->recent[at].len = len;
+	}
 	return p;
 }
 

@@ -74,8 +74,12 @@ struct xbc_scan {
 	void (*comment)(struct xbc_scan *s, const char *text, size_t len,
 			const struct xbc_span *loc);
 	void *comment_arg;
-	/* the last short plain string copied for each hash (xbc_scan_string) */
-	char *recent[XBC_SCAN_RECENT];
+	/* the last short plain string copied for each hash, and its length
+	   (xbc_scan_string) */
+	struct {
+		char *text;
+		size_t len;
+	} recent[XBC_SCAN_RECENT];
 	/* the file read a piece at a time (parse.c); NULL: one buffer */
 	struct xbc_stream *stream;
 };

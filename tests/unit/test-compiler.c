@@ -1362,6 +1362,27 @@ START_TEST(repeated_plain_strings_are_shared)
 }
 END_TEST
 
+/* A shared string is one of the same length: "a" is not taken for a
+ * longer string that starts with it and was kept in the same slot (500
+ * of them fill every slot but with odds of 1 in 2,500) */
+START_TEST(shared_string_is_not_a_longer_one)
+{
+	char *src = malloc(16384), *p = src;
+	struct xbc c;
+	int i;
+
+	ck_assert_ptr_nonnull(src);
+	p += sprintf(p, "vm \"v\" {\n");
+	for (i = 0; i < 500; i++)
+		p += sprintf(p, " tag \"a%d\";", i);
+	sprintf(p, "\n vm-data \"z\" = \"a\";\n}\n");
+	ck_assert(compile(&c, src));
+	ck_assert_str_eq(vm_data(&c, "v", "vm-data/z"), "a");
+	xbc_free(&c);
+	free(src);
+}
+END_TEST
+
 /* A million statements cost a million of these: their size is kept */
 START_TEST(tree_nodes_small)
 {
@@ -1610,6 +1631,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, for_clones_live_one_at_a_time);
 	tcase_add_test(tc, tree_nodes_small);
 	tcase_add_test(tc, repeated_plain_strings_are_shared);
+	tcase_add_test(tc, shared_string_is_not_a_longer_one);
 	tcase_add_test(tc, blob_after_the_tree_is_released_is_the_same);
 	tcase_add_test(tc, diagnostic_reads_a_released_source_back);
 	tcase_add_test(tc, arena_strings_packed);
