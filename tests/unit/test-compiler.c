@@ -1389,7 +1389,7 @@ START_TEST(tree_nodes_small)
 	ck_assert_uint_le(sizeof(struct xbc_str), 24);
 	ck_assert_uint_le(sizeof(struct xbc_stmt), 88);
 	ck_assert_uint_le(sizeof(struct xbc_entry), 32);
-	ck_assert_uint_le(sizeof(struct xbc_object), 72);
+	ck_assert_uint_le(sizeof(struct xbc_object), 64);
 }
 END_TEST
 
