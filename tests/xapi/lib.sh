@@ -57,6 +57,27 @@ canned() {
 
 port() { cat "$T/$1.port"; }
 
+# pool_port: a TCP port free at both 127.0.0.1 and 127.0.0.2, for a pool
+# whose master and member listen on one port at the two addresses. A
+# port the kernel picked as free at one address may be taken at the
+# other: on 127.0.0.1, by a client of a test running beside this one.
+pool_port() {
+	"$PY" - <<'PYEOF'
+import socket, sys
+for _ in range(100):
+    with socket.socket() as a, socket.socket() as b:
+        a.bind(("127.0.0.2", 0))
+        port = a.getsockname()[1]
+        try:
+            b.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(port)
+        sys.exit(0)
+sys.exit("no port free at both 127.0.0.1 and 127.0.0.2")
+PYEOF
+}
+
 # probe NAME ARGS...: runs xapi-probe; stdout in $T/NAME.stdout, stderr in
 # $T/NAME.stderr, exit status in $rc.
 probe() {

@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 
 # the master on 127.0.0.2, the member on 127.0.0.1, same port
-canned master --bind 127.0.0.2 --replies "$REPLIES"
-P=$(port master)
+P=$(pool_port) || fail "no port for the pool"
+canned master --bind 127.0.0.2 --port "$P" --replies "$REPLIES"
 canned member --bind 127.0.0.1 --port "$P" --mode slave --master 127.0.0.2
 probe slave -e "http://127.0.0.1:$P" state
 expect_rc 0
@@ -20,8 +20,8 @@ has "$T/slave.stdout" "calls 8"            # member login + master login + 6
 has "$T/master.log" "session.logout"
 
 # a master that also says HOST_IS_SLAVE is not followed further
-canned loop1 --bind 127.0.0.2 --mode slave --master 127.0.0.1
-P2=$(port loop1)
+P2=$(pool_port) || fail "no port for the pool"
+canned loop1 --bind 127.0.0.2 --port "$P2" --mode slave --master 127.0.0.1
 canned loop2 --bind 127.0.0.1 --port "$P2" --mode slave --master 127.0.0.2
 probe loop -e "http://127.0.0.1:$P2" state
 expect_rc 1

@@ -35,8 +35,8 @@ calls() {
 print(json.load(urllib.request.urlopen(sys.argv[1] + "/sim/calls"))["calls"])' "$1"
 }
 
-sim master --host xs-01 --bind 127.0.0.2 --port 0 --no-boot-sync
-P=$(cat "$T/master.port")
+P=$(pool_port) || fail "no port for the pool"
+sim master --host xs-01 --bind 127.0.0.2 --port "$P" --no-boot-sync
 sim member --host xs-02 --bind 127.0.0.1 --port "$P" --no-boot-sync \
 	--master-url "http://127.0.0.2:$P"
 
