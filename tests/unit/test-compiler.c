@@ -1363,8 +1363,9 @@ START_TEST(repeated_plain_strings_are_shared)
 END_TEST
 
 /* A shared string is one of the same length: "a" is not taken for a
- * longer string that starts with it and was kept in the same slot (500
- * of them fill every slot but with odds of 1 in 2,500) */
+ * longer string that starts with it and was kept in the same slot (of
+ * 500 such strings, one lands in a's slot but for odds of 1 in 2,500;
+ * here "a484" does) */
 START_TEST(shared_string_is_not_a_longer_one)
 {
 	char *src = malloc(16384), *p = src;
