@@ -94,6 +94,21 @@ struct undo {
 	size_t nentries, slot;
 };
 
+/* Whether index slot i holds the object b selects (host: b's, resolved);
+ * the object itself is read only when the slot's hash is b's (h) */
+static bool slot_selects(const struct xbc *c, size_t i, uint32_t h,
+			 const struct xbc_block *b, const char *host)
+{
+	const struct xbc_object *o;
+
+	if (c->object_index[i].hash != h)
+		return false;
+	o = c->objects[c->object_index[i].id - 1];
+	return o->cls == b->cls && o->how == b->how &&
+	       !strcmp(o->selector, b->selector.value) &&
+	       !strcmp(o->host, host) && o->vlan == b->vlan;
+}
+
 /* The object b selects, made if new; order is b's: the object keeps its
  * first block's order and place. */
 static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
@@ -113,27 +128,23 @@ static struct xbc_object *find_object(struct xbc *c, const struct xbc_block *b,
 		c->out_of_memory = c->stop = true;
 		return NULL;
 	}
-	for (i = h & (c->index_size - 1); c->object_index[i].id;
-	     i = index_next(c, i)) {
-		if (c->object_index[i].hash != h)
-			continue;
+	for (i = h & (c->index_size - 1);
+	     c->object_index[i].id && !slot_selects(c, i, h, b, host);
+	     i = index_next(c, i))
+		;
+	if (c->object_index[i].id) {
 		o = c->objects[c->object_index[i].id - 1];
-		if (o->cls == b->cls && o->how == b->how &&
-		    !strcmp(o->selector, sel) && !strcmp(o->host, host) &&
-		    o->vlan == b->vlan) {
-			*u = (struct undo){ o, false, o->optional, o->nentries, i };
-			o->optional = o->optional && b->optional;
-			if (order < o->order) {
-				/* a block lowered after resolve, written
-				   before the block lowered as parsed that
-				   made o */
-				o->order = order;
-				o->file = (uint32_t)file;
-				o->line = b->loc.first_line;
-				o->column = b->loc.first_column;
-			}
-			return o;
+		*u = (struct undo){ o, false, o->optional, o->nentries, i };
+		o->optional = o->optional && b->optional;
+		if (order < o->order) {
+			/* a block lowered after resolve, written before
+			   the block lowered as parsed that made o */
+			o->order = order;
+			o->file = (uint32_t)file;
+			o->line = b->loc.first_line;
+			o->column = b->loc.first_column;
 		}
+		return o;
 	}
 	o = xbc_new_kept(c, sizeof(*o));
 	if (!o)
