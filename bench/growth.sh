@@ -141,12 +141,10 @@ for stage in compile for load plan apply; do
 	set -- $(awk -v s="$stage" -v b="$1" -v t="$2" '
 		$1 == s && $2 == b { at_b[$3] = $5 }
 		$1 == s && $2 == t { at_t[$3] = $5 }
-		END { for (r in at_t) if ((r in at_b) && at_b[r] > 0) v[++k] = at_t[r] / at_b[r]
-			# sort the k ratios (few) and take the median
-			for (i = 2; i <= k; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
-				x = v[j]; v[j] = v[j - 1]; v[j - 1] = x }
-			m = k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
-			printf "%.1f %d %d %d", m, t, t / b, b }' "$work/samples")
+		END { for (r in at_t) if ((r in at_b) && at_b[r] > 0) print at_t[r] / at_b[r] }' \
+		"$work/samples" | sort -g | awk -v b="$1" -v t="$2" '{ v[NR] = $1 }
+		END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%.1f %d %d %d", m, t, t / b, b }')
 	flag=$(awk -v r="$1" -v x="$3" 'BEGIN { if (r > 1.3 * x) print "  SUPERLINEAR" }')
 	printf '   %sx (%d/%d VMs)%s\n' "$1" "$2" "$4" "$flag"
 	echo "growth: $stage ${1}x for ${3}x the VMs ($2 / $4)$flag" >>"$work/summary"
